@@ -1,0 +1,45 @@
+/**
+ * Errors that cross layers. Each carries a stable `code` that the API maps once to GraphQL `extensions.code`;
+ * adapters translate driver errors into these so no driver error ever reaches a resolver.
+ */
+export type ErrorCode = 'BAD_USER_INPUT' | 'CONFLICT' | 'NOT_FOUND' | 'FORBIDDEN' | 'UNAUTHENTICATED' | 'ILLEGAL_STATE';
+
+export abstract class DomainError extends Error {
+  abstract readonly code: ErrorCode;
+  constructor(message: string, readonly details: Record<string, unknown> = {}) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** Input that can never be accepted, whatever the state (bad field, bad value, bad syntax). */
+export class ValidationError extends DomainError {
+  readonly code = 'BAD_USER_INPUT' as const;
+}
+
+/** A command that is valid in itself but not in the aggregate's current state. */
+export class IllegalStateError extends DomainError {
+  readonly code = 'ILLEGAL_STATE' as const;
+}
+
+export class NotFoundError extends DomainError {
+  readonly code = 'NOT_FOUND' as const;
+}
+
+/** The stream moved on since it was read (optimistic concurrency). Retrying after a fresh read may succeed. */
+export class ConcurrencyError extends DomainError {
+  readonly code = 'CONFLICT' as const;
+}
+
+export class ForbiddenError extends DomainError {
+  readonly code = 'FORBIDDEN' as const;
+}
+
+export class UnauthenticatedError extends DomainError {
+  readonly code = 'UNAUTHENTICATED' as const;
+}
+
+/** Fails the exhaustiveness check of a `switch` on a union at compile time, and loudly at run time. */
+export function assertNever(value: never, what = 'value'): never {
+  throw new Error(`unexpected ${what}: ${JSON.stringify(value)}`);
+}

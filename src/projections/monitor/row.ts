@@ -1,0 +1,35 @@
+import type { MetricCode } from '../../domain/session/metrics.js';
+
+/** The proctor's grouping of the session list, derived from the session status. */
+export type SessionStatus = 'scheduled' | 'waiting' | 'in_progress' | 'paused' | 'finished' | 'concluded' | 'cancelled';
+
+/**
+ * One row of the monitor read model: every searchable and exportable field of a session.
+ * Table `monitor_sessions`; column names are the snake_case of these keys (averages: `avg_b1` … `avg_s2`).
+ */
+export interface MonitorRow {
+  sessionId: string; //          session_id  text primary key
+  name: string; //               name        text
+  student: string; //            student     text (test-taker login)
+  studentName: string | null; // student_name text
+  proctor: string | null; //     proctor     text (proctor login)
+  status: SessionStatus; //      status      text
+  date: Date; //                 date        timestamptz: actual start, else planned start, else creation
+  createdAt: Date; //            created_at  timestamptz
+  scheduledAt: Date | null; //   scheduled_at timestamptz
+  startedAt: Date | null; //     started_at  timestamptz
+  stoppedAt: Date | null; //     stopped_at  timestamptz
+  duration: number; //           duration    integer (planned minutes)
+  score: number | null; //       score       double precision
+  conclusion: string | null; //  conclusion  text ('positive' | 'negative')
+  comment: string | null; //     comment     text
+  template: string | null; //    template    text
+  tags: string[]; //             tags        text[]
+  url: string | null; //         url         text (the LMS test content)
+  createdBy: string; //          created_by  text
+  blocked: boolean; //           blocked     boolean (an incident is active)
+  finishedBy: string | null; //  finished_by text ('student' | 'proctor' | 'timeout' | 'admin')
+  averages: Partial<Record<MetricCode, number>>; // avg_<code> double precision, one column per metric
+  recentCodes: MetricCode[]; //  recent_codes text[]: metrics in violation in the last recorded minute
+  version: number; //            version     integer: stream version folded into this row
+}
