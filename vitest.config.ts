@@ -8,5 +8,6 @@ export default defineConfig({
     // Two cores: two workers keep the suite parallel without starving PostgreSQL and Chromium.
     maxWorkers: 2,
     setupFiles: ['reflect-metadata'],
+    globalSetup: ['test/support/global-setup.ts'],
   },
 });

@@ -1,0 +1,60 @@
+import type { EventEmitter } from 'node:events';
+import type { RecordedEvent, SubscribeOptions, Subscription } from './event-store.js';
+
+/**
+ * Catch-up then live delivery for stores that can only be read: read a batch after the last checkpoint, hand it to
+ * the handler, repeat; when nothing is left, sleep until an append wakes us or the poll interval passes (another
+ * node's append, or an event that was hidden behind a slower transaction).
+ */
+export function pollingSubscription(args: {
+  read: (after: string | null, limit: number) => Promise<RecordedEvent[]>;
+  wakeups: EventEmitter;
+  pollIntervalMs: number;
+  handler: (events: readonly RecordedEvent[]) => Promise<void> | void;
+  options: SubscribeOptions;
+}): Subscription {
+  const { read, wakeups, pollIntervalMs, handler, options } = args;
+  const batchSize = options.batchSize ?? 500;
+  let after = options.after ?? null;
+  let closed = false;
+  let dirty = true;
+  let wake: (() => void) | null = null;
+  const onAppended = () => {
+    dirty = true;
+    wake?.();
+  };
+  wakeups.on('appended', onAppended);
+
+  const loop = (async () => {
+    while (!closed) {
+      dirty = false;
+      const events = await read(after, batchSize);
+      if (closed) break;
+      if (events.length > 0) {
+        await handler(events);
+        after = events[events.length - 1].checkpoint;
+        continue;
+      }
+      if (dirty) continue;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, pollIntervalMs);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      wake = null;
+    }
+  })().catch((error) => {
+    closed = true;
+    options.onError?.(error);
+  }).finally(() => wakeups.off('appended', onAppended));
+
+  return {
+    async close() {
+      closed = true;
+      wake?.();
+      await loop;
+    },
+  };
+}

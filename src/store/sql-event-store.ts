@@ -1,0 +1,235 @@
+import { EventEmitter } from 'node:events';
+import { ConcurrencyError, ValidationError } from '../domain/core/errors.js';
+import type {
+  AppendResult, EventMetadata, EventStore, ExpectedVersion, NewEvent, ReadAllOptions, RecordedEvent, SubscribeOptions, Subscription,
+} from './event-store.js';
+import { pollingSubscription } from './polling-subscription.js';
+import { EVENTS_DDL } from './sql-schema.js';
+import { sqlErrorInfo, type Sql } from './sql.js';
+import { eventHash, validateAppend } from './validate.js';
+
+const NOTIFY_CHANNEL = 'proctor_events';
+
+interface EventRow {
+  position: string | number;
+  transaction_id: string;
+  stream_id: string;
+  stream_version: number;
+  event_id: string;
+  type: string;
+  data: string;
+  metadata: string;
+  recorded_at: Date;
+  prev_hash: string | null;
+  hash: string;
+}
+
+const SELECT_EVENT = `position::text AS position, transaction_id::text AS transaction_id, stream_id, stream_version,
+  event_id::text AS event_id, type, data::text AS data, metadata::text AS metadata, recorded_at, prev_hash, hash`;
+
+const pad = (n: string) => n.padStart(20, '0');
+
+export function encodeCheckpoint(transactionId: string, position: string): string {
+  return `${pad(transactionId)}:${pad(position)}`;
+}
+
+function decodeCheckpoint(checkpoint: string): [string, string] {
+  const match = /^(\d{1,20}):(\d{1,20})$/.exec(checkpoint);
+  if (!match) throw new ValidationError(`bad checkpoint ${JSON.stringify(checkpoint)}`);
+  return [BigInt(match[1]).toString(), BigInt(match[2]).toString()];
+}
+
+function toRecorded(row: EventRow): RecordedEvent {
+  return {
+    id: row.event_id,
+    streamId: row.stream_id,
+    streamVersion: row.stream_version,
+    type: row.type,
+    data: JSON.parse(row.data),
+    metadata: JSON.parse(row.metadata) as EventMetadata,
+    recordedAt: new Date(row.recorded_at),
+    position: Number(row.position),
+    checkpoint: encodeCheckpoint(row.transaction_id, String(row.position)),
+    prevHash: row.prev_hash,
+    hash: row.hash,
+  };
+}
+
+export interface SqlEventStoreOptions {
+  /** Event types the store accepts; anything else is refused with `ValidationError`. */
+  readonly eventTypes: ReadonlySet<string>;
+  /** How often a subscription looks for events another node appended when no notification arrived (ms). */
+  readonly pollIntervalMs?: number;
+  /** The clock that stamps `recordedAt` (tests pin it). */
+  readonly clock?: () => Date;
+}
+
+/** The pglite and postgres adapter: one implementation over the `Sql` port, the same SQL on both engines. */
+export class SqlEventStore implements EventStore {
+  private readonly appended = new EventEmitter();
+  private unlisten: (() => Promise<void>) | null = null;
+  private readonly subscriptions = new Set<Subscription>();
+
+  private constructor(
+    readonly sql: Sql,
+    private readonly options: SqlEventStoreOptions,
+  ) {
+    this.appended.setMaxListeners(0);
+  }
+
+  /** Creates the table if needed and listens for appends made by other processes. */
+  static async open(sql: Sql, options: SqlEventStoreOptions): Promise<SqlEventStore> {
+    await sql.exec(EVENTS_DDL);
+    const store = new SqlEventStore(sql, options);
+    if (sql.engine === 'postgres') {
+      store.unlisten = await sql.listen(NOTIFY_CHANNEL, () => store.appended.emit('appended'));
+    }
+    return store;
+  }
+
+  async appendToStream(
+    streamId: string,
+    events: readonly NewEvent[],
+    options: { expectedVersion?: ExpectedVersion } = {},
+  ): Promise<AppendResult> {
+    validateAppend(streamId, events, this.options.eventTypes);
+    const expected = options.expectedVersion ?? 'any';
+    // Round trip 1: the stream's head, and where the first event id already is (an idempotent retry).
+    const [head] = await this.sql.query<{ version: number | null; hash: string | null; existing_stream: string | null; existing_version: number | null }>(
+      `SELECT h.stream_version AS version, h.hash, e.stream_id AS existing_stream, e.stream_version AS existing_version
+         FROM (SELECT 1) one
+         LEFT JOIN LATERAL (SELECT stream_version, hash FROM events WHERE stream_id = $1 ORDER BY stream_version DESC LIMIT 1) h ON true
+         LEFT JOIN events e ON e.event_id = $2::uuid`,
+      [streamId, events[0].id],
+    );
+    if (head.existing_stream !== null) return this.idempotentResult(streamId, events, head.existing_stream);
+    const current = head.version ?? -1;
+    checkExpected(streamId, expected, current);
+
+    const clock = this.options.clock ?? (() => new Date());
+    let prevHash = head.hash;
+    const rows = events.map((event, i) => {
+      const recordedAt = clock();
+      const metadata = event.metadata ?? {};
+      const streamVersion = current + 1 + i;
+      const hash = eventHash({ prevHash, streamId, streamVersion, id: event.id, type: event.type, recordedAt, data: event.data, metadata });
+      const row = { streamVersion, id: event.id, type: event.type, data: JSON.stringify(event.data), metadata: JSON.stringify(metadata), recordedAt, prevHash, hash };
+      prevHash = hash;
+      return row;
+    });
+    // Round trip 2: one statement, so one implicit transaction: all events or none. The unique (stream, version)
+    // constraint catches a writer that appended between the two round trips.
+    try {
+      const inserted = await this.sql.query<{ position: string | number }>(
+        `WITH ins AS (
+           INSERT INTO events (stream_id, stream_version, event_id, type, data, metadata, recorded_at, prev_hash, hash)
+           SELECT $1, v, id, t, d::jsonb, m::jsonb, r, p, h
+             FROM unnest($2::int4[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::text[], $9::text[])
+               AS x(v, id, t, d, m, r, p, h)
+           RETURNING position)
+         SELECT max(position)::text AS position, pg_notify('${NOTIFY_CHANNEL}', '') IS NULL AS notified FROM ins`,
+        [
+          streamId,
+          rows.map((r) => r.streamVersion),
+          rows.map((r) => r.id),
+          rows.map((r) => r.type),
+          rows.map((r) => r.data),
+          rows.map((r) => r.metadata),
+          rows.map((r) => r.recordedAt.toISOString()),
+          rows.map((r) => r.prevHash),
+          rows.map((r) => r.hash),
+        ],
+      );
+      this.appended.emit('appended');
+      return { nextExpectedVersion: current + events.length, lastPosition: Number(inserted[0].position), idempotent: false };
+    } catch (error) {
+      const info = sqlErrorInfo(error);
+      if (info.code === '23505' && info.constraint === 'events_stream_version') {
+        throw new ConcurrencyError(`stream ${streamId} was changed by another writer (expected version ${current})`, { streamId });
+      }
+      if (info.code === '23505' && info.constraint === 'events_event_id') {
+        // A concurrent retry of the same append won the race, or an id is reused elsewhere.
+        const [found] = await this.sql.query<{ stream_id: string }>(`SELECT stream_id FROM events WHERE event_id = ANY($1::uuid[]) LIMIT 1`, [events.map((e) => e.id)]);
+        if (found?.stream_id === streamId) return this.idempotentResult(streamId, events, streamId);
+        throw new ValidationError(`an event id of this append is already used by stream ${found?.stream_id ?? '?'}`);
+      }
+      throw error;
+    }
+  }
+
+  private async idempotentResult(streamId: string, events: readonly NewEvent[], existingStream: string): Promise<AppendResult> {
+    if (existingStream !== streamId) {
+      throw new ValidationError(`event id ${events[0].id} is already used by stream ${existingStream}`);
+    }
+    const stored = await this.sql.query<{ event_id: string; stream_version: number; position: string }>(
+      `SELECT event_id::text AS event_id, stream_version, position::text AS position FROM events
+        WHERE stream_id = $1 AND event_id = ANY($2::uuid[]) ORDER BY stream_version`,
+      [streamId, events.map((e) => e.id)],
+    );
+    const sameBatch =
+      stored.length === events.length &&
+      stored.every((row, i) => row.event_id === events[i].id.toLowerCase() && row.stream_version === stored[0].stream_version + i);
+    if (!sameBatch) {
+      throw new ConcurrencyError(`stream ${streamId} already holds some but not all of these event ids, or in another order`, { streamId });
+    }
+    const last = stored[stored.length - 1];
+    return { nextExpectedVersion: last.stream_version, lastPosition: Number(last.position), idempotent: true };
+  }
+
+  async readStream(streamId: string, options: { fromVersion?: number } = {}): Promise<RecordedEvent[]> {
+    const rows = await this.sql.query<EventRow>(
+      `SELECT ${SELECT_EVENT} FROM events WHERE stream_id = $1 AND stream_version >= $2 ORDER BY stream_version`,
+      [streamId, options.fromVersion ?? 0],
+    );
+    return rows.map(toRecorded);
+  }
+
+  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    const [xid, position] = options.after ? decodeCheckpoint(options.after) : ['0', '0'];
+    const limit = Math.max(1, Math.min(options.limit ?? 1000, 10_000));
+    const rows = await this.sql.query<EventRow>(
+      `SELECT ${SELECT_EVENT} FROM events
+        WHERE (transaction_id, position) > ($1::xid8, $2::bigint)
+          AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+        ORDER BY transaction_id, position
+        LIMIT $3`,
+      [xid, position, limit],
+    );
+    return rows.map(toRecorded);
+  }
+
+  subscribe(handler: (events: readonly RecordedEvent[]) => Promise<void> | void, options: SubscribeOptions = {}): Subscription {
+    const subscription = pollingSubscription({
+      read: (after, limit) => this.readAll({ after, limit }),
+      wakeups: this.appended,
+      pollIntervalMs: this.options.pollIntervalMs ?? (this.sql.engine === 'postgres' ? 200 : 1000),
+      handler,
+      options,
+    });
+    this.subscriptions.add(subscription);
+    return {
+      close: async () => {
+        this.subscriptions.delete(subscription);
+        await subscription.close();
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.subscriptions].map((s) => s.close()));
+    if (this.unlisten) await this.unlisten().catch(() => {});
+  }
+}
+
+function checkExpected(streamId: string, expected: ExpectedVersion, current: number): void {
+  if (expected === 'any') return;
+  const wanted = expected === 'no_stream' ? -1 : expected;
+  if (typeof wanted !== 'number' || !Number.isInteger(wanted) || wanted < -1) {
+    throw new ValidationError(`bad expected version ${JSON.stringify(expected)}`);
+  }
+  if (wanted !== current) {
+    const now = current === -1 ? 'does not exist' : `is at version ${current}`;
+    const want = wanted === -1 ? 'not to exist' : `to be at version ${wanted}`;
+    throw new ConcurrencyError(`stream ${streamId} ${now}, expected it ${want}`, { streamId, expected: wanted, actual: current });
+  }
+}

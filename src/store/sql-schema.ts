@@ -1,0 +1,30 @@
+/**
+ * The events table shared by the pglite and postgres adapters. Readers order by (transaction_id, position) and read
+ * only below the oldest transaction still open, so an event committed late by a slow writer is never skipped.
+ */
+export const EVENTS_DDL = `
+CREATE TABLE IF NOT EXISTS events (
+  position       bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  transaction_id xid8 NOT NULL DEFAULT pg_current_xact_id(),
+  stream_id      text NOT NULL,
+  stream_version integer NOT NULL,
+  event_id       uuid NOT NULL,
+  type           text NOT NULL,
+  data           jsonb NOT NULL,
+  metadata       jsonb NOT NULL,
+  recorded_at    timestamptz NOT NULL,
+  prev_hash      text,
+  hash           text NOT NULL,
+  CONSTRAINT events_stream_version UNIQUE (stream_id, stream_version),
+  CONSTRAINT events_event_id UNIQUE (event_id)
+);
+CREATE INDEX IF NOT EXISTS events_read_order ON events (transaction_id, position);
+`;
+
+export const CHECKPOINTS_DDL = `
+CREATE TABLE IF NOT EXISTS projection_checkpoints (
+  name       text PRIMARY KEY,
+  checkpoint text,
+  updated_at timestamptz NOT NULL
+);
+`;

@@ -1,0 +1,140 @@
+import { PGlite } from '@electric-sql/pglite';
+import postgres from 'postgres';
+
+/**
+ * The one SQL dialect the project speaks, over either embedded PGlite or a PostgreSQL server.
+ * SQL text lives only in `store/` and `projections/`; both engines run exactly the same statements.
+ */
+export interface Sql {
+  /** Runs one statement with bound parameters (`$1`, `$2` …) and returns its rows. */
+  query<Row = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<Row[]>;
+  /** Runs several statements without parameters (DDL). */
+  exec(text: string): Promise<void>;
+  /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
+  transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T>;
+  /** Calls `onNotify` for each NOTIFY on `channel`, from any connection or process. */
+  listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
+  /** Which engine this is, for the few places that differ (extension loading). */
+  readonly engine: 'pglite' | 'postgres';
+  close(): Promise<void>;
+}
+
+/** Driver error → the fields we branch on, so callers never import a driver's error class. */
+export interface SqlErrorInfo {
+  code?: string;
+  constraint?: string;
+  message: string;
+}
+
+export function sqlErrorInfo(error: unknown): SqlErrorInfo {
+  const e = error as { code?: unknown; constraint?: unknown; constraint_name?: unknown; message?: unknown };
+  return {
+    code: typeof e?.code === 'string' ? e.code : undefined,
+    constraint:
+      typeof e?.constraint === 'string' ? e.constraint : typeof e?.constraint_name === 'string' ? e.constraint_name : undefined,
+    message: typeof e?.message === 'string' ? e.message : String(error),
+  };
+}
+
+type PGliteLike = Pick<PGlite, 'query' | 'exec'> & Partial<Pick<PGlite, 'transaction' | 'listen' | 'close'>>;
+
+class PGliteSql implements Sql {
+  readonly engine = 'pglite' as const;
+  constructor(
+    private readonly db: PGliteLike,
+    private readonly root: PGlite | null,
+  ) {}
+
+  async query<Row>(text: string, params: readonly unknown[] = []): Promise<Row[]> {
+    const result = await this.db.query<Row>(text, params as unknown[]);
+    return result.rows;
+  }
+
+  async exec(text: string): Promise<void> {
+    await this.db.exec(text);
+  }
+
+  async transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
+    if (!this.root) return fn(this); // already inside one: PGlite has no savepoint API, and callers do not need nesting
+    return this.root.transaction((tx) => fn(new PGliteSql(tx, null)));
+  }
+
+  async listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>> {
+    if (!this.root) throw new Error('listen inside a transaction');
+    const unlisten = await this.root.listen(channel, onNotify);
+    return async () => unlisten();
+  }
+
+  async close(): Promise<void> {
+    if (this.root && !this.root.closed) await this.root.close();
+  }
+}
+
+/** Opens embedded PostgreSQL; `dataDir` undefined means in memory. */
+export async function openPGlite(options: { dataDir?: string; loadDataDir?: Blob | File } = {}): Promise<Sql> {
+  const { pg_trgm } = await import('@electric-sql/pglite/contrib/pg_trgm');
+  const db = await PGlite.create({ dataDir: options.dataDir, loadDataDir: options.loadDataDir, extensions: { pg_trgm } });
+  return new PGliteSql(db, db);
+}
+
+/** Wraps an already open PGlite (tests clone a prepared template this way). */
+export function pgliteSql(db: PGlite): Sql {
+  return new PGliteSql(db, db);
+}
+
+type PostgresClient = postgres.Sql<Record<string, never>>;
+
+class PostgresSql implements Sql {
+  readonly engine = 'postgres' as const;
+  constructor(
+    private readonly sql: PostgresClient | postgres.TransactionSql<Record<string, never>>,
+    private readonly root: PostgresClient | null,
+  ) {}
+
+  async query<Row>(text: string, params: readonly unknown[] = []): Promise<Row[]> {
+    const rows = await this.sql.unsafe(text, params as postgres.ParameterOrJSON<never>[]);
+    return rows as unknown as Row[];
+  }
+
+  async exec(text: string): Promise<void> {
+    await this.sql.unsafe(text).simple();
+  }
+
+  async transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
+    if (!this.root) return fn(this);
+    return (await this.root.begin((tx) => fn(new PostgresSql(tx, null)))) as T;
+  }
+
+  async listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>> {
+    if (!this.root) throw new Error('listen inside a transaction');
+    const { unlisten } = await this.root.listen(channel, onNotify);
+    return unlisten;
+  }
+
+  async close(): Promise<void> {
+    if (this.root) await this.root.end({ timeout: 5 });
+  }
+}
+
+/**
+ * Connects to a PostgreSQL server. `schema` isolates a test or a tenant: it is created if missing and put first
+ * on the search path of every pooled connection.
+ */
+export async function openPostgres(url: string, options: { schema?: string; max?: number } = {}): Promise<Sql> {
+  const { schema, max = 10 } = options;
+  if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`bad schema name ${schema}`);
+  if (schema) {
+    const admin = postgres(url, { max: 1, onnotice: () => {} });
+    try {
+      await admin.unsafe(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    } finally {
+      await admin.end({ timeout: 5 });
+    }
+  }
+  const client = postgres(url, {
+    max,
+    onnotice: () => {},
+    connection: schema ? { search_path: `${schema},public` } : {},
+  }) as unknown as PostgresClient;
+  return new PostgresSql(client, client);
+}

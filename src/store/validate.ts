@@ -1,0 +1,93 @@
+import { createHash } from 'node:crypto';
+import { ValidationError } from '../domain/core/errors.js';
+import { MAX_EVENTS_PER_APPEND, MAX_STREAM_ID_LENGTH, type NewEvent } from './event-store.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Checks an append before any I/O, so a bad batch writes nothing. Shared by every adapter. */
+export function validateAppend(streamId: string, events: readonly NewEvent[], knownTypes: ReadonlySet<string>): void {
+  if (typeof streamId !== 'string' || streamId.length === 0) throw new ValidationError('stream id is empty');
+  if (streamId.length > MAX_STREAM_ID_LENGTH) {
+    throw new ValidationError(`stream id is ${streamId.length} characters long; the limit is ${MAX_STREAM_ID_LENGTH}`);
+  }
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(streamId)) throw new ValidationError('stream id contains control characters');
+  if (events.length === 0) throw new ValidationError('nothing to append');
+  if (events.length > MAX_EVENTS_PER_APPEND) {
+    throw new ValidationError(`${events.length} events in one append; the limit is ${MAX_EVENTS_PER_APPEND}`);
+  }
+  const ids = new Set<string>();
+  for (const [i, event] of events.entries()) {
+    if (!UUID.test(event.id)) throw new ValidationError(`event ${i} has id ${JSON.stringify(event.id)}, which is not a UUID`);
+    if (ids.has(event.id.toLowerCase())) throw new ValidationError(`event id ${event.id} appears twice in one append`);
+    ids.add(event.id.toLowerCase());
+    if (!knownTypes.has(event.type)) throw new ValidationError(`unknown event type ${JSON.stringify(event.type)}`);
+    assertPlainJson(event.data, `event ${i} (${event.type}) data`);
+    assertPlainJson(event.metadata ?? {}, `event ${i} (${event.type}) metadata`);
+  }
+}
+
+/**
+ * Accepts only what survives a round trip through jsonb unchanged: null, booleans, finite numbers, strings without
+ * NUL or lone surrogates, arrays and plain objects (Dates are refused too: the domain stores ISO strings).
+ */
+export function assertPlainJson(value: unknown, where: string, path = '$', seen = new Set<object>()): void {
+  const fail = (why: string): never => {
+    throw new ValidationError(`${where} is not JSON-serialisable at ${path}: ${why}`);
+  };
+  switch (typeof value) {
+    case 'string':
+      // eslint-disable-next-line no-control-regex
+      if (/\u0000/.test(value)) fail('string contains NUL');
+      if (!value.isWellFormed()) fail('string contains a lone surrogate');
+      return;
+    case 'boolean':
+      return;
+    case 'number':
+      if (!Number.isFinite(value)) fail(`${value} is not a finite number`);
+      return;
+    case 'object': {
+      if (value === null) return;
+      if (seen.has(value)) fail('cycle');
+      seen.add(value);
+      if (Array.isArray(value)) {
+        value.forEach((item, i) => assertPlainJson(item, where, `${path}[${i}]`, seen));
+      } else {
+        const proto = Object.getPrototypeOf(value);
+        if (proto !== Object.prototype && proto !== null) fail(`${proto?.constructor?.name ?? 'object'} is not a plain object`);
+        for (const [key, item] of Object.entries(value)) {
+          if (!key.isWellFormed() || key.includes('\u0000')) fail('bad key');
+          if (item === undefined) fail(`key ${key} is undefined`);
+          assertPlainJson(item, where, `${path}.${key}`, seen);
+        }
+      }
+      seen.delete(value);
+      return;
+    }
+    default:
+      fail(`${typeof value} is not allowed`);
+  }
+}
+
+/** JSON with object keys sorted, so equal values hash equally whatever order jsonb or a client gives the keys. */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const keys = Object.keys(value).sort();
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
+}
+
+/** Hash of one event chained to its predecessor's hash. Covers everything an auditor relies on. */
+export function eventHash(e: {
+  prevHash: string | null;
+  streamId: string;
+  streamVersion: number;
+  id: string;
+  type: string;
+  recordedAt: Date;
+  data: unknown;
+  metadata: unknown;
+}): string {
+  const body = canonicalJson([e.prevHash, e.streamId, e.streamVersion, e.id.toLowerCase(), e.type, e.recordedAt.toISOString(), e.data, e.metadata]);
+  return createHash('sha256').update(body).digest('hex');
+}
