@@ -1,0 +1,43 @@
+import { describe, it } from 'vitest';
+import { specFor } from '../../../test/support/spec.js';
+import { IllegalStateError, ValidationError } from '../core/errors.js';
+import { accountDecider, type AccountCommand, type AccountEvent } from './account.js';
+
+const now = new Date('2026-01-01T00:00:00.000Z');
+const metadata = { now, actor: { id: 'admin', role: 'admin' as const }, commandId: 'c1' };
+const spec = specFor(accountDecider);
+const register = (over: Partial<Extract<AccountCommand, { type: 'RegisterAccount' }>['data']> = {}): AccountCommand => ({
+  type: 'RegisterAccount', data: { username: 'proctor1', role: 'proctor', displayName: 'Pat Proctor', passwordHash: 'scrypt$x', ...over }, metadata,
+});
+const registered: AccountEvent = {
+  type: 'AccountRegistered', data: { username: 'proctor1', role: 'proctor', displayName: 'Pat Proctor', passwordHash: 'scrypt$x', by: 'admin', at: now.toISOString() },
+};
+const integrator: AccountEvent = { type: 'AccountRegistered', data: { ...registered.data, username: 'moodle', role: 'integrator' } } as AccountEvent;
+
+describe('registering an account', () => {
+  it('registers a proctor', () => spec([]).when(register()).then([registered]));
+  it('refuses a taken username', () => spec([registered]).when(register()).thenThrows(IllegalStateError, /taken/));
+  it('refuses an unknown role', () => spec([]).when(register({ role: 'king' as never })).thenThrows(ValidationError, /role/));
+  it('refuses a username with spaces', () => spec([]).when(register({ username: 'a b' })).thenThrows(ValidationError, /username/));
+});
+
+describe('changing an account', () => {
+  it('changes the password', () =>
+    spec([registered]).when({ type: 'ChangePassword', data: { passwordHash: 'scrypt$y' }, metadata }).then([
+      { type: 'PasswordChanged', data: { passwordHash: 'scrypt$y', by: 'admin', at: now.toISOString() } },
+    ]));
+  it('disables once and enables again', () => {
+    const disabled: AccountEvent = { type: 'AccountDisabled', data: { reason: 'left', by: 'admin', at: now.toISOString() } };
+    spec([registered]).when({ type: 'DisableAccount', data: { reason: 'left' }, metadata }).then([disabled]);
+    spec([registered, disabled]).when({ type: 'DisableAccount', data: { reason: 'left' }, metadata }).then([]);
+    spec([registered, disabled]).when({ type: 'EnableAccount', data: {}, metadata }).then([{ type: 'AccountEnabled', data: { by: 'admin', at: now.toISOString() } }]);
+  });
+  it('refuses changes to an account that does not exist', () =>
+    spec([]).when({ type: 'ChangePassword', data: { passwordHash: 'x' }, metadata }).thenThrows(IllegalStateError, /does not exist/));
+  it('sets an integration secret only for an integrator, and only a long one', () => {
+    const secret = 's'.repeat(32);
+    spec([integrator]).when({ type: 'SetIntegrationSecret', data: { secret }, metadata }).then([{ type: 'IntegrationSecretSet', data: { secret, by: 'admin', at: now.toISOString() } }]);
+    spec([integrator]).when({ type: 'SetIntegrationSecret', data: { secret: 'short' }, metadata }).thenThrows(ValidationError, /32/);
+    spec([registered]).when({ type: 'SetIntegrationSecret', data: { secret }, metadata }).thenThrows(IllegalStateError, /integrator/);
+  });
+});

@@ -1,0 +1,59 @@
+import type { CommandMetadata } from '../core/decider.js';
+import type { Conclusion, FaceResult, IdentityPhotoKind } from './events.js';
+import type { MetricCode, MetricValues } from './metrics.js';
+
+/** What can be asked of a session. Each carries `metadata` (now, actor, command id): the decider reads no clock. */
+export type SessionCommand =
+  | {
+      readonly type: 'CreateSession';
+      readonly data: {
+        readonly sessionId: string;
+        readonly name: string;
+        readonly student: string;
+        readonly studentName?: string | null;
+        readonly proctor?: string | null;
+        readonly durationMinutes: number;
+        readonly scheduledAt?: Date | null;
+        readonly metrics?: readonly MetricCode[];
+        readonly weights?: Partial<Record<MetricCode, number>>;
+        readonly threshold?: number;
+        readonly autoConclude?: boolean;
+        readonly url?: string | null;
+        readonly template?: string | null;
+        readonly tags?: readonly string[];
+        readonly secondCamera?: boolean;
+        readonly integrationId?: string | null;
+      };
+      readonly metadata: CommandMetadata;
+    }
+  | { readonly type: 'AssignProctor'; readonly data: { readonly proctor: string | null }; readonly metadata: CommandMetadata }
+  | { readonly type: 'CancelSession'; readonly data: { readonly reason: string }; readonly metadata: CommandMetadata }
+  | { readonly type: 'CheckIn'; readonly data: { readonly userAgent: string; readonly browserSupported: boolean }; readonly metadata: CommandMetadata }
+  | { readonly type: 'SubmitIdentityPhoto'; readonly data: { readonly photoId: string; readonly kind: IdentityPhotoKind }; readonly metadata: CommandMetadata }
+  | { readonly type: 'VerifyIdentity'; readonly data: { readonly method: 'proctor' | 'automatic' }; readonly metadata: CommandMetadata }
+  | { readonly type: 'StartSession'; readonly data: Record<string, never>; readonly metadata: CommandMetadata }
+  | { readonly type: 'RecordMetrics'; readonly data: { readonly minute: number; readonly values: MetricValues }; readonly metadata: CommandMetadata }
+  | { readonly type: 'RecordViolation'; readonly data: { readonly code: MetricCode; readonly detail?: string | null }; readonly metadata: CommandMetadata }
+  | {
+      readonly type: 'RecordFaceCheck';
+      readonly data: { readonly photoId: string; readonly result: FaceResult; readonly distance?: number | null; readonly similarProfiles?: readonly string[] };
+      readonly metadata: CommandMetadata;
+    }
+  | {
+      readonly type: 'SendMessage';
+      readonly data: { readonly messageId: string; readonly text: string; readonly incident?: boolean; readonly attachmentId?: string | null };
+      readonly metadata: CommandMetadata;
+    }
+  | { readonly type: 'JoinAsProctor'; readonly data: Record<string, never>; readonly metadata: CommandMetadata }
+  | { readonly type: 'LeaveAsProctor'; readonly data: Record<string, never>; readonly metadata: CommandMetadata }
+  | { readonly type: 'AddNote'; readonly data: { readonly noteId: string; readonly text: string }; readonly metadata: CommandMetadata }
+  | { readonly type: 'PauseSession'; readonly data: Record<string, never>; readonly metadata: CommandMetadata }
+  | { readonly type: 'ResumeSession'; readonly data: Record<string, never>; readonly metadata: CommandMetadata }
+  | {
+      readonly type: 'FinishSession';
+      readonly data: { readonly timeout?: boolean; readonly conclusion?: Conclusion | null; readonly comment?: string | null };
+      readonly metadata: CommandMetadata;
+    }
+  | { readonly type: 'ConcludeSession'; readonly data: { readonly conclusion: Conclusion; readonly comment?: string | null }; readonly metadata: CommandMetadata };
+
+export type SessionCommandType = SessionCommand['type'];

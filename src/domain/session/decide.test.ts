@@ -1,0 +1,249 @@
+import { describe, expect, it } from 'vitest';
+import { specFor } from '../../../test/support/spec.js';
+import type { Actor } from '../core/decider.js';
+import { IllegalStateError, ValidationError } from '../core/errors.js';
+import type { SessionCommand } from './commands.js';
+import { sessionDecider } from './decide.js';
+import type { SessionEvent } from './events.js';
+
+const T0 = new Date('2026-03-01T09:00:00.000Z');
+const at = (minutes: number) => new Date(T0.getTime() + minutes * 60_000);
+const iso = (minutes: number) => at(minutes).toISOString();
+
+const admin: Actor = { id: 'admin', role: 'admin' };
+const proctor: Actor = { id: 'proctor1', role: 'proctor' };
+const student: Actor = { id: 'student1', role: 'student' };
+const system: Actor = { id: 'system', role: 'system' };
+
+let n = 0;
+function cmd<T extends SessionCommand['type']>(type: T, data: Extract<SessionCommand, { type: T }>['data'], actor: Actor = admin, minute = 0): SessionCommand {
+  n += 1;
+  return { type, data, metadata: { now: at(minute), actor, commandId: `cmd-${n}` } } as SessionCommand;
+}
+
+const created: SessionEvent = {
+  type: 'SessionCreated',
+  data: {
+    sessionId: 's1', name: 'Entrance exam', student: 'student1', studentName: 'Ann Lee', proctor: 'proctor1', durationMinutes: 60,
+    scheduledAt: null, metrics: ['b2', 'c2', 'm2'], weights: { c2: 2 }, threshold: 70, autoConclude: false, url: 'https://lms.example/quiz/1',
+    template: 'default', tags: ['math'], secondCamera: false, createdBy: 'admin', integrationId: null, at: iso(-60),
+  },
+};
+const checkedIn: SessionEvent = { type: 'ParticipantCheckedIn', data: { userAgent: 'Chromium', browserSupported: true, at: iso(-1) } };
+const started: SessionEvent = { type: 'SessionStarted', data: { at: iso(0), deadline: iso(60) } };
+const running = [created, checkedIn, started];
+const finished: SessionEvent = { type: 'SessionFinished', data: { by: 'student', actor: 'student1', at: iso(30) } };
+const scored: SessionEvent = { type: 'ScoreComputed', data: { score: 100, minutes: 30, breakdown: [], at: iso(30) } };
+
+const spec = specFor(sessionDecider);
+
+describe('creating a session', () => {
+  const create = (over: Partial<Extract<SessionCommand, { type: 'CreateSession' }>['data']> = {}) =>
+    cmd('CreateSession', {
+      sessionId: 's1', name: ' Entrance exam ', student: 'student1', studentName: 'Ann Lee', proctor: 'proctor1', durationMinutes: 60,
+      metrics: ['b2', 'c2', 'm2'], weights: { c2: 2 }, threshold: 70, url: 'https://lms.example/quiz/1', template: 'default', tags: ['math'], ...over,
+    }, admin, -60);
+
+  it('records every setting, with the name trimmed', () => {
+    spec([]).when(create()).then([created]);
+  });
+
+  it('uses all sixteen metrics, weight 1 and threshold 50 when none are given', () => {
+    const [event] = spec([]).when(create({ metrics: undefined, weights: undefined, threshold: undefined })).events();
+    expect(event).toMatchObject({ data: { threshold: 50, weights: {} } });
+    expect((event as Extract<SessionEvent, { type: 'SessionCreated' }>).data.metrics).toHaveLength(16);
+  });
+
+  it('refuses a second creation', () => spec([created]).when(create()).thenThrows(IllegalStateError, /already exists/));
+  it('refuses a bad session id', () => spec([]).when(create({ sessionId: 'has space' })).thenThrows(ValidationError, /session id/));
+  it('refuses an unknown metric', () => spec([]).when(create({ metrics: ['c2', 'x9' as never] })).thenThrows(ValidationError, /x9/));
+  it('refuses a zero duration', () => spec([]).when(create({ durationMinutes: 0 })).thenThrows(ValidationError, /duration/));
+  it('refuses a negative weight', () => spec([]).when(create({ weights: { c2: -1 } })).thenThrows(ValidationError, /weight/));
+  it('refuses a threshold over 100', () => spec([]).when(create({ threshold: 101 })).thenThrows(ValidationError, /threshold/));
+  it('refuses an empty name', () => spec([]).when(create({ name: '  ' })).thenThrows(ValidationError, /name/));
+  it('refuses a url that is not http', () => spec([]).when(create({ url: 'javascript:alert(1)' })).thenThrows(ValidationError, /url/));
+});
+
+describe('assigning and cancelling', () => {
+  it('assigns another proctor', () =>
+    spec([created]).when(cmd('AssignProctor', { proctor: 'proctor2' })).then([
+      { type: 'ProctorAssigned', data: { proctor: 'proctor2', previous: 'proctor1', by: 'admin', at: iso(0) } },
+    ]));
+  it('does nothing when the proctor is already assigned', () => spec([created]).when(cmd('AssignProctor', { proctor: 'proctor1' })).then([]));
+  it('refuses to reassign a finished session', () =>
+    spec([...running, finished]).when(cmd('AssignProctor', { proctor: 'proctor2' })).thenThrows(IllegalStateError, /finished/));
+  it('cancels a session that has not started', () =>
+    spec([created]).when(cmd('CancelSession', { reason: 'moved' })).then([{ type: 'SessionCancelled', data: { reason: 'moved', by: 'admin', at: iso(0) } }]));
+  it('refuses to cancel a session in progress', () =>
+    spec(running).when(cmd('CancelSession', { reason: 'x' })).thenThrows(IllegalStateError, /in progress/));
+  it('refuses anything on a session that does not exist', () =>
+    spec([]).when(cmd('StartSession', {})).thenThrows(IllegalStateError, /does not exist/));
+});
+
+describe('checking in, identity and start', () => {
+  it('checks the test-taker in', () =>
+    spec([created]).when(cmd('CheckIn', { userAgent: 'Chromium', browserSupported: true }, student, -1)).then([checkedIn]));
+  it('records an identity photo once', () => {
+    const submit = cmd('SubmitIdentityPhoto', { photoId: 'p1', kind: 'face' }, student, -1);
+    spec([created, checkedIn]).when(submit).then([{ type: 'IdentityPhotoSubmitted', data: { photoId: 'p1', kind: 'face', at: iso(-1) } }]);
+    spec([created, checkedIn, { type: 'IdentityPhotoSubmitted', data: { photoId: 'p1', kind: 'face', at: iso(-1) } }]).when(submit).then([]);
+  });
+  it('refuses an identity photo before check-in', () =>
+    spec([created]).when(cmd('SubmitIdentityPhoto', { photoId: 'p1', kind: 'face' }, student)).thenThrows(IllegalStateError, /checked in/));
+  it('verifies identity', () =>
+    spec([created, checkedIn]).when(cmd('VerifyIdentity', { method: 'proctor' }, proctor)).then([
+      { type: 'IdentityVerified', data: { by: 'proctor1', method: 'proctor', at: iso(0) } },
+    ]));
+  it('starts with a deadline one duration away', () => spec([created, checkedIn]).when(cmd('StartSession', {}, student)).then([started]));
+  it('refuses to start before check-in', () => spec([created]).when(cmd('StartSession', {}, student)).thenThrows(IllegalStateError, /checked in/));
+  it('ignores a repeated start', () => spec(running).when(cmd('StartSession', {}, student)).then([]));
+  it('refuses to start a cancelled session', () =>
+    spec([created, checkedIn, { type: 'SessionCancelled', data: { reason: 'x', by: 'admin', at: iso(0) } }]).when(cmd('StartSession', {}, student)).thenThrows(IllegalStateError, /cancelled/));
+});
+
+describe('recording metrics and violations', () => {
+  it('records one minute of values', () =>
+    spec(running).when(cmd('RecordMetrics', { minute: 3, values: { c2: 40, b2: 0 } }, student, 4)).then([
+      { type: 'MetricsRecorded', data: { minute: 3, values: { c2: 40, b2: 0 }, at: iso(4) } },
+    ]));
+  it('treats the same minute sent twice as one', () => {
+    const rec: SessionEvent = { type: 'MetricsRecorded', data: { minute: 3, values: { c2: 40 }, at: iso(4) } };
+    spec([...running, rec]).when(cmd('RecordMetrics', { minute: 3, values: { c2: 40 } }, student, 5)).then([]);
+    spec([...running, rec]).when(cmd('RecordMetrics', { minute: 3, values: { c2: 41 } }, student, 5)).thenThrows(IllegalStateError, /already recorded/);
+  });
+  it('refuses a metric the session does not use', () =>
+    spec(running).when(cmd('RecordMetrics', { minute: 1, values: { s1: 10 } }, student)).thenThrows(ValidationError, /s1/));
+  it('refuses a value over 100', () =>
+    spec(running).when(cmd('RecordMetrics', { minute: 1, values: { c2: 101 } }, student)).thenThrows(ValidationError, /0 to 100/));
+  it('refuses a negative minute', () =>
+    spec(running).when(cmd('RecordMetrics', { minute: -1, values: {} }, student)).thenThrows(ValidationError, /minute/));
+  it('refuses metrics before the start', () =>
+    spec([created, checkedIn]).when(cmd('RecordMetrics', { minute: 0, values: {} }, student)).thenThrows(IllegalStateError, /waiting/));
+  it('records a violation at once', () =>
+    spec(running).when(cmd('RecordViolation', { code: 'b2', detail: 'left the tab' }, student, 2)).then([
+      { type: 'ViolationDetected', data: { code: 'b2', detail: 'left the tab', at: iso(2) } },
+    ]));
+  it('records a face check', () =>
+    spec(running).when(cmd('RecordFaceCheck', { photoId: 'f1', result: 'yellow', distance: 0.41, similarProfiles: ['student9'] }, system, 5)).then([
+      { type: 'FaceChecked', data: { photoId: 'f1', result: 'yellow', distance: 0.41, similarProfiles: ['student9'], at: iso(5) } },
+    ]));
+  it('refuses a face check colour that does not exist', () =>
+    spec(running).when(cmd('RecordFaceCheck', { photoId: 'f1', result: 'blue' as never }, system)).thenThrows(ValidationError, /green, yellow or red/));
+});
+
+describe('chat', () => {
+  const incident = cmd('SendMessage', { messageId: 'm1', text: 'Put the phone away', incident: true }, proctor, 5);
+  const incidentEvents: SessionEvent[] = [
+    { type: 'MessageSent', data: { messageId: 'm1', from: 'proctor1', role: 'proctor', text: 'Put the phone away', incident: true, attachmentId: null, at: iso(5) } },
+    { type: 'ContentBlocked', data: { messageId: 'm1', by: 'proctor1', at: iso(5) } },
+  ];
+  it('sends a normal message from the test-taker', () =>
+    spec(running).when(cmd('SendMessage', { messageId: 'm0', text: 'Hello' }, student, 1)).then([
+      { type: 'MessageSent', data: { messageId: 'm0', from: 'student1', role: 'student', text: 'Hello', incident: false, attachmentId: null, at: iso(1) } },
+    ]));
+  it('blocks the test content when the proctor sends an incident', () => spec(running).when(incident).then(incidentEvents));
+  it('does not block twice', () => {
+    const again = cmd('SendMessage', { messageId: 'm2', text: 'Again', incident: true }, proctor, 6);
+    expect(spec([...running, ...incidentEvents]).when(again).events().map((e) => e.type)).toEqual(['MessageSent']);
+  });
+  it('unblocks on the proctor\'s next normal message', () =>
+    spec([...running, ...incidentEvents]).when(cmd('SendMessage', { messageId: 'm2', text: 'Thank you' }, proctor, 6)).then([
+      { type: 'MessageSent', data: { messageId: 'm2', from: 'proctor1', role: 'proctor', text: 'Thank you', incident: false, attachmentId: null, at: iso(6) } },
+      { type: 'ContentUnblocked', data: { messageId: 'm2', by: 'proctor1', at: iso(6) } },
+    ]));
+  it('does not unblock on the test-taker\'s message', () => {
+    const reply = cmd('SendMessage', { messageId: 'm2', text: 'OK' }, student, 6);
+    expect(spec([...running, ...incidentEvents]).when(reply).events().map((e) => e.type)).toEqual(['MessageSent']);
+  });
+  it('refuses an incident from the test-taker', () =>
+    spec(running).when(cmd('SendMessage', { messageId: 'm3', text: 'x', incident: true }, student)).thenThrows(ValidationError, /proctor/));
+  it('sends a file with no text', () =>
+    spec(running).when(cmd('SendMessage', { messageId: 'm4', text: '', attachmentId: 'a1' }, proctor)).thenMatch([{ type: 'MessageSent', data: { text: '', attachmentId: 'a1' } }]));
+  it('refuses an empty message without a file', () =>
+    spec(running).when(cmd('SendMessage', { messageId: 'm5', text: ' ' }, student)).thenThrows(ValidationError, /empty/));
+  it('refuses a message after the end', () =>
+    spec([...running, finished]).when(cmd('SendMessage', { messageId: 'm6', text: 'late' }, student)).thenThrows(IllegalStateError, /finished/));
+  it('ignores a message id sent twice', () =>
+    spec([...running, ...incidentEvents]).when(cmd('SendMessage', { messageId: 'm1', text: 'Put the phone away', incident: true }, proctor)).then([]));
+});
+
+describe('proctor presence, notes, pause', () => {
+  it('joins and leaves', () => {
+    const joined: SessionEvent = { type: 'ProctorJoined', data: { proctor: 'proctor1', at: iso(1) } };
+    spec(running).when(cmd('JoinAsProctor', {}, proctor, 1)).then([joined]);
+    spec([...running, joined]).when(cmd('JoinAsProctor', {}, proctor, 2)).then([]);
+    spec([...running, joined]).when(cmd('LeaveAsProctor', {}, proctor, 3)).then([{ type: 'ProctorLeft', data: { proctor: 'proctor1', at: iso(3) } }]);
+  });
+  it('adds a note, also after the end', () =>
+    spec([...running, finished]).when(cmd('AddNote', { noteId: 'n1', text: 'Looked away often' }, proctor, 40)).then([
+      { type: 'NoteAdded', data: { noteId: 'n1', author: 'proctor1', text: 'Looked away often', at: iso(40) } },
+    ]));
+  it('pauses and resumes, moving the deadline by the pause', () => {
+    const paused: SessionEvent = { type: 'SessionPaused', data: { by: 'proctor1', at: iso(10) } };
+    const resumed: SessionEvent = { type: 'SessionResumed', data: { by: 'proctor1', at: iso(15) } };
+    spec(running).when(cmd('PauseSession', {}, proctor, 10)).then([paused]);
+    spec([...running, paused]).when(cmd('ResumeSession', {}, proctor, 15)).then([resumed]);
+    // The deadline moved from minute 60 to 65: a time-out at 62 is refused, at 65 accepted.
+    spec([...running, paused, resumed]).when(cmd('FinishSession', { timeout: true }, system, 62)).thenThrows(IllegalStateError, /deadline/);
+    spec([...running, paused, resumed]).when(cmd('FinishSession', { timeout: true }, system, 65)).thenMatch([{ type: 'SessionFinished', data: { by: 'timeout' } }, { type: 'ScoreComputed', data: { minutes: 60 } }]);
+  });
+  it('refuses to pause a session that has not started', () =>
+    spec([created]).when(cmd('PauseSession', {}, proctor)).thenThrows(IllegalStateError, /scheduled/));
+});
+
+describe('finishing, scoring and concluding', () => {
+  const minutes: SessionEvent[] = [
+    { type: 'MetricsRecorded', data: { minute: 0, values: { c2: 50, b2: 10 }, at: iso(1) } },
+    { type: 'MetricsRecorded', data: { minute: 1, values: { c2: 30, b2: 10 }, at: iso(2) } },
+  ];
+  it('finishes by the test-taker with a score from the share of time in violation, weighted', () =>
+    // 4 minutes of session: c2 share (50+30)/4 = 20, weight 2 → 40; b2 share 20/4 = 5 → 5; score 55.
+    spec([...running, ...minutes]).when(cmd('FinishSession', {}, student, 4)).then([
+      { type: 'SessionFinished', data: { by: 'student', actor: 'student1', at: iso(4) } },
+      {
+        type: 'ScoreComputed',
+        data: {
+          score: 55, minutes: 4, at: iso(4),
+          breakdown: [
+            { code: 'b2', share: 5, weight: 1, contribution: 5 },
+            { code: 'c2', share: 20, weight: 2, contribution: 40 },
+            { code: 'm2', share: 0, weight: 1, contribution: 0 },
+          ],
+        },
+      },
+    ]));
+  it('finishes by the proctor with a conclusion and comment', () =>
+    spec(running).when(cmd('FinishSession', { conclusion: 'negative', comment: 'phone' }, proctor, 10)).thenMatch([
+      { type: 'SessionFinished', data: { by: 'proctor' } },
+      { type: 'ScoreComputed', data: { score: 100 } },
+      { type: 'SessionConcluded', data: { conclusion: 'negative', comment: 'phone', by: 'proctor1', automatic: false } },
+    ]));
+  it('concludes automatically against the threshold when the session asks for it', () => {
+    const auto: SessionEvent = { ...created, data: { ...(created as Extract<SessionEvent, { type: 'SessionCreated' }>).data, autoConclude: true } } as SessionEvent;
+    spec([auto, checkedIn, started, ...minutes]).when(cmd('FinishSession', {}, student, 4)).thenMatch([
+      { type: 'SessionFinished' },
+      { type: 'ScoreComputed', data: { score: 55 } },
+      { type: 'SessionConcluded', data: { conclusion: 'negative', automatic: true, by: 'system' } },
+    ]);
+  });
+  it('refuses a conclusion from the test-taker', () =>
+    spec(running).when(cmd('FinishSession', { conclusion: 'positive' }, student)).thenThrows(ValidationError, /test-taker/));
+  it('refuses a time-out before the deadline', () =>
+    spec(running).when(cmd('FinishSession', { timeout: true }, system, 59)).thenThrows(IllegalStateError, /deadline/));
+  it('finishes twice as once', () => spec([...running, finished, scored]).when(cmd('FinishSession', {}, proctor, 31)).then([]));
+  it('refuses to finish a session that has not started', () =>
+    spec([created, checkedIn]).when(cmd('FinishSession', {}, proctor)).thenThrows(IllegalStateError, /waiting/));
+  it('concludes a finished session (the Rate button)', () =>
+    spec([...running, finished, scored]).when(cmd('ConcludeSession', { conclusion: 'positive', comment: 'ok' }, proctor, 40)).then([
+      { type: 'SessionConcluded', data: { conclusion: 'positive', comment: 'ok', by: 'proctor1', automatic: false, at: iso(40) } },
+    ]));
+  it('lets only an administrator change a conclusion', () => {
+    const concluded: SessionEvent = { type: 'SessionConcluded', data: { conclusion: 'positive', comment: null, by: 'proctor1', automatic: false, at: iso(40) } };
+    spec([...running, finished, scored, concluded]).when(cmd('ConcludeSession', { conclusion: 'negative' }, proctor, 41)).thenThrows(IllegalStateError, /administrator/);
+    spec([...running, finished, scored, concluded]).when(cmd('ConcludeSession', { conclusion: 'negative' }, admin, 41)).thenMatch([{ type: 'SessionConcluded', data: { conclusion: 'negative' } }]);
+  });
+  it('refuses to conclude a session in progress', () =>
+    spec(running).when(cmd('ConcludeSession', { conclusion: 'positive' }, proctor)).thenThrows(IllegalStateError, /in progress/));
+  it('refuses a conclusion that is neither positive nor negative', () =>
+    spec([...running, finished, scored]).when(cmd('ConcludeSession', { conclusion: 'maybe' as never }, proctor)).thenThrows(ValidationError, /neither/));
+});

@@ -1,0 +1,290 @@
+import type { Decider } from '../core/decider.js';
+import { assertNever, IllegalStateError, ValidationError } from '../core/errors.js';
+import type { SessionCommand } from './commands.js';
+import type { FinishedBy, SessionEvent } from './events.js';
+import { isMetricCode, METRIC_CODES, type MetricCode } from './metrics.js';
+import { computeScore } from './score.js';
+import { evolveSession, initialSession, type Session, type SessionFacts } from './state.js';
+
+const SESSION_ID = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$/;
+const LOGIN = /^[A-Za-z0-9][A-Za-z0-9_.@-]{0,99}$/;
+const MAX_TEXT = 5000;
+
+type Live = Extract<Session, { status: 'in_progress' | 'paused' }>;
+type Existing = Exclude<Session, { status: 'none' }>;
+
+function text(value: string, what: string, max = MAX_TEXT): string {
+  const trimmed = value.trim();
+  if (!trimmed) throw new ValidationError(`${what} is empty`);
+  if (trimmed.length > max) throw new ValidationError(`${what} is ${trimmed.length} characters long; the limit is ${max}`);
+  return trimmed;
+}
+
+function login(value: string, what: string): string {
+  if (!LOGIN.test(value)) throw new ValidationError(`${what} ${JSON.stringify(value)} is not a valid login`);
+  return value;
+}
+
+function metricList(list: readonly string[] | undefined): MetricCode[] {
+  if (list === undefined) return [...METRIC_CODES];
+  const unknown = list.filter((c) => !isMetricCode(c));
+  if (unknown.length) throw new ValidationError(`unknown metric ${unknown.join(', ')}; known: ${METRIC_CODES.join(' ')}`);
+  return [...new Set(list as MetricCode[])];
+}
+
+function exists(state: Session, action: string): Existing {
+  if (state.status === 'none') throw new IllegalStateError(`cannot ${action}: the session does not exist`);
+  return state;
+}
+
+function live(state: Session, action: string): Live {
+  const s = exists(state, action);
+  if (s.status !== 'in_progress' && s.status !== 'paused') throw new IllegalStateError(`cannot ${action}: the session is ${readable(s.status)}`);
+  return s;
+}
+
+/** States in which people are still talking: before the start, during, and while paused. */
+function open(state: Session, action: string): Existing {
+  const s = exists(state, action);
+  if (s.status === 'finished' || s.status === 'concluded' || s.status === 'cancelled') {
+    throw new IllegalStateError(`cannot ${action}: the session is ${readable(s.status)}`);
+  }
+  return s;
+}
+
+function conclusionValue(value: string): void {
+  if (value !== 'positive' && value !== 'negative') throw new ValidationError(`conclusion ${JSON.stringify(value)} is neither positive nor negative`);
+}
+
+export function readable(status: Session['status']): string {
+  return status === 'in_progress' ? 'in progress' : status === 'none' ? 'not created' : status;
+}
+
+/** Minutes of session time between the start and `at`, pauses excluded. */
+function elapsedMinutes(s: SessionFacts, at: Date, pausedAt?: string): number {
+  if (!s.startedAt) return 0;
+  const pausedNow = pausedAt ? at.getTime() - Date.parse(pausedAt) : 0;
+  const elapsed = at.getTime() - Date.parse(s.startedAt) - s.pausedMs - pausedNow;
+  return Math.max(0, Math.ceil(elapsed / 60_000));
+}
+
+export function decideSession(command: SessionCommand, state: Session): SessionEvent[] {
+  const { now, actor } = command.metadata;
+  const at = now.toISOString();
+  switch (command.type) {
+    case 'CreateSession': {
+      if (state.status !== 'none') throw new IllegalStateError(`session ${state.sessionId} already exists`);
+      const d = command.data;
+      if (!SESSION_ID.test(d.sessionId)) {
+        throw new ValidationError(`session id ${JSON.stringify(d.sessionId)} must be 1–100 letters, digits or _ . : - and start with a letter or digit`);
+      }
+      if (!Number.isInteger(d.durationMinutes) || d.durationMinutes < 1 || d.durationMinutes > 24 * 60) {
+        throw new ValidationError(`duration must be a whole number of minutes from 1 to 1440, not ${d.durationMinutes}`);
+      }
+      const metrics = metricList(d.metrics);
+      const weights: Partial<Record<MetricCode, number>> = {};
+      for (const [code, weight] of Object.entries(d.weights ?? {})) {
+        if (!isMetricCode(code)) throw new ValidationError(`weight given for unknown metric ${code}`);
+        if (typeof weight !== 'number' || !Number.isFinite(weight) || weight < 0 || weight > 100) {
+          throw new ValidationError(`weight of ${code} must be a number from 0 to 100`);
+        }
+        weights[code] = weight;
+      }
+      const threshold = d.threshold ?? 50;
+      if (!Number.isFinite(threshold) || threshold < 0 || threshold > 100) throw new ValidationError('threshold must be from 0 to 100');
+      if (d.url != null && !/^https?:\/\/\S+$/i.test(d.url)) throw new ValidationError(`url ${JSON.stringify(d.url)} is not an http(s) address`);
+      const tags = (d.tags ?? []).map((t) => text(t, 'tag', 64));
+      return [
+        {
+          type: 'SessionCreated',
+          data: {
+            sessionId: d.sessionId,
+            name: text(d.name, 'session name', 300),
+            student: login(d.student, 'test-taker'),
+            studentName: d.studentName?.trim() || null,
+            proctor: d.proctor ? login(d.proctor, 'proctor') : null,
+            durationMinutes: d.durationMinutes,
+            scheduledAt: d.scheduledAt ? d.scheduledAt.toISOString() : null,
+            metrics,
+            weights,
+            threshold,
+            autoConclude: d.autoConclude ?? false,
+            url: d.url ?? null,
+            template: d.template?.trim() || null,
+            tags: [...new Set(tags)],
+            secondCamera: d.secondCamera ?? false,
+            createdBy: actor.id,
+            integrationId: d.integrationId ?? null,
+            at,
+          },
+        },
+      ];
+    }
+    case 'AssignProctor': {
+      const s = exists(state, 'assign a proctor');
+      if (s.status === 'finished' || s.status === 'concluded' || s.status === 'cancelled') {
+        throw new IllegalStateError(`cannot assign a proctor: the session is ${readable(s.status)}`);
+      }
+      const proctor = command.data.proctor === null ? null : login(command.data.proctor, 'proctor');
+      if (proctor === s.proctor) return [];
+      return [{ type: 'ProctorAssigned', data: { proctor, previous: s.proctor, by: actor.id, at } }];
+    }
+    case 'CancelSession': {
+      const s = exists(state, 'cancel the session');
+      if (s.status !== 'scheduled' && s.status !== 'waiting') {
+        throw new IllegalStateError(`cannot cancel: the session is ${readable(s.status)}; only a session that has not started can be cancelled`);
+      }
+      return [{ type: 'SessionCancelled', data: { reason: text(command.data.reason, 'reason', 1000), by: actor.id, at } }];
+    }
+    case 'CheckIn': {
+      const s = exists(state, 'check in');
+      if (s.status !== 'scheduled' && s.status !== 'waiting' && s.status !== 'in_progress' && s.status !== 'paused') {
+        throw new IllegalStateError(`cannot check in: the session is ${readable(s.status)}`);
+      }
+      return [{ type: 'ParticipantCheckedIn', data: { userAgent: command.data.userAgent.slice(0, 500), browserSupported: command.data.browserSupported, at } }];
+    }
+    case 'SubmitIdentityPhoto': {
+      const s = open(state, 'submit an identity photo');
+      if (!s.checkedIn) throw new IllegalStateError('cannot submit an identity photo: the test-taker has not checked in');
+      if (s.photoIds.includes(command.data.photoId)) return [];
+      return [{ type: 'IdentityPhotoSubmitted', data: { photoId: command.data.photoId, kind: command.data.kind, at } }];
+    }
+    case 'VerifyIdentity': {
+      const s = open(state, 'verify identity');
+      if (!s.checkedIn) throw new IllegalStateError('cannot verify identity: the test-taker has not checked in');
+      if (s.identityVerified) return [];
+      return [{ type: 'IdentityVerified', data: { by: actor.id, method: command.data.method, at } }];
+    }
+    case 'StartSession': {
+      const s = exists(state, 'start');
+      if (s.status === 'in_progress' || s.status === 'paused') return []; // a retried start is harmless
+      if (s.status === 'scheduled') throw new IllegalStateError('cannot start: the test-taker has not checked in');
+      if (s.status !== 'waiting') throw new IllegalStateError(`cannot start: the session is ${readable(s.status)}`);
+      const deadline = new Date(now.getTime() + s.durationMinutes * 60_000).toISOString();
+      return [{ type: 'SessionStarted', data: { at, deadline } }];
+    }
+    case 'RecordMetrics': {
+      const s = live(state, 'record metrics');
+      const { minute, values } = command.data;
+      if (!Number.isInteger(minute) || minute < 0 || minute > s.durationMinutes * 2 + 60) {
+        throw new ValidationError(`minute ${minute} is outside the session`);
+      }
+      const clean: Partial<Record<MetricCode, number>> = {};
+      for (const [code, value] of Object.entries(values)) {
+        if (!isMetricCode(code)) throw new ValidationError(`unknown metric ${code}`);
+        if (!s.metrics.includes(code)) throw new ValidationError(`metric ${code} is not used by this session`);
+        if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 100) {
+          throw new ValidationError(`value of ${code} must be from 0 to 100, not ${value}`);
+        }
+        clean[code] = value;
+      }
+      const stored = s.minutes[minute];
+      if (stored) {
+        const same = Object.keys(clean).length === Object.keys(stored).length && Object.entries(clean).every(([k, v]) => stored[k as MetricCode] === v);
+        if (same) return [];
+        throw new IllegalStateError(`minute ${minute} is already recorded with other values`);
+      }
+      return [{ type: 'MetricsRecorded', data: { minute, values: clean, at } }];
+    }
+    case 'RecordViolation': {
+      const s = live(state, 'record a violation');
+      if (!isMetricCode(command.data.code)) throw new ValidationError(`unknown metric ${command.data.code}`);
+      if (!s.metrics.includes(command.data.code)) throw new ValidationError(`metric ${command.data.code} is not used by this session`);
+      return [{ type: 'ViolationDetected', data: { code: command.data.code, detail: command.data.detail?.slice(0, 1000) ?? null, at } }];
+    }
+    case 'RecordFaceCheck': {
+      const s = exists(state, 'record a face check');
+      if (s.status === 'cancelled' || s.status === 'scheduled') throw new IllegalStateError(`cannot record a face check: the session is ${readable(s.status)}`);
+      const d = command.data;
+      if (!['green', 'yellow', 'red'].includes(d.result)) throw new ValidationError(`face check result ${JSON.stringify(d.result)} is not green, yellow or red`);
+      if (d.distance != null && (!Number.isFinite(d.distance) || d.distance < 0)) throw new ValidationError('face distance must be a non-negative number');
+      return [{ type: 'FaceChecked', data: { photoId: d.photoId, result: d.result, distance: d.distance ?? null, similarProfiles: [...(d.similarProfiles ?? [])], at } }];
+    }
+    case 'SendMessage': {
+      const s = open(state, 'send a message');
+      const d = command.data;
+      if (s.messageIds.includes(d.messageId)) return [];
+      const body = d.attachmentId && !d.text.trim() ? '' : text(d.text, 'message');
+      const fromStaff = actor.role === 'proctor' || actor.role === 'admin';
+      if (d.incident && !fromStaff) throw new ValidationError('only a proctor can send a message in incident mode');
+      const events: SessionEvent[] = [
+        { type: 'MessageSent', data: { messageId: d.messageId, from: actor.id, role: actor.role, text: body, incident: d.incident ?? false, attachmentId: d.attachmentId ?? null, at } },
+      ];
+      if (fromStaff && d.incident && !s.blocked) events.push({ type: 'ContentBlocked', data: { messageId: d.messageId, by: actor.id, at } });
+      if (fromStaff && !d.incident && s.blocked) events.push({ type: 'ContentUnblocked', data: { messageId: d.messageId, by: actor.id, at } });
+      return events;
+    }
+    case 'JoinAsProctor': {
+      const s = open(state, 'join');
+      if (s.proctorsPresent.includes(actor.id)) return [];
+      return [{ type: 'ProctorJoined', data: { proctor: actor.id, at } }];
+    }
+    case 'LeaveAsProctor': {
+      const s = exists(state, 'leave');
+      if (!s.proctorsPresent.includes(actor.id)) return [];
+      return [{ type: 'ProctorLeft', data: { proctor: actor.id, at } }];
+    }
+    case 'AddNote': {
+      const s = exists(state, 'add a note');
+      if (s.noteIds.includes(command.data.noteId)) return [];
+      return [{ type: 'NoteAdded', data: { noteId: command.data.noteId, author: actor.id, text: text(command.data.text, 'note'), at } }];
+    }
+    case 'PauseSession': {
+      const s = live(state, 'pause');
+      if (s.status === 'paused') return [];
+      return [{ type: 'SessionPaused', data: { by: actor.id, at } }];
+    }
+    case 'ResumeSession': {
+      const s = live(state, 'resume');
+      if (s.status === 'in_progress') return [];
+      return [{ type: 'SessionResumed', data: { by: actor.id, at } }];
+    }
+    case 'FinishSession': {
+      const s = exists(state, 'finish');
+      if (s.status === 'finished' || s.status === 'concluded') return []; // finishing twice (timer and test-taker racing) is not an error
+      if (s.status !== 'in_progress' && s.status !== 'paused') throw new IllegalStateError(`cannot finish: the session is ${readable(s.status)}`);
+      const d = command.data;
+      let by: FinishedBy;
+      if (d.timeout) {
+        if (now.getTime() < Date.parse(s.deadline)) throw new IllegalStateError(`cannot finish on time-out before the deadline ${s.deadline}`);
+        by = 'timeout';
+      } else {
+        by = actor.role === 'student' ? 'student' : actor.role === 'proctor' ? 'proctor' : 'admin';
+      }
+      if (d.conclusion) conclusionValue(d.conclusion);
+      if (d.conclusion && by === 'student') throw new ValidationError('a test-taker cannot give a conclusion');
+      const pausedAt = s.status === 'paused' ? s.pausedAt : undefined;
+      const score = computeScore({ metrics: s.metrics, weights: s.weights, minutes: s.minutes, sessionMinutes: elapsedMinutes(s, now, pausedAt) });
+      const events: SessionEvent[] = [
+        { type: 'SessionFinished', data: { by, actor: actor.id, at } },
+        { type: 'ScoreComputed', data: { ...score, at } },
+      ];
+      if (d.conclusion) {
+        events.push({ type: 'SessionConcluded', data: { conclusion: d.conclusion, comment: d.comment?.trim() || null, by: actor.id, automatic: false, at } });
+      } else if (s.autoConclude) {
+        const conclusion = score.score < s.threshold ? 'negative' : 'positive';
+        events.push({
+          type: 'SessionConcluded',
+          data: { conclusion, comment: `automatic: score ${score.score} against threshold ${s.threshold}`, by: 'system', automatic: true, at },
+        });
+      }
+      return events;
+    }
+    case 'ConcludeSession': {
+      const s = exists(state, 'conclude');
+      if (s.status === 'concluded' && actor.role !== 'admin') throw new IllegalStateError('the session already has a conclusion; only an administrator can change it');
+      if (s.status !== 'finished' && s.status !== 'concluded') throw new IllegalStateError(`cannot conclude: the session is ${readable(s.status)}`);
+      conclusionValue(command.data.conclusion);
+      const comment = command.data.comment?.trim() ? text(command.data.comment, 'comment') : null;
+      return [{ type: 'SessionConcluded', data: { conclusion: command.data.conclusion, comment, by: actor.id, automatic: false, at } }];
+    }
+    default:
+      return assertNever(command, 'session command');
+  }
+}
+
+export const sessionDecider: Decider<SessionCommand, SessionEvent, Session> = {
+  initialState: initialSession,
+  decide: decideSession,
+  evolve: evolveSession,
+};

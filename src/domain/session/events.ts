@@ -1,0 +1,98 @@
+import type { MetricCode, MetricValues } from './metrics.js';
+
+/** Who ended a session. */
+export type FinishedBy = 'student' | 'proctor' | 'admin' | 'timeout';
+export type Conclusion = 'positive' | 'negative';
+export type FaceResult = 'green' | 'yellow' | 'red';
+export type IdentityPhotoKind = 'face' | 'document';
+
+/** Everything that can happen to a proctoring session. Times are ISO-8601 strings taken from the command. */
+export type SessionEvent =
+  | {
+      readonly type: 'SessionCreated';
+      readonly data: {
+        readonly sessionId: string;
+        readonly name: string;
+        readonly student: string;
+        readonly studentName: string | null;
+        readonly proctor: string | null;
+        readonly durationMinutes: number;
+        readonly scheduledAt: string | null;
+        readonly metrics: readonly MetricCode[];
+        readonly weights: Readonly<Partial<Record<MetricCode, number>>>;
+        readonly threshold: number;
+        readonly autoConclude: boolean;
+        readonly url: string | null;
+        readonly template: string | null;
+        readonly tags: readonly string[];
+        readonly secondCamera: boolean;
+        readonly createdBy: string;
+        readonly integrationId: string | null;
+        readonly at: string;
+      };
+    }
+  | { readonly type: 'ProctorAssigned'; readonly data: { readonly proctor: string | null; readonly previous: string | null; readonly by: string; readonly at: string } }
+  | { readonly type: 'SessionCancelled'; readonly data: { readonly reason: string; readonly by: string; readonly at: string } }
+  | { readonly type: 'ParticipantCheckedIn'; readonly data: { readonly userAgent: string; readonly browserSupported: boolean; readonly at: string } }
+  | { readonly type: 'IdentityPhotoSubmitted'; readonly data: { readonly photoId: string; readonly kind: IdentityPhotoKind; readonly at: string } }
+  | { readonly type: 'IdentityVerified'; readonly data: { readonly by: string; readonly method: 'proctor' | 'automatic'; readonly at: string } }
+  | { readonly type: 'SessionStarted'; readonly data: { readonly at: string; readonly deadline: string } }
+  | { readonly type: 'MetricsRecorded'; readonly data: { readonly minute: number; readonly values: MetricValues; readonly at: string } }
+  | { readonly type: 'ViolationDetected'; readonly data: { readonly code: MetricCode; readonly detail: string | null; readonly at: string } }
+  | {
+      readonly type: 'FaceChecked';
+      readonly data: {
+        readonly photoId: string;
+        readonly result: FaceResult;
+        readonly distance: number | null;
+        readonly similarProfiles: readonly string[];
+        readonly at: string;
+      };
+    }
+  | {
+      readonly type: 'MessageSent';
+      readonly data: {
+        readonly messageId: string;
+        readonly from: string;
+        readonly role: string;
+        readonly text: string;
+        readonly incident: boolean;
+        readonly attachmentId: string | null;
+        readonly at: string;
+      };
+    }
+  | { readonly type: 'ContentBlocked'; readonly data: { readonly messageId: string; readonly by: string; readonly at: string } }
+  | { readonly type: 'ContentUnblocked'; readonly data: { readonly messageId: string; readonly by: string; readonly at: string } }
+  | { readonly type: 'ProctorJoined'; readonly data: { readonly proctor: string; readonly at: string } }
+  | { readonly type: 'ProctorLeft'; readonly data: { readonly proctor: string; readonly at: string } }
+  | { readonly type: 'NoteAdded'; readonly data: { readonly noteId: string; readonly author: string; readonly text: string; readonly at: string } }
+  | { readonly type: 'SessionPaused'; readonly data: { readonly by: string; readonly at: string } }
+  | { readonly type: 'SessionResumed'; readonly data: { readonly by: string; readonly at: string } }
+  | { readonly type: 'SessionFinished'; readonly data: { readonly by: FinishedBy; readonly actor: string; readonly at: string } }
+  | {
+      readonly type: 'ScoreComputed';
+      readonly data: {
+        readonly score: number;
+        readonly minutes: number;
+        /** Per metric: share of session time in violation (0–100), its weight, and what it took off the score. */
+        readonly breakdown: readonly { readonly code: MetricCode; readonly share: number; readonly weight: number; readonly contribution: number }[];
+        readonly at: string;
+      };
+    }
+  | {
+      readonly type: 'SessionConcluded';
+      readonly data: { readonly conclusion: Conclusion; readonly comment: string | null; readonly by: string; readonly automatic: boolean; readonly at: string };
+    };
+
+export type SessionEventType = SessionEvent['type'];
+
+// A record, so adding an event type without listing it here is a compile error.
+const EVENT_TYPES: Record<SessionEventType, true> = {
+  SessionCreated: true, ProctorAssigned: true, SessionCancelled: true, ParticipantCheckedIn: true, IdentityPhotoSubmitted: true,
+  IdentityVerified: true, SessionStarted: true, MetricsRecorded: true, ViolationDetected: true, FaceChecked: true, MessageSent: true,
+  ContentBlocked: true, ContentUnblocked: true, ProctorJoined: true, ProctorLeft: true, NoteAdded: true, SessionPaused: true,
+  SessionResumed: true, SessionFinished: true, ScoreComputed: true, SessionConcluded: true,
+};
+export const SESSION_EVENT_TYPES = Object.keys(EVENT_TYPES) as SessionEventType[];
+
+export const sessionStreamId = (sessionId: string) => `session-${sessionId}`;

@@ -1,0 +1,134 @@
+import { assertNever } from '../core/errors.js';
+import type { Conclusion, FinishedBy, SessionEvent } from './events.js';
+import type { MetricCode, MetricValues } from './metrics.js';
+
+/** What every existing session knows, whatever its status. */
+export interface SessionFacts {
+  readonly sessionId: string;
+  readonly name: string;
+  readonly student: string;
+  readonly proctor: string | null;
+  readonly durationMinutes: number;
+  readonly metrics: readonly MetricCode[];
+  readonly weights: Readonly<Partial<Record<MetricCode, number>>>;
+  readonly threshold: number;
+  readonly autoConclude: boolean;
+  readonly checkedIn: boolean;
+  readonly identityVerified: boolean;
+  /** An incident message is in force: the test content is covered. */
+  readonly blocked: boolean;
+  readonly proctorsPresent: readonly string[];
+  /** Recorded per-minute values, by minute index. */
+  readonly minutes: Readonly<Record<number, MetricValues>>;
+  readonly messageIds: readonly string[];
+  readonly noteIds: readonly string[];
+  readonly photoIds: readonly string[];
+  readonly startedAt: string | null;
+  /** Milliseconds spent paused so far (not counted as session time). */
+  readonly pausedMs: number;
+}
+
+export type Session =
+  | { readonly status: 'none' }
+  | (SessionFacts & { readonly status: 'scheduled' })
+  | (SessionFacts & { readonly status: 'waiting' })
+  | (SessionFacts & { readonly status: 'in_progress'; readonly startedAt: string; readonly deadline: string })
+  | (SessionFacts & { readonly status: 'paused'; readonly startedAt: string; readonly deadline: string; readonly pausedAt: string })
+  | (SessionFacts & { readonly status: 'finished'; readonly finishedAt: string; readonly finishedBy: FinishedBy; readonly score: number | null })
+  | (SessionFacts & {
+      readonly status: 'concluded';
+      readonly finishedAt: string;
+      readonly finishedBy: FinishedBy;
+      readonly score: number | null;
+      readonly conclusion: Conclusion;
+    })
+  | (SessionFacts & { readonly status: 'cancelled' });
+
+export type SessionStatus = Session['status'];
+
+export const initialSession = (): Session => ({ status: 'none' });
+
+const ms = (iso: string) => Date.parse(iso);
+
+export function evolveSession(state: Session, event: SessionEvent): Session {
+  if (event.type === 'SessionCreated') {
+    const d = event.data;
+    return {
+      status: 'scheduled',
+      sessionId: d.sessionId,
+      name: d.name,
+      student: d.student,
+      proctor: d.proctor,
+      durationMinutes: d.durationMinutes,
+      metrics: d.metrics,
+      weights: d.weights,
+      threshold: d.threshold,
+      autoConclude: d.autoConclude,
+      checkedIn: false,
+      identityVerified: false,
+      blocked: false,
+      proctorsPresent: [],
+      minutes: {},
+      messageIds: [],
+      noteIds: [],
+      photoIds: [],
+      startedAt: null,
+      pausedMs: 0,
+    };
+  }
+  if (state.status === 'none') return state; // events before creation cannot exist; ignore rather than crash a replay
+  switch (event.type) {
+    case 'ProctorAssigned':
+      return { ...state, proctor: event.data.proctor };
+    case 'SessionCancelled':
+      return { ...state, status: 'cancelled' };
+    case 'ParticipantCheckedIn':
+      return state.status === 'scheduled' ? { ...state, status: 'waiting', checkedIn: true } : { ...state, checkedIn: true };
+    case 'IdentityPhotoSubmitted':
+      return { ...state, photoIds: [...state.photoIds, event.data.photoId] };
+    case 'IdentityVerified':
+      return { ...state, identityVerified: true };
+    case 'SessionStarted':
+      return { ...state, status: 'in_progress', startedAt: event.data.at, deadline: event.data.deadline };
+    case 'MetricsRecorded':
+      return { ...state, minutes: { ...state.minutes, [event.data.minute]: event.data.values } };
+    case 'ViolationDetected':
+      return state;
+    case 'FaceChecked':
+      return state.photoIds.includes(event.data.photoId) ? state : { ...state, photoIds: [...state.photoIds, event.data.photoId] };
+    case 'MessageSent':
+      return { ...state, messageIds: [...state.messageIds, event.data.messageId] };
+    case 'ContentBlocked':
+      return { ...state, blocked: true };
+    case 'ContentUnblocked':
+      return { ...state, blocked: false };
+    case 'ProctorJoined':
+      return { ...state, proctorsPresent: [...state.proctorsPresent.filter((p) => p !== event.data.proctor), event.data.proctor] };
+    case 'ProctorLeft':
+      return { ...state, proctorsPresent: state.proctorsPresent.filter((p) => p !== event.data.proctor) };
+    case 'NoteAdded':
+      return { ...state, noteIds: [...state.noteIds, event.data.noteId] };
+    case 'SessionPaused':
+      return state.status === 'in_progress' ? { ...state, status: 'paused', pausedAt: event.data.at } : state;
+    case 'SessionResumed':
+      if (state.status !== 'paused') return state;
+      {
+        const pause = ms(event.data.at) - ms(state.pausedAt);
+        const deadline = new Date(ms(state.deadline) + pause).toISOString();
+        const { pausedAt: _, ...rest } = state;
+        return { ...rest, status: 'in_progress', pausedMs: state.pausedMs + pause, deadline };
+      }
+    case 'SessionFinished': {
+      const pausedMs = state.status === 'paused' ? state.pausedMs + (ms(event.data.at) - ms(state.pausedAt)) : state.pausedMs;
+      return { ...state, status: 'finished', pausedMs, finishedAt: event.data.at, finishedBy: event.data.by, score: null };
+    }
+    case 'ScoreComputed':
+      return state.status === 'finished' ? { ...state, score: event.data.score } : state;
+    case 'SessionConcluded':
+      return state.status === 'finished' || state.status === 'concluded'
+        ? { ...state, status: 'concluded', conclusion: event.data.conclusion }
+        : state;
+    default:
+      return assertNever(event, 'session event');
+  }
+}
