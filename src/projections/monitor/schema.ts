@@ -26,7 +26,10 @@ CREATE TABLE IF NOT EXISTS monitor_sessions (
   finished_by  text,
   ${METRIC_CODES.map((c) => `avg_${c} double precision`).join(',\n  ')},
   recent_codes text[] NOT NULL DEFAULT '{}',
-  version      integer NOT NULL
+  version      integer NOT NULL,
+  -- bookkeeping for the running averages, not a search field
+  minutes_recorded integer NOT NULL DEFAULT 0,
+  last_minute  integer
 );
 CREATE INDEX IF NOT EXISTS monitor_sessions_proctor ON monitor_sessions (proctor, status);
 CREATE INDEX IF NOT EXISTS monitor_sessions_student ON monitor_sessions (student, status);

@@ -70,6 +70,7 @@ function explain(error: IRecognitionException, tokens: IToken[], text: string): 
   const here = (message: string) =>
     atEnd ? new SearchProblem(message, text.length, 0) : new SearchProblem(message, token.startOffset, token.image.length);
 
+  if (is(previous, CompareOp) && is(token, LParen)) return here("A value cannot start with '(': put it in quotes");
   if (is(previous, CompareOp)) return after(previous!, `Missing a value after ${quote(previous!)}`);
   if (is(previous, Comma)) return after(previous!, "Missing a value after ','");
   if (is(previous, And) || is(previous, Or)) {

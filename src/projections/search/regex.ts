@@ -230,7 +230,7 @@ class Translator {
 /** Checks a user regex and translates it for RE2; `index` of an error is in code points of `source`. */
 export function checkRegex(source: string): RegexCheck {
   if (source.length > MAX_REGEX_LENGTH) {
-    return { ok: false, message: `is longer than ${MAX_REGEX_LENGTH} characters`, index: MAX_REGEX_LENGTH };
+    return { ok: false, message: `longer than ${MAX_REGEX_LENGTH} characters`, index: MAX_REGEX_LENGTH };
   }
   try {
     const re2 = new Translator(source).run();
@@ -238,7 +238,7 @@ export function checkRegex(source: string): RegexCheck {
     return { ok: true, re2 };
   } catch (error) {
     if (error instanceof RegexSyntaxError) return { ok: false, message: error.message, index: error.index };
-    return { ok: false, message: 'is too complex', index: 0 };
+    return { ok: false, message: 'too complex', index: 0 };
   }
 }
 

@@ -106,7 +106,7 @@ function parseValue(token: IToken, field: FieldDef, op: ComparisonOp): Value {
   if (op === '~' || op === '~*') {
     const source = tokenText(token);
     const check = checkRegex(source);
-    if (!check.ok) throw problem(`The pattern '${source.slice(0, 40)}' ${check.message}`, token);
+    if (!check.ok) throw problem(`Bad pattern '${source.length > 40 ? source.slice(0, 40) + '…' : source}' for ${field.name}: ${check.message}`, token);
     return { type: 'text', value: source };
   }
   switch (field.type) {

@@ -1,0 +1,100 @@
+import type { SessionEvent } from '../../domain/session/events.js';
+import { SESSION_EVENT_TYPES } from '../../domain/session/events.js';
+import { METRIC_CODES, type MetricCode } from '../../domain/session/metrics.js';
+import { assertNever } from '../../domain/core/errors.js';
+import type { RecordedEvent } from '../../store/event-store.js';
+import type { Projection } from '../projection.js';
+import { MONITOR_DDL } from './schema.js';
+
+const avgColumns = METRIC_CODES.map((c) => `avg_${c}`);
+
+/** One row per session for the proctor's list, the search language and the data export. */
+export const monitorProjection: Projection = {
+  name: 'monitor',
+  ddl: MONITOR_DDL,
+  tables: ['monitor_sessions'],
+  handles: new Set(SESSION_EVENT_TYPES),
+  async apply(tx, recorded) {
+    const event = recorded as unknown as SessionEvent & RecordedEvent;
+    const id = sessionIdOf(recorded);
+    const v = recorded.streamVersion;
+    const set = (assignments: string, params: unknown[]) =>
+      tx.query(`UPDATE monitor_sessions SET ${assignments ? `${assignments}, ` : ''}version = $2 WHERE session_id = $1`, [id, v, ...params]);
+    switch (event.type) {
+      case 'SessionCreated': {
+        const d = event.data;
+        await tx.query(
+          `INSERT INTO monitor_sessions (session_id, name, student, student_name, proctor, status, date, created_at, scheduled_at, duration,
+             template, tags, url, created_by, version)
+           VALUES ($1, $2, $3, $4, $5, 'scheduled', coalesce($7::timestamptz, $6::timestamptz), $6, $7, $8, $9, $10::text[], $11, $12, $13)
+           ON CONFLICT (session_id) DO NOTHING`,
+          [d.sessionId, d.name, d.student, d.studentName, d.proctor, d.at, d.scheduledAt, d.durationMinutes, d.template, [...d.tags], d.url, d.createdBy, v],
+        );
+        return;
+      }
+      case 'ProctorAssigned':
+        return void (await set('proctor = $3', [event.data.proctor]));
+      case 'SessionCancelled':
+        return void (await set(`status = 'cancelled', stopped_at = $3`, [event.data.at]));
+      case 'ParticipantCheckedIn':
+        return void (await set(`status = CASE WHEN status = 'scheduled' THEN 'waiting' ELSE status END`, []));
+      case 'SessionStarted':
+        return void (await set(`status = 'in_progress', started_at = $3, date = $3`, [event.data.at]));
+      case 'SessionPaused':
+        return void (await set(`status = 'paused'`, []));
+      case 'SessionResumed':
+        return void (await set(`status = 'in_progress'`, []));
+      case 'MetricsRecorded': {
+        const values = event.data.values;
+        // Running average over recorded minutes; a metric absent from a minute was clean (0) in it.
+        const assignments = METRIC_CODES.map((c, i) => `avg_${c} = (coalesce(avg_${c}, 0) * minutes_recorded + $${i + 3}) / (minutes_recorded + 1)`);
+        const recent = codesInViolation(values);
+        await tx.query(
+          `UPDATE monitor_sessions SET ${assignments.join(', ')}, minutes_recorded = minutes_recorded + 1,
+             recent_codes = CASE WHEN last_minute IS NULL OR $${METRIC_CODES.length + 3} >= last_minute THEN $${METRIC_CODES.length + 4}::text[] ELSE recent_codes END,
+             last_minute = greatest(last_minute, $${METRIC_CODES.length + 3}), version = $2
+           WHERE session_id = $1`,
+          [id, v, ...METRIC_CODES.map((c) => values[c] ?? 0), event.data.minute, recent],
+        );
+        return;
+      }
+      case 'ViolationDetected':
+        return void (await set(`recent_codes = CASE WHEN $3 = ANY(recent_codes) THEN recent_codes ELSE array_append(recent_codes, $3) END`, [event.data.code]));
+      case 'ContentBlocked':
+        return void (await set('blocked = true', []));
+      case 'ContentUnblocked':
+        return void (await set('blocked = false', []));
+      case 'SessionFinished':
+        return void (await set(`status = 'finished', stopped_at = $3, finished_by = $4, blocked = false`, [event.data.at, event.data.by]));
+      case 'ScoreComputed': {
+        const shares = new Map<MetricCode, number>(event.data.breakdown.map((b) => [b.code, b.share]));
+        await tx.query(
+          `UPDATE monitor_sessions SET score = $3, ${avgColumns.map((c, i) => `${c} = $${i + 4}`).join(', ')}, version = $2 WHERE session_id = $1`,
+          [id, v, event.data.score, ...METRIC_CODES.map((c) => shares.get(c) ?? null)],
+        );
+        return;
+      }
+      case 'SessionConcluded':
+        return void (await set(`status = 'concluded', conclusion = $3, comment = $4`, [event.data.conclusion, event.data.comment]));
+      case 'IdentityPhotoSubmitted':
+      case 'IdentityVerified':
+      case 'FaceChecked':
+      case 'MessageSent':
+      case 'ProctorJoined':
+      case 'ProctorLeft':
+      case 'NoteAdded':
+        return void (await set('', []));
+      default:
+        return assertNever(event, 'session event');
+    }
+  },
+};
+
+function codesInViolation(values: Partial<Record<MetricCode, number>>): MetricCode[] {
+  return METRIC_CODES.filter((c) => (values[c] ?? 0) > 0);
+}
+
+export function sessionIdOf(event: RecordedEvent): string {
+  return event.streamId.slice('session-'.length);
+}
+

@@ -1,0 +1,110 @@
+import { ValidationError } from '../../domain/core/errors.js';
+import { METRIC_CODES, type MetricCode } from '../../domain/session/metrics.js';
+import type { Sql } from '../../store/sql.js';
+import type { MonitorRow, SessionStatus } from './row.js';
+
+type DbRow = Record<string, unknown>;
+
+export function toMonitorRow(r: DbRow): MonitorRow {
+  const date = (v: unknown) => (v === null || v === undefined ? null : new Date(v as string | Date));
+  const averages: Partial<Record<MetricCode, number>> = {};
+  for (const c of METRIC_CODES) {
+    const value = r[`avg_${c}`];
+    if (value !== null && value !== undefined) averages[c] = Number(value);
+  }
+  return {
+    sessionId: r.session_id as string,
+    name: r.name as string,
+    student: r.student as string,
+    studentName: (r.student_name as string | null) ?? null,
+    proctor: (r.proctor as string | null) ?? null,
+    status: r.status as SessionStatus,
+    date: date(r.date)!,
+    createdAt: date(r.created_at)!,
+    scheduledAt: date(r.scheduled_at),
+    startedAt: date(r.started_at),
+    stoppedAt: date(r.stopped_at),
+    duration: Number(r.duration),
+    score: r.score === null || r.score === undefined ? null : Number(r.score),
+    conclusion: (r.conclusion as string | null) ?? null,
+    comment: (r.comment as string | null) ?? null,
+    template: (r.template as string | null) ?? null,
+    tags: (r.tags as string[] | null) ?? [],
+    url: (r.url as string | null) ?? null,
+    createdBy: r.created_by as string,
+    blocked: Boolean(r.blocked),
+    finishedBy: (r.finished_by as string | null) ?? null,
+    averages,
+    recentCodes: ((r.recent_codes as string[] | null) ?? []) as MetricCode[],
+    version: Number(r.version),
+  };
+}
+
+export async function getMonitorRow(db: Sql, sessionId: string): Promise<MonitorRow | null> {
+  const [row] = await db.query<DbRow>(`SELECT * FROM monitor_sessions WHERE session_id = $1`, [sessionId]);
+  return row ? toMonitorRow(row) : null;
+}
+
+/** A SQL condition with its bound parameters; `$n` placeholders are numbered from 1 and renumbered when combined. */
+export interface Condition {
+  readonly where: string;
+  readonly params: readonly unknown[];
+}
+
+export interface SessionPage {
+  readonly rows: MonitorRow[];
+  readonly hasNextPage: boolean;
+  readonly endCursor: string | null;
+  readonly totalCount: number;
+}
+
+const encodeCursor = (row: MonitorRow) => Buffer.from(JSON.stringify([row.date.toISOString(), row.sessionId])).toString('base64url');
+
+function decodeCursor(cursor: string): [string, string] {
+  try {
+    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(value) && value.length === 2 && typeof value[0] === 'string' && typeof value[1] === 'string' && !Number.isNaN(Date.parse(value[0]))) {
+      return [value[0], value[1]];
+    }
+  } catch {
+    // fall through to the error below
+  }
+  throw new ValidationError('the cursor is not one this server gave out');
+}
+
+/** Shifts `$1`, `$2` … in `where` by `offset`, so conditions built separately can share one statement. */
+export function renumber(where: string, offset: number): string {
+  return where.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`);
+}
+
+/** Newest first (date, then id), keyset-paginated. `conditions` are ANDed (search filter, visibility). */
+export async function listMonitorRows(db: Sql, conditions: readonly Condition[], page: { first: number; after?: string | null }): Promise<SessionPage> {
+  const first = Math.max(0, Math.min(page.first, 500));
+  const parts: string[] = [];
+  const params: unknown[] = [];
+  for (const c of conditions) {
+    parts.push(`(${renumber(c.where, params.length)})`);
+    params.push(...c.params);
+  }
+  const filter = parts.length ? parts.join(' AND ') : 'true';
+  const filterParams = [...params];
+  let keyset = '';
+  if (page.after) {
+    const [date, id] = decodeCursor(page.after);
+    params.push(date, id);
+    keyset = ` AND (date, session_id) < ($${params.length - 1}::timestamptz, $${params.length})`;
+  }
+  params.push(first + 1);
+  const rows = await db.query<DbRow>(
+    `SELECT * FROM monitor_sessions WHERE ${filter}${keyset} ORDER BY date DESC, session_id DESC LIMIT $${params.length}`,
+    params,
+  );
+  const [{ count }] = await db.query<{ count: string | number }>(`SELECT count(*)::int AS count FROM monitor_sessions WHERE ${filter}`, filterParams);
+  const mapped = rows.slice(0, first).map(toMonitorRow);
+  return {
+    rows: mapped,
+    hasNextPage: rows.length > first,
+    endCursor: mapped.length ? encodeCursor(mapped[mapped.length - 1]) : null,
+    totalCount: Number(count),
+  };
+}

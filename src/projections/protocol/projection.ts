@@ -1,0 +1,90 @@
+import { assertNever } from '../../domain/core/errors.js';
+import { SESSION_EVENT_TYPES, type SessionEvent } from '../../domain/session/events.js';
+import type { RecordedEvent } from '../../store/event-store.js';
+import { sessionIdOf } from '../monitor/projection.js';
+import type { Projection } from '../projection.js';
+
+/**
+ * What the protocol page shows: per-minute metric values (the histogram and the red-to-green minutes) and every
+ * entry of the session's life in order (chat, notes, face checks, violations, state changes) for the timeline.
+ */
+export const PROTOCOL_DDL = `
+CREATE TABLE IF NOT EXISTS protocol_minutes (
+  session_id text NOT NULL,
+  minute     integer NOT NULL,
+  vals       jsonb NOT NULL,
+  total      double precision NOT NULL,
+  PRIMARY KEY (session_id, minute)
+);
+CREATE TABLE IF NOT EXISTS protocol_entries (
+  session_id text NOT NULL,
+  seq        integer NOT NULL,
+  kind       text NOT NULL,
+  at         timestamptz NOT NULL,
+  actor      text,
+  body       jsonb NOT NULL,
+  PRIMARY KEY (session_id, seq)
+);
+CREATE INDEX IF NOT EXISTS protocol_entries_kind ON protocol_entries (session_id, kind, seq);
+`;
+
+/** Entry kinds: what the timeline's first section and the event list group by. */
+export type EntryKind = 'message' | 'note' | 'face' | 'identity' | 'violation' | 'state' | 'presence' | 'block' | 'score';
+
+export const protocolProjection: Projection = {
+  name: 'protocol',
+  ddl: PROTOCOL_DDL,
+  tables: ['protocol_minutes', 'protocol_entries'],
+  handles: new Set(SESSION_EVENT_TYPES),
+  async apply(tx, recorded) {
+    const event = recorded as unknown as SessionEvent;
+    const id = sessionIdOf(recorded);
+    const entry = (kind: EntryKind, at: string, actor: string | null, body: unknown) =>
+      tx.query(
+        `INSERT INTO protocol_entries (session_id, seq, kind, at, actor, body) VALUES ($1, $2, $3, $4, $5, $6::jsonb) ON CONFLICT DO NOTHING`,
+        [id, recorded.streamVersion, kind, at, actor, JSON.stringify({ type: event.type, ...body as object })],
+      );
+    const actor = (recorded.metadata.actor as string | undefined) ?? null;
+    switch (event.type) {
+      case 'MetricsRecorded': {
+        const total = Object.values(event.data.values).reduce((a, b) => a + (b ?? 0), 0);
+        await tx.query(
+          `INSERT INTO protocol_minutes (session_id, minute, vals, total) VALUES ($1, $2, $3::jsonb, $4) ON CONFLICT DO NOTHING`,
+          [id, event.data.minute, JSON.stringify(event.data.values), total],
+        );
+        return;
+      }
+      case 'MessageSent':
+        return void (await entry('message', event.data.at, event.data.from, event.data));
+      case 'NoteAdded':
+        return void (await entry('note', event.data.at, event.data.author, event.data));
+      case 'FaceChecked':
+        return void (await entry('face', event.data.at, actor, event.data));
+      case 'IdentityPhotoSubmitted':
+      case 'IdentityVerified':
+        return void (await entry('identity', event.data.at, actor, event.data));
+      case 'ViolationDetected':
+        return void (await entry('violation', event.data.at, actor, event.data));
+      case 'ContentBlocked':
+      case 'ContentUnblocked':
+        return void (await entry('block', event.data.at, event.data.by, event.data));
+      case 'ProctorJoined':
+      case 'ProctorLeft':
+        return void (await entry('presence', event.data.at, event.data.proctor, event.data));
+      case 'ScoreComputed':
+        return void (await entry('score', event.data.at, actor, event.data));
+      case 'SessionCreated':
+      case 'ProctorAssigned':
+      case 'SessionCancelled':
+      case 'ParticipantCheckedIn':
+      case 'SessionStarted':
+      case 'SessionPaused':
+      case 'SessionResumed':
+      case 'SessionFinished':
+      case 'SessionConcluded':
+        return void (await entry('state', event.data.at, actor, event.data));
+      default:
+        return assertNever(event, 'session event');
+    }
+  },
+};

@@ -1,0 +1,35 @@
+import type { MetricValues } from '../../domain/session/metrics.js';
+import type { Sql } from '../../store/sql.js';
+import type { EntryKind } from './projection.js';
+
+export interface ProtocolMinute {
+  readonly minute: number;
+  readonly values: MetricValues;
+  readonly total: number;
+}
+
+export interface ProtocolEntry {
+  readonly seq: number;
+  readonly kind: EntryKind;
+  readonly at: Date;
+  readonly actor: string | null;
+  readonly body: { readonly type: string } & Record<string, unknown>;
+}
+
+export async function protocolMinutes(db: Sql, sessionId: string): Promise<ProtocolMinute[]> {
+  const rows = await db.query<{ minute: number; vals: MetricValues; total: number }>(
+    `SELECT minute, vals, total FROM protocol_minutes WHERE session_id = $1 ORDER BY minute`,
+    [sessionId],
+  );
+  return rows.map((r) => ({ minute: Number(r.minute), values: r.vals, total: Number(r.total) }));
+}
+
+/** Entries in stream order, optionally only some kinds (the chat is `['message']`, the Faces tab `['face']`). */
+export async function protocolEntries(db: Sql, sessionId: string, kinds?: readonly EntryKind[]): Promise<ProtocolEntry[]> {
+  const rows = await db.query<{ seq: number; kind: EntryKind; at: Date; actor: string | null; body: ProtocolEntry['body'] }>(
+    `SELECT seq, kind, at, actor, body FROM protocol_entries
+      WHERE session_id = $1 AND ($2::text[] IS NULL OR kind = ANY($2::text[])) ORDER BY seq`,
+    [sessionId, kinds ? [...kinds] : null],
+  );
+  return rows.map((r) => ({ seq: Number(r.seq), kind: r.kind, at: new Date(r.at), actor: r.actor, body: r.body }));
+}

@@ -1,0 +1,145 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Actor } from '../src/domain/core/decider.js';
+import { getMonitorRow, listMonitorRows } from '../src/projections/monitor/queries.js';
+import { protocolEntries, protocolMinutes } from '../src/projections/protocol/queries.js';
+import type { Projection } from '../src/projections/projection.js';
+import { ProjectionRunner } from '../src/projections/runner.js';
+import { ALL_PROJECTIONS } from '../src/projections/index.js';
+import { dumpReadModels, openTestCore, type TestCore } from './support/core.js';
+
+const admin: Actor = { id: 'admin', role: 'admin' };
+const proctor: Actor = { id: 'proctor1', role: 'proctor' };
+const student: Actor = { id: 'student1', role: 'student' };
+
+/** A whole exam: created, checked in, started, two minutes of metrics, an incident and its release, a note, finished. */
+async function runExam(core: TestCore, id = 'exam-1') {
+  await core.session(id, 'CreateSession', { sessionId: id, name: 'Entrance exam', student: 'student1', proctor: 'proctor1', durationMinutes: 60, metrics: ['b2', 'c2'], weights: { c2: 2 }, tags: ['math'] }, admin);
+  await core.session(id, 'CheckIn', { userAgent: 'Chromium 156', browserSupported: true }, student);
+  await core.session(id, 'StartSession', {}, student);
+  core.advance(1);
+  await core.session(id, 'RecordMetrics', { minute: 0, values: { c2: 50, b2: 0 } }, student);
+  await core.session(id, 'SendMessage', { messageId: 'm1', text: 'Eyes on the screen', incident: true }, proctor);
+  core.advance(1);
+  await core.session(id, 'RecordMetrics', { minute: 1, values: { c2: 10, b2: 20 } }, student);
+  await core.session(id, 'SendMessage', { messageId: 'm2', text: 'Thanks' }, proctor);
+  await core.session(id, 'AddNote', { noteId: 'n1', text: 'Looked left twice' }, proctor);
+  core.advance(2);
+  await core.session(id, 'FinishSession', {}, student);
+}
+
+describe('the read models', () => {
+  let core: TestCore;
+  beforeEach(async () => {
+    core = await openTestCore();
+  });
+  afterEach(async () => {
+    await core.close();
+  });
+
+  describe('when a whole exam has been run', () => {
+    it('shows the session in the monitor with its score, averages and state', async () => {
+      await runExam(core);
+      await core.runner.catchUp();
+      const row = await getMonitorRow(core.sql, 'exam-1');
+      // 4 minutes: c2 (50+10)/4 = 15 ×2 = 30; b2 20/4 = 5; score 65.
+      expect(row).toMatchObject({
+        sessionId: 'exam-1', name: 'Entrance exam', student: 'student1', proctor: 'proctor1', status: 'finished', finishedBy: 'student',
+        score: 65, averages: { c2: 15, b2: 5 }, blocked: false, tags: ['math'], duration: 60, recentCodes: ['b2', 'c2'],
+      });
+      expect(row!.startedAt?.toISOString()).toBe('2026-03-01T09:00:00.000Z');
+      expect(row!.stoppedAt?.toISOString()).toBe('2026-03-01T09:04:00.000Z');
+    });
+
+    it('keeps the minutes and the entries of the protocol in order', async () => {
+      await runExam(core);
+      await core.runner.catchUp();
+      expect(await protocolMinutes(core.sql, 'exam-1')).toEqual([
+        { minute: 0, values: { c2: 50, b2: 0 }, total: 50 },
+        { minute: 1, values: { c2: 10, b2: 20 }, total: 30 },
+      ]);
+      const chat = await protocolEntries(core.sql, 'exam-1', ['message']);
+      expect(chat.map((e) => [e.actor, e.body.text, e.body.incident])).toEqual([
+        ['proctor1', 'Eyes on the screen', true],
+        ['proctor1', 'Thanks', false],
+      ]);
+      const all = await protocolEntries(core.sql, 'exam-1');
+      expect(all.map((e) => e.kind)).toEqual(['state', 'state', 'state', 'message', 'block', 'message', 'block', 'note', 'state', 'score']);
+    });
+
+    it('marks the session blocked while an incident is in force', async () => {
+      await core.session('s2', 'CreateSession', { sessionId: 's2', name: 'Quiz', student: 'student1', durationMinutes: 30 }, admin);
+      await core.session('s2', 'CheckIn', { userAgent: 'x', browserSupported: true }, student);
+      await core.session('s2', 'StartSession', {}, student);
+      await core.session('s2', 'SendMessage', { messageId: 'i1', text: 'Stop', incident: true }, proctor);
+      await core.runner.catchUp();
+      expect(await getMonitorRow(core.sql, 's2')).toMatchObject({ blocked: true, status: 'in_progress', recentCodes: [] });
+    });
+  });
+
+  describe('when read models are rebuilt from position 0', () => {
+    it('yields exactly the rows the live projection had', async () => {
+      await core.runner.start();
+      await runExam(core, 'exam-1');
+      await runExam(core, 'exam-2');
+      await core.session('exam-3', 'CreateSession', { sessionId: 'exam-3', name: 'Later', student: 'student2', durationMinutes: 10 }, admin);
+      const last = (await core.store.readStream('session-exam-3'))[0];
+      await core.runner.waitForEvent(last.id);
+      const live = await dumpReadModels(core.sql);
+      expect(live.monitor_sessions).toHaveLength(3);
+      await core.runner.stop();
+      await core.runner.rebuild();
+      expect(await dumpReadModels(core.sql)).toEqual(live);
+    });
+  });
+
+  describe('when the process dies between append and projection', () => {
+    it('catches up on restart and loses nothing', async () => {
+      await runExam(core, 'exam-1'); // appended, never projected: the "crash" came first
+      const restarted = new ProjectionRunner(core.store, core.sql, ALL_PROJECTIONS);
+      await restarted.catchUp();
+      expect(await getMonitorRow(core.sql, 'exam-1')).toMatchObject({ status: 'finished', score: 65 });
+    });
+
+    it('rolls back a batch a projection failed in, and applies it whole after restart', async () => {
+      await runExam(core, 'exam-1');
+      let failures = 1;
+      const flaky: Projection = {
+        ...ALL_PROJECTIONS[0],
+        async apply(tx, event) {
+          if (event.type === 'NoteAdded' && failures-- > 0) throw new Error('disk full');
+          await ALL_PROJECTIONS[0].apply(tx, event);
+        },
+      };
+      const crashing = new ProjectionRunner(core.store, core.sql, [flaky, ...ALL_PROJECTIONS.slice(1)]);
+      await expect(crashing.catchUp()).rejects.toThrow('disk full');
+      expect(await getMonitorRow(core.sql, 'exam-1')).toBeNull(); // the batch rolled back: no half-applied rows
+      await crashing.catchUp();
+      const after = await dumpReadModels(core.sql);
+      const reference = await openTestCore();
+      try {
+        await runExam(reference, 'exam-1');
+        await reference.runner.catchUp();
+        expect(after).toEqual(await dumpReadModels(reference.sql));
+      } finally {
+        await reference.close();
+      }
+    });
+  });
+
+  describe('when listing sessions', () => {
+    it('pages newest first with a cursor and counts all matches', async () => {
+      for (let i = 1; i <= 5; i++) {
+        core.advance(10);
+        await core.session(`p${i}`, 'CreateSession', { sessionId: `p${i}`, name: `Exam ${i}`, student: 'student1', durationMinutes: 30 }, admin);
+      }
+      await core.runner.catchUp();
+      const one = await listMonitorRows(core.sql, [], { first: 2 });
+      expect(one.rows.map((r) => r.sessionId)).toEqual(['p5', 'p4']);
+      expect(one).toMatchObject({ hasNextPage: true, totalCount: 5 });
+      const two = await listMonitorRows(core.sql, [], { first: 2, after: one.endCursor });
+      expect(two.rows.map((r) => r.sessionId)).toEqual(['p3', 'p2']);
+      const filtered = await listMonitorRows(core.sql, [{ where: 'name = $1', params: ['Exam 3'] }], { first: 10 });
+      expect(filtered.rows.map((r) => r.sessionId)).toEqual(['p3']);
+    });
+  });
+});
