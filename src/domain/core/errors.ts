@@ -2,7 +2,7 @@
  * Errors that cross layers. Each carries a stable `code` that the API maps once to GraphQL `extensions.code`;
  * adapters translate driver errors into these so no driver error ever reaches a resolver.
  */
-export type ErrorCode = 'BAD_USER_INPUT' | 'CONFLICT' | 'NOT_FOUND' | 'FORBIDDEN' | 'UNAUTHENTICATED' | 'ILLEGAL_STATE';
+export type ErrorCode = 'BAD_USER_INPUT' | 'CONFLICT' | 'NOT_FOUND' | 'FORBIDDEN' | 'UNAUTHENTICATED' | 'ILLEGAL_STATE' | 'TOO_MANY_REQUESTS';
 
 export abstract class DomainError extends Error {
   abstract readonly code: ErrorCode;
@@ -37,6 +37,11 @@ export class ForbiddenError extends DomainError {
 
 export class UnauthenticatedError extends DomainError {
   readonly code = 'UNAUTHENTICATED' as const;
+}
+
+/** Too many attempts in a short time (login guessing). */
+export class TooManyRequestsError extends DomainError {
+  readonly code = 'TOO_MANY_REQUESTS' as const;
 }
 
 /** Fails the exhaustiveness check of a `switch` on a union at compile time, and loudly at run time. */

@@ -1,0 +1,127 @@
+import type { Actor } from '../domain/core/decider.js';
+import { ForbiddenError, UnauthenticatedError } from '../domain/core/errors.js';
+
+/** Every operation the API exposes that touches a session, or the system. The matrix below is the whole policy. */
+export type Operation =
+  | 'session.read'
+  | 'session.create'
+  | 'session.assignProctor'
+  | 'session.cancel'
+  | 'session.checkIn'
+  | 'session.submitPhoto'
+  | 'session.verifyIdentity'
+  | 'session.start'
+  | 'session.recordMetrics'
+  | 'session.recordViolation'
+  | 'session.recordFaceCheck'
+  | 'session.sendMessage'
+  | 'session.sendIncident'
+  | 'session.join'
+  | 'session.addNote'
+  | 'session.pause'
+  | 'session.finish'
+  | 'session.conclude'
+  | 'session.events'
+  | 'session.verifyStream'
+  | 'account.manage'
+  | 'account.list';
+
+/** Whose sessions a role may touch for an operation: every session, its own ones (by relation), or none. */
+type Reach = 'all' | 'assigned' | 'own' | 'created' | 'none';
+
+const A = 'all', P = 'assigned', S = 'own', C = 'created', N = 'none';
+//                                      admin proctor student auditor integrator
+const MATRIX: Record<Operation, readonly [Reach, Reach, Reach, Reach, Reach]> = {
+  'session.read':             [A, P, S, A, C],
+  'session.create':           [A, N, N, N, A],
+  'session.assignProctor':    [A, N, N, N, C],
+  'session.cancel':           [A, N, N, N, C],
+  'session.checkIn':          [A, N, S, N, N],
+  'session.submitPhoto':      [A, N, S, N, N],
+  'session.verifyIdentity':   [A, P, N, N, N],
+  'session.start':            [A, N, S, N, N],
+  'session.recordMetrics':    [A, N, S, N, N],
+  'session.recordViolation':  [A, N, S, N, N],
+  'session.recordFaceCheck':  [A, N, N, N, N],
+  'session.sendMessage':      [A, P, S, N, N],
+  'session.sendIncident':     [A, P, N, N, N],
+  'session.join':             [A, P, N, N, N],
+  'session.addNote':          [A, P, N, N, N],
+  'session.pause':            [A, P, N, N, N],
+  'session.finish':           [A, P, S, N, N],
+  'session.conclude':         [A, P, N, N, N],
+  'session.events':           [A, N, N, A, C],
+  'session.verifyStream':     [A, N, N, A, C],
+  'account.manage':           [A, N, N, N, N],
+  'account.list':             [A, A, N, A, N],
+};
+
+const COLUMN = { admin: 0, proctor: 1, student: 2, auditor: 3, integrator: 4 } as const;
+
+/** The people a session relates to (a monitor row or the write model both have them). */
+export interface SessionParties {
+  readonly student: string;
+  readonly proctor: string | null;
+  readonly createdBy: string;
+}
+
+function reachOf(actor: Actor, operation: Operation): Reach {
+  if (actor.role === 'system') return 'all';
+  return MATRIX[operation][COLUMN[actor.role]];
+}
+
+/**
+ * True when `actor` may perform `operation` on `session`. Without a session: whether the actor may perform it on
+ * some sessions at all (lists then narrow themselves with `visibleSessions`).
+ */
+export function can(actor: Actor | null, operation: Operation, session?: SessionParties): boolean {
+  if (!actor) return false;
+  const reach = reachOf(actor, operation);
+  if (session === undefined) return reach !== 'none';
+  switch (reach) {
+    case 'all':
+      return true;
+    case 'none':
+      return false;
+    case 'assigned':
+      return session.proctor === actor.id;
+    case 'own':
+      return session.student === actor.id;
+    case 'created':
+      return session.createdBy === actor.id;
+  }
+}
+
+/** Throws `UnauthenticatedError` without an actor and `ForbiddenError` when the matrix says no. */
+export function authorize(actor: Actor | null, operation: Operation, session?: SessionParties): Actor {
+  if (!actor) throw new UnauthenticatedError('sign in first');
+  if (!can(actor, operation, session)) {
+    throw new ForbiddenError(`a ${actor.role} may not ${operation.replace('session.', '').replace(/([A-Z])/g, ' $1').toLowerCase()} ${session ? 'on this session' : ''}`.trim());
+  }
+  return actor;
+}
+
+/**
+ * The SQL condition that limits a list of monitor rows to what `actor` may read, so lists and counts never leak.
+ * Parameters are numbered from $1.
+ */
+export function visibleSessions(actor: Actor): { where: string; params: unknown[] } {
+  const reach = reachOf(actor, 'session.read');
+  switch (reach) {
+    case 'all':
+      return { where: 'true', params: [] };
+    case 'assigned':
+      return { where: 'proctor = $1', params: [actor.id] };
+    case 'own':
+      return { where: 'student = $1', params: [actor.id] };
+    case 'created':
+      return { where: 'created_by = $1', params: [actor.id] };
+    case 'none':
+      return { where: 'false', params: [] };
+  }
+}
+
+/** Subscribers that see the same rows share one execution: admins and auditors share a scope, others are alone. */
+export function visibilityScope(actor: Actor): string {
+  return reachOf(actor, 'session.read') === 'all' ? 'all' : `${actor.role}:${actor.id}`;
+}

@@ -1,0 +1,15 @@
+import type { Config } from '../config.js';
+import type { Core } from '../core.js';
+import type { Actor } from '../domain/core/decider.js';
+import type { TokenService } from './auth/tokens.js';
+import type { RateLimiter } from './limits.js';
+
+/** What every resolver gets: the system, who is asking, and from where. */
+export interface ApiContext {
+  readonly core: Core;
+  readonly config: Config;
+  readonly tokens: TokenService;
+  readonly loginLimiter: RateLimiter;
+  readonly actor: (Actor & { expiresAt?: Date }) | null;
+  readonly ip: string;
+}

@@ -1,0 +1,227 @@
+import { print, subscribe, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import { SESSION_EVENT_TYPES } from '../domain/session/events.js';
+import { UnauthenticatedError } from '../domain/core/errors.js';
+import { getMonitorRow } from '../projections/monitor/queries.js';
+import { sessionIdOf } from '../projections/monitor/projection.js';
+import { compilePredicate, parseQuery } from '../projections/search/index.js';
+import type { AppliedBatch } from '../projections/runner.js';
+import type { RecordedEvent } from '../store/event-store.js';
+import { authorize, can, visibilityScope } from './authorization.js';
+import type { ApiContext } from './context.js';
+import { toSession } from './session/mapping.js';
+import type { SessionActivity, SessionChange } from './session/session.type.js';
+
+const SESSION_TYPES = new Set<string>(SESSION_EVENT_TYPES);
+const STAFF_ONLY = new Set(['NoteAdded', 'FaceChecked', 'ScoreComputed']);
+
+/**
+ * Turns the runner's committed batches into an async iterable. Batches queue while the consumer is busy, so
+ * nothing is dropped; `map` may turn one batch into any number of values.
+ */
+function fromBatches<T>(ctx: ApiContext, map: (batch: AppliedBatch) => Promise<T[]>): AsyncIterableIterator<T> {
+  const queue: AppliedBatch[] = [];
+  let wake: (() => void) | null = null;
+  let done = false;
+  const off = ctx.core.runner.onApplied((batch) => {
+    queue.push(batch);
+    wake?.();
+  });
+  const pending: T[] = [];
+  const iterator: AsyncIterableIterator<T> = {
+    async next() {
+      while (!done) {
+        if (pending.length) return { value: pending.shift()!, done: false };
+        if (ctx.actor?.expiresAt && ctx.actor.expiresAt.getTime() <= Date.now()) {
+          await iterator.return!();
+          throw new UnauthenticatedError('the sign-in has expired; sign in again');
+        }
+        const batch = queue.shift();
+        if (batch) {
+          pending.push(...(await map(batch)));
+          continue;
+        }
+        await new Promise<void>((resolve) => (wake = resolve));
+        wake = null;
+      }
+      return { value: undefined, done: true };
+    },
+    async return() {
+      done = true;
+      off();
+      wake?.();
+      return { value: undefined, done: true };
+    },
+    [Symbol.asyncIterator]() {
+      return iterator;
+    },
+  };
+  return iterator;
+}
+
+/** Last event per session in a batch, in batch order. */
+function changedSessions(events: readonly RecordedEvent[]): Map<string, RecordedEvent> {
+  const out = new Map<string, RecordedEvent>();
+  for (const e of events) if (SESSION_TYPES.has(e.type)) out.set(sessionIdOf(e), e);
+  return out;
+}
+
+/**
+ * Source of `sessionsChanged(query)`: after each committed batch, the changed sessions the subscriber may read, with
+ * whether each matches the query now (a `false` tells the client to drop it). Authorisation is checked per event.
+ */
+export function sessionsChangedSource(ctx: ApiContext, query: string | null): AsyncIterableIterator<SessionChange> {
+  authorize(ctx.actor, 'session.read');
+  const predicate = query?.trim() ? compilePredicate(parseQuery(query)) : () => true;
+  return fromBatches(ctx, async (batch) => {
+    const changes: SessionChange[] = [];
+    for (const [id, last] of changedSessions(batch.events)) {
+      const row = await getMonitorRow(ctx.core.db, id);
+      if (!row || !can(ctx.actor, 'session.read', row)) continue;
+      changes.push({ event: last.type, session: toSession(row), matches: predicate(row) });
+    }
+    return changes;
+  });
+}
+
+/** Source of `sessionActivity(id)`: each event of one session, as committed. Students do not see staff-only events. */
+export async function sessionActivitySource(ctx: ApiContext, sessionId: string): Promise<AsyncIterableIterator<SessionActivity>> {
+  const row = await getMonitorRow(ctx.core.db, sessionId);
+  authorize(ctx.actor, 'session.read', row ?? undefined);
+  if (!row) authorize(ctx.actor, 'session.events');
+  return fromBatches(ctx, async (batch) => {
+    const mine = batch.events.filter((e) => SESSION_TYPES.has(e.type) && sessionIdOf(e) === sessionId);
+    if (mine.length === 0) return [];
+    const current = await getMonitorRow(ctx.core.db, sessionId);
+    if (!current || !can(ctx.actor, 'session.read', current)) return [];
+    return mine
+      .filter((e) => ctx.actor?.role !== 'student' || !STAFF_ONLY.has(e.type))
+      .map((e) => ({
+        sessionId,
+        seq: e.streamVersion,
+        type: e.type,
+        at: new Date(((e.data as { at?: string }).at ?? e.recordedAt.toISOString())),
+        actor: (e.metadata.actor as string | undefined) ?? null,
+        data: e.data,
+      }));
+  });
+}
+
+type SubscribeResult = AsyncIterableIterator<ExecutionResult> | ExecutionResult;
+
+/**
+ * Runs each distinct subscription once and multicasts its results: subscribers with the same document, variables
+ * and visibility scope share one source stream and one execution per event, whatever the number of sockets.
+ */
+export function sharedSubscriptions() {
+  const groups = new Map<string, Group>();
+
+  class Group {
+    private readonly members = new Set<Member>();
+    private started: Promise<SubscribeResult> | null = null;
+    private source: AsyncIterableIterator<ExecutionResult> | null = null;
+    constructor(private readonly key: string, private readonly args: ExecutionArgs) {}
+
+    async join(ctx: ApiContext): Promise<SubscribeResult> {
+      this.started ??= Promise.resolve(subscribe(this.args)) as Promise<SubscribeResult>;
+      const result = await this.started;
+      if (!(Symbol.asyncIterator in result)) {
+        groups.delete(this.key);
+        return result;
+      }
+      if (!this.source) {
+        this.source = result;
+        void this.pump();
+      }
+      const member = new Member(ctx, () => this.leave(member));
+      this.members.add(member);
+      return member;
+    }
+
+    private async pump(): Promise<void> {
+      try {
+        for await (const value of this.source!) for (const m of this.members) m.push(value);
+      } catch (error) {
+        for (const m of this.members) m.fail(error);
+      } finally {
+        groups.delete(this.key);
+        for (const m of this.members) m.end();
+      }
+    }
+
+    private leave(member: Member): void {
+      this.members.delete(member);
+      if (this.members.size === 0) {
+        groups.delete(this.key);
+        void this.source?.return?.();
+      }
+    }
+
+    get size(): number {
+      return this.members.size;
+    }
+  }
+
+  class Member implements AsyncIterableIterator<ExecutionResult> {
+    private readonly queue: ExecutionResult[] = [];
+    private wake: (() => void) | null = null;
+    private finished = false;
+    private error: unknown = null;
+    constructor(private readonly ctx: ApiContext, private readonly onLeave: () => void) {}
+    push(value: ExecutionResult) {
+      this.queue.push(value);
+      this.wake?.();
+    }
+    fail(error: unknown) {
+      this.error = error;
+      this.wake?.();
+    }
+    end() {
+      this.finished = true;
+      this.wake?.();
+    }
+    async next(): Promise<IteratorResult<ExecutionResult>> {
+      for (;;) {
+        if (this.ctx.actor?.expiresAt && this.ctx.actor.expiresAt.getTime() <= Date.now()) {
+          await this.return();
+          return { value: { errors: [{ message: 'the sign-in has expired; sign in again', extensions: { code: 'UNAUTHENTICATED' } }] } as unknown as ExecutionResult, done: false };
+        }
+        if (this.queue.length) return { value: this.queue.shift()!, done: false };
+        if (this.error) throw this.error;
+        if (this.finished) return { value: undefined, done: true };
+        await new Promise<void>((resolve) => (this.wake = resolve));
+        this.wake = null;
+      }
+    }
+    async return(): Promise<IteratorResult<ExecutionResult>> {
+      if (!this.finished) {
+        this.finished = true;
+        this.onLeave();
+      }
+      this.wake?.();
+      return { value: undefined, done: true };
+    }
+    [Symbol.asyncIterator]() {
+      return this;
+    }
+  }
+
+  return {
+    subscribe(args: ExecutionArgs): Promise<SubscribeResult> {
+      const ctx = args.contextValue as ApiContext;
+      const scope = ctx.actor ? visibilityScope(ctx.actor) : 'anonymous';
+      const key = JSON.stringify([print(args.document), args.operationName ?? null, args.variableValues ?? {}, scope]);
+      let group = groups.get(key);
+      if (!group) {
+        group = new Group(key, args);
+        groups.set(key, group);
+      }
+      return group.join(ctx);
+    },
+    /** Distinct executions running now, and the sockets they serve (for the benchmark and tests). */
+    stats() {
+      let members = 0;
+      for (const g of groups.values()) members += g.size;
+      return { groups: groups.size, members };
+    },
+  };
+}

@@ -1,0 +1,25 @@
+import 'reflect-metadata';
+import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
+import { createPubSub } from '@graphql-yoga/subscription';
+import { buildSchema } from 'type-graphql';
+import { AccountResolver } from './account/account.resolver.js';
+import { AuthResolver } from './auth/auth.resolver.js';
+import { SessionResolver } from './session/session.resolver.js';
+import { SystemResolver } from './system/system.resolver.js';
+
+let built: Promise<GraphQLSchema> | null = null;
+
+/**
+ * The GraphQL schema, built once from the resolvers. Argument validation is the domain's job (it says which value is
+ * wrong and why), so class-validator is off. Subscriptions bring their own sources (fed by the projection runner);
+ * type-graphql insists on a pubSub all the same, so it gets an idle one.
+ */
+export function buildApiSchema(): Promise<GraphQLSchema> {
+  built ??= buildSchema({ resolvers: [AuthResolver, AccountResolver, SessionResolver, SystemResolver], validate: false, pubSub: createPubSub() });
+  return built;
+}
+
+/** The SDL committed as schema.graphql: sorted, so it only changes when the API does. */
+export async function schemaSdl(): Promise<string> {
+  return `${printSchema(lexicographicSortSchema(await buildApiSchema()))}\n`;
+}

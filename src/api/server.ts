@@ -1,0 +1,231 @@
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { extname, join, normalize } from 'node:path';
+import { ApolloServer, HeaderMap } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { GraphQLError, parse, specifiedRules, validate, type ExecutionArgs } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import type { Logger } from 'pino';
+import { WebSocketServer } from 'ws';
+import type { Config } from '../config.js';
+import type { Core } from '../core.js';
+import { DomainError } from '../domain/core/errors.js';
+import { TokenService } from './auth/tokens.js';
+import type { ApiContext } from './context.js';
+import { formatError } from './errors.js';
+import { queryLimits, RateLimiter } from './limits.js';
+import { sharedSubscriptions } from './live.js';
+import { buildApiSchema } from './schema.js';
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+export const MAX_DEPTH = 10;
+export const MAX_COST = 5000;
+
+export interface RunningServer {
+  readonly url: string;
+  readonly http: Server;
+  readonly subscriptions: ReturnType<typeof sharedSubscriptions>;
+  close(): Promise<void>;
+}
+
+class PayloadTooLarge extends Error {}
+
+function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > limit) return reject(new PayloadTooLarge());
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        reject(new PayloadTooLarge());
+        req.destroy();
+      } else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+  res.end(JSON.stringify(body));
+}
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.json': 'application/json',
+  '.svg': 'image/svg+xml', '.png': 'image/png', '.ico': 'image/x-icon', '.wasm': 'application/wasm', '.bin': 'application/octet-stream', '.woff2': 'font/woff2',
+};
+
+/**
+ * One HTTP server on one port: GraphQL over HTTP and over graphql-ws at /graphql, and the web client's files.
+ */
+export async function startServer(core: Core, config: Config, log: Logger, options: { webDir?: string } = {}): Promise<RunningServer> {
+  const schema = await buildApiSchema();
+  const tokens = new TokenService(config.jwtSecret);
+  const loginLimiter = new RateLimiter(10, 60_000);
+  const limits = queryLimits(MAX_DEPTH, MAX_COST);
+  const http = createServer();
+  const wss = new WebSocketServer({ server: http, path: '/graphql', maxPayload: MAX_BODY_BYTES });
+  const shared = sharedSubscriptions();
+
+  const actorFrom = async (token: string | undefined) => {
+    if (!token) return null;
+    const actor = await tokens.verify(token);
+    const account = await core.loadAccount(actor.id);
+    if (account.status === 'disabled') throw new GraphQLError('this account is disabled', { extensions: { code: 'UNAUTHENTICATED' } });
+    return actor;
+  };
+  const context = (actor: ApiContext['actor'], ip: string): ApiContext => ({ core, config, tokens, loginLimiter, actor, ip });
+
+  const wsServer = useServer<Record<string, unknown>, { actor?: ApiContext['actor']; ip?: string }>(
+    {
+      schema,
+      connectionInitWaitTimeout: 3000,
+      onConnect: async (ctx) => {
+        try {
+          const token = typeof ctx.connectionParams?.token === 'string' ? ctx.connectionParams.token : undefined;
+          ctx.extra.actor = await actorFrom(token);
+          ctx.extra.ip = ctx.extra.request.socket.remoteAddress ?? '';
+          return true;
+        } catch {
+          return false; // graphql-ws closes with 4403 Forbidden
+        }
+      },
+      context: (ctx) => context(ctx.extra.actor ?? null, ctx.extra.ip ?? ''),
+      onSubscribe: (ctx, _id, payload) => {
+        let document;
+        try {
+          document = parse(payload.query);
+        } catch (error) {
+          return [error as GraphQLError];
+        }
+        const errors = validate(schema, document, [...specifiedRules, limits]);
+        if (errors.length) return errors;
+        const args: ExecutionArgs = {
+          schema,
+          document,
+          variableValues: payload.variables,
+          operationName: payload.operationName,
+          contextValue: context(ctx.extra.actor ?? null, ctx.extra.ip ?? ''),
+        };
+        return args;
+      },
+      subscribe: (args) => shared.subscribe(args) as never,
+      onError: (_ctx, _id, _payload, errors) =>
+        errors.map((e) => {
+          const f = formatError(e.toJSON(), e, (err) => log.error({ err }, 'unexpected error in a subscription'));
+          return new GraphQLError(f.message, { extensions: f.extensions });
+        }),
+      onNext: (_ctx, _id, _payload, _args, result) =>
+        result.errors?.length
+          ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e, (err) => log.error({ err }, 'unexpected error in a subscription'))) }
+          : result,
+    },
+    wss,
+  );
+
+  const apollo = new ApolloServer<ApiContext>({
+    schema,
+    introspection: !config.production,
+    hideSchemaDetailsFromClientErrors: config.production,
+    includeStacktraceInErrorResponses: false,
+    validationRules: [limits],
+    formatError: (formatted, error) => formatError(formatted, error, (e) => log.error({ err: e }, 'unexpected error in a resolver')),
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer: http }),
+      { async serverWillStart() { return { async drainServer() { await wsServer.dispose(); } }; } },
+    ],
+  });
+  await apollo.start();
+
+  http.on('request', async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    try {
+      if (url.pathname === '/graphql') return await handleGraphql(req, res, url);
+      if (url.pathname === '/healthz') return sendJson(res, 200, { ok: true });
+      if (options.webDir && (req.method === 'GET' || req.method === 'HEAD')) return serveStatic(options.webDir, url.pathname, res);
+      sendJson(res, 404, { error: 'not found' });
+    } catch (error) {
+      log.error({ err: error }, 'request failed');
+      if (!res.headersSent) sendJson(res, 500, { error: 'internal server error' });
+      else res.end();
+    }
+  });
+
+  async function handleGraphql(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    let body: unknown = undefined;
+    if (req.method === 'POST') {
+      let text: string;
+      try {
+        text = await readBody(req, MAX_BODY_BYTES);
+      } catch (error) {
+        if (error instanceof PayloadTooLarge) {
+          return sendJson(res, 413, { errors: [{ message: `request body over ${MAX_BODY_BYTES} bytes`, extensions: { code: 'BAD_USER_INPUT' } }] });
+        }
+        throw error;
+      }
+      try {
+        body = text ? JSON.parse(text) : {};
+      } catch {
+        return sendJson(res, 400, { errors: [{ message: 'request body is not JSON', extensions: { code: 'BAD_USER_INPUT' } }] });
+      }
+    }
+    const headers = new HeaderMap();
+    for (const [key, value] of Object.entries(req.headers)) if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+    const ip = req.socket.remoteAddress ?? '';
+    const result = await apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
+      context: async () => {
+        const auth = req.headers.authorization;
+        const token = auth?.startsWith('Bearer ') ? auth.slice(7).trim() : undefined;
+        try {
+          return context(await actorFrom(token), ip);
+        } catch (error) {
+          if (error instanceof DomainError || error instanceof GraphQLError) {
+            throw new GraphQLError(error.message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+          }
+          throw error;
+        }
+      },
+    });
+    const out: Record<string, string> = {};
+    for (const [key, value] of result.headers) out[key] = value;
+    res.writeHead(result.status ?? 200, out);
+    if (result.body.kind === 'complete') res.end(result.body.string);
+    else {
+      for await (const chunk of result.body.asyncIterator) res.write(chunk);
+      res.end();
+    }
+  }
+
+  await new Promise<void>((resolve) => http.listen(config.port, config.host, resolve));
+  const address = http.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`;
+  return {
+    url,
+    http,
+    subscriptions: shared,
+    async close() {
+      await apollo.stop();
+      wss.close();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+    },
+  };
+}
+
+function serveStatic(root: string, pathname: string, res: ServerResponse): void {
+  const safe = normalize(decodeURIComponent(pathname)).replace(/^(\.\.[/\\])+/, '');
+  let file = join(root, safe);
+  if (!file.startsWith(root) || !existsSync(file) || statSync(file).isDirectory()) file = join(root, 'index.html');
+  if (!existsSync(file)) return sendJson(res, 404, { error: 'the web client is not built: run npm run build' });
+  const immutable = /\/assets\//.test(file);
+  res.writeHead(200, {
+    'content-type': MIME[extname(file)] ?? 'application/octet-stream',
+    'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
+    'x-content-type-options': 'nosniff',
+  });
+  createReadStream(file).pipe(res);
+}

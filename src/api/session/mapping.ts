@@ -1,0 +1,32 @@
+import { METRIC_CODES } from '../../domain/session/metrics.js';
+import type { MonitorRow } from '../../projections/monitor/row.js';
+import type { Conclusion, Session, SessionStatus } from './session.type.js';
+
+export function toSession(row: MonitorRow): Session {
+  return {
+    id: row.sessionId,
+    name: row.name,
+    student: row.student,
+    studentName: row.studentName,
+    proctor: row.proctor,
+    status: row.status as SessionStatus,
+    date: row.date,
+    createdAt: row.createdAt,
+    scheduledAt: row.scheduledAt,
+    startedAt: row.startedAt,
+    stoppedAt: row.stoppedAt,
+    duration: row.duration,
+    score: row.score,
+    conclusion: row.conclusion as Conclusion | null,
+    comment: row.comment,
+    template: row.template,
+    tags: row.tags,
+    url: row.url,
+    createdBy: row.createdBy,
+    blocked: row.blocked,
+    finishedBy: row.finishedBy,
+    averages: METRIC_CODES.filter((c) => row.averages[c] !== undefined).map((code) => ({ code, value: row.averages[code]! })),
+    recentCodes: row.recentCodes,
+    version: row.version,
+  };
+}

@@ -1,0 +1,27 @@
+import { Field, Float, ID, InputType, Int } from 'type-graphql';
+import { DateTime } from '../scalars.js';
+
+@InputType({ description: 'A metric code with a value.' })
+export class MetricValueInput {
+  @Field(() => String) code!: string;
+  @Field(() => Float) value!: number;
+}
+
+@InputType({ description: 'A new session. The domain checks every value and says which one is wrong.' })
+export class CreateSessionInput {
+  @Field(() => ID, { description: 'Your identifier for the session (letters, digits, _ . : -).' }) id!: string;
+  @Field(() => String) name!: string;
+  @Field(() => String, { description: 'The test-taker\'s login.' }) student!: string;
+  @Field(() => String, { nullable: true }) studentName?: string | null;
+  @Field(() => String, { nullable: true, description: 'The proctor\'s login.' }) proctor?: string | null;
+  @Field(() => Int, { description: 'Minutes allowed.' }) duration!: number;
+  @Field(() => DateTime, { nullable: true }) scheduledAt?: Date | null;
+  @Field(() => [String], { nullable: true, description: 'Metric codes used; all sixteen when omitted.' }) metrics?: string[] | null;
+  @Field(() => [MetricValueInput], { nullable: true, description: 'Weights per metric (default 1).' }) weights?: MetricValueInput[] | null;
+  @Field(() => Float, { nullable: true, description: 'Score below which the automatic conclusion is negative (default 50).' }) threshold?: number | null;
+  @Field(() => Boolean, { nullable: true }) autoConclude?: boolean | null;
+  @Field(() => String, { nullable: true, description: 'The LMS test content (http or https).' }) url?: string | null;
+  @Field(() => String, { nullable: true }) template?: string | null;
+  @Field(() => [String], { nullable: true }) tags?: string[] | null;
+  @Field(() => Boolean, { nullable: true, description: 'Ask for a second (mobile) camera.' }) secondCamera?: boolean | null;
+}

@@ -1,0 +1,293 @@
+import { randomUUID } from 'node:crypto';
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import type { DataOf } from '../../core.js';
+import { NotFoundError, ValidationError } from '../../domain/core/errors.js';
+import type { SessionCommand } from '../../domain/session/commands.js';
+import { sessionStreamId } from '../../domain/session/events.js';
+import type { MetricCode } from '../../domain/session/metrics.js';
+import { getMonitorRow, listMonitorRows } from '../../projections/monitor/queries.js';
+import type { MonitorRow } from '../../projections/monitor/row.js';
+import { protocolEntries, protocolMinutes } from '../../projections/protocol/queries.js';
+import { compileSql, parseQuery } from '../../projections/search/index.js';
+import { verifyChain } from '../../store/verify.js';
+import { authorize, visibleSessions, type Operation } from '../authorization.js';
+import type { ApiContext } from '../context.js';
+import { sessionActivitySource, sessionsChangedSource } from '../live.js';
+import { toSession } from './mapping.js';
+import { CreateSessionInput, MetricValueInput } from './session.inputs.js';
+import {
+  Conclusion, FaceCheck, Message, Minute, Note, Session, SessionActivity, SessionChange, SessionConnection, StoredEvent, StreamVerification, TimelineEntry,
+} from './session.type.js';
+
+
+async function readable(ctx: ApiContext, id: string, operation: Operation = 'session.read'): Promise<MonitorRow> {
+  const row = await getMonitorRow(ctx.core.db, id);
+  if (!row) {
+    authorize(ctx.actor, operation); // an anonymous caller learns nothing, not even that the id is free
+    throw new NotFoundError(`no session ${id}`);
+  }
+  authorize(ctx.actor, operation, row);
+  return row;
+}
+
+/** Authorise, run the command, answer with the session as the read model now has it. */
+async function act<T extends SessionCommand['type']>(ctx: ApiContext, id: string, operation: Operation, type: T, data: DataOf<SessionCommand, T>): Promise<Session> {
+  const row = await readable(ctx, id, operation);
+  // `as never`: TypeScript 7 fails to unify the same conditional type through two generic signatures.
+  await ctx.core.session<T>(id, type, data as never, ctx.actor!);
+  return toSession((await getMonitorRow(ctx.core.db, id)) ?? row);
+}
+
+function metricValues(values: readonly MetricValueInput[]): Partial<Record<MetricCode, number>> {
+  const out: Record<string, number> = {};
+  for (const { code, value } of values) {
+    if (code in out) throw new ValidationError(`metric ${code} is given twice`);
+    out[code] = value;
+  }
+  return out as Partial<Record<MetricCode, number>>;
+}
+
+@Resolver(() => Session)
+export class SessionResolver {
+  @Query(() => Session, { description: 'One session.' })
+  async session(@Arg('id', () => ID) id: string, @Ctx() ctx: ApiContext): Promise<Session> {
+    return toSession(await readable(ctx, id));
+  }
+
+  @Query(() => SessionConnection, { description: 'Sessions you may see, newest first, filtered by the search language.' })
+  async sessions(
+    @Ctx() ctx: ApiContext,
+    @Arg('query', () => String, { nullable: true }) query?: string | null,
+    @Arg('first', () => Int, { nullable: true }) first?: number | null,
+    @Arg('after', () => String, { nullable: true }) after?: string | null,
+  ): Promise<SessionConnection> {
+    const actor = authorize(ctx.actor, 'session.read');
+    if (first != null && (first < 0 || first > 500)) throw new ValidationError('first must be from 0 to 500');
+    const conditions = [visibleSessions(actor)];
+    if (query?.trim()) conditions.push(compileSql(parseQuery(query), 1));
+    const page = await listMonitorRows(ctx.core.db, conditions, { first: first ?? 50, after });
+    return {
+      edges: page.rows.map((row) => ({ cursor: Buffer.from(JSON.stringify([row.date.toISOString(), row.sessionId])).toString('base64url'), node: toSession(row) })),
+      pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
+      totalCount: page.totalCount,
+    };
+  }
+
+  @Query(() => [StoredEvent], { description: 'The session\'s raw event stream (auditors, administrators, its integrator).' })
+  async sessionEvents(
+    @Arg('id', () => ID) id: string,
+    @Ctx() ctx: ApiContext,
+    @Arg('from', () => Int, { nullable: true, description: 'First stream version to return.' }) from?: number | null,
+  ): Promise<StoredEvent[]> {
+    await readable(ctx, id, 'session.events');
+    return ctx.core.store.readStream(sessionStreamId(id), { fromVersion: from ?? 0 });
+  }
+
+  @Query(() => StreamVerification, { description: 'Recomputes the hash chain of the session\'s stream.' })
+  async verifyStream(@Arg('id', () => ID) id: string, @Ctx() ctx: ApiContext): Promise<StreamVerification> {
+    await readable(ctx, id, 'session.verifyStream');
+    return verifyChain(await ctx.core.store.readStream(sessionStreamId(id)));
+  }
+
+  @FieldResolver(() => [Message], { description: 'The chat, oldest first.' })
+  async messages(@Root() session: Session, @Ctx() ctx: ApiContext): Promise<Message[]> {
+    const entries = await protocolEntries(ctx.core.db, session.id, ['message']);
+    return entries.map((e) => {
+      const b = e.body as unknown as { messageId: string; from: string; role: string; text: string; incident: boolean; attachmentId: string | null };
+      return { id: b.messageId, from: b.from, role: b.role, text: b.text, incident: b.incident, attachmentId: b.attachmentId, at: e.at };
+    });
+  }
+
+  @FieldResolver(() => [Note], { description: 'Proctor notes (not shown to the test-taker).' })
+  async notes(@Root() session: Session, @Ctx() ctx: ApiContext): Promise<Note[]> {
+    if (ctx.actor?.role === 'student') return [];
+    const entries = await protocolEntries(ctx.core.db, session.id, ['note']);
+    return entries.map((e) => {
+      const b = e.body as unknown as { noteId: string; author: string; text: string };
+      return { id: b.noteId, author: b.author, text: b.text, at: e.at };
+    });
+  }
+
+  @FieldResolver(() => [FaceCheck], { description: 'Face checks, oldest first (the Faces tab).' })
+  async faces(@Root() session: Session, @Ctx() ctx: ApiContext): Promise<FaceCheck[]> {
+    if (ctx.actor?.role === 'student') return [];
+    const entries = await protocolEntries(ctx.core.db, session.id, ['face']);
+    return entries.map((e) => {
+      const b = e.body as unknown as { photoId: string; result: string; distance: number | null; similarProfiles: string[] };
+      return { photoId: b.photoId, result: b.result, distance: b.distance, similarProfiles: b.similarProfiles, at: e.at };
+    });
+  }
+
+  @FieldResolver(() => [Minute], { description: 'Recorded minutes with their metric values.' })
+  async minutes(@Root() session: Session, @Ctx() ctx: ApiContext): Promise<Minute[]> {
+    const minutes = await protocolMinutes(ctx.core.db, session.id);
+    return minutes.map((m) => ({ minute: m.minute, total: m.total, values: Object.entries(m.values).map(([code, value]) => ({ code, value: value ?? 0 })) }));
+  }
+
+  @FieldResolver(() => [TimelineEntry], { description: 'Everything that happened, in order (the protocol\'s event list).' })
+  async timeline(@Root() session: Session, @Ctx() ctx: ApiContext): Promise<TimelineEntry[]> {
+    const entries = await protocolEntries(ctx.core.db, session.id);
+    return entries
+      .filter((e) => ctx.actor?.role !== 'student' || (e.kind !== 'note' && e.kind !== 'face' && e.kind !== 'score'))
+      .map((e) => ({ seq: e.seq, kind: e.kind, type: e.body.type, at: e.at, actor: e.actor, data: e.body }));
+  }
+
+  @Mutation(() => Session, { description: 'Creates a session (administrators and integrators).' })
+  async createSession(@Arg('input', () => CreateSessionInput) input: CreateSessionInput, @Ctx() ctx: ApiContext): Promise<Session> {
+    const actor = authorize(ctx.actor, 'session.create');
+    await ctx.core.session(
+      input.id,
+      'CreateSession',
+      {
+        sessionId: input.id, name: input.name, student: input.student, studentName: input.studentName, proctor: input.proctor,
+        durationMinutes: input.duration, scheduledAt: input.scheduledAt, metrics: (input.metrics ?? undefined) as MetricCode[] | undefined,
+        weights: input.weights ? metricValues(input.weights) : undefined, threshold: input.threshold ?? undefined, autoConclude: input.autoConclude ?? undefined,
+        url: input.url, template: input.template, tags: input.tags ?? undefined, secondCamera: input.secondCamera ?? undefined,
+        integrationId: actor.role === 'integrator' ? actor.id : null,
+      },
+      actor,
+    );
+    return toSession((await getMonitorRow(ctx.core.db, input.id))!);
+  }
+
+  @Mutation(() => Session, { description: 'Changes the proctor of a session that has not ended (administrators).' })
+  assignProctor(@Arg('id', () => ID) id: string, @Arg('proctor', () => String, { nullable: true }) proctor: string | null, @Ctx() ctx: ApiContext) {
+    return act(ctx, id, 'session.assignProctor', 'AssignProctor', { proctor: proctor ?? null });
+  }
+
+  @Mutation(() => Session, { description: 'Cancels a session that has not started.' })
+  cancelSession(@Arg('id', () => ID) id: string, @Arg('reason', () => String) reason: string, @Ctx() ctx: ApiContext) {
+    return act(ctx, id, 'session.cancel', 'CancelSession', { reason });
+  }
+
+  @Mutation(() => Session, { description: 'The test-taker opens the session (and passed the compatibility check).' })
+  checkIn(
+    @Arg('id', () => ID) id: string,
+    @Arg('userAgent', () => String) userAgent: string,
+    @Arg('browserSupported', () => Boolean, { defaultValue: true }) browserSupported: boolean,
+    @Ctx() ctx: ApiContext,
+  ) {
+    return act(ctx, id, 'session.checkIn', 'CheckIn', { userAgent, browserSupported });
+  }
+
+  @Mutation(() => Session, { description: 'Records that an identity photo (face or document) was uploaded.' })
+  submitIdentityPhoto(@Arg('id', () => ID) id: string, @Arg('photoId', () => String) photoId: string, @Arg('kind', () => String) kind: string, @Ctx() ctx: ApiContext) {
+    if (kind !== 'face' && kind !== 'document') throw new ValidationError('kind must be face or document');
+    return act(ctx, id, 'session.submitPhoto', 'SubmitIdentityPhoto', { photoId, kind });
+  }
+
+  @Mutation(() => Session, { description: 'The proctor confirms the test-taker\'s identity.' })
+  verifyIdentity(@Arg('id', () => ID) id: string, @Ctx() ctx: ApiContext) {
+    return act(ctx, id, 'session.verifyIdentity', 'VerifyIdentity', { method: 'proctor' });
+  }
+
+  @Mutation(() => Session, { description: 'Starts the exam (the test-taker, after check-in).' })
+  startSession(@Arg('id', () => ID) id: string, @Ctx() ctx: ApiContext) {
+    return act(ctx, id, 'session.start', 'StartSession', {});
+  }
+
+  @Mutation(() => Session, { description: 'One minute of metric values (share of the minute in violation, 0–100).' })
+  recordMetrics(
+    @Arg('sessionId', () => ID) sessionId: string,
+    @Arg('minute', () => Int) minute: number,
+    @Arg('values', () => [MetricValueInput]) values: MetricValueInput[],
+    @Ctx() ctx: ApiContext,
+  ) {
+    return act(ctx, sessionId, 'session.recordMetrics', 'RecordMetrics', { minute, values: metricValues(values) });
+  }
+
+  @Mutation(() => Session, { description: 'A violation that just started (the tile icon appears at once).' })
+  recordViolation(
+    @Arg('sessionId', () => ID) sessionId: string,
+    @Arg('code', () => String) code: string,
+    @Ctx() ctx: ApiContext,
+    @Arg('detail', () => String, { nullable: true }) detail?: string | null,
+  ) {
+    return act(ctx, sessionId, 'session.recordViolation', 'RecordViolation', { code: code as MetricCode, detail });
+  }
+
+  @Mutation(() => Message, { description: 'Sends a chat message; in incident mode (proctors) it blocks the test content until a normal one.' })
+  async sendMessage(
+    @Arg('sessionId', () => ID) sessionId: string,
+    @Arg('text', () => String) text: string,
+    @Ctx() ctx: ApiContext,
+    @Arg('incident', () => Boolean, { defaultValue: false }) incident: boolean,
+    @Arg('attachmentId', () => String, { nullable: true }) attachmentId?: string | null,
+  ): Promise<Message> {
+    const row = await readable(ctx, sessionId, incident ? 'session.sendIncident' : 'session.sendMessage');
+    authorize(ctx.actor, 'session.sendMessage', row);
+    const messageId = randomUUID();
+    const { events } = await ctx.core.session(sessionId, 'SendMessage', { messageId, text, incident, attachmentId }, ctx.actor!);
+    const sent = events.find((e) => e.type === 'MessageSent');
+    if (!sent || sent.type !== 'MessageSent') throw new Error('message was not recorded');
+    const d = sent.data;
+    return { id: d.messageId, from: d.from, role: d.role, text: d.text, incident: d.incident, attachmentId: d.attachmentId, at: new Date(d.at) };
+  }
+
+  @Mutation(() => Note, { description: 'Adds a proctor note to the protocol.' })
+  async addNote(@Arg('sessionId', () => ID) sessionId: string, @Arg('text', () => String) text: string, @Ctx() ctx: ApiContext): Promise<Note> {
+    await readable(ctx, sessionId, 'session.addNote');
+    const noteId = randomUUID();
+    const { events } = await ctx.core.session(sessionId, 'AddNote', { noteId, text }, ctx.actor!);
+    const [e] = events;
+    if (!e || e.type !== 'NoteAdded') throw new Error('note was not recorded');
+    return { id: e.data.noteId, author: e.data.author, text: e.data.text, at: new Date(e.data.at) };
+  }
+
+  @Mutation(() => Session, { description: 'The proctor starts watching this session.' })
+  joinSession(@Arg('id', () => ID) id: string, @Ctx() ctx: ApiContext) {
+    return act(ctx, id, 'session.join', 'JoinAsProctor', {});
+  }
+
+  @Mutation(() => Session, { description: 'The proctor stops watching this session.' })
+  leaveSession(@Arg('id', () => ID) id: string, @Ctx() ctx: ApiContext) {
+    return act(ctx, id, 'session.join', 'LeaveAsProctor', {});
+  }
+
+  @Mutation(() => Session)
+  pauseSession(@Arg('id', () => ID) id: string, @Ctx() ctx: ApiContext) {
+    return act(ctx, id, 'session.pause', 'PauseSession', {});
+  }
+
+  @Mutation(() => Session)
+  resumeSession(@Arg('id', () => ID) id: string, @Ctx() ctx: ApiContext) {
+    return act(ctx, id, 'session.pause', 'ResumeSession', {});
+  }
+
+  @Mutation(() => Session, { description: 'Ends the session; a proctor may give the conclusion and comment at once.' })
+  finishSession(
+    @Arg('id', () => ID) id: string,
+    @Ctx() ctx: ApiContext,
+    @Arg('conclusion', () => Conclusion, { nullable: true }) conclusion?: Conclusion | null,
+    @Arg('comment', () => String, { nullable: true }) comment?: string | null,
+  ) {
+    return act(ctx, id, 'session.finish', 'FinishSession', { conclusion: conclusion ?? null, comment: comment ?? null });
+  }
+
+  @Mutation(() => Session, { description: 'Gives the conclusion on a finished session (the Rate button).' })
+  concludeSession(
+    @Arg('id', () => ID) id: string,
+    @Arg('conclusion', () => Conclusion) conclusion: Conclusion,
+    @Ctx() ctx: ApiContext,
+    @Arg('comment', () => String, { nullable: true }) comment?: string | null,
+  ) {
+    return act(ctx, id, 'session.conclude', 'ConcludeSession', { conclusion, comment: comment ?? null });
+  }
+
+  @Subscription(() => SessionChange, {
+    description: 'Changes to the sessions you may see; `session` is the row after the change. Filtered by the search language.',
+    subscribe: ({ args, context }) => sessionsChangedSource(context as ApiContext, (args as { query?: string | null }).query ?? null),
+  })
+  sessionsChanged(@Root() change: SessionChange, @Arg('query', () => String, { nullable: true }) _query?: string | null): SessionChange {
+    return change;
+  }
+
+  @Subscription(() => SessionActivity, {
+    description: 'Everything that happens in one session as it happens: chat, metrics, incidents, state changes.',
+    subscribe: ({ args, context }) => sessionActivitySource(context as ApiContext, (args as { id: string }).id),
+  })
+  sessionActivity(@Root() activity: SessionActivity, @Arg('id', () => ID) _id: string): SessionActivity {
+    return activity;
+  }
+}
+

@@ -1,0 +1,155 @@
+import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { DateTime, JSON } from '../scalars.js';
+
+export enum SessionStatus {
+  scheduled = 'scheduled',
+  waiting = 'waiting',
+  in_progress = 'in_progress',
+  paused = 'paused',
+  finished = 'finished',
+  concluded = 'concluded',
+  cancelled = 'cancelled',
+}
+registerEnumType(SessionStatus, { name: 'SessionStatus', description: 'Where a session is in its life; the proctor\'s list groups by it.' });
+
+export enum Conclusion {
+  positive = 'positive',
+  negative = 'negative',
+}
+registerEnumType(Conclusion, { name: 'Conclusion', description: 'The proctor\'s verdict on a session.' });
+
+@ObjectType({ description: 'One metric\'s value: share of time (0–100) in violation.' })
+export class MetricValue {
+  @Field(() => String, { description: 'Metric code, b1 … s2.' }) code!: string;
+  @Field(() => Float) value!: number;
+}
+
+@ObjectType({ description: 'A proctoring session as the monitor read model holds it.' })
+export class Session {
+  @Field(() => ID) id!: string;
+  @Field(() => String) name!: string;
+  @Field(() => String, { description: 'The test-taker\'s login.' }) student!: string;
+  @Field(() => String, { nullable: true }) studentName!: string | null;
+  @Field(() => String, { nullable: true, description: 'The assigned proctor\'s login.' }) proctor!: string | null;
+  @Field(() => SessionStatus) status!: SessionStatus;
+  @Field(() => DateTime, { description: 'Actual start, else planned start, else creation.' }) date!: Date;
+  @Field(() => DateTime) createdAt!: Date;
+  @Field(() => DateTime, { nullable: true }) scheduledAt!: Date | null;
+  @Field(() => DateTime, { nullable: true }) startedAt!: Date | null;
+  @Field(() => DateTime, { nullable: true }) stoppedAt!: Date | null;
+  @Field(() => Int, { description: 'Planned length in minutes.' }) duration!: number;
+  @Field(() => Float, { nullable: true, description: 'Credibility 0–100, computed when the session ends.' }) score!: number | null;
+  @Field(() => Conclusion, { nullable: true }) conclusion!: Conclusion | null;
+  @Field(() => String, { nullable: true }) comment!: string | null;
+  @Field(() => String, { nullable: true }) template!: string | null;
+  @Field(() => [String]) tags!: string[];
+  @Field(() => String, { nullable: true, description: 'The LMS test content shown to the test-taker.' }) url!: string | null;
+  @Field(() => String) createdBy!: string;
+  @Field(() => Boolean, { description: 'An incident message covers the test content.' }) blocked!: boolean;
+  @Field(() => String, { nullable: true }) finishedBy!: string | null;
+  @Field(() => [MetricValue], { description: 'Average of each metric over the session.' }) averages!: MetricValue[];
+  @Field(() => [String], { description: 'Metrics in violation in the last recorded minute (the tile icons).' }) recentCodes!: string[];
+  @Field(() => Int, { description: 'Version of the session stream this row reflects.' }) version!: number;
+}
+
+@ObjectType()
+export class SessionEdge {
+  @Field(() => String) cursor!: string;
+  @Field(() => Session) node!: Session;
+}
+
+@ObjectType()
+export class PageInfo {
+  @Field(() => Boolean) hasNextPage!: boolean;
+  @Field(() => String, { nullable: true }) endCursor!: string | null;
+}
+
+@ObjectType()
+export class SessionConnection {
+  @Field(() => [SessionEdge]) edges!: SessionEdge[];
+  @Field(() => PageInfo) pageInfo!: PageInfo;
+  @Field(() => Int) totalCount!: number;
+}
+
+@ObjectType({ description: 'A chat message.' })
+export class Message {
+  @Field(() => ID) id!: string;
+  @Field(() => String) from!: string;
+  @Field(() => String) role!: string;
+  @Field(() => String) text!: string;
+  @Field(() => Boolean, { description: 'Sent in incident mode (shown in red; blocks the test content).' }) incident!: boolean;
+  @Field(() => String, { nullable: true }) attachmentId!: string | null;
+  @Field(() => DateTime) at!: Date;
+}
+
+@ObjectType({ description: 'A proctor\'s note.' })
+export class Note {
+  @Field(() => ID) id!: string;
+  @Field(() => String) author!: string;
+  @Field(() => String) text!: string;
+  @Field(() => DateTime) at!: Date;
+}
+
+@ObjectType({ description: 'A face photo checked against the test-taker\'s profile.' })
+export class FaceCheck {
+  @Field(() => String) photoId!: string;
+  @Field(() => String, { description: 'green: matches; yellow: matches, but similar profiles exist; red: does not match.' }) result!: string;
+  @Field(() => Float, { nullable: true }) distance!: number | null;
+  @Field(() => [String]) similarProfiles!: string[];
+  @Field(() => DateTime) at!: Date;
+}
+
+@ObjectType({ description: 'One minute of metric values (the protocol histogram).' })
+export class Minute {
+  @Field(() => Int) minute!: number;
+  @Field(() => [MetricValue]) values!: MetricValue[];
+  @Field(() => Float) total!: number;
+}
+
+@ObjectType({ description: 'One entry of the session\'s timeline.' })
+export class TimelineEntry {
+  @Field(() => Int) seq!: number;
+  @Field(() => String, { description: 'message, note, face, identity, violation, state, presence, block or score.' }) kind!: string;
+  @Field(() => String) type!: string;
+  @Field(() => DateTime) at!: Date;
+  @Field(() => String, { nullable: true }) actor!: string | null;
+  @Field(() => JSON) data!: unknown;
+}
+
+@ObjectType({ description: 'An event exactly as stored, for auditors.' })
+export class StoredEvent {
+  @Field(() => String) id!: string;
+  @Field(() => Float, { description: 'Global sequence number.' }) position!: number;
+  @Field(() => Int) streamVersion!: number;
+  @Field(() => String) type!: string;
+  @Field(() => JSON) data!: unknown;
+  @Field(() => JSON) metadata!: unknown;
+  @Field(() => DateTime) recordedAt!: Date;
+  @Field(() => String, { nullable: true }) prevHash!: string | null;
+  @Field(() => String) hash!: string;
+}
+
+@ObjectType({ description: 'Result of recomputing a stream\'s hash chain.' })
+export class StreamVerification {
+  @Field(() => Boolean) ok!: boolean;
+  @Field(() => Int) events!: number;
+  @Field(() => Int, { nullable: true, description: 'Version of the first event that does not verify.' }) brokenAt!: number | null;
+  @Field(() => String, { nullable: true }) reason!: string | null;
+}
+
+@ObjectType({ description: 'A change to a session in the proctor\'s list.' })
+export class SessionChange {
+  @Field(() => String, { description: 'The event type that changed it.' }) event!: string;
+  @Field(() => Session) session!: Session;
+  @Field(() => Boolean, { description: 'Whether the session matches the subscription\'s query now; false means drop it from the list.' }) matches!: boolean;
+}
+
+@ObjectType({ description: 'Something that just happened in one session.' })
+export class SessionActivity {
+  @Field(() => ID) sessionId!: string;
+  @Field(() => Int) seq!: number;
+  @Field(() => String) type!: string;
+  @Field(() => DateTime) at!: Date;
+  @Field(() => String, { nullable: true }) actor!: string | null;
+  @Field(() => JSON) data!: unknown;
+}

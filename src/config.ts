@@ -1,0 +1,67 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+export type StoreKind = 'pglite' | 'postgres' | 'kurrentdb';
+
+/** Everything the server reads from its environment, with defaults that need nothing installed. */
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly store: StoreKind;
+  readonly databaseUrl: string | null;
+  readonly kurrentDbUrl: string | null;
+  readonly dataDir: string;
+  readonly jwtSecret: string;
+  readonly production: boolean;
+  readonly demoPassword: string;
+  readonly publicUrl: string;
+  readonly logLevel: string;
+  readonly media: 'p2p' | 'janus';
+}
+
+function oneOf<T extends string>(name: string, value: string | undefined, allowed: readonly T[], fallback: T): T {
+  if (value === undefined || value === '') return fallback;
+  if (!(allowed as readonly string[]).includes(value)) throw new Error(`${name}=${value} is not one of ${allowed.join(', ')}`);
+  return value as T;
+}
+
+/** The JWT secret: JWT_SECRET, else one generated on first start and kept in the data directory. */
+function jwtSecret(env: NodeJS.ProcessEnv, dataDir: string): string {
+  if (env.JWT_SECRET) {
+    if (env.JWT_SECRET.length < 32) throw new Error('JWT_SECRET must be at least 32 characters long');
+    return env.JWT_SECRET;
+  }
+  const file = join(dataDir, 'jwt-secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(48).toString('base64url');
+  writeFileSync(file, secret, { mode: 0o600 });
+  return secret;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const port = Number(env.PORT ?? 3000);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT=${env.PORT} is not a port number`);
+  const store = oneOf('STORE', env.STORE, ['pglite', 'postgres', 'kurrentdb'] as const, 'pglite');
+  const databaseUrl = env.DATABASE_URL || null;
+  if (store === 'postgres' && !databaseUrl) throw new Error('STORE=postgres needs DATABASE_URL');
+  const kurrentDbUrl = env.KURRENTDB_URL || null;
+  if (store === 'kurrentdb' && !kurrentDbUrl) throw new Error('STORE=kurrentdb needs KURRENTDB_URL');
+  const dataDir = resolve(env.DATA_DIR ?? 'data');
+  const host = env.HOST ?? '127.0.0.1';
+  return {
+    port,
+    host,
+    store,
+    databaseUrl,
+    kurrentDbUrl,
+    dataDir,
+    jwtSecret: jwtSecret(env, dataDir),
+    production: env.NODE_ENV === 'production',
+    demoPassword: env.DEMO_PASSWORD ?? 'demo',
+    publicUrl: (env.PUBLIC_URL ?? `http://${host === '0.0.0.0' ? 'localhost' : host}:${port}`).replace(/\/$/, ''),
+    logLevel: env.LOG_LEVEL ?? 'info',
+    media: oneOf('MEDIA', env.MEDIA, ['p2p', 'janus'] as const, 'p2p'),
+  };
+}

@@ -1,0 +1,120 @@
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import type { Config } from './config.js';
+import { accountDecider, accountStreamId, type Account, type AccountCommand } from './domain/account/account.js';
+import type { Actor, CommandMetadata } from './domain/core/decider.js';
+import { ALL_EVENT_TYPES } from './domain/event-types.js';
+import type { SessionCommand } from './domain/session/commands.js';
+import { sessionDecider } from './domain/session/decide.js';
+import { sessionStreamId, type SessionEvent } from './domain/session/events.js';
+import type { Session } from './domain/session/state.js';
+import { ALL_PROJECTIONS } from './projections/index.js';
+import { ProjectionRunner } from './projections/runner.js';
+import type { EventStore } from './store/event-store.js';
+import { eventIdFor, handleCommand } from './store/handle-command.js';
+import { SqlEventStore } from './store/sql-event-store.js';
+import { openPGlite, openPostgres, type Sql } from './store/sql.js';
+
+export type DataOf<C extends { type: string; data: unknown }, T extends C['type']> = Extract<C, { type: T }>['data'];
+
+export interface CommandOptions {
+  /** The client's id for this command: a retry with the same id is answered from the first run. */
+  readonly commandId?: string;
+  readonly now?: Date;
+}
+
+/**
+ * The running system without its HTTP face: the event store, the read-model database, the projection runner and
+ * the write path. Commands return once their events are in the read models, so a query right after sees them.
+ */
+export class Core {
+  constructor(
+    readonly store: EventStore,
+    readonly db: Sql,
+    readonly runner: ProjectionRunner,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  now(): Date {
+    return this.clock();
+  }
+
+  private metadata(actor: Actor, options: CommandOptions): CommandMetadata {
+    return { now: options.now ?? this.clock(), actor, commandId: options.commandId ?? randomUUID() };
+  }
+
+  async session<T extends SessionCommand['type']>(
+    sessionId: string,
+    type: T,
+    data: DataOf<SessionCommand, T>,
+    actor: Actor,
+    options: CommandOptions = {},
+  ): Promise<{ events: readonly SessionEvent[]; state: Session }> {
+    const metadata = this.metadata(actor, options);
+    const command = { type, data, metadata } as SessionCommand;
+    const result = await handleCommand(this.store, sessionDecider, sessionStreamId(sessionId), command);
+    await this.settled(metadata.commandId, result.events.length);
+    return { events: result.events, state: result.state };
+  }
+
+  async account<T extends AccountCommand['type']>(
+    username: string,
+    type: T,
+    data: DataOf<AccountCommand, T>,
+    actor: Actor,
+    options: CommandOptions = {},
+  ): Promise<Account> {
+    const metadata = this.metadata(actor, options);
+    const command = { type, data, metadata } as AccountCommand;
+    const result = await handleCommand(this.store, accountDecider, accountStreamId(username), command);
+    await this.settled(metadata.commandId, result.events.length);
+    return result.state;
+  }
+
+  /** The account as its stream says (login checks passwords against the write model, never a projection). */
+  async loadAccount(username: string): Promise<Account> {
+    const events = await this.store.readStream(accountStreamId(username));
+    return events.reduce((s, e) => accountDecider.evolve(s, e as never), accountDecider.initialState());
+  }
+
+  async loadSession(sessionId: string): Promise<{ state: Session; version: number }> {
+    const events = await this.store.readStream(sessionStreamId(sessionId));
+    return { state: events.reduce((s, e) => sessionDecider.evolve(s, e as never), sessionDecider.initialState()), version: events.length - 1 };
+  }
+
+  private async settled(commandId: string, count: number): Promise<void> {
+    if (count === 0) return;
+    await this.runner.waitForEvent(eventIdFor(commandId, count - 1));
+  }
+
+  async close(): Promise<void> {
+    await this.runner.stop();
+    await this.store.close();
+    await this.db.close();
+  }
+}
+
+/** Opens the store and read models the configuration names, creates their tables and starts the projections. */
+export async function openCore(config: Config, options: { start?: boolean } = {}): Promise<Core> {
+  let store: EventStore;
+  let db: Sql;
+  if (config.store === 'kurrentdb') {
+    const { KurrentDbEventStore } = await import('./store/kurrentdb-event-store.js');
+    store = await KurrentDbEventStore.open(config.kurrentDbUrl!, { eventTypes: ALL_EVENT_TYPES });
+    db = config.databaseUrl ? await openPostgres(config.databaseUrl) : await openEmbedded(config);
+  } else {
+    db = config.store === 'postgres' ? await openPostgres(config.databaseUrl!) : await openEmbedded(config);
+    store = await SqlEventStore.open(db, { eventTypes: ALL_EVENT_TYPES });
+  }
+  const runner = new ProjectionRunner(store, db, ALL_PROJECTIONS);
+  if (options.start !== false) await runner.start();
+  else await runner.migrate();
+  return new Core(store, db, runner);
+}
+
+async function openEmbedded(config: Config): Promise<Sql> {
+  const dir = join(config.dataDir, 'pglite');
+  mkdirSync(dir, { recursive: true });
+  return openPGlite({ dataDir: dir });
+}

@@ -1,0 +1,42 @@
+import 'reflect-metadata';
+import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
+import pino from 'pino';
+import { loadConfig } from './config.js';
+import { openCore } from './core.js';
+import { startServer } from './api/server.js';
+import { DEMO_ACCOUNTS, seedDemo, storeIsEmpty } from './seed.js';
+
+const config = loadConfig();
+const log = pino({ level: config.logLevel });
+
+const core = await openCore(config);
+if (!config.production && (await storeIsEmpty(core))) {
+  log.info('empty store: seeding the demo');
+  await seedDemo(core, config.demoPassword);
+}
+const webDir = fileURLToPath(new URL('../web/dist', import.meta.url));
+const server = await startServer(core, config, log, { webDir: existsSync(webDir) ? webDir : undefined });
+
+log.info({ store: config.store, dataDir: config.dataDir }, `listening on ${server.url}`);
+console.log(`\n  Proctoring is running: ${server.url}\n  GraphQL: ${server.url}/graphql (HTTP and graphql-ws)`);
+if (!config.production) {
+  console.log(`  Demo logins (password "${config.demoPassword}"): ${DEMO_ACCOUNTS.map((a) => `${a.username} (${a.role})`).join(', ')}\n`);
+}
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  log.info({ signal }, 'shutting down');
+  const timer = setTimeout(() => process.exit(1), 10_000);
+  try {
+    await server.close();
+    await core.close();
+  } finally {
+    clearTimeout(timer);
+    process.exit(0);
+  }
+}
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
