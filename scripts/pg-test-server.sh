@@ -4,13 +4,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 port="${PGPORT:-54329}"
-dir="$PWD/.tmp/pg"
+dir="${PGDATA_DIR:-/tmp/proctor-test-pg-$port}"  # outside the checkout: the postgres user may not be able to enter it
 bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 [ -n "$bin" ] || { echo "PostgreSQL server binaries not found (apt-get install -y postgresql)" >&2; exit 1; }
 as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 case "${1:-start}" in
   start)
-    mkdir -p "$PWD/.tmp"
+
     if [ ! -f "$dir/PG_VERSION" ]; then
       mkdir -p "$dir"; [ "$(id -u)" = 0 ] && chown postgres "$dir"
       as_pg "$bin/initdb" -D "$dir" -U postgres --auth=trust >/dev/null

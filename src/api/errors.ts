@@ -35,6 +35,10 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown, lo
       extensions: { code: API_CODE[domain.code], ...(domain.code === 'ILLEGAL_STATE' ? { reason: 'ILLEGAL_STATE' } : {}), ...domain.details },
     };
   }
+  // Apollo relabels every validation error GRAPHQL_VALIDATION_FAILED; our limit rules keep their own codes.
+  if (formatted.extensions && 'limit' in formatted.extensions) {
+    return { ...formatted, extensions: { ...formatted.extensions, code: 'cost' in formatted.extensions ? 'QUERY_TOO_COSTLY' : 'QUERY_TOO_DEEP' } };
+  }
   const code = formatted.extensions?.code;
   if (typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR') {
     const { stacktrace: _, ...extensions } = formatted.extensions ?? {};

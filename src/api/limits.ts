@@ -75,9 +75,9 @@ export function queryLimits(maxDepth: number, maxCost: number) {
       OperationDefinition(node) {
         const { depth, cost } = measure(node.selectionSet, 1, new Set());
         if (depth > maxDepth) {
-          context.reportError(new GraphQLError(`the query is ${depth} levels deep; the limit is ${maxDepth}`, { nodes: [node], extensions: { code: 'BAD_USER_INPUT' } }));
+          context.reportError(new GraphQLError(`the query is ${depth} levels deep; the limit is ${maxDepth}`, { nodes: [node], extensions: { code: 'QUERY_TOO_DEEP', depth, limit: maxDepth } }));
         } else if (cost > maxCost) {
-          context.reportError(new GraphQLError(`the query would cost ${cost}; the limit is ${maxCost}`, { nodes: [node], extensions: { code: 'BAD_USER_INPUT' } }));
+          context.reportError(new GraphQLError(`the query would cost ${cost}; the limit is ${maxCost}`, { nodes: [node], extensions: { code: 'QUERY_TOO_COSTLY', cost, limit: maxCost } }));
         }
       },
     };

@@ -1,0 +1,77 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApi, type TestApi } from '../support/api.js';
+
+/**
+ * Every operation × every kind of caller. The session under test was created by the integrator `lms`, for
+ * student1, proctored by proctor1; proctor2, student2 and lms2 are strangers to it. "allowed" means the answer is
+ * anything but FORBIDDEN/UNAUTHENTICATED (a state conflict still proves the caller got through).
+ */
+const CALLERS = ['anonymous', 'admin', 'proctor1', 'proctor2', 'student1', 'student2', 'auditor1', 'lms', 'lms2'] as const;
+type Caller = (typeof CALLERS)[number];
+
+const OPERATIONS: Array<[string, string, Caller[]]> = [
+  ['read the session', `{ session(id: "$S") { id } }`, ['admin', 'proctor1', 'student1', 'auditor1', 'lms']],
+  ['list sessions', `{ sessions { totalCount } }`, ['admin', 'proctor1', 'proctor2', 'student1', 'student2', 'auditor1', 'lms', 'lms2']],
+  ['read the raw events', `{ sessionEvents(id: "$S") { type } }`, ['admin', 'auditor1', 'lms']],
+  ['verify the stream', `{ verifyStream(id: "$S") { ok } }`, ['admin', 'auditor1', 'lms']],
+  ['list export fields', `{ exportFields { name } }`, ['admin', 'proctor1', 'proctor2', 'student1', 'student2', 'auditor1', 'lms', 'lms2']],
+  ['create a session', `mutation { createSession(input: { id: "new-$N", name: "n", student: "student1", duration: 10 }) { id } }`, ['admin', 'lms', 'lms2']],
+  ['assign a proctor', `mutation { assignProctor(id: "$S", proctor: "proctor1") { id } }`, ['admin', 'lms']],
+  ['cancel', `mutation { cancelSession(id: "$S", reason: "r") { id } }`, ['admin', 'lms']],
+  ['check in', `mutation { checkIn(id: "$S", userAgent: "ua") { id } }`, ['admin', 'student1']],
+  ['submit an identity photo', `mutation { submitIdentityPhoto(id: "$S", photoId: "p$N", kind: "face") { id } }`, ['admin', 'student1']],
+  ['verify identity', `mutation { verifyIdentity(id: "$S") { id } }`, ['admin', 'proctor1']],
+  ['start', `mutation { startSession(id: "$S") { id } }`, ['admin', 'student1']],
+  ['record metrics', `mutation { recordMetrics(sessionId: "$S", minute: $N, values: []) { id } }`, ['admin', 'student1']],
+  ['record a violation', `mutation { recordViolation(sessionId: "$S", code: "b2") { id } }`, ['admin', 'student1']],
+  ['send a message', `mutation { sendMessage(sessionId: "$S", text: "hi") { id } }`, ['admin', 'proctor1', 'student1']],
+  ['send an incident', `mutation { sendMessage(sessionId: "$S", text: "stop", incident: true) { id } }`, ['admin', 'proctor1']],
+  ['join as proctor', `mutation { joinSession(id: "$S") { id } }`, ['admin', 'proctor1']],
+  ['add a note', `mutation { addNote(sessionId: "$S", text: "n") { id } }`, ['admin', 'proctor1']],
+  ['pause', `mutation { pauseSession(id: "$S") { id } }`, ['admin', 'proctor1']],
+  ['finish', `mutation { finishSession(id: "$S") { id } }`, ['admin', 'proctor1', 'student1']],
+  ['conclude', `mutation { concludeSession(id: "$S", conclusion: positive) { id } }`, ['admin', 'proctor1']],
+  ['list accounts', `{ accounts { username } }`, ['admin', 'proctor1', 'proctor2', 'auditor1']],
+  ['register an account', `mutation { registerAccount(username: "u$N", role: "student", password: "pass1234") { username } }`, ['admin']],
+];
+
+describe('the authorisation matrix', () => {
+  let api: TestApi;
+  let n = 0;
+  beforeAll(async () => {
+    api = await startTestApi();
+  });
+  afterAll(async () => {
+    await api.close();
+  });
+
+  for (const [name, template, allowed] of OPERATIONS) {
+    describe(`when someone tries to ${name}`, () => {
+      for (const caller of CALLERS) {
+        const verdict = allowed.includes(caller) ? 'lets' : 'refuses';
+        it(`${verdict} ${caller}`, async () => {
+          n += 1;
+          const sessionId = `authz-${n}`;
+          await api.createSession(sessionId, {}, 'lms');
+          const query = template.replaceAll('$S', sessionId).replaceAll('$N', String(n));
+          const code = await api.errorCode(caller === 'anonymous' ? null : caller, query);
+          if (verdict === 'lets') expect(['FORBIDDEN', 'UNAUTHENTICATED']).not.toContain(code);
+          else expect(code).toBe(caller === 'anonymous' ? 'UNAUTHENTICATED' : 'FORBIDDEN');
+        });
+      }
+    });
+  }
+
+  it('lists only the sessions a caller may read, in lists and counts', async () => {
+    await api.createSession('mine-1', { student: 'student2', proctor: 'proctor2' });
+    const p2 = await api.as('proctor2', `{ sessions(first: 500) { totalCount edges { node { proctor } } } }`);
+    expect(p2.sessions.totalCount).toBeGreaterThan(0);
+    expect(p2.sessions.edges.every((e: { node: { proctor: string } }) => e.node.proctor === 'proctor2')).toBe(true);
+    const s2 = await api.as('student2', `{ sessions(first: 500) { totalCount edges { node { student } } } }`);
+    expect(s2.sessions.edges.every((e: { node: { student: string } }) => e.node.student === 'student2')).toBe(true);
+    const lms2 = await api.as('lms2', `{ sessions(first: 500) { totalCount edges { node { createdBy } } } }`);
+    expect(lms2.sessions.edges.map((e: { node: { createdBy: string } }) => e.node.createdBy)).toEqual(lms2.sessions.edges.map(() => 'lms2'));
+    const lms = await api.as('lms', `{ sessions(first: 500) { totalCount } }`);
+    expect(lms.sessions.totalCount).toBeGreaterThan(lms2.sessions.totalCount);
+  });
+});
