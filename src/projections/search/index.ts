@@ -1,6 +1,19 @@
 /**
- * The proctor's search language: text → typed AST → SQL WHERE (bound parameters) or in-memory predicate.
- * See tokens.ts (lexing and the free-text `|` rule), visitor.ts (values, dates), sql.ts (NULL and date rules).
+ * The proctor's search language: text → tokens (tokens.ts) → CST (parser.ts) → typed AST (visitor.ts) → SQL WHERE with
+ * bound parameters (sql.ts) or an in-memory predicate over live rows (predicate.ts); completion in assist.ts.
+ *
+ * Rules for the cases the user guide leaves open:
+ *  - Free text (a term without a field) matches session id, name, student and proctor logins, ignoring case and
+ *    literally (no wildcards). `^` anchors at the start, `$` at the end, for the whole group: `^a|b$` = exactly a or b.
+ *  - `|` inside free text: one pattern when written without spaces, not as a comparison's value and not followed by an
+ *    operator (`^proctor1|proctor2$`); otherwise the OR operator (`a | b`, `student=a|student=b`, `student=a|b`).
+ *  - A date value names a period at its written precision (a day, a minute, a second): `=` inside it, `!=` outside it,
+ *    `>` after its end, `>=` from its start, `<` before its start, `<=` up to its end. UTC unless a zone is written.
+ *  - NULL: any comparison on an absent value is false, `!=` and `!==` included (`score!=50` skips unscored sessions).
+ *  - Lists: `=`, `==`, `~`, `~*` mean any of the values; `!=`, `!==` none of them; `<` `>` `<=` `>=` take one value.
+ *  - Tags: `=` some tag equals the value, `!=` no tag does, `~` some tag matches.
+ *  - Regular expressions: the subset on which RE2 and PostgreSQL agree, at most 200 characters (regex.ts).
+ *  - Quoted strings: `\"`, `\'` and `\\` escape; any other backslash is kept, for regular expressions.
  */
 import { ValidationError } from '../../domain/core/errors.js';
 import type { MonitorRow } from '../monitor/row.js';

@@ -18,11 +18,16 @@ export function parse(text: string): { ast: Query | null; errors: SearchError[] 
   try {
     return { ast: parseOrThrow(text), errors: [] };
   } catch (error) {
-    if (error instanceof SearchProblem) return { ast: null, errors: [{ message: error.message, offset: error.offset, length: error.length }] };
+    if (error instanceof SearchProblem) {
+      return { ast: null, errors: [{ message: oneLine(error.message), offset: error.offset, length: error.length }] };
+    }
     // A bug of ours, not a mistake of the user's: still report it as an input problem rather than crash the caller.
     return { ast: null, errors: [{ message: 'This search could not be read', offset: 0, length: text.length }] };
   }
 }
+
+/** Messages quote what was typed, which may span lines; a message stays on one line. */
+const oneLine = (message: string) => message.replace(/\s*[\r\n]+\s*/g, ' ');
 
 function parseOrThrow(text: string): Query {
   if (text.length > MAX_SEARCH_LENGTH) {

@@ -109,8 +109,8 @@ function comparison(c: Comparison): RowPredicate {
       };
     }
     case 'number': {
-      const [x] = numbers(c.values);
       const xs = numbers(c.values);
+      const x = xs[0];
       const test = (v: number): boolean => {
         switch (c.op) {
           case '=': case '==': return xs.includes(v);

@@ -227,8 +227,24 @@ class Translator {
   }
 }
 
-/** Checks a user regex and translates it for RE2; `index` of an error is in code points of `source`. */
+const checked = new Map<string, RegexCheck>();
+const CACHE_SIZE = 256;
+
+/**
+ * Checks a user regex and translates it for RE2; `index` of an error is in code points of `source`. Results are
+ * cached (a search is parsed again on every refresh, and RE2's compile is most of the cost of parsing a search).
+ */
 export function checkRegex(source: string): RegexCheck {
+  let result = checked.get(source);
+  if (!result) {
+    result = check(source);
+    if (checked.size >= CACHE_SIZE) checked.delete(checked.keys().next().value!);
+    checked.set(source, result);
+  }
+  return result;
+}
+
+function check(source: string): RegexCheck {
   if (source.length > MAX_REGEX_LENGTH) {
     return { ok: false, message: `longer than ${MAX_REGEX_LENGTH} characters`, index: MAX_REGEX_LENGTH };
   }

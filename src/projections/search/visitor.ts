@@ -135,14 +135,25 @@ export function freeText(token: IToken): TextExpr {
 }
 
 function flatten(kind: 'and' | 'or', items: Expr[]): Expr {
-  const flat = items.flatMap((e) => (e.kind === kind ? e.items : [e]));
-  return flat.length === 1 ? flat[0] : { kind, items: flat };
+  if (items.length === 1) return items[0];
+  const flat: Expr[] = [];
+  for (const e of items) {
+    if (e.kind === kind) flat.push(...e.items);
+    else flat.push(e);
+  }
+  return { kind, items: flat };
 }
 
 type Children = Record<string, (CstNode | IToken)[] | undefined>;
 const nodes = (ctx: Children, name: string) => (ctx[name] ?? []) as CstNode[];
 const tokens = (ctx: Children, name: string) => (ctx[name] ?? []) as IToken[];
-const firstToken = (ctx: Children): IToken => Object.values(ctx).flat()[0] as IToken;
+function firstToken(ctx: Children): IToken {
+  for (const key in ctx) {
+    const first = ctx[key]?.[0];
+    if (first) return first as IToken;
+  }
+  throw new Error('empty CST node');
+}
 
 const BaseVisitor = searchParser.getBaseCstVisitorConstructor();
 
