@@ -1,6 +1,11 @@
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  resolve: {
+    // graphql ships CJS and ESM builds; Vite would hand our code the ESM one while graphql-ws and type-graphql load the
+    // CJS one in Node, and graphql-js refuses a schema "from another module or realm". One realm for all, as under Node.
+    alias: [{ find: /^graphql$/, replacement: 'graphql/index.js' }],
+  },
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     testTimeout: 30_000,

@@ -114,6 +114,7 @@ type SubscribeResult = AsyncIterableIterator<ExecutionResult> | ExecutionResult;
  */
 export function sharedSubscriptions() {
   const groups = new Map<string, Group>();
+  let joined = 0;
 
   class Group {
     private readonly members = new Set<Member>();
@@ -134,6 +135,7 @@ export function sharedSubscriptions() {
       }
       const member = new Member(ctx, () => this.leave(member));
       this.members.add(member);
+      joined += 1;
       return member;
     }
 
@@ -217,11 +219,11 @@ export function sharedSubscriptions() {
       }
       return group.join(ctx);
     },
-    /** Distinct executions running now, and the sockets they serve (for the benchmark and tests). */
+    /** Distinct executions running now, the subscribers they serve, and how many ever joined (benchmark, tests). */
     stats() {
       let members = 0;
       for (const g of groups.values()) members += g.size;
-      return { groups: groups.size, members };
+      return { groups: groups.size, members, joined };
     },
   };
 }

@@ -82,13 +82,18 @@ export async function startTestApi(overrides: Partial<Config> = {}) {
       connectionParams: token ? { token } : {},
       lazy: options.lazy ?? true,
       retryAttempts: 0,
+      onNonLazyError: () => {}, // the close is asserted through the 'closed' event instead
     });
     clients.push(client);
     return client;
   }
 
-  /** Subscribes and collects every result until `dispose` is called. */
+  /**
+   * Subscribes and collects every result until `dispose` is called. `ready` resolves once the server holds the
+   * subscription (or answered it with an error), so events sent after it cannot be missed.
+   */
   function subscribe(client: Client, query: string, variables: Record<string, unknown> = {}) {
+    const joinedBefore = server.subscriptions.stats().joined;
     const results: GqlResult[] = [];
     const errors: unknown[] = [];
     let completed = false;
@@ -97,7 +102,8 @@ export async function startTestApi(overrides: Partial<Config> = {}) {
       error: (error) => void errors.push(error),
       complete: () => void (completed = true),
     });
-    return { results, errors, dispose, get completed() { return completed; } };
+    const ready = eventually(() => server.subscriptions.stats().joined > joinedBefore || results.length > 0 || errors.length > 0 || completed);
+    return { results, errors, dispose, ready, get completed() { return completed; } };
   }
 
   async function createSession(id: string, extra: Record<string, unknown> = {}, by = 'admin') {

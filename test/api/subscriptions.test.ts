@@ -1,0 +1,122 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, startTestApi, type TestApi } from '../support/api.js';
+
+const CHANGED = `subscription($q: String) { sessionsChanged(query: $q) { event matches session { id status blocked } } }`;
+const ACTIVITY = `subscription($id: ID!) { sessionActivity(id: $id) { sessionId seq type data } }`;
+
+describe('live subscriptions over graphql-ws', () => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await startTestApi();
+  });
+  afterAll(async () => {
+    await api.close();
+  });
+
+  it('tells the proctor about changes to their sessions, after they are committed', async () => {
+    const client = api.wsClient(await api.login('proctor1'));
+    const sub = api.subscribe(client, CHANGED);
+    await sub.ready;
+    await api.createSession('live-1');
+    await api.as('student1', `mutation { checkIn(id: "live-1", userAgent: "ua") { id } }`);
+    const changes = await eventually(() => (sub.results.length >= 2 ? sub.results : null));
+    expect(changes.map((r) => [r.data?.sessionsChanged.event, r.data?.sessionsChanged.session.status])).toEqual([
+      ['SessionCreated', 'scheduled'],
+      ['ParticipantCheckedIn', 'waiting'],
+    ]);
+    sub.dispose();
+  });
+
+  it('filters with the search language and says when a session stops matching', async () => {
+    const client = api.wsClient(await api.login('admin'));
+    const sub = api.subscribe(client, CHANGED, { q: 'status=waiting' });
+    await sub.ready;
+    await api.createSession('live-2');
+    await api.as('student1', `mutation { checkIn(id: "live-2", userAgent: "ua") { id } }`);
+    await api.as('student1', `mutation { startSession(id: "live-2") { id } }`);
+    const mine = await eventually(() => {
+      const list = sub.results.map((r) => r.data?.sessionsChanged).filter((c) => c.session.id === 'live-2');
+      return list.length >= 3 ? list : null;
+    });
+    expect(mine.map((c) => c.matches)).toEqual([false, true, false]);
+    sub.dispose();
+  });
+
+  it('does not show a proctor the sessions of others', async () => {
+    const client = api.wsClient(await api.login('proctor2'));
+    const sub = api.subscribe(client, CHANGED);
+    await sub.ready;
+    await api.createSession('live-3', { proctor: 'proctor1' });
+    await api.createSession('live-4', { proctor: 'proctor2' });
+    await eventually(() => sub.results.some((r) => r.data?.sessionsChanged.session.id === 'live-4'));
+    expect(sub.results.some((r) => r.data?.sessionsChanged.session.id === 'live-3')).toBe(false);
+    sub.dispose();
+  });
+
+  it('streams one session\'s chat and incidents to its test-taker, and hides proctor notes', async () => {
+    await api.createSession('live-5');
+    await api.as('student1', `mutation { checkIn(id: "live-5", userAgent: "ua") { id } }`);
+    await api.as('student1', `mutation { startSession(id: "live-5") { id } }`);
+    const client = api.wsClient(await api.login('student1'));
+    const sub = api.subscribe(client, ACTIVITY, { id: 'live-5' });
+    await sub.ready;
+    await api.as('proctor1', `mutation { addNote(sessionId: "live-5", text: "secret") { id } }`);
+    await api.as('proctor1', `mutation { sendMessage(sessionId: "live-5", text: "Eyes up", incident: true) { id } }`);
+    const seen = await eventually(() => (sub.results.length >= 2 ? sub.results.map((r) => r.data?.sessionActivity) : null));
+    expect(seen.map((a) => a.type)).toEqual(['MessageSent', 'ContentBlocked']);
+    expect(seen[0].data).toMatchObject({ text: 'Eyes up', incident: true });
+    sub.dispose();
+  });
+
+  it('refuses a subscription to someone else\'s session', async () => {
+    await api.createSession('live-6', { student: 'student1' });
+    const client = api.wsClient(await api.login('student2'));
+    const sub = api.subscribe(client, ACTIVITY, { id: 'live-6' });
+    await eventually(() => sub.results.length > 0);
+    expect(sub.results[0].errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    expect(sub.results[0].data ?? null).toBeNull();
+  });
+
+  it('refuses a search with a syntax error, with its position', async () => {
+    const client = api.wsClient(await api.login('admin'));
+    const sub = api.subscribe(client, CHANGED, { q: 'name="unclosed' });
+    await eventually(() => sub.results.length > 0);
+    const [error] = sub.results[0].errors!;
+    expect(error.extensions).toMatchObject({ code: 'BAD_USER_INPUT', line: 1 });
+    expect(typeof error.extensions?.column).toBe('number');
+  });
+
+  it('closes a connection whose token is not valid', async () => {
+    const client = api.wsClient('forged.token.value', { lazy: false });
+    const closed = await new Promise<number>((resolve) => client.on('closed', (event) => resolve((event as { code: number }).code)));
+    expect(closed).toBe(4403);
+  });
+
+  it('stops telling a proctor about a session once it is given to another proctor', async () => {
+    await api.createSession('live-7', { proctor: 'proctor1' });
+    const client = api.wsClient(await api.login('proctor1'));
+    const sub = api.subscribe(client, CHANGED);
+    await sub.ready;
+    await api.as('admin', `mutation { assignProctor(id: "live-7", proctor: "proctor2") { id } }`);
+    await api.as('admin', `mutation { cancelSession(id: "live-7", reason: "moved") { id } }`);
+    await api.createSession('live-8', { proctor: 'proctor1' }); // a marker: once it arrives, earlier events were handled
+    await eventually(() => sub.results.some((r) => r.data?.sessionsChanged.session.id === 'live-8'));
+    expect(sub.results.filter((r) => r.data?.sessionsChanged.session.id === 'live-7')).toEqual([]);
+    sub.dispose();
+  });
+
+  it('executes a subscription shared by many sockets once per event', async () => {
+    const token = await api.login('auditor1');
+    const groupsBefore = api.server.subscriptions.stats().groups;
+    const subs = Array.from({ length: 20 }, () => api.subscribe(api.wsClient(token), CHANGED, { q: 'name~shared' }));
+    await Promise.all(subs.map((s) => s.ready));
+    await eventually(() => api.server.subscriptions.stats().members >= 20);
+    const during = api.server.subscriptions.stats();
+    await api.createSession('shared-1', { name: 'shared exam' });
+    await eventually(() => subs.every((s) => s.results.length >= 1));
+    expect(subs.map((s) => s.results[0].data?.sessionsChanged.session.id)).toEqual(subs.map(() => 'shared-1'));
+    // 20 sockets, one execution group for the identical document, variables and visibility scope.
+    expect(during.groups - groupsBefore).toBe(1);
+    for (const s of subs) s.dispose();
+  });
+});
