@@ -1,0 +1,43 @@
+import { buildSchema, parse, specifiedRules, validate } from 'graphql';
+import { describe, expect, it } from 'vitest';
+import { queryLimits, RateLimiter } from './limits.js';
+
+const schema = buildSchema(`
+  type Query { node(first: Int): Node }
+  type Node { id: ID, child(first: Int): Node, children(first: Int): [Node] }
+`);
+
+function check(query: string, maxDepth = 4, maxCost = 100) {
+  return validate(schema, parse(query), [...specifiedRules, queryLimits(maxDepth, maxCost)]).map((e) => e.extensions?.code);
+}
+
+describe('the depth and cost rule', () => {
+  it('lets a query at the depth limit through and refuses one level more', () => {
+    expect(check(`{ node { child { child { id } } } }`)).toEqual([]);
+    expect(check(`{ node { child { child { child { id } } } } }`)).toEqual(['QUERY_TOO_DEEP']);
+  });
+
+  it('counts depth through fragments', () => {
+    expect(check(`fragment F on Node { child { child { child { id } } } } { node { ...F } }`)).toEqual(['QUERY_TOO_DEEP']);
+  });
+
+  it('multiplies the cost of what is under a field by its `first`', () => {
+    expect(check(`{ node { children(first: 30) { id child { id } } } }`, 10, 100)).toEqual([]); // 1 + 1 + 30 × 3 = 92
+    expect(check(`{ node { children(first: 40) { id child { id } } } }`, 10, 100)).toEqual(['QUERY_TOO_COSTLY']); // 122
+  });
+
+  it('leaves cyclic fragments to graphql-js own rule instead of looping', () => {
+    const codes = check(`fragment A on Node { child { ...B } } fragment B on Node { child { ...A } } { node { ...A } }`);
+    expect(codes.length).toBeGreaterThan(0);
+  });
+});
+
+describe('the login rate limiter', () => {
+  it('allows the limit in a window, refuses more, and forgets after the window', () => {
+    const limiter = new RateLimiter(3, 1000);
+    expect([1, 2, 3, 4].map(() => limiter.take('k', 0))).toEqual([true, true, true, false]);
+    expect(limiter.retryAfterSeconds('k', 500)).toBe(1);
+    expect(limiter.take('k', 1000)).toBe(true);
+    expect(limiter.take('other', 0)).toBe(true);
+  });
+});

@@ -1,0 +1,66 @@
+import { SignJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApi, type TestApi } from '../support/api.js';
+
+const SECRET = 'lms-shared-secret-0123456789abcdef';
+const OPEN = `mutation($t: String!) { openIntegrationSession(token: $t) { link token session { id name student duration createdBy status } } }`;
+
+function lmsToken(claims: Record<string, unknown>, options: { secret?: string; iss?: string; exp?: number | string } = {}) {
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: 'HS256' })
+    .setIssuer(options.iss ?? 'lms')
+    .setExpirationTime(options.exp ?? '5m')
+    .sign(new TextEncoder().encode(options.secret ?? SECRET));
+}
+
+describe('an LMS opening sessions with a signed token', () => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await startTestApi();
+  });
+  afterAll(async () => {
+    await api.close();
+  });
+
+  it('creates the session and the test-taker, and returns a link that signs the test-taker in', async () => {
+    const token = await lmsToken({ username: 'jdoe', nickname: 'John Doe', identifier: 'moodle-42', subject: 'Final exam', timeout: 90, metrics: 'c2,b2', threshold: 60 });
+    const r = await api.gql(OPEN, { t: token });
+    expect(r.errors).toBeUndefined();
+    const opened = r.data!.openIntegrationSession;
+    expect(opened.session).toEqual({ id: 'moodle-42', name: 'Final exam', student: 'jdoe', duration: 90, createdBy: 'lms', status: 'scheduled' });
+    expect(opened.link).toMatch(/^http:\/\/proctor\.test\/#\/exam\/moodle-42\?token=/);
+    const me = await api.gql(`{ me { username role displayName } session(id: "moodle-42") { id } }`, {}, opened.token);
+    expect(me.data).toEqual({ me: { username: 'jdoe', role: 'student', displayName: 'John Doe' }, session: { id: 'moodle-42' } });
+  });
+
+  it('opens the same session again for a second token with the same identifier', async () => {
+    const claims = { username: 'asmith', identifier: 'moodle-43', subject: 'Quiz', timeout: 30 };
+    const first = await api.gql(OPEN, { t: await lmsToken(claims) });
+    const second = await api.gql(OPEN, { t: await lmsToken(claims) });
+    expect(second.data!.openIntegrationSession.session.id).toBe(first.data!.openIntegrationSession.session.id);
+  });
+
+  it('refuses an expired token, a wrong signature, an unknown integration, and missing claims', async () => {
+    const claims = { username: 'x1', identifier: 'moodle-44', subject: 'Quiz' };
+    const expired = await api.gql(OPEN, { t: await lmsToken(claims, { exp: Math.floor(Date.now() / 1000) - 60 }) });
+    expect(expired.errors?.[0]).toMatchObject({ extensions: { code: 'UNAUTHENTICATED' } });
+    expect(expired.errors?.[0].message).toMatch(/expired/);
+    const forged = await api.gql(OPEN, { t: await lmsToken(claims, { secret: 'not-the-secret-not-the-secret-000000' }) });
+    expect(forged.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
+    const unknown = await api.gql(OPEN, { t: await lmsToken(claims, { iss: 'nobody' }) });
+    expect(unknown.errors?.[0]).toMatchObject({ message: 'unknown integration nobody', extensions: { code: 'UNAUTHENTICATED' } });
+    const missing = await api.gql(OPEN, { t: await lmsToken({ identifier: 'moodle-45' }) });
+    expect(missing.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
+    expect(missing.errors?.[0].message).toMatch(/username/);
+    const garbage = await api.gql(OPEN, { t: 'garbage' });
+    expect(garbage.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
+  });
+
+  it('does not let one integration reach another\'s session', async () => {
+    await api.gql(OPEN, { t: await lmsToken({ username: 'p1', identifier: 'moodle-46', subject: 'Quiz' }) });
+    const other = await api.gql(OPEN, {
+      t: await lmsToken({ username: 'p1', identifier: 'moodle-46', subject: 'Quiz' }, { iss: 'lms2', secret: 'lms2-shared-secret-0123456789abcde' }),
+    });
+    expect(other.errors?.[0].extensions?.code).toBe('FORBIDDEN');
+  });
+});

@@ -1,0 +1,97 @@
+import { SignJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { startTestApi, type TestApi } from '../support/api.js';
+
+describe('the API\'s security limits', () => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await startTestApi();
+  });
+  afterAll(async () => {
+    await api.close();
+  });
+
+  it('lets the deepest query the schema allows through (the depth rule itself is tested on a recursive schema)', async () => {
+    const deepest = `{ sessions { edges { node { minutes { values { code } } } } } }`;
+    expect(await api.errorCode('admin', deepest)).toBeUndefined();
+  });
+
+  it('refuses a query that would cost too much', async () => {
+    const r = await api.gql(`{ sessions(first: 500) { edges { node { messages { text } notes { text } faces { photoId } minutes { values { code value } } timeline { seq } } } } }`, {}, await api.login('admin'));
+    expect(r.errors?.[0]).toMatchObject({ extensions: { code: 'QUERY_TOO_COSTLY', limit: 5000 } });
+  });
+
+  it('refuses a request body over 1 MB with 413', async () => {
+    const res = await fetch(`${api.server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: `{ me { username } }`, variables: { pad: 'x'.repeat(1_100_000) } }),
+    });
+    expect(res.status).toBe(413);
+    expect((await res.json()).errors[0].extensions.code).toBe('BAD_USER_INPUT');
+  });
+
+  it('answers a body that is not JSON with 400', async () => {
+    const res = await fetch(`${api.server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{nope' });
+    expect(res.status).toBe(400);
+  });
+
+  it('slows down password guessing', async () => {
+    const codes: Array<string | undefined> = [];
+    for (let i = 0; i < 12; i++) {
+      const r = await api.gql(`mutation { login(username: "proctor2", password: "wrong${i}") { token } }`);
+      codes.push(r.errors?.[0].extensions?.code);
+    }
+    expect(codes.slice(0, 10)).toEqual(Array(10).fill('UNAUTHENTICATED'));
+    expect(codes.slice(10)).toEqual(['TOO_MANY_REQUESTS', 'TOO_MANY_REQUESTS']);
+  });
+
+  it('refuses an expired token and a token signed with another key', async () => {
+    const key = new TextEncoder().encode(api.config.jwtSecret);
+    const expired = await new SignJWT({ role: 'admin' }).setProtectedHeader({ alg: 'HS256' }).setSubject('admin').setIssuer('proctor')
+      .setExpirationTime(Math.floor(Date.now() / 1000) - 10).sign(key);
+    const r1 = await api.gql(`{ me { username } }`, {}, expired);
+    expect(r1.errors?.[0]).toMatchObject({ extensions: { code: 'UNAUTHENTICATED' } });
+    expect(r1.errors?.[0].message).toMatch(/expired/);
+    const forged = await new SignJWT({ role: 'admin' }).setProtectedHeader({ alg: 'HS256' }).setSubject('admin').setIssuer('proctor')
+      .setExpirationTime('1h').sign(new TextEncoder().encode('another-secret-another-secret-another'));
+    expect((await api.gql(`{ me { username } }`, {}, forged)).errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
+  });
+
+  it('closes a graphql-ws socket that never says connection_init', async () => {
+    const socket = new WebSocket(`${api.server.url.replace('http', 'ws')}/graphql`, 'graphql-transport-ws');
+    const code = await new Promise<number>((resolve) => socket.on('close', (c) => resolve(c)));
+    expect(code).toBe(4408);
+  }, 10_000);
+
+  it('offers introspection and suggestions outside production', async () => {
+    const r = await api.gql(`{ __schema { queryType { name } } }`);
+    expect(r.data).toEqual({ __schema: { queryType: { name: 'Query' } } });
+    const typo = await api.gql(`{ sesions { totalCount } }`, {}, await api.login('admin'));
+    expect(typo.errors?.[0].message).toMatch(/Did you mean "session/);
+  });
+});
+
+describe('the API in production', () => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await startTestApi({ production: true });
+  });
+  afterAll(async () => {
+    await api.close();
+  });
+
+  it('hides the schema: no introspection, no field suggestions', async () => {
+    const r = await api.gql(`{ __schema { queryType { name } } }`);
+    expect(r.errors?.[0].message).toMatch(/introspection/i);
+    const typo = await api.gql(`{ sesions { totalCount } }`, {}, await api.login('admin'));
+    expect(typo.errors?.[0].message).not.toMatch(/Did you mean/);
+  });
+
+  it('never sends a stack trace', async () => {
+    const r = await api.gql(`{ session(id: "nope") { id } }`, {}, await api.login('admin'));
+    expect(r.errors?.[0].extensions?.code).toBe('NOT_FOUND');
+    expect(JSON.stringify(r)).not.toMatch(/stacktrace|at .*\.ts:/);
+  });
+});
