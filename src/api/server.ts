@@ -1,5 +1,6 @@
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { randomBytes } from 'node:crypto';
 import { extname, join, normalize } from 'node:path';
 import { ApolloServer, HeaderMap } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
@@ -16,6 +17,8 @@ import { formatError } from './errors.js';
 import { queryLimits, RateLimiter } from './limits.js';
 import { sharedSubscriptions } from './live.js';
 import { buildApiSchema } from './schema.js';
+import { handleDownload, handleUpload } from './files.js';
+import { LocalBlobStore, type BlobStore } from '../media/blob-store.js';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 export const MAX_DEPTH = 10;
@@ -61,7 +64,8 @@ const MIME: Record<string, string> = {
 /**
  * One HTTP server on one port: GraphQL over HTTP and over graphql-ws at /graphql, and the web client's files.
  */
-export async function startServer(core: Core, config: Config, log: Logger, options: { webDir?: string } = {}): Promise<RunningServer> {
+export async function startServer(core: Core, config: Config, log: Logger, options: { webDir?: string; blobs?: BlobStore } = {}): Promise<RunningServer> {
+  const blobs = options.blobs ?? new LocalBlobStore(join(config.dataDir, 'blobs'));
   const schema = await buildApiSchema();
   const tokens = new TokenService(config.jwtSecret);
   const loginLimiter = new RateLimiter(10, 60_000);
@@ -145,6 +149,10 @@ export async function startServer(core: Core, config: Config, log: Logger, optio
     try {
       if (url.pathname === '/graphql') return await handleGraphql(req, res, url);
       if (url.pathname === '/healthz') return sendJson(res, 200, { ok: true });
+      if (url.pathname === '/files' && req.method === 'POST') return await handleUpload(req, res, url, await httpActor(req, res), core, blobs);
+      const file = /^\/files\/([0-9a-f-]{36})$/.exec(url.pathname);
+      if (file && req.method === 'GET') return await handleDownload(res, file[1], await httpActor(req, res), core, blobs);
+      if (url.pathname === '/speedtest') return await speedTest(req, res, url);
       if (options.webDir && (req.method === 'GET' || req.method === 'HEAD')) return serveStatic(options.webDir, url.pathname, res);
       sendJson(res, 404, { error: 'not found' });
     } catch (error) {
@@ -153,6 +161,17 @@ export async function startServer(core: Core, config: Config, log: Logger, optio
       else res.end();
     }
   });
+
+  /** The caller of a plain HTTP route (uploads, downloads), from the same Bearer token as the API. */
+  async function httpActor(req: IncomingMessage, _res: ServerResponse): Promise<ApiContext['actor']> {
+    const auth = req.headers.authorization;
+    const token = auth?.startsWith('Bearer ') ? auth.slice(7).trim() : undefined;
+    try {
+      return await actorFrom(token);
+    } catch {
+      return null;
+    }
+  }
 
   async function handleGraphql(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     let body: unknown = undefined;
@@ -214,6 +233,25 @@ export async function startServer(core: Core, config: Config, log: Logger, optio
       await new Promise<void>((resolve) => http.close(() => resolve()));
     },
   };
+}
+
+/**
+ * The compatibility check's network test: GET sends `bytes` random bytes (at most 4 MB), POST swallows the body
+ * (at most 4 MB) and says how much arrived. The client times both.
+ */
+async function speedTest(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  const MAX = 4 * 1024 * 1024;
+  if (req.method === 'POST') {
+    let size = 0;
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      if (size > MAX) return sendJson(res, 413, { error: 'too large' });
+    }
+    return sendJson(res, 200, { received: size });
+  }
+  const bytes = Math.max(1, Math.min(MAX, Number(url.searchParams.get('bytes') ?? 1024 * 1024) || 0));
+  res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(bytes), 'cache-control': 'no-store' });
+  res.end(randomBytes(bytes));
 }
 
 function serveStatic(root: string, pathname: string, res: ServerResponse): void {

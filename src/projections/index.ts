@@ -2,6 +2,7 @@ import type { Projection } from './projection.js';
 import { monitorProjection } from './monitor/projection.js';
 import { protocolProjection } from './protocol/projection.js';
 import { accountsProjection } from './accounts/projection.js';
+import { filesProjection } from './files/projection.js';
 
 /** Every read model, in the order the runner applies them. */
-export const ALL_PROJECTIONS: readonly Projection[] = [monitorProjection, protocolProjection, accountsProjection];
+export const ALL_PROJECTIONS: readonly Projection[] = [monitorProjection, protocolProjection, accountsProjection, filesProjection];

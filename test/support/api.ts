@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createClient, type Client } from 'graphql-ws';
 import pino from 'pino';
 import WebSocket from 'ws';
@@ -36,8 +39,9 @@ export async function startTestApi(overrides: Partial<Config> = {}) {
   for (const a of ACCOUNTS) await core.account(a.username, 'RegisterAccount', { ...a, passwordHash }, SYSTEM_ACTOR);
   await core.account('lms', 'SetIntegrationSecret', { secret: 'lms-shared-secret-0123456789abcdef' }, SYSTEM_ACTOR);
   await core.account('lms2', 'SetIntegrationSecret', { secret: 'lms2-shared-secret-0123456789abcde' }, SYSTEM_ACTOR);
+  const dataDir = mkdtempSync(join(tmpdir(), 'proctor-api-'));
   const config: Config = {
-    port: 0, host: '127.0.0.1', store: 'pglite', databaseUrl: null, kurrentDbUrl: null, dataDir: '/nonexistent', jwtSecret: 'test-secret-test-secret-test-secret-0001',
+    port: 0, host: '127.0.0.1', store: 'pglite', databaseUrl: null, kurrentDbUrl: null, dataDir, jwtSecret: 'test-secret-test-secret-test-secret-0001',
     production: false, demoPassword: 'demo', publicUrl: 'http://proctor.test', logLevel: 'silent', media: 'p2p', ...overrides,
   };
   const server: RunningServer = await startServer(core, config, pino({ level: 'silent' }));
@@ -112,25 +116,42 @@ export async function startTestApi(overrides: Partial<Config> = {}) {
     });
   }
 
+  /** POST /files as `username`; returns the status and the JSON answer. */
+  async function upload(username: string | null, sessionId: string, body: Buffer, params: Record<string, string> = {}) {
+    const query = new URLSearchParams({ sessionId, ...params });
+    const res = await fetch(`${server.url}/files?${query}`, {
+      method: 'POST',
+      headers: username ? { authorization: `Bearer ${await login(username)}` } : {},
+      body,
+    });
+    return { status: res.status, json: (await res.json()) as Record<string, any> };
+  }
+
+  async function download(username: string | null, fileId: string) {
+    const res = await fetch(`${server.url}/files/${fileId}`, { headers: username ? { authorization: `Bearer ${await login(username)}` } : {} });
+    return { status: res.status, headers: res.headers, body: Buffer.from(await res.arrayBuffer()) };
+  }
+
   return {
-    core, server, config, gql, login, as, errorCode, wsClient, subscribe, createSession,
+    core, server, config, gql, upload, download, login, as, errorCode, wsClient, subscribe, createSession,
     async close() {
       await Promise.all(clients.map((c) => c.dispose()));
       await server.close();
       await core.close();
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
 
 export type TestApi = Awaited<ReturnType<typeof startTestApi>>;
 
-export async function eventually<T>(check: () => T | Promise<T>, ms = 5000): Promise<T> {
+export async function eventually<T>(check: () => T | Promise<T>, ms = 5000): Promise<NonNullable<T>> {
   const start = Date.now();
   let last: unknown;
   for (;;) {
     try {
       const value = await check();
-      if (value) return value;
+      if (value) return value as NonNullable<T>;
     } catch (error) {
       last = error;
     }

@@ -8,6 +8,7 @@ import type { MetricCode } from '../../domain/session/metrics.js';
 import { getMonitorRow, listMonitorRows } from '../../projections/monitor/queries.js';
 import type { MonitorRow } from '../../projections/monitor/row.js';
 import { protocolEntries, protocolMinutes } from '../../projections/protocol/queries.js';
+import { listFiles, type FileRow } from '../../projections/files/projection.js';
 import { compileSql, parseQuery } from '../../projections/search/index.js';
 import { verifyChain } from '../../store/verify.js';
 import { authorize, visibleSessions, type Operation } from '../authorization.js';
@@ -16,7 +17,7 @@ import { sessionActivitySource, sessionsChangedSource } from '../live.js';
 import { toSession } from './mapping.js';
 import { CreateSessionInput, MetricValueInput } from './session.inputs.js';
 import {
-  Conclusion, FaceCheck, Message, Minute, Note, Session, SessionActivity, SessionChange, SessionConnection, StoredEvent, StreamVerification, TimelineEntry,
+  Conclusion, FaceCheck, FileInfo, Message, Minute, Note, Session, SessionActivity, SessionChange, SessionConnection, StoredEvent, StreamVerification, TimelineEntry,
 } from './session.type.js';
 
 
@@ -36,6 +37,10 @@ async function act<T extends SessionCommand['type']>(ctx: ApiContext, id: string
   // `as never`: TypeScript 7 fails to unify the same conditional type through two generic signatures.
   await ctx.core.session<T>(id, type, data as never, ctx.actor!);
   return toSession((await getMonitorRow(ctx.core.db, id)) ?? row);
+}
+
+function toFileInfo(f: FileRow): FileInfo {
+  return { id: f.fileId, kind: f.kind, name: f.name, contentType: f.contentType, size: f.size, sha256: f.sha256 };
 }
 
 function metricValues(values: readonly MetricValueInput[]): Partial<Record<MetricCode, number>> {
@@ -91,11 +96,19 @@ export class SessionResolver {
 
   @FieldResolver(() => [Message], { description: 'The chat, oldest first.' })
   async messages(@Root() session: Session, @Ctx() ctx: ApiContext): Promise<Message[]> {
-    const entries = await protocolEntries(ctx.core.db, session.id, ['message']);
+    const [entries, files] = await Promise.all([protocolEntries(ctx.core.db, session.id, ['message']), listFiles(ctx.core.db, session.id)]);
+    const byId = new Map(files.map((f) => [f.fileId, toFileInfo(f)]));
     return entries.map((e) => {
       const b = e.body as unknown as { messageId: string; from: string; role: string; text: string; incident: boolean; attachmentId: string | null };
-      return { id: b.messageId, from: b.from, role: b.role, text: b.text, incident: b.incident, attachmentId: b.attachmentId, at: e.at };
+      const attachment = b.attachmentId ? (byId.get(b.attachmentId) ?? null) : null;
+      return { id: b.messageId, from: b.from, role: b.role, text: b.text, incident: b.incident, attachmentId: b.attachmentId, attachment, at: e.at };
     });
+  }
+
+  @FieldResolver(() => [FileInfo], { description: 'Uploaded files: chat attachments and identity photos (the test-taker sees attachments only).' })
+  async files(@Root() session: Session, @Ctx() ctx: ApiContext): Promise<FileInfo[]> {
+    const files = await listFiles(ctx.core.db, session.id);
+    return files.filter((f) => ctx.actor?.role !== 'student' || f.kind === 'attachment').map(toFileInfo);
   }
 
   @FieldResolver(() => [Note], { description: 'Proctor notes (not shown to the test-taker).' })

@@ -71,6 +71,16 @@ export class SessionConnection {
   @Field(() => Int) totalCount!: number;
 }
 
+@ObjectType({ description: 'An uploaded file: download it from /files/{id} with the same Bearer token.' })
+export class FileInfo {
+  @Field(() => ID) id!: string;
+  @Field(() => String, { description: 'attachment, face or document.' }) kind!: string;
+  @Field(() => String) name!: string;
+  @Field(() => String) contentType!: string;
+  @Field(() => Int) size!: number;
+  @Field(() => String) sha256!: string;
+}
+
 @ObjectType({ description: 'A chat message.' })
 export class Message {
   @Field(() => ID) id!: string;
@@ -79,6 +89,7 @@ export class Message {
   @Field(() => String) text!: string;
   @Field(() => Boolean, { description: 'Sent in incident mode (shown in red; blocks the test content).' }) incident!: boolean;
   @Field(() => String, { nullable: true }) attachmentId!: string | null;
+  @Field(() => FileInfo, { nullable: true }) attachment?: FileInfo | null;
   @Field(() => DateTime) at!: Date;
 }
 

@@ -1,5 +1,5 @@
 import type { CommandMetadata } from '../core/decider.js';
-import type { Conclusion, FaceResult, IdentityPhotoKind } from './events.js';
+import type { Conclusion, FaceResult, FileKind, IdentityPhotoKind } from './events.js';
 import type { MetricCode, MetricValues } from './metrics.js';
 
 /** What can be asked of a session. Each carries `metadata` (now, actor, command id): the decider reads no clock. */
@@ -30,6 +30,11 @@ export type SessionCommand =
   | { readonly type: 'CancelSession'; readonly data: { readonly reason: string }; readonly metadata: CommandMetadata }
   | { readonly type: 'CheckIn'; readonly data: { readonly userAgent: string; readonly browserSupported: boolean }; readonly metadata: CommandMetadata }
   | { readonly type: 'SubmitIdentityPhoto'; readonly data: { readonly photoId: string; readonly kind: IdentityPhotoKind }; readonly metadata: CommandMetadata }
+  | {
+      readonly type: 'StoreFile';
+      readonly data: { readonly fileId: string; readonly kind: FileKind; readonly name: string; readonly contentType: string; readonly size: number; readonly sha256: string };
+      readonly metadata: CommandMetadata;
+    }
   | { readonly type: 'VerifyIdentity'; readonly data: { readonly method: 'proctor' | 'automatic' }; readonly metadata: CommandMetadata }
   | { readonly type: 'StartSession'; readonly data: Record<string, never>; readonly metadata: CommandMetadata }
   | { readonly type: 'RecordMetrics'; readonly data: { readonly minute: number; readonly values: MetricValues }; readonly metadata: CommandMetadata }

@@ -149,6 +149,16 @@ export function decideSession(command: SessionCommand, state: Session): SessionE
       if (s.photoIds.includes(command.data.photoId)) return [];
       return [{ type: 'IdentityPhotoSubmitted', data: { photoId: command.data.photoId, kind: command.data.kind, at } }];
     }
+    case 'StoreFile': {
+      const s = open(state, 'attach a file');
+      const d = command.data;
+      if (s.fileIds.includes(d.fileId)) return [];
+      if (!['attachment', 'face', 'document'].includes(d.kind)) throw new ValidationError(`file kind ${JSON.stringify(d.kind)} is not attachment, face or document`);
+      if (!Number.isInteger(d.size) || d.size <= 0) throw new ValidationError('the file is empty');
+      if (!/^[0-9a-f]{64}$/.test(d.sha256)) throw new ValidationError('the file hash is not a sha-256');
+      const name = d.name.replace(/[\u0000-\u001f\u007f/\\]/g, '_').trim().slice(0, 200) || 'file';
+      return [{ type: 'FileStored', data: { fileId: d.fileId, kind: d.kind, name, contentType: d.contentType, size: d.size, sha256: d.sha256, by: actor.id, at } }];
+    }
     case 'VerifyIdentity': {
       const s = open(state, 'verify identity');
       if (!s.checkedIn) throw new IllegalStateError('cannot verify identity: the test-taker has not checked in');

@@ -5,6 +5,8 @@ export type FinishedBy = 'student' | 'proctor' | 'admin' | 'timeout';
 export type Conclusion = 'positive' | 'negative';
 export type FaceResult = 'green' | 'yellow' | 'red';
 export type IdentityPhotoKind = 'face' | 'document';
+/** What an uploaded file is for: a chat attachment, or an identity photo. */
+export type FileKind = 'attachment' | IdentityPhotoKind;
 
 /** Everything that can happen to a proctoring session. Times are ISO-8601 strings taken from the command. */
 export type SessionEvent =
@@ -35,6 +37,19 @@ export type SessionEvent =
   | { readonly type: 'SessionCancelled'; readonly data: { readonly reason: string; readonly by: string; readonly at: string } }
   | { readonly type: 'ParticipantCheckedIn'; readonly data: { readonly userAgent: string; readonly browserSupported: boolean; readonly at: string } }
   | { readonly type: 'IdentityPhotoSubmitted'; readonly data: { readonly photoId: string; readonly kind: IdentityPhotoKind; readonly at: string } }
+  | {
+      readonly type: 'FileStored';
+      readonly data: {
+        readonly fileId: string;
+        readonly kind: FileKind;
+        readonly name: string;
+        readonly contentType: string;
+        readonly size: number;
+        readonly sha256: string;
+        readonly by: string;
+        readonly at: string;
+      };
+    }
   | { readonly type: 'IdentityVerified'; readonly data: { readonly by: string; readonly method: 'proctor' | 'automatic'; readonly at: string } }
   | { readonly type: 'SessionStarted'; readonly data: { readonly at: string; readonly deadline: string } }
   | { readonly type: 'MetricsRecorded'; readonly data: { readonly minute: number; readonly values: MetricValues; readonly at: string } }
@@ -88,7 +103,7 @@ export type SessionEventType = SessionEvent['type'];
 
 // A record, so adding an event type without listing it here is a compile error.
 const EVENT_TYPES: Record<SessionEventType, true> = {
-  SessionCreated: true, ProctorAssigned: true, SessionCancelled: true, ParticipantCheckedIn: true, IdentityPhotoSubmitted: true,
+  SessionCreated: true, ProctorAssigned: true, SessionCancelled: true, ParticipantCheckedIn: true, IdentityPhotoSubmitted: true, FileStored: true,
   IdentityVerified: true, SessionStarted: true, MetricsRecorded: true, ViolationDetected: true, FaceChecked: true, MessageSent: true,
   ContentBlocked: true, ContentUnblocked: true, ProctorJoined: true, ProctorLeft: true, NoteAdded: true, SessionPaused: true,
   SessionResumed: true, SessionFinished: true, ScoreComputed: true, SessionConcluded: true,

@@ -23,6 +23,7 @@ export interface SessionFacts {
   readonly messageIds: readonly string[];
   readonly noteIds: readonly string[];
   readonly photoIds: readonly string[];
+  readonly fileIds: readonly string[];
   readonly startedAt: string | null;
   /** Milliseconds spent paused so far (not counted as session time). */
   readonly pausedMs: number;
@@ -72,6 +73,7 @@ export function evolveSession(state: Session, event: SessionEvent): Session {
       messageIds: [],
       noteIds: [],
       photoIds: [],
+      fileIds: [],
       startedAt: null,
       pausedMs: 0,
     };
@@ -86,6 +88,8 @@ export function evolveSession(state: Session, event: SessionEvent): Session {
       return state.status === 'scheduled' ? { ...state, status: 'waiting', checkedIn: true } : { ...state, checkedIn: true };
     case 'IdentityPhotoSubmitted':
       return { ...state, photoIds: [...state.photoIds, event.data.photoId] };
+    case 'FileStored':
+      return { ...state, fileIds: [...state.fileIds, event.data.fileId] };
     case 'IdentityVerified':
       return { ...state, identityVerified: true };
     case 'SessionStarted':

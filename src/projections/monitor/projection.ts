@@ -77,6 +77,7 @@ export const monitorProjection: Projection = {
       case 'SessionConcluded':
         return void (await set(`status = 'concluded', conclusion = $3, comment = $4`, [event.data.conclusion, event.data.comment]));
       case 'IdentityPhotoSubmitted':
+      case 'FileStored':
       case 'IdentityVerified':
       case 'FaceChecked':
       case 'MessageSent':

@@ -29,7 +29,7 @@ CREATE INDEX IF NOT EXISTS protocol_entries_kind ON protocol_entries (session_id
 `;
 
 /** Entry kinds: what the timeline's first section and the event list group by. */
-export type EntryKind = 'message' | 'note' | 'face' | 'identity' | 'violation' | 'state' | 'presence' | 'block' | 'score';
+export type EntryKind = 'message' | 'file' | 'note' | 'face' | 'identity' | 'violation' | 'state' | 'presence' | 'block' | 'score';
 
 export const protocolProjection: Projection = {
   name: 'protocol',
@@ -56,6 +56,8 @@ export const protocolProjection: Projection = {
       }
       case 'MessageSent':
         return void (await entry('message', event.data.at, event.data.from, event.data));
+      case 'FileStored':
+        return void (await entry('file', event.data.at, event.data.by, event.data));
       case 'NoteAdded':
         return void (await entry('note', event.data.at, event.data.author, event.data));
       case 'FaceChecked':
