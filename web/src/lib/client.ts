@@ -1,0 +1,116 @@
+import { Client, fetchExchange, subscriptionExchange, type AnyVariables, type TypedDocumentNode } from '@urql/core';
+import { createClient as createWsClient, type Client as WsClient } from 'graphql-ws';
+import { auth } from './auth.svelte.js';
+import { connection } from './connection.svelte.js';
+
+/** An API error as the server states it: message plus `extensions.code` and details (a search error's column …). */
+export class ApiError extends Error {
+  constructor(message: string, readonly code: string | undefined, readonly details: Record<string, unknown> = {}) {
+    super(message);
+  }
+}
+
+let ws: WsClient | null = null;
+let wsToken: string | null = null;
+
+/** One graphql-ws connection per signed-in user, reconnecting forever with backoff; re-created when the token changes. */
+function wsClient(): WsClient {
+  if (ws && wsToken === auth.token) return ws;
+  void ws?.dispose();
+  wsToken = auth.token;
+  const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/graphql`;
+  ws = createWsClient({
+    url,
+    connectionParams: () => (auth.token ? { token: auth.token } : {}),
+    retryAttempts: Infinity,
+    shouldRetry: () => true,
+    retryWait: async (retries) => new Promise((r) => setTimeout(r, Math.min(5000, 300 * 2 ** retries))),
+    keepAlive: 10_000,
+    on: {
+      connected: () => {
+        connection.online = true;
+        connection.everConnected = true;
+      },
+      closed: () => {
+        connection.online = false;
+      },
+    },
+  });
+  return ws;
+}
+
+export function createApiClient(): Client {
+  return new Client({
+    url: '/graphql',
+    requestPolicy: 'network-only',
+    preferGetMethod: false,
+    fetchOptions: () => (auth.token ? { headers: { authorization: `Bearer ${auth.token}` } } : {}),
+    exchanges: [
+      fetchExchange,
+      subscriptionExchange({
+        forwardSubscription(request) {
+          const input = { ...request, query: request.query || '' };
+          return {
+            subscribe(sink) {
+              const unsubscribe = wsClient().subscribe(input, sink);
+              return { unsubscribe };
+            },
+          };
+        },
+      }),
+    ],
+  });
+}
+
+/** Runs a query or mutation and returns its data, or throws ApiError with the server's code. */
+export async function request<Data, Vars extends AnyVariables>(
+  client: Client,
+  document: TypedDocumentNode<Data, Vars> | string,
+  variables: Vars,
+  kind: 'query' | 'mutation' = 'query',
+): Promise<Data> {
+  const result = kind === 'query' ? await client.query(document, variables).toPromise() : await client.mutation(document, variables).toPromise();
+  if (result.error) {
+    const first = result.error.graphQLErrors[0];
+    if (first) {
+      const { code, ...details } = (first.extensions ?? {}) as Record<string, unknown>;
+      throw new ApiError(first.message, code as string | undefined, details);
+    }
+    throw new ApiError(result.error.networkError ? 'the server cannot be reached' : result.error.message, 'NETWORK');
+  }
+  return result.data as Data;
+}
+
+/** Subscribes; `onData` gets each result's data, `onError` the first error. Returns the unsubscribe function. */
+export function live<Data, Vars extends AnyVariables>(
+  client: Client,
+  document: string,
+  variables: Vars,
+  onData: (data: Data) => void,
+  onError?: (error: ApiError) => void,
+): () => void {
+  const { unsubscribe } = client.subscription<Data, Vars>(document, variables).subscribe((result) => {
+    if (result.error) {
+      const first = result.error.graphQLErrors[0];
+      const { code, ...details } = (first?.extensions ?? {}) as Record<string, unknown>;
+      onError?.(new ApiError(first?.message ?? result.error.message, code as string | undefined, details));
+    } else if (result.data) onData(result.data);
+  });
+  return unsubscribe;
+}
+
+/** Uploads a file for a session (chat attachment or identity photo) and returns its id. */
+export async function uploadFile(sessionId: string, file: Blob, name: string, kind: 'attachment' | 'face' | 'document' = 'attachment'): Promise<{ fileId: string; name: string; contentType: string }> {
+  const query = new URLSearchParams({ sessionId, kind, name });
+  const res = await fetch(`/files?${query}`, { method: 'POST', headers: auth.token ? { authorization: `Bearer ${auth.token}` } : {}, body: file });
+  const body = await res.json().catch(() => ({}));
+  if (!res.ok) throw new ApiError(body.error ?? `upload failed (${res.status})`, body.code);
+  return body;
+}
+
+/** Fetches a file with the Bearer token (an <img src> cannot send it) and returns an object URL for it. */
+export async function fileUrl(fileId: string): Promise<string> {
+  const res = await fetch(`/files/${fileId}`, { headers: auth.token ? { authorization: `Bearer ${auth.token}` } : {} });
+  if (!res.ok) throw new ApiError(`the file cannot be opened (${res.status})`, String(res.status));
+  return URL.createObjectURL(await res.blob());
+}

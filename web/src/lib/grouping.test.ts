@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { applyChange, gridColumns, groupSessions, moveInGrid } from './grouping.js';
+import type { SessionView } from './types.js';
+
+const s = (id: string, status: SessionView['status'], date: string, version = 1): SessionView => ({
+  id, status, date, version, name: id, student: 'st', studentName: null, proctor: 'p', startedAt: null, stoppedAt: null, duration: 60, score: null,
+  conclusion: null, comment: null, url: null, blocked: false, finishedBy: null, recentCodes: [], tags: [],
+});
+
+describe('the proctor\'s session list', () => {
+  it('groups by state, live sessions first, scheduled ones soonest first', () => {
+    const groups = groupSessions([s('a', 'finished', '2026-01-01'), s('b', 'in_progress', '2026-01-02'), s('c', 'scheduled', '2026-02-02'), s('d', 'scheduled', '2026-02-01')]);
+    expect(groups.map((g) => [g.status, g.sessions.map((x) => x.id)])).toEqual([['in_progress', ['b']], ['scheduled', ['d', 'c']], ['finished', ['a']]]);
+  });
+
+  it('takes a newer version, ignores an older one, and drops a session that stopped matching', () => {
+    const list = { a: s('a', 'waiting', 'd', 3) };
+    expect(applyChange(list, s('a', 'in_progress', 'd', 4), true).a.status).toBe('in_progress');
+    expect(applyChange(list, s('a', 'scheduled', 'd', 2), true).a.status).toBe('waiting');
+    expect(applyChange(list, s('a', 'finished', 'd', 5), false)).toEqual({});
+  });
+});
+
+describe('keyboard moves between tiles', () => {
+  it('moves by one sideways and by a row up and down, and stops at the edges', () => {
+    expect(gridColumns(9)).toBe(3);
+    expect(gridColumns(30)).toBe(6);
+    expect(moveInGrid(4, 9, 3, 'ArrowRight')).toBe(5);
+    expect(moveInGrid(4, 9, 3, 'ArrowUp')).toBe(1);
+    expect(moveInGrid(1, 9, 3, 'ArrowUp')).toBe(1);
+    expect(moveInGrid(8, 9, 3, 'ArrowRight')).toBe(8);
+    expect(moveInGrid(0, 0, 1, 'ArrowDown')).toBe(-1);
+  });
+});

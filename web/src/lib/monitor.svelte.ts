@@ -1,0 +1,93 @@
+import type { Client } from '@urql/core';
+import { ApiError, live, request } from './client.js';
+import { COMPLETE, JOIN, SESSIONS, SESSIONS_CHANGED } from './documents.js';
+import { applyChange, groupSessions } from './grouping.js';
+import type { SessionView } from './types.js';
+
+export const MAX_TILES = 30;
+
+export interface SearchProblem {
+  message: string;
+  column: number | null;
+}
+
+/** The proctor's monitoring screen: the live list, the search, the tiles on the grid and the active one. */
+export class MonitorState {
+  sessions = $state<Record<string, SessionView>>({});
+  query = $state('');
+  problem = $state<SearchProblem | null>(null);
+  loading = $state(true);
+  selected = $state<string[]>([]);
+  active = $state<string | null>(null);
+  groups = $derived(groupSessions(Object.values(this.sessions)));
+  tiles = $derived(this.selected.map((id) => this.sessions[id]).filter((s): s is SessionView => Boolean(s)));
+  activeSession = $derived(this.active ? (this.sessions[this.active] ?? null) : null);
+  private stop: (() => void) | null = null;
+
+  constructor(private readonly client: Client) {}
+
+  /** Loads the sessions matching `query` and follows their changes; a bad query keeps the old list and says why. */
+  async search(query: string): Promise<void> {
+    this.query = query;
+    try {
+      const data = await request<{ sessions: { edges: { node: SessionView }[] } }, { q: string; first: number }>(this.client, SESSIONS, { q: query, first: 500 });
+      this.problem = null;
+      this.sessions = Object.fromEntries(data.sessions.edges.map((e) => [e.node.id, e.node]));
+      this.follow(query);
+      // Sessions that are live get onto the grid by themselves, up to the tile limit.
+      if (this.selected.length === 0) {
+        this.selected = Object.values(this.sessions).filter((s) => s.status === 'in_progress' || s.status === 'paused').map((s) => s.id).slice(0, MAX_TILES);
+      }
+    } catch (error) {
+      if (error instanceof ApiError && error.code === 'BAD_USER_INPUT') {
+        this.problem = { message: error.message, column: typeof error.details.column === 'number' ? error.details.column : null };
+      } else {
+        this.problem = { message: (error as Error).message, column: null };
+      }
+    } finally {
+      this.loading = false;
+    }
+  }
+
+  private follow(query: string): void {
+    this.stop?.();
+    this.stop = live<{ sessionsChanged: { session: SessionView; matches: boolean } }, { q: string }>(
+      this.client,
+      SESSIONS_CHANGED,
+      { q: query },
+      ({ sessionsChanged: c }) => {
+        this.sessions = applyChange(this.sessions, c.session, c.matches);
+      },
+    );
+  }
+
+  async complete(text: string, offset: number) {
+    const data = await request<{ searchCompletion: { fields: string[]; tokens: string[]; values: string[]; start: number } }, { t: string; o: number }>(
+      this.client, COMPLETE, { t: text, o: offset },
+    );
+    return data.searchCompletion;
+  }
+
+  toggle(id: string): void {
+    if (this.selected.includes(id)) {
+      this.selected = this.selected.filter((x) => x !== id);
+      if (this.active === id) this.active = this.selected[0] ?? null;
+    } else if (this.selected.length < MAX_TILES) {
+      this.selected = [...this.selected, id];
+    }
+  }
+
+  activate(id: string): void {
+    if (!this.selected.includes(id)) this.toggle(id);
+    if (this.active === id) return;
+    this.active = id;
+    const s = this.sessions[id];
+    if (s && (s.status === 'in_progress' || s.status === 'paused' || s.status === 'waiting')) {
+      void request(this.client, JOIN, { id }, 'mutation').catch(() => {}); // presence is a nicety; the screen works without it
+    }
+  }
+
+  dispose(): void {
+    this.stop?.();
+  }
+}

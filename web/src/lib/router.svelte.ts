@@ -1,0 +1,29 @@
+/** Hash routes, so the server only ever serves index.html: `#/login`, `#/monitor`, `#/exam/ID`, `#/protocol/ID`, `#/sessions`. */
+export interface Route {
+  name: 'login' | 'monitor' | 'exam' | 'protocol' | 'sessions';
+  id: string | null;
+  params: URLSearchParams;
+}
+
+export function parseRoute(hash: string): Route {
+  const [path, query = ''] = hash.replace(/^#/, '').split('?');
+  const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+  const params = new URLSearchParams(query);
+  const [name, id] = parts;
+  if ((name === 'exam' || name === 'protocol') && id) return { name, id, params };
+  if (name === 'monitor' || name === 'sessions' || name === 'login') return { name, id: null, params };
+  return { name: 'login', id: null, params };
+}
+
+export const router = $state({ route: parseRoute(typeof location === 'undefined' ? '' : location.hash) });
+
+if (typeof window !== 'undefined') {
+  window.addEventListener('hashchange', () => {
+    router.route = parseRoute(location.hash);
+  });
+}
+
+export function go(hash: string): void {
+  if (location.hash === hash) router.route = parseRoute(hash);
+  else location.hash = hash;
+}

@@ -1,0 +1,40 @@
+export interface SessionView {
+  id: string;
+  name: string;
+  student: string;
+  studentName: string | null;
+  proctor: string | null;
+  status: 'scheduled' | 'waiting' | 'in_progress' | 'paused' | 'finished' | 'concluded' | 'cancelled';
+  date: string;
+  startedAt: string | null;
+  stoppedAt: string | null;
+  duration: number;
+  score: number | null;
+  conclusion: 'positive' | 'negative' | null;
+  comment: string | null;
+  url: string | null;
+  blocked: boolean;
+  finishedBy: string | null;
+  recentCodes: string[];
+  tags: string[];
+  version: number;
+}
+
+export interface MessageView {
+  id: string;
+  from: string;
+  role: string;
+  text: string;
+  incident: boolean;
+  at: string;
+  attachment: { id: string; name: string; contentType: string; size: number } | null;
+}
+
+export interface ActivityView {
+  sessionId: string;
+  seq: number;
+  type: string;
+  at: string;
+  actor: string | null;
+  data: Record<string, unknown>;
+}
