@@ -162,6 +162,18 @@ export function eventStoreContract(open: () => Promise<EventStore>): void {
       expect(await store.readAll({ after: all[0].checkpoint, limit: 1 })).toHaveLength(1);
     });
 
+    it('keeps append order across many transactions and thousands of positions', async () => {
+      const before = await drain(store, null);
+      const from = before.length ? before[before.length - 1].checkpoint : null;
+      const streams = [`${stream}-x`, `${stream}-y`, `${stream}-z`];
+      let n = 0;
+      for (let round = 0; round < 40; round++) {
+        for (const s of streams) await store.appendToStream(s, Array.from({ length: 10 }, () => event(n++)));
+      }
+      const mine = (await drain(store, from, 97)).filter((e) => streams.includes(e.streamId));
+      expect(mine.map((e) => (e.data as { n: number }).n)).toEqual(Array.from({ length: n }, (_, i) => i));
+    });
+
     it('reads a batch of 1,000 events appended at once', async () => {
       const events = Array.from({ length: 1000 }, (_, i) => event(i));
       await store.appendToStream(stream, events);
@@ -224,10 +236,10 @@ export function eventStoreContract(open: () => Promise<EventStore>): void {
   });
 }
 
-async function drain(store: EventStore, after: string | null): Promise<RecordedEvent[]> {
+async function drain(store: EventStore, after: string | null, limit = 500): Promise<RecordedEvent[]> {
   const all: RecordedEvent[] = [];
   for (;;) {
-    const batch = await store.readAll({ after, limit: 500 });
+    const batch = await store.readAll({ after, limit });
     if (batch.length === 0) return all;
     all.push(...batch);
     after = batch[batch.length - 1].checkpoint;

@@ -6,7 +6,7 @@ import type {
 import { pollingSubscription } from './polling-subscription.js';
 import { EVENTS_DDL } from './sql-schema.js';
 import { sqlErrorInfo, type Sql } from './sql.js';
-import { eventHash, validateAppend } from './validate.js';
+import { canonicalJson, hashCanonical, validateAppend } from './validate.js';
 
 const NOTIFY_CHANNEL = 'proctor_events';
 
@@ -94,6 +94,17 @@ export class SqlEventStore implements EventStore {
   ): Promise<AppendResult> {
     validateAppend(streamId, events, this.options.eventTypes);
     const expected = options.expectedVersion ?? 'any';
+    // 'any' promises no version check: a writer that lost the race for the next version simply goes after the winner.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.appendOnce(streamId, events, expected);
+      } catch (error) {
+        if (!(expected === 'any' && error instanceof ConcurrencyError && attempt < 5)) throw error;
+      }
+    }
+  }
+
+  private async appendOnce(streamId: string, events: readonly NewEvent[], expected: ExpectedVersion): Promise<AppendResult> {
     // Round trip 1: the stream's head, and where the first event id already is (an idempotent retry).
     const [head] = await this.sql.query<{ version: number | null; hash: string | null; existing_stream: string | null; existing_version: number | null }>(
       `SELECT h.stream_version AS version, h.hash, e.stream_id AS existing_stream, e.stream_version AS existing_version
@@ -112,8 +123,10 @@ export class SqlEventStore implements EventStore {
       const recordedAt = clock();
       const metadata = event.metadata ?? {};
       const streamVersion = current + 1 + i;
-      const hash = eventHash({ prevHash, streamId, streamVersion, id: event.id, type: event.type, recordedAt, data: event.data, metadata });
-      const row = { streamVersion, id: event.id, type: event.type, data: JSON.stringify(event.data), metadata: JSON.stringify(metadata), recordedAt, prevHash, hash };
+      const data = canonicalJson(event.data);
+      const meta = canonicalJson(metadata);
+      const hash = hashCanonical({ prevHash, streamId, streamVersion, id: event.id, type: event.type, recordedAt }, data, meta);
+      const row = { streamVersion, id: event.id, type: event.type, data, metadata: meta, recordedAt, prevHash, hash };
       prevHash = hash;
       return row;
     });
@@ -178,7 +191,7 @@ export class SqlEventStore implements EventStore {
 
   async readStream(streamId: string, options: { fromVersion?: number } = {}): Promise<RecordedEvent[]> {
     const rows = await this.sql.query<EventRow>(
-      `SELECT ${SELECT_EVENT} FROM events WHERE stream_id = $1 AND stream_version >= $2 ORDER BY stream_version`,
+      `SELECT ${SELECT_EVENT} FROM events WHERE stream_id = $1 AND stream_version >= $2 ORDER BY events.stream_version`,
       [streamId, options.fromVersion ?? 0],
     );
     return rows.map(toRecorded);
@@ -191,7 +204,7 @@ export class SqlEventStore implements EventStore {
       `SELECT ${SELECT_EVENT} FROM events
         WHERE (transaction_id, position) > ($1::xid8, $2::bigint)
           AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-        ORDER BY transaction_id, position
+        ORDER BY events.transaction_id, events.position -- the columns: the text aliases above would sort '1000' before '999'
         LIMIT $3`,
       [xid, position, limit],
     );

@@ -30,43 +30,57 @@ export function validateAppend(streamId: string, events: readonly NewEvent[], kn
 /**
  * Accepts only what survives a round trip through jsonb unchanged: null, booleans, finite numbers, strings without
  * NUL or lone surrogates, arrays and plain objects (Dates are refused too: the domain stores ISO strings).
+ * The path to a bad value is built only when one is found: this runs for every node of every appended event.
  */
-export function assertPlainJson(value: unknown, where: string, path = '$', seen = new Set<object>()): void {
+export function assertPlainJson(value: unknown, where: string): void {
+  const path: Array<string | number> = [];
+  const seen = new Set<object>();
   const fail = (why: string): never => {
-    throw new ValidationError(`${where} is not JSON-serialisable at ${path}: ${why}`);
+    const at = path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('');
+    throw new ValidationError(`${where} is not JSON-serialisable at $${at}: ${why}`);
   };
-  switch (typeof value) {
-    case 'string':
-      // eslint-disable-next-line no-control-regex
-      if (/\u0000/.test(value)) fail('string contains NUL');
-      if (!value.isWellFormed()) fail('string contains a lone surrogate');
-      return;
-    case 'boolean':
-      return;
-    case 'number':
-      if (!Number.isFinite(value)) fail(`${value} is not a finite number`);
-      return;
-    case 'object': {
-      if (value === null) return;
-      if (seen.has(value)) fail('cycle');
-      seen.add(value);
-      if (Array.isArray(value)) {
-        value.forEach((item, i) => assertPlainJson(item, where, `${path}[${i}]`, seen));
-      } else {
-        const proto = Object.getPrototypeOf(value);
-        if (proto !== Object.prototype && proto !== null) fail(`${proto?.constructor?.name ?? 'object'} is not a plain object`);
-        for (const [key, item] of Object.entries(value)) {
-          if (!key.isWellFormed() || key.includes('\u0000')) fail('bad key');
-          if (item === undefined) fail(`key ${key} is undefined`);
-          assertPlainJson(item, where, `${path}.${key}`, seen);
+  const visit = (v: unknown): void => {
+    switch (typeof v) {
+      case 'string':
+        if (v.includes('\u0000')) fail('string contains NUL');
+        if (!v.isWellFormed()) fail('string contains a lone surrogate');
+        return;
+      case 'boolean':
+        return;
+      case 'number':
+        if (!Number.isFinite(v)) fail(`${v} is not a finite number`);
+        return;
+      case 'object': {
+        if (v === null) return;
+        if (seen.has(v)) fail('cycle');
+        seen.add(v);
+        if (Array.isArray(v)) {
+          for (let i = 0; i < v.length; i++) {
+            path.push(i);
+            visit(v[i]);
+            path.pop();
+          }
+        } else {
+          const proto = Object.getPrototypeOf(v);
+          if (proto !== Object.prototype && proto !== null) fail(`${proto?.constructor?.name ?? 'object'} is not a plain object`);
+          for (const key in v) {
+            if (!Object.prototype.hasOwnProperty.call(v, key)) continue;
+            path.push(key);
+            if (!key.isWellFormed() || key.includes('\u0000')) fail('bad key');
+            const item = (v as Record<string, unknown>)[key];
+            if (item === undefined) fail(`key ${key} is undefined`);
+            visit(item);
+            path.pop();
+          }
         }
+        seen.delete(v);
+        return;
       }
-      seen.delete(value);
-      return;
+      default:
+        fail(`${typeof v} is not allowed`);
     }
-    default:
-      fail(`${typeof value} is not allowed`);
-  }
+  };
+  visit(value);
 }
 
 /** JSON with object keys sorted, so equal values hash equally whatever order jsonb or a client gives the keys. */
@@ -77,17 +91,22 @@ export function canonicalJson(value: unknown): string {
   return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
 }
 
-/** Hash of one event chained to its predecessor's hash. Covers everything an auditor relies on. */
-export function eventHash(e: {
+export interface HashedFields {
   prevHash: string | null;
   streamId: string;
   streamVersion: number;
   id: string;
   type: string;
   recordedAt: Date;
-  data: unknown;
-  metadata: unknown;
-}): string {
-  const body = canonicalJson([e.prevHash, e.streamId, e.streamVersion, e.id.toLowerCase(), e.type, e.recordedAt.toISOString(), e.data, e.metadata]);
+}
+
+/** Hash of one event chained to its predecessor's hash. Covers everything an auditor relies on. */
+export function eventHash(e: HashedFields & { data: unknown; metadata: unknown }): string {
+  return hashCanonical(e, canonicalJson(e.data), canonicalJson(e.metadata));
+}
+
+/** The same hash from data and metadata already in canonical JSON (the append path serialises once, for both uses). */
+export function hashCanonical(e: HashedFields, data: string, metadata: string): string {
+  const body = `[${JSON.stringify(e.prevHash)},${JSON.stringify(e.streamId)},${e.streamVersion},${JSON.stringify(e.id.toLowerCase())},${JSON.stringify(e.type)},${JSON.stringify(e.recordedAt.toISOString())},${data},${metadata}]`;
   return createHash('sha256').update(body).digest('hex');
 }
