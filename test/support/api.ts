@@ -31,7 +31,7 @@ export interface GqlResult<T = Record<string, any>> {
 }
 
 /** A real server on a free loopback port, over a fresh PGlite, with the accounts above. Requests go over HTTP. */
-export async function startTestApi(overrides: Partial<Config> = {}) {
+export async function startTestApi(overrides: Partial<Config> = {}, options: { webDir?: string } = {}) {
   const base = await openTestCore();
   const core = new Core(base.store, base.sql, base.runner);
   await core.runner.start();
@@ -44,7 +44,7 @@ export async function startTestApi(overrides: Partial<Config> = {}) {
     port: 0, host: '127.0.0.1', store: 'pglite', databaseUrl: null, kurrentDbUrl: null, dataDir, jwtSecret: 'test-secret-test-secret-test-secret-0001',
     production: false, demoPassword: 'demo', publicUrl: 'http://proctor.test', logLevel: 'silent', media: 'p2p', ...overrides,
   };
-  const server: RunningServer = await startServer(core, config, pino({ level: 'silent' }));
+  const server: RunningServer = await startServer(core, config, pino({ level: 'silent' }), { webDir: options.webDir });
   const tokens = new Map<string, string>();
   const clients: Client[] = [];
 

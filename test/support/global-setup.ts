@@ -15,6 +15,9 @@ declare module 'vitest' {
  * on loopback by scripts/pg-test-server.sh when Debian's PostgreSQL is installed. Without either, those suites skip.
  */
 export default async function setup(project: TestProject): Promise<void> {
+  // The browser tests load the built client; build it when its sources changed (≈2 s).
+  const { buildWebIfStale } = await import('../../scripts/build-web.js');
+  await buildWebIfStale();
   const given = process.env.TEST_DATABASE_URL;
   if (given) {
     project.provide('databaseUrl', given);
