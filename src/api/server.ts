@@ -28,6 +28,8 @@ export interface RunningServer {
   readonly url: string;
   readonly http: Server;
   readonly subscriptions: ReturnType<typeof sharedSubscriptions>;
+  /** The graphql-ws sockets (tests cut them to see clients reconnect). */
+  readonly sockets: WebSocketServer;
   close(): Promise<void>;
 }
 
@@ -227,6 +229,7 @@ export async function startServer(core: Core, config: Config, log: Logger, optio
     url,
     http,
     subscriptions: shared,
+    sockets: wss,
     async close() {
       await apollo.stop();
       wss.close();
