@@ -130,12 +130,12 @@ async function load(sql: postgres.Sql): Promise<string[]> {
   const notes = [`loaded ${ROWS.toLocaleString('en')} sessions in ${((performance.now() - t) / 1000).toFixed(1)} s`];
   // Case-insensitive equality compiles to lower(col) = lower($n): expression indexes serve it.
   for (const column of ['session_id', 'student', 'proctor']) {
-    await sql.unsafe(`CREATE INDEX monitor_sessions_lower_${column} ON monitor_sessions (lower(${column}))`);
+    await sql.unsafe(`CREATE INDEX IF NOT EXISTS monitor_sessions_lower_${column} ON monitor_sessions (lower(${column}))`);
   }
   try {
     await sql.unsafe('CREATE EXTENSION IF NOT EXISTS pg_trgm');
     for (const column of ['session_id', 'name', 'student', 'proctor']) {
-      await sql.unsafe(`CREATE INDEX monitor_sessions_trgm_${column} ON monitor_sessions USING gin (${column} gin_trgm_ops)`);
+      await sql.unsafe(`CREATE INDEX IF NOT EXISTS monitor_sessions_trgm_${column} ON monitor_sessions USING gin (${column} gin_trgm_ops)`);
     }
     notes.push('pg_trgm: GIN trigram indexes on session_id, name, student, proctor');
   } catch (error) {

@@ -36,4 +36,21 @@ CREATE INDEX IF NOT EXISTS monitor_sessions_student ON monitor_sessions (student
 CREATE INDEX IF NOT EXISTS monitor_sessions_status ON monitor_sessions (status, date);
 CREATE INDEX IF NOT EXISTS monitor_sessions_date ON monitor_sessions (date);
 CREATE INDEX IF NOT EXISTS monitor_sessions_score ON monitor_sessions (score);
+-- The search language compares text ignoring case (lower(col) = lower($n)) and matches free text with ILIKE.
+CREATE INDEX IF NOT EXISTS monitor_sessions_lower_session ON monitor_sessions (lower(session_id));
+CREATE INDEX IF NOT EXISTS monitor_sessions_lower_student ON monitor_sessions (lower(student));
+CREATE INDEX IF NOT EXISTS monitor_sessions_lower_proctor ON monitor_sessions (lower(proctor));
+CREATE INDEX IF NOT EXISTS monitor_sessions_lower_status ON monitor_sessions (lower(status));
+-- Trigram indexes serve ILIKE and regular expressions, where pg_trgm can be had (PGlite ships it; Debian's server has it
+-- in postgresql-contrib). Without it the same queries scan, and still answer correctly.
+DO $$
+BEGIN
+  CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public;
+  CREATE INDEX IF NOT EXISTS monitor_sessions_trgm_session ON monitor_sessions USING gin (session_id gin_trgm_ops);
+  CREATE INDEX IF NOT EXISTS monitor_sessions_trgm_name ON monitor_sessions USING gin (name gin_trgm_ops);
+  CREATE INDEX IF NOT EXISTS monitor_sessions_trgm_student ON monitor_sessions USING gin (student gin_trgm_ops);
+  CREATE INDEX IF NOT EXISTS monitor_sessions_trgm_proctor ON monitor_sessions USING gin (proctor gin_trgm_ops);
+EXCEPTION WHEN OTHERS THEN
+  RAISE NOTICE 'pg_trgm unavailable (%): text search will scan', SQLERRM;
+END $$;
 `;
