@@ -5,7 +5,9 @@ import { protocolEntries, protocolMinutes } from '../src/projections/protocol/qu
 import type { Projection } from '../src/projections/projection.js';
 import { ProjectionRunner } from '../src/projections/runner.js';
 import { ALL_PROJECTIONS } from '../src/projections/index.js';
-import { dumpReadModels, openTestCore, type TestCore } from './support/core.js';
+import { dumpReadModels, openPostgresTestDb, openTestCore, openTestDb, type TestCore } from './support/core.js';
+import { describeWithServer, NO_POSTGRES_REASON, testPostgresUrl } from './support/servers.js';
+import type { Sql } from '../src/store/sql.js';
 
 const admin: Actor = { id: 'admin', role: 'admin' };
 const proctor: Actor = { id: 'proctor1', role: 'proctor' };
@@ -27,10 +29,16 @@ async function runExam(core: TestCore, id = 'exam-1') {
   await core.session(id, 'FinishSession', {}, student);
 }
 
-describe('the read models', () => {
+const url = testPostgresUrl();
+const ENGINES: Array<[string, boolean, () => Promise<Sql>]> = [
+  ['on PGlite', true, () => openTestDb()],
+  ['on PostgreSQL', Boolean(url), () => openPostgresTestDb(url!)],
+];
+
+for (const [engine, available, openDb] of ENGINES) describeWithServer(`the read models ${engine}`, available, NO_POSTGRES_REASON, () => {
   let core: TestCore;
   beforeEach(async () => {
-    core = await openTestCore();
+    core = await openTestCore(await openDb());
   });
   afterEach(async () => {
     await core.close();
@@ -115,7 +123,7 @@ describe('the read models', () => {
       expect(await getMonitorRow(core.sql, 'exam-1')).toBeNull(); // the batch rolled back: no half-applied rows
       await crashing.catchUp();
       const after = await dumpReadModels(core.sql);
-      const reference = await openTestCore();
+      const reference = await openTestCore(await openDb());
       try {
         await runExam(reference, 'exam-1');
         await reference.runner.catchUp();

@@ -6,7 +6,10 @@ import postgres from 'postgres';
  * SQL text lives only in `store/` and `projections/`; both engines run exactly the same statements.
  */
 export interface Sql {
-  /** Runs one statement with bound parameters (`$1`, `$2` …) and returns its rows. */
+  /**
+   * Runs one statement with bound parameters (`$1`, `$2` …) and returns its rows. Pass JSON as a string cast with
+   * `$n::text::jsonb`: postgres.js would encode a string sent to a jsonb parameter a second time.
+   */
   query<Row = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<Row[]>;
   /** Runs several statements without parameters (DDL). */
   exec(text: string): Promise<void>;

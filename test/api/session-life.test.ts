@@ -1,10 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApi, type TestApi } from '../support/api.js';
+import { describeWithServer, NO_POSTGRES_REASON, testPostgresUrl } from '../support/servers.js';
 
-describe('a session run through the GraphQL API', () => {
+const url = testPostgresUrl();
+const ENGINES: Array<[string, boolean, string | undefined]> = [['on PGlite', true, undefined], ['on PostgreSQL', Boolean(url), url]];
+
+for (const [engine, available, postgresUrl] of ENGINES) describeWithServer(`a session run through the GraphQL API ${engine}`, available, NO_POSTGRES_REASON, () => {
   let api: TestApi;
   beforeAll(async () => {
-    api = await startTestApi();
+    api = await startTestApi({}, { postgresUrl });
   });
   afterAll(async () => {
     await api.close();

@@ -10,7 +10,7 @@ import type { Config } from '../../src/config.js';
 import { Core } from '../../src/core.js';
 import type { AccountRole } from '../../src/domain/account/account.js';
 import { SYSTEM_ACTOR } from '../../src/domain/core/decider.js';
-import { openTestCore } from './core.js';
+import { openPostgresTestDb, openTestCore } from './core.js';
 
 export const PASSWORD = 'secret-pass';
 
@@ -31,8 +31,8 @@ export interface GqlResult<T = Record<string, any>> {
 }
 
 /** A real server on a free loopback port, over a fresh PGlite, with the accounts above. Requests go over HTTP. */
-export async function startTestApi(overrides: Partial<Config> = {}, options: { webDir?: string } = {}) {
-  const base = await openTestCore();
+export async function startTestApi(overrides: Partial<Config> = {}, options: { webDir?: string; postgresUrl?: string } = {}) {
+  const base = await openTestCore(options.postgresUrl ? await openPostgresTestDb(options.postgresUrl) : undefined);
   const core = new Core(base.store, base.sql, base.runner);
   await core.runner.start();
   const passwordHash = await hashPassword(PASSWORD);

@@ -8,7 +8,8 @@ import { ProjectionRunner } from '../../src/projections/runner.js';
 import { handleCommand } from '../../src/store/handle-command.js';
 import { SqlEventStore } from '../../src/store/sql-event-store.js';
 import { CHECKPOINTS_DDL, EVENTS_DDL } from '../../src/store/sql-schema.js';
-import type { Sql } from '../../src/store/sql.js';
+import { openPostgres, type Sql } from '../../src/store/sql.js';
+import { uniqueSchema } from './servers.js';
 import { clonePGlite } from './pglite.js';
 
 /** A PGlite database with the events table and every read model's tables, cloned from a per-worker template. */
@@ -18,6 +19,15 @@ export async function openTestDb(): Promise<Sql> {
     await sql.exec(CHECKPOINTS_DDL);
     for (const p of ALL_PROJECTIONS) await sql.exec(p.ddl);
   });
+}
+
+/** A fresh schema on the test PostgreSQL server with the same tables. */
+export async function openPostgresTestDb(url: string): Promise<Sql> {
+  const sql = await openPostgres(url, { schema: uniqueSchema('core'), max: 4 });
+  await sql.exec(EVENTS_DDL);
+  await sql.exec(CHECKPOINTS_DDL);
+  for (const p of ALL_PROJECTIONS) await sql.exec(p.ddl);
+  return sql;
 }
 
 export async function openTestCore(db?: Sql) {

@@ -41,7 +41,7 @@ export const protocolProjection: Projection = {
     const id = sessionIdOf(recorded);
     const entry = (kind: EntryKind, at: string, actor: string | null, body: unknown) =>
       tx.query(
-        `INSERT INTO protocol_entries (session_id, seq, kind, at, actor, body) VALUES ($1, $2, $3, $4, $5, $6::jsonb) ON CONFLICT DO NOTHING`,
+        `INSERT INTO protocol_entries (session_id, seq, kind, at, actor, body) VALUES ($1, $2, $3, $4, $5, $6::text::jsonb) ON CONFLICT DO NOTHING`,
         [id, recorded.streamVersion, kind, at, actor, JSON.stringify({ type: event.type, ...body as object })],
       );
     const actor = (recorded.metadata.actor as string | undefined) ?? null;
@@ -49,7 +49,7 @@ export const protocolProjection: Projection = {
       case 'MetricsRecorded': {
         const total = Object.values(event.data.values).reduce((a, b) => a + (b ?? 0), 0);
         await tx.query(
-          `INSERT INTO protocol_minutes (session_id, minute, vals, total) VALUES ($1, $2, $3::jsonb, $4) ON CONFLICT DO NOTHING`,
+          `INSERT INTO protocol_minutes (session_id, minute, vals, total) VALUES ($1, $2, $3::text::jsonb, $4) ON CONFLICT DO NOTHING`,
           [id, event.data.minute, JSON.stringify(event.data.values), total],
         );
         return;
