@@ -122,7 +122,7 @@ export async function startTestApi(overrides: Partial<Config> = {}, options: { w
     const res = await fetch(`${server.url}/files?${query}`, {
       method: 'POST',
       headers: username ? { authorization: `Bearer ${await login(username)}` } : {},
-      body,
+      body: new Uint8Array(body),
     });
     return { status: res.status, json: (await res.json()) as Record<string, any> };
   }
