@@ -13,7 +13,7 @@ const log = pino({ level: config.logLevel });
 const core = await openCore(config);
 if (!config.production && (await storeIsEmpty(core))) {
   log.info('empty store: seeding the demo');
-  await seedDemo(core, config.demoPassword);
+  await seedDemo(core, config.demoPassword, config.publicUrl);
 }
 const webDir = fileURLToPath(new URL('../web/dist', import.meta.url));
 const server = await startServer(core, config, log, { webDir: existsSync(webDir) ? webDir : undefined });

@@ -22,7 +22,7 @@ export async function storeIsEmpty(core: Core): Promise<boolean> {
  * A demo to click through: the accounts above (one password for all) and sessions in every state, some with
  * metrics, chat and an incident, so the monitor, search and protocol have something to show.
  */
-export async function seedDemo(core: Core, password: string): Promise<void> {
+export async function seedDemo(core: Core, password: string, publicUrl: string): Promise<void> {
   const passwordHash = await hashPassword(password);
   for (const a of DEMO_ACCOUNTS) {
     await core.account(a.username, 'RegisterAccount', { ...a, passwordHash }, SYSTEM_ACTOR);
@@ -35,7 +35,7 @@ export async function seedDemo(core: Core, password: string): Promise<void> {
   const create = (id: string, name: string, who: string, proctorId: string, minutesFromNow: number, extra: Record<string, unknown> = {}) =>
     core.session(id, 'CreateSession', {
       sessionId: id, name, student: who, studentName: DEMO_ACCOUNTS.find((a) => a.username === who)?.displayName ?? null, proctor: proctorId,
-      durationMinutes: 90, scheduledAt: new Date(now + minutesFromNow * 60_000), url: 'https://example.org/', template: 'demo', ...extra,
+      durationMinutes: 90, scheduledAt: new Date(now + minutesFromNow * 60_000), url: `${publicUrl}/demo-test.html`, template: 'demo', ...extra,
     }, admin, at(-180));
 
   await create('demo-scheduled', 'Entrance exam in mathematics', 'student1', 'proctor1', 24 * 60, { tags: ['math', 'entrance'] });
