@@ -17,7 +17,7 @@ import { sessionActivitySource, sessionsChangedSource } from '../live.js';
 import { toSession } from './mapping.js';
 import { CreateSessionInput, MetricValueInput } from './session.inputs.js';
 import {
-  Conclusion, FaceCheck, FileInfo, Message, Minute, Note, Session, SessionActivity, SessionChange, SessionConnection, StoredEvent, StreamVerification, TimelineEntry,
+  Conclusion, FaceCheck, FileInfo, Message, ScoreBreakdown, Minute, Note, Session, SessionActivity, SessionChange, SessionConnection, StoredEvent, StreamVerification, TimelineEntry,
 } from './session.type.js';
 
 
@@ -135,6 +135,13 @@ export class SessionResolver {
   async minutes(@Root() session: Session, @Ctx() ctx: ApiContext): Promise<Minute[]> {
     const minutes = await protocolMinutes(ctx.core.db, session.id);
     return minutes.map((m) => ({ minute: m.minute, total: m.total, values: Object.entries(m.values).map(([code, value]) => ({ code, value: value ?? 0 })) }));
+  }
+
+  @FieldResolver(() => ScoreBreakdown, { nullable: true, description: 'Each metric\'s share, weight and contribution (after the end).' })
+  async scoreBreakdown(@Root() session: Session, @Ctx() ctx: ApiContext): Promise<ScoreBreakdown | null> {
+    const scores = await protocolEntries(ctx.core.db, session.id, ['score']);
+    const last = scores.at(-1)?.body as unknown as { score: number; minutes: number; breakdown: ScoreBreakdown['terms'] } | undefined;
+    return last ? { score: last.score, minutes: last.minutes, terms: last.breakdown } : null;
   }
 
   @FieldResolver(() => [TimelineEntry], { description: 'Everything that happened, in order (the protocol\'s event list).' })

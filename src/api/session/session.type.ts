@@ -110,6 +110,21 @@ export class FaceCheck {
   @Field(() => DateTime) at!: Date;
 }
 
+@ObjectType({ description: 'How one metric weighed on the score.' })
+export class ScoreTerm {
+  @Field(() => String) code!: string;
+  @Field(() => Float, { description: 'Share of session time in violation, 0–100.' }) share!: number;
+  @Field(() => Float) weight!: number;
+  @Field(() => Float, { description: 'Points taken off the score: share × weight.' }) contribution!: number;
+}
+
+@ObjectType({ description: 'How the credibility score was reached.' })
+export class ScoreBreakdown {
+  @Field(() => Float) score!: number;
+  @Field(() => Int, { description: 'Session minutes the shares are of.' }) minutes!: number;
+  @Field(() => [ScoreTerm]) terms!: ScoreTerm[];
+}
+
 @ObjectType({ description: 'One minute of metric values (the protocol histogram).' })
 export class Minute {
   @Field(() => Int) minute!: number;

@@ -31,8 +31,9 @@ function wsClient(): WsClient {
         connection.online = true;
         connection.everConnected = true;
       },
-      closed: () => {
-        connection.online = false;
+      closed: (event) => {
+        // 1000 is graphql-ws closing an idle lazy connection on purpose; anything else is a lost connection.
+        if ((event as CloseEvent | undefined)?.code !== 1000) connection.online = false;
       },
     },
   });

@@ -1,0 +1,106 @@
+import { fileURLToPath } from 'node:url';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { SYSTEM_ACTOR } from '../../src/domain/core/decider.js';
+import { PASSWORD, startTestApi, type TestApi } from '../support/api.js';
+import { HAS_CHROMIUM, launchChromium, newContext, NO_CHROMIUM_REASON } from '../support/browser.js';
+import { describeWithServer } from '../support/servers.js';
+
+const WEB_DIR = fileURLToPath(new URL('../../web/dist', import.meta.url));
+const SHOTS = fileURLToPath(new URL('../../docs/screenshots', import.meta.url));
+
+/** Minute values: minutes 2 and 4 are red (sum ≥ 50), the rest green or yellow. */
+const MINUTES: Array<Record<string, number>> = [{ c2: 0 }, { c2: 20 }, { c2: 60, b2: 10 }, { m2: 30 }, { c2: 100 }, {}];
+
+describeWithServer('the protocol page in Chromium', HAS_CHROMIUM, NO_CHROMIUM_REASON, () => {
+  let api: TestApi;
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    api = await startTestApi({}, { webDir: WEB_DIR });
+    await api.createSession('proto-1', { name: 'Protocol exam', metrics: ['b2', 'c2', 'm2'], weights: [{ code: 'c2', value: 2 }] });
+    await api.as('student1', `mutation { checkIn(id: "proto-1", userAgent: "ua") { id } }`);
+    await api.as('student1', `mutation { startSession(id: "proto-1") { id } }`);
+    for (const [minute, values] of MINUTES.entries()) {
+      const list = Object.entries(values).map(([code, value]) => `{ code: "${code}", value: ${value} }`).join(', ');
+      await api.as('student1', `mutation { recordMetrics(sessionId: "proto-1", minute: ${minute}, values: [${list}]) { id } }`);
+    }
+    await api.core.session('proto-1', 'RecordFaceCheck', { photoId: 'photo-1', result: 'yellow', distance: 0.42, similarProfiles: ['student9'] }, SYSTEM_ACTOR);
+    await api.as('proctor1', `mutation { sendMessage(sessionId: "proto-1", text: "Look at the screen", incident: true) { id } }`);
+    await api.as('proctor1', `mutation { addNote(sessionId: "proto-1", text: "Second person at minute 4") { id } }`);
+    await api.as('student1', `mutation { finishSession(id: "proto-1") { id } }`);
+
+    browser = await launchChromium();
+    page = await (await newContext(browser, api.server.url)).newPage();
+    await page.goto('/');
+    await page.getByLabel('Username').fill('proctor1');
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('navigation', { name: 'Sessions' }).waitFor();
+    await page.goto('/#/protocol/proto-1');
+    await page.getByRole('heading', { name: 'Protocol exam' }).waitFor();
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await api?.close();
+  });
+
+  it('does not claim the connection is lost when the page simply has no live subscription', async () => {
+    await page.waitForTimeout(500);
+    expect(await page.getByText('Connection to the server lost').count()).toBe(0);
+  });
+
+  it('shows the score and how it was reached', async () => {
+    // 6 minutes: c2 (0+20+60+0+100)/6 = 30 × 2 = 60; b2 10/6 = 1.67; m2 30/6 = 5 → 100 − 66.67 = 33.33.
+    expect(await page.locator('.summary .score').textContent()).toBe('33.33');
+    const rows = await page.locator('.breakdown tbody tr').allTextContents();
+    expect(rows).toEqual([expect.stringMatching(/^b2.*1\.67%×1−1\.67$/), expect.stringMatching(/^c2.*30%×2−60$/), expect.stringMatching(/^m2.*5%×1−5$/)]);
+  });
+
+  it('colours each minute by its metrics, red where they add up', async () => {
+    expect(await page.locator('.minute').count()).toBe(6);
+    expect(await page.locator('.minute.red').evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.minute))).toEqual(['2', '4']);
+    expect(await page.locator('.minute[data-minute="0"]').evaluate((e) => getComputedStyle(e).backgroundColor)).toBe('rgb(32, 182, 32)');
+  });
+
+  it('marks the face check, the incident and the note in the events lane', async () => {
+    const markers = page.locator('.lane.events .marker');
+    expect(await markers.evaluateAll((els) => els.map((e) => e.className.replace('marker ', '')))).toEqual(['face', 'incident', 'note']);
+    expect(await page.locator('.marker.face').getAttribute('title')).toBe('Face photo: yellow');
+  });
+
+  it('pops up each metric of a minute on hover', async () => {
+    await page.locator('.bar-slot').nth(2).hover();
+    const popup = page.getByRole('tooltip');
+    const text = await popup.textContent();
+    expect(text).toMatch(/^Minute 3/);
+    expect(text).toMatch(/c2: Face invisible or not looking into the camera: 60%/);
+    expect(text).toMatch(/b2: Focus changed to a different window: 10%/);
+  });
+
+  it('seeks where the timeline is clicked, and jumps to the next violation', async () => {
+    const lanes = page.getByRole('slider', { name: /Playback position/ });
+    const box = (await lanes.boundingBox())!;
+    await page.mouse.click(box.x + box.width * (3.5 / 6), box.y + box.height - 5);
+    const [m, sec] = (await page.getByTestId('player-time').textContent())!.split(':').map(Number);
+    expect(Math.abs(m * 60 + sec - 210)).toBeLessThanOrEqual(2); // 3:30, give or take a pixel
+    await page.getByRole('button', { name: 'Next violation' }).click();
+    expect(await page.getByTestId('player-time').textContent()).toBe('4:00');
+    expect(await page.getByRole('button', { name: 'Next violation' }).isDisabled()).toBe(true);
+    await page.screenshot({ path: `${SHOTS}/protocol-timeline.png`, fullPage: true });
+  });
+
+  it('stores the conclusion given with Rate, hides the button, and makes it searchable', async () => {
+    await page.getByRole('button', { name: 'Rate' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Rate the session' });
+    await dialog.getByLabel(/Positive/).check();
+    await dialog.getByLabel('Comment').fill('Minor issues only');
+    await dialog.getByRole('button', { name: 'Save the conclusion' }).click();
+    await expect.poll(() => page.locator('.summary .conclusion').textContent()).toBe('positive — Minor issues only');
+    expect(await page.getByRole('button', { name: 'Rate' }).count()).toBe(0);
+    const found = await api.as('auditor1', `{ sessions(query: "conclusion=positive & score<50") { edges { node { id } } } }`);
+    expect(found.sessions.edges.map((e: { node: { id: string } }) => e.node.id)).toEqual(['proto-1']);
+  });
+});
