@@ -21,6 +21,11 @@ export type Operation =
   | 'session.pause'
   | 'session.finish'
   | 'session.conclude'
+  | 'session.media'
+  | 'session.record'
+  | 'session.playback'
+  | 'session.call'
+  | 'session.hangUp'
   | 'session.events'
   | 'session.verifyStream'
   | 'account.manage'
@@ -50,6 +55,11 @@ const MATRIX: Record<Operation, readonly [Reach, Reach, Reach, Reach, Reach]> = 
   'session.pause':            [A, P, N, N, N],
   'session.finish':           [A, P, S, N, N],
   'session.conclude':         [A, P, N, N, N],
+  'session.media':            [A, P, S, N, N],
+  'session.record':           [A, N, S, N, N],
+  'session.playback':         [A, P, N, A, C],
+  'session.call':             [A, P, N, N, N],
+  'session.hangUp':           [A, P, S, N, N],
   'session.events':           [A, N, N, A, C],
   'session.verifyStream':     [A, N, N, A, C],
   'account.manage':           [A, N, N, N, N],

@@ -3,6 +3,7 @@ import type { Core } from '../core.js';
 import type { Actor } from '../domain/core/decider.js';
 import type { TokenService } from './auth/tokens.js';
 import type { RateLimiter } from './limits.js';
+import type { SignallingHub } from '../media/signalling.js';
 
 /** What every resolver gets: the system, who is asking, and from where. */
 export interface ApiContext {
@@ -12,4 +13,5 @@ export interface ApiContext {
   readonly loginLimiter: RateLimiter;
   readonly actor: (Actor & { expiresAt?: Date }) | null;
   readonly ip: string;
+  readonly media: { readonly signals: SignallingHub };
 }

@@ -36,7 +36,7 @@ export function sniff(data: Buffer): { type: string; image: boolean } | null {
   return SNIFFERS.find((s) => s.test(data)) ?? null;
 }
 
-function readLimited(req: IncomingMessage, limit: number): Promise<Buffer> {
+export function readLimited(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     if (Number(req.headers['content-length'] ?? 0) > limit) return reject(new ValidationError(`the file is over ${limit / 1024 / 1024} MB`));
     const chunks: Buffer[] = [];
@@ -55,7 +55,7 @@ function readLimited(req: IncomingMessage, limit: number): Promise<Buffer> {
 
 const STATUS: Record<string, number> = { BAD_USER_INPUT: 400, UNAUTHENTICATED: 401, FORBIDDEN: 403, NOT_FOUND: 404, CONFLICT: 409, ILLEGAL_STATE: 409, TOO_MANY_REQUESTS: 429 };
 
-function fail(res: ServerResponse, error: unknown): boolean {
+export function fail(res: ServerResponse, error: unknown): boolean {
   if (!(error instanceof DomainError)) return false;
   res.writeHead(STATUS[error.code] ?? 400, { 'content-type': 'application/json; charset=utf-8' });
   res.end(JSON.stringify({ error: error.message, code: error.code === 'ILLEGAL_STATE' ? 'CONFLICT' : error.code }));

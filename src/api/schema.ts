@@ -6,6 +6,7 @@ import { AccountResolver } from './account/account.resolver.js';
 import { AuthResolver } from './auth/auth.resolver.js';
 import { SessionResolver } from './session/session.resolver.js';
 import { SystemResolver } from './system/system.resolver.js';
+import { MediaResolver } from './media/media.resolver.js';
 
 let built: Promise<GraphQLSchema> | null = null;
 
@@ -15,7 +16,7 @@ let built: Promise<GraphQLSchema> | null = null;
  * type-graphql insists on a pubSub all the same, so it gets an idle one.
  */
 export function buildApiSchema(): Promise<GraphQLSchema> {
-  built ??= buildSchema({ resolvers: [AuthResolver, AccountResolver, SessionResolver, SystemResolver], validate: false, pubSub: createPubSub() });
+  built ??= buildSchema({ resolvers: [AuthResolver, AccountResolver, SessionResolver, SystemResolver, MediaResolver], validate: false, pubSub: createPubSub() });
   return built;
 }
 

@@ -18,7 +18,9 @@ import { queryLimits, RateLimiter } from './limits.js';
 import { sharedSubscriptions } from './live.js';
 import { buildApiSchema } from './schema.js';
 import { handleDownload, handleUpload } from './files.js';
+import { handleSegmentDownload, handleSegmentUpload } from './recordings.js';
 import { LocalBlobStore, type BlobStore } from '../media/blob-store.js';
+import { SignallingHub } from '../media/signalling.js';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 export const MAX_DEPTH = 10;
@@ -83,7 +85,8 @@ export async function startServer(core: Core, config: Config, log: Logger, optio
     if (account.status === 'disabled') throw new GraphQLError('this account is disabled', { extensions: { code: 'UNAUTHENTICATED' } });
     return actor;
   };
-  const context = (actor: ApiContext['actor'], ip: string): ApiContext => ({ core, config, tokens, loginLimiter, actor, ip });
+  const media = { signals: new SignallingHub() };
+  const context = (actor: ApiContext['actor'], ip: string): ApiContext => ({ core, config, tokens, loginLimiter, actor, ip, media });
 
   const wsServer = useServer<Record<string, unknown>, { actor?: ApiContext['actor']; ip?: string }>(
     {
@@ -155,6 +158,11 @@ export async function startServer(core: Core, config: Config, log: Logger, optio
       const file = /^\/files\/([0-9a-f-]{36})$/.exec(url.pathname);
       if (file && req.method === 'GET') return await handleDownload(res, file[1], await httpActor(req, res), core, blobs);
       if (url.pathname === '/speedtest') return await speedTest(req, res, url);
+      if (url.pathname === '/recordings' && req.method === 'POST') return await handleSegmentUpload(req, res, url, await httpActor(req, res), core, blobs);
+      const segment = /^\/recordings\/([^/]+)\/(camera|screen|mobile)\/(\d+)$/.exec(url.pathname);
+      if (segment && req.method === 'GET') {
+        return await handleSegmentDownload(res, decodeURIComponent(segment[1]), segment[2], Number(segment[3]), await httpActor(req, res), core, blobs);
+      }
       if (options.webDir && (req.method === 'GET' || req.method === 'HEAD')) return serveStatic(options.webDir, url.pathname, res);
       sendJson(res, 404, { error: 'not found' });
     } catch (error) {

@@ -7,7 +7,7 @@ import { sessionStreamId } from '../../domain/session/events.js';
 import type { MetricCode } from '../../domain/session/metrics.js';
 import { getMonitorRow, listMonitorRows } from '../../projections/monitor/queries.js';
 import type { MonitorRow } from '../../projections/monitor/row.js';
-import { protocolEntries, protocolMinutes } from '../../projections/protocol/queries.js';
+import { protocolEntries, protocolMinutes, recordingSegments } from '../../projections/protocol/queries.js';
 import { listFiles, type FileRow } from '../../projections/files/projection.js';
 import { compileSql, parseQuery } from '../../projections/search/index.js';
 import { verifyChain } from '../../store/verify.js';
@@ -17,7 +17,7 @@ import { sessionActivitySource, sessionsChangedSource } from '../live.js';
 import { toSession } from './mapping.js';
 import { CreateSessionInput, MetricValueInput } from './session.inputs.js';
 import {
-  Conclusion, FaceCheck, FileInfo, Message, ScoreBreakdown, Minute, Note, Session, SessionActivity, SessionChange, SessionConnection, StoredEvent, StreamVerification, TimelineEntry,
+  Conclusion, FaceCheck, FileInfo, Message, RecordingSegment, ScoreBreakdown, Minute, Note, Session, SessionActivity, SessionChange, SessionConnection, StoredEvent, StreamVerification, TimelineEntry,
 } from './session.type.js';
 
 
@@ -135,6 +135,12 @@ export class SessionResolver {
   async minutes(@Root() session: Session, @Ctx() ctx: ApiContext): Promise<Minute[]> {
     const minutes = await protocolMinutes(ctx.core.db, session.id);
     return minutes.map((m) => ({ minute: m.minute, total: m.total, values: Object.entries(m.values).map(([code, value]) => ({ code, value: value ?? 0 })) }));
+  }
+
+  @FieldResolver(() => [RecordingSegment], { description: 'Stored recording segments by track and order (not shown to the test-taker).' })
+  async recordings(@Root() session: Session, @Ctx() ctx: ApiContext): Promise<RecordingSegment[]> {
+    if (ctx.actor?.role === 'student') return [];
+    return recordingSegments(ctx.core.db, session.id);
   }
 
   @FieldResolver(() => ScoreBreakdown, { nullable: true, description: 'Each metric\'s share, weight and contribution (after the end).' })

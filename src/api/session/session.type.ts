@@ -81,6 +81,16 @@ export class FileInfo {
   @Field(() => String) sha256!: string;
 }
 
+@ObjectType({ description: 'One stored recording segment: play it from /recordings/{session}/{track}/{seq} with the Bearer token.' })
+export class RecordingSegment {
+  @Field(() => String, { description: 'camera, screen or mobile.' }) track!: string;
+  @Field(() => Int) seq!: number;
+  @Field(() => DateTime) start!: Date;
+  @Field(() => Int) durationMs!: number;
+  @Field(() => Int) size!: number;
+  @Field(() => String) sha256!: string;
+}
+
 @ObjectType({ description: 'A chat message.' })
 export class Message {
   @Field(() => ID) id!: string;

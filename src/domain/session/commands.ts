@@ -1,5 +1,5 @@
 import type { CommandMetadata } from '../core/decider.js';
-import type { Conclusion, FaceResult, FileKind, IdentityPhotoKind } from './events.js';
+import type { Conclusion, FaceResult, FileKind, IdentityPhotoKind, RecordingTrack } from './events.js';
 import type { MetricCode, MetricValues } from './metrics.js';
 
 /** What can be asked of a session. Each carries `metadata` (now, actor, command id): the decider reads no clock. */
@@ -49,6 +49,14 @@ export type SessionCommand =
       readonly data: { readonly messageId: string; readonly text: string; readonly incident?: boolean; readonly attachmentId?: string | null };
       readonly metadata: CommandMetadata;
     }
+  | {
+      readonly type: 'StoreRecordingSegment';
+      readonly data: { readonly track: RecordingTrack; readonly seq: number; readonly start: Date; readonly durationMs: number; readonly size: number; readonly sha256: string };
+      readonly metadata: CommandMetadata;
+    }
+  | { readonly type: 'RecordPlayback'; readonly data: { readonly track: RecordingTrack; readonly seq: number }; readonly metadata: CommandMetadata }
+  | { readonly type: 'StartCall'; readonly data: { readonly callId: string; readonly video: boolean }; readonly metadata: CommandMetadata }
+  | { readonly type: 'EndCall'; readonly data: { readonly callId: string }; readonly metadata: CommandMetadata }
   | { readonly type: 'JoinAsProctor'; readonly data: Record<string, never>; readonly metadata: CommandMetadata }
   | { readonly type: 'LeaveAsProctor'; readonly data: Record<string, never>; readonly metadata: CommandMetadata }
   | { readonly type: 'AddNote'; readonly data: { readonly noteId: string; readonly text: string }; readonly metadata: CommandMetadata }

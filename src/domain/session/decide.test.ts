@@ -247,3 +247,30 @@ describe('finishing, scoring and concluding', () => {
   it('refuses a conclusion that is neither positive nor negative', () =>
     spec([...running, finished, scored]).when(cmd('ConcludeSession', { conclusion: 'maybe' as never }, proctor)).thenThrows(ValidationError, /neither/));
 });
+
+describe('recordings and calls', () => {
+  const sha = 'a'.repeat(64);
+  const segment = (seq: number, hash = sha) => cmd('StoreRecordingSegment', { track: 'camera', seq, start: at(seq), durationMs: 60_000, size: 1000, sha256: hash }, student, seq + 1);
+  const stored: SessionEvent = { type: 'RecordingSegmentStored', data: { track: 'camera', seq: 0, start: iso(0), durationMs: 60_000, size: 1000, sha256: sha, at: iso(1) } };
+  it('stores a segment once, and the same upload again as nothing', () => {
+    spec(running).when(segment(0)).then([stored]);
+    spec([...running, stored]).when(segment(0)).then([]);
+  });
+  it('refuses other content under a stored segment number', () =>
+    spec([...running, stored]).when(segment(0, 'b'.repeat(64))).thenThrows(IllegalStateError, /already stored/));
+  it('refuses a segment before the session started', () =>
+    spec([created, checkedIn]).when(segment(0)).thenThrows(IllegalStateError, /waiting/));
+  it('takes late segments after the end (an upload queued while offline)', () =>
+    spec([...running, finished]).when(segment(3)).thenMatch([{ type: 'RecordingSegmentStored', data: { seq: 3 } }]));
+  it('records who played a stored segment', () =>
+    spec([...running, stored]).when(cmd('RecordPlayback', { track: 'camera', seq: 0 }, { id: 'auditor1', role: 'auditor' }, 90)).then([
+      { type: 'RecordingPlayed', data: { track: 'camera', seq: 0, by: 'auditor1', at: iso(90) } },
+    ]));
+  it('starts one call at a time and ends it once', () => {
+    const started: SessionEvent = { type: 'CallStarted', data: { callId: 'k1', by: 'proctor1', video: true, at: iso(5) } };
+    spec(running).when(cmd('StartCall', { callId: 'k1', video: true }, proctor, 5)).then([started]);
+    spec([...running, started]).when(cmd('StartCall', { callId: 'k2', video: false }, proctor, 6)).thenThrows(IllegalStateError, /already/);
+    spec([...running, started]).when(cmd('EndCall', { callId: 'k1' }, student, 7)).then([{ type: 'CallEnded', data: { callId: 'k1', by: 'student1', at: iso(7) } }]);
+    spec([...running, started, { type: 'CallEnded', data: { callId: 'k1', by: 'student1', at: iso(7) } }]).when(cmd('EndCall', { callId: 'k1' }, proctor, 7)).then([]);
+  });
+});

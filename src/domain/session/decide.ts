@@ -224,6 +224,36 @@ export function decideSession(command: SessionCommand, state: Session): SessionE
       if (fromStaff && !d.incident && s.blocked) events.push({ type: 'ContentUnblocked', data: { messageId: d.messageId, by: actor.id, at } });
       return events;
     }
+    case 'StoreRecordingSegment': {
+      const s = exists(state, 'store a recording');
+      if (s.status === 'scheduled' || s.status === 'cancelled' || !s.startedAt) {
+        throw new IllegalStateError(`cannot store a recording: the session is ${readable(s.status)}`);
+      }
+      const d = command.data;
+      if (!['camera', 'screen', 'mobile'].includes(d.track)) throw new ValidationError(`track ${JSON.stringify(d.track)} is not camera, screen or mobile`);
+      if (!Number.isInteger(d.seq) || d.seq < 0) throw new ValidationError('segment number must be a whole number from 0');
+      if (!Number.isFinite(d.durationMs) || d.durationMs <= 0 || d.durationMs > 10 * 60_000) throw new ValidationError('segment duration must be from 1 ms to 10 minutes');
+      if (!/^[0-9a-f]{64}$/.test(d.sha256)) throw new ValidationError('the segment hash is not a sha-256');
+      const stored = s.segments[`${d.track}:${d.seq}`];
+      if (stored === d.sha256) return []; // the same upload again
+      if (stored) throw new IllegalStateError(`segment ${d.seq} of ${d.track} is already stored with other content`);
+      return [{ type: 'RecordingSegmentStored', data: { track: d.track, seq: d.seq, start: d.start.toISOString(), durationMs: Math.round(d.durationMs), size: d.size, sha256: d.sha256, at } }];
+    }
+    case 'RecordPlayback': {
+      const s = exists(state, 'play a recording');
+      if (!s.segments[`${command.data.track}:${command.data.seq}`]) throw new IllegalStateError(`no segment ${command.data.seq} of ${command.data.track}`);
+      return [{ type: 'RecordingPlayed', data: { track: command.data.track, seq: command.data.seq, by: actor.id, at } }];
+    }
+    case 'StartCall': {
+      const s = live(state, 'call');
+      if (s.call) throw new IllegalStateError('a call is already in progress');
+      return [{ type: 'CallStarted', data: { callId: command.data.callId, by: actor.id, video: command.data.video, at } }];
+    }
+    case 'EndCall': {
+      const s = exists(state, 'hang up');
+      if (!s.call || s.call.callId !== command.data.callId) return []; // already over: both sides may hang up at once
+      return [{ type: 'CallEnded', data: { callId: command.data.callId, by: actor.id, at } }];
+    }
     case 'JoinAsProctor': {
       const s = open(state, 'join');
       if (s.proctorsPresent.includes(actor.id)) return [];

@@ -5,6 +5,8 @@ export type FinishedBy = 'student' | 'proctor' | 'admin' | 'timeout';
 export type Conclusion = 'positive' | 'negative';
 export type FaceResult = 'green' | 'yellow' | 'red';
 export type IdentityPhotoKind = 'face' | 'document';
+/** The recorded media of a session: camera with microphone, the shared screen, the phone's camera. */
+export type RecordingTrack = 'camera' | 'screen' | 'mobile';
 /** What an uploaded file is for: a chat attachment, or an identity photo. */
 export type FileKind = 'attachment' | IdentityPhotoKind;
 
@@ -78,6 +80,21 @@ export type SessionEvent =
     }
   | { readonly type: 'ContentBlocked'; readonly data: { readonly messageId: string; readonly by: string; readonly at: string } }
   | { readonly type: 'ContentUnblocked'; readonly data: { readonly messageId: string; readonly by: string; readonly at: string } }
+  | {
+      readonly type: 'RecordingSegmentStored';
+      readonly data: {
+        readonly track: RecordingTrack;
+        readonly seq: number;
+        readonly start: string;
+        readonly durationMs: number;
+        readonly size: number;
+        readonly sha256: string;
+        readonly at: string;
+      };
+    }
+  | { readonly type: 'RecordingPlayed'; readonly data: { readonly track: RecordingTrack; readonly seq: number; readonly by: string; readonly at: string } }
+  | { readonly type: 'CallStarted'; readonly data: { readonly callId: string; readonly by: string; readonly video: boolean; readonly at: string } }
+  | { readonly type: 'CallEnded'; readonly data: { readonly callId: string; readonly by: string; readonly at: string } }
   | { readonly type: 'ProctorJoined'; readonly data: { readonly proctor: string; readonly at: string } }
   | { readonly type: 'ProctorLeft'; readonly data: { readonly proctor: string; readonly at: string } }
   | { readonly type: 'NoteAdded'; readonly data: { readonly noteId: string; readonly author: string; readonly text: string; readonly at: string } }
@@ -106,7 +123,7 @@ const EVENT_TYPES: Record<SessionEventType, true> = {
   SessionCreated: true, ProctorAssigned: true, SessionCancelled: true, ParticipantCheckedIn: true, IdentityPhotoSubmitted: true, FileStored: true,
   IdentityVerified: true, SessionStarted: true, MetricsRecorded: true, ViolationDetected: true, FaceChecked: true, MessageSent: true,
   ContentBlocked: true, ContentUnblocked: true, ProctorJoined: true, ProctorLeft: true, NoteAdded: true, SessionPaused: true,
-  SessionResumed: true, SessionFinished: true, ScoreComputed: true, SessionConcluded: true,
+  SessionResumed: true, SessionFinished: true, RecordingSegmentStored: true, RecordingPlayed: true, CallStarted: true, CallEnded: true, ScoreComputed: true, SessionConcluded: true,
 };
 export const SESSION_EVENT_TYPES = Object.keys(EVENT_TYPES) as SessionEventType[];
 

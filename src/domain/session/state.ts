@@ -24,6 +24,10 @@ export interface SessionFacts {
   readonly noteIds: readonly string[];
   readonly photoIds: readonly string[];
   readonly fileIds: readonly string[];
+  /** Stored recording segments, as `track:seq` → sha-256 (a retried upload of the same segment is recognised). */
+  readonly segments: Readonly<Record<string, string>>;
+  /** The call in progress, if any. */
+  readonly call: { readonly callId: string; readonly video: boolean } | null;
   readonly startedAt: string | null;
   /** Milliseconds spent paused so far (not counted as session time). */
   readonly pausedMs: number;
@@ -74,6 +78,8 @@ export function evolveSession(state: Session, event: SessionEvent): Session {
       noteIds: [],
       photoIds: [],
       fileIds: [],
+      segments: {},
+      call: null,
       startedAt: null,
       pausedMs: 0,
     };
@@ -92,6 +98,14 @@ export function evolveSession(state: Session, event: SessionEvent): Session {
       return { ...state, fileIds: [...state.fileIds, event.data.fileId] };
     case 'IdentityVerified':
       return { ...state, identityVerified: true };
+    case 'RecordingSegmentStored':
+      return { ...state, segments: { ...state.segments, [`${event.data.track}:${event.data.seq}`]: event.data.sha256 } };
+    case 'RecordingPlayed':
+      return state;
+    case 'CallStarted':
+      return { ...state, call: { callId: event.data.callId, video: event.data.video } };
+    case 'CallEnded':
+      return { ...state, call: null };
     case 'SessionStarted':
       return { ...state, status: 'in_progress', startedAt: event.data.at, deadline: event.data.deadline };
     case 'MetricsRecorded':
@@ -124,7 +138,7 @@ export function evolveSession(state: Session, event: SessionEvent): Session {
       }
     case 'SessionFinished': {
       const pausedMs = state.status === 'paused' ? state.pausedMs + (ms(event.data.at) - ms(state.pausedAt)) : state.pausedMs;
-      return { ...state, status: 'finished', pausedMs, finishedAt: event.data.at, finishedBy: event.data.by, score: null };
+      return { ...state, status: 'finished', pausedMs, call: null, finishedAt: event.data.at, finishedBy: event.data.by, score: null };
     }
     case 'ScoreComputed':
       return state.status === 'finished' ? { ...state, score: event.data.score } : state;

@@ -78,6 +78,10 @@ export const monitorProjection: Projection = {
         return void (await set(`status = 'concluded', conclusion = $3, comment = $4`, [event.data.conclusion, event.data.comment]));
       case 'IdentityPhotoSubmitted':
       case 'FileStored':
+      case 'RecordingSegmentStored':
+      case 'RecordingPlayed':
+      case 'CallStarted':
+      case 'CallEnded':
       case 'IdentityVerified':
       case 'FaceChecked':
       case 'MessageSent':

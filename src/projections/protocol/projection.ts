@@ -26,15 +26,25 @@ CREATE TABLE IF NOT EXISTS protocol_entries (
   PRIMARY KEY (session_id, seq)
 );
 CREATE INDEX IF NOT EXISTS protocol_entries_kind ON protocol_entries (session_id, kind, seq);
+CREATE TABLE IF NOT EXISTS protocol_segments (
+  session_id  text NOT NULL,
+  track       text NOT NULL,
+  seq         integer NOT NULL,
+  start_at    timestamptz NOT NULL,
+  duration_ms integer NOT NULL,
+  size        bigint NOT NULL,
+  sha256      text NOT NULL,
+  PRIMARY KEY (session_id, track, seq)
+);
 `;
 
 /** Entry kinds: what the timeline's first section and the event list group by. */
-export type EntryKind = 'message' | 'file' | 'note' | 'face' | 'identity' | 'violation' | 'state' | 'presence' | 'block' | 'score';
+export type EntryKind = 'message' | 'file' | 'call' | 'playback' | 'note' | 'face' | 'identity' | 'violation' | 'state' | 'presence' | 'block' | 'score';
 
 export const protocolProjection: Projection = {
   name: 'protocol',
   ddl: PROTOCOL_DDL,
-  tables: ['protocol_minutes', 'protocol_entries'],
+  tables: ['protocol_minutes', 'protocol_entries', 'protocol_segments'],
   handles: new Set(SESSION_EVENT_TYPES),
   async apply(tx, recorded) {
     const event = recorded as unknown as SessionEvent;
@@ -56,6 +66,17 @@ export const protocolProjection: Projection = {
       }
       case 'MessageSent':
         return void (await entry('message', event.data.at, event.data.from, event.data));
+      case 'RecordingSegmentStored':
+        await tx.query(
+          `INSERT INTO protocol_segments (session_id, track, seq, start_at, duration_ms, size, sha256) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
+          [id, event.data.track, event.data.seq, event.data.start, event.data.durationMs, event.data.size, event.data.sha256],
+        );
+        return;
+      case 'RecordingPlayed':
+        return void (await entry('playback', event.data.at, event.data.by, event.data));
+      case 'CallStarted':
+      case 'CallEnded':
+        return void (await entry('call', event.data.at, event.data.by, event.data));
       case 'FileStored':
         return void (await entry('file', event.data.at, event.data.by, event.data));
       case 'NoteAdded':

@@ -33,3 +33,21 @@ export async function protocolEntries(db: Sql, sessionId: string, kinds?: readon
   );
   return rows.map((r) => ({ seq: Number(r.seq), kind: r.kind, at: new Date(r.at), actor: r.actor, body: r.body }));
 }
+
+export interface RecordingSegment {
+  readonly track: string;
+  readonly seq: number;
+  readonly start: Date;
+  readonly durationMs: number;
+  readonly size: number;
+  readonly sha256: string;
+}
+
+export async function recordingSegments(db: Sql, sessionId: string, track?: string): Promise<RecordingSegment[]> {
+  const rows = await db.query<{ track: string; seq: number; start_at: Date; duration_ms: number; size: string | number; sha256: string }>(
+    `SELECT track, seq, start_at, duration_ms, size, sha256 FROM protocol_segments
+      WHERE session_id = $1 AND ($2::text IS NULL OR track = $2) ORDER BY track, seq`,
+    [sessionId, track ?? null],
+  );
+  return rows.map((r) => ({ track: r.track, seq: Number(r.seq), start: new Date(r.start_at), durationMs: Number(r.duration_ms), size: Number(r.size), sha256: r.sha256 }));
+}

@@ -1,0 +1,110 @@
+import { randomUUID } from 'node:crypto';
+import { Arg, Ctx, Field, ID, Int, Mutation, ObjectType, Resolver, Subscription, Root } from 'type-graphql';
+import { NotFoundError, ValidationError } from '../../domain/core/errors.js';
+import { getMonitorRow } from '../../projections/monitor/queries.js';
+import type { Signal as HubSignal } from '../../media/signalling.js';
+import { authorize, type Operation } from '../authorization.js';
+import type { ApiContext } from '../context.js';
+import { JSON as JSONScalar } from '../scalars.js';
+
+@ObjectType({ description: 'A WebRTC signalling message between the people of one session (offer, answer, ICE candidate, …).' })
+export class Signal {
+  @Field(() => ID) sessionId!: string;
+  @Field(() => String) from!: string;
+  @Field(() => String) to!: string;
+  @Field(() => String) kind!: string;
+  @Field(() => JSONScalar) payload!: unknown;
+}
+
+@ObjectType()
+export class Call {
+  @Field(() => ID) callId!: string;
+  @Field(() => Boolean) video!: boolean;
+}
+
+const KINDS = new Set(['ready', 'request', 'offer', 'answer', 'candidate', 'quality', 'bye', 'call-offer', 'call-answer', 'call-candidate', 'call-bye']);
+
+async function partiesOf(ctx: ApiContext, sessionId: string, operation: Operation) {
+  const row = await getMonitorRow(ctx.core.db, sessionId);
+  if (!row) {
+    authorize(ctx.actor, operation);
+    throw new NotFoundError(`no session ${sessionId}`);
+  }
+  return { row, actor: authorize(ctx.actor, operation, row) };
+}
+
+@Resolver()
+export class MediaResolver {
+  @Mutation(() => Int, { description: 'Relays a signalling message to `to` (a username, or * for everyone else in the session). Answers how many received it.' })
+  async signal(
+    @Arg('sessionId', () => ID) sessionId: string,
+    @Arg('to', () => String) to: string,
+    @Arg('kind', () => String) kind: string,
+    @Arg('payload', () => JSONScalar, { nullable: true }) payload: unknown,
+    @Ctx() ctx: ApiContext,
+  ): Promise<number> {
+    const { actor } = await partiesOf(ctx, sessionId, 'session.media');
+    if (!KINDS.has(kind)) throw new ValidationError(`unknown signal kind ${JSON.stringify(kind)}`);
+    if (JSON.stringify(payload ?? null).length > 64 * 1024) throw new ValidationError('a signal is limited to 64 KB');
+    return ctx.media.signals.send({ sessionId, from: actor.id, to, kind, payload: payload ?? null });
+  }
+
+  @Subscription(() => Signal, {
+    description: 'Signalling messages addressed to you in one session.',
+    subscribe: async ({ args, context }) => {
+      const ctx = context as ApiContext;
+      const { actor } = await partiesOf(ctx, (args as { sessionId: string }).sessionId, 'session.media');
+      return signalStream(ctx, (args as { sessionId: string }).sessionId, actor.id);
+    },
+  })
+  signals(@Root() signal: Signal, @Arg('sessionId', () => ID) _sessionId: string): Signal {
+    return signal;
+  }
+
+  @Mutation(() => Call, { description: 'The proctor calls the test-taker from the active tile: microphone only, or camera and microphone.' })
+  async startCall(@Arg('sessionId', () => ID) sessionId: string, @Arg('video', () => Boolean) video: boolean, @Ctx() ctx: ApiContext): Promise<Call> {
+    const { actor } = await partiesOf(ctx, sessionId, 'session.call');
+    const callId = randomUUID();
+    await ctx.core.session(sessionId, 'StartCall', { callId, video }, actor);
+    return { callId, video };
+  }
+
+  @Mutation(() => Boolean, { description: 'Either side hangs up.' })
+  async endCall(@Arg('sessionId', () => ID) sessionId: string, @Arg('callId', () => ID) callId: string, @Ctx() ctx: ApiContext): Promise<boolean> {
+    const { actor } = await partiesOf(ctx, sessionId, 'session.hangUp');
+    await ctx.core.session(sessionId, 'EndCall', { callId }, actor);
+    return true;
+  }
+}
+
+/** The signals for one listener as an async iterator that ends when the subscriber leaves. */
+function signalStream(ctx: ApiContext, sessionId: string, username: string): AsyncIterableIterator<HubSignal> {
+  const queue: HubSignal[] = [];
+  let wake: (() => void) | null = null;
+  let done = false;
+  const stop = ctx.media.signals.listen(sessionId, username, (s) => {
+    queue.push(s);
+    wake?.();
+  });
+  const iterator: AsyncIterableIterator<HubSignal> = {
+    async next() {
+      while (!done) {
+        const next = queue.shift();
+        if (next) return { value: next, done: false };
+        await new Promise<void>((resolve) => (wake = resolve));
+        wake = null;
+      }
+      return { value: undefined, done: true };
+    },
+    async return() {
+      done = true;
+      stop();
+      wake?.();
+      return { value: undefined, done: true };
+    },
+    [Symbol.asyncIterator]() {
+      return iterator;
+    },
+  };
+  return iterator;
+}

@@ -1,0 +1,73 @@
+import { createHash } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Core } from '../core.js';
+import type { Actor } from '../domain/core/decider.js';
+import { NotFoundError, ValidationError } from '../domain/core/errors.js';
+import type { RecordingTrack } from '../domain/session/events.js';
+import type { BlobStore } from '../media/blob-store.js';
+import { getMonitorRow } from '../projections/monitor/queries.js';
+import { recordingSegments } from '../projections/protocol/queries.js';
+import { authorize, type Operation } from './authorization.js';
+import { fail, readLimited } from './files.js';
+
+export const MAX_SEGMENT_BYTES = 50 * 1024 * 1024;
+const WEBM = Buffer.from([0x1a, 0x45, 0xdf, 0xa3]);
+const TRACKS = new Set(['camera', 'screen', 'mobile']);
+
+async function session(core: Core, actor: Actor | null, sessionId: string, operation: Operation) {
+  const row = await getMonitorRow(core.db, sessionId);
+  if (!row) {
+    authorize(actor, operation);
+    throw new NotFoundError(`no session ${sessionId}`);
+  }
+  return authorize(actor, operation, row);
+}
+
+/**
+ * POST /recordings?sessionId=…&track=camera|screen|mobile&seq=N&start=ISO&durationMs=N with one self-contained WebM
+ * segment as the body. Idempotent by (session, track, seq): the same segment again answers 200 and stores nothing.
+ */
+export async function handleSegmentUpload(req: IncomingMessage, res: ServerResponse, url: URL, actor: Actor | null, core: Core, blobs: BlobStore): Promise<void> {
+  try {
+    const p = url.searchParams;
+    const sessionId = p.get('sessionId') ?? '';
+    const who = await session(core, actor, sessionId, 'session.record');
+    const track = p.get('track') ?? '';
+    if (!TRACKS.has(track)) throw new ValidationError('track must be camera, screen or mobile');
+    const seq = Number(p.get('seq'));
+    const start = new Date(p.get('start') ?? '');
+    const durationMs = Number(p.get('durationMs'));
+    if (!Number.isInteger(seq) || seq < 0) throw new ValidationError('seq must be a whole number from 0');
+    if (Number.isNaN(start.getTime())) throw new ValidationError('start must be an ISO-8601 instant');
+    const data = await readLimited(req, MAX_SEGMENT_BYTES);
+    if (data.length < 4 || !data.subarray(0, 4).equals(WEBM)) throw new ValidationError('a recording segment must be a WebM file');
+    const sha256 = createHash('sha256').update(data).digest('hex');
+    await blobs.put(sha256, data);
+    const { events } = await core.session(sessionId, 'StoreRecordingSegment', { track: track as RecordingTrack, seq, start, durationMs, size: data.length, sha256 }, who);
+    res.writeHead(events.length ? 201 : 200, { 'content-type': 'application/json; charset=utf-8' });
+    res.end(JSON.stringify({ track, seq, size: data.length, sha256, stored: events.length > 0 }));
+  } catch (error) {
+    if (!fail(res, error)) throw error;
+  }
+}
+
+/** GET /recordings/:sessionId/:track/:seq — one segment, to whoever may review the session; each playback is an event. */
+export async function handleSegmentDownload(res: ServerResponse, sessionId: string, track: string, seq: number, actor: Actor | null, core: Core, blobs: BlobStore): Promise<void> {
+  try {
+    const who = await session(core, actor, sessionId, 'session.playback');
+    const segment = (await recordingSegments(core.db, sessionId, track)).find((s) => s.seq === seq);
+    if (!segment) throw new NotFoundError(`no segment ${seq} of ${track}`);
+    const stream = await blobs.get(segment.sha256);
+    if (!stream) throw new NotFoundError(`the content of segment ${seq} of ${track} is missing`);
+    await core.session(sessionId, 'RecordPlayback', { track: track as RecordingTrack, seq }, who);
+    res.writeHead(200, {
+      'content-type': 'video/webm',
+      'content-length': String(segment.size),
+      'cache-control': 'private, no-store',
+      'x-content-type-options': 'nosniff',
+    });
+    stream.pipe(res);
+  } catch (error) {
+    if (!fail(res, error)) throw error;
+  }
+}
