@@ -10,7 +10,7 @@ export const CHAT = `query Chat($id: ID!) { session(id: $id) { id messages { ${M
 export const FACES = `query Faces($id: ID!) { session(id: $id) { id faces { photoId result distance similarProfiles at } files { id kind name contentType } } }`;
 export const PROTOCOL = `query Protocol($id: ID!) { session(id: $id) { ${SESSION_FIELDS} createdAt scheduledAt template averages { code value }
   messages { ${MESSAGE_FIELDS} } notes { id author text at } faces { photoId result at } minutes { minute total values { code value } }
-  timeline { seq kind type at actor data } scoreBreakdown { score minutes terms { code share weight contribution } } } }`;
+  timeline { seq kind type at actor data } scoreBreakdown { score minutes terms { code share weight contribution } } recordings { track seq start durationMs } } }`;
 export const COMPLETE = `query Complete($t: String!, $o: Int!) { searchCompletion(text: $t, offset: $o) { fields tokens values start } }`;
 
 export const SESSIONS_CHANGED = `subscription Changed($q: String) { sessionsChanged(query: $q) { event matches session { ${SESSION_FIELDS} } } }`;

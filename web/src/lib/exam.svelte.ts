@@ -15,6 +15,8 @@ export class ExamState {
   error = $state<string | null>(null);
   now = $state(Date.now());
   photos = $state<{ face: string | null; document: string | null }>({ face: null, document: null });
+  /** The proctor's call in progress (the media itself travels peer to peer). */
+  callId = $state<string | null>(null);
   readonly chat: ChatState;
   remainingMs = $derived(
     this.session?.startedAt ? Date.parse(this.session.startedAt) + this.session.duration * 60_000 - this.now : (this.session?.duration ?? 0) * 60_000,
@@ -59,6 +61,12 @@ export class ExamState {
       case 'MessageSent':
         if (a.data.attachmentId) await this.chat.load(); // the attachment's name and type come with the chat query
         else this.chat.add({ id: String(a.data.messageId), from: String(a.data.from), role: String(a.data.role), text: String(a.data.text), incident: Boolean(a.data.incident), at: a.at, attachment: null } satisfies MessageView);
+        break;
+      case 'CallStarted':
+        this.callId = String(a.data.callId);
+        break;
+      case 'CallEnded':
+        this.callId = null;
         break;
       case 'ContentBlocked':
         this.session = { ...this.session, blocked: true };

@@ -1,0 +1,159 @@
+import type { Client } from '@urql/core';
+import { flushPending, SegmentRecorder } from './recorder.js';
+import { ICE_SERVERS, SignalChannel, type SignalMessage } from './signals.js';
+
+/** Tile quality for watchers of many sessions; the active tile gets the full picture. */
+const TILE = { scaleResolutionDownBy: 2, maxFramerate: 8, maxBitrate: 150_000 };
+const FULL = { scaleResolutionDownBy: 1, maxFramerate: 30, maxBitrate: 1_200_000 };
+
+/**
+ * The test-taker's side: camera, microphone and the whole screen, sent to each watcher over its own peer
+ * connection (p2p mode), recorded in segments, and the proctor's call received.
+ */
+export class ParticipantMedia {
+  camera = $state<MediaStream | null>(null);
+  screen = $state<MediaStream | null>(null);
+  /** The proctor's voice (and face, in a video call). */
+  call = $state<{ stream: MediaStream | null; video: boolean; from: string } | null>(null);
+  error = $state<string | null>(null);
+  watchers = $state<string[]>([]);
+  private readonly channel: SignalChannel;
+  private readonly peers = new Map<string, RTCPeerConnection>();
+  private callPeer: RTCPeerConnection | null = null;
+  private recorders: SegmentRecorder[] = [];
+  private readonly onOnline = () => void flushPending();
+
+  constructor(client: Client, readonly sessionId: string) {
+    this.channel = new SignalChannel(client, sessionId);
+  }
+
+  /** Asks for camera, microphone and screen, starts recording, and tells watchers the stream is ready. */
+  async start(): Promise<void> {
+    try {
+      this.camera = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 }, audio: true });
+    } catch (e) {
+      this.error = `Camera and microphone are needed: ${(e as Error).name}`;
+      return;
+    }
+    try {
+      this.screen = await navigator.mediaDevices.getDisplayMedia({ video: true, audio: false });
+    } catch (e) {
+      this.error = `Screen sharing is needed: ${(e as Error).name}`;
+    }
+    this.recorders = [new SegmentRecorder(this.camera, this.sessionId, 'camera')];
+    if (this.screen) this.recorders.push(new SegmentRecorder(this.screen, this.sessionId, 'screen'));
+    for (const r of this.recorders) r.start();
+    window.addEventListener('online', this.onOnline);
+    void flushPending(); // segments left from an earlier visit
+    this.channel.open((s) => void this.onSignal(s));
+    await this.channel.send('*', 'ready');
+  }
+
+  private async onSignal(s: SignalMessage): Promise<void> {
+    switch (s.kind) {
+      case 'request':
+        await this.offerTo(s.from, Boolean(s.payload?.active));
+        break;
+      case 'answer':
+        await this.peers.get(s.from)?.setRemoteDescription(s.payload);
+        break;
+      case 'candidate':
+        await this.peers.get(s.from)?.addIceCandidate(s.payload).catch(() => {});
+        break;
+      case 'quality':
+        await this.setQuality(s.from, Boolean(s.payload?.active));
+        break;
+      case 'bye':
+        this.drop(s.from);
+        break;
+      case 'call-offer':
+        await this.answerCall(s.from, s.payload);
+        break;
+      case 'call-candidate':
+        await this.callPeer?.addIceCandidate(s.payload).catch(() => {});
+        break;
+      case 'call-bye':
+        this.endCallLocally();
+        break;
+    }
+  }
+
+  private async offerTo(viewer: string, active: boolean): Promise<void> {
+    this.drop(viewer);
+    if (!this.camera) return;
+    const pc = new RTCPeerConnection({ iceServers: ICE_SERVERS });
+    this.peers.set(viewer, pc);
+    this.watchers = [...this.peers.keys()];
+    pc.onicecandidate = (e) => e.candidate && void this.channel.send(viewer, 'candidate', e.candidate.toJSON());
+    pc.onconnectionstatechange = () => {
+      if (pc.connectionState === 'failed' || pc.connectionState === 'closed') this.drop(viewer);
+    };
+    for (const track of this.camera.getTracks()) pc.addTrack(track, this.camera);
+    for (const track of this.screen?.getTracks() ?? []) pc.addTrack(track, this.screen!);
+    await pc.setLocalDescription(await pc.createOffer());
+    await this.applyQuality(pc, active);
+    await this.channel.send(viewer, 'offer', { sdp: pc.localDescription!.toJSON(), streams: { camera: this.camera.id, screen: this.screen?.id ?? null } });
+  }
+
+  private async setQuality(viewer: string, active: boolean): Promise<void> {
+    const pc = this.peers.get(viewer);
+    if (pc) await this.applyQuality(pc, active);
+  }
+
+  private async applyQuality(pc: RTCPeerConnection, active: boolean): Promise<void> {
+    for (const sender of pc.getSenders()) {
+      if (sender.track?.kind !== 'video') continue;
+      const params = sender.getParameters();
+      if (!params.encodings?.length) params.encodings = [{}];
+      Object.assign(params.encodings[0], active ? FULL : TILE);
+      await sender.setParameters(params).catch(() => {}); // before negotiation completes some browsers refuse: the next change applies
+    }
+  }
+
+  private async answerCall(from: string, payload: { sdp: RTCSessionDescriptionInit; video: boolean }): Promise<void> {
+    this.endCallLocally();
+    const pc = new RTCPeerConnection({ iceServers: ICE_SERVERS });
+    this.callPeer = pc;
+    const remote = new MediaStream();
+    this.call = { stream: remote, video: payload.video, from };
+    pc.ontrack = (e) => {
+      remote.addTrack(e.track);
+      this.call = { stream: remote, video: payload.video, from };
+    };
+    pc.onicecandidate = (e) => e.candidate && void this.channel.send(from, 'call-candidate', e.candidate.toJSON());
+    await pc.setRemoteDescription(payload.sdp);
+    await pc.setLocalDescription(await pc.createAnswer());
+    await this.channel.send(from, 'call-answer', pc.localDescription!.toJSON());
+  }
+
+  /** The test-taker hangs up. */
+  async hangUp(endCall: () => Promise<void>): Promise<void> {
+    const from = this.call?.from;
+    this.endCallLocally();
+    if (from) await this.channel.send(from, 'call-bye').catch(() => {});
+    await endCall();
+  }
+
+  private endCallLocally(): void {
+    this.callPeer?.close();
+    this.callPeer = null;
+    this.call = null;
+  }
+
+  private drop(viewer: string): void {
+    this.peers.get(viewer)?.close();
+    this.peers.delete(viewer);
+    this.watchers = [...this.peers.keys()];
+  }
+
+  /** Stops sending and recording; the last segments still upload. */
+  async stop(): Promise<void> {
+    for (const r of this.recorders) r.stop();
+    await Promise.all(this.recorders.flatMap((r) => [...r.inFlight]));
+    for (const viewer of [...this.peers.keys()]) this.drop(viewer);
+    this.endCallLocally();
+    this.channel.close();
+    window.removeEventListener('online', this.onOnline);
+    for (const s of [this.camera, this.screen]) s?.getTracks().forEach((t) => t.stop());
+  }
+}

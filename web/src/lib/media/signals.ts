@@ -1,0 +1,33 @@
+import type { Client } from '@urql/core';
+import { live, request } from '../client.js';
+
+export interface SignalMessage {
+  from: string;
+  to: string;
+  kind: string;
+  payload: any;
+}
+
+const SIGNAL = `mutation Signal($s: ID!, $to: String!, $k: String!, $p: JSON) { signal(sessionId: $s, to: $to, kind: $k, payload: $p) }`;
+const SIGNALS = `subscription Signals($s: ID!) { signals(sessionId: $s) { from to kind payload } }`;
+
+/** The signalling channel of one session for this browser: send to a username (or `*`), receive what is addressed here. */
+export class SignalChannel {
+  private stop: (() => void) | null = null;
+  constructor(private readonly client: Client, readonly sessionId: string) {}
+
+  open(onSignal: (s: SignalMessage) => void): void {
+    this.stop = live<{ signals: SignalMessage }, { s: string }>(this.client, SIGNALS, { s: this.sessionId }, (d) => onSignal(d.signals));
+  }
+
+  async send(to: string, kind: string, payload: unknown = null): Promise<number> {
+    const data = await request<{ signal: number }, { s: string; to: string; k: string; p: unknown }>(this.client, SIGNAL, { s: this.sessionId, to, k: kind, p: payload }, 'mutation');
+    return data.signal;
+  }
+
+  close(): void {
+    this.stop?.();
+  }
+}
+
+export const ICE_SERVERS: RTCIceServer[] = [];

@@ -1,0 +1,141 @@
+import type { Client } from '@urql/core';
+import { request } from '../client.js';
+import { ICE_SERVERS, SignalChannel, type SignalMessage } from './signals.js';
+
+const START_CALL = `mutation StartCall($s: ID!, $v: Boolean!) { startCall(sessionId: $s, video: $v) { callId video } }`;
+const END_CALL = `mutation EndCall($s: ID!, $c: ID!) { endCall(sessionId: $s, callId: $c) }`;
+
+/**
+ * The proctor's side of one session: asks the test-taker's browser for its streams and receives camera, microphone
+ * and screen; tells it whether this tile is active (full quality) or not; places and ends calls.
+ */
+export class ViewerMedia {
+  camera = $state<MediaStream | null>(null);
+  screen = $state<MediaStream | null>(null);
+  state = $state<'waiting' | 'connecting' | 'live' | 'lost'>('waiting');
+  call = $state<{ callId: string; video: boolean; local: MediaStream } | null>(null);
+  /** Camera frames decoded so far, refreshed every 2 s: the tile's "live" sign. */
+  frames = $state(0);
+  private statsTimer: ReturnType<typeof setInterval> | null = null;
+  callError = $state<string | null>(null);
+  private readonly channel: SignalChannel;
+  private pc: RTCPeerConnection | null = null;
+  private callPeer: RTCPeerConnection | null = null;
+  private active = false;
+
+  constructor(private readonly client: Client, readonly sessionId: string, private readonly participant: string) {
+    this.channel = new SignalChannel(client, sessionId);
+  }
+
+  open(active: boolean): void {
+    this.active = active;
+    this.statsTimer = setInterval(() => void this.framesDecoded().then((f) => (this.frames = f)), 2000);
+    this.channel.open((s) => void this.onSignal(s));
+    void this.channel.send(this.participant, 'request', { active }).catch(() => {});
+  }
+
+  private async onSignal(s: SignalMessage): Promise<void> {
+    if (s.from !== this.participant) return;
+    switch (s.kind) {
+      case 'ready': // the test-taker's page (re)started: ask again
+        await this.channel.send(this.participant, 'request', { active: this.active });
+        break;
+      case 'offer':
+        await this.accept(s.payload);
+        break;
+      case 'candidate':
+        await this.pc?.addIceCandidate(s.payload).catch(() => {});
+        break;
+      case 'call-answer':
+        await this.callPeer?.setRemoteDescription(s.payload);
+        break;
+      case 'call-candidate':
+        await this.callPeer?.addIceCandidate(s.payload).catch(() => {});
+        break;
+      case 'call-bye':
+        this.endCallLocally();
+        break;
+    }
+  }
+
+  private async accept(payload: { sdp: RTCSessionDescriptionInit; streams: { camera: string; screen: string | null } }): Promise<void> {
+    this.pc?.close();
+    const pc = new RTCPeerConnection({ iceServers: ICE_SERVERS });
+    this.pc = pc;
+    this.state = 'connecting';
+    pc.ontrack = (e) => {
+      const stream = e.streams[0];
+      if (!stream) return;
+      if (stream.id === payload.streams.camera) this.camera = stream;
+      else if (stream.id === payload.streams.screen) this.screen = stream;
+    };
+    pc.onconnectionstatechange = () => {
+      if (pc.connectionState === 'connected') this.state = 'live';
+      if (pc.connectionState === 'failed' || pc.connectionState === 'disconnected') this.state = 'lost';
+    };
+    pc.onicecandidate = (e) => e.candidate && void this.channel.send(this.participant, 'candidate', e.candidate.toJSON());
+    await pc.setRemoteDescription(payload.sdp);
+    await pc.setLocalDescription(await pc.createAnswer());
+    await this.channel.send(this.participant, 'answer', pc.localDescription!.toJSON());
+  }
+
+  /** Full quality while active, tile quality otherwise. */
+  setActive(active: boolean): void {
+    if (this.active === active) return;
+    this.active = active;
+    void this.channel.send(this.participant, 'quality', { active }).catch(() => {});
+  }
+
+  /** Calls the test-taker: microphone only, or camera and microphone. */
+  async startCall(video: boolean): Promise<void> {
+    this.callError = null;
+    try {
+      const local = await navigator.mediaDevices.getUserMedia({ audio: true, video });
+      const { startCall } = await request<{ startCall: { callId: string; video: boolean } }, { s: string; v: boolean }>(this.client, START_CALL, { s: this.sessionId, v: video }, 'mutation');
+      const pc = new RTCPeerConnection({ iceServers: ICE_SERVERS });
+      this.callPeer = pc;
+      for (const track of local.getTracks()) pc.addTrack(track, local);
+      pc.onicecandidate = (e) => e.candidate && void this.channel.send(this.participant, 'call-candidate', e.candidate.toJSON());
+      await pc.setLocalDescription(await pc.createOffer());
+      this.call = { callId: startCall.callId, video, local };
+      await this.channel.send(this.participant, 'call-offer', { sdp: pc.localDescription!.toJSON(), video });
+    } catch (e) {
+      this.callError = (e as Error).message;
+      this.endCallLocally();
+    }
+  }
+
+  async hangUp(): Promise<void> {
+    const call = this.call;
+    this.endCallLocally();
+    if (!call) return;
+    await this.channel.send(this.participant, 'call-bye').catch(() => {});
+    await request(this.client, END_CALL, { s: this.sessionId, c: call.callId }, 'mutation').catch(() => {});
+  }
+
+  private endCallLocally(): void {
+    this.callPeer?.close();
+    this.callPeer = null;
+    this.call?.local.getTracks().forEach((t) => t.stop());
+    this.call = null;
+  }
+
+  close(): void {
+    if (this.statsTimer) clearInterval(this.statsTimer);
+    void this.channel.send(this.participant, 'bye').catch(() => {});
+    this.endCallLocally();
+    this.pc?.close();
+    this.channel.close();
+  }
+
+  /** Frames decoded so far on the camera track (the browser tests read this: Chromium pauses off-screen video). */
+  async framesDecoded(): Promise<number> {
+    if (!this.pc) return 0;
+    const cameraTrack = this.camera?.getVideoTracks()[0]?.id;
+    let frames = 0;
+    (await this.pc.getStats()).forEach((r) => {
+      if (r.type === 'inbound-rtp' && r.kind === 'video' && (!cameraTrack || r.trackIdentifier === cameraTrack)) frames += r.framesDecoded ?? 0;
+    });
+    return frames;
+  }
+}
