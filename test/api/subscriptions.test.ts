@@ -119,4 +119,24 @@ describe('live subscriptions over graphql-ws', () => {
     expect(during.groups - groupsBefore).toBe(1);
     for (const s of subs) s.dispose();
   });
+
+  it('relays WebRTC signals between the people of a session, and only them', async () => {
+    await api.createSession('sig-1', { student: 'student1', proctor: 'proctor1' });
+    const sub = api.subscribe(api.wsClient(await api.login('proctor1')), `subscription { signals(sessionId: "sig-1") { from to kind payload } }`);
+    await sub.ready;
+    const send = async (who: string, kind: string, payload: unknown, to = 'proctor1') =>
+      api.gql(`mutation($p: JSON, $k: String!, $to: String!) { signal(sessionId: "sig-1", to: $to, kind: $k, payload: $p) }`, { p: payload, k: kind, to }, await api.login(who));
+    expect((await send('student1', 'offer', { sdp: 'v=0' })).data).toEqual({ signal: 1 });
+    expect((await send('student1', 'call-bye', null)).data).toEqual({ signal: 1 });
+    expect((await send('student1', 'ready', null, '*')).data).toEqual({ signal: 1 });
+    expect((await send('proctor2', 'offer', {})).errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    expect((await send('student1', 'exploit', {})).errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    const got = await eventually(() => (sub.results.length >= 3 ? sub.results.map((r) => r.data?.signals) : null));
+    expect(got).toEqual([
+      { from: 'student1', to: 'proctor1', kind: 'offer', payload: { sdp: 'v=0' } },
+      { from: 'student1', to: 'proctor1', kind: 'call-bye', payload: null },
+      { from: 'student1', to: '*', kind: 'ready', payload: null },
+    ]);
+    sub.dispose();
+  });
 });

@@ -13,7 +13,7 @@ export class Signal {
   @Field(() => String) from!: string;
   @Field(() => String) to!: string;
   @Field(() => String) kind!: string;
-  @Field(() => JSONScalar) payload!: unknown;
+  @Field(() => JSONScalar, { nullable: true }) payload!: unknown;
 }
 
 @ObjectType()

@@ -1,6 +1,6 @@
 import type { Client } from '@urql/core';
 import { flushPending, SegmentRecorder } from './recorder.js';
-import { ICE_SERVERS, SignalChannel, type SignalMessage } from './signals.js';
+import { gathered, ICE_SERVERS, SignalChannel, type SignalMessage } from './signals.js';
 
 /** Tile quality for watchers of many sessions; the active tile gets the full picture. */
 const TILE = { scaleResolutionDownBy: 2, maxFramerate: 8, maxBitrate: 150_000 };
@@ -84,7 +84,6 @@ export class ParticipantMedia {
     const pc = new RTCPeerConnection({ iceServers: ICE_SERVERS });
     this.peers.set(viewer, pc);
     this.watchers = [...this.peers.keys()];
-    pc.onicecandidate = (e) => e.candidate && void this.channel.send(viewer, 'candidate', e.candidate.toJSON());
     pc.onconnectionstatechange = () => {
       if (pc.connectionState === 'failed' || pc.connectionState === 'closed') this.drop(viewer);
     };
@@ -92,7 +91,7 @@ export class ParticipantMedia {
     for (const track of this.screen?.getTracks() ?? []) pc.addTrack(track, this.screen!);
     await pc.setLocalDescription(await pc.createOffer());
     await this.applyQuality(pc, active);
-    await this.channel.send(viewer, 'offer', { sdp: pc.localDescription!.toJSON(), streams: { camera: this.camera.id, screen: this.screen?.id ?? null } });
+    await this.channel.send(viewer, 'offer', { sdp: await gathered(pc), streams: { camera: this.camera.id, screen: this.screen?.id ?? null } });
   }
 
   private async setQuality(viewer: string, active: boolean): Promise<void> {
@@ -120,17 +119,16 @@ export class ParticipantMedia {
       remote.addTrack(e.track);
       this.call = { stream: remote, video: payload.video, from };
     };
-    pc.onicecandidate = (e) => e.candidate && void this.channel.send(from, 'call-candidate', e.candidate.toJSON());
     await pc.setRemoteDescription(payload.sdp);
     await pc.setLocalDescription(await pc.createAnswer());
-    await this.channel.send(from, 'call-answer', pc.localDescription!.toJSON());
+    await this.channel.send(from, 'call-answer', await gathered(pc));
   }
 
   /** The test-taker hangs up. */
   async hangUp(endCall: () => Promise<void>): Promise<void> {
     const from = this.call?.from;
     this.endCallLocally();
-    if (from) await this.channel.send(from, 'call-bye').catch(() => {});
+    if (from) await this.channel.send(from, 'call-bye').catch(() => {}); // the proctor's side also learns from CallEnded
     await endCall();
   }
 

@@ -31,3 +31,23 @@ export class SignalChannel {
 }
 
 export const ICE_SERVERS: RTCIceServer[] = [];
+
+/**
+ * Waits until the connection has gathered its ICE candidates (or `ms` passed), so the description sent carries them
+ * all. Signals travel as separate HTTP requests that may overtake each other; one complete description cannot be
+ * overtaken by its own candidates.
+ */
+export async function gathered(pc: RTCPeerConnection, ms = 3000): Promise<RTCSessionDescriptionInit> {
+  if (pc.iceGatheringState !== 'complete') {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      pc.addEventListener('icegatheringstatechange', () => {
+        if (pc.iceGatheringState === 'complete') {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+  }
+  return pc.localDescription!.toJSON();
+}

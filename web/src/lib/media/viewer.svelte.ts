@@ -1,6 +1,6 @@
 import type { Client } from '@urql/core';
 import { request } from '../client.js';
-import { ICE_SERVERS, SignalChannel, type SignalMessage } from './signals.js';
+import { gathered, ICE_SERVERS, SignalChannel, type SignalMessage } from './signals.js';
 
 const START_CALL = `mutation StartCall($s: ID!, $v: Boolean!) { startCall(sessionId: $s, video: $v) { callId video } }`;
 const END_CALL = `mutation EndCall($s: ID!, $c: ID!) { endCall(sessionId: $s, callId: $c) }`;
@@ -29,10 +29,20 @@ export class ViewerMedia {
 
   open(active: boolean): void {
     this.active = active;
-    this.statsTimer = setInterval(() => void this.framesDecoded().then((f) => (this.frames = f)), 2000);
     this.channel.open((s) => void this.onSignal(s));
-    void this.channel.send(this.participant, 'request', { active }).catch(() => {});
+    // Ask until an offer comes: our own subscription may not be listening yet when the first answer to a request
+    // would arrive, the test-taker may not be on the exam page yet, or the connection may have dropped.
+    let asked = 0;
+    this.statsTimer = setInterval(() => {
+      void this.framesDecoded().then((f) => (this.frames = f));
+      const stuck = this.state === 'waiting' || this.state === 'lost' || (this.state === 'connecting' && Date.now() - this.connectingSince > 10_000);
+      if (stuck && Date.now() - asked > 2500) {
+        asked = Date.now();
+        void this.channel.send(this.participant, 'request', { active: this.active }).catch(() => {});
+      }
+    }, 1000);
   }
+  private connectingSince = 0;
 
   private async onSignal(s: SignalMessage): Promise<void> {
     if (s.from !== this.participant) return;
@@ -63,6 +73,7 @@ export class ViewerMedia {
     const pc = new RTCPeerConnection({ iceServers: ICE_SERVERS });
     this.pc = pc;
     this.state = 'connecting';
+    this.connectingSince = Date.now();
     pc.ontrack = (e) => {
       const stream = e.streams[0];
       if (!stream) return;
@@ -73,10 +84,9 @@ export class ViewerMedia {
       if (pc.connectionState === 'connected') this.state = 'live';
       if (pc.connectionState === 'failed' || pc.connectionState === 'disconnected') this.state = 'lost';
     };
-    pc.onicecandidate = (e) => e.candidate && void this.channel.send(this.participant, 'candidate', e.candidate.toJSON());
     await pc.setRemoteDescription(payload.sdp);
     await pc.setLocalDescription(await pc.createAnswer());
-    await this.channel.send(this.participant, 'answer', pc.localDescription!.toJSON());
+    await this.channel.send(this.participant, 'answer', await gathered(pc));
   }
 
   /** Full quality while active, tile quality otherwise. */
@@ -95,10 +105,9 @@ export class ViewerMedia {
       const pc = new RTCPeerConnection({ iceServers: ICE_SERVERS });
       this.callPeer = pc;
       for (const track of local.getTracks()) pc.addTrack(track, local);
-      pc.onicecandidate = (e) => e.candidate && void this.channel.send(this.participant, 'call-candidate', e.candidate.toJSON());
       await pc.setLocalDescription(await pc.createOffer());
       this.call = { callId: startCall.callId, video, local };
-      await this.channel.send(this.participant, 'call-offer', { sdp: pc.localDescription!.toJSON(), video });
+      await this.channel.send(this.participant, 'call-offer', { sdp: await gathered(pc), video });
     } catch (e) {
       this.callError = (e as Error).message;
       this.endCallLocally();
