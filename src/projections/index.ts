@@ -3,6 +3,7 @@ import { monitorProjection } from './monitor/projection.js';
 import { protocolProjection } from './protocol/projection.js';
 import { accountsProjection } from './accounts/projection.js';
 import { filesProjection } from './files/projection.js';
+import { facesProjection } from './faces/projection.js';
 
 /** Every read model, in the order the runner applies them. */
-export const ALL_PROJECTIONS: readonly Projection[] = [monitorProjection, protocolProjection, accountsProjection, filesProjection];
+export const ALL_PROJECTIONS: readonly Projection[] = [monitorProjection, protocolProjection, accountsProjection, filesProjection, facesProjection];
