@@ -82,6 +82,7 @@ describeWithServer('the protocol page in Chromium', HAS_CHROMIUM, NO_CHROMIUM_RE
 
   it('seeks where the timeline is clicked, and jumps to the next violation', async () => {
     const lanes = page.getByRole('slider', { name: /Playback position/ });
+    await lanes.scrollIntoViewIfNeeded();
     const box = (await lanes.boundingBox())!;
     await page.mouse.click(box.x + box.width * (3.5 / 6), box.y + box.height - 5);
     const [m, sec] = (await page.getByTestId('player-time').textContent())!.split(':').map(Number);

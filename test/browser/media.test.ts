@@ -1,0 +1,192 @@
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { eventually, PASSWORD, startTestApi, type TestApi } from '../support/api.js';
+import { HAS_CHROMIUM, launchChromium, newContext, NO_CHROMIUM_REASON } from '../support/browser.js';
+import { describeWithServer } from '../support/servers.js';
+
+const WEB_DIR = fileURLToPath(new URL('../../web/dist', import.meta.url));
+const HAS_FFPROBE = existsSync('/usr/bin/ffprobe');
+
+async function signIn(page: Page, username: string) {
+  await page.goto('/');
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+/** Takes a test-taker from the session list into the running exam (check-in, photos and start through the API). */
+async function intoExam(api: TestApi, page: Page, student: string, sessionId: string) {
+  await api.as(student, `mutation { checkIn(id: "${sessionId}", userAgent: "Chromium") { id } }`);
+  await api.as(student, `mutation { startSession(id: "${sessionId}") { id } }`);
+  await signIn(page, student);
+  await page.getByText('My sessions').waitFor();
+  await page.goto(`/#/exam/${sessionId}`);
+  await page.frameLocator('iframe[title="Test content"]').getByRole('heading', { name: 'Demo test' }).waitFor();
+}
+
+const frames = (proctor: Page, sessionId: string) => proctor.locator(`.tile[data-session="${sessionId}"]`).getAttribute('data-frames').then(Number);
+
+describeWithServer('live video, calls and recordings between real browsers (p2p)', HAS_CHROMIUM && HAS_FFPROBE, `${NO_CHROMIUM_REASON}; and ffprobe (apt-get install ffmpeg)`, () => {
+  let api: TestApi;
+  let browser: Browser;
+  let proctor: Page;
+  let studentContext: BrowserContext;
+  let student: Page;
+  let student2: Page;
+  let startedAt = 0;
+
+  beforeAll(async () => {
+    api = await startTestApi({}, { webDir: WEB_DIR });
+    const url = `${api.server.url}/demo-test.html`;
+    await api.createSession('media-1', { name: 'Media exam', url, student: 'student1' });
+    await api.createSession('media-2', { name: 'Second exam', url, student: 'student2' });
+    browser = await launchChromium();
+    studentContext = await newContext(browser, api.server.url);
+    student = await studentContext.newPage();
+    student2 = await (await newContext(browser, api.server.url)).newPage();
+    proctor = await (await newContext(browser, api.server.url)).newPage();
+    startedAt = Date.now();
+    await intoExam(api, student, 'student1', 'media-1');
+    await intoExam(api, student2, 'student2', 'media-2');
+    await signIn(proctor, 'proctor1');
+    await proctor.locator('.tile[data-session="media-1"]').waitFor();
+    await proctor.locator('.tile[data-session="media-2"]').waitFor();
+  }, 90_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await api?.close();
+  });
+
+  it('shows the proctor each participant\'s live camera (frames decoded, read from getStats)', async () => {
+    await expect.poll(() => frames(proctor, 'media-1'), { timeout: 20_000 }).toBeGreaterThan(10);
+    await expect.poll(() => frames(proctor, 'media-2'), { timeout: 20_000 }).toBeGreaterThan(10);
+    const before = await frames(proctor, 'media-1');
+    await expect.poll(() => frames(proctor, 'media-1'), { timeout: 10_000 }).toBeGreaterThan(before);
+  });
+
+  it('plays the sound of the active tile only, and switches it with the active tile', async () => {
+    const muted = (id: string) => proctor.locator(`.tile[data-session="${id}"] video`).evaluate((v) => (v as HTMLVideoElement).muted);
+    await proctor.locator('.tile[data-session="media-1"]').click();
+    await expect.poll(() => muted('media-1')).toBe(false);
+    expect(await muted('media-2')).toBe(true);
+    await proctor.locator('.tile[data-session="media-2"]').click();
+    await expect.poll(() => muted('media-2')).toBe(false);
+    expect(await muted('media-1')).toBe(true);
+    const audioTracks = await proctor.locator('.tile[data-session="media-2"] video').evaluate((v) => ((v as HTMLVideoElement).srcObject as MediaStream).getAudioTracks().length);
+    expect(audioTracks).toBe(1);
+  });
+
+  it('places an audio call the participant hears and hangs up, then a video call', async () => {
+    await proctor.locator('.tile[data-session="media-1"]').click();
+    await proctor.getByRole('button', { name: 'Audio call' }).click();
+    const audioCall = student.getByRole('region', { name: 'Audio call with the proctor' });
+    await audioCall.waitFor();
+    const tracks = () => student.locator('.call video').evaluate((v) => {
+      const s = (v as HTMLVideoElement).srcObject as MediaStream | null;
+      return { audio: s?.getAudioTracks().length ?? 0, video: s?.getVideoTracks().length ?? 0 };
+    });
+    await expect.poll(tracks).toEqual({ audio: 1, video: 0 });
+    await audioCall.getByRole('button', { name: 'Hang up' }).click();
+    await proctor.getByRole('button', { name: 'Audio call' }).waitFor();
+
+    await proctor.getByRole('button', { name: 'Video call' }).click();
+    await student.getByRole('region', { name: 'Video call with the proctor' }).waitFor();
+    await expect.poll(tracks).toEqual({ audio: 1, video: 1 });
+    await proctor.getByRole('button', { name: 'Hang up' }).click();
+    await student.getByRole('region', { name: /call with the proctor/ }).waitFor({ state: 'detached' });
+
+    const events = await api.as('auditor1', `{ sessionEvents(id: "media-1") { type data } }`);
+    const calls = events.sessionEvents.filter((e: { type: string }) => e.type.startsWith('Call'));
+    expect(calls.map((e: { type: string; data: { video?: boolean; by: string } }) => [e.type, e.data.video ?? null, e.data.by])).toEqual([
+      ['CallStarted', false, 'proctor1'],
+      ['CallEnded', null, 'student1'],
+      ['CallStarted', true, 'proctor1'],
+      ['CallEnded', null, 'proctor1'],
+    ]);
+  });
+
+  it('records a 60-second session through a 30-second network cut and loses no segment', async () => {
+    // Two cores: leave the participant's browser the CPU it needs to encode (the other pages are done with).
+    await student2.close();
+    await proctor.goto('about:blank');
+    // Cut the participant off from 15 s to 45 s of the session.
+    const sinceStart = () => Date.now() - startedAt;
+    await new Promise((r) => setTimeout(r, Math.max(0, 15_000 - sinceStart())));
+    await studentContext.setOffline(true);
+    await new Promise((r) => setTimeout(r, 30_000));
+    await studentContext.setOffline(false);
+    await new Promise((r) => setTimeout(r, Math.max(0, 60_000 - sinceStart())));
+    await api.as('proctor1', `mutation { finishSession(id: "media-1") { id } }`);
+    await student.getByRole('heading', { name: 'The session has ended' }).waitFor();
+
+    type Seg = { track: string; seq: number; start: string; durationMs: number; sha256: string; size: number };
+    const query = `{ session(id: "media-1") { startedAt stoppedAt recordings { track seq start durationMs sha256 size } } }`;
+    const final = await eventually(async () => {
+      const data = await api.as('admin', query);
+      const s = data.session as { startedAt: string; stoppedAt: string; recordings: Seg[] };
+      const covered = (track: string) => {
+        const segs = s.recordings.filter((r) => r.track === track);
+        const last = segs.at(-1);
+        const contiguous = segs.every((r, i) => r.seq === i);
+        return contiguous && last && Date.parse(last.start) + last.durationMs >= Date.parse(s.stoppedAt) - 2000 ? segs : null;
+      };
+      return covered('camera') && covered('screen') ? s : null;
+    }, 60_000);
+
+    const duration = Date.parse(final.stoppedAt) - Date.parse(final.startedAt);
+    expect(duration).toBeGreaterThanOrEqual(58_000);
+    for (const track of ['camera', 'screen']) {
+      const segs = final.recordings.filter((r) => r.track === track);
+      // The segments follow each other: no hole longer than a second between one's end and the next's start.
+      for (let i = 1; i < segs.length; i++) {
+        const gap = Date.parse(segs[i].start) - (Date.parse(segs[i - 1].start) + segs[i - 1].durationMs);
+        expect(gap, `${track} ${i}`).toBeLessThan(1000);
+      }
+      const coveredMs = segs.reduce((sum, r) => sum + r.durationMs, 0);
+      expect(coveredMs / duration, track).toBeGreaterThan(0.9);
+    }
+
+    // Each segment plays on its own (ffprobe) and hashes to what the event says.
+    const dir = mkdtempSync(join(tmpdir(), 'segments-'));
+    const token = await api.login('admin');
+    for (const seg of final.recordings) {
+      const res = await fetch(`${api.server.url}/recordings/media-1/${seg.track}/${seg.seq}`, { headers: { authorization: `Bearer ${token}` } });
+      expect(res.status).toBe(200);
+      const body = Buffer.from(await res.arrayBuffer());
+      expect(createHash('sha256').update(body).digest('hex')).toBe(seg.sha256);
+      const file = join(dir, `${seg.track}-${seg.seq}.webm`);
+      writeFileSync(file, body);
+      const probe = JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-show_streams', '-of', 'json', file], { encoding: 'utf8' }));
+      expect(probe.streams.some((s: { codec_type: string }) => s.codec_type === 'video'), file).toBe(true);
+      if (seg.track === 'camera') expect(probe.streams.some((s: { codec_type: string }) => s.codec_type === 'audio'), file).toBe(true);
+    }
+    const played = await api.as('auditor1', `{ sessionEvents(id: "media-1") { type } }`);
+    expect(played.sessionEvents.filter((e: { type: string }) => e.type === 'RecordingPlayed')).toHaveLength(final.recordings.length);
+  }, 150_000);
+
+  it('plays the recording in the protocol at the minute clicked on the timeline', async () => {
+    await proctor.goto('/#/protocol/media-1');
+    await proctor.locator('video[data-track="camera"]').waitFor();
+    const lanes = proctor.getByRole('slider', { name: /Playback position/ });
+    await lanes.scrollIntoViewIfNeeded();
+    const box = (await lanes.boundingBox())!;
+    const minutes = Number(await lanes.getAttribute('aria-valuemax'));
+    await proctor.mouse.click(box.x + box.width * (0.5 / minutes), box.y + box.height - 5); // 0:30
+    const state = () => proctor.locator('video[data-track="camera"]').evaluate((v) => {
+      const video = v as HTMLVideoElement;
+      return { ready: video.readyState >= 1, hasSource: Boolean(video.currentSrc), t: video.currentTime };
+    });
+    await expect.poll(async () => (await state()).ready, { timeout: 10_000 }).toBe(true);
+    const { t } = await state();
+    expect(t).toBeGreaterThanOrEqual(0);
+    expect(t).toBeLessThanOrEqual(11); // an offset inside the ~10 s segment that holds 0:30
+    expect(await proctor.locator('video[data-track="screen"]').evaluate((v) => Boolean((v as HTMLVideoElement).currentSrc))).toBe(true);
+  });
+});
