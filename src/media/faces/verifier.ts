@@ -1,0 +1,229 @@
+import type { Readable } from 'node:stream';
+import type { Core } from '../../core.js';
+import { SYSTEM_ACTOR } from '../../domain/core/decider.js';
+import { profileDecider, profileStreamId, type ProfileCommand } from '../../domain/profile/profile.js';
+import { sessionDecider } from '../../domain/session/decide.js';
+import { sessionStreamId, type FaceResult, type SessionEvent } from '../../domain/session/events.js';
+import { DescriptorIndex } from '../../projections/faces/descriptor-index.js';
+import { getFaceReference, pendingFacePhotos } from '../../projections/faces/projection.js';
+import { getFile } from '../../projections/files/projection.js';
+import { eventIdFor, handleCommand } from '../../store/handle-command.js';
+import type { BlobStore } from '../blob-store.js';
+import { createFaceAnalyzer, faceDistance, loadFaceModels, type FaceAnalyzer } from './analyzer.js';
+
+/** Default 1:1 threshold: at most this distance from the profile's reference is the same person. */
+export const DEFAULT_MATCH_THRESHOLD = 0.5;
+/** Default 1:N threshold: another profile at most this far from the photo is a "similar profile". */
+export const DEFAULT_SIMILAR_THRESHOLD = 0.45;
+
+interface Log {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface FaceVerifierOptions {
+  /** 1:1 distance threshold (default 0.5, tuned on the fixtures: same face ≤ 0.36, other people ≥ 0.73). */
+  readonly threshold?: number;
+  /** 1:N distance threshold for similar profiles (default 0.45: stricter, since it is tried against every profile). */
+  readonly similarThreshold?: number;
+  /** The face analyser (default `createFaceAnalyzer()`). */
+  readonly analyzer?: FaceAnalyzer;
+  /** Photos larger than this are red without being decoded (default 20 MB). */
+  readonly maxBytes?: number;
+  readonly log?: Log;
+}
+
+/** The running reaction: `stop` ends it; `idle` resolves once every photo seen so far is checked (tests). */
+export interface FaceVerifier {
+  stop(): Promise<void>;
+  idle(): Promise<void>;
+  /** The in-memory 1:N index it keeps up to date. */
+  readonly index: DescriptorIndex;
+}
+
+interface Job {
+  readonly sessionId: string;
+  readonly photoId: string;
+  readonly kind: string;
+}
+
+interface Verdict {
+  readonly result: FaceResult;
+  readonly distance: number | null;
+  readonly similarProfiles: readonly string[];
+  readonly reason: string;
+}
+
+const SILENT: Log = { info() {}, warn() {}, error() {} };
+
+/**
+ * Checks every identity photo on the server. After each committed batch of events, each `IdentityPhotoSubmitted` is
+ * queued; one at a time, the photo is decoded, its face found and described, compared 1:1 with the test-taker's
+ * reference face and searched 1:N among every other profile, and the result is recorded as `RecordFaceCheck`:
+ * green (matches), yellow (matches, but similar profiles exist), red (no match, no face, several faces, unreadable).
+ * A profile without a reference gets the face of its first face photo as reference (and that photo is green or yellow).
+ *
+ * Idempotent: a photo whose `FaceChecked` is in the session stream is skipped, and the commands carry ids derived from
+ * the photo, so a replay or a second node appends nothing twice. Photos left unchecked by a stop are checked at the
+ * next start. A bad image is logged and recorded red; nothing here throws into the server.
+ */
+export function startFaceVerifier(core: Core, blobs: BlobStore, options: FaceVerifierOptions = {}): FaceVerifier {
+  const threshold = options.threshold ?? DEFAULT_MATCH_THRESHOLD;
+  const similarThreshold = options.similarThreshold ?? DEFAULT_SIMILAR_THRESHOLD;
+  const analyzer = options.analyzer ?? createFaceAnalyzer();
+  const maxBytes = options.maxBytes ?? 20 * 1024 * 1024;
+  const log = options.log ?? SILENT;
+  const index = new DescriptorIndex();
+  const queue: Job[] = [];
+  const queued = new Set<string>();
+  let stopped = false;
+  let worker: Promise<void> | null = null;
+
+  const unsubscribe = core.runner.onApplied((batch) => {
+    index.applyBatch(batch);
+    for (const event of batch.events) {
+      if (event.type !== 'IdentityPhotoSubmitted' || !event.streamId.startsWith('session-')) continue;
+      const data = event.data as Extract<SessionEvent, { type: 'IdentityPhotoSubmitted' }>['data'];
+      enqueue({ sessionId: event.streamId.slice('session-'.length), photoId: data.photoId, kind: data.kind });
+    }
+  });
+
+  // Subscribed first, then loaded: a reference set meanwhile is in the batch or in the page, and versions keep the newer.
+  const ready = (async () => {
+    await index.load(core.db);
+    for (const job of await pendingFacePhotos(core.db)) enqueue(job);
+  })().catch((error) => log.error({ err: error }, 'faces: could not load the reference faces'));
+
+  function enqueue(job: Job): void {
+    const key = `${job.sessionId}\u0000${job.photoId}`;
+    if (stopped || queued.has(key)) return;
+    queued.add(key);
+    queue.push(job);
+    worker ??= drain().finally(() => {
+      worker = null;
+    });
+  }
+
+  async function drain(): Promise<void> {
+    await ready;
+    while (!stopped && queue.length > 0) {
+      const job = queue.shift()!;
+      try {
+        await check(job);
+      } catch (error) {
+        log.error({ err: error, sessionId: job.sessionId, photoId: job.photoId }, 'faces: could not record a face check; it is retried at the next start');
+      } finally {
+        queued.delete(`${job.sessionId}\u0000${job.photoId}`);
+      }
+    }
+  }
+
+  async function check(job: Job): Promise<void> {
+    const events = (await core.store.readStream(sessionStreamId(job.sessionId))) as unknown as SessionEvent[];
+    if (events.some((e) => e.type === 'FaceChecked' && e.data.photoId === job.photoId)) return;
+    const session = events.reduce(sessionDecider.evolve, sessionDecider.initialState());
+    if (session.status === 'none') return;
+    await loadFaceModels(); // a broken installation is logged and retried later, never recorded as a red photo
+    const verdict = await judge(job, session.student);
+    log.info({ sessionId: job.sessionId, photoId: job.photoId, ...verdict }, 'faces: photo checked');
+    await core.session(
+      job.sessionId,
+      'RecordFaceCheck',
+      { photoId: job.photoId, result: verdict.result, distance: verdict.distance, similarProfiles: verdict.similarProfiles },
+      SYSTEM_ACTOR,
+      { commandId: `face-check:${job.sessionId}:${job.photoId}` },
+    );
+  }
+
+  const red = (reason: string, distance: number | null = null, similar: readonly string[] = []): Verdict => ({ result: 'red', distance, similarProfiles: similar, reason });
+
+  async function judge(job: Job, student: string): Promise<Verdict> {
+    const file = await getFile(core.db, job.photoId);
+    if (!file || file.sessionId !== job.sessionId) return red('the photo is not a file of this session');
+    if (file.size > maxBytes) return red('the photo is too large');
+    const stream = await blobs.get(file.sha256);
+    if (!stream) return red('the content of the photo is missing');
+    let faces;
+    try {
+      faces = (await analyzer.analyze(await readAll(stream, maxBytes))).faces;
+    } catch (error) {
+      log.warn({ err: error, sessionId: job.sessionId, photoId: job.photoId }, 'faces: unreadable photo');
+      return red(`unreadable photo: ${(error as Error).message}`);
+    }
+    if (faces.length === 0) return red('no face in the photo');
+    if (job.kind !== 'document' && faces.length > 1) return red(`${faces.length} faces in the photo`);
+    // An ID-document photo may also show its holder: every face in it must match.
+    const descriptors = job.kind === 'document' ? faces.map((f) => f.descriptor) : [faces[0].descriptor];
+
+    let reference = await getFaceReference(core.db, student);
+    if (!reference && job.kind === 'face') {
+      const set = await setReference(student, job, descriptors[0]);
+      if (set) return { ...matchVerdict(null, similarTo(descriptors, student)), reason: 'first face photo: now the reference' };
+      reference = await getFaceReference(core.db, student); // another photo set it first
+    }
+    if (!reference) return red('the profile has no reference face to compare with');
+    const distance = Math.max(...descriptors.map((d) => faceDistance(d, reference.descriptor)));
+    const similar = similarTo(descriptors, student);
+    if (distance > threshold) return red('the face does not match the profile', round(distance), similar);
+    return { ...matchVerdict(round(distance), similar), reason: 'matches the profile' };
+  }
+
+  function matchVerdict(distance: number | null, similar: readonly string[]): Omit<Verdict, 'reason'> {
+    return { result: similar.length > 0 ? 'yellow' : 'green', distance, similarProfiles: similar };
+  }
+
+  /** Other profiles near any of the faces, nearest first. */
+  function similarTo(descriptors: readonly number[][], student: string): string[] {
+    const best = new Map<string, number>();
+    for (const d of descriptors) {
+      for (const hit of index.search(d, similarThreshold, { exclude: [student], limit: 10 })) {
+        best.set(hit.username, Math.min(best.get(hit.username) ?? Infinity, hit.distance));
+      }
+    }
+    return [...best].sort((a, b) => a[1] - b[1]).slice(0, 10).map(([username]) => username);
+  }
+
+  async function setReference(student: string, job: Job, descriptor: number[]): Promise<boolean> {
+    const commandId = `face-reference:${job.sessionId}:${job.photoId}`;
+    const command: ProfileCommand = {
+      type: 'SetProfileReference',
+      data: { username: student, photoId: job.photoId, descriptor, replace: false },
+      metadata: { now: core.now(), actor: SYSTEM_ACTOR, commandId },
+    };
+    const result = await handleCommand(core.store, profileDecider, profileStreamId(student), command);
+    if (result.events.length === 0) return false;
+    await core.runner.waitForEvent(eventIdFor(commandId, result.events.length - 1));
+    return true;
+  }
+
+  return {
+    index,
+    async idle() {
+      await ready;
+      while (worker) await worker;
+    },
+    async stop() {
+      stopped = true;
+      unsubscribe();
+      queue.length = 0;
+      await worker;
+    },
+  };
+}
+
+const round = (x: number) => Math.round(x * 10_000) / 10_000;
+
+async function readAll(stream: Readable, maxBytes: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    size += (chunk as Buffer).length;
+    if (size > maxBytes) {
+      stream.destroy();
+      throw new Error('the photo is too large');
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
