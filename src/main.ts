@@ -1,10 +1,13 @@
 import 'reflect-metadata';
 import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import pino from 'pino';
 import { loadConfig } from './config.js';
 import { openCore } from './core.js';
 import { startServer } from './api/server.js';
+import { LocalBlobStore } from './media/blob-store.js';
+import { startFaceVerifier } from './media/faces/verifier.js';
 import { DEMO_ACCOUNTS, seedDemo, storeIsEmpty } from './seed.js';
 
 const config = loadConfig();
@@ -17,6 +20,7 @@ if (!config.production && (await storeIsEmpty(core))) {
 }
 const webDir = fileURLToPath(new URL('../web/dist', import.meta.url));
 const server = await startServer(core, config, log, { webDir: existsSync(webDir) ? webDir : undefined });
+const faces = startFaceVerifier(core, new LocalBlobStore(join(config.dataDir, 'blobs')), { log }); // the server's blob directory
 
 log.info({ store: config.store, dataDir: config.dataDir }, `listening on ${server.url}`);
 console.log(`\n  Proctoring is running: ${server.url}\n  GraphQL: ${server.url}/graphql (HTTP and graphql-ws)`);
@@ -32,6 +36,7 @@ async function shutdown(signal: string): Promise<void> {
   const timer = setTimeout(() => process.exit(1), 10_000);
   try {
     await server.close();
+    await faces.stop();
     await core.close();
   } finally {
     clearTimeout(timer);
