@@ -18,6 +18,21 @@ export interface Config {
   readonly publicUrl: string;
   readonly logLevel: string;
   readonly media: 'p2p' | 'janus';
+  /** STUN/TURN servers handed to browsers (ICE_SERVERS, JSON as in RTCConfiguration.iceServers). */
+  readonly iceServers: ReadonlyArray<{ urls: string | string[]; username?: string; credential?: string }>;
+}
+
+function iceServers(raw: string | undefined): Config['iceServers'] {
+  if (!raw) return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new Error('ICE_SERVERS is not JSON: give a list like [{"urls":"turn:turn.example.edu:3478","username":"u","credential":"p"}]');
+  }
+  const ok = Array.isArray(parsed) && parsed.every((s) => s && (typeof s.urls === 'string' || (Array.isArray(s.urls) && s.urls.every((u: unknown) => typeof u === 'string'))));
+  if (!ok) throw new Error('ICE_SERVERS must be a list of { urls, username?, credential? }');
+  return parsed as Config['iceServers'];
 }
 
 function oneOf<T extends string>(name: string, value: string | undefined, allowed: readonly T[], fallback: T): T {
@@ -63,5 +78,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: (env.PUBLIC_URL ?? `http://${host === '0.0.0.0' ? 'localhost' : host}:${port}`).replace(/\/$/, ''),
     logLevel: env.LOG_LEVEL ?? 'info',
     media: oneOf('MEDIA', env.MEDIA, ['p2p', 'janus'] as const, 'p2p'),
+    iceServers: iceServers(env.ICE_SERVERS),
   };
 }

@@ -42,7 +42,7 @@ export async function startTestApi(overrides: Partial<Config> = {}, options: { w
   const dataDir = mkdtempSync(join(tmpdir(), 'proctor-api-'));
   const config: Config = {
     port: 0, host: '127.0.0.1', store: 'pglite', databaseUrl: null, kurrentDbUrl: null, dataDir, jwtSecret: 'test-secret-test-secret-test-secret-0001',
-    production: false, demoPassword: 'demo', publicUrl: 'http://proctor.test', logLevel: 'silent', media: 'p2p', ...overrides,
+    production: false, demoPassword: 'demo', publicUrl: 'http://proctor.test', logLevel: 'silent', media: 'p2p', iceServers: [], ...overrides,
   };
   const server: RunningServer = await startServer(core, config, pino({ level: 'silent' }), { webDir: options.webDir });
   const tokens = new Map<string, string>();

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Arg, Ctx, Field, ID, Int, Mutation, ObjectType, Resolver, Subscription, Root } from 'type-graphql';
+import { Arg, Ctx, Field, ID, Int, Mutation, ObjectType, Query, Resolver, Subscription, Root } from 'type-graphql';
 import { NotFoundError, ValidationError } from '../../domain/core/errors.js';
 import { getMonitorRow } from '../../projections/monitor/queries.js';
 import type { Signal as HubSignal } from '../../media/signalling.js';
@@ -14,6 +14,13 @@ export class Signal {
   @Field(() => String) to!: string;
   @Field(() => String) kind!: string;
   @Field(() => JSONScalar, { nullable: true }) payload!: unknown;
+}
+
+@ObjectType({ description: 'A STUN or TURN server for WebRTC (RTCIceServer).' })
+export class IceServer {
+  @Field(() => [String]) urls!: string[];
+  @Field(() => String, { nullable: true }) username?: string | null;
+  @Field(() => String, { nullable: true }) credential?: string | null;
 }
 
 @ObjectType()
@@ -35,6 +42,12 @@ async function partiesOf(ctx: ApiContext, sessionId: string, operation: Operatio
 
 @Resolver()
 export class MediaResolver {
+  @Query(() => [IceServer], { description: 'The ICE servers browsers use for live video (empty: direct connections only).' })
+  iceServers(@Ctx() ctx: ApiContext): IceServer[] {
+    authorize(ctx.actor, 'session.read');
+    return ctx.config.iceServers.map((s) => ({ urls: Array.isArray(s.urls) ? [...s.urls] : [s.urls], username: s.username ?? null, credential: s.credential ?? null }));
+  }
+
   @Mutation(() => Int, { description: 'Relays a signalling message to `to` (a username, or * for everyone else in the session). Answers how many received it.' })
   async signal(
     @Arg('sessionId', () => ID) sessionId: string,

@@ -1,6 +1,6 @@
 import type { Client } from '@urql/core';
 import { flushPending, SegmentRecorder } from './recorder.js';
-import { gathered, ICE_SERVERS, SignalChannel, type SignalMessage } from './signals.js';
+import { gathered, ICE_SERVERS, loadIceServers, SignalChannel, type SignalMessage } from './signals.js';
 
 /** Tile quality for watchers of many sessions; the active tile gets the full picture. */
 const TILE = { scaleResolutionDownBy: 2, maxFramerate: 8, maxBitrate: 150_000 };
@@ -23,7 +23,7 @@ export class ParticipantMedia {
   private recorders: SegmentRecorder[] = [];
   private readonly onOnline = () => void flushPending();
 
-  constructor(client: Client, readonly sessionId: string) {
+  constructor(private readonly client: Client, readonly sessionId: string) {
     this.channel = new SignalChannel(client, sessionId);
   }
 
@@ -45,6 +45,7 @@ export class ParticipantMedia {
     for (const r of this.recorders) r.start();
     window.addEventListener('online', this.onOnline);
     void flushPending(); // segments left from an earlier visit
+    await loadIceServers(this.client);
     this.channel.open((s) => void this.onSignal(s));
     await this.channel.send('*', 'ready');
   }

@@ -17,6 +17,7 @@ export class SignalChannel {
   constructor(private readonly client: Client, readonly sessionId: string) {}
 
   open(onSignal: (s: SignalMessage) => void): void {
+    void loadIceServers(this.client);
     this.stop = live<{ signals: SignalMessage }, { s: string }>(this.client, SIGNALS, { s: this.sessionId }, (d) => onSignal(d.signals));
   }
 
@@ -30,7 +31,20 @@ export class SignalChannel {
   }
 }
 
+/** The ICE servers of this deployment (TURN for real networks), loaded once per page by `loadIceServers`. */
 export const ICE_SERVERS: RTCIceServer[] = [];
+let loading: Promise<void> | null = null;
+
+export function loadIceServers(client: Client): Promise<void> {
+  loading ??= request<{ iceServers: Array<{ urls: string[]; username: string | null; credential: string | null }> }, Record<string, never>>(
+    client, `query Ice { iceServers { urls username credential } }`, {},
+  ).then(({ iceServers }) => {
+    ICE_SERVERS.splice(0, ICE_SERVERS.length, ...iceServers.map((s) => ({ urls: s.urls, ...(s.username ? { username: s.username } : {}), ...(s.credential ? { credential: s.credential } : {}) })));
+  }).catch(() => {
+    loading = null; // try again next time; direct connections still work meanwhile
+  });
+  return loading;
+}
 
 /**
  * Waits until the connection has gathered its ICE candidates (or `ms` passed), so the description sent carries them
