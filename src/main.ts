@@ -9,6 +9,8 @@ import { startServer } from './api/server.js';
 import { LocalBlobStore } from './media/blob-store.js';
 import { startFaceVerifier } from './media/faces/verifier.js';
 import { DEMO_ACCOUNTS, seedDemo, storeIsEmpty } from './seed.js';
+import { SessionTimer } from './processes/session-timer.js';
+import { RecordingWatchdog } from './processes/recording-watchdog.js';
 
 const config = loadConfig();
 const log = pino({ level: config.logLevel });
@@ -21,6 +23,12 @@ if (!config.production && (await storeIsEmpty(core))) {
 const webDir = fileURLToPath(new URL('../web/dist', import.meta.url));
 const server = await startServer(core, config, log, { webDir: existsSync(webDir) ? webDir : undefined });
 const faces = startFaceVerifier(core, new LocalBlobStore(join(config.dataDir, 'blobs')), { log }); // the server's blob directory
+
+const report = (message: string, err?: unknown) => log.error({ err }, message);
+const timer = new SessionTimer(core, report);
+timer.start();
+const watchdog = new RecordingWatchdog(core, 90_000, report);
+watchdog.start();
 
 log.info({ store: config.store, dataDir: config.dataDir }, `listening on ${server.url}`);
 console.log(`\n  Proctoring is running: ${server.url}\n  GraphQL: ${server.url}/graphql (HTTP and graphql-ws)`);

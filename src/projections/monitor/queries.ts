@@ -108,3 +108,22 @@ export async function listMonitorRows(db: Sql, conditions: readonly Condition[],
     totalCount: Number(count),
   };
 }
+
+/** Sessions running past their planned length at `now` (pauses not counted here: the decider has the exact deadline). */
+export async function overdueSessions(db: Sql, now: Date): Promise<string[]> {
+  const rows = await db.query<{ session_id: string }>(
+    `SELECT session_id FROM monitor_sessions
+      WHERE status IN ('in_progress', 'paused') AND started_at + make_interval(mins => duration) <= $1::timestamptz
+      ORDER BY started_at LIMIT 500`,
+    [now.toISOString()],
+  );
+  return rows.map((r) => r.session_id);
+}
+
+/** Running sessions with when they started (the recording watchdog's candidates). */
+export async function runningSessions(db: Sql): Promise<Array<{ sessionId: string; startedAt: Date }>> {
+  const rows = await db.query<{ session_id: string; started_at: Date }>(
+    `SELECT session_id, started_at FROM monitor_sessions WHERE status = 'in_progress' AND started_at IS NOT NULL ORDER BY started_at LIMIT 1000`,
+  );
+  return rows.map((r) => ({ sessionId: r.session_id, startedAt: new Date(r.started_at) }));
+}

@@ -51,3 +51,12 @@ export async function recordingSegments(db: Sql, sessionId: string, track?: stri
   );
   return rows.map((r) => ({ track: r.track, seq: Number(r.seq), start: new Date(r.start_at), durationMs: Number(r.duration_ms), size: Number(r.size), sha256: r.sha256 }));
 }
+
+/** Where the recording of each track of a session ends now (start + duration of its latest segment). */
+export async function recordedUntil(db: Sql, sessionId: string): Promise<Map<string, Date>> {
+  const rows = await db.query<{ track: string; until: Date }>(
+    `SELECT track, max(start_at + make_interval(secs => duration_ms / 1000.0)) AS until FROM protocol_segments WHERE session_id = $1 GROUP BY track`,
+    [sessionId],
+  );
+  return new Map(rows.map((r) => [r.track, new Date(r.until)]));
+}

@@ -1,0 +1,50 @@
+import type { Core } from '../core.js';
+import { SYSTEM_ACTOR } from '../domain/core/decider.js';
+import { DomainError } from '../domain/core/errors.js';
+import { runningSessions } from '../projections/monitor/queries.js';
+import { recordedUntil } from '../projections/protocol/queries.js';
+
+/**
+ * Raises n3 ("records are not saved") when a running session's camera recording stops keeping up with its time:
+ * no segment has arrived for `graceMs` beyond where the recording ends. Only real gaps count: segments queued in the
+ * browser while offline arrive later and close the gap, and each gap is reported once.
+ */
+export class RecordingWatchdog {
+  private timer: ReturnType<typeof setInterval> | null = null;
+  /** Per session: the recording end already reported as stalled. */
+  private readonly reported = new Map<string, number>();
+
+  constructor(
+    private readonly core: Core,
+    private readonly graceMs = 90_000,
+    private readonly log: (message: string, error?: unknown) => void = () => {},
+  ) {}
+
+  start(everyMs = 30_000): void {
+    this.timer = setInterval(() => void this.tick().catch((e) => this.log('recording watchdog failed', e)), everyMs);
+  }
+
+  /** One pass. Answers the sessions it raised n3 for. */
+  async tick(now = this.core.now()): Promise<string[]> {
+    const raised: string[] = [];
+    for (const { sessionId, startedAt } of await runningSessions(this.core.db)) {
+      const until = (await recordedUntil(this.core.db, sessionId)).get('camera')?.getTime() ?? startedAt.getTime();
+      if (now.getTime() - until < this.graceMs || this.reported.get(sessionId) === until) continue;
+      try {
+        const detail = `no camera recording since ${new Date(until).toISOString()}`;
+        await this.core.session(sessionId, 'RecordViolation', { code: 'n3', detail }, SYSTEM_ACTOR, { now });
+        this.reported.set(sessionId, until);
+        raised.push(sessionId);
+      } catch (error) {
+        // A session that does not use n3 (ValidationError) or just ended (IllegalStateError) is not a failure.
+        if (error instanceof DomainError) this.reported.set(sessionId, until);
+        else this.log(`could not raise n3 for ${sessionId}`, error);
+      }
+    }
+    return raised;
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+}
