@@ -22,8 +22,8 @@ describe('processes that act on time', () => {
     await core.close();
   });
 
-  async function running(id: string, durationMinutes: number, metrics = ['c2', 'n3'] as const) {
-    await core.session(id, 'CreateSession', { sessionId: id, name: id, student: 'student1', durationMinutes, metrics: [...metrics] }, admin, { now: at(-10) });
+  async function running(id: string, durationMinutes: number, metrics: Array<'c2' | 'n3'> = ['c2', 'n3']) {
+    await core.session(id, 'CreateSession', { sessionId: id, name: id, student: 'student1', durationMinutes, metrics }, admin, { now: at(-10) });
     await core.session(id, 'CheckIn', { userAgent: 'ua', browserSupported: true }, student, { now: at(-1) });
     await core.session(id, 'StartSession', {}, student, { now: at(0) });
   }
