@@ -37,7 +37,7 @@ import type { ApiContext } from '../src/api/context.js';
 import { RateLimiter } from '../src/api/limits.js';
 import { buildApiSchema } from '../src/api/schema.js';
 import { startServer, type RunningServer } from '../src/api/server.js';
-import type { Config } from '../src/config.js';
+import { loadConfig, type Config } from '../src/config.js';
 import { Core } from '../src/core.js';
 import type { AccountRole } from '../src/domain/account/account.js';
 import { SYSTEM_ACTOR, type Actor } from '../src/domain/core/decider.js';
@@ -158,10 +158,11 @@ async function openSystem(dataDir: string) {
   const runner = new ProjectionRunner(store, db, ALL_PROJECTIONS);
   await runner.start();
   const core = new Core(store, db, runner);
-  const config: Config = {
-    port: 0, host: '127.0.0.1', store: 'pglite', databaseUrl: null, kurrentDbUrl: null, dataDir, jwtSecret: 'bench-secret-bench-secret-bench-secret-0001',
-    production: true, demoPassword: 'demo', publicUrl: 'http://127.0.0.1', logLevel: 'silent', media: 'p2p',
-  };
+  // The server's own defaults for everything not pinned here, so new settings need no change in the benchmark.
+  const config: Config = loadConfig({
+    PORT: '0', HOST: '127.0.0.1', STORE: 'pglite', DATA_DIR: dataDir, JWT_SECRET: 'bench-secret-bench-secret-bench-secret-0001',
+    NODE_ENV: 'production', LOG_LEVEL: 'silent',
+  });
   return { core, config };
 }
 
