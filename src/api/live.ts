@@ -2,6 +2,7 @@ import { print, subscribe, type ExecutionArgs, type ExecutionResult } from 'grap
 import { SESSION_EVENT_TYPES } from '../domain/session/events.js';
 import { UnauthenticatedError } from '../domain/core/errors.js';
 import { getMonitorRow } from '../projections/monitor/queries.js';
+import type { MonitorRow } from '../projections/monitor/row.js';
 import { sessionIdOf } from '../projections/monitor/projection.js';
 import { compilePredicate, parseQuery } from '../projections/search/index.js';
 import type { AppliedBatch } from '../projections/runner.js';
@@ -58,6 +59,25 @@ function fromBatches<T>(ctx: ApiContext, map: (batch: AppliedBatch) => Promise<T
   return iterator;
 }
 
+/**
+ * The monitor rows a batch changed, read once per batch however many subscription groups ask: every group gets the
+ * same batch object from the runner, so it keys the memo.
+ */
+const rowsOfBatch = new WeakMap<AppliedBatch, Map<string, Promise<MonitorRow | null>>>();
+function rowOf(ctx: ApiContext, batch: AppliedBatch, sessionId: string): Promise<MonitorRow | null> {
+  let rows = rowsOfBatch.get(batch);
+  if (!rows) {
+    rows = new Map();
+    rowsOfBatch.set(batch, rows);
+  }
+  let row = rows.get(sessionId);
+  if (!row) {
+    row = getMonitorRow(ctx.core.db, sessionId);
+    rows.set(sessionId, row);
+  }
+  return row;
+}
+
 /** Last event per session in a batch, in batch order. */
 function changedSessions(events: readonly RecordedEvent[]): Map<string, RecordedEvent> {
   const out = new Map<string, RecordedEvent>();
@@ -75,7 +95,7 @@ export function sessionsChangedSource(ctx: ApiContext, query: string | null): As
   return fromBatches(ctx, async (batch) => {
     const changes: SessionChange[] = [];
     for (const [id, last] of changedSessions(batch.events)) {
-      const row = await getMonitorRow(ctx.core.db, id);
+      const row = await rowOf(ctx, batch, id);
       if (!row || !can(ctx.actor, 'session.read', row)) continue;
       changes.push({ event: last.type, session: toSession(row), matches: predicate(row) });
     }
@@ -91,7 +111,7 @@ export async function sessionActivitySource(ctx: ApiContext, sessionId: string):
   return fromBatches(ctx, async (batch) => {
     const mine = batch.events.filter((e) => SESSION_TYPES.has(e.type) && sessionIdOf(e) === sessionId);
     if (mine.length === 0) return [];
-    const current = await getMonitorRow(ctx.core.db, sessionId);
+    const current = await rowOf(ctx, batch, sessionId);
     if (!current || !can(ctx.actor, 'session.read', current)) return [];
     return mine
       .filter((e) => ctx.actor?.role !== 'student' || !STAFF_ONLY.has(e.type))
@@ -141,7 +161,10 @@ export function sharedSubscriptions() {
 
     private async pump(): Promise<void> {
       try {
-        for await (const value of this.source!) for (const m of this.members) m.push(value);
+        for await (const value of this.source!) {
+          for (const m of this.members) m.push(value);
+          await new Promise((resolve) => setImmediate(resolve)); // let sockets and timers run between results
+        }
       } catch (error) {
         for (const m of this.members) m.fail(error);
       } finally {

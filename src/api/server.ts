@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { extname, join, normalize } from 'node:path';
 import { ApolloServer, HeaderMap } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { GraphQLError, parse, specifiedRules, validate, type ExecutionArgs } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Logger } from 'pino';
@@ -78,11 +79,17 @@ export async function startServer(core: Core, config: Config, log: Logger, optio
   const wss = new WebSocketServer({ server: http, path: '/graphql', maxPayload: MAX_BODY_BYTES });
   const shared = sharedSubscriptions();
 
+  // A verified token is trusted for 10 s (at most until it expires): disabling an account takes effect within that.
+  const verified = new Map<string, { actor: ApiContext['actor']; until: number }>();
   const actorFrom = async (token: string | undefined) => {
     if (!token) return null;
+    const cached = verified.get(token);
+    if (cached && cached.until > Date.now()) return cached.actor;
     const actor = await tokens.verify(token);
     const account = await core.loadAccount(actor.id);
     if (account.status === 'disabled') throw new GraphQLError('this account is disabled', { extensions: { code: 'UNAUTHENTICATED' } });
+    if (verified.size > 10_000) verified.clear();
+    verified.set(token, { actor, until: Math.min(Date.now() + 10_000, actor.expiresAt.getTime()) });
     return actor;
   };
   const media = { signals: new SignallingHub() };
@@ -143,6 +150,7 @@ export async function startServer(core: Core, config: Config, log: Logger, optio
     validationRules: [limits],
     formatError: (formatted, error) => formatError(formatted, error, (e) => log.error({ err: e }, 'unexpected error in a resolver')),
     plugins: [
+      ApolloServerPluginCacheControlDisabled(), // no HTTP caching of GraphQL here; it wrapped every resolver
       ApolloServerPluginDrainHttpServer({ httpServer: http }),
       { async serverWillStart() { return { async drainServer() { await wsServer.dispose(); } }; } },
     ],

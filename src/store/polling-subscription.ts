@@ -33,6 +33,9 @@ export function pollingSubscription(args: {
       if (events.length > 0) {
         await handler(events);
         after = events[events.length - 1].checkpoint;
+        // PGlite answers with promises already resolved: without a turn of the event loop here a long catch-up
+        // would keep timers and sockets waiting until it ends.
+        await new Promise((resolve) => setImmediate(resolve));
         continue;
       }
       if (dirty) continue;

@@ -21,6 +21,7 @@ export function toSession(row: MonitorRow): Session {
     comment: row.comment,
     template: row.template,
     tags: row.tags,
+    metrics: row.metrics,
     url: row.url,
     createdBy: row.createdBy,
     blocked: row.blocked,

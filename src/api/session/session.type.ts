@@ -43,6 +43,7 @@ export class Session {
   @Field(() => String, { nullable: true }) comment!: string | null;
   @Field(() => String, { nullable: true }) template!: string | null;
   @Field(() => [String]) tags!: string[];
+  @Field(() => [String], { description: 'The metric codes this session watches.' }) metrics!: string[];
   @Field(() => String, { nullable: true, description: 'The LMS test content shown to the test-taker.' }) url!: string | null;
   @Field(() => String) createdBy!: string;
   @Field(() => Boolean, { description: 'An incident message covers the test content.' }) blocked!: boolean;

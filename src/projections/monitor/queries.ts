@@ -30,6 +30,7 @@ export function toMonitorRow(r: DbRow): MonitorRow {
     comment: (r.comment as string | null) ?? null,
     template: (r.template as string | null) ?? null,
     tags: (r.tags as string[] | null) ?? [],
+    metrics: ((r.metrics as string[] | null) ?? []) as MetricCode[],
     url: (r.url as string | null) ?? null,
     createdBy: r.created_by as string,
     blocked: Boolean(r.blocked),

@@ -25,6 +25,7 @@ export interface MonitorRow {
   comment: string | null; //     comment     text
   template: string | null; //    template    text
   tags: string[]; //             tags        text[]
+  metrics: MetricCode[]; //      metrics     text[] (the metrics this session uses)
   url: string | null; //         url         text (the LMS test content)
   createdBy: string; //          created_by  text
   blocked: boolean; //           blocked     boolean (an incident is active)

@@ -20,6 +20,7 @@ CREATE TABLE IF NOT EXISTS monitor_sessions (
   comment      text,
   template     text,
   tags         text[] NOT NULL DEFAULT '{}',
+  metrics      text[] NOT NULL DEFAULT '{}',
   url          text,
   created_by   text NOT NULL,
   blocked      boolean NOT NULL DEFAULT false,

@@ -20,6 +20,7 @@ export function monitorRow(overrides: Partial<MonitorRow> & Pick<MonitorRow, 'se
     comment: null,
     template: null,
     tags: [],
+    metrics: [],
     url: null,
     createdBy: 'admin',
     blocked: false,
