@@ -117,6 +117,16 @@ describe('recording metrics and violations', () => {
     spec(running).when(cmd('RecordMetrics', { minute: 1, values: { c2: 101 } }, student)).thenThrows(ValidationError, /0 to 100/));
   it('refuses a negative minute', () =>
     spec(running).when(cmd('RecordMetrics', { minute: -1, values: {} }, student)).thenThrows(ValidationError, /minute/));
+  it('takes a minute that arrives after the end, and computes the score again with it', () =>
+    // finished at minute 30: minute 29 is inside the session; 30 minutes, c2 40 weighted 2 → share 1.33 (2.67 points off) → 97.33.
+    spec([...running, finished, scored]).when(cmd('RecordMetrics', { minute: 29, values: { c2: 40 } }, student, 31)).then([
+      { type: 'MetricsRecorded', data: { minute: 29, values: { c2: 40 }, at: iso(31) } },
+      { type: 'ScoreComputed', data: { score: 97.33, minutes: 30, at: iso(31), breakdown: [
+        { code: 'b2', share: 0, weight: 1, contribution: 0 }, { code: 'c2', share: 1.33, weight: 2, contribution: 2.67 }, { code: 'm2', share: 0, weight: 1, contribution: 0 },
+      ] } },
+    ]));
+  it('refuses a minute after the end of the session', () =>
+    spec([...running, finished, scored]).when(cmd('RecordMetrics', { minute: 30, values: { c2: 40 } }, student, 31)).thenThrows(IllegalStateError, /after the end/));
   it('refuses metrics before the start', () =>
     spec([created, checkedIn]).when(cmd('RecordMetrics', { minute: 0, values: {} }, student)).thenThrows(IllegalStateError, /waiting/));
   it('records a violation at once', () =>

@@ -174,7 +174,9 @@ export function decideSession(command: SessionCommand, state: Session): SessionE
       return [{ type: 'SessionStarted', data: { at, deadline } }];
     }
     case 'RecordMetrics': {
-      const s = live(state, 'record metrics');
+      const s = exists(state, 'record metrics');
+      const ended = s.status === 'finished' || s.status === 'concluded';
+      if (s.status !== 'in_progress' && s.status !== 'paused' && !ended) throw new IllegalStateError(`cannot record metrics: the session is ${readable(s.status)}`);
       const { minute, values } = command.data;
       if (!Number.isInteger(minute) || minute < 0 || minute > s.durationMinutes * 2 + 60) {
         throw new ValidationError(`minute ${minute} is outside the session`);
@@ -194,7 +196,17 @@ export function decideSession(command: SessionCommand, state: Session): SessionE
         if (same) return [];
         throw new IllegalStateError(`minute ${minute} is already recorded with other values`);
       }
-      return [{ type: 'MetricsRecorded', data: { minute, values: clean, at } }];
+      if (!ended) return [{ type: 'MetricsRecorded', data: { minute, values: clean, at } }];
+      // A minute that arrives after the end (the last partial minute, or one queued while offline) still counts, if
+      // it lies within the session; the score is computed again with it.
+      const sessionMinutes = elapsedMinutes(s, new Date(s.finishedAt));
+      if (minute >= sessionMinutes) throw new IllegalStateError(`minute ${minute} is after the end of the session (${sessionMinutes} minutes)`);
+      const minutes = { ...s.minutes, [minute]: clean };
+      const score = computeScore({ metrics: s.metrics, weights: s.weights, minutes, sessionMinutes });
+      return [
+        { type: 'MetricsRecorded', data: { minute, values: clean, at } },
+        { type: 'ScoreComputed', data: { ...score, at } },
+      ];
     }
     case 'RecordViolation': {
       const s = live(state, 'record a violation');

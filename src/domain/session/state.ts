@@ -141,7 +141,7 @@ export function evolveSession(state: Session, event: SessionEvent): Session {
       return { ...state, status: 'finished', pausedMs, call: null, finishedAt: event.data.at, finishedBy: event.data.by, score: null };
     }
     case 'ScoreComputed':
-      return state.status === 'finished' ? { ...state, score: event.data.score } : state;
+      return state.status === 'finished' || state.status === 'concluded' ? { ...state, score: event.data.score } : state;
     case 'SessionConcluded':
       return state.status === 'finished' || state.status === 'concluded'
         ? { ...state, status: 'concluded', conclusion: event.data.conclusion }
