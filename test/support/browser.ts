@@ -9,7 +9,7 @@ export const NO_CHROMIUM_REASON = `no Chromium at ${CHROMIUM}: apt-get install c
  * Debian's Chromium, headless, with fake camera, microphone and screen, and nothing that reaches past loopback.
  * `videoFile` feeds a .y4m to the fake camera instead of the test pattern.
  */
-export async function launchChromium(options: { videoFile?: string } = {}): Promise<Browser> {
+export async function launchChromium(options: { videoFile?: string; args?: string[] } = {}): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
@@ -18,6 +18,7 @@ export async function launchChromium(options: { videoFile?: string } = {}): Prom
       '--disable-sync', '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--auto-select-desktop-capture-source=Entire screen',
       '--allow-loopback-in-peer-connection', '--disable-features=WebRtcHideLocalIpsWithMdns',
       ...(options.videoFile ? [`--use-file-for-fake-video-capture=${options.videoFile}`] : []),
+      ...(options.args ?? []),
     ],
   });
 }

@@ -17,6 +17,7 @@ export interface SessionView {
   finishedBy: string | null;
   recentCodes: string[];
   tags: string[];
+  metrics: string[];
   version: number;
 }
 

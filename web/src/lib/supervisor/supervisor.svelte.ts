@@ -1,0 +1,94 @@
+import type { Client } from '@urql/core';
+import { request } from '../client.js';
+import { MinuteAggregator, started, type MinuteValues, type Sample } from './minutes.js';
+import { AudioMeter, readSensors } from './sensors.js';
+import { Outbox } from './outbox.js';
+
+const RECORD = `mutation Metrics($s: ID!, $m: Int!, $v: [MetricValueInput!]!) { recordMetrics(sessionId: $s, minute: $m, values: $v) { id } }`;
+const VIOLATION = `mutation Violation($s: ID!, $c: String!, $d: String) { recordViolation(sessionId: $s, code: $c, detail: $d) { id } }`;
+
+/** Metrics read in this browser (the others come from the face detector or the server). */
+export const BROWSER_METRICS = ['b1', 'b2', 'b3', 'c1', 'm1', 'm2', 'n1', 's1', 's2'];
+
+/**
+ * The participant library (like ProctorEdu's WebSDK `Supervisor`): `init` with the session, `start`, `stop`,
+ * `check` for a one-off reading, and `on('violation')`. Samples every metric the session uses once a second,
+ * sends one `recordMetrics` per minute, and reports each violation the moment it starts so the proctor's tile shows
+ * it at once. Minutes measured while offline are queued (IndexedDB) and delivered in order after reconnect; n1
+ * covers the gap.
+ */
+export class Supervisor {
+  active = $state<string[]>([]);
+  lastSent = $state<number | null>(null);
+  private codes: string[] = [];
+  private aggregator: MinuteAggregator | null = null;
+  private previous: Sample = {};
+  private timer: ReturnType<typeof setInterval> | null = null;
+  private meter: AudioMeter | null = null;
+  private streams: { camera: MediaStream | null; screen: MediaStream | null } = { camera: null, screen: null };
+  private readonly listeners = new Set<(code: string) => void>();
+  private readonly outbox: Outbox<MinuteValues>;
+  private readonly onOnline = () => void this.outbox.flush();
+
+  constructor(private readonly client: Client, readonly sessionId: string) {
+    this.outbox = new Outbox<MinuteValues>('metrics', (m) => `${sessionId}/${String(m.minute).padStart(6, '0')}`, (m) => this.send(m));
+  }
+
+  init(options: { startedAt: string; metrics: readonly string[]; camera: MediaStream | null; screen: MediaStream | null }): void {
+    this.codes = BROWSER_METRICS.filter((c) => options.metrics.includes(c));
+    this.aggregator = new MinuteAggregator(Date.parse(options.startedAt), this.codes);
+    this.streams = { camera: options.camera, screen: options.screen };
+    if (options.camera?.getAudioTracks().length) this.meter = new AudioMeter(options.camera);
+  }
+
+  on(event: 'violation', listener: (code: string) => void): () => void {
+    void event;
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** One reading of every metric this session uses. */
+  check(): Sample {
+    const all = readSensors({ ...this.streams, audio: this.meter?.read() ?? null });
+    return Object.fromEntries(this.codes.map((c) => [c, all[c] ?? false]));
+  }
+
+  start(): void {
+    window.addEventListener('online', this.onOnline);
+    void this.outbox.flush();
+    this.timer = setInterval(() => this.tick(), 1000);
+  }
+
+  private tick(): void {
+    if (!this.aggregator) return;
+    const sample = this.check();
+    this.active = Object.keys(sample).filter((c) => sample[c]);
+    for (const code of started(this.previous, sample)) {
+      for (const l of this.listeners) l(code);
+      if (navigator.onLine) void request(this.client, VIOLATION, { s: this.sessionId, c: code, d: null }, 'mutation').catch(() => {});
+    }
+    this.previous = sample;
+    const done = this.aggregator.add(sample, Date.now());
+    if (done) void this.outbox.deliver(done);
+  }
+
+  private async send(m: MinuteValues): Promise<void> {
+    const values = Object.entries(m.values).map(([code, value]) => ({ code, value }));
+    try {
+      await request(this.client, RECORD, { s: this.sessionId, m: m.minute, v: values }, 'mutation');
+      this.lastSent = m.minute;
+    } catch (error) {
+      // Only a lost connection is worth retrying; a refusal (the session ended, the minute is known) is final.
+      if ((error as { code?: string }).code === 'NETWORK') throw error;
+    }
+  }
+
+  /** Sends the minute in progress and stops sampling. */
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    window.removeEventListener('online', this.onOnline);
+    this.meter?.close();
+    const last = this.aggregator?.flush();
+    if (last) await this.outbox.deliver(last);
+  }
+}
