@@ -9,7 +9,8 @@ import { profileStreamId } from '../../src/domain/profile/profile.js';
 import { sessionStreamId, type SessionEvent } from '../../src/domain/session/events.js';
 import { LocalBlobStore } from '../../src/media/blob-store.js';
 import { loadFaceModels } from '../../src/media/faces/analyzer.js';
-import { startFaceVerifier, type FaceVerifier } from '../../src/media/faces/verifier.js';
+import { setReferenceFromImage, startFaceVerifier, type FaceVerifier } from '../../src/media/faces/verifier.js';
+import { ValidationError } from '../../src/domain/core/errors.js';
 import { openTestCore } from '../support/core.js';
 import { mirrored, photo, recropped, sideBySide, truncated } from './photos.js';
 
@@ -131,6 +132,22 @@ describe('when the profile has a reference face', () => {
     const check = await checkOf('s1', await submit('s1', await recropped(photo.a), 'document'));
     expect(check.result).toBe('green');
     expect(await core.store.readStream(profileStreamId('ann'))).toHaveLength(1);
+  });
+});
+
+describe('when an admin uploads a reference face', () => {
+  it('replaces the reference, so the next photos are compared with it', async () => {
+    await openSession('s1', 'ann');
+    await submit('s1', photo.a);
+    await verifier.idle();
+    await setReferenceFromImage(core, photo.b, { username: 'ann', photoId: 'upload-1', actor: admin });
+    expect(await checkOf('s1', await submit('s1', await mirrored(photo.b)))).toMatchObject({ result: 'green' });
+    expect(await checkOf('s1', await submit('s1', await mirrored(photo.a)))).toMatchObject({ result: 'red' });
+  });
+
+  it('refuses an image without exactly one face', async () => {
+    await expect(setReferenceFromImage(core, photo.noFace, { username: 'ann', photoId: 'u1', actor: admin })).rejects.toBeInstanceOf(ValidationError);
+    await expect(setReferenceFromImage(core, truncated(photo.a), { username: 'ann', photoId: 'u2', actor: admin })).rejects.toThrow(/cannot be read/);
   });
 });
 

@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { Core } from '../../core.js';
-import { SYSTEM_ACTOR } from '../../domain/core/decider.js';
+import { SYSTEM_ACTOR, type Actor } from '../../domain/core/decider.js';
+import { ValidationError } from '../../domain/core/errors.js';
 import { profileDecider, profileStreamId, type ProfileCommand } from '../../domain/profile/profile.js';
 import { sessionDecider } from '../../domain/session/decide.js';
 import { sessionStreamId, type FaceResult, type SessionEvent } from '../../domain/session/events.js';
@@ -222,6 +223,31 @@ export function startFaceVerifier(core: Core, blobs: BlobStore, options: FaceVer
 }
 
 const round = (x: number) => Math.round(x * 10_000) / 10_000;
+
+/**
+ * An admin's upload of a reference face: the image must show exactly one face, whose descriptor replaces the
+ * profile's reference (`ValidationError` otherwise). `photoId` names the stored file it came from. Resolves once the
+ * read models have it.
+ */
+export async function setReferenceFromImage(
+  core: Core,
+  image: Uint8Array,
+  target: { readonly username: string; readonly photoId: string; readonly actor: Actor },
+  analyzer: FaceAnalyzer = createFaceAnalyzer(),
+): Promise<void> {
+  const { faces } = await analyzer.analyze(image).catch((error: Error) => {
+    throw new ValidationError(`the reference photo cannot be read: ${error.message}`);
+  });
+  if (faces.length !== 1) throw new ValidationError(`a reference photo must show exactly one face, not ${faces.length}`);
+  const commandId = `face-reference-upload:${target.username}:${target.photoId}`;
+  const command: ProfileCommand = {
+    type: 'SetProfileReference',
+    data: { username: target.username, photoId: target.photoId, descriptor: faces[0].descriptor, replace: true },
+    metadata: { now: core.now(), actor: target.actor, commandId },
+  };
+  const result = await handleCommand(core.store, profileDecider, profileStreamId(target.username), command);
+  if (result.events.length > 0) await core.runner.waitForEvent(eventIdFor(commandId, result.events.length - 1));
+}
 
 async function readAll(stream: Readable, maxBytes: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
