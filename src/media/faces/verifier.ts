@@ -156,7 +156,7 @@ export function startFaceVerifier(core: Core, blobs: BlobStore, options: FaceVer
     if (!stream) return red('the content of the photo is missing');
     let faces;
     try {
-      faces = (await analyzer.analyze(await readAll(stream, maxBytes))).faces;
+      faces = (await analyzer.analyze(await readAll(stream, maxBytes))).faces; // a read error or a bad image is red
     } catch (error) {
       log.warn({ err: error, sessionId: job.sessionId, photoId: job.photoId }, 'faces: unreadable photo');
       return red(`unreadable photo: ${(error as Error).message}`);
