@@ -41,13 +41,15 @@ async function shutdown(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
   log.info({ signal }, 'shutting down');
-  const timer = setTimeout(() => process.exit(1), 10_000);
+  const deadline = setTimeout(() => process.exit(1), 10_000);
   try {
+    watchdog.stop();
+    await timer.stop();
     await server.close();
     await faces.stop();
     await core.close();
   } finally {
-    clearTimeout(timer);
+    clearTimeout(deadline);
     process.exit(0);
   }
 }
