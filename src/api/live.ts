@@ -1,6 +1,5 @@
-import { print, subscribe, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import { GraphQLError, print, subscribe, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import { SESSION_EVENT_TYPES } from '../domain/session/events.js';
-import { UnauthenticatedError } from '../domain/core/errors.js';
 import { getMonitorRow } from '../projections/monitor/queries.js';
 import type { MonitorRow } from '../projections/monitor/row.js';
 import { sessionIdOf } from '../projections/monitor/projection.js';
@@ -11,6 +10,7 @@ import { authorize, can, visibilityScope } from './authorization.js';
 import type { ApiContext } from './context.js';
 import { toSession } from './session/mapping.js';
 import type { SessionActivity, SessionChange } from './session/session.type.js';
+import { PushQueue } from './push-queue.js';
 
 const SESSION_TYPES = new Set<string>(SESSION_EVENT_TYPES);
 const STAFF_ONLY = new Set(['NoteAdded', 'FaceChecked', 'ScoreComputed']);
@@ -32,10 +32,7 @@ function fromBatches<T>(ctx: ApiContext, map: (batch: AppliedBatch) => Promise<T
     async next() {
       while (!done) {
         if (pending.length) return { value: pending.shift()!, done: false };
-        if (ctx.actor?.expiresAt && ctx.actor.expiresAt.getTime() <= Date.now()) {
-          await iterator.return!();
-          throw new UnauthenticatedError('the sign-in has expired; sign in again');
-        }
+        // No sign-in check here: this source may serve a group of subscribers; each member checks its own.
         const batch = queue.shift();
         if (batch) {
           pending.push(...(await map(batch)));
@@ -186,47 +183,23 @@ export function sharedSubscriptions() {
     }
   }
 
-  class Member implements AsyncIterableIterator<ExecutionResult> {
-    private readonly queue: ExecutionResult[] = [];
-    private wake: (() => void) | null = null;
-    private finished = false;
-    private error: unknown = null;
-    constructor(private readonly ctx: ApiContext, private readonly onLeave: () => void) {}
-    push(value: ExecutionResult) {
-      this.queue.push(value);
-      this.wake?.();
+  /** One subscriber of a group: its own queue of the group's results; an expired sign-in ends it with an error. */
+  class Member extends PushQueue<ExecutionResult> {
+    private expired = false;
+    constructor(private readonly ctx: ApiContext, onLeave: () => void) {
+      super(onLeave);
     }
-    fail(error: unknown) {
-      this.error = error;
-      this.wake?.();
-    }
-    end() {
-      this.finished = true;
-      this.wake?.();
-    }
-    async next(): Promise<IteratorResult<ExecutionResult>> {
-      for (;;) {
-        if (this.ctx.actor?.expiresAt && this.ctx.actor.expiresAt.getTime() <= Date.now()) {
-          await this.return();
-          return { value: { errors: [{ message: 'the sign-in has expired; sign in again', extensions: { code: 'UNAUTHENTICATED' } }] } as unknown as ExecutionResult, done: false };
-        }
-        if (this.queue.length) return { value: this.queue.shift()!, done: false };
-        if (this.error) throw this.error;
-        if (this.finished) return { value: undefined, done: true };
-        await new Promise<void>((resolve) => (this.wake = resolve));
-        this.wake = null;
-      }
-    }
-    async return(): Promise<IteratorResult<ExecutionResult>> {
-      if (!this.finished) {
-        this.finished = true;
-        this.onLeave();
-      }
-      this.wake?.();
-      return { value: undefined, done: true };
-    }
-    [Symbol.asyncIterator]() {
-      return this;
+
+    override async next(): Promise<IteratorResult<ExecutionResult>> {
+      if (this.expired) return { value: undefined, done: true };
+      const expiredNow = () => Boolean(this.ctx.actor?.expiresAt && this.ctx.actor.expiresAt.getTime() <= Date.now());
+      const result = expiredNow() ? null : await super.next();
+      if (result && (result.done || !expiredNow())) return result;
+      // Checked again after the wait: a result that arrives after the sign-in expired is not sent.
+      this.expired = true;
+      await this.return();
+      const error = new GraphQLError('the sign-in has expired; sign in again', { extensions: { code: 'UNAUTHENTICATED' } });
+      return { value: { errors: [error] }, done: false };
     }
   }
 

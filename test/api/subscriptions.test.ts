@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TokenService } from '../../src/api/auth/tokens.js';
 import { eventually, startTestApi, type TestApi } from '../support/api.js';
 
 const CHANGED = `subscription($q: String) { sessionsChanged(query: $q) { event matches session { id status blocked } } }`;
@@ -138,5 +139,16 @@ describe('live subscriptions over graphql-ws', () => {
       { from: 'student1', to: '*', kind: 'ready', payload: null },
     ]);
     sub.dispose();
+  });
+
+  it('ends a subscription whose sign-in expired, at its next event', async () => {
+    const { token } = await new TokenService(api.config.jwtSecret).issue({ id: 'admin', role: 'admin' }, { ttlSeconds: 2 });
+    const sub = api.subscribe(api.wsClient(token), CHANGED);
+    await sub.ready;
+    await new Promise((r) => setTimeout(r, 2100));
+    await api.createSession('expired-1');
+    const [result] = await eventually(() => (sub.results.length ? sub.results : null));
+    expect(result.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
+    await eventually(() => sub.completed);
   });
 });

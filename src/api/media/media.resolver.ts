@@ -6,6 +6,7 @@ import type { Signal as HubSignal } from '../../media/signalling.js';
 import { authorize, type Operation } from '../authorization.js';
 import type { ApiContext } from '../context.js';
 import { JSON as JSONScalar } from '../scalars.js';
+import { PushQueue } from '../push-queue.js';
 
 @ObjectType({ description: 'A WebRTC signalling message between the people of one session (offer, answer, ICE candidate, …).' })
 export class Signal {
@@ -90,34 +91,10 @@ export class MediaResolver {
   }
 }
 
-/** The signals for one listener as an async iterator that ends when the subscriber leaves. */
+/** The signals for one listener, until the subscriber leaves. */
 function signalStream(ctx: ApiContext, sessionId: string, username: string): AsyncIterableIterator<HubSignal> {
-  const queue: HubSignal[] = [];
-  let wake: (() => void) | null = null;
-  let done = false;
-  const stop = ctx.media.signals.listen(sessionId, username, (s) => {
-    queue.push(s);
-    wake?.();
-  });
-  const iterator: AsyncIterableIterator<HubSignal> = {
-    async next() {
-      while (!done) {
-        const next = queue.shift();
-        if (next) return { value: next, done: false };
-        await new Promise<void>((resolve) => (wake = resolve));
-        wake = null;
-      }
-      return { value: undefined, done: true };
-    },
-    async return() {
-      done = true;
-      stop();
-      wake?.();
-      return { value: undefined, done: true };
-    },
-    [Symbol.asyncIterator]() {
-      return iterator;
-    },
-  };
-  return iterator;
+  let stop = () => {};
+  const queue = new PushQueue<HubSignal>(() => stop());
+  stop = ctx.media.signals.listen(sessionId, username, (s) => queue.push(s));
+  return queue;
 }
