@@ -92,23 +92,22 @@ function open(index: number, plan: PlannedSocket): Promise<void> {
       next: (value) => {
         const t = wallMs();
         const d = value.data;
-        let id: string | undefined;
-        let v: number | undefined;
-        if (d && plan.kind === 'changed') {
-          id = d.sessionsChanged?.session?.id;
-          v = d.sessionsChanged?.session?.version;
-        } else if (d) {
-          id = d.sessionActivity?.sessionId;
-          v = d.sessionActivity?.seq;
+        // sessionsChanged sends a list per committed batch; sessionActivity one event per message.
+        const items: Array<{ id?: string; v?: number }> =
+          d && plan.kind === 'changed'
+            ? ((d.sessionsChanged ?? []) as Array<{ session?: { id?: string; version?: number } }>).map((c) => ({ id: c.session?.id, v: c.session?.version }))
+            : d ? [{ id: d.sessionActivity?.sessionId, v: d.sessionActivity?.seq }] : [];
+        if (items.length === 0) return fail(value.errors ?? value);
+        for (const { id, v } of items) {
+          const s = id === undefined ? undefined : sessionIndex.get(id);
+          if (s === undefined || typeof v !== 'number') return fail(value.errors ?? value);
+          if (count === capacity) grow();
+          session[count] = s;
+          version[count] = v;
+          at[count] = t;
+          socket[count] = index;
+          count += 1;
         }
-        const s = id === undefined ? undefined : sessionIndex.get(id);
-        if (s === undefined || typeof v !== 'number') return fail(value.errors ?? value);
-        if (count === capacity) grow();
-        session[count] = s;
-        version[count] = v;
-        at[count] = t;
-        socket[count] = index;
-        count += 1;
       },
       error: fail,
       complete: () => {},

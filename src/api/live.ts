@@ -83,10 +83,12 @@ function changedSessions(events: readonly RecordedEvent[]): Map<string, Recorded
 }
 
 /**
- * Source of `sessionsChanged(query)`: after each committed batch, the changed sessions the subscriber may read, with
- * whether each matches the query now (a `false` tells the client to drop it). Authorisation is checked per event.
+ * Source of `sessionsChanged(query)`: after each committed batch, one list of the changed sessions the subscriber may
+ * read, with whether each matches the query now (a `false` tells the client to drop it). One message per batch, not
+ * per event: under load batches grow, so the messages a socket gets per second stay bounded. Authorisation is
+ * checked per session, per batch.
  */
-export function sessionsChangedSource(ctx: ApiContext, query: string | null): AsyncIterableIterator<SessionChange> {
+export function sessionsChangedSource(ctx: ApiContext, query: string | null): AsyncIterableIterator<SessionChange[]> {
   authorize(ctx.actor, 'session.read');
   const predicate = query?.trim() ? compilePredicate(parseQuery(query)) : () => true;
   return fromBatches(ctx, async (batch) => {
@@ -96,7 +98,7 @@ export function sessionsChangedSource(ctx: ApiContext, query: string | null): As
       if (!row || !can(ctx.actor, 'session.read', row)) continue;
       changes.push({ event: last.type, session: toSession(row), matches: predicate(row) });
     }
-    return changes;
+    return changes.length ? [changes] : [];
   });
 }
 

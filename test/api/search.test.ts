@@ -75,7 +75,8 @@ describe('the search language through the GraphQL API', () => {
     await api.createSession('live-entrance', { name: 'Entrance test', scheduledAt: '2027-02-01T10:00:00Z' });
     await api.createSession('live-other', { name: 'Other test', scheduledAt: '2027-02-01T10:00:00Z' });
     await api.createSession('live-marker', { name: 'Entrance marker', scheduledAt: '2027-03-01T10:00:00Z' });
-    const changes = await eventually(() => (sub.results.length >= 3 ? sub.results.map((r) => r.data?.sessionsChanged) : null));
+    const all = () => sub.results.flatMap((r) => (r.data?.sessionsChanged ?? []) as Array<{ matches: boolean; session: { id: string } }>);
+    const changes = await eventually(() => (all().length >= 3 ? all() : null));
     expect(changes.map((c) => [c.session.id, c.matches])).toEqual([['live-entrance', true], ['live-other', false], ['live-marker', true]]);
     sub.dispose();
   });

@@ -300,12 +300,14 @@ export class SessionResolver {
     return act(ctx, id, 'session.conclude', 'ConcludeSession', { conclusion, comment: comment ?? null });
   }
 
-  @Subscription(() => SessionChange, {
-    description: 'Changes to the sessions you may see; `session` is the row after the change. Filtered by the search language.',
+  @Subscription(() => [SessionChange], {
+    description:
+      'Changes to the sessions you may see, one list per committed batch of events; `session` is the row after the change. ' +
+      'Filtered by the search language.',
     subscribe: ({ args, context }) => sessionsChangedSource(context as ApiContext, (args as { query?: string | null }).query ?? null),
   })
-  sessionsChanged(@Root() change: SessionChange, @Arg('query', () => String, { nullable: true }) _query?: string | null): SessionChange {
-    return change;
+  sessionsChanged(@Root() changes: SessionChange[], @Arg('query', () => String, { nullable: true }) _query?: string | null): SessionChange[] {
+    return changes;
   }
 
   @Subscription(() => SessionActivity, {

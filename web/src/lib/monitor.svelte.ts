@@ -51,12 +51,14 @@ export class MonitorState {
 
   private follow(query: string): void {
     this.stop?.();
-    this.stop = live<{ sessionsChanged: { session: SessionView; matches: boolean } }, { q: string }>(
+    this.stop = live<{ sessionsChanged: Array<{ session: SessionView; matches: boolean }> }, { q: string }>(
       this.client,
       SESSIONS_CHANGED,
       { q: query },
-      ({ sessionsChanged: c }) => {
-        this.sessions = applyChange(this.sessions, c.session, c.matches);
+      ({ sessionsChanged: changes }) => {
+        let next = this.sessions;
+        for (const c of changes) next = applyChange(next, c.session, c.matches);
+        this.sessions = next;
       },
     );
   }
