@@ -137,6 +137,17 @@ describe('recording metrics and violations', () => {
     spec(running).when(cmd('RecordFaceCheck', { photoId: 'f1', result: 'yellow', distance: 0.41, similarProfiles: ['student9'] }, system, 5)).then([
       { type: 'FaceChecked', data: { photoId: 'f1', result: 'yellow', distance: 0.41, similarProfiles: ['student9'], at: iso(5) } },
     ]));
+  it('raises c5 for a yellow check and c6 for a red one while the exam runs, when the session uses them', () => {
+    const withFaces: SessionEvent = { ...created, data: { ...(created as Extract<SessionEvent, { type: 'SessionCreated' }>).data, metrics: ['c5', 'c6'] } } as SessionEvent;
+    spec([withFaces, checkedIn, started]).when(cmd('RecordFaceCheck', { photoId: 'f2', result: 'yellow', distance: 0.3, similarProfiles: ['student9'] }, system, 6)).thenMatch([
+      { type: 'FaceChecked' }, { type: 'ViolationDetected', data: { code: 'c5', detail: 'similar profiles: student9' } },
+    ]);
+    spec([withFaces, checkedIn, started]).when(cmd('RecordFaceCheck', { photoId: 'f3', result: 'red', distance: 0.8 }, system, 6)).thenMatch([
+      { type: 'FaceChecked' }, { type: 'ViolationDetected', data: { code: 'c6' } },
+    ]);
+    spec([withFaces, checkedIn]).when(cmd('RecordFaceCheck', { photoId: 'f4', result: 'red', distance: 0.8 }, system, 0)).thenMatch([{ type: 'FaceChecked' }]);
+    spec(running).when(cmd('RecordFaceCheck', { photoId: 'f5', result: 'red', distance: 0.8 }, system, 6)).thenMatch([{ type: 'FaceChecked' }]); // c6 not used
+  });
   it('refuses a face check colour that does not exist', () =>
     spec(running).when(cmd('RecordFaceCheck', { photoId: 'f1', result: 'blue' as never }, system)).thenThrows(ValidationError, /green, yellow or red/));
 });

@@ -220,7 +220,16 @@ export function decideSession(command: SessionCommand, state: Session): SessionE
       const d = command.data;
       if (!['green', 'yellow', 'red'].includes(d.result)) throw new ValidationError(`face check result ${JSON.stringify(d.result)} is not green, yellow or red`);
       if (d.distance != null && (!Number.isFinite(d.distance) || d.distance < 0)) throw new ValidationError('face distance must be a non-negative number');
-      return [{ type: 'FaceChecked', data: { photoId: d.photoId, result: d.result, distance: d.distance ?? null, similarProfiles: [...(d.similarProfiles ?? [])], at } }];
+      const events: SessionEvent[] = [
+        { type: 'FaceChecked', data: { photoId: d.photoId, result: d.result, distance: d.distance ?? null, similarProfiles: [...(d.similarProfiles ?? [])], at } },
+      ];
+      // A yellow check is c5 (a similar profile exists), a red one c6 (the face does not match), while the exam runs.
+      const code = d.result === 'yellow' ? 'c5' : d.result === 'red' ? 'c6' : null;
+      if (code && s.metrics.includes(code) && (s.status === 'in_progress' || s.status === 'paused')) {
+        const detail = code === 'c5' ? `similar profiles: ${(d.similarProfiles ?? []).join(', ')}` : `photo ${d.photoId} does not match the profile`;
+        events.push({ type: 'ViolationDetected', data: { code, detail, at } });
+      }
+      return events;
     }
     case 'SendMessage': {
       const s = open(state, 'send a message');
