@@ -2,6 +2,7 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { extname, join, normalize } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ApolloServer, HeaderMap } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
@@ -166,6 +167,8 @@ export async function startServer(core: Core, config: Config, log: Logger, optio
       const file = /^\/files\/([0-9a-f-]{36})$/.exec(url.pathname);
       if (file && req.method === 'GET') return await handleDownload(res, file[1], await httpActor(req, res), core, blobs);
       if (url.pathname === '/speedtest') return await speedTest(req, res, url);
+      const asset = /^\/(models|wasm)\/([A-Za-z0-9_.-]+)$/.exec(url.pathname);
+      if (asset && req.method === 'GET') return serveVendorAsset(asset[1] as 'models' | 'wasm', asset[2], res);
       if (url.pathname === '/recordings' && req.method === 'POST') return await handleSegmentUpload(req, res, url, await httpActor(req, res), core, blobs);
       const segment = /^\/recordings\/([^/]+)\/(camera|screen|mobile)\/(\d+)$/.exec(url.pathname);
       if (segment && req.method === 'GET') {
@@ -271,6 +274,29 @@ async function speedTest(req: IncomingMessage, res: ServerResponse, url: URL): P
   const bytes = Math.max(1, Math.min(MAX, Number(url.searchParams.get('bytes') ?? 1024 * 1024) || 0));
   res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(bytes), 'cache-control': 'no-store' });
   res.end(randomBytes(bytes));
+}
+
+/**
+ * Face detection in the browser needs the model weights and the tfjs WebAssembly binaries: served from the npm packages
+ * that ship them, never from a CDN. Only the files the client loads are reachable.
+ */
+const VENDOR: Record<'models' | 'wasm', { dir: string; files: RegExp }> = {
+  models: {
+    dir: fileURLToPath(new URL('../../node_modules/@vladmandic/face-api/model/', import.meta.url)),
+    files: /^(tiny_face_detector_model|face_landmark_68_tiny_model|face_recognition_model)(-weights_manifest\.json|\.bin)$/,
+  },
+  wasm: {
+    dir: fileURLToPath(new URL('../../node_modules/@tensorflow/tfjs-backend-wasm/dist/', import.meta.url)),
+    files: /^tfjs-backend-wasm(-simd|-threaded-simd)?\.wasm$/,
+  },
+};
+
+function serveVendorAsset(kind: 'models' | 'wasm', name: string, res: ServerResponse): void {
+  const { dir, files } = VENDOR[kind];
+  const file = join(dir, name);
+  if (!files.test(name) || !existsSync(file)) return sendJson(res, 404, { error: 'not found' });
+  res.writeHead(200, { 'content-type': MIME[extname(file)] ?? 'application/octet-stream', 'cache-control': 'public, max-age=86400' });
+  createReadStream(file).pipe(res);
 }
 
 function serveStatic(root: string, pathname: string, res: ServerResponse): void {

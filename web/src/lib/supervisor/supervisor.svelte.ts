@@ -3,12 +3,14 @@ import { request } from '../client.js';
 import { MinuteAggregator, started, type MinuteValues, type Sample } from './minutes.js';
 import { AudioMeter, readSensors } from './sensors.js';
 import { Outbox } from './outbox.js';
+import { FaceWatcher } from './faces.js';
 
 const RECORD = `mutation Metrics($s: ID!, $m: Int!, $v: [MetricValueInput!]!) { recordMetrics(sessionId: $s, minute: $m, values: $v) { id } }`;
 const VIOLATION = `mutation Violation($s: ID!, $c: String!, $d: String) { recordViolation(sessionId: $s, code: $c, detail: $d) { id } }`;
 
 /** Metrics read in this browser (the others come from the face detector or the server). */
-export const BROWSER_METRICS = ['b1', 'b2', 'b3', 'c1', 'm1', 'm2', 'n1', 's1', 's2'];
+export const BROWSER_METRICS = ['b1', 'b2', 'b3', 'c1', 'c2', 'c3', 'c4', 'm1', 'm2', 'n1', 's1', 's2'];
+const FACE_METRICS = ['c2', 'c3', 'c4'];
 
 /**
  * The participant library (like ProctorEdu's WebSDK `Supervisor`): `init` with the session, `start`, `stop`,
@@ -25,6 +27,9 @@ export class Supervisor {
   private previous: Sample = {};
   private timer: ReturnType<typeof setInterval> | null = null;
   private meter: AudioMeter | null = null;
+  private faces: FaceWatcher | null = null;
+  /** Milliseconds the last face detection took (the page is busy that long once per reading). */
+  detectionMs = $state<number | null>(null);
   private streams: { camera: MediaStream | null; screen: MediaStream | null } = { camera: null, screen: null };
   private readonly listeners = new Set<(code: string) => void>();
   private readonly outbox: Outbox<MinuteValues>;
@@ -34,8 +39,9 @@ export class Supervisor {
     this.outbox = new Outbox<MinuteValues>('metrics', (m) => `${sessionId}/${String(m.minute).padStart(6, '0')}`, (m) => this.send(m));
   }
 
-  init(options: { startedAt: string; metrics: readonly string[]; camera: MediaStream | null; screen: MediaStream | null }): void {
+  init(options: { startedAt: string; metrics: readonly string[]; camera: MediaStream | null; screen: MediaStream | null; video?: HTMLVideoElement | null }): void {
     this.codes = BROWSER_METRICS.filter((c) => options.metrics.includes(c));
+    if (options.video && this.codes.some((c) => FACE_METRICS.includes(c))) this.faces = new FaceWatcher(options.video);
     this.aggregator = new MinuteAggregator(Date.parse(options.startedAt), this.codes);
     this.streams = { camera: options.camera, screen: options.screen };
     if (options.camera?.getAudioTracks().length) this.meter = new AudioMeter(options.camera);
@@ -49,11 +55,13 @@ export class Supervisor {
 
   /** One reading of every metric this session uses. */
   check(): Sample {
-    const all = readSensors({ ...this.streams, audio: this.meter?.read() ?? null });
+    const all = { ...readSensors({ ...this.streams, audio: this.meter?.read() ?? null }), ...(this.faces?.metrics() ?? {}) };
+    if (this.faces?.latest) this.detectionMs = Math.round(this.faces.latest.ms);
     return Object.fromEntries(this.codes.map((c) => [c, all[c] ?? false]));
   }
 
   start(): void {
+    this.faces?.start();
     window.addEventListener('online', this.onOnline);
     void this.outbox.flush();
     this.timer = setInterval(() => this.tick(), 1000);
@@ -88,6 +96,7 @@ export class Supervisor {
     if (this.timer) clearInterval(this.timer);
     window.removeEventListener('online', this.onOnline);
     this.meter?.close();
+    this.faces?.stop();
     const last = this.aggregator?.flush();
     if (last) await this.outbox.deliver(last);
   }

@@ -1,0 +1,89 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { eventually, PASSWORD, startTestApi, type TestApi } from '../support/api.js';
+import { HAS_CHROMIUM, launchChromium, newContext, NO_CHROMIUM_REASON } from '../support/browser.js';
+import { describeWithServer } from '../support/servers.js';
+
+const WEB_DIR = fileURLToPath(new URL('../../web/dist', import.meta.url));
+const FACES = fileURLToPath(new URL('../fixtures/faces/', import.meta.url));
+const HAS_FFMPEG = existsSync('/usr/bin/ffmpeg');
+const FIT = 'scale=640:480:force_original_aspect_ratio=decrease,pad=640:480:(ow-iw)/2:(oh-ih)/2';
+const HALF = 'scale=320:480:force_original_aspect_ratio=decrease,pad=320:480:(ow-iw)/2:(oh-ih)/2';
+
+/** Still photos (from face-api's demo pictures) as .y4m videos for Chromium's fake camera. */
+function videos(dir: string) {
+  const ff = (...args: string[]) => execFileSync('ffmpeg', ['-v', 'error', '-y', ...args]);
+  const out = (name: string) => join(dir, `${name}.y4m`);
+  ff('-loop', '1', '-i', `${FACES}person-a.jpg`, '-t', '2', '-r', '5', '-vf', `${FIT},format=yuv420p`, out('one'));
+  ff('-loop', '1', '-i', `${FACES}no-face.jpg`, '-t', '2', '-r', '5', '-vf', `${FIT},format=yuv420p`, out('none'));
+  ff('-loop', '1', '-i', `${FACES}person-a.jpg`, '-loop', '1', '-i', `${FACES}person-b.jpg`, '-t', '2', '-r', '5',
+    '-filter_complex', `[0]${HALF}[a];[1]${HALF}[b];[a][b]hstack,format=yuv420p`, out('two'));
+  // Person A for the first 8 s (the face the exam starts with), then person B.
+  ff('-loop', '1', '-t', '8', '-i', `${FACES}person-a.jpg`, '-loop', '1', '-t', '30', '-i', `${FACES}person-b.jpg`, '-r', '2',
+    '-filter_complex', `[0]${FIT},setsar=1[a];[1]${FIT},setsar=1[b];[a][b]concat=n=2:v=1,format=yuv420p`, out('switch'));
+  return out;
+}
+
+describeWithServer('face metrics in the participant\'s browser (face-api on WebAssembly)', HAS_CHROMIUM && HAS_FFMPEG, `${NO_CHROMIUM_REASON}; and ffmpeg`, () => {
+  let api: TestApi;
+  let video: (name: string) => string;
+  let n = 0;
+
+  beforeAll(async () => {
+    api = await startTestApi({}, { webDir: WEB_DIR });
+    video = videos(mkdtempSync(join(tmpdir(), 'faces-')));
+  }, 60_000);
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  /** Runs an exam with `file` as the camera and answers the violations the server recorded, and detection time. */
+  async function examWith(file: string, seconds: number) {
+    n += 1;
+    const id = `faces-${n}`;
+    await api.createSession(id, { url: `${api.server.url}/demo-test.html`, student: 'student1', metrics: ['c2', 'c3', 'c4'] });
+    await api.as('student1', `mutation { checkIn(id: "${id}", userAgent: "Chromium") { id } }`);
+    await api.as('student1', `mutation { startSession(id: "${id}") { id } }`);
+    const browser = await launchChromium({ videoFile: video(file) });
+    try {
+      const page = await (await newContext(browser, api.server.url)).newPage();
+      await page.goto('/');
+      await page.getByLabel('Username').fill('student1');
+      await page.getByLabel('Password').fill(PASSWORD);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByText('My sessions').waitFor();
+      await page.goto(`/#/exam/${id}`);
+      await page.frameLocator('iframe[title="Test content"]').getByRole('heading', { name: 'Demo test' }).waitFor();
+      const ms = await eventually(async () => Number(await page.locator('video.self').getAttribute('data-detection-ms')) || null, 30_000);
+      await new Promise((r) => setTimeout(r, seconds * 1000));
+      const events = await api.as('auditor1', `{ sessionEvents(id: "${id}") { type data } }`);
+      const codes = events.sessionEvents.filter((e: { type: string }) => e.type === 'ViolationDetected').map((e: { data: { code: string } }) => e.data.code);
+      return { codes: [...new Set(codes)].sort() as string[], ms };
+    } finally {
+      await browser.close();
+    }
+  }
+
+  it('sees one face looking at the camera as no violation, within a bounded detection time', async () => {
+    const { codes, ms } = await examWith('one', 6);
+    expect(codes).toEqual([]);
+    console.log(`face detection in the browser: ${ms} ms per frame (tiny detector, 320 px, WASM), once every 1.5 s`);
+    expect(ms).toBeGreaterThan(0);
+  });
+
+  it('c2: no face in front of the camera', async () => {
+    expect((await examWith('none', 6)).codes).toEqual(['c2']);
+  });
+
+  it('c3: two faces in front of the camera', async () => {
+    expect((await examWith('two', 6)).codes).toEqual(['c3']);
+  });
+
+  it('c4: another person takes the place of the one who started the exam', async () => {
+    expect((await examWith('switch', 14)).codes).toContain('c4');
+  }, 60_000);
+});
