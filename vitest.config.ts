@@ -9,7 +9,8 @@ export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'web/src/**/*.test.ts'],
     testTimeout: 30_000,
-    hookTimeout: 60_000,
+    // Browser test files wait in beforeAll for the one Chromium at a time (test/support/browser.ts).
+    hookTimeout: 300_000,
     // Two cores: two workers keep the suite parallel without starving PostgreSQL and Chromium.
     maxWorkers: 2,
     setupFiles: ['reflect-metadata'],

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PASSWORD, startTestApi, type TestApi } from '../support/api.js';
-import { HAS_CHROMIUM, launchChromium, newContext, NO_CHROMIUM_REASON } from '../support/browser.js';
+import { HAS_CHROMIUM, holdChromium, launchChromium, newContext, NO_CHROMIUM_REASON } from '../support/browser.js';
 import { describeWithServer } from '../support/servers.js';
 
 const WEB_DIR = fileURLToPath(new URL('../../web/dist', import.meta.url));
@@ -32,7 +32,9 @@ describeWithServer('a proctor and a test-taker in Chromium', HAS_CHROMIUM, NO_CH
   let proctor: Page;
   let student: Page;
 
+  let releaseChromium: (() => void) | undefined;
   beforeAll(async () => {
+    releaseChromium = await holdChromium();
     api = await startTestApi({}, { webDir: WEB_DIR });
     await api.createSession('browser-1', { name: 'Entrance exam', url: `${api.server.url}/demo-test.html`, metrics: ['b2', 'c2', 'm2', 's1'] });
     browser = await launchChromium();
@@ -41,9 +43,10 @@ describeWithServer('a proctor and a test-taker in Chromium', HAS_CHROMIUM, NO_CH
     proctor = await proctorContext.newPage();
     student = await studentContext.newPage();
     mkdirSync(SHOTS, { recursive: true });
-  }, 60_000);
+  }, 300_000);
 
   afterAll(async () => {
+    releaseChromium?.();
     await browser?.close();
     await api?.close();
   });

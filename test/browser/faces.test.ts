@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { eventually, PASSWORD, startTestApi, type TestApi } from '../support/api.js';
-import { HAS_CHROMIUM, launchChromium, newContext, NO_CHROMIUM_REASON } from '../support/browser.js';
+import { HAS_CHROMIUM, holdChromium, launchChromium, newContext, NO_CHROMIUM_REASON } from '../support/browser.js';
 import { describeWithServer } from '../support/servers.js';
 
 const WEB_DIR = fileURLToPath(new URL('../../web/dist', import.meta.url));
@@ -33,11 +33,14 @@ describeWithServer('face metrics in the participant\'s browser (face-api on WebA
   let video: (name: string) => string;
   let n = 0;
 
+  let releaseChromium: (() => void) | undefined;
   beforeAll(async () => {
+    releaseChromium = await holdChromium();
     api = await startTestApi({}, { webDir: WEB_DIR });
     video = videos(mkdtempSync(join(tmpdir(), 'faces-')));
-  }, 60_000);
+  }, 300_000);
   afterAll(async () => {
+    releaseChromium?.();
     await api?.close();
   });
 
@@ -85,5 +88,5 @@ describeWithServer('face metrics in the participant\'s browser (face-api on WebA
 
   it('c4: another person takes the place of the one who started the exam', async () => {
     expect((await examWith('switch', 14)).codes).toContain('c4');
-  }, 60_000);
+  }, 300_000);
 });

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { eventually, PASSWORD, startTestApi, type TestApi } from '../support/api.js';
-import { HAS_CHROMIUM, launchChromium, newContext, NO_CHROMIUM_REASON } from '../support/browser.js';
+import { HAS_CHROMIUM, holdChromium, launchChromium, newContext, NO_CHROMIUM_REASON } from '../support/browser.js';
 import { describeWithServer } from '../support/servers.js';
 
 const WEB_DIR = fileURLToPath(new URL('../../web/dist', import.meta.url));
@@ -41,7 +41,9 @@ describeWithServer('live video, calls and recordings between real browsers (p2p)
   let student2: Page;
   let startedAt = 0;
 
+  let releaseChromium: (() => void) | undefined;
   beforeAll(async () => {
+    releaseChromium = await holdChromium();
     api = await startTestApi({}, { webDir: WEB_DIR });
     const url = `${api.server.url}/demo-test.html`;
     await api.createSession('media-1', { name: 'Media exam', url, student: 'student1' });
@@ -57,9 +59,10 @@ describeWithServer('live video, calls and recordings between real browsers (p2p)
     await signIn(proctor, 'proctor1');
     await proctor.locator('.tile[data-session="media-1"]').waitFor();
     await proctor.locator('.tile[data-session="media-2"]').waitFor();
-  }, 90_000);
+  }, 300_000);
 
   afterAll(async () => {
+    releaseChromium?.();
     await browser?.close();
     await api?.close();
   });

@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { eventually, PASSWORD, startTestApi, type TestApi } from '../support/api.js';
-import { HAS_CHROMIUM, launchChromium, newContext, NO_CHROMIUM_REASON } from '../support/browser.js';
+import { HAS_CHROMIUM, holdChromium, launchChromium, newContext, NO_CHROMIUM_REASON } from '../support/browser.js';
 import { describeWithServer } from '../support/servers.js';
 
 const WEB_DIR = fileURLToPath(new URL('../../web/dist', import.meta.url));
@@ -69,7 +69,9 @@ describeWithServer('violation detection in the participant\'s browser', HAS_CHRO
   const reported = (id: string, code: string) => eventually(async () => (await violations(id)).includes(code), 10_000);
   const warning = (code: string) => page.locator(`.warnings li[data-code="${code}"]`);
 
+  let releaseChromium: (() => void) | undefined;
   beforeAll(async () => {
+    releaseChromium = await holdChromium();
     api = await startTestApi({}, { webDir: WEB_DIR });
     const url = `${api.server.url}/demo-test.html`;
     await api.createSession('det-1', { name: 'Detection exam', url, student: 'student1', metrics: BROWSER_METRICS });
@@ -77,9 +79,10 @@ describeWithServer('violation detection in the participant\'s browser', HAS_CHRO
     browser = await launchChromium({ args: ['--autoplay-policy=no-user-gesture-required'] });
     context = await newContext(browser, api.server.url);
     page = await openExam(context, api, 'student1', 'det-1');
-  }, 60_000);
+  }, 300_000);
 
   afterAll(async () => {
+    releaseChromium?.();
     await browser?.close();
     await api?.close();
   });

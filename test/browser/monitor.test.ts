@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { PASSWORD, startTestApi, type TestApi } from '../support/api.js';
-import { HAS_CHROMIUM, launchChromium, newContext, NO_CHROMIUM_REASON } from '../support/browser.js';
+import { HAS_CHROMIUM, holdChromium, launchChromium, newContext, NO_CHROMIUM_REASON } from '../support/browser.js';
 import { describeWithServer } from '../support/servers.js';
 
 const WEB_DIR = fileURLToPath(new URL('../../web/dist', import.meta.url));
@@ -12,7 +12,9 @@ describeWithServer('the proctor\'s monitoring screen in Chromium', HAS_CHROMIUM,
   let browser: Browser;
   let page: Page;
 
+  let releaseChromium: (() => void) | undefined;
   beforeAll(async () => {
+    releaseChromium = await holdChromium();
     api = await startTestApi({}, { webDir: WEB_DIR });
     for (const [id, student] of [['mon-1', 'student1'], ['mon-2', 'student2'], ['mon-3', 'student1']] as const) {
       await api.createSession(id, { name: `Exam ${id}`, student });
@@ -28,9 +30,10 @@ describeWithServer('the proctor\'s monitoring screen in Chromium', HAS_CHROMIUM,
     await page.getByLabel('Password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.locator('.tile').nth(2).waitFor();
-  }, 60_000);
+  }, 300_000);
 
   afterAll(async () => {
+    releaseChromium?.();
     await browser?.close();
     await api?.close();
   });

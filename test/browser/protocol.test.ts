@@ -3,7 +3,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { SYSTEM_ACTOR } from '../../src/domain/core/decider.js';
 import { PASSWORD, startTestApi, type TestApi } from '../support/api.js';
-import { HAS_CHROMIUM, launchChromium, newContext, NO_CHROMIUM_REASON } from '../support/browser.js';
+import { HAS_CHROMIUM, holdChromium, launchChromium, newContext, NO_CHROMIUM_REASON } from '../support/browser.js';
 import { describeWithServer } from '../support/servers.js';
 
 const WEB_DIR = fileURLToPath(new URL('../../web/dist', import.meta.url));
@@ -17,7 +17,9 @@ describeWithServer('the protocol page in Chromium', HAS_CHROMIUM, NO_CHROMIUM_RE
   let browser: Browser;
   let page: Page;
 
+  let releaseChromium: (() => void) | undefined;
   beforeAll(async () => {
+    releaseChromium = await holdChromium();
     api = await startTestApi({}, { webDir: WEB_DIR });
     await api.createSession('proto-1', { name: 'Protocol exam', metrics: ['b2', 'c2', 'm2'], weights: [{ code: 'c2', value: 2 }] });
     await api.as('student1', `mutation { checkIn(id: "proto-1", userAgent: "ua") { id } }`);
@@ -40,9 +42,10 @@ describeWithServer('the protocol page in Chromium', HAS_CHROMIUM, NO_CHROMIUM_RE
     await page.getByRole('navigation', { name: 'Sessions' }).waitFor();
     await page.goto('/#/protocol/proto-1');
     await page.getByRole('heading', { name: 'Protocol exam' }).waitFor();
-  }, 60_000);
+  }, 300_000);
 
   afterAll(async () => {
+    releaseChromium?.();
     await browser?.close();
     await api?.close();
   });

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Actor } from '../../src/domain/core/decider.js';
 import { profileDecider, profileStreamId, type ProfileCommand } from '../../src/domain/profile/profile.js';
 import { DescriptorIndex } from '../../src/projections/faces/descriptor-index.js';
@@ -7,6 +7,9 @@ import { handleCommand } from '../../src/store/handle-command.js';
 import type { Sql } from '../../src/store/sql.js';
 import { dumpReadModels, openPostgresTestDb, openTestCore, openTestDb, type TestCore } from '../support/core.js';
 import { describeWithServer, NO_POSTGRES_REASON, testPostgresUrl } from '../support/servers.js';
+
+// Face analysis is CPU-bound: on two cores shared with the browser tests a check can take seconds.
+vi.setConfig({ testTimeout: 120_000 });
 
 const system: Actor = { id: 'system', role: 'system' };
 const admin: Actor = { id: 'admin', role: 'admin' };

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Core } from '../../src/core.js';
 import type { Actor } from '../../src/domain/core/decider.js';
 import { profileStreamId } from '../../src/domain/profile/profile.js';
@@ -13,6 +13,9 @@ import { setReferenceFromImage, startFaceVerifier, type FaceVerifier } from '../
 import { ValidationError } from '../../src/domain/core/errors.js';
 import { openTestCore } from '../support/core.js';
 import { mirrored, photo, recropped, sideBySide, truncated } from './photos.js';
+
+// Face analysis is CPU-bound: on two cores shared with the browser tests a check can take seconds.
+vi.setConfig({ testTimeout: 120_000 });
 
 const admin: Actor = { id: 'admin', role: 'admin' };
 type FaceChecked = Extract<SessionEvent, { type: 'FaceChecked' }>['data'];

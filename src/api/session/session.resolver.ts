@@ -5,7 +5,7 @@ import { NotFoundError, ValidationError } from '../../domain/core/errors.js';
 import type { SessionCommand } from '../../domain/session/commands.js';
 import { sessionStreamId } from '../../domain/session/events.js';
 import type { MetricCode } from '../../domain/session/metrics.js';
-import { getMonitorRow, listMonitorRows } from '../../projections/monitor/queries.js';
+import { encodeCursor, getMonitorRow, listMonitorRows } from '../../projections/monitor/queries.js';
 import type { MonitorRow } from '../../projections/monitor/row.js';
 import { protocolEntries, protocolMinutes, recordingSegments } from '../../projections/protocol/queries.js';
 import { listFiles, type FileRow } from '../../projections/files/projection.js';
@@ -72,7 +72,7 @@ export class SessionResolver {
     if (query?.trim()) conditions.push(compileSql(parseQuery(query), 1));
     const page = await listMonitorRows(ctx.core.db, conditions, { first: first ?? 50, after });
     return {
-      edges: page.rows.map((row) => ({ cursor: Buffer.from(JSON.stringify([row.date.toISOString(), row.sessionId])).toString('base64url'), node: toSession(row) })),
+      edges: page.rows.map((row) => ({ cursor: encodeCursor(row), node: toSession(row) })),
       pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
       totalCount: page.totalCount,
     };

@@ -1,6 +1,9 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { mirrored, photo, recropped, sideBySide, truncated } from '../../../test/faces/photos.js';
 import { createFaceAnalyzer, faceDistance, ImageDecodeError, loadFaceModels, type FaceAnalysis } from './analyzer.js';
+
+// Face analysis is CPU-bound: on two cores shared with the browser tests a check can take seconds.
+vi.setConfig({ testTimeout: 120_000 });
 
 const analyzer = createFaceAnalyzer();
 const one = async (image: Buffer) => {

@@ -59,7 +59,8 @@ export interface SessionPage {
   readonly totalCount: number;
 }
 
-const encodeCursor = (row: MonitorRow) => Buffer.from(JSON.stringify([row.date.toISOString(), row.sessionId])).toString('base64url');
+/** The keyset cursor of a row in the newest-first list (opaque to clients). */
+export const encodeCursor = (row: MonitorRow) => Buffer.from(JSON.stringify([row.date.toISOString(), row.sessionId])).toString('base64url');
 
 function decodeCursor(cursor: string): [string, string] {
   try {

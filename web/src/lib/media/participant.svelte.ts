@@ -1,5 +1,5 @@
 import type { Client } from '@urql/core';
-import { flushPending, SegmentRecorder } from './recorder.js';
+import { pendingSegments, SegmentRecorder } from './recorder.js';
 import { gathered, ICE_SERVERS, loadIceServers, SignalChannel, type SignalMessage } from './signals.js';
 
 /** Tile quality for watchers of many sessions; the active tile gets the full picture. */
@@ -21,7 +21,7 @@ export class ParticipantMedia {
   private readonly peers = new Map<string, RTCPeerConnection>();
   private callPeer: RTCPeerConnection | null = null;
   private recorders: SegmentRecorder[] = [];
-  private readonly onOnline = () => void flushPending();
+  private readonly onOnline = () => void pendingSegments.flush().catch(() => {});
 
   constructor(private readonly client: Client, readonly sessionId: string) {
     this.channel = new SignalChannel(client, sessionId);
@@ -44,7 +44,7 @@ export class ParticipantMedia {
     if (this.screen) this.recorders.push(new SegmentRecorder(this.screen, this.sessionId, 'screen'));
     for (const r of this.recorders) r.start();
     window.addEventListener('online', this.onOnline);
-    void flushPending(); // segments left from an earlier visit
+    void pendingSegments.flush().catch(() => {}); // segments left from an earlier visit
     await loadIceServers(this.client);
     this.channel.open((s) => void this.onSignal(s));
     await this.channel.send('*', 'ready');

@@ -1,4 +1,5 @@
 import { auth } from '../auth.svelte.js';
+import { Outbox } from '../supervisor/outbox.js';
 
 /**
  * Records a stream in self-contained WebM segments (each playable alone: the recorder restarts for every segment)
@@ -14,77 +15,32 @@ export interface Segment {
   blob: Blob;
 }
 
-const DB = 'proctor-recordings';
-const STORE = 'pending';
-
-function openDb(): Promise<IDBDatabase> {
-  return new Promise((resolve, reject) => {
-    const req = indexedDB.open(DB, 1);
-    req.onupgradeneeded = () => req.result.createObjectStore(STORE, { keyPath: 'key' });
-    req.onsuccess = () => resolve(req.result);
-    req.onerror = () => reject(req.error);
-  });
-}
-
-async function tx<T>(mode: IDBTransactionMode, fn: (store: IDBObjectStore) => IDBRequest<T>): Promise<T> {
-  const db = await openDb();
-  return new Promise((resolve, reject) => {
-    const t = db.transaction(STORE, mode);
-    const req = fn(t.objectStore(STORE));
-    t.oncomplete = () => {
-      db.close();
-      resolve(req.result);
-    };
-    t.onerror = () => reject(t.error);
-  });
-}
-
-const keyOf = (s: Segment) => `${s.sessionId}/${s.track}/${s.seq}`;
-
+/** Throws when worth retrying (network, 5xx); a 4xx will not get better, so it is reported and dropped. */
 export async function upload(segment: Segment): Promise<void> {
   const q = new URLSearchParams({ sessionId: segment.sessionId, track: segment.track, seq: String(segment.seq), start: segment.start, durationMs: String(Math.round(segment.durationMs)) });
   const res = await fetch(`/recordings?${q}`, { method: 'POST', headers: auth.token ? { authorization: `Bearer ${auth.token}` } : {}, body: segment.blob });
   if (res.status >= 500 || res.status === 0) throw new Error(`upload failed (${res.status})`);
-  if (!res.ok) {
-    // A 4xx will not get better with retries (refused, or the session is gone): say so and drop it.
-    console.warn('recording segment refused', res.status, await res.text().catch(() => ''));
-  }
+  if (!res.ok) console.warn('recording segment refused', res.status, await res.text().catch(() => ''));
 }
 
-/** Uploads with a few quick retries; on failure the segment is kept in IndexedDB for `flushPending`. */
+/** Segments that could not be uploaded wait here (IndexedDB) until `flush`: after reconnect, or on the next visit. */
+export const pendingSegments = new Outbox<Segment>(
+  'recordings',
+  (s) => `${s.sessionId}/${s.track}/${String(s.seq).padStart(6, '0')}`,
+  upload,
+);
+
+/** Uploads with a few quick retries; on failure the segment waits in the outbox. */
 export async function deliver(segment: Segment, retries = 3): Promise<boolean> {
-  for (let attempt = 0; attempt <= retries; attempt++) {
+  for (let attempt = 0; attempt < retries && navigator.onLine; attempt++) {
     try {
-      if (!navigator.onLine) break;
       await upload(segment);
       return true;
     } catch {
       await new Promise((r) => setTimeout(r, 500 * 2 ** attempt));
     }
   }
-  await tx('readwrite', (store) => store.put({ key: keyOf(segment), ...segment }));
-  return false;
-}
-
-/** Uploads every kept segment, oldest first; stops at the first failure (still offline). Answers how many went up. */
-export async function flushPending(): Promise<number> {
-  const pending = (await tx('readonly', (store) => store.getAll())) as Array<Segment & { key: string }>;
-  pending.sort((a, b) => a.start.localeCompare(b.start));
-  let sent = 0;
-  for (const segment of pending) {
-    try {
-      await upload(segment);
-      await tx('readwrite', (store) => store.delete(segment.key));
-      sent += 1;
-    } catch {
-      break;
-    }
-  }
-  return sent;
-}
-
-export async function pendingCount(): Promise<number> {
-  return (await tx('readonly', (store) => store.count())) as number;
+  return pendingSegments.deliver(segment);
 }
 
 export class SegmentRecorder {

@@ -33,7 +33,7 @@ export class Supervisor {
   private streams: { camera: MediaStream | null; screen: MediaStream | null } = { camera: null, screen: null };
   private readonly listeners = new Set<(code: string) => void>();
   private readonly outbox: Outbox<MinuteValues>;
-  private readonly onOnline = () => void this.outbox.flush();
+  private readonly onOnline = () => void this.outbox.flush().catch(() => {});
 
   constructor(private readonly client: Client, readonly sessionId: string) {
     this.outbox = new Outbox<MinuteValues>('metrics', (m) => `${sessionId}/${String(m.minute).padStart(6, '0')}`, (m) => this.send(m));
@@ -63,7 +63,7 @@ export class Supervisor {
   start(): void {
     this.faces?.start();
     window.addEventListener('online', this.onOnline);
-    void this.outbox.flush();
+    void this.outbox.flush().catch(() => {});
     this.timer = setInterval(() => this.tick(), 1000);
   }
 
