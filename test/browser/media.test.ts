@@ -190,6 +190,7 @@ describeWithServer('live video, calls and recordings between real browsers (p2p)
     const { t } = await state();
     expect(t).toBeGreaterThanOrEqual(0);
     expect(t).toBeLessThanOrEqual(11); // an offset inside the ~10 s segment that holds 0:30
-    expect(await proctor.locator('video[data-track="screen"]').evaluate((v) => Boolean((v as HTMLVideoElement).currentSrc))).toBe(true);
+    // The screen follows the camera (the player loads one track after the other).
+    await expect.poll(() => proctor.locator('video[data-track="screen"]').evaluate((v) => Boolean((v as HTMLVideoElement).currentSrc)), { timeout: 10_000 }).toBe(true);
   });
 });
