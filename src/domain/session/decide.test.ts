@@ -148,6 +148,15 @@ describe('recording metrics and violations', () => {
     spec([withFaces, checkedIn]).when(cmd('RecordFaceCheck', { photoId: 'f4', result: 'red', distance: 0.8 }, system, 0)).thenMatch([{ type: 'FaceChecked' }]);
     spec(running).when(cmd('RecordFaceCheck', { photoId: 'f5', result: 'red', distance: 0.8 }, system, 6)).thenMatch([{ type: 'FaceChecked' }]); // c6 not used
   });
+  it('counts c6 from a red check until a green one, and c5 from a yellow check to the end, in the score', () => {
+    const faces: SessionEvent = { ...created, data: { ...(created as Extract<SessionEvent, { type: 'SessionCreated' }>).data, metrics: ['c5', 'c6'], weights: {} } } as SessionEvent;
+    const check = (result: 'green' | 'yellow' | 'red', minute: number): SessionEvent => ({ type: 'FaceChecked', data: { photoId: `p${minute}`, result, distance: 0.5, similarProfiles: [], at: iso(minute) } });
+    // 10 minutes: red from 2 to 5 → c6 30 %; yellow from 8 to the end → c5 20 %. 100 − 30 − 20 = 50.
+    spec([faces, checkedIn, started, check('red', 2), check('green', 5), check('yellow', 8)]).when(cmd('FinishSession', {}, student, 10)).thenMatch([
+      { type: 'SessionFinished' },
+      { type: 'ScoreComputed', data: { score: 50, breakdown: [{ code: 'c5', share: 20 }, { code: 'c6', share: 30 }] } },
+    ]);
+  });
   it('refuses a face check colour that does not exist', () =>
     spec(running).when(cmd('RecordFaceCheck', { photoId: 'f1', result: 'blue' as never }, system)).thenThrows(ValidationError, /green, yellow or red/));
 });

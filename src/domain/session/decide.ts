@@ -3,7 +3,7 @@ import { assertNever, IllegalStateError, ValidationError } from '../core/errors.
 import type { SessionCommand } from './commands.js';
 import type { FinishedBy, SessionEvent } from './events.js';
 import { isMetricCode, METRIC_CODES, type MetricCode } from './metrics.js';
-import { computeScore } from './score.js';
+import { computeScore, coveredMs } from './score.js';
 import { evolveSession, initialSession, type Session, type SessionFacts } from './state.js';
 
 const SESSION_ID = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$/;
@@ -66,6 +66,13 @@ function elapsedMinutes(s: SessionFacts, at: Date, pausedAt?: string): number {
   const pausedNow = pausedAt ? at.getTime() - Date.parse(pausedAt) : 0;
   const elapsed = at.getTime() - Date.parse(s.startedAt) - s.pausedMs - pausedNow;
   return Math.max(0, Math.ceil(elapsed / 60_000));
+}
+
+/** c5/c6 time within the session (from its start to `end`), from the face-check spans. */
+function faceViolation(s: SessionFacts, end: Date): Partial<Record<MetricCode, number>> {
+  if (!s.startedAt) return {};
+  const from = Date.parse(s.startedAt);
+  return { c5: coveredMs(s.faceSpans.c5, from, end.getTime()), c6: coveredMs(s.faceSpans.c6, from, end.getTime()) };
 }
 
 export function decideSession(command: SessionCommand, state: Session): SessionEvent[] {
@@ -202,7 +209,7 @@ export function decideSession(command: SessionCommand, state: Session): SessionE
       const sessionMinutes = elapsedMinutes(s, new Date(s.finishedAt));
       if (minute >= sessionMinutes) throw new IllegalStateError(`minute ${minute} is after the end of the session (${sessionMinutes} minutes)`);
       const minutes = { ...s.minutes, [minute]: clean };
-      const score = computeScore({ metrics: s.metrics, weights: s.weights, minutes, sessionMinutes });
+      const score = computeScore({ metrics: s.metrics, weights: s.weights, minutes, sessionMinutes, violatedMs: faceViolation(s, new Date(s.finishedAt)) });
       return [
         { type: 'MetricsRecorded', data: { minute, values: clean, at } },
         { type: 'ScoreComputed', data: { ...score, at } },
@@ -315,7 +322,9 @@ export function decideSession(command: SessionCommand, state: Session): SessionE
       if (d.conclusion) conclusionValue(d.conclusion);
       if (d.conclusion && by === 'student') throw new ValidationError('a test-taker cannot give a conclusion');
       const pausedAt = s.status === 'paused' ? s.pausedAt : undefined;
-      const score = computeScore({ metrics: s.metrics, weights: s.weights, minutes: s.minutes, sessionMinutes: elapsedMinutes(s, now, pausedAt) });
+      const score = computeScore({
+        metrics: s.metrics, weights: s.weights, minutes: s.minutes, sessionMinutes: elapsedMinutes(s, now, pausedAt), violatedMs: faceViolation(s, now),
+      });
       const events: SessionEvent[] = [
         { type: 'SessionFinished', data: { by, actor: actor.id, at } },
         { type: 'ScoreComputed', data: { ...score, at } },

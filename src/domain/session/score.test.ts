@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { computeScore } from './score.js';
+import { computeScore, coveredMs } from './score.js';
 
 describe('the credibility score', () => {
   it('is 100 for a clean session', () => {
@@ -30,6 +30,17 @@ describe('the credibility score', () => {
 
   it('ignores a metric the session does not use', () => {
     expect(computeScore({ metrics: ['c2'], weights: {}, minutes: { 0: { b2: 100 } }, sessionMinutes: 1 }).score).toBe(100);
+  });
+
+  it('adds violation time known as spans (face checks) to the share', () => {
+    const result = computeScore({ metrics: ['c6'], weights: {}, minutes: {}, sessionMinutes: 10, violatedMs: { c6: 3 * 60_000 } });
+    expect(result.breakdown).toEqual([{ code: 'c6', share: 30, weight: 1, contribution: 30 }]);
+    expect(computeScore({ metrics: ['c6'], weights: {}, minutes: { 0: { c6: 100 } }, sessionMinutes: 1, violatedMs: { c6: 60_000 } }).breakdown[0].share).toBe(100);
+  });
+
+  it('measures the spans within the session only', () => {
+    const t = (m: number) => new Date(Date.parse('2026-01-01T00:00:00Z') + m * 60_000).toISOString();
+    expect(coveredMs([{ from: t(-5), to: t(2) }, { from: t(8), to: null }], Date.parse(t(0)), Date.parse(t(10)))).toBe(4 * 60_000);
   });
 
   it('lets a weight of 0 switch a metric off', () => {

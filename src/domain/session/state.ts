@@ -26,6 +26,11 @@ export interface SessionFacts {
   readonly fileIds: readonly string[];
   /** Stored recording segments, as `track:seq` → sha-256 (a retried upload of the same segment is recognised). */
   readonly segments: Readonly<Record<string, string>>;
+  /**
+   * c5 and c6 as time spans: a yellow face check puts the session in c5 (similar profile), a red one in c6 (no match),
+   * until a check says otherwise.
+   */
+  readonly faceSpans: Readonly<Record<'c5' | 'c6', ReadonlyArray<{ from: string; to: string | null }>>>;
   /** The call in progress, if any. */
   readonly call: { readonly callId: string; readonly video: boolean } | null;
   readonly startedAt: string | null;
@@ -79,6 +84,7 @@ export function evolveSession(state: Session, event: SessionEvent): Session {
       photoIds: [],
       fileIds: [],
       segments: {},
+      faceSpans: { c5: [], c6: [] },
       call: null,
       startedAt: null,
       pausedMs: 0,
@@ -112,8 +118,18 @@ export function evolveSession(state: Session, event: SessionEvent): Session {
       return { ...state, minutes: { ...state.minutes, [event.data.minute]: event.data.values } };
     case 'ViolationDetected':
       return state;
-    case 'FaceChecked':
-      return state.photoIds.includes(event.data.photoId) ? state : { ...state, photoIds: [...state.photoIds, event.data.photoId] };
+    case 'FaceChecked': {
+      const photoIds = state.photoIds.includes(event.data.photoId) ? state.photoIds : [...state.photoIds, event.data.photoId];
+      const at = event.data.at;
+      const open = (code: 'c5' | 'c6') => state.faceSpans[code].some((s) => s.to === null);
+      const set = (code: 'c5' | 'c6', on: boolean) => {
+        const spans = state.faceSpans[code];
+        if (on) return open(code) ? spans : [...spans, { from: at, to: null }];
+        return spans.map((s) => (s.to === null ? { ...s, to: at } : s));
+      };
+      const r = event.data.result;
+      return { ...state, photoIds, faceSpans: { c5: set('c5', r === 'yellow'), c6: set('c6', r === 'red') } };
+    }
     case 'MessageSent':
       return { ...state, messageIds: [...state.messageIds, event.data.messageId] };
     case 'ContentBlocked':
