@@ -7,6 +7,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { eventually, PASSWORD, startTestApi, type TestApi } from '../support/api.js';
 import { HAS_CHROMIUM, holdChromium, launchChromium, newContext, NO_CHROMIUM_REASON } from '../support/browser.js';
 import { describeWithServer } from '../support/servers.js';
+import { LocalBlobStore } from '../../src/media/blob-store.js';
+import { startFaceVerifier, type FaceVerifier } from '../../src/media/faces/verifier.js';
 
 const WEB_DIR = fileURLToPath(new URL('../../web/dist', import.meta.url));
 const FACES = fileURLToPath(new URL('../fixtures/faces/', import.meta.url));
@@ -31,24 +33,27 @@ function videos(dir: string) {
 describeWithServer('face metrics in the participant\'s browser (face-api on WebAssembly)', HAS_CHROMIUM && HAS_FFMPEG, `${NO_CHROMIUM_REASON}; and ffmpeg`, () => {
   let api: TestApi;
   let video: (name: string) => string;
+  let verifier: FaceVerifier;
   let n = 0;
 
   let releaseChromium: (() => void) | undefined;
   beforeAll(async () => {
     releaseChromium = await holdChromium();
     api = await startTestApi({}, { webDir: WEB_DIR });
+    verifier = startFaceVerifier(api.core, new LocalBlobStore(join(api.config.dataDir, 'blobs'))); // as main.ts does
     video = videos(mkdtempSync(join(tmpdir(), 'faces-')));
   }, 300_000);
   afterAll(async () => {
     releaseChromium?.();
+    await verifier?.stop();
     await api?.close();
   });
 
   /** Runs an exam with `file` as the camera and answers the violations the server recorded, and detection time. */
-  async function examWith(file: string, seconds: number) {
+  async function examWith(file: string, seconds: number, metrics = ['c2', 'c3', 'c4']) {
     n += 1;
     const id = `faces-${n}`;
-    await api.createSession(id, { url: `${api.server.url}/demo-test.html`, student: 'student1', metrics: ['c2', 'c3', 'c4'] });
+    await api.createSession(id, { url: `${api.server.url}/demo-test.html`, student: 'student1', metrics });
     await api.as('student1', `mutation { checkIn(id: "${id}", userAgent: "Chromium") { id } }`);
     await api.as('student1', `mutation { startSession(id: "${id}") { id } }`);
     const browser = await launchChromium({ videoFile: video(file) });
@@ -61,11 +66,13 @@ describeWithServer('face metrics in the participant\'s browser (face-api on WebA
       await page.getByText('My sessions').waitFor();
       await page.goto(`/#/exam/${id}`);
       await page.frameLocator('iframe[title="Test content"]').getByRole('heading', { name: 'Demo test' }).waitFor();
-      const ms = await eventually(async () => Number(await page.locator('video.self').getAttribute('data-detection-ms')) || null, 30_000);
+      const detects = metrics.some((m) => ['c2', 'c3', 'c4'].includes(m));
+      const ms = detects ? await eventually(async () => Number(await page.locator('video.self').getAttribute('data-detection-ms')) || null, 30_000) : null;
       await new Promise((r) => setTimeout(r, seconds * 1000));
       const events = await api.as('auditor1', `{ sessionEvents(id: "${id}") { type data } }`);
       const codes = events.sessionEvents.filter((e: { type: string }) => e.type === 'ViolationDetected').map((e: { data: { code: string } }) => e.data.code);
-      return { codes: [...new Set(codes)].sort() as string[], ms };
+      const faces = await api.as('proctor1', `{ session(id: "${id}") { faces { result } } }`);
+      return { codes: [...new Set(codes)].sort() as string[], ms, faces: faces.session.faces.map((f: { result: string }) => f.result) as string[] };
     } finally {
       await browser.close();
     }
@@ -89,4 +96,13 @@ describeWithServer('face metrics in the participant\'s browser (face-api on WebA
   it('c4: another person takes the place of the one who started the exam', async () => {
     expect((await examWith('switch', 14)).codes).toContain('c4');
   }, 300_000);
+
+  it('takes face photos during the exam that the server verifies against the profile (c6 for another person)', async () => {
+    // The first exam's snapshot of person A becomes student1's reference; person B then does not match it.
+    const first = await examWith('one', 14, ['c2', 'c5', 'c6']);
+    expect(first.faces).toContain('green');
+    const second = await examWith('switch', 22, ['c5', 'c6']);
+    expect(second.faces).toContain('red');
+    expect(second.codes).toContain('c6');
+  }, 120_000);
 });

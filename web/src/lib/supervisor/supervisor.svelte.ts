@@ -4,6 +4,7 @@ import { MinuteAggregator, started, type MinuteValues, type Sample } from './min
 import { AudioMeter, readSensors } from './sensors.js';
 import { Outbox } from './outbox.js';
 import { FaceWatcher } from './faces.js';
+import { FaceSnapshots } from './snapshots.js';
 
 const RECORD = `mutation Metrics($s: ID!, $m: Int!, $v: [MetricValueInput!]!) { recordMetrics(sessionId: $s, minute: $m, values: $v) { id } }`;
 const VIOLATION = `mutation Violation($s: ID!, $c: String!, $d: String) { recordViolation(sessionId: $s, code: $c, detail: $d) { id } }`;
@@ -28,6 +29,7 @@ export class Supervisor {
   private timer: ReturnType<typeof setInterval> | null = null;
   private meter: AudioMeter | null = null;
   private faces: FaceWatcher | null = null;
+  private snapshots: FaceSnapshots | null = null;
   /** Milliseconds the last face detection took (the page is busy that long once per reading). */
   detectionMs = $state<number | null>(null);
   private streams: { camera: MediaStream | null; screen: MediaStream | null } = { camera: null, screen: null };
@@ -42,6 +44,7 @@ export class Supervisor {
   init(options: { startedAt: string; metrics: readonly string[]; camera: MediaStream | null; screen: MediaStream | null; video?: HTMLVideoElement | null }): void {
     this.codes = BROWSER_METRICS.filter((c) => options.metrics.includes(c));
     if (options.video && this.codes.some((c) => FACE_METRICS.includes(c))) this.faces = new FaceWatcher(options.video);
+    if (options.video && options.metrics.some((c) => c === 'c5' || c === 'c6')) this.snapshots = new FaceSnapshots(this.client, this.sessionId, options.video);
     this.aggregator = new MinuteAggregator(Date.parse(options.startedAt), this.codes);
     this.streams = { camera: options.camera, screen: options.screen };
     if (options.camera?.getAudioTracks().length) this.meter = new AudioMeter(options.camera);
@@ -62,6 +65,7 @@ export class Supervisor {
 
   start(): void {
     this.faces?.start();
+    this.snapshots?.start();
     window.addEventListener('online', this.onOnline);
     void this.outbox.flush().catch(() => {});
     this.timer = setInterval(() => this.tick(), 1000);
@@ -97,6 +101,7 @@ export class Supervisor {
     window.removeEventListener('online', this.onOnline);
     this.meter?.close();
     this.faces?.stop();
+    this.snapshots?.stop();
     const last = this.aggregator?.flush();
     if (last) await this.outbox.deliver(last);
   }
