@@ -13,7 +13,6 @@ export type Operation =
   | 'session.start'
   | 'session.recordMetrics'
   | 'session.recordViolation'
-  | 'session.recordFaceCheck'
   | 'session.sendMessage'
   | 'session.sendIncident'
   | 'session.join'
@@ -47,7 +46,6 @@ const MATRIX: Record<Operation, readonly [Reach, Reach, Reach, Reach, Reach]> = 
   'session.start':            [A, N, S, N, N],
   'session.recordMetrics':    [A, N, S, N, N],
   'session.recordViolation':  [A, N, S, N, N],
-  'session.recordFaceCheck':  [A, N, N, N, N],
   'session.sendMessage':      [A, P, S, N, N],
   'session.sendIncident':     [A, P, N, N, N],
   'session.join':             [A, P, N, N, N],

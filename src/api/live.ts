@@ -20,35 +20,21 @@ const STAFF_ONLY = new Set(['NoteAdded', 'FaceChecked', 'ScoreComputed']);
  * nothing is dropped; `map` may turn one batch into any number of values.
  */
 function fromBatches<T>(ctx: ApiContext, map: (batch: AppliedBatch) => Promise<T[]>): AsyncIterableIterator<T> {
-  const queue: AppliedBatch[] = [];
-  let wake: (() => void) | null = null;
-  let done = false;
-  const off = ctx.core.runner.onApplied((batch) => {
-    queue.push(batch);
-    wake?.();
-  });
+  let off = () => {};
+  const batches = new PushQueue<AppliedBatch>(() => off());
+  off = ctx.core.runner.onApplied((batch) => batches.push(batch));
   const pending: T[] = [];
+  // No sign-in check here: this source may serve a group of subscribers; each member checks its own.
   const iterator: AsyncIterableIterator<T> = {
     async next() {
-      while (!done) {
-        if (pending.length) return { value: pending.shift()!, done: false };
-        // No sign-in check here: this source may serve a group of subscribers; each member checks its own.
-        const batch = queue.shift();
-        if (batch) {
-          pending.push(...(await map(batch)));
-          continue;
-        }
-        await new Promise<void>((resolve) => (wake = resolve));
-        wake = null;
+      while (pending.length === 0) {
+        const batch = await batches.next();
+        if (batch.done) return { value: undefined, done: true };
+        pending.push(...(await map(batch.value)));
       }
-      return { value: undefined, done: true };
+      return { value: pending.shift()!, done: false };
     },
-    async return() {
-      done = true;
-      off();
-      wake?.();
-      return { value: undefined, done: true };
-    },
+    return: () => batches.return() as Promise<IteratorResult<T>>,
     [Symbol.asyncIterator]() {
       return iterator;
     },

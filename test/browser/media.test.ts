@@ -6,29 +6,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { eventually, PASSWORD, startTestApi, type TestApi } from '../support/api.js';
-import { HAS_CHROMIUM, holdChromium, launchChromium, newContext, NO_CHROMIUM_REASON } from '../support/browser.js';
+import { eventually, startTestApi, type TestApi } from '../support/api.js';
+import { HAS_CHROMIUM, holdChromium, launchChromium, newContext, NO_CHROMIUM_REASON, signIn, intoRunningExam } from '../support/browser.js';
 import { describeWithServer } from '../support/servers.js';
 
 const WEB_DIR = fileURLToPath(new URL('../../web/dist', import.meta.url));
 const HAS_FFPROBE = existsSync('/usr/bin/ffprobe');
-
-async function signIn(page: Page, username: string) {
-  await page.goto('/');
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-}
-
-/** Takes a test-taker from the session list into the running exam (check-in, photos and start through the API). */
-async function intoExam(api: TestApi, page: Page, student: string, sessionId: string) {
-  await api.as(student, `mutation { checkIn(id: "${sessionId}", userAgent: "Chromium") { id } }`);
-  await api.as(student, `mutation { startSession(id: "${sessionId}") { id } }`);
-  await signIn(page, student);
-  await page.getByText('My sessions').waitFor();
-  await page.goto(`/#/exam/${sessionId}`);
-  await page.frameLocator('iframe[title="Test content"]').getByRole('heading', { name: 'Demo test' }).waitFor();
-}
 
 const frames = (proctor: Page, sessionId: string) => proctor.locator(`.tile[data-session="${sessionId}"]`).getAttribute('data-frames').then(Number);
 
@@ -54,8 +37,8 @@ describeWithServer('live video, calls and recordings between real browsers (p2p)
     student2 = await (await newContext(browser, api.server.url)).newPage();
     proctor = await (await newContext(browser, api.server.url)).newPage();
     startedAt = Date.now();
-    await intoExam(api, student, 'student1', 'media-1');
-    await intoExam(api, student2, 'student2', 'media-2');
+    await intoRunningExam(api, student, 'student1', 'media-1');
+    await intoRunningExam(api, student2, 'student2', 'media-2');
     await signIn(proctor, 'proctor1');
     await proctor.locator('.tile[data-session="media-1"]').waitFor();
     await proctor.locator('.tile[data-session="media-2"]').waitFor();

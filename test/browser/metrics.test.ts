@@ -1,8 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { eventually, PASSWORD, startTestApi, type TestApi } from '../support/api.js';
-import { HAS_CHROMIUM, holdChromium, launchChromium, newContext, NO_CHROMIUM_REASON } from '../support/browser.js';
+import { eventually, startTestApi, type TestApi } from '../support/api.js';
+import { HAS_CHROMIUM, holdChromium, launchChromium, newContext, NO_CHROMIUM_REASON, intoRunningExam } from '../support/browser.js';
 import { describeWithServer } from '../support/servers.js';
 
 const WEB_DIR = fileURLToPath(new URL('../../web/dist', import.meta.url));
@@ -44,15 +44,7 @@ const HOOKS = () => {
 async function openExam(context: BrowserContext, api: TestApi, student: string, sessionId: string): Promise<Page> {
   const page = await context.newPage();
   await page.addInitScript(HOOKS);
-  await api.as(student, `mutation { checkIn(id: "${sessionId}", userAgent: "Chromium") { id } }`);
-  await api.as(student, `mutation { startSession(id: "${sessionId}") { id } }`);
-  await page.goto('/');
-  await page.getByLabel('Username').fill(student);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByText('My sessions').waitFor();
-  await page.goto(`/#/exam/${sessionId}`);
-  await page.frameLocator('iframe[title="Test content"]').getByRole('heading', { name: 'Demo test' }).waitFor();
+  await intoRunningExam(api, page, student, sessionId);
   return page;
 }
 

@@ -1,8 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { PASSWORD, startTestApi, type TestApi } from '../support/api.js';
-import { HAS_CHROMIUM, holdChromium, launchChromium, newContext, NO_CHROMIUM_REASON } from '../support/browser.js';
+import { startTestApi, type TestApi } from '../support/api.js';
+import { HAS_CHROMIUM, holdChromium, launchChromium, newContext, NO_CHROMIUM_REASON, signIn } from '../support/browser.js';
 import { describeWithServer } from '../support/servers.js';
 
 const WEB_DIR = fileURLToPath(new URL('../../web/dist', import.meta.url));
@@ -25,10 +25,7 @@ describeWithServer('the proctor\'s monitoring screen in Chromium', HAS_CHROMIUM,
     browser = await launchChromium();
     const context = await newContext(browser, api.server.url);
     page = await context.newPage();
-    await page.goto('/');
-    await page.getByLabel('Username').fill('proctor1');
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await signIn(page, 'proctor1');
     await page.locator('.tile').nth(2).waitFor();
   }, 300_000);
 

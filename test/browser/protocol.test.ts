@@ -2,8 +2,8 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { SYSTEM_ACTOR } from '../../src/domain/core/decider.js';
-import { PASSWORD, startTestApi, type TestApi } from '../support/api.js';
-import { HAS_CHROMIUM, holdChromium, launchChromium, newContext, NO_CHROMIUM_REASON } from '../support/browser.js';
+import { startTestApi, type TestApi } from '../support/api.js';
+import { HAS_CHROMIUM, holdChromium, launchChromium, newContext, NO_CHROMIUM_REASON, signIn } from '../support/browser.js';
 import { describeWithServer } from '../support/servers.js';
 
 const WEB_DIR = fileURLToPath(new URL('../../web/dist', import.meta.url));
@@ -35,10 +35,7 @@ describeWithServer('the protocol page in Chromium', HAS_CHROMIUM, NO_CHROMIUM_RE
 
     browser = await launchChromium();
     page = await (await newContext(browser, api.server.url)).newPage();
-    await page.goto('/');
-    await page.getByLabel('Username').fill('proctor1');
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await signIn(page, 'proctor1');
     await page.getByRole('navigation', { name: 'Sessions' }).waitFor();
     await page.goto('/#/protocol/proto-1');
     await page.getByRole('heading', { name: 'Protocol exam' }).waitFor();

@@ -1,7 +1,8 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { PASSWORD, type TestApi } from './api.js';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const HAS_CHROMIUM = existsSync(CHROMIUM);
@@ -64,4 +65,25 @@ export async function newContext(browser: Browser, baseURL: string): Promise<Bro
   const context = await browser.newContext({ baseURL, viewport: { width: 1440, height: 900 }, acceptDownloads: true });
   await context.grantPermissions(['camera', 'microphone'], { origin: baseURL });
   return context;
+}
+
+/** Signs `username` in through the login page. */
+export async function signIn(page: Page, username: string): Promise<void> {
+  await page.goto('/');
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+/**
+ * Checks `student` in and starts the session through the API, signs in in `page` and opens the exam page, waiting
+ * for the LMS test content: the state every live-exam test starts from.
+ */
+export async function intoRunningExam(api: TestApi, page: Page, student: string, sessionId: string): Promise<void> {
+  await api.as(student, `mutation { checkIn(id: "${sessionId}", userAgent: "Chromium") { id } }`);
+  await api.as(student, `mutation { startSession(id: "${sessionId}") { id } }`);
+  await signIn(page, student);
+  await page.getByText('My sessions').waitFor();
+  await page.goto(`/#/exam/${sessionId}`);
+  await page.frameLocator('iframe[title="Test content"]').getByRole('heading', { name: 'Demo test' }).waitFor();
 }
