@@ -1,5 +1,6 @@
 import type { Actor } from '../domain/core/decider.js';
 import { ForbiddenError, UnauthenticatedError } from '../domain/core/errors.js';
+import type { Device } from './auth/tokens.js';
 
 /** Every operation the API exposes that touches a session, or the system. The matrix below is the whole policy. */
 export type Operation =
@@ -24,6 +25,7 @@ export type Operation =
   | 'session.record'
   | 'session.playback'
   | 'session.call'
+  | 'session.mobileLink'
   | 'session.hangUp'
   | 'session.events'
   | 'session.verifyStream'
@@ -57,6 +59,7 @@ const MATRIX: Record<Operation, readonly [Reach, Reach, Reach, Reach, Reach]> = 
   'session.record':           [A, N, S, N, N],
   'session.playback':         [A, P, N, A, C],
   'session.call':             [A, P, N, N, N],
+  'session.mobileLink':       [N, N, S, N, N],
   'session.hangUp':           [A, P, S, N, N],
   'session.events':           [A, N, N, A, C],
   'session.verifyStream':     [A, N, N, A, C],
@@ -68,13 +71,24 @@ const COLUMN = { admin: 0, proctor: 1, student: 2, auditor: 3, integrator: 4 } a
 
 /** The people a session relates to (a monitor row or the write model both have them). */
 export interface SessionParties {
+  readonly sessionId?: string;
   readonly student: string;
   readonly proctor: string | null;
   readonly createdBy: string;
 }
 
-function reachOf(actor: Actor, operation: Operation): Reach {
+/** A caller; a phone's token (`device`) is narrowed to one session and a few operations. */
+export type Caller = Actor & { readonly device?: Device; readonly sessionId?: string };
+
+/** What a phone may do with its token: the link only connects; the connected camera publishes and records. */
+const DEVICE_OPERATIONS: Record<Device, ReadonlySet<Operation>> = {
+  'mobile-link': new Set<Operation>(['session.read']),
+  mobile: new Set<Operation>(['session.read', 'session.media', 'session.record']),
+};
+
+function reachOf(actor: Caller, operation: Operation): Reach {
   if (actor.role === 'system') return 'all';
+  if (actor.device && !DEVICE_OPERATIONS[actor.device].has(operation)) return 'none';
   return MATRIX[operation][COLUMN[actor.role]];
 }
 
@@ -82,10 +96,11 @@ function reachOf(actor: Actor, operation: Operation): Reach {
  * True when `actor` may perform `operation` on `session`. Without a session: whether the actor may perform it on
  * some sessions at all (lists then narrow themselves with `visibleSessions`).
  */
-export function can(actor: Actor | null, operation: Operation, session?: SessionParties): boolean {
+export function can(actor: Caller | null, operation: Operation, session?: SessionParties): boolean {
   if (!actor) return false;
   const reach = reachOf(actor, operation);
   if (session === undefined) return reach !== 'none';
+  if (actor.device && session.sessionId !== actor.sessionId) return false;
   switch (reach) {
     case 'all':
       return true;
@@ -101,7 +116,7 @@ export function can(actor: Actor | null, operation: Operation, session?: Session
 }
 
 /** Throws `UnauthenticatedError` without an actor and `ForbiddenError` when the matrix says no. */
-export function authorize(actor: Actor | null, operation: Operation, session?: SessionParties): Actor {
+export function authorize(actor: Caller | null, operation: Operation, session?: SessionParties): Actor {
   if (!actor) throw new UnauthenticatedError('sign in first');
   if (!can(actor, operation, session)) {
     throw new ForbiddenError(`a ${actor.role} may not ${operation.replace('session.', '').replace(/([A-Z])/g, ' $1').toLowerCase()} ${session ? 'on this session' : ''}`.trim());
@@ -113,7 +128,8 @@ export function authorize(actor: Actor | null, operation: Operation, session?: S
  * The SQL condition that limits a list of monitor rows to what `actor` may read, so lists and counts never leak.
  * Parameters are numbered from $1.
  */
-export function visibleSessions(actor: Actor): { where: string; params: unknown[] } {
+export function visibleSessions(actor: Caller): { where: string; params: unknown[] } {
+  if (actor.device) return { where: 'student = $1 AND session_id = $2', params: [actor.id, actor.sessionId] };
   const reach = reachOf(actor, 'session.read');
   switch (reach) {
     case 'all':
@@ -130,6 +146,7 @@ export function visibleSessions(actor: Actor): { where: string; params: unknown[
 }
 
 /** Subscribers that see the same rows share one execution: admins and auditors share a scope, others are alone. */
-export function visibilityScope(actor: Actor): string {
+export function visibilityScope(actor: Caller): string {
+  if (actor.device) return `${actor.device}:${actor.id}:${actor.sessionId}`;
   return reachOf(actor, 'session.read') === 'all' ? 'all' : `${actor.role}:${actor.id}`;
 }

@@ -1,7 +1,7 @@
 import type { Config } from '../config.js';
 import type { Core } from '../core.js';
 import type { Actor } from '../domain/core/decider.js';
-import type { TokenService } from './auth/tokens.js';
+import type { TokenActor, TokenService } from './auth/tokens.js';
 import type { RateLimiter } from './limits.js';
 import type { SignallingHub } from '../media/signalling.js';
 
@@ -11,7 +11,7 @@ export interface ApiContext {
   readonly config: Config;
   readonly tokens: TokenService;
   readonly loginLimiter: RateLimiter;
-  readonly actor: (Actor & { expiresAt?: Date }) | null;
+  readonly actor: (Actor & Partial<Pick<TokenActor, 'expiresAt' | 'device' | 'sessionId'>>) | null;
   readonly ip: string;
   readonly media: { readonly signals: SignallingHub };
 }

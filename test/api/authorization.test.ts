@@ -31,6 +31,7 @@ const OPERATIONS: Array<[string, string, Caller[]]> = [
   ['pause', `mutation { pauseSession(id: "$S") { id } }`, ['admin', 'proctor1']],
   ['finish', `mutation { finishSession(id: "$S") { id } }`, ['admin', 'proctor1', 'student1']],
   ['conclude', `mutation { concludeSession(id: "$S", conclusion: positive) { id } }`, ['admin', 'proctor1']],
+  ['ask for a mobile camera link', `mutation { mobileCameraLink(sessionId: "$S") { url } }`, ['student1']],
   ['list accounts', `{ accounts { username } }`, ['admin', 'proctor1', 'proctor2', 'auditor1']],
   ['register an account', `mutation { registerAccount(username: "u$N", role: "student", password: "pass1234") { username } }`, ['admin']],
 ];

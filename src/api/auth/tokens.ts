@@ -5,6 +5,15 @@ import { UnauthenticatedError, ValidationError } from '../../domain/core/errors.
 const ISSUER = 'proctor';
 const ROLES: readonly Role[] = ['admin', 'proctor', 'student', 'auditor', 'integrator'];
 
+/**
+ * A token that speaks for a test-taker's phone, not for the person: `mobile-link` may only connect the second camera
+ * (the short-lived link behind the QR code); `mobile` may only publish and record that camera in that one session.
+ */
+export type Device = 'mobile-link' | 'mobile';
+
+/** Who a verified token speaks for. `device` and `sessionId` narrow a phone's token to one session. */
+export type TokenActor = Actor & { readonly expiresAt: Date; readonly device?: Device; readonly sessionId?: string };
+
 /** Signs and checks our own access tokens (HS256 with the server's secret). */
 export class TokenService {
   private readonly key: Uint8Array;
@@ -12,10 +21,11 @@ export class TokenService {
     this.key = new TextEncoder().encode(secret);
   }
 
-  async issue(actor: Actor, options: { sessionId?: string; ttlSeconds?: number } = {}): Promise<{ token: string; expiresAt: Date }> {
+  async issue(actor: Actor, options: { sessionId?: string; ttlSeconds?: number; device?: Device } = {}): Promise<{ token: string; expiresAt: Date }> {
+    if (options.device && !options.sessionId) throw new Error('a device token is always for one session');
     const ttl = options.ttlSeconds ?? this.ttlSeconds;
     const expiresAt = new Date(Date.now() + ttl * 1000);
-    const jwt = new SignJWT({ role: actor.role, ...(options.sessionId ? { sid: options.sessionId } : {}) })
+    const jwt = new SignJWT({ role: actor.role, ...(options.sessionId ? { sid: options.sessionId } : {}), ...(options.device ? { dev: options.device } : {}) })
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject(actor.id)
       .setIssuer(ISSUER)
@@ -25,12 +35,15 @@ export class TokenService {
   }
 
   /** The actor a token speaks for; `UnauthenticatedError` for anything forged, expired or malformed. */
-  async verify(token: string): Promise<Actor & { expiresAt: Date }> {
+  async verify(token: string): Promise<TokenActor> {
     try {
       const { payload } = await jwtVerify(token, this.key, { issuer: ISSUER, algorithms: ['HS256'] });
       const role = payload.role as Role;
       if (typeof payload.sub !== 'string' || !ROLES.includes(role) || typeof payload.exp !== 'number') throw new Error('bad claims');
-      return { id: payload.sub, role, expiresAt: new Date(payload.exp * 1000) };
+      const expiresAt = new Date(payload.exp * 1000);
+      if (payload.dev === undefined) return { id: payload.sub, role, expiresAt };
+      if ((payload.dev !== 'mobile' && payload.dev !== 'mobile-link') || typeof payload.sid !== 'string') throw new Error('bad device claims');
+      return { id: payload.sub, role, expiresAt, device: payload.dev, sessionId: payload.sid };
     } catch (error) {
       if (error instanceof errors.JWTExpired) throw new UnauthenticatedError('the sign-in has expired; sign in again');
       throw new UnauthenticatedError('the access token is not valid');

@@ -3,7 +3,7 @@ import { Arg, Ctx, Field, ID, Int, Mutation, ObjectType, Query, Resolver, Subscr
 import { NotFoundError, ValidationError } from '../../domain/core/errors.js';
 import { getMonitorRow } from '../../projections/monitor/queries.js';
 import type { Signal as HubSignal } from '../../media/signalling.js';
-import { authorize, type Operation } from '../authorization.js';
+import { authorize, type Caller, type Operation } from '../authorization.js';
 import type { ApiContext } from '../context.js';
 import { JSON as JSONScalar } from '../scalars.js';
 import { PushQueue } from '../push-queue.js';
@@ -30,7 +30,8 @@ export class Call {
   @Field(() => Boolean) video!: boolean;
 }
 
-const KINDS = new Set(['ready', 'request', 'offer', 'answer', 'candidate', 'quality', 'bye', 'call-offer', 'call-answer', 'call-candidate', 'call-bye']);
+// mobile-alive: the phone's heartbeat to the test-taker's computer, whose library turns its absence into n2.
+const KINDS = new Set(['ready', 'request', 'offer', 'answer', 'candidate', 'quality', 'bye', 'call-offer', 'call-answer', 'call-candidate', 'call-bye', 'mobile-alive']);
 
 async function partiesOf(ctx: ApiContext, sessionId: string, operation: Operation) {
   const row = await getMonitorRow(ctx.core.db, sessionId);
@@ -38,7 +39,8 @@ async function partiesOf(ctx: ApiContext, sessionId: string, operation: Operatio
     authorize(ctx.actor, operation);
     throw new NotFoundError(`no session ${sessionId}`);
   }
-  return { row, actor: authorize(ctx.actor, operation, row) };
+  authorize(ctx.actor, operation, row);
+  return { row, actor: ctx.actor! };
 }
 
 @Resolver()
@@ -60,7 +62,7 @@ export class MediaResolver {
     const { actor } = await partiesOf(ctx, sessionId, 'session.media');
     if (!KINDS.has(kind)) throw new ValidationError(`unknown signal kind ${JSON.stringify(kind)}`);
     if (JSON.stringify(payload ?? null).length > 64 * 1024) throw new ValidationError('a signal is limited to 64 KB');
-    return ctx.media.signals.send({ sessionId, from: actor.id, to, kind, payload: payload ?? null });
+    return ctx.media.signals.send({ sessionId, from: signalAddress(actor), to, kind, payload: payload ?? null });
   }
 
   @Subscription(() => Signal, {
@@ -68,7 +70,7 @@ export class MediaResolver {
     subscribe: async ({ args, context }) => {
       const ctx = context as ApiContext;
       const { actor } = await partiesOf(ctx, (args as { sessionId: string }).sessionId, 'session.media');
-      return signalStream(ctx, (args as { sessionId: string }).sessionId, actor.id);
+      return signalStream(ctx, (args as { sessionId: string }).sessionId, signalAddress(actor));
     },
   })
   signals(@Root() signal: Signal, @Arg('sessionId', () => ID) _sessionId: string): Signal {
@@ -90,6 +92,15 @@ export class MediaResolver {
     return true;
   }
 }
+
+/**
+ * Whom signals are addressed to: the username, or `username~mobile` for the test-taker's phone, so the phone and the
+ * computer of one person are two parties of the session.
+ */
+export function signalAddress(actor: Caller): string {
+  return actor.device === 'mobile' ? `${actor.id}${MOBILE_SUFFIX}` : actor.id;
+}
+export const MOBILE_SUFFIX = '~mobile';
 
 /** The signals for one listener, until the subscriber leaves. */
 function signalStream(ctx: ApiContext, sessionId: string, username: string): AsyncIterableIterator<HubSignal> {

@@ -26,6 +26,7 @@ export function toSession(row: MonitorRow): Session {
     createdBy: row.createdBy,
     blocked: row.blocked,
     finishedBy: row.finishedBy,
+    secondCamera: row.secondCamera,
     averages: METRIC_CODES.filter((c) => row.averages[c] !== undefined).map((code) => ({ code, value: row.averages[code]! })),
     recentCodes: row.recentCodes,
     version: row.version,

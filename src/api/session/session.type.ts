@@ -48,6 +48,7 @@ export class Session {
   @Field(() => String) createdBy!: string;
   @Field(() => Boolean, { description: 'An incident message covers the test content.' }) blocked!: boolean;
   @Field(() => String, { nullable: true }) finishedBy!: string | null;
+  @Field(() => Boolean, { description: 'The session asks for a second (mobile) camera.' }) secondCamera!: boolean;
   @Field(() => [MetricValue], { description: 'Average of each metric over the session.' }) averages!: MetricValue[];
   @Field(() => [String], { description: 'Metrics in violation in the last recorded minute (the tile icons).' }) recentCodes!: string[];
   @Field(() => Int, { description: 'Version of the session stream this row reflects.' }) version!: number;

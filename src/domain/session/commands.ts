@@ -57,6 +57,7 @@ export type SessionCommand =
   | { readonly type: 'RecordPlayback'; readonly data: { readonly track: RecordingTrack; readonly seq: number }; readonly metadata: CommandMetadata }
   | { readonly type: 'StartCall'; readonly data: { readonly callId: string; readonly video: boolean }; readonly metadata: CommandMetadata }
   | { readonly type: 'EndCall'; readonly data: { readonly callId: string }; readonly metadata: CommandMetadata }
+  | { readonly type: 'ConnectMobileCamera'; readonly data: { readonly userAgent: string }; readonly metadata: CommandMetadata }
   | { readonly type: 'JoinAsProctor'; readonly data: Record<string, never>; readonly metadata: CommandMetadata }
   | { readonly type: 'LeaveAsProctor'; readonly data: Record<string, never>; readonly metadata: CommandMetadata }
   | { readonly type: 'AddNote'; readonly data: { readonly noteId: string; readonly text: string }; readonly metadata: CommandMetadata }

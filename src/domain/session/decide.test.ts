@@ -303,4 +303,11 @@ describe('recordings and calls', () => {
     spec([...running, started]).when(cmd('EndCall', { callId: 'k1' }, student, 7)).then([{ type: 'CallEnded', data: { callId: 'k1', by: 'student1', at: iso(7) } }]);
     spec([...running, started, { type: 'CallEnded', data: { callId: 'k1', by: 'student1', at: iso(7) } }]).when(cmd('EndCall', { callId: 'k1' }, proctor, 7)).then([]);
   });
+  it('connects a mobile camera only when the session asks for one and is not over', () => {
+    const withPhone: SessionEvent = { ...created, data: { ...(created as Extract<SessionEvent, { type: 'SessionCreated' }>).data, secondCamera: true } } as SessionEvent;
+    spec([withPhone, checkedIn, started]).when(cmd('ConnectMobileCamera', { userAgent: 'Android' }, student, 2))
+      .then([{ type: 'MobileCameraConnected', data: { userAgent: 'Android', at: iso(2) } }]);
+    spec(running).when(cmd('ConnectMobileCamera', { userAgent: 'Android' }, student, 2)).thenThrows(IllegalStateError, /second camera/);
+    spec([withPhone, checkedIn, started, finished]).when(cmd('ConnectMobileCamera', { userAgent: 'Android' }, student, 31)).thenThrows(IllegalStateError, /finished/);
+  });
 });

@@ -282,6 +282,11 @@ export function decideSession(command: SessionCommand, state: Session): SessionE
       if (!s.call || s.call.callId !== command.data.callId) return []; // already over: both sides may hang up at once
       return [{ type: 'CallEnded', data: { callId: command.data.callId, by: actor.id, at } }];
     }
+    case 'ConnectMobileCamera': {
+      const s = open(state, 'connect a mobile camera');
+      if (!s.secondCamera) throw new IllegalStateError('this session does not use a second camera');
+      return [{ type: 'MobileCameraConnected', data: { userAgent: command.data.userAgent.slice(0, 500), at } }];
+    }
     case 'JoinAsProctor': {
       const s = open(state, 'join');
       if (s.proctorsPresent.includes(actor.id)) return [];

@@ -95,6 +95,8 @@ export type SessionEvent =
   | { readonly type: 'RecordingPlayed'; readonly data: { readonly track: RecordingTrack; readonly seq: number; readonly by: string; readonly at: string } }
   | { readonly type: 'CallStarted'; readonly data: { readonly callId: string; readonly by: string; readonly video: boolean; readonly at: string } }
   | { readonly type: 'CallEnded'; readonly data: { readonly callId: string; readonly by: string; readonly at: string } }
+  /** The test-taker's phone opened the second-camera link and publishes its camera into the session. */
+  | { readonly type: 'MobileCameraConnected'; readonly data: { readonly userAgent: string; readonly at: string } }
   | { readonly type: 'ProctorJoined'; readonly data: { readonly proctor: string; readonly at: string } }
   | { readonly type: 'ProctorLeft'; readonly data: { readonly proctor: string; readonly at: string } }
   | { readonly type: 'NoteAdded'; readonly data: { readonly noteId: string; readonly author: string; readonly text: string; readonly at: string } }
@@ -123,7 +125,7 @@ const EVENT_TYPES: Record<SessionEventType, true> = {
   SessionCreated: true, ProctorAssigned: true, SessionCancelled: true, ParticipantCheckedIn: true, IdentityPhotoSubmitted: true, FileStored: true,
   IdentityVerified: true, SessionStarted: true, MetricsRecorded: true, ViolationDetected: true, FaceChecked: true, MessageSent: true,
   ContentBlocked: true, ContentUnblocked: true, ProctorJoined: true, ProctorLeft: true, NoteAdded: true, SessionPaused: true,
-  SessionResumed: true, SessionFinished: true, RecordingSegmentStored: true, RecordingPlayed: true, CallStarted: true, CallEnded: true, ScoreComputed: true, SessionConcluded: true,
+  SessionResumed: true, SessionFinished: true, RecordingSegmentStored: true, RecordingPlayed: true, CallStarted: true, CallEnded: true, MobileCameraConnected: true, ScoreComputed: true, SessionConcluded: true,
 };
 export const SESSION_EVENT_TYPES = Object.keys(EVENT_TYPES) as SessionEventType[];
 

@@ -13,6 +13,8 @@ export interface SessionFacts {
   readonly weights: Readonly<Partial<Record<MetricCode, number>>>;
   readonly threshold: number;
   readonly autoConclude: boolean;
+  /** The session asks for a second (mobile) camera. */
+  readonly secondCamera: boolean;
   readonly checkedIn: boolean;
   readonly identityVerified: boolean;
   /** An incident message is in force: the test content is covered. */
@@ -74,6 +76,7 @@ export function evolveSession(state: Session, event: SessionEvent): Session {
       weights: d.weights,
       threshold: d.threshold,
       autoConclude: d.autoConclude,
+      secondCamera: d.secondCamera,
       checkedIn: false,
       identityVerified: false,
       blocked: false,
@@ -112,6 +115,8 @@ export function evolveSession(state: Session, event: SessionEvent): Session {
       return { ...state, call: { callId: event.data.callId, video: event.data.video } };
     case 'CallEnded':
       return { ...state, call: null };
+    case 'MobileCameraConnected':
+      return state;
     case 'SessionStarted':
       return { ...state, status: 'in_progress', startedAt: event.data.at, deadline: event.data.deadline };
     case 'MetricsRecorded':

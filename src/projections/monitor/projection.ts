@@ -25,10 +25,10 @@ export const monitorProjection: Projection = {
         const d = event.data;
         await tx.query(
           `INSERT INTO monitor_sessions (session_id, name, student, student_name, proctor, status, date, created_at, scheduled_at, duration,
-             template, tags, url, created_by, version, metrics)
-           VALUES ($1, $2, $3, $4, $5, 'scheduled', coalesce($7::timestamptz, $6::timestamptz), $6, $7, $8, $9, $10::text[], $11, $12, $13, $14::text[])
+             template, tags, url, created_by, version, metrics, second_camera)
+           VALUES ($1, $2, $3, $4, $5, 'scheduled', coalesce($7::timestamptz, $6::timestamptz), $6, $7, $8, $9, $10::text[], $11, $12, $13, $14::text[], $15)
            ON CONFLICT (session_id) DO NOTHING`,
-          [d.sessionId, d.name, d.student, d.studentName, d.proctor, d.at, d.scheduledAt, d.durationMinutes, d.template, [...d.tags], d.url, d.createdBy, v, [...d.metrics]],
+          [d.sessionId, d.name, d.student, d.studentName, d.proctor, d.at, d.scheduledAt, d.durationMinutes, d.template, [...d.tags], d.url, d.createdBy, v, [...d.metrics], d.secondCamera ?? false],
         );
         return;
       }
@@ -82,6 +82,7 @@ export const monitorProjection: Projection = {
       case 'RecordingPlayed':
       case 'CallStarted':
       case 'CallEnded':
+      case 'MobileCameraConnected':
       case 'IdentityVerified':
       case 'FaceChecked':
       case 'MessageSent':

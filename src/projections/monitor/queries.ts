@@ -35,6 +35,7 @@ export function toMonitorRow(r: DbRow): MonitorRow {
     createdBy: r.created_by as string,
     blocked: Boolean(r.blocked),
     finishedBy: (r.finished_by as string | null) ?? null,
+    secondCamera: Boolean(r.second_camera),
     averages,
     recentCodes: ((r.recent_codes as string[] | null) ?? []) as MetricCode[],
     version: Number(r.version),

@@ -30,6 +30,7 @@ export interface MonitorRow {
   createdBy: string; //          created_by  text
   blocked: boolean; //           blocked     boolean (an incident is active)
   finishedBy: string | null; //  finished_by text ('student' | 'proctor' | 'timeout' | 'admin')
+  secondCamera: boolean; //      second_camera boolean (the session asks for a mobile camera)
   averages: Partial<Record<MetricCode, number>>; // avg_<code> double precision, one column per metric
   recentCodes: MetricCode[]; //  recent_codes text[]: metrics in violation in the last recorded minute
   version: number; //            version     integer: stream version folded into this row

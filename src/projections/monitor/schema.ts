@@ -32,6 +32,8 @@ CREATE TABLE IF NOT EXISTS monitor_sessions (
   minutes_recorded integer NOT NULL DEFAULT 0,
   last_minute  integer
 );
+-- Added after the first release: data directories from before get the column (false until the projection is rebuilt).
+ALTER TABLE monitor_sessions ADD COLUMN IF NOT EXISTS second_camera boolean NOT NULL DEFAULT false;
 CREATE INDEX IF NOT EXISTS monitor_sessions_proctor ON monitor_sessions (proctor, status);
 CREATE INDEX IF NOT EXISTS monitor_sessions_student ON monitor_sessions (student, status);
 CREATE INDEX IF NOT EXISTS monitor_sessions_status ON monitor_sessions (status, date);

@@ -94,6 +94,8 @@ export const protocolProjection: Projection = {
       case 'ProctorJoined':
       case 'ProctorLeft':
         return void (await entry('presence', event.data.at, event.data.proctor, event.data));
+      case 'MobileCameraConnected':
+        return void (await entry('presence', event.data.at, actor, event.data));
       case 'ScoreComputed':
         return void (await entry('score', event.data.at, actor, event.data));
       case 'SessionCreated':

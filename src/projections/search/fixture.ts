@@ -25,6 +25,7 @@ export function monitorRow(overrides: Partial<MonitorRow> & Pick<MonitorRow, 'se
     createdBy: 'admin',
     blocked: false,
     finishedBy: null,
+    secondCamera: false,
     averages: {},
     recentCodes: [],
     version: 1,
