@@ -18,8 +18,34 @@ export interface Config {
   readonly publicUrl: string;
   readonly logLevel: string;
   readonly media: 'p2p' | 'janus';
+  /** MEDIA=janus: JANUS_URL to use a running Janus, else JANUS_BINARY is started on 127.0.0.1:JANUS_PORT (src/media/janus). */
+  readonly janus?: JanusConfig;
   /** STUN/TURN servers handed to browsers (ICE_SERVERS, JSON as in RTCConfiguration.iceServers). */
   readonly iceServers: ReadonlyArray<{ urls: string | string[]; username?: string; credential?: string }>;
+}
+
+export interface JanusConfig {
+  readonly url: string | null;
+  readonly binary: string;
+  readonly port: number;
+  readonly publicIp: string | null;
+  readonly rtpPortRange: string;
+  readonly segmentMs: number;
+}
+
+function janusConfig(env: NodeJS.ProcessEnv): JanusConfig {
+  const port = Number(env.JANUS_PORT ?? 8188);
+  if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new Error(`JANUS_PORT=${env.JANUS_PORT} is not a port number`);
+  const segmentSeconds = Number(env.JANUS_SEGMENT_SECONDS ?? 10);
+  if (!(segmentSeconds >= 2 && segmentSeconds <= 300)) throw new Error('JANUS_SEGMENT_SECONDS must be from 2 to 300');
+  return {
+    url: env.JANUS_URL || null,
+    binary: env.JANUS_BINARY || 'janus',
+    port,
+    publicIp: env.JANUS_PUBLIC_IP || null,
+    rtpPortRange: env.JANUS_RTP_PORTS || '20000-40000',
+    segmentMs: segmentSeconds * 1000,
+  };
 }
 
 function iceServers(raw: string | undefined): Config['iceServers'] {
@@ -78,6 +104,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: (env.PUBLIC_URL ?? `http://${host === '0.0.0.0' ? 'localhost' : host}:${port}`).replace(/\/$/, ''),
     logLevel: env.LOG_LEVEL ?? 'info',
     media: oneOf('MEDIA', env.MEDIA, ['p2p', 'janus'] as const, 'p2p'),
+    janus: janusConfig(env),
     iceServers: iceServers(env.ICE_SERVERS),
   };
 }

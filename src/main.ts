@@ -7,6 +7,7 @@ import { loadConfig } from './config.js';
 import { openCore } from './core.js';
 import { startServer } from './api/server.js';
 import { LocalBlobStore } from './media/blob-store.js';
+import { startMediaEngine } from './media/engine.js';
 import { startFaceVerifier } from './media/faces/verifier.js';
 import { DEMO_ACCOUNTS, seedDemo, storeIsEmpty } from './seed.js';
 import { SessionTimer } from './processes/session-timer.js';
@@ -21,7 +22,8 @@ if (!config.production && (await storeIsEmpty(core))) {
   await seedDemo(core, config.demoPassword, config.publicUrl);
 }
 const webDir = fileURLToPath(new URL('../web/dist', import.meta.url));
-const server = await startServer(core, config, log, { webDir: existsSync(webDir) ? webDir : undefined });
+const janus = await startMediaEngine(config, core, new LocalBlobStore(join(config.dataDir, 'blobs')), log); // null in p2p mode
+const server = await startServer(core, config, log, { webDir: existsSync(webDir) ? webDir : undefined, janus });
 const faces = startFaceVerifier(core, new LocalBlobStore(join(config.dataDir, 'blobs')), { log }); // the server's blob directory
 
 const report = (message: string, err?: unknown) => log.error({ err }, message);
@@ -47,6 +49,7 @@ async function shutdown(signal: string): Promise<void> {
     await timer.stop();
     await server.close();
     await faces.stop();
+    await janus?.close();
     await core.close();
   } finally {
     clearTimeout(deadline);

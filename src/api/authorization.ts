@@ -22,6 +22,8 @@ export type Operation =
   | 'session.finish'
   | 'session.conclude'
   | 'session.media'
+  | 'session.publish'
+  | 'session.watch'
   | 'session.record'
   | 'session.playback'
   | 'session.call'
@@ -56,6 +58,8 @@ const MATRIX: Record<Operation, readonly [Reach, Reach, Reach, Reach, Reach]> = 
   'session.finish':           [A, P, S, N, N],
   'session.conclude':         [A, P, N, N, N],
   'session.media':            [A, P, S, N, N],
+  'session.publish':          [A, N, S, N, N],
+  'session.watch':            [A, P, N, N, N],
   'session.record':           [A, N, S, N, N],
   'session.playback':         [A, P, N, A, C],
   'session.call':             [A, P, N, N, N],

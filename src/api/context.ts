@@ -4,6 +4,7 @@ import type { Actor } from '../domain/core/decider.js';
 import type { TokenActor, TokenService } from './auth/tokens.js';
 import type { RateLimiter } from './limits.js';
 import type { SignallingHub } from '../media/signalling.js';
+import type { JanusEngine } from '../media/janus/engine.js';
 
 /** What every resolver gets: the system, who is asking, and from where. */
 export interface ApiContext {
@@ -13,5 +14,6 @@ export interface ApiContext {
   readonly loginLimiter: RateLimiter;
   readonly actor: (Actor & Partial<Pick<TokenActor, 'expiresAt' | 'device' | 'sessionId'>>) | null;
   readonly ip: string;
-  readonly media: { readonly signals: SignallingHub };
+  /** Signalling for p2p media and calls; the Janus engine when MEDIA=janus. */
+  readonly media: { readonly signals: SignallingHub; readonly janus?: JanusEngine | null };
 }

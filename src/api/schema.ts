@@ -7,6 +7,7 @@ import { AuthResolver } from './auth/auth.resolver.js';
 import { SessionResolver } from './session/session.resolver.js';
 import { SystemResolver } from './system/system.resolver.js';
 import { MediaResolver } from './media/media.resolver.js';
+import { JanusResolver } from './media/janus.resolver.js';
 import { MobileCameraResolver } from './media/mobile.resolver.js';
 
 let built: Promise<GraphQLSchema> | null = null;
@@ -17,7 +18,7 @@ let built: Promise<GraphQLSchema> | null = null;
  * type-graphql insists on a pubSub all the same, so it gets an idle one.
  */
 export function buildApiSchema(): Promise<GraphQLSchema> {
-  built ??= buildSchema({ resolvers: [AuthResolver, AccountResolver, SessionResolver, SystemResolver, MediaResolver, MobileCameraResolver], validate: false, pubSub: createPubSub() });
+  built ??= buildSchema({ resolvers: [AuthResolver, AccountResolver, SessionResolver, SystemResolver, MediaResolver, JanusResolver, MobileCameraResolver], validate: false, pubSub: createPubSub() });
   return built;
 }
 

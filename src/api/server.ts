@@ -23,6 +23,7 @@ import { handleDownload, handleUpload } from './files.js';
 import { handleSegmentDownload, handleSegmentUpload } from './recordings.js';
 import { LocalBlobStore, type BlobStore } from '../media/blob-store.js';
 import { SignallingHub } from '../media/signalling.js';
+import type { JanusEngine } from '../media/janus/engine.js';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 export const MAX_DEPTH = 10;
@@ -70,7 +71,7 @@ const MIME: Record<string, string> = {
 /**
  * One HTTP server on one port: GraphQL over HTTP and over graphql-ws at /graphql, and the web client's files.
  */
-export async function startServer(core: Core, config: Config, log: Logger, options: { webDir?: string; blobs?: BlobStore } = {}): Promise<RunningServer> {
+export async function startServer(core: Core, config: Config, log: Logger, options: { webDir?: string; blobs?: BlobStore; janus?: JanusEngine | null } = {}): Promise<RunningServer> {
   const blobs = options.blobs ?? new LocalBlobStore(join(config.dataDir, 'blobs'));
   const schema = await buildApiSchema();
   const tokens = new TokenService(config.jwtSecret);
@@ -93,7 +94,7 @@ export async function startServer(core: Core, config: Config, log: Logger, optio
     verified.set(token, { actor, until: Math.min(Date.now() + 10_000, actor.expiresAt.getTime()) });
     return actor;
   };
-  const media = { signals: new SignallingHub() };
+  const media = { signals: new SignallingHub(), janus: options.janus ?? null };
   const context = (actor: ApiContext['actor'], ip: string): ApiContext => ({ core, config, tokens, loginLimiter, actor, ip, media });
 
   const wsServer = useServer<Record<string, unknown>, { actor?: ApiContext['actor']; ip?: string }>(

@@ -8,6 +8,7 @@ import { startServer, type RunningServer } from '../../src/api/server.js';
 import { hashPassword } from '../../src/api/auth/passwords.js';
 import type { Config } from '../../src/config.js';
 import { Core } from '../../src/core.js';
+import type { JanusEngine } from '../../src/media/janus/engine.js';
 import type { AccountRole } from '../../src/domain/account/account.js';
 import { SYSTEM_ACTOR } from '../../src/domain/core/decider.js';
 import { openPostgresTestDb, openTestCore } from './core.js';
@@ -31,7 +32,10 @@ export interface GqlResult<T = Record<string, any>> {
 }
 
 /** A real server on a free loopback port, over a fresh PGlite, with the accounts above. Requests go over HTTP. */
-export async function startTestApi(overrides: Partial<Config> = {}, options: { webDir?: string; postgresUrl?: string } = {}) {
+export async function startTestApi(
+  overrides: Partial<Config> = {},
+  options: { webDir?: string; postgresUrl?: string; janus?: (core: Core, dataDir: string) => Promise<JanusEngine> } = {},
+) {
   const base = await openTestCore(options.postgresUrl ? await openPostgresTestDb(options.postgresUrl) : undefined);
   const core = new Core(base.store, base.sql, base.runner);
   await core.runner.start();
@@ -44,7 +48,8 @@ export async function startTestApi(overrides: Partial<Config> = {}, options: { w
     port: 0, host: '127.0.0.1', store: 'pglite', databaseUrl: null, kurrentDbUrl: null, dataDir, jwtSecret: 'test-secret-test-secret-test-secret-0001',
     production: false, demoPassword: 'demo', publicUrl: 'http://proctor.test', logLevel: 'silent', media: 'p2p', iceServers: [], ...overrides,
   };
-  const server: RunningServer = await startServer(core, config, pino({ level: 'silent' }), { webDir: options.webDir });
+  const janus = options.janus ? await options.janus(core, dataDir) : null;
+  const server: RunningServer = await startServer(core, config, pino({ level: 'silent' }), { webDir: options.webDir, janus });
   const tokens = new Map<string, string>();
   const clients: Client[] = [];
 
@@ -133,9 +138,10 @@ export async function startTestApi(overrides: Partial<Config> = {}, options: { w
   }
 
   return {
-    core, server, config, gql, upload, download, login, as, errorCode, wsClient, subscribe, createSession,
+    core, server, config, janus, gql, upload, download, login, as, errorCode, wsClient, subscribe, createSession,
     async close() {
       await Promise.all(clients.map((c) => c.dispose()));
+      await janus?.close();
       await server.close();
       await core.close();
       rmSync(dataDir, { recursive: true, force: true });

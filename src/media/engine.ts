@@ -1,0 +1,26 @@
+import { join } from 'node:path';
+import type { Config } from '../config.js';
+import type { Core } from '../core.js';
+import type { BlobStore } from './blob-store.js';
+import { JanusEngine, type JanusEngineOptions } from './janus/engine.js';
+
+/**
+ * The media engine chosen by MEDIA: `p2p` needs nothing on the server beyond the signalling hub (answers null);
+ * `janus` starts Janus (or connects to JANUS_URL) with recordings under DATA_DIR/janus.
+ */
+export async function startMediaEngine(config: Config, core: Core, blobs: BlobStore, log?: JanusEngineOptions['log']): Promise<JanusEngine | null> {
+  if (config.media !== 'janus') return null;
+  const janus = config.janus;
+  return JanusEngine.start({
+    core,
+    blobs,
+    log,
+    dir: join(config.dataDir, 'janus'),
+    url: janus?.url ?? null,
+    binary: janus?.binary,
+    port: janus?.port,
+    publicIp: janus?.publicIp,
+    rtpPortRange: janus?.rtpPortRange,
+    segmentMs: janus?.segmentMs,
+  });
+}

@@ -1,0 +1,126 @@
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+/** The header of a Janus recording (.mjr): kind, codec, when the file was created and when its first packet came (µs). */
+export interface MjrHeader {
+  readonly t: 'a' | 'v' | 'd';
+  readonly c: string;
+  /** Creation time, microseconds since the epoch. */
+  readonly s: number;
+  /** Time of the first packet written, microseconds since the epoch. */
+  readonly u: number;
+}
+
+export interface Tools {
+  readonly ppRec: string;
+  readonly ffmpeg: string;
+  readonly ffprobe: string;
+}
+
+export const DEFAULT_TOOLS: Tools = { ppRec: 'janus-pp-rec', ffmpeg: 'ffmpeg', ffprobe: 'ffprobe' };
+
+/** The files Janus writes for one recording base: `<base>-audio-<mid>.mjr`, `<base>-video-<mid>.mjr`. */
+export interface RecordingFiles {
+  readonly base: string;
+  readonly video: string | null;
+  readonly audio: string | null;
+}
+
+const FILE = /^(.+)-(audio|video|data)-(\d+)\.mjr$/;
+
+/**
+ * Groups a folder's .mjr files by recording base (the `filename` given to Janus), in the order they were made:
+ * bases are `<track>-<epoch ms>` so they sort by time within a track. Data channels are ignored.
+ */
+export function groupRecordings(names: readonly string[]): RecordingFiles[] {
+  const byBase = new Map<string, { video: string | null; audio: string | null }>();
+  for (const name of names) {
+    const m = FILE.exec(name);
+    if (!m || m[2] === 'data') continue;
+    const entry = byBase.get(m[1]) ?? { video: null, audio: null };
+    // One camera track and one microphone per publisher; the first of each kind wins.
+    if (m[2] === 'video') entry.video ??= name;
+    else entry.audio ??= name;
+    byBase.set(m[1], entry);
+  }
+  return [...byBase.entries()]
+    .map(([base, f]) => ({ base, ...f }))
+    .sort((a, b) => baseTime(a.base) - baseTime(b.base) || a.base.localeCompare(b.base));
+}
+
+/** The epoch milliseconds at the end of a base name (`camera-1764000000000` → 1764000000000), or 0. */
+export function baseTime(base: string): number {
+  const m = /-(\d{10,})$/.exec(base);
+  return m ? Number(m[1]) : 0;
+}
+
+export async function readMjrHeader(file: string, tools: Tools = DEFAULT_TOOLS): Promise<MjrHeader> {
+  const { stdout } = await run(tools.ppRec, ['-j', file], { maxBuffer: 1024 * 1024 });
+  const line = stdout.split('\n').find((l) => l.trim().startsWith('{'));
+  if (!line) throw new Error(`janus-pp-rec printed no header for ${file}`);
+  return JSON.parse(line) as MjrHeader;
+}
+
+export interface ConvertedSegment {
+  readonly data: Buffer;
+  readonly sha256: string;
+  readonly start: Date;
+  readonly durationMs: number;
+  readonly streams: { readonly video: boolean; readonly audio: boolean };
+}
+
+/**
+ * Turns one recording (a video .mjr and, for the camera, the microphone's .mjr) into one playable WebM:
+ * janus-pp-rec extracts VP8 into WebM and Opus into .opus, ffmpeg puts them in one file with the later track
+ * delayed by the difference of their first packets. The segment starts at the first packet of either track.
+ * Answers null when the recording holds no video (a publisher that left before sending any).
+ */
+export async function convertRecording(dir: string, files: RecordingFiles, workDir: string, tools: Tools = DEFAULT_TOOLS): Promise<ConvertedSegment | null> {
+  if (!files.video) return null;
+  const videoMjr = join(dir, files.video);
+  const video = await readMjrHeader(videoMjr, tools).catch(() => null);
+  if (!video || !video.u) return null; // header only: no packet ever came
+  const tag = `${files.base}-${process.pid}-${Date.now()}`;
+  const videoOut = join(workDir, `${tag}.video.webm`);
+  const audioOut = join(workDir, `${tag}.audio.opus`);
+  const out = join(workDir, `${tag}.webm`);
+  try {
+    await run(tools.ppRec, ['-d', '2', videoMjr, videoOut]);
+    let audio: MjrHeader | null = null;
+    if (files.audio) {
+      const audioMjr = join(dir, files.audio);
+      audio = await readMjrHeader(audioMjr, tools).catch(() => null);
+      if (audio?.u) await run(tools.ppRec, ['-d', '2', audioMjr, audioOut]).catch(() => (audio = null));
+      else audio = null;
+    }
+    const startUs = audio ? Math.min(video.u, audio.u) : video.u;
+    const delay = (us: number) => ((us - startUs) / 1e6).toFixed(3);
+    const args = ['-v', 'error', '-y', '-itsoffset', delay(video.u), '-i', videoOut];
+    if (audio) args.push('-itsoffset', delay(audio.u), '-i', audioOut, '-map', '0:v:0', '-map', '1:a:0');
+    args.push('-c', 'copy', '-f', 'webm', out);
+    await run(tools.ffmpeg, args);
+    const durationMs = await probeDurationMs(out, tools);
+    const data = await readFile(out);
+    return {
+      data,
+      sha256: createHash('sha256').update(data).digest('hex'),
+      start: new Date(Math.round(startUs / 1000)),
+      durationMs,
+      streams: { video: true, audio: Boolean(audio) },
+    };
+  } finally {
+    await Promise.all([videoOut, audioOut, out].map((f) => rm(f, { force: true })));
+  }
+}
+
+export async function probeDurationMs(file: string, tools: Tools = DEFAULT_TOOLS): Promise<number> {
+  const { stdout } = await run(tools.ffprobe, ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', file]);
+  const seconds = Number(stdout.trim());
+  if (!Number.isFinite(seconds) || seconds <= 0) throw new Error(`ffprobe found no duration in ${file}`);
+  return Math.round(seconds * 1000);
+}

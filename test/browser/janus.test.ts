@@ -1,0 +1,106 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { HAS_CHROMIUM, holdChromium, NO_CHROMIUM_REASON } from '../support/browser.js';
+import { canUnshare, runInNetns } from '../support/netns.js';
+import { describeWithServer } from '../support/servers.js';
+
+const SCENARIO = fileURLToPath(new URL('./janus/scenario.ts', import.meta.url));
+const HAS_JANUS = existsSync('/usr/bin/janus') && existsSync('/usr/bin/janus-pp-rec');
+const HAS_FFPROBE = existsSync('/usr/bin/ffprobe');
+const CAN_UNSHARE = canUnshare();
+const REASON = [
+  !HAS_JANUS && 'no Janus (apt-get install janus janus-tools)',
+  !HAS_CHROMIUM && NO_CHROMIUM_REASON,
+  !HAS_FFPROBE && 'no ffprobe (apt-get install ffmpeg)',
+  !CAN_UNSHARE && 'cannot make a network namespace (unshare -n needs root; Janus gathers no ICE candidates on loopback)',
+].filter(Boolean).join('; ');
+
+interface Segment {
+  track: string;
+  seq: number;
+  start: string;
+  durationMs: number;
+  size: number;
+  sha256: string;
+  status: number;
+  bodySha256: string;
+  streams: string[];
+}
+
+interface Findings {
+  engine: string;
+  framesSeen: number[];
+  tileWidth: number;
+  activeWidth: number;
+  activeAudioTracks: number;
+  activeMuted: boolean;
+  watchdogRaised: string[];
+  n3: number;
+  session: { startedAt: string; stoppedAt: string };
+  segments: Segment[];
+  protocolPlays: boolean;
+}
+
+describeWithServer('live video and recordings through Janus (janus mode, in a network namespace of its own)', HAS_JANUS && HAS_CHROMIUM && HAS_FFPROBE && CAN_UNSHARE, REASON, () => {
+  let found: Findings;
+  let releaseChromium: (() => void) | undefined;
+
+  beforeAll(async () => {
+    releaseChromium = await holdChromium();
+    // Janus, the API server and Chromium run in the scenario's own namespace (lo + a veth pair in 198.18.0.0/24).
+    found = await runInNetns<Findings>(SCENARIO, [], { timeoutMs: 280_000 });
+  }, 300_000);
+
+  afterAll(() => releaseChromium?.());
+
+  it('tells the web client that the engine is janus', () => {
+    expect(found.engine).toBe('janus');
+  });
+
+  it('shows the proctor the participant\'s live camera through Janus (frames decoded, read from getStats)', () => {
+    expect(found.framesSeen[0]).toBeGreaterThan(10);
+    for (let i = 1; i < found.framesSeen.length; i++) expect(found.framesSeen[i]).toBeGreaterThanOrEqual(found.framesSeen[i - 1]);
+    expect(found.framesSeen.at(-1)!).toBeGreaterThan(found.framesSeen[0] + 100); // it kept coming for the whole exam
+  });
+
+  it('sends a tile the small simulcast layer and the active tile the full camera with its sound', () => {
+    expect(found.tileWidth).toBe(320);
+    expect(found.activeWidth).toBe(640);
+    expect(found.activeAudioTracks).toBe(1);
+    expect(found.activeMuted).toBe(false);
+  });
+
+  it('records camera+microphone and screen on the server in segments that cover the session, each playable and hashed as its event says', () => {
+    const stopped = Date.parse(found.session.stoppedAt);
+    const started = Date.parse(found.session.startedAt);
+    for (const track of ['camera', 'screen']) {
+      const segs = found.segments.filter((s) => s.track === track);
+      expect(segs.length, track).toBeGreaterThanOrEqual(3);
+      expect(segs.map((s) => s.seq)).toEqual(segs.map((_, i) => i));
+      // From the first packet (the page needs a moment to publish) to the end, without holes.
+      expect(Date.parse(segs[0].start) - started, `${track} starts late`).toBeLessThan(8000);
+      const last = segs.at(-1)!;
+      expect(Date.parse(last.start) + last.durationMs, `${track} ends early`).toBeGreaterThanOrEqual(stopped - 3000);
+      for (let i = 1; i < segs.length; i++) {
+        const gap = Date.parse(segs[i].start) - (Date.parse(segs[i - 1].start) + segs[i - 1].durationMs);
+        expect(gap, `${track} ${i}`).toBeLessThan(1000);
+      }
+      for (const s of segs) {
+        expect(s.status).toBe(200);
+        expect(s.bodySha256).toBe(s.sha256);
+        expect(s.streams.some((x) => x.startsWith('video:vp8')), `${track} ${s.seq}: ${s.streams}`).toBe(true);
+        if (track === 'camera') expect(s.streams.some((x) => x.startsWith('audio:opus')), `camera ${s.seq}: ${s.streams}`).toBe(true);
+      }
+    }
+  });
+
+  it('keeps the recording watchdog quiet (no n3) while the server records', () => {
+    expect(found.watchdogRaised).toEqual([]);
+    expect(found.n3).toBe(0);
+  });
+
+  it('plays the server\'s recording on the protocol page', () => {
+    expect(found.protocolPlays).toBe(true);
+  });
+});

@@ -1,0 +1,70 @@
+import { gathered, ICE_SERVERS, type SignalChannel } from './signals.js';
+
+/**
+ * The test-taker's side of a proctor's call, browser to browser through signals in both engines (a call is one to
+ * one: nothing to gain from a media server). The same messages as ParticipantMedia's: call-offer, call-answer,
+ * call-candidate, call-bye.
+ */
+export class CallAnswerer {
+  call = $state<{ stream: MediaStream | null; video: boolean; from: string } | null>(null);
+  private peer: RTCPeerConnection | null = null;
+
+  constructor(private readonly channel: SignalChannel) {}
+
+  async answer(from: string, payload: { sdp: RTCSessionDescriptionInit; video: boolean }): Promise<void> {
+    this.end();
+    const pc = new RTCPeerConnection({ iceServers: ICE_SERVERS });
+    this.peer = pc;
+    const remote = new MediaStream();
+    this.call = { stream: remote, video: payload.video, from };
+    pc.ontrack = (e) => {
+      remote.addTrack(e.track);
+      this.call = { stream: remote, video: payload.video, from };
+    };
+    await pc.setRemoteDescription(payload.sdp);
+    await pc.setLocalDescription(await pc.createAnswer());
+    await this.channel.send(from, 'call-answer', await gathered(pc));
+  }
+
+  async candidate(candidate: RTCIceCandidateInit): Promise<void> {
+    await this.peer?.addIceCandidate(candidate).catch(() => {});
+  }
+
+  end(): void {
+    this.peer?.close();
+    this.peer = null;
+    this.call = null;
+  }
+}
+
+/** The proctor's side of a call (as ViewerMedia's): offers, takes the answer, hangs up. */
+export class CallPlacer {
+  call = $state<{ callId: string; video: boolean; local: MediaStream } | null>(null);
+  private peer: RTCPeerConnection | null = null;
+
+  constructor(private readonly channel: SignalChannel, private readonly participant: string) {}
+
+  async place(callId: string, video: boolean, local: MediaStream): Promise<void> {
+    const pc = new RTCPeerConnection({ iceServers: ICE_SERVERS });
+    this.peer = pc;
+    for (const track of local.getTracks()) pc.addTrack(track, local);
+    await pc.setLocalDescription(await pc.createOffer());
+    this.call = { callId, video, local };
+    await this.channel.send(this.participant, 'call-offer', { sdp: await gathered(pc), video });
+  }
+
+  async answered(sdp: RTCSessionDescriptionInit): Promise<void> {
+    await this.peer?.setRemoteDescription(sdp);
+  }
+
+  async candidate(candidate: RTCIceCandidateInit): Promise<void> {
+    await this.peer?.addIceCandidate(candidate).catch(() => {});
+  }
+
+  end(): void {
+    this.peer?.close();
+    this.peer = null;
+    this.call?.local.getTracks().forEach((t) => t.stop());
+    this.call = null;
+  }
+}

@@ -1,0 +1,148 @@
+import type { Client } from '@urql/core';
+import { request } from '../client.js';
+import { CallAnswerer } from './calls.svelte.js';
+import type { PublicSurface } from './engine.js';
+import type { ParticipantMedia } from './participant.svelte.js';
+import { gathered, ICE_SERVERS, loadIceServers, SignalChannel, type SignalMessage } from './signals.js';
+
+const PUBLISH = `mutation Publish($s: ID!, $t: String!, $sdp: String!) { publishMedia(sessionId: $s, track: $t, sdp: $sdp) }`;
+const UNPUBLISH = `mutation Unpublish($s: ID!, $t: String!) { unpublishMedia(sessionId: $s, track: $t) }`;
+
+/**
+ * The camera goes up in two simulcast layers: Janus forwards the small one (320×240, ≤ 8 fps, ≤ 120 kbit/s) to
+ * tiles and the full one to the active tile and the recording. The screen goes once, at a modest rate.
+ */
+const CAMERA_LAYERS: RTCRtpEncodingParameters[] = [
+  { rid: 'h', maxBitrate: 900_000, maxFramerate: 30 },
+  { rid: 'l', scaleResolutionDownBy: 2, maxBitrate: 120_000, maxFramerate: 8 },
+];
+const SCREEN_ENCODING: RTCRtpEncodingParameters = { maxBitrate: 600_000, maxFramerate: 10 };
+
+type Track = 'camera' | 'screen';
+
+/**
+ * The test-taker's side in `janus` mode: camera+microphone and the screen are published once each to Janus through
+ * our API, whoever watches gets them from Janus, and Janus records them (the browser records nothing). A lost
+ * connection is published again. Calls from the proctor stay browser to browser (CallAnswerer).
+ */
+export class JanusParticipantMedia implements PublicSurface<ParticipantMedia> {
+  camera = $state<MediaStream | null>(null);
+  screen = $state<MediaStream | null>(null);
+  error = $state<string | null>(null);
+  /** Janus fans out: this browser does not know who watches. */
+  watchers = $state<string[]>([]);
+  /** When the phone of the second camera last said it is alive (ms since epoch; 0: never). */
+  mobileSeenAt = $state(0);
+  private readonly channel: SignalChannel;
+  private readonly calls: CallAnswerer;
+  private readonly peers = new Map<Track, RTCPeerConnection>();
+  private readonly retries = new Map<Track, ReturnType<typeof setTimeout>>();
+  private stopped = false;
+
+  constructor(private readonly client: Client, readonly sessionId: string) {
+    this.channel = new SignalChannel(client, sessionId);
+    this.calls = new CallAnswerer(this.channel);
+  }
+
+  get call() {
+    return this.calls.call;
+  }
+
+  async start(): Promise<void> {
+    try {
+      this.camera = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 }, audio: true });
+    } catch (e) {
+      this.error = `Camera and microphone are needed: ${(e as Error).name}`;
+      return;
+    }
+    try {
+      this.screen = await navigator.mediaDevices.getDisplayMedia({ video: true, audio: false });
+    } catch (e) {
+      this.error = `Screen sharing is needed: ${(e as Error).name}`;
+    }
+    await loadIceServers(this.client);
+    this.channel.open((s) => void this.onSignal(s));
+    await Promise.all([this.publish('camera'), this.screen ? this.publish('screen') : null]);
+  }
+
+  /** One publisher connection per track; on failure or loss it is made again after a pause. */
+  private async publish(track: Track): Promise<void> {
+    const stream = track === 'camera' ? this.camera : this.screen;
+    if (this.stopped || !stream) return;
+    this.peers.get(track)?.close();
+    const pc = new RTCPeerConnection({ iceServers: ICE_SERVERS });
+    this.peers.set(track, pc);
+    const again = () => this.retry(track, pc);
+    pc.onconnectionstatechange = () => {
+      if (pc.connectionState === 'failed') again();
+      if (pc.connectionState === 'disconnected') setTimeout(() => pc.connectionState === 'disconnected' && again(), 5000);
+    };
+    try {
+      for (const t of stream.getAudioTracks()) pc.addTransceiver(t, { direction: 'sendonly', streams: [stream] });
+      for (const t of stream.getVideoTracks()) {
+        pc.addTransceiver(t, { direction: 'sendonly', streams: [stream], sendEncodings: track === 'camera' ? CAMERA_LAYERS : [SCREEN_ENCODING] });
+      }
+      await pc.setLocalDescription(await pc.createOffer());
+      const offer = await gathered(pc);
+      const { publishMedia } = await request<{ publishMedia: string }, { s: string; t: string; sdp: string }>(this.client, PUBLISH, { s: this.sessionId, t: track, sdp: offer.sdp! }, 'mutation');
+      if (this.peers.get(track) !== pc) return;
+      await pc.setRemoteDescription({ type: 'answer', sdp: publishMedia });
+      await this.channel.send('*', 'ready').catch(() => {}); // watchers subscribe again to the new publisher
+    } catch (e) {
+      console.warn(`publishing the ${track} failed`, e);
+      again();
+    }
+  }
+
+  private retry(track: Track, pc: RTCPeerConnection): void {
+    if (this.stopped || this.peers.get(track) !== pc || this.retries.has(track)) return;
+    this.retries.set(track, setTimeout(() => {
+      this.retries.delete(track);
+      void this.publish(track);
+    }, 3000));
+  }
+
+  private async onSignal(s: SignalMessage): Promise<void> {
+    switch (s.kind) {
+      case 'call-offer':
+        await this.calls.answer(s.from, s.payload);
+        break;
+      case 'call-candidate':
+        await this.calls.candidate(s.payload);
+        break;
+      case 'call-bye':
+        this.calls.end();
+        break;
+      case 'mobile-alive':
+        this.mobileSeenAt = Date.now();
+        break;
+    }
+  }
+
+  /** Tells `to` that this device is still there (the phone of the second camera). */
+  async heartbeat(to: string): Promise<void> {
+    await this.channel.send(to, 'mobile-alive').catch(() => {});
+  }
+
+  /** The test-taker hangs up. */
+  async hangUp(endCall: () => Promise<void>): Promise<void> {
+    const from = this.calls.call?.from;
+    this.calls.end();
+    if (from) await this.channel.send(from, 'call-bye').catch(() => {});
+    await endCall();
+  }
+
+  /** Stops publishing; Janus finishes the recording and the server stores its last segment. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const timer of this.retries.values()) clearTimeout(timer);
+    this.retries.clear();
+    const tracks = [...this.peers.keys()];
+    for (const pc of this.peers.values()) pc.close();
+    this.peers.clear();
+    await Promise.all(tracks.map((t) => request(this.client, UNPUBLISH, { s: this.sessionId, t }, 'mutation').catch(() => {})));
+    this.calls.end();
+    this.channel.close();
+    for (const s of [this.camera, this.screen]) s?.getTracks().forEach((t) => t.stop());
+  }
+}
