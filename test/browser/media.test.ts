@@ -120,8 +120,9 @@ describeWithServer('live video, calls and recordings between real browsers (p2p)
       const covered = (track: string) => {
         const segs = s.recordings.filter((r) => r.track === track);
         const last = segs.at(-1);
-        const contiguous = segs.every((r, i) => r.seq === i);
-        return contiguous && last && Date.parse(last.start) + last.durationMs >= Date.parse(s.stoppedAt) - 2000 ? segs : null;
+        // Numbered by their start second (a reloaded page never reuses a number); the gaps are checked below.
+        const ordered = segs.every((r, i) => i === 0 || r.seq > segs[i - 1].seq);
+        return ordered && last && Date.parse(last.start) + last.durationMs >= Date.parse(s.stoppedAt) - 2000 ? segs : null;
       };
       return covered('camera') && covered('screen') ? s : null;
     }, 60_000);

@@ -1,5 +1,5 @@
 /** The GraphQL documents the client sends (checked against schema.graphql by the browser tests). */
-export const SESSION_FIELDS = `id name student studentName proctor status date startedAt stoppedAt duration score conclusion comment url blocked finishedBy recentCodes tags metrics version`;
+export const SESSION_FIELDS = `id name student studentName proctor status date startedAt stoppedAt duration score conclusion comment url blocked finishedBy recentCodes tags metrics secondCamera version`;
 export const MESSAGE_FIELDS = `id from role text incident at attachment { id name contentType size }`;
 
 export const LOGIN = `mutation Login($u: String!, $p: String!) { login(username: $u, password: $p) { token user { username role displayName } } }`;
@@ -14,6 +14,8 @@ export const PROTOCOL = `query Protocol($id: ID!) { session(id: $id) { ${SESSION
 export const COMPLETE = `query Complete($t: String!, $o: Int!) { searchCompletion(text: $t, offset: $o) { fields tokens values start } }`;
 
 export const SESSIONS_CHANGED = `subscription Changed($q: String) { sessionsChanged(query: $q) { event matches session { ${SESSION_FIELDS} } } }`;
+export const MOBILE_LINK = `mutation MobileLink($s: ID!) { mobileCameraLink(sessionId: $s) { url expiresAt } }`;
+export const CONNECT_MOBILE = `mutation ConnectMobile($s: ID!, $ua: String!) { connectMobileCamera(sessionId: $s, userAgent: $ua) { sessionId student token expiresAt } }`;
 export const ACTIVITY = `subscription Activity($id: ID!) { sessionActivity(id: $id) { sessionId seq type at actor data } }`;
 
 export const CHECK_IN = `mutation CheckIn($id: ID!, $ua: String!, $ok: Boolean!) { checkIn(id: $id, userAgent: $ua, browserSupported: $ok) { ${SESSION_FIELDS} } }`;

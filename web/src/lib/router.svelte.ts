@@ -1,6 +1,9 @@
-/** Hash routes, so the server only ever serves index.html: `#/login`, `#/monitor`, `#/exam/ID`, `#/protocol/ID`, `#/sessions`. */
+/**
+ * Hash routes, so the server only ever serves index.html: `#/login`, `#/monitor`, `#/exam/ID`, `#/protocol/ID`,
+ * `#/sessions`, and `#/mobile/ID?token=…` (the phone of a second camera).
+ */
 export interface Route {
-  name: 'login' | 'monitor' | 'exam' | 'protocol' | 'sessions';
+  name: 'login' | 'monitor' | 'exam' | 'protocol' | 'sessions' | 'mobile';
   id: string | null;
   params: URLSearchParams;
 }
@@ -10,7 +13,7 @@ export function parseRoute(hash: string): Route {
   const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
   const params = new URLSearchParams(query);
   const [name, id] = parts;
-  if ((name === 'exam' || name === 'protocol') && id) return { name, id, params };
+  if ((name === 'exam' || name === 'protocol' || name === 'mobile') && id) return { name, id, params };
   if (name === 'monitor' || name === 'sessions' || name === 'login') return { name, id: null, params };
   return { name: 'login', id: null, params };
 }

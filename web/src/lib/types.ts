@@ -1,5 +1,6 @@
 export interface SessionView {
   id: string;
+  secondCamera: boolean;
   name: string;
   student: string;
   studentName: string | null;

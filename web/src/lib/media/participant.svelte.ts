@@ -6,9 +6,19 @@ import { gathered, ICE_SERVERS, loadIceServers, SignalChannel, type SignalMessag
 const TILE = { scaleResolutionDownBy: 2, maxFramerate: 8, maxBitrate: 150_000 };
 const FULL = { scaleResolutionDownBy: 1, maxFramerate: 30, maxBitrate: 1_200_000 };
 
+/** What one publishing device sends: the computer sends camera, microphone and screen; the phone only its camera. */
+export interface PublishOptions {
+  readonly screen: boolean;
+  readonly audio: boolean;
+  /** The recording track its camera goes to. */
+  readonly track: 'camera' | 'mobile';
+}
+const COMPUTER: PublishOptions = { screen: true, audio: true, track: 'camera' };
+
 /**
  * The test-taker's side: camera, microphone and the whole screen, sent to each watcher over its own peer
- * connection (p2p mode), recorded in segments, and the proctor's call received.
+ * connection (p2p mode), recorded in segments, and the proctor's call received. The phone of the second camera uses
+ * it too, with its camera alone.
  */
 export class ParticipantMedia {
   camera = $state<MediaStream | null>(null);
@@ -17,30 +27,34 @@ export class ParticipantMedia {
   call = $state<{ stream: MediaStream | null; video: boolean; from: string } | null>(null);
   error = $state<string | null>(null);
   watchers = $state<string[]>([]);
+  /** When the phone of the second camera last said it is alive (ms since epoch; 0: never). */
+  mobileSeenAt = $state(0);
   private readonly channel: SignalChannel;
   private readonly peers = new Map<string, RTCPeerConnection>();
   private callPeer: RTCPeerConnection | null = null;
   private recorders: SegmentRecorder[] = [];
   private readonly onOnline = () => void pendingSegments.flush().catch(() => {});
 
-  constructor(private readonly client: Client, readonly sessionId: string) {
+  constructor(private readonly client: Client, readonly sessionId: string, private readonly options: PublishOptions = COMPUTER) {
     this.channel = new SignalChannel(client, sessionId);
   }
 
   /** Asks for camera, microphone and screen, starts recording, and tells watchers the stream is ready. */
   async start(): Promise<void> {
     try {
-      this.camera = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 }, audio: true });
+      this.camera = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 }, audio: this.options.audio });
     } catch (e) {
-      this.error = `Camera and microphone are needed: ${(e as Error).name}`;
+      this.error = `${this.options.audio ? 'Camera and microphone are' : 'The camera is'} needed: ${(e as Error).name}`;
       return;
     }
-    try {
-      this.screen = await navigator.mediaDevices.getDisplayMedia({ video: true, audio: false });
-    } catch (e) {
-      this.error = `Screen sharing is needed: ${(e as Error).name}`;
+    if (this.options.screen) {
+      try {
+        this.screen = await navigator.mediaDevices.getDisplayMedia({ video: true, audio: false });
+      } catch (e) {
+        this.error = `Screen sharing is needed: ${(e as Error).name}`;
+      }
     }
-    this.recorders = [new SegmentRecorder(this.camera, this.sessionId, 'camera')];
+    this.recorders = [new SegmentRecorder(this.camera, this.sessionId, this.options.track)];
     if (this.screen) this.recorders.push(new SegmentRecorder(this.screen, this.sessionId, 'screen'));
     for (const r of this.recorders) r.start();
     window.addEventListener('online', this.onOnline);
@@ -76,7 +90,15 @@ export class ParticipantMedia {
       case 'call-bye':
         this.endCallLocally();
         break;
+      case 'mobile-alive':
+        this.mobileSeenAt = Date.now();
+        break;
     }
+  }
+
+  /** Tells `to` (the test-taker's computer) that this phone is still there: the computer reports n2 when it stops. */
+  async heartbeat(to: string): Promise<void> {
+    await this.channel.send(to, 'mobile-alive').catch(() => {});
   }
 
   private async offerTo(viewer: string, active: boolean): Promise<void> {

@@ -43,9 +43,12 @@ export async function deliver(segment: Segment, retries = 3): Promise<boolean> {
   return pendingSegments.deliver(segment);
 }
 
+/** Segment numbers count seconds from here, so a reloaded page never reuses the number of a stored segment. */
+const SEQ_EPOCH = Date.UTC(2026, 0, 1);
+
 export class SegmentRecorder {
   private recorder: MediaRecorder | null = null;
-  private seq = 0;
+  private seq = -1;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private stopped = false;
   /** Segments handed to `deliver` but not settled yet. */
@@ -68,7 +71,7 @@ export class SegmentRecorder {
     const recorder = new MediaRecorder(this.stream, mimeType ? { mimeType, videoBitsPerSecond: 400_000 } : undefined);
     const chunks: Blob[] = [];
     const startedAt = new Date();
-    const seq = this.seq++;
+    const seq = (this.seq = Math.max(this.seq + 1, Math.floor((startedAt.getTime() - SEQ_EPOCH) / 1000)));
     recorder.ondataavailable = (e) => e.data.size && chunks.push(e.data);
     recorder.onstop = () => {
       const durationMs = Date.now() - startedAt.getTime();

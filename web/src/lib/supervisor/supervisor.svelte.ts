@@ -10,7 +10,9 @@ const RECORD = `mutation Metrics($s: ID!, $m: Int!, $v: [MetricValueInput!]!) { 
 const VIOLATION = `mutation Violation($s: ID!, $c: String!, $d: String) { recordViolation(sessionId: $s, code: $c, detail: $d) { id } }`;
 
 /** Metrics read in this browser (the others come from the face detector or the server). */
-export const BROWSER_METRICS = ['b1', 'b2', 'b3', 'c1', 'c2', 'c3', 'c4', 'm1', 'm2', 'n1', 's1', 's2'];
+export const BROWSER_METRICS = ['b1', 'b2', 'b3', 'c1', 'c2', 'c3', 'c4', 'm1', 'm2', 'n1', 'n2', 's1', 's2'];
+/** The phone says it is alive every 2 s; this long without a word, the mobile camera counts as disconnected (n2). */
+export const MOBILE_SILENCE_MS = 6000;
 const FACE_METRICS = ['c2', 'c3', 'c4'];
 
 /**
@@ -33,6 +35,7 @@ export class Supervisor {
   /** Milliseconds the last face detection took (the page is busy that long once per reading). */
   detectionMs = $state<number | null>(null);
   private streams: { camera: MediaStream | null; screen: MediaStream | null } = { camera: null, screen: null };
+  private mobileSeenAt: (() => number) | null = null;
   private readonly listeners = new Set<(code: string) => void>();
   private readonly outbox: Outbox<MinuteValues>;
   private readonly onOnline = () => void this.outbox.flush().catch(() => {});
@@ -41,8 +44,18 @@ export class Supervisor {
     this.outbox = new Outbox<MinuteValues>('metrics', (m) => `${sessionId}/${String(m.minute).padStart(6, '0')}`, (m) => this.send(m));
   }
 
-  init(options: { startedAt: string; metrics: readonly string[]; camera: MediaStream | null; screen: MediaStream | null; video?: HTMLVideoElement | null }): void {
-    this.codes = BROWSER_METRICS.filter((c) => options.metrics.includes(c));
+  init(options: {
+    startedAt: string;
+    metrics: readonly string[];
+    camera: MediaStream | null;
+    screen: MediaStream | null;
+    video?: HTMLVideoElement | null;
+    /** When the session has a second camera: when its phone last said it is alive (ms since epoch, 0 for never). */
+    mobileSeenAt?: () => number;
+  }): void {
+    // n2 means something only when the session asks for a second camera.
+    this.codes = BROWSER_METRICS.filter((c) => options.metrics.includes(c) && (c !== 'n2' || options.mobileSeenAt));
+    this.mobileSeenAt = options.mobileSeenAt ?? null;
     if (options.video && this.codes.some((c) => FACE_METRICS.includes(c))) this.faces = new FaceWatcher(options.video);
     if (options.video && options.metrics.some((c) => c === 'c5' || c === 'c6')) this.snapshots = new FaceSnapshots(this.client, this.sessionId, options.video);
     this.aggregator = new MinuteAggregator(Date.parse(options.startedAt), this.codes);
@@ -58,7 +71,11 @@ export class Supervisor {
 
   /** One reading of every metric this session uses. */
   check(): Sample {
-    const all = { ...readSensors({ ...this.streams, audio: this.meter?.read() ?? null }), ...(this.faces?.metrics() ?? {}) };
+    const all: Record<string, boolean> = {
+      ...readSensors({ ...this.streams, audio: this.meter?.read() ?? null }),
+      ...(this.faces?.metrics() ?? {}),
+      ...(this.mobileSeenAt ? { n2: Date.now() - this.mobileSeenAt() > MOBILE_SILENCE_MS } : {}),
+    };
     if (this.faces?.latest) this.detectionMs = Math.round(this.faces.latest.ms);
     return Object.fromEntries(this.codes.map((c) => [c, all[c] ?? false]));
   }

@@ -1,0 +1,129 @@
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import jsQR from 'jsqr';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { eventually, startTestApi, type TestApi } from '../support/api.js';
+import { HAS_CHROMIUM, holdChromium, intoRunningExam, launchChromium, newContext, NO_CHROMIUM_REASON, signIn } from '../support/browser.js';
+import { describeWithServer } from '../support/servers.js';
+
+const WEB_DIR = fileURLToPath(new URL('../../web/dist', import.meta.url));
+const SHOTS = fileURLToPath(new URL('../../docs/screenshots', import.meta.url));
+const HAS_FFPROBE = existsSync('/usr/bin/ffprobe');
+type Event = { type: string; data: Record<string, unknown> };
+
+/** Reads the QR code on the page the way a phone would: from its pixels. */
+async function scanQr(page: Page): Promise<string | null> {
+  const image = await page.getByRole('img', { name: 'QR code of the phone link' }).evaluate(async (box) => {
+    const svg = box.querySelector('svg')!;
+    const img = new Image();
+    img.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(new XMLSerializer().serializeToString(svg))}`;
+    await img.decode();
+    const canvas = document.createElement('canvas');
+    canvas.width = img.naturalWidth;
+    canvas.height = img.naturalHeight;
+    const g = canvas.getContext('2d')!;
+    g.fillStyle = 'white';
+    g.fillRect(0, 0, canvas.width, canvas.height);
+    g.drawImage(img, 0, 0);
+    const data = g.getImageData(0, 0, canvas.width, canvas.height);
+    return { width: data.width, height: data.height, pixels: Array.from(data.data) };
+  });
+  return jsQR(Uint8ClampedArray.from(image.pixels), image.width, image.height)?.data ?? null;
+}
+
+describeWithServer('the second (mobile) camera: QR code, phone publishing, proctor switching, recording, n2', HAS_CHROMIUM && HAS_FFPROBE, `${NO_CHROMIUM_REASON}; and ffprobe (apt-get install ffmpeg)`, () => {
+  let api: TestApi;
+  let browser: Browser;
+  let student: Page;
+  let proctor: Page;
+  let phone: Page;
+  let releaseChromium: (() => void) | undefined;
+
+  const events = async (): Promise<Event[]> => (await api.as('admin', `{ sessionEvents(id: "mobile-1") { type data } }`)).sessionEvents;
+
+  beforeAll(async () => {
+    releaseChromium = await holdChromium();
+    api = await startTestApi({}, { webDir: WEB_DIR });
+    await api.createSession('mobile-1', { name: 'Exam with a phone', url: `${api.server.url}/demo-test.html`, student: 'student1', secondCamera: true, metrics: ['b2', 'n2'] });
+    browser = await launchChromium();
+    student = await (await newContext(browser, api.server.url)).newPage();
+    proctor = await (await newContext(browser, api.server.url)).newPage();
+    await intoRunningExam(api, student, 'student1', 'mobile-1');
+  }, 300_000);
+
+  afterAll(async () => {
+    releaseChromium?.();
+    await browser?.close();
+    await api?.close();
+  }, 120_000);
+
+  it('shows the test-taker a QR code whose link opens the phone page, and the phone becomes the second camera', async () => {
+    const panel = student.getByRole('region', { name: 'Mobile camera' });
+    await panel.getByRole('img', { name: 'QR code of the phone link' }).waitFor();
+    const scanned = await scanQr(student);
+    expect(scanned).toBe(await panel.getByRole('link', { name: /open the link on the phone/ }).getAttribute('href'));
+    expect(scanned).toMatch(/^http:\/\/proctor\.test\/#\/mobile\/mobile-1\?token=/); // the deployment's PUBLIC_URL
+    await student.screenshot({ path: join(SHOTS, 'exam-mobile-qr.png') });
+
+    // The phone reaches the same server under its test address.
+    const context = await browser.newContext({ baseURL: api.server.url, viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true,
+      userAgent: 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Mobile Safari/537.36' });
+    await context.grantPermissions(['camera'], { origin: api.server.url });
+    phone = await context.newPage();
+    await phone.goto(`/${new URL(scanned!).hash}`);
+    await phone.locator('main.mobile[data-state="live"]').waitFor({ timeout: 30_000 });
+    expect(phone.url()).not.toContain('token='); // the spent link leaves the address bar
+    await panel.getByText('Mobile camera connected').waitFor({ timeout: 15_000 });
+
+    const connected = (await events()).filter((e) => e.type === 'MobileCameraConnected');
+    expect(connected).toHaveLength(1);
+    expect(String(connected[0].data.userAgent)).toContain('Android');
+  }, 120_000);
+
+  it('lets the proctor switch the active tile to the phone\'s camera (frames decoded)', async () => {
+    await signIn(proctor, 'proctor1');
+    const tile = proctor.locator('.tile[data-session="mobile-1"]');
+    await tile.click();
+    await proctor.getByRole('button', { name: 'Show mobile camera' }).click();
+    await expect.poll(() => tile.getAttribute('data-frames').then(Number), { timeout: 30_000 }).toBeGreaterThan(10);
+    await expect.poll(() => phone.getByText('The proctor is watching.').count(), { timeout: 10_000 }).toBe(1);
+    await proctor.getByRole('button', { name: 'Show computer' }).click();
+    await proctor.getByRole('button', { name: 'Show mobile camera' }).waitFor();
+  }, 120_000);
+
+  it('records the phone\'s camera as its own track, playable, with the right hash', async () => {
+    await proctor.goto('about:blank'); // two cores: leave the CPU to the encoders
+    const segment = await eventually(async () => {
+      const data = await api.as('proctor1', `{ session(id: "mobile-1") { recordings { track seq sha256 size durationMs } } }`);
+      return (data.session.recordings as Array<{ track: string; seq: number; sha256: string; size: number; durationMs: number }>).find((r) => r.track === 'mobile');
+    }, 40_000);
+    const res = await fetch(`${api.server.url}/recordings/mobile-1/mobile/${segment.seq}`, { headers: { authorization: `Bearer ${await api.login('proctor1')}` } });
+    const body = Buffer.from(await res.arrayBuffer());
+    expect(createHash('sha256').update(body).digest('hex')).toBe(segment.sha256);
+    const file = join(mkdtempSync(join(tmpdir(), 'mobile-')), 'mobile.webm');
+    writeFileSync(file, body);
+    const probe = JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-count_frames', '-show_streams', '-of', 'json', file], { encoding: 'utf8' }));
+    const video = probe.streams.find((s: { codec_type: string }) => s.codec_type === 'video');
+    expect(video.codec_name).toBe('vp8');
+    expect(Number(video.nb_read_frames)).toBeGreaterThan(20);
+  }, 120_000);
+
+  it('reports n2 when the phone goes away, and shows the QR code again', async () => {
+    const before = (await events()).filter((e) => e.type === 'ViolationDetected' && e.data.code === 'n2').length;
+    const closedAt = Date.now();
+    await phone.close();
+    const n2 = await eventually(async () => {
+      const found = (await events()).filter((e) => e.type === 'ViolationDetected' && e.data.code === 'n2');
+      return found.length > before ? found.at(-1)! : null;
+    }, 20_000);
+    expect(Date.parse(String(n2.data.at))).toBeGreaterThanOrEqual(closedAt);
+    expect(Date.parse(String(n2.data.at)) - closedAt).toBeLessThan(12_000); // 6 s of silence, then the next one-second reading
+    await student.getByRole('img', { name: 'QR code of the phone link' }).waitFor();
+    await student.locator('.warnings li[data-code="n2"]').waitFor();
+  });
+});
