@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import jsQR from 'jsqr';
+import { createRequire } from 'node:module';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { eventually, startTestApi, type TestApi } from '../support/api.js';
@@ -14,6 +14,8 @@ import { describeWithServer } from '../support/servers.js';
 const WEB_DIR = fileURLToPath(new URL('../../web/dist', import.meta.url));
 const SHOTS = fileURLToPath(new URL('../../docs/screenshots', import.meta.url));
 const HAS_FFPROBE = existsSync('/usr/bin/ffprobe');
+// jsqr is CommonJS whose module.exports is the function itself; a default import types it as the namespace.
+const jsQR = createRequire(import.meta.url)('jsqr') as typeof import('jsqr').default;
 type Event = { type: string; data: Record<string, unknown> };
 
 /** Reads the QR code on the page the way a phone would: from its pixels. */
