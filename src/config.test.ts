@@ -26,6 +26,13 @@ describe('the configuration', () => {
     expect(() => loadConfig({ DATA_DIR, ICE_SERVERS: '[{"url":"x"}]' })).toThrow(/urls/);
   });
 
+  it('reads the face verification thresholds, and refuses distances that cannot be', () => {
+    expect(loadConfig({ DATA_DIR: dataDir() }).faces).toEqual({ matchThreshold: undefined, similarThreshold: undefined });
+    expect(loadConfig({ DATA_DIR: dataDir(), FACE_MATCH_THRESHOLD: '0.45', FACE_SIMILAR_THRESHOLD: '0.35' }).faces).toEqual({ matchThreshold: 0.45, similarThreshold: 0.35 });
+    expect(() => loadConfig({ DATA_DIR: dataDir(), FACE_MATCH_THRESHOLD: 'strict' })).toThrow(/FACE_MATCH_THRESHOLD=strict is not a distance/);
+    expect(() => loadConfig({ DATA_DIR: dataDir(), FACE_SIMILAR_THRESHOLD: '3' })).toThrow(/between 0 and 2/);
+  });
+
   it('reads TURN servers for real networks', () => {
     const config = loadConfig({ DATA_DIR: dataDir(), ICE_SERVERS: '[{"urls":["turn:t.example:3478"],"username":"u","credential":"p"}]' });
     expect(config.iceServers).toEqual([{ urls: ['turn:t.example:3478'], username: 'u', credential: 'p' }]);

@@ -20,6 +20,8 @@ export interface Config {
   readonly media: 'p2p' | 'janus';
   /** MEDIA=janus: JANUS_URL to use a running Janus, else JANUS_BINARY is started on 127.0.0.1:JANUS_PORT (src/media/janus). */
   readonly janus?: JanusConfig;
+  /** Face verification distances (FACE_MATCH_THRESHOLD for 1:1, FACE_SIMILAR_THRESHOLD for 1:N); unset: the tuned defaults. */
+  readonly faces?: { readonly matchThreshold?: number; readonly similarThreshold?: number };
   /** STUN/TURN servers handed to browsers (ICE_SERVERS, JSON as in RTCConfiguration.iceServers). */
   readonly iceServers: ReadonlyArray<{ urls: string | string[]; username?: string; credential?: string }>;
 }
@@ -106,5 +108,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     media: oneOf('MEDIA', env.MEDIA, ['p2p', 'janus'] as const, 'p2p'),
     janus: janusConfig(env),
     iceServers: iceServers(env.ICE_SERVERS),
+    faces: { matchThreshold: distance('FACE_MATCH_THRESHOLD', env.FACE_MATCH_THRESHOLD), similarThreshold: distance('FACE_SIMILAR_THRESHOLD', env.FACE_SIMILAR_THRESHOLD) },
   };
+}
+
+/** A face descriptor distance threshold: between 0 and 2 (Euclidean distance of unit-length 128-D descriptors). */
+function distance(name: string, value: string | undefined): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0 || n >= 2) throw new Error(`${name}=${value} is not a distance between 0 and 2 (the default 1:1 is 0.5, 1:N 0.4)`);
+  return n;
 }

@@ -24,7 +24,9 @@ if (!config.production && (await storeIsEmpty(core))) {
 const webDir = fileURLToPath(new URL('../web/dist', import.meta.url));
 const janus = await startMediaEngine(config, core, new LocalBlobStore(join(config.dataDir, 'blobs')), log); // null in p2p mode
 const server = await startServer(core, config, log, { webDir: existsSync(webDir) ? webDir : undefined, janus });
-const faces = startFaceVerifier(core, new LocalBlobStore(join(config.dataDir, 'blobs')), { log }); // the server's blob directory
+const faces = startFaceVerifier(core, new LocalBlobStore(join(config.dataDir, 'blobs')), {
+  log, threshold: config.faces?.matchThreshold, similarThreshold: config.faces?.similarThreshold,
+}); // the server's blob directory
 
 const report = (message: string, err?: unknown) => log.error({ err }, message);
 const timer = new SessionTimer(core, report);

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { ApolloServer, HeaderMap } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
-import { GraphQLError, parse, specifiedRules, validate, type ExecutionArgs } from 'graphql';
+import { GraphQLError, parse, specifiedRules, validate, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
@@ -17,10 +17,11 @@ import { TokenService } from './auth/tokens.js';
 import type { ApiContext } from './context.js';
 import { formatError } from './errors.js';
 import { queryLimits, RateLimiter } from './limits.js';
-import { sharedSubscriptions } from './live.js';
+import { sharedSubscriptions, type Outlet } from './live.js';
 import { buildApiSchema } from './schema.js';
 import { handleDownload, handleUpload } from './files.js';
 import { handleSegmentDownload, handleSegmentUpload } from './recordings.js';
+import { handleReferenceUpload } from './profile/reference-upload.js';
 import { LocalBlobStore, type BlobStore } from '../media/blob-store.js';
 import { SignallingHub } from '../media/signalling.js';
 import type { JanusEngine } from '../media/janus/engine.js';
@@ -79,7 +80,14 @@ export async function startServer(core: Core, config: Config, log: Logger, optio
   const limits = queryLimits(MAX_DEPTH, MAX_COST);
   const http = createServer();
   const wss = new WebSocketServer({ server: http, path: '/graphql', maxPayload: MAX_BODY_BYTES });
-  const shared = sharedSubscriptions();
+  // Errors in a subscription's results as in the HTTP API's: the same formatting, unexpected ones logged.
+  const formatResult = (result: ExecutionResult) =>
+    result.errors?.length
+      ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e, (err) => log.error({ err }, 'unexpected error in a subscription'))) }
+      : result;
+  const shared = sharedSubscriptions({ format: formatResult });
+  /** The socket and subscription id of each subscribe's arguments: shared groups write their results straight there. */
+  const outlets = new WeakMap<ExecutionArgs, Outlet>();
 
   // A verified token is trusted for 10 s (at most until it expires): disabling an account takes effect within that.
   const verified = new Map<string, { actor: ApiContext['actor']; until: number }>();
@@ -112,7 +120,7 @@ export async function startServer(core: Core, config: Config, log: Logger, optio
         }
       },
       context: (ctx) => context(ctx.extra.actor ?? null, ctx.extra.ip ?? ''),
-      onSubscribe: (ctx, _id, payload) => {
+      onSubscribe: (ctx, id, payload) => {
         let document;
         try {
           document = parse(payload.query);
@@ -128,18 +136,24 @@ export async function startServer(core: Core, config: Config, log: Logger, optio
           operationName: payload.operationName,
           contextValue: context(ctx.extra.actor ?? null, ctx.extra.ip ?? ''),
         };
+        const socket = ctx.extra.socket;
+        outlets.set(args, {
+          id,
+          // A text frame, as graphql-ws's own messages; a socket that has gone away gets nothing (it is being cleaned up).
+          send: (message) => {
+            if (socket.readyState === socket.OPEN) socket.send(message, { binary: false });
+          },
+        });
         return args;
       },
-      subscribe: (args) => shared.subscribe(args) as never,
+      subscribe: (args) => shared.subscribe(args, outlets.get(args)) as never,
       onError: (_ctx, _id, _payload, errors) =>
         errors.map((e) => {
           const f = formatError(e.toJSON(), e, (err) => log.error({ err }, 'unexpected error in a subscription'));
           return new GraphQLError(f.message, { extensions: f.extensions });
         }),
-      onNext: (_ctx, _id, _payload, _args, result) =>
-        result.errors?.length
-          ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e, (err) => log.error({ err }, 'unexpected error in a subscription'))) }
-          : result,
+      // Only what graphql-ws sends itself passes here (a one-off result, an expired sign-in's error): shared groups format theirs.
+      onNext: (_ctx, _id, _payload, _args, result) => formatResult(result),
     },
     wss,
   );
@@ -167,6 +181,7 @@ export async function startServer(core: Core, config: Config, log: Logger, optio
       if (url.pathname === '/files' && req.method === 'POST') return await handleUpload(req, res, url, await httpActor(req, res), core, blobs);
       const file = /^\/files\/([0-9a-f-]{36})$/.exec(url.pathname);
       if (file && req.method === 'GET') return await handleDownload(res, file[1], await httpActor(req, res), core, blobs);
+      if (url.pathname === '/profiles/reference' && req.method === 'POST') return await handleReferenceUpload(req, res, url, await httpActor(req, res), core, blobs);
       if (url.pathname === '/speedtest') return await speedTest(req, res, url);
       const asset = /^\/(models|wasm)\/([A-Za-z0-9_.-]+)$/.exec(url.pathname);
       if (asset && req.method === 'GET') return serveVendorAsset(asset[1] as 'models' | 'wasm', asset[2], res);

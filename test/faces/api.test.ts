@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LocalBlobStore } from '../../src/media/blob-store.js';
 import { loadFaceModels } from '../../src/media/faces/analyzer.js';
 import { startFaceVerifier, type FaceVerifier } from '../../src/media/faces/verifier.js';
-import { eventually, startTestApi, type TestApi } from '../support/api.js';
-import { mirrored, photo, recropped, truncated } from './photos.js';
+import { eventually, PASSWORD, startTestApi, type TestApi } from '../support/api.js';
+import { mirrored, photo, recropped, sideBySide, truncated } from './photos.js';
 
 // Face analysis is CPU-bound: on two cores shared with the browser tests a check can take seconds.
 vi.setConfig({ testTimeout: 120_000 });
@@ -48,5 +48,56 @@ describe('face verification through the API', () => {
     const again = await check('student1', 'faces-1', await mirrored(photo.a));
     expect(again).toMatchObject({ result: 'yellow', similarProfiles: ['student2'] });
     expect(again!.distance).toBeLessThan(0.5);
+  });
+
+  describe('an administrator\'s reference face', () => {
+    const upload = async (who: string | null, username: string, image: Buffer) => {
+      const res = await fetch(`${api.server.url}/profiles/reference?username=${encodeURIComponent(username)}`, {
+        method: 'POST', headers: who ? { authorization: `Bearer ${await api.login(who)}` } : {}, body: new Uint8Array(image),
+      });
+      return { status: res.status, json: (await res.json()) as Record<string, string> };
+    };
+    const reference = async (username: string) =>
+      (await api.as('admin', `query($u: String!) { faceReference(username: $u) { username photoId setAt } }`, { u: username })).faceReference;
+
+    beforeAll(async () => {
+      await api.as('admin', `mutation($p: String!) { registerAccount(username: "student3", role: "student", password: $p) { username } }`, { p: PASSWORD });
+      await api.createSession('faces-3', { student: 'student3' });
+      await api.as('student3', `mutation { checkIn(id: "faces-3", userAgent: "ua") { id } }`);
+    });
+
+    it('sets the profile\'s reference from an upload, and the next identity photo is compared with it', async () => {
+      const up = await upload('admin', 'student3', photo.b);
+      expect(up).toMatchObject({ status: 201, json: { username: 'student3' } });
+      expect(up.json.photoId).toMatch(/^upload:[0-9a-f]{64}$/);
+      expect(await reference('student3')).toMatchObject({ username: 'student3', photoId: up.json.photoId });
+      expect(await check('student3', 'faces-3', await mirrored(photo.b))).toMatchObject({ result: 'green' });
+      // Replaced by someone else's face: the same photo no longer matches.
+      expect((await upload('admin', 'student3', photo.c)).status).toBe(201);
+      expect(await check('student3', 'faces-3', await recropped(photo.b))).toMatchObject({ result: 'red' });
+      const listed = await api.as('auditor1', `{ accounts(role: "student") { username faceReference { photoId } } }`);
+      expect(listed.accounts.find((a: { username: string }) => a.username === 'student3').faceReference.photoId).toMatch(/^upload:/);
+    });
+
+    it('refuses an image without exactly one face, a file that is no image, an unknown profile and anyone but an administrator', async () => {
+      expect(await upload('admin', 'student3', photo.noFace)).toMatchObject({ status: 400, json: { code: 'BAD_USER_INPUT', error: expect.stringMatching(/exactly one face, not 0/) } });
+      expect(await upload('admin', 'student3', await sideBySide(photo.a, photo.b))).toMatchObject({ status: 400, json: { error: expect.stringMatching(/not 2/) } });
+      expect(await upload('admin', 'student3', Buffer.from('not an image'))).toMatchObject({ status: 400, json: { code: 'BAD_USER_INPUT' } });
+      expect(await upload('admin', 'nobody', photo.a)).toMatchObject({ status: 404, json: { code: 'NOT_FOUND' } });
+      expect((await upload('proctor1', 'student3', photo.a)).status).toBe(403);
+      expect((await upload('student3', 'student3', photo.a)).status).toBe(403);
+      expect((await upload(null, 'student3', photo.a)).status).toBe(401);
+      expect(await api.errorCode('student3', `{ faceReference(username: "student3") { photoId } }`)).toBe('FORBIDDEN');
+    });
+
+    it('clears a reference with a reason, for administrators only', async () => {
+      const CLEAR = `mutation($u: String!, $r: String!) { clearFaceReference(username: $u, reason: $r) }`;
+      expect(await api.errorCode('proctor1', CLEAR, { u: 'student3', r: 'wrong person' })).toBe('FORBIDDEN');
+      expect(await api.errorCode('admin', CLEAR, { u: 'student3', r: ' ' })).toBe('BAD_USER_INPUT');
+      expect(await api.as('admin', CLEAR, { u: 'student3', r: 'uploaded the wrong person' })).toEqual({ clearFaceReference: true });
+      expect(await reference('student3')).toBeNull();
+      expect(await api.as('admin', CLEAR, { u: 'student3', r: 'again' })).toEqual({ clearFaceReference: false });
+      expect(await api.errorCode('admin', CLEAR, { u: 'nobody', r: 'x' })).toBe('NOT_FOUND');
+    });
   });
 });

@@ -249,6 +249,18 @@ export async function setReferenceFromImage(
   if (result.events.length > 0) await core.runner.waitForEvent(eventIdFor(commandId, result.events.length - 1));
 }
 
+/** An admin clears a profile's reference face: the next verified identity photo sets a new one. */
+export async function clearReference(core: Core, target: { readonly username: string; readonly reason: string; readonly actor: Actor; readonly commandId: string }): Promise<boolean> {
+  const command: ProfileCommand = {
+    type: 'ClearProfileReference',
+    data: { username: target.username, reason: target.reason },
+    metadata: { now: core.now(), actor: target.actor, commandId: target.commandId },
+  };
+  const result = await handleCommand(core.store, profileDecider, profileStreamId(target.username), command);
+  if (result.events.length > 0) await core.runner.waitForEvent(eventIdFor(target.commandId, result.events.length - 1));
+  return result.events.length > 0;
+}
+
 async function readAll(stream: Readable, maxBytes: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;

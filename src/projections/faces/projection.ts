@@ -83,12 +83,13 @@ export interface FaceReference {
   readonly descriptor: number[];
   /** Global position of the event that set it: the newer of two copies wins. */
   readonly position: number;
+  readonly setAt: Date;
 }
 
-type ReferenceRow = { profile: string; username: string; photo_id: string; descriptor: string; position: string | number };
+type ReferenceRow = { profile: string; username: string; photo_id: string; descriptor: string; position: string | number; set_at: Date | string };
 
 function toReference(r: ReferenceRow): FaceReference {
-  return { username: r.username, photoId: r.photo_id, descriptor: parseArray(r.descriptor), position: Number(r.position) };
+  return { username: r.username, photoId: r.photo_id, descriptor: parseArray(r.descriptor), position: Number(r.position), setAt: new Date(r.set_at) };
 }
 
 /** Parses `{1,2.5,-3e-05}`, the text form of a real[] (read as text so both drivers return the same thing). */
@@ -99,7 +100,7 @@ function parseArray(text: string): number[] {
 /** The reference face of a profile, or null when none is set. */
 export async function getFaceReference(db: Sql, username: string): Promise<FaceReference | null> {
   const [row] = await db.query<ReferenceRow>(
-    `SELECT profile, username, photo_id, descriptor::text AS descriptor, position FROM face_references WHERE profile = $1`,
+    `SELECT profile, username, photo_id, descriptor::text AS descriptor, position, set_at FROM face_references WHERE profile = $1`,
     [profileKey(username)],
   );
   return row ? toReference(row) : null;
@@ -108,7 +109,7 @@ export async function getFaceReference(db: Sql, username: string): Promise<FaceR
 /** Reference faces in pages ordered by profile key: `after` is the last key of the previous page. */
 export async function listFaceReferences(db: Sql, after: string | null, limit = 5000): Promise<Array<FaceReference & { key: string }>> {
   const rows = await db.query<ReferenceRow>(
-    `SELECT profile, username, photo_id, descriptor::text AS descriptor, position FROM face_references
+    `SELECT profile, username, photo_id, descriptor::text AS descriptor, position, set_at FROM face_references
      WHERE $1::text IS NULL OR profile > $1 ORDER BY profile LIMIT $2`,
     [after, limit],
   );
