@@ -1,8 +1,12 @@
+import { loadFaceApi, readFaces, type FrameFaces } from './face-model.js';
+
+export { yaw } from './face-model.js';
+
 /**
  * Face metrics in the browser: c2 (no face, or not looking at the camera), c3 (several faces), c4 (a face other than
- * the one that started the exam). face-api on the tfjs WebAssembly backend, with the weights and the .wasm files
- * served by our server from their npm packages. Detection runs on the page at a bounded rate (one frame every
- * `everyMs`, the next only after the last finished), so the page never stalls for more than one detection (≈0.1 s).
+ * the one that started the exam). Detection runs in a Web Worker (face-api on tfjs WASM there), one frame every
+ * `everyMs` and the next only after the last finished: the page's own thread only grabs the frame (a few ms), so
+ * the test-taker's typing never waits for a detection. Where a worker cannot run it, it runs on the page instead.
  */
 export interface FaceReading {
   faces: number;
@@ -10,7 +14,11 @@ export interface FaceReading {
   /** Distance of the single face from the exam's first face (null: no single face, or no reference yet). */
   distance: number | null;
   at: number;
+  /** Detection time (in the worker, or on the page in the fallback). */
   ms: number;
+  /** How long the page's own thread was busy for this reading. */
+  pageMs: number;
+  where: 'worker' | 'page';
 }
 
 /** Yaw estimate beyond which the test-taker is taken to look away (nose offset from the eyes' middle ÷ eye distance). */
@@ -18,41 +26,45 @@ export const YAW_LIMIT = 0.35;
 /** Descriptor distance beyond which a face is another person's (measured: same face ≈ 0.1–0.4, others ≥ 0.45). */
 export const OTHER_FACE = 0.55;
 
-type FaceApi = typeof import('@vladmandic/face-api/dist/face-api.esm-nobundle.js');
-let loading: Promise<FaceApi> | null = null;
-
-function load(): Promise<FaceApi> {
-  loading ??= (async () => {
-    const tf = await import('@tensorflow/tfjs');
-    const wasm = await import('@tensorflow/tfjs-backend-wasm');
-    wasm.setWasmPaths('/wasm/');
-    await tf.setBackend('wasm');
-    await tf.ready();
-    const faceapi = await import('@vladmandic/face-api/dist/face-api.esm-nobundle.js');
-    await Promise.all([
-      faceapi.nets.tinyFaceDetector.loadFromUri('/models'),
-      faceapi.nets.faceLandmark68TinyNet.loadFromUri('/models'),
-      faceapi.nets.faceRecognitionNet.loadFromUri('/models'),
-    ]);
-    return faceapi;
-  })();
-  return loading;
-}
-
-/** Nose tip (68-point layout: 30) against the middle of the eyes (36–41, 42–47), in eye distances. 0 = facing the camera. */
-export function yaw(points: ReadonlyArray<{ x: number; y: number }>): number {
-  const mean = (from: number, to: number) => points.slice(from, to + 1).reduce((s, p) => s + p.x, 0) / (to - from + 1);
-  const left = mean(36, 41);
-  const right = mean(42, 47);
-  const span = Math.abs(right - left) || 1;
-  return (points[30].x - (left + right) / 2) / span;
-}
-
 function distance(a: Float32Array, b: Float32Array): number {
   let sum = 0;
   for (let i = 0; i < a.length; i++) sum += (a[i] - b[i]) ** 2;
   return Math.sqrt(sum);
 }
+
+/** The face worker of this page, answering one frame at a time. */
+class FaceWorker {
+  private readonly worker = new Worker(new URL('./face-worker.ts', import.meta.url), { type: 'module' });
+  private next = 0;
+  private readonly waiting = new Map<number, { resolve: (r: FrameFaces) => void; reject: (e: Error) => void }>();
+
+  constructor() {
+    this.worker.onmessage = (e: MessageEvent<{ id: number; result?: FrameFaces; error?: string }>) => {
+      const w = this.waiting.get(e.data.id);
+      this.waiting.delete(e.data.id);
+      if (e.data.result) w?.resolve(e.data.result);
+      else w?.reject(new Error(e.data.error ?? 'face worker failed'));
+    };
+    this.worker.onerror = (e) => {
+      for (const w of this.waiting.values()) w.reject(new Error(e.message || 'face worker failed'));
+      this.waiting.clear();
+    };
+  }
+
+  read(frame: ImageBitmap): Promise<FrameFaces> {
+    const id = this.next++;
+    return new Promise((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      this.worker.postMessage({ id, frame }, [frame]);
+    });
+  }
+
+  close(): void {
+    this.worker.terminate();
+  }
+}
+
+const workersWork = () => typeof Worker !== 'undefined' && typeof OffscreenCanvas !== 'undefined' && typeof createImageBitmap !== 'undefined';
 
 export class FaceWatcher {
   latest: FaceReading | null = null;
@@ -60,16 +72,23 @@ export class FaceWatcher {
   private reference: Float32Array | null = null;
   private stopped = false;
   private timer: ReturnType<typeof setTimeout> | null = null;
+  private worker: FaceWorker | null = null;
 
   constructor(private readonly video: HTMLVideoElement, private readonly everyMs = 1500) {}
 
   start(): void {
+    if (workersWork()) this.worker = new FaceWorker();
     const loop = async () => {
       if (this.stopped) return;
       try {
         await this.detect();
       } catch (e) {
         this.error = (e as Error).message;
+        if (this.worker) {
+          // A browser whose worker cannot run the model: detect on the page from now on.
+          this.worker.close();
+          this.worker = null;
+        }
       }
       if (!this.stopped) this.timer = setTimeout(loop, this.everyMs);
     };
@@ -78,22 +97,28 @@ export class FaceWatcher {
 
   private async detect(): Promise<void> {
     if (this.video.readyState < 2) return;
-    const faceapi = await load();
-    const t0 = performance.now();
-    const found = await faceapi
-      .detectAllFaces(this.video, new faceapi.TinyFaceDetectorOptions({ inputSize: 320, scoreThreshold: 0.5 }))
-      .withFaceLandmarks(true)
-      .withFaceDescriptors();
-    const ms = performance.now() - t0;
-    let lookingAway = found.length === 0;
-    let d: number | null = null;
-    if (found.length === 1) {
-      const face = found[0];
-      lookingAway = Math.abs(yaw(face.landmarks.positions)) > YAW_LIMIT;
-      if (!this.reference) this.reference = face.descriptor;
-      else d = distance(this.reference, face.descriptor);
+    let read: FrameFaces;
+    let pageMs: number;
+    const where = this.worker ? 'worker' : 'page';
+    if (this.worker) {
+      const t0 = performance.now();
+      const frame = await createImageBitmap(this.video);
+      const pending = this.worker.read(frame);
+      pageMs = performance.now() - t0;
+      read = await pending;
+    } else {
+      const { faceapi } = await loadFaceApi();
+      read = await readFaces(faceapi, this.video);
+      pageMs = read.ms;
     }
-    this.latest = { faces: found.length, lookingAway, distance: d, at: Date.now(), ms };
+    let lookingAway = read.faces === 0;
+    let d: number | null = null;
+    if (read.faces === 1 && read.descriptor) {
+      lookingAway = Math.abs(read.yaw ?? 0) > YAW_LIMIT;
+      if (!this.reference) this.reference = read.descriptor;
+      else d = distance(this.reference, read.descriptor);
+    }
+    this.latest = { faces: read.faces, lookingAway, distance: d, at: Date.now(), ms: read.ms, pageMs, where };
   }
 
   /** c2 c3 c4 from the last reading, if it is fresh; nothing when the detector has not read a frame yet. */
@@ -106,5 +131,6 @@ export class FaceWatcher {
   stop(): void {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    this.worker?.close();
   }
 }

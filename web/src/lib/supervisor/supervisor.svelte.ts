@@ -34,6 +34,9 @@ export class Supervisor {
   private snapshots: FaceSnapshots | null = null;
   /** Milliseconds the last face detection took (the page is busy that long once per reading). */
   detectionMs = $state<number | null>(null);
+  /** How long the page's own thread was busy for it (grabbing the frame, when detection runs in the worker). */
+  detectionPageMs = $state<number | null>(null);
+  detectionWhere = $state<'worker' | 'page' | null>(null);
   private streams: { camera: MediaStream | null; screen: MediaStream | null } = { camera: null, screen: null };
   private mobileSeenAt: (() => number) | null = null;
   private readonly listeners = new Set<(code: string) => void>();
@@ -76,7 +79,11 @@ export class Supervisor {
       ...(this.faces?.metrics() ?? {}),
       ...(this.mobileSeenAt ? { n2: Date.now() - this.mobileSeenAt() > MOBILE_SILENCE_MS } : {}),
     };
-    if (this.faces?.latest) this.detectionMs = Math.round(this.faces.latest.ms);
+    if (this.faces?.latest) {
+      this.detectionMs = Math.round(this.faces.latest.ms);
+      this.detectionPageMs = Math.round(this.faces.latest.pageMs * 10) / 10;
+      this.detectionWhere = this.faces.latest.where;
+    }
     return Object.fromEntries(this.codes.map((c) => [c, all[c] ?? false]));
   }
 
