@@ -38,7 +38,7 @@ export async function seedDemo(core: Core, password: string, publicUrl: string):
       durationMinutes: 90, scheduledAt: new Date(now + minutesFromNow * 60_000), url: `${publicUrl}/demo-test.html`, template: 'demo', ...extra,
     }, admin, at(-180));
 
-  await create('demo-scheduled', 'Entrance exam in mathematics', 'student1', 'proctor1', 24 * 60, { tags: ['math', 'entrance'] });
+  await create('demo-scheduled', 'Entrance exam in mathematics', 'student1', 'proctor1', 24 * 60, { tags: ['math', 'entrance'], secondCamera: true });
   await create('demo-live-1', 'Physics midterm', 'student1', 'proctor1', -20, { tags: ['physics'] });
   await create('demo-live-2', 'Chemistry quiz', 'student2', 'proctor1', -10);
   await create('demo-waiting', 'History final exam', 'student3', 'proctor2', 0);
