@@ -254,8 +254,12 @@ export class JanusEngine {
    * the viewer's answer goes to `startWatching`.
    */
   async watch(sessionId: string, viewer: string, active: boolean): Promise<WatchOffer> {
-    const published = PUBLISHED_TRACKS.filter((t) => this.publishers.get(`${sessionId}/${t}`)?.closed === false);
-    if (!published.length) throw new NotFoundError('the test-taker is not publishing yet');
+    const ours = PUBLISHED_TRACKS.filter((t) => this.publishers.get(`${sessionId}/${t}`)?.closed === false);
+    if (!ours.length) throw new NotFoundError('the test-taker is not publishing yet');
+    // Janus lists a publisher as such once its media is negotiated: subscribe to those only.
+    const { participants } = await (await this.controlHandle()).listParticipants({ room: sessionId });
+    const published = ours.filter((t) => participants.some((p) => p.feed === t && p.publisher));
+    if (!published.length) throw new NotFoundError('the test-taker\'s media is not flowing yet');
     const handle = await this.attach();
     try {
       const joined = await handle.joinSubscriber({ room: sessionId, streams: published.map((feed) => ({ feed })) });

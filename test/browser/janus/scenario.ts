@@ -24,6 +24,7 @@ const RUN_MS = Number(process.env.JANUS_SCENARIO_MS ?? 40_000);
 const log = (message: string) => console.error(`[janus scenario] ${message}`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+process.on('unhandledRejection', (e) => log(`unhandled: ${(e as Error)?.stack ?? e}`));
 setUpNamespaceNetwork();
 const api = await startTestApi({ media: 'janus' }, {
   webDir: WEB_DIR,
