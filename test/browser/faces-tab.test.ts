@@ -76,6 +76,11 @@ describeWithServer('the proctor\'s Faces tab shows green, yellow and red for rea
     }
     await proctor.screenshot({ path: `${SHOTS}monitor-faces.png` });
 
+    // A photo taken now appears in the open tab with its verdict, without switching away and back.
+    expect(await submit('student1', 'tab-1', photo.c)).toBe('red');
+    await expect.poll(() => faces.count(), { timeout: 20_000 }).toBe(4);
+    await expect.poll(() => faces.nth(3).getAttribute('class')).toContain('red');
+
     await proctor.locator('.tile[data-session="tab-2"]').click();
     await proctor.getByRole('tab', { name: 'Faces' }).click();
     await expect.poll(() => faces.count()).toBe(1);
