@@ -25,7 +25,7 @@ export function setUpNamespaceNetwork(): void {
 export function canUnshare(): boolean {
   if (!HAS_UNSHARE) return false;
   try {
-    execFileSync('unshare', ['-n', 'true'], { stdio: 'ignore' });
+    execFileSync('unshare', ['--net', '--pid', '--fork', '--mount-proc', 'true'], { stdio: 'ignore' });
     return true;
   } catch {
     return false;
@@ -33,12 +33,13 @@ export function canUnshare(): boolean {
 }
 
 /**
- * Runs a TypeScript script (through tsx) in a new network namespace and answers its last stdout line parsed as JSON.
- * Its stderr goes to ours, so its progress shows in the test output. The namespace dies with the script.
+ * Runs a TypeScript script (through tsx) in new network and PID namespaces and answers its last stdout line parsed as
+ * JSON. Its stderr goes to ours, so its progress shows in the test output. Both namespaces die with the script.
  */
 export function runInNetns<T>(script: string, args: string[] = [], options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<T> {
   return new Promise((resolve, reject) => {
-    const child = spawn('unshare', ['-n', '--', process.execPath, '--import', 'tsx', script, ...args], {
+    // A PID namespace too: when the script ends, however it ends, the kernel ends whatever it started (Janus, Chromium).
+    const child = spawn('unshare', ['--net', '--pid', '--fork', '--mount-proc', '--', process.execPath, '--import', 'tsx', script, ...args], {
       stdio: ['ignore', 'pipe', 'inherit'],
       env: { ...process.env, ...options.env },
     });

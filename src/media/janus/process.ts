@@ -29,6 +29,9 @@ export async function startJanus(options: JanusFolderOptions & { binary?: string
   if (await portOpen(options.wsPort)) throw new Error(`port ${options.wsPort} is taken: set JANUS_PORT to a free one`);
   const config = writeJanusFolder(options.dir, options);
   const child: ChildProcess = spawn(options.binary ?? 'janus', ['-F', options.dir, '-C', config, '--disable-colors'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Janus must not outlive us (it would hold the port): killed when this process exits, however it exits but SIGKILL.
+  const orphan = () => child.kill('SIGKILL');
+  process.once('exit', orphan);
   const tail: string[] = [];
   const onData = (chunk: Buffer) => {
     for (const line of chunk.toString('utf8').split('\n')) {
@@ -43,6 +46,7 @@ export async function startJanus(options: JanusFolderOptions & { binary?: string
   let exited: number | null | undefined;
   const exit = new Promise<void>((resolve) => {
     child.once('exit', (code) => {
+      process.off('exit', orphan);
       exited = code;
       resolve();
     });
