@@ -61,22 +61,24 @@ describeWithServer('face metrics in the participant\'s browser (face-api on WebA
       const detects = metrics.some((m) => ['c2', 'c3', 'c4'].includes(m));
       const self = page.locator('video.self');
       const ms = detects ? await eventually(async () => Number(await self.getAttribute('data-detection-ms')) || null, 30_000) : null;
+      await new Promise((r) => setTimeout(r, seconds * 1000));
+      // The latest reading, past the first one's warm-up.
       const where = detects ? await self.getAttribute('data-detection-where') : null;
       const pageMs = detects ? Number(await self.getAttribute('data-detection-page-ms')) : null;
-      await new Promise((r) => setTimeout(r, seconds * 1000));
+      const steadyMs = detects ? Number(await self.getAttribute('data-detection-ms')) : null;
       const events = await api.as('auditor1', `{ sessionEvents(id: "${id}") { type data } }`);
       const codes = events.sessionEvents.filter((e: { type: string }) => e.type === 'ViolationDetected').map((e: { data: { code: string } }) => e.data.code);
       const faces = await api.as('proctor1', `{ session(id: "${id}") { faces { result } } }`);
-      return { codes: [...new Set(codes)].sort() as string[], ms, where, pageMs, faces: faces.session.faces.map((f: { result: string }) => f.result) as string[] };
+      return { codes: [...new Set(codes)].sort() as string[], ms, steadyMs, where, pageMs, faces: faces.session.faces.map((f: { result: string }) => f.result) as string[] };
     } finally {
       await browser.close();
     }
   }
 
   it('sees one face looking at the camera as no violation, detecting in a worker', async () => {
-    const { codes, ms, where, pageMs } = await examWith('one', 6);
+    const { codes, ms, steadyMs, where, pageMs } = await examWith('one', 6);
     expect(codes).toEqual([]);
-    console.log(`face detection in the browser: ${ms} ms per frame in the ${where} (tiny detector, 320 px, WASM), once every 1.5 s; the page's thread busy ${pageMs} ms per frame`);
+    console.log(`face detection in the browser: first frame ${ms} ms, then ${steadyMs} ms per frame in the ${where} (tiny detector, 320 px, WASM), once every 1.5 s; the page's own thread busy ${pageMs} ms per frame`);
     expect(ms).toBeGreaterThan(0);
     expect(where).toBe('worker'); // Chromium runs it off the page's thread
   });
