@@ -18,10 +18,15 @@
  * clients' parsing of tens of thousands of messages a second lands on the other core instead of inflating the delay
  * we measure. The worker stamps arrivals with `performance.timeOrigin + performance.now()`, comparable across
  * threads, and sends them back after the run, so the main thread does no bookkeeping per message while measuring.
+ * Its sockets speak graphql-transport-ws by hand and stamp each message as its frame arrives, before decoding it:
+ * with graphql-ws's own client (BENCH_CLIENT=graphql-ws) the one client thread needs ≈ 65 % of a core instead of
+ * ≈ 52 % at 100 events/s, and its backlog (event-loop delay p99 ≈ 20 ms instead of ≈ 8 ms) is counted as the
+ * server's latency.
  *
  * Runs with NODE_ENV=production unless told otherwise (as the Dockerfile does; see support/production-env.ts).
  * Knobs (environment): BENCH_SECONDS (10: each HTTP path), BENCH_FANOUT_SECONDS (10), BENCH_SOCKETS (1000),
- * BENCH_RATE (100 events/s), BENCH_SESSIONS (240), BENCH_CONCURRENCY (16), BENCH_PARTS (http,fanout).
+ * BENCH_RATE (100 events/s), BENCH_SESSIONS (240), BENCH_CONCURRENCY (16), BENCH_PARTS (http,fanout),
+ * BENCH_CLIENT (lean | graphql-ws).
  */
 import './support/production-env.js'; // first: NODE_ENV before graphql-js loads
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -69,6 +74,8 @@ const FANOUT_SECONDS = env('BENCH_FANOUT_SECONDS', 10);
 const SOCKETS = env('BENCH_SOCKETS', 1000);
 const RATE = env('BENCH_RATE', 100);
 const CALIBRATION = { rate: 10, seconds: 6 };
+/** The fan-out's subscribers: lean protocol clients (default) or graphql-ws's own client (see support/ws-clients.ts). */
+const CLIENT = process.env.BENCH_CLIENT === 'graphql-ws' ? 'graphql-ws' : 'lean';
 /**
  * A step stops issuing once its oldest unfinished command is this late, or once this many seconds' worth of commands
  * are in flight: past that it only measures a queue, and (PGlite answering as microtasks) the server thread would
@@ -112,6 +119,8 @@ const appends = new Map<string, { scheduled: number; committed: number; tag: Tag
 /** The producer's commands per stream not yet appended, oldest first (a stream's appends commit in order). */
 const issuing = new Map<string, Array<{ scheduled: number; tag: Tag }>>();
 const statements = new Map<string, number>();
+/** When the runner handed each event (by `stream#version`) to the subscriptions: commit → here is the projection's part. */
+const applied = new Map<string, number>();
 /** Measured windows in which the server thread waited for a core a lot (other processes on the machine). */
 const contended: string[] = [];
 function noteContention(what: string, loop: LoopStats | null): void {
@@ -156,6 +165,11 @@ async function openSystem(dataDir: string) {
     return result;
   };
   const runner = new ProjectionRunner(store, db, ALL_PROJECTIONS);
+  // Registered before the server's subscription groups: stamps when each batch is handed to subscribers.
+  runner.onApplied((batch) => {
+    const at = wallMs();
+    for (const e of batch.events) applied.set(`${e.streamId}#${e.streamVersion}`, at);
+  });
   await runner.start();
   const core = new Core(store, db, runner);
   // The server's own defaults for everything not pinned here, so new settings need no change in the benchmark.
@@ -479,6 +493,9 @@ async function fanOut(core: Core, server: RunningServer, tokens: Map<string, str
     sessions,
     sockets: plan.map(({ token, query, variables, kind }) => ({ token, query, variables, kind })),
     connectConcurrency: 50,
+    client: CLIENT,
+    // ≈ one receipt per socket that may read a session, per event: every shared socket, a proctor's, an activity's.
+    expectedReceipts: Math.ceil(((STEP_WARMUP_S[0] + CALIBRATION.seconds) * CALIBRATION.rate + (STEP_WARMUP_S[1] + FANOUT_SECONDS) * RATE) * (SOCKETS * 0.62 + 4)),
   } satisfies WsClientsInput);
   const ready = await nextMessage<WsClientsReady>(worker, (m) => m.type === 'ready');
   if (ready.failed) throw new Error(`${ready.failed} of ${plan.length} sockets failed to connect: ${ready.firstError}`);
@@ -506,8 +523,8 @@ async function fanOut(core: Core, server: RunningServer, tokens: Map<string, str
   // Join arrivals with commit times, per step and per kind of subscriber.
   const streams = sessions.map((id) => sessionStreamId(id));
   const labels = [...new Set(plan.map((p) => p.label))];
-  type Bucket = { fromCommit: number[]; fromSchedule: number[]; firstCommit: number; lastArrival: number };
-  const bucket = (): Bucket => ({ fromCommit: [], fromSchedule: [], firstCommit: Infinity, lastArrival: 0 });
+  type Bucket = { fromCommit: number[]; fromSchedule: number[]; toApplied: number[]; fromApplied: number[]; firstCommit: number; lastArrival: number };
+  const bucket = (): Bucket => ({ fromCommit: [], fromSchedule: [], toApplied: [], fromApplied: [], firstCommit: Infinity, lastArrival: 0 });
   const perStep = steps.map(() => ({ all: bucket(), byLabel: new Map(labels.map((l) => [l, bucket()])) }));
   let unmatched = 0;
   for (let i = 0; i < receipts.count; i++) {
@@ -519,8 +536,11 @@ async function fanOut(core: Core, server: RunningServer, tokens: Map<string, str
     if (!record.tag.measured) continue;
     const t = receipts.at[i];
     const s = perStep[record.tag.step];
+    const handed = applied.get(`${streams[receipts.session[i]]}#${receipts.version[i]}`) ?? NaN;
     for (const b of [s.all, s.byLabel.get(plan[receipts.socket[i]].label)!]) {
       b.fromCommit.push(t - record.committed);
+      b.toApplied.push(handed - record.committed);
+      b.fromApplied.push(t - handed);
       b.fromSchedule.push(t - record.scheduled);
       b.firstCommit = Math.min(b.firstCommit, record.committed);
       b.lastArrival = Math.max(b.lastArrival, t);
@@ -562,7 +582,9 @@ async function fanOut(core: Core, server: RunningServer, tokens: Map<string, str
 
   console.log(`\n2. Fan-out: ${int(plan.length)} graphql-ws sockets (connected and subscribed in ${fmt(connectSeconds)} s), session commands appended ` +
     `in process, open loop, ${SESSIONS} live sessions, warm-up ${STEP_WARMUP_S.join(' s and ')} s`);
-  console.log(`   latency = arrival at the socket − commit of the append (target: p99 ≤ 50 ms at 100 events/s and 1,000 sockets)\n`);
+  console.log(`   latency = arrival at the socket − commit of the append (target: p99 ≤ 50 ms at 100 events/s and 1,000 sockets);`);
+  console.log(`   the server (HTTP, graphql-ws, PGlite, the producer) is alone on the main thread; the clients run in a worker thread ` +
+    `(${CLIENT === 'lean' ? 'lean graphql-transport-ws clients, stamping each frame on arrival' : 'graphql-ws clients, stamping each message once parsed'})\n`);
   console.log(table(
     ['step', 'offered', 'events', 'done/s', 'messages', 'msgs/s', 'per event', 'p50 ms', 'p99 ms', 'max ms', 'sched p50', 'sched p99'],
     steps.map((step, i) => {
@@ -581,6 +603,12 @@ async function fanOut(core: Core, server: RunningServer, tokens: Map<string, str
   const target = perStep[1];
   const p99 = quantile(sortedCopy(target.all.fromCommit), 0.99);
   console.log(`\n   p99 at ${RATE} events/s: ${fmt(p99)} ms (target ≤ 50 ms: ${p99 <= 50 ? 'met' : 'MISSED'}).`);
+  const part = (values: number[]) => {
+    const sorted = sortedCopy(values);
+    return `p50 ${fmt(quantile(sorted, 0.5))}, p99 ${fmt(quantile(sorted, 0.99))} ms`;
+  };
+  console.log(`   Of it: commit → batch applied and handed to the subscriptions ${part(target.all.toApplied)}; handed → arrival at the ` +
+    `socket (shared execution, sends, the client thread) ${part(target.all.fromApplied)}.`);
   console.log(`   done/s and msgs/s: events and messages over the time from the first command's schedule to the last arrival;`);
   console.log(`   sched: latency from when the open loop scheduled the command (adds the wait for a busy thread to run the producer,`);
   console.log(`   the append and the projection). Final state: ${int(pairs - stale)} of ${int(pairs)} (socket, session) pairs hold the ` +
@@ -607,13 +635,19 @@ async function fanOut(core: Core, server: RunningServer, tokens: Map<string, str
   console.log(`   cpu = the thread's own CPU time (/proc/thread-self) over the step and its drain\n`);
   console.log(table(['thread', 'p50 ms', 'p99 ms', 'max ms', 'busy', 'cpu'], steps.flatMap((step) => [
     loopRow(`${step.name}: server (HTTP, graphql-ws, PGlite, producer)`, step.server ?? {}),
-    loopRow(`${step.name}: clients (worker, ${int(plan.length)} graphql-ws clients)`, step.clients),
+    loopRow(`${step.name}: clients (worker, ${int(plan.length)} ${CLIENT} clients)`, step.clients),
   ])));
-  const cal = steps[0];
-  const cpuPerEvent = (cal.server?.cpuMs ?? NaN) / Math.max(1, events[0].count);
-  const msPerEvent = Number.isFinite(cpuPerEvent) ? cpuPerEvent : (cal.server?.activeMs ?? NaN) / Math.max(1, events[0].count);
-  console.log(`\n   The server thread spends ${fmt(msPerEvent, 1)} ms per event at ${cal.rate}/s (≈${fmt(events[0].owed / Math.max(1, events[0].count), 0)} messages each): ` +
-    `one thread tops out near ${fmt(1000 / msPerEvent, 0)} events/s with this audience.`);
+  // CPU time where /proc/thread-self has it (unaffected by other processes), else busy time; over the step and its drain.
+  const msPerEvent = steps.map((step, i) => {
+    const ms = Number.isFinite(step.server?.cpuMs ?? NaN) ? step.server!.cpuMs : (step.server?.activeMs ?? NaN);
+    return ms / Math.max(1, events[i].count);
+  });
+  const busiest = msPerEvent[msPerEvent.length - 1];
+  const last = steps[steps.length - 1].server;
+  console.log(`\n   The server thread spends ${steps.map((step, i) => `${fmt(msPerEvent[i], 1)} ms per event at ${step.rate}/s`).join(' and ')} ` +
+    `(≈${fmt(events[0].owed / Math.max(1, events[0].count), 0)} messages each; the light step carries the idle upkeep and warm-up);`);
+  console.log(`   ${fmt((100 * (last?.sysMs ?? NaN)) / (last?.cpuMs ?? NaN), 0)} % of it in the kernel at ${steps[steps.length - 1].rate}/s (mostly the sockets' TCP sends, which on ` +
+    `loopback also run the receiving side's TCP stack): one thread tops out near ${fmt(1000 / busiest, 0)} events/s with this audience.`);
 
   console.log(`\n   Shared execution (subscriptions.stats())\n`);
   console.log(table(['when', 'groups', 'members', 'joined', 'members per group'], [

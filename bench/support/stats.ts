@@ -76,6 +76,9 @@ export interface LoopStats {
   /** CPU time this thread got in the window (ms), and the window's length: unlike `activeMs`, it does not count time
    *  the machine's other processes took from a busy loop. NaN where /proc/thread-self is missing. */
   readonly cpuMs: number;
+  /** The part of `cpuMs` spent in the kernel (system time: on loopback, sending a TCP segment also runs the
+   *  receiving side's TCP stack in the sender's thread). */
+  readonly sysMs: number;
   readonly wallMs: number;
 }
 
@@ -84,12 +87,18 @@ export interface LoopStats {
  * `process.threadCpuUsage`). Resolution: one clock tick, 10 ms.
  */
 export function threadCpuMs(): number {
+  const { user, system } = threadTimes();
+  return user + system;
+}
+
+/** User and system time of the calling thread in ms (NaN where /proc/thread-self is missing). */
+export function threadTimes(): { user: number; system: number } {
   try {
     const stat = readFileSync('/proc/thread-self/stat', 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in ticks of 1/100 s
+    return { user: (Number(fields[11]) * 1000) / 100, system: (Number(fields[12]) * 1000) / 100 }; // utime, stime in ticks of 1/100 s
   } catch {
-    return NaN;
+    return { user: NaN, system: NaN };
   }
 }
 
@@ -104,7 +113,7 @@ export function measureLoop() {
   const histogram = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
   histogram.enable();
   const start = performance.eventLoopUtilization();
-  const cpu0 = threadCpuMs();
+  const cpu0 = threadTimes();
   const wall0 = performance.now();
   let delay: Pick<LoopStats, 'p50' | 'p99' | 'max'> | null = null;
   const lag = (ns: number) => (histogram.count ? Math.max(0, ns / 1e6 - RESOLUTION_MS) : NaN);
@@ -118,7 +127,9 @@ export function measureLoop() {
     },
     utilization() {
       const u = performance.eventLoopUtilization(start);
-      return { utilization: u.utilization, activeMs: u.active, cpuMs: threadCpuMs() - cpu0, wallMs: performance.now() - wall0 };
+      const cpu = threadTimes();
+      const sysMs = cpu.system - cpu0.system;
+      return { utilization: u.utilization, activeMs: u.active, cpuMs: cpu.user - cpu0.user + sysMs, sysMs, wallMs: performance.now() - wall0 };
     },
     stop(): LoopStats {
       return { ...api.delay(), ...api.utilization() };

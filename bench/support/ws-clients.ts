@@ -1,14 +1,14 @@
 /**
- * Worker thread of bench/api.ts: the fan-out benchmark's subscribers. One graphql-ws client (one WebSocket) per
- * planned socket, each with one subscription. Every `next` is stamped on arrival with a cross-thread clock and kept
- * as (session, stream version, time, socket) in typed arrays; the main thread joins them with the append times after
- * the run. Nothing is parsed or computed here beyond what graphql-ws does, so the clients cost the machine as little
- * as possible.
+ * Worker thread of bench/api.ts: the fan-out benchmark's subscribers. One WebSocket per planned socket, each with
+ * one subscription, speaking graphql-transport-ws by hand (or through graphql-ws's client: `client`). Every `next` is
+ * stamped on arrival with a cross-thread clock and kept as (session, stream version, time, socket) in typed arrays
+ * allocated up front; the main thread joins them with the append times after the run. Nothing is computed here
+ * beyond decoding the message, so the clients cost the machine, and the latency measured, as little as possible.
  *
  * Messages from the main thread: `measure` (start measuring this thread's event loop), `loop` (stop and report it),
  * `count` (receipts so far), `stop` (send every receipt back, close the sockets, exit).
  */
-import { createClient, type Client } from 'graphql-ws';
+import { createClient } from 'graphql-ws';
 import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import WebSocket from 'ws';
@@ -28,6 +28,13 @@ export interface WsClientsInput {
   readonly sockets: readonly PlannedSocket[];
   /** Sockets opening at once while connecting. */
   readonly connectConcurrency: number;
+  /** Receipts expected over the run: the columns are allocated for them up front, so no copy pauses the thread. */
+  readonly expectedReceipts: number;
+  /**
+   * `lean`: a minimal graphql-transport-ws client per socket that stamps each message when its frame arrives, before
+   * parsing it; `graphql-ws`: the library's client, which parses and validates every message before the stamp.
+   */
+  readonly client: 'lean' | 'graphql-ws';
 }
 
 export interface WsClientsReady {
@@ -54,7 +61,7 @@ const input = workerData as WsClientsInput;
 const sessionIndex = new Map(input.sessions.map((id, i) => [id, i]));
 
 /** Growable columns of receipts. */
-let capacity = 1 << 16;
+let capacity = Math.max(1 << 16, Math.ceil(input.expectedReceipts * 1.25));
 let count = 0;
 let session = new Int32Array(capacity);
 let version = new Int32Array(capacity);
@@ -75,9 +82,71 @@ const fail = (error: unknown) => {
   firstError ??= error instanceof Error ? error.message : JSON.stringify(error)?.slice(0, 300) ?? String(error);
 };
 
-const clients: Client[] = [];
+const clients: Array<{ dispose(): Promise<void> | void }> = [];
+
+/** Records the sessions and versions one `next` payload carries for socket `index`, all stamped `t`. */
+function record(index: number, plan: PlannedSocket, value: { data?: Record<string, any> | null; errors?: unknown }, t: number): void {
+  const d = value.data;
+  // sessionsChanged sends a list per committed batch; sessionActivity one event per message.
+  const items: Array<{ id?: string; v?: number }> =
+    d && plan.kind === 'changed'
+      ? ((d.sessionsChanged ?? []) as Array<{ session?: { id?: string; version?: number } }>).map((c) => ({ id: c.session?.id, v: c.session?.version }))
+      : d ? [{ id: d.sessionActivity?.sessionId, v: d.sessionActivity?.seq }] : [];
+  if (items.length === 0) return fail(value.errors ?? value);
+  for (const { id, v } of items) {
+    const s = id === undefined ? undefined : sessionIndex.get(id);
+    if (s === undefined || typeof v !== 'number') return fail(value.errors ?? value);
+    if (count === capacity) grow();
+    session[count] = s;
+    version[count] = v;
+    at[count] = t;
+    socket[count] = index;
+    count += 1;
+  }
+}
+
+/** The graphql-transport-ws protocol by hand: connection_init with the token, one subscribe with id "1", then `next`s. */
+function openLean(index: number, plan: PlannedSocket): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(input.url, 'graphql-transport-ws');
+    let acknowledged = false;
+    clients.push({ dispose: () => ws.close(1000) });
+    ws.on('open', () => ws.send(JSON.stringify({ type: 'connection_init', payload: { token: plan.token } })));
+    ws.on('message', (data: Buffer, binary: boolean) => {
+      const t = wallMs(); // on arrival, before the message is decoded
+      let message: { id?: string; type?: string; payload?: any };
+      try {
+        if (binary) throw new Error('a binary frame');
+        message = JSON.parse(data.toString('utf8'));
+      } catch (error) {
+        return fail(error);
+      }
+      switch (message.type) {
+        case 'next':
+          if (message.id !== '1') return fail(`a message for subscription ${message.id}`);
+          return record(index, plan, message.payload ?? {}, t);
+        case 'connection_ack':
+          acknowledged = true;
+          ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: plan.query, variables: plan.variables } }));
+          return resolve();
+        case 'ping':
+          return ws.send(JSON.stringify({ type: 'pong' }));
+        case 'pong':
+        case 'complete':
+          return;
+        default:
+          return fail(message.payload ?? message);
+      }
+    });
+    ws.on('error', (error) => (acknowledged ? fail(error) : reject(error)));
+    ws.on('close', (code) => {
+      if (!acknowledged) reject(new Error(`socket closed before it connected: ${code}`));
+    });
+  });
+}
 
 function open(index: number, plan: PlannedSocket): Promise<void> {
+  if (input.client === 'lean') return openLean(index, plan);
   return new Promise((resolve, reject) => {
     const client = createClient({
       url: input.url,
@@ -89,26 +158,7 @@ function open(index: number, plan: PlannedSocket): Promise<void> {
     });
     clients.push(client);
     client.subscribe<Record<string, any>>({ query: plan.query, variables: plan.variables }, {
-      next: (value) => {
-        const t = wallMs();
-        const d = value.data;
-        // sessionsChanged sends a list per committed batch; sessionActivity one event per message.
-        const items: Array<{ id?: string; v?: number }> =
-          d && plan.kind === 'changed'
-            ? ((d.sessionsChanged ?? []) as Array<{ session?: { id?: string; version?: number } }>).map((c) => ({ id: c.session?.id, v: c.session?.version }))
-            : d ? [{ id: d.sessionActivity?.sessionId, v: d.sessionActivity?.seq }] : [];
-        if (items.length === 0) return fail(value.errors ?? value);
-        for (const { id, v } of items) {
-          const s = id === undefined ? undefined : sessionIndex.get(id);
-          if (s === undefined || typeof v !== 'number') return fail(value.errors ?? value);
-          if (count === capacity) grow();
-          session[count] = s;
-          version[count] = v;
-          at[count] = t;
-          socket[count] = index;
-          count += 1;
-        }
-      },
+      next: (value) => record(index, plan, value, wallMs()),
       error: fail,
       complete: () => {},
     });

@@ -114,10 +114,30 @@ export async function sessionActivitySource(ctx: ApiContext, sessionId: string):
 type SubscribeResult = AsyncIterableIterator<ExecutionResult> | ExecutionResult;
 
 /**
- * Runs each distinct subscription once and multicasts its results: subscribers with the same document, variables
- * and visibility scope share one source stream and one execution per event, whatever the number of sockets.
+ * Where a subscriber's `next` messages go when its group writes them itself: the subscription id its client chose,
+ * and its socket. `send` writes one complete graphql-ws message as a text frame.
  */
-export function sharedSubscriptions() {
+export interface Outlet {
+  readonly id: string;
+  send(message: Buffer): void;
+}
+
+/** What a group applies to each result before it is serialised once for all its members (errors made safe to show). */
+export type FormatResult = (result: ExecutionResult) => ExecutionResult | Record<string, unknown>;
+
+const NEXT_TAIL = Buffer.from('}');
+/** The bytes before the payload of a graphql-ws `next` message: all that differs between two members of a group. */
+const nextHead = (id: string) => Buffer.from(`{"id":${JSON.stringify(id)},"type":"next","payload":`);
+
+/**
+ * Runs each distinct subscription once and multicasts its results: subscribers with the same document, variables
+ * and visibility scope share one source stream, one execution and one serialisation per event, whatever the number
+ * of sockets. A member with an outlet gets each result written straight to its socket (its bytes are the group's
+ * payload between a head with its id and a closing brace); graphql-ws still owns the subscription: it completes it,
+ * reports a failure of the source, and sends the error that ends a member whose sign-in expired.
+ */
+export function sharedSubscriptions(options: { format?: FormatResult } = {}) {
+  const format = options.format ?? ((result: ExecutionResult) => result);
   const groups = new Map<string, Group>();
   let joined = 0;
 
@@ -125,20 +145,22 @@ export function sharedSubscriptions() {
     private readonly members = new Set<Member>();
     private started: Promise<SubscribeResult> | null = null;
     private source: AsyncIterableIterator<ExecutionResult> | null = null;
+    private closed = false;
     constructor(private readonly key: string, private readonly args: ExecutionArgs) {}
 
-    async join(ctx: ApiContext): Promise<SubscribeResult> {
+    async join(args: ExecutionArgs, outlet: Outlet | undefined): Promise<SubscribeResult> {
       this.started ??= Promise.resolve(subscribe(this.args)) as Promise<SubscribeResult>;
       const result = await this.started;
       if (!(Symbol.asyncIterator in result)) {
-        groups.delete(this.key);
+        this.forget();
         return result;
       }
+      if (this.closed) return subscribeShared(args, outlet); // its last member left while this one was joining
       if (!this.source) {
         this.source = result;
         void this.pump();
       }
-      const member = new Member(ctx, () => this.leave(member));
+      const member = new Member(args.contextValue as ApiContext, outlet, () => this.leave(member));
       this.members.add(member);
       joined += 1;
       return member;
@@ -147,23 +169,35 @@ export function sharedSubscriptions() {
     private async pump(): Promise<void> {
       try {
         for await (const value of this.source!) {
-          for (const m of this.members) m.push(value);
-          await new Promise((resolve) => setImmediate(resolve)); // let sockets and timers run between results
+          // Writes are synchronous and the runner yields to the event loop between batches, so there is no yield here:
+          // one would only put this group's next result behind whatever else is queued.
+          let payload: Buffer | null = null; // serialised once, on the first member that writes its own messages
+          for (const m of this.members) {
+            if (m.outlet) m.deliver((payload ??= Buffer.from(JSON.stringify(format(value)))), value);
+            else m.deliver(null, value);
+          }
         }
       } catch (error) {
         for (const m of this.members) m.fail(error);
       } finally {
-        groups.delete(this.key);
+        this.closed = true;
+        this.forget();
         for (const m of this.members) m.end();
       }
     }
 
     private leave(member: Member): void {
       this.members.delete(member);
-      if (this.members.size === 0) {
-        groups.delete(this.key);
+      if (this.members.size === 0 && !this.closed) {
+        this.closed = true;
+        this.forget();
         void this.source?.return?.();
       }
+    }
+
+    /** Off the map, unless a newer group of the same key has taken its place. */
+    private forget(): void {
+      if (groups.get(this.key) === this) groups.delete(this.key);
     }
 
     get size(): number {
@@ -171,38 +205,54 @@ export function sharedSubscriptions() {
     }
   }
 
-  /** One subscriber of a group: its own queue of the group's results; an expired sign-in ends it with an error. */
+  /**
+   * One subscriber of a group. With an outlet, results go straight to its socket and its queue only ever carries the
+   * end (or the expired sign-in's error) to graphql-ws; without one, results wait in its queue. Its sign-in is checked
+   * at every result: once expired, it gets that error instead, leaves the group and ends.
+   */
   class Member extends PushQueue<ExecutionResult> {
-    private expired = false;
-    constructor(private readonly ctx: ApiContext, onLeave: () => void) {
-      super(onLeave);
+    private readonly head: Buffer | null;
+    private stopped = false;
+    constructor(private readonly ctx: ApiContext, readonly outlet: Outlet | undefined, private readonly leaveGroup: () => void) {
+      super(() => {
+        this.stopped = true;
+        leaveGroup();
+      });
+      this.head = outlet ? nextHead(outlet.id) : null;
     }
 
-    override async next(): Promise<IteratorResult<ExecutionResult>> {
-      if (this.expired) return { value: undefined, done: true };
-      const expiredNow = () => Boolean(this.ctx.actor?.expiresAt && this.ctx.actor.expiresAt.getTime() <= Date.now());
-      const result = expiredNow() ? null : await super.next();
-      if (result && (result.done || !expiredNow())) return result;
-      // Checked again after the wait: a result that arrives after the sign-in expired is not sent.
-      this.expired = true;
-      await this.return();
-      const error = new GraphQLError('the sign-in has expired; sign in again', { extensions: { code: 'UNAUTHENTICATED' } });
-      return { value: { errors: [error] }, done: false };
+    deliver(payload: Buffer | null, value: ExecutionResult): void {
+      if (this.stopped) return;
+      const expiresAt = this.ctx.actor?.expiresAt;
+      if (expiresAt && expiresAt.getTime() <= Date.now()) {
+        this.stopped = true;
+        this.leaveGroup();
+        const error = new GraphQLError('the sign-in has expired; sign in again', { extensions: { code: 'UNAUTHENTICATED' } });
+        this.push({ errors: [error] });
+        this.end();
+      } else if (payload && this.outlet) {
+        this.outlet.send(Buffer.concat([this.head!, payload, NEXT_TAIL], this.head!.length + payload.length + NEXT_TAIL.length));
+      } else {
+        this.push(value);
+      }
     }
   }
 
+  /** Joins (or starts) the group of `args`; with an `outlet`, the group writes this subscriber's results itself. */
+  function subscribeShared(args: ExecutionArgs, outlet?: Outlet): Promise<SubscribeResult> {
+    const ctx = args.contextValue as ApiContext;
+    const scope = ctx.actor ? visibilityScope(ctx.actor) : 'anonymous';
+    const key = JSON.stringify([print(args.document), args.operationName ?? null, args.variableValues ?? {}, scope]);
+    let group = groups.get(key);
+    if (!group) {
+      group = new Group(key, args);
+      groups.set(key, group);
+    }
+    return group.join(args, outlet);
+  }
+
   return {
-    subscribe(args: ExecutionArgs): Promise<SubscribeResult> {
-      const ctx = args.contextValue as ApiContext;
-      const scope = ctx.actor ? visibilityScope(ctx.actor) : 'anonymous';
-      const key = JSON.stringify([print(args.document), args.operationName ?? null, args.variableValues ?? {}, scope]);
-      let group = groups.get(key);
-      if (!group) {
-        group = new Group(key, args);
-        groups.set(key, group);
-      }
-      return group.join(ctx);
-    },
+    subscribe: subscribeShared,
     /** Distinct executions running now, the subscribers they serve, and how many ever joined (benchmark, tests). */
     stats() {
       let members = 0;

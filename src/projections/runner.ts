@@ -128,16 +128,23 @@ export class ProjectionRunner {
   private async applyBatch(events: readonly RecordedEvent[]): Promise<void> {
     const names = this.projections.map((p) => p.name);
     await this.db.transaction(async (tx) => {
-      await tx.query(
-        `INSERT INTO projection_checkpoints (name, checkpoint, updated_at) SELECT n, NULL, now() FROM unnest($1::text[]) n ON CONFLICT (name) DO NOTHING`,
-        [names],
-      );
-      const rows = await tx.query<{ name: string; checkpoint: string | null }>(
-        `SELECT name, checkpoint FROM projection_checkpoints WHERE name = ANY($1::text[]) ORDER BY name FOR UPDATE`,
-        [names],
-      );
+      const lock = () =>
+        tx.query<{ name: string; checkpoint: string | null }>(
+          `SELECT name, checkpoint FROM projection_checkpoints WHERE name = ANY($1::text[]) ORDER BY name FOR UPDATE`,
+          [names],
+        );
+      let rows = await lock();
+      if (rows.length < names.length) {
+        // First batch after a start or a rebuild: create the missing rows, then lock them all.
+        await tx.query(
+          `INSERT INTO projection_checkpoints (name, checkpoint, updated_at) SELECT n, NULL, now() FROM unnest($1::text[]) n ON CONFLICT (name) DO NOTHING`,
+          [names],
+        );
+        rows = await lock();
+      }
       const checkpoints = new Map(rows.map((r) => [r.name, r.checkpoint]));
       const last = events[events.length - 1].checkpoint;
+      const moved: string[] = [];
       for (const projection of this.projections) {
         const from = checkpoints.get(projection.name) ?? null;
         if (from !== null && from >= last) continue;
@@ -145,7 +152,11 @@ export class ProjectionRunner {
           if (from !== null && event.checkpoint <= from) continue;
           if (projection.handles.has(event.type)) await projection.apply(tx, event);
         }
-        await tx.query(`UPDATE projection_checkpoints SET checkpoint = $2, updated_at = now() WHERE name = $1`, [projection.name, last]);
+        moved.push(projection.name);
+      }
+      // One statement for every checkpoint this batch moved (PGlite costs ≈0.2 ms a statement, whatever its size).
+      if (moved.length) {
+        await tx.query(`UPDATE projection_checkpoints SET checkpoint = $2, updated_at = now() WHERE name = ANY($1::text[])`, [moved, last]);
       }
     });
     for (const event of events) {

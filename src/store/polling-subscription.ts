@@ -36,9 +36,10 @@ export function pollingSubscription(args: {
         // PGlite answers with promises already resolved: without a turn of the event loop here a long catch-up
         // would keep timers and sockets waiting until it ends.
         await new Promise((resolve) => setImmediate(resolve));
-        continue;
-      }
-      if (dirty) continue;
+        // A full batch may have more behind it. After a short one, reading again finds only what was appended
+        // since this read began, and each such append has set `dirty`: without one, wait (saves a query per batch).
+        if (events.length >= batchSize || dirty) continue;
+      } else if (dirty) continue;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, pollIntervalMs);
         wake = () => {

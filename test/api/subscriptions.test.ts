@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { TokenService } from '../../src/api/auth/tokens.js';
 import { eventually, startTestApi, type TestApi } from '../support/api.js';
 
@@ -121,6 +122,72 @@ describe('live subscriptions over graphql-ws', () => {
     // 20 sockets, one execution group for the identical document, variables and visibility scope.
     expect(during.groups - groupsBefore).toBe(1);
     for (const s of subs) s.dispose();
+  });
+
+  it('writes a shared result to each member of a group under its own id, and keeps other scopes apart', async () => {
+    const admin = await api.login('admin');
+    // Two sockets in one group, one of them with the same subscription twice (two ids, one group); an auditor's
+    // socket in the same group (same visibility); the proctors in groups of their own.
+    const a = api.wsClient(admin);
+    const b = api.wsClient(admin);
+    const subs = {
+      a: api.subscribe(a, CHANGED, { q: 'name~fanout' }),
+      a2: api.subscribe(a, CHANGED, { q: 'name~fanout' }),
+      b: api.subscribe(b, CHANGED, { q: 'name~fanout' }),
+      auditor: api.subscribe(api.wsClient(await api.login('auditor1')), CHANGED, { q: 'name~fanout' }),
+      proctor1: api.subscribe(api.wsClient(await api.login('proctor1')), CHANGED, { q: 'name~fanout' }),
+      proctor2: api.subscribe(api.wsClient(await api.login('proctor2')), CHANGED, { q: 'name~fanout' }),
+    };
+    await Promise.all(Object.values(subs).map((s) => s.ready));
+    // The same socket also holds a subscription of another group, whose messages must not land in the first one's.
+    const other = api.subscribe(a, CHANGED, { q: 'name~elsewhere' });
+    await other.ready;
+
+    const seen = (name: keyof typeof subs) => flat(subs[name].results).map((c) => `${c.event} ${c.session.id} ${c.matches}`);
+    await api.createSession('fanout-1', { name: 'fanout exam', proctor: 'proctor1' });
+    await api.createSession('fanout-2', { name: 'fanout exam', proctor: 'proctor2' });
+    await api.createSession('elsewhere-1', { name: 'elsewhere exam', proctor: 'proctor1' });
+    await eventually(() => seen('a').includes('SessionCreated elsewhere-1 false')); // one change per session in each message
+    await api.as('student1', `mutation { checkIn(id: "fanout-1", userAgent: "ua") { id } }`);
+    await api.createSession('fanout-end', { name: 'fanout marker', proctor: 'proctor2' }); // last: once seen, earlier ones were sent
+
+    const staff = [
+      'SessionCreated fanout-1 true', 'SessionCreated fanout-2 true', 'SessionCreated elsewhere-1 false',
+      'ParticipantCheckedIn fanout-1 true', 'SessionCreated fanout-end true',
+    ];
+    await eventually(() => ['a', 'a2', 'b', 'auditor', 'proctor2'].every((n) => seen(n as keyof typeof subs).includes('SessionCreated fanout-end true')));
+    await eventually(() => flat(other.results).some((c) => c.session.id === 'fanout-end'));
+    for (const name of ['a', 'a2', 'b', 'auditor'] as const) expect(seen(name)).toEqual(staff);
+    expect(seen('proctor1')).toEqual(['SessionCreated fanout-1 true', 'SessionCreated elsewhere-1 false', 'ParticipantCheckedIn fanout-1 true']);
+    expect(seen('proctor2')).toEqual(['SessionCreated fanout-2 true', 'SessionCreated fanout-end true']);
+    // The other group on socket a: the same changes, matched against its own search.
+    expect(flat(other.results).map((c) => `${c.session.id} ${c.matches}`)).toEqual([
+      'fanout-1 false', 'fanout-2 false', 'elsewhere-1 true', 'fanout-1 false', 'fanout-end false',
+    ]);
+    expect(Object.values(subs).every((s) => s.errors.length === 0 && s.results.every((r) => !r.errors))).toBe(true);
+    for (const s of [...Object.values(subs), other]) s.dispose();
+  });
+
+  it('sends a shared result as a graphql-ws text message', async () => {
+    const token = await api.login('admin');
+    const socket = new WebSocket(`${api.server.url.replace('http', 'ws')}/graphql`, 'graphql-transport-ws');
+    const frames: Array<{ text: string; binary: boolean }> = [];
+    socket.on('message', (data, binary) => frames.push({ text: String(data), binary }));
+    await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+    socket.send(JSON.stringify({ type: 'connection_init', payload: { token } }));
+    await eventually(() => frames.some((f) => JSON.parse(f.text).type === 'connection_ack'));
+    const joined = api.server.subscriptions.stats().joined;
+    socket.send(JSON.stringify({ id: 'my "id"', type: 'subscribe', payload: { query: CHANGED, variables: { q: 'name~textframe' } } }));
+    await eventually(() => api.server.subscriptions.stats().joined > joined);
+    await api.createSession('textframe-1', { name: 'textframe exam' });
+    const next = await eventually(() => frames.find((f) => JSON.parse(f.text).type === 'next'));
+    expect(next.binary).toBe(false);
+    expect(JSON.parse(next.text)).toEqual({
+      id: 'my "id"',
+      type: 'next',
+      payload: { data: { sessionsChanged: [{ event: 'SessionCreated', matches: true, session: { id: 'textframe-1', status: 'scheduled', blocked: false } }] } },
+    });
+    socket.close();
   });
 
   it('relays WebRTC signals between the people of a session, and only them', async () => {
