@@ -120,9 +120,10 @@ describeWithServer('live video, calls and recordings between real browsers (p2p)
       const covered = (track: string) => {
         const segs = s.recordings.filter((r) => r.track === track);
         const last = segs.at(-1);
-        // Numbered by their start second (a reloaded page never reuses a number); the gaps are checked below.
-        const ordered = segs.every((r, i) => i === 0 || r.seq > segs[i - 1].seq);
-        return ordered && last && Date.parse(last.start) + last.durationMs >= Date.parse(s.stoppedAt) - 2000 ? segs : null;
+        // Numbered by their start second (a reloaded page never reuses a number), so completeness is read from the
+        // times: every segment follows the one before within a second (those made offline arrive after reconnect).
+        const complete = segs.every((r, i) => i === 0 || (r.seq > segs[i - 1].seq && Date.parse(r.start) - (Date.parse(segs[i - 1].start) + segs[i - 1].durationMs) < 1000));
+        return complete && last && Date.parse(last.start) + last.durationMs >= Date.parse(s.stoppedAt) - 2000 ? segs : null;
       };
       return covered('camera') && covered('screen') ? s : null;
     }, 60_000);

@@ -26,7 +26,7 @@ export async function upload(segment: Segment): Promise<void> {
 /** Segments that could not be uploaded wait here (IndexedDB) until `flush`: after reconnect, or on the next visit. */
 export const pendingSegments = new Outbox<Segment>(
   'recordings',
-  (s) => `${s.sessionId}/${s.track}/${String(s.seq).padStart(6, '0')}`,
+  (s) => `${s.sessionId}/${s.track}/${String(s.seq).padStart(10, '0')}`,
   upload,
 );
 
