@@ -49,8 +49,16 @@ describeWithServer('live video and recordings through Janus (janus mode, in a ne
   beforeAll(async () => {
     releaseChromium = await holdChromium();
     // Janus, the API server and Chromium run in the scenario's own namespace (lo + a veth pair in 198.18.0.0/24).
-    found = await runInNetns<Findings>(SCENARIO, [], { timeoutMs: 280_000 });
-  }, 300_000);
+    try {
+      found = await runInNetns<Findings>(SCENARIO, [], { timeoutMs: 200_000 });
+    } catch (error) {
+      // Seen once in six runs: the scenario died before reporting anything (no JSON, no output). Such a crash of the
+      // harness gets one more run, said loudly; a scenario that reports and fails an assertion never does.
+      if (!/without a JSON result/.test((error as Error).message)) throw error;
+      console.warn(`janus scenario crashed without a result, running it once more: ${(error as Error).message}`);
+      found = await runInNetns<Findings>(SCENARIO, [], { timeoutMs: 200_000 });
+    }
+  }, 420_000);
 
   afterAll(() => releaseChromium?.());
 
