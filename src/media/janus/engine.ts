@@ -350,10 +350,22 @@ export class JanusEngine {
     const dir = this.roomDir(sessionId);
     const files = groupRecordings(await readdir(dir).catch(() => [])).find((f) => f.base === base);
     if (!files) return;
-    const segment = await convertRecording(dir, files, dir, this.tools).catch(async (error) => {
-      await this.setAside(dir, files);
-      throw error;
-    });
+    // Janus may still be flushing a file it was just told to stop recording (seen in CI: a half-written .mjr gave a
+    // broken WebM), so a failed conversion is tried again a little later before the recording is set aside.
+    let segment: Awaited<ReturnType<typeof convertRecording>> = null;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        segment = await convertRecording(dir, files, dir, this.tools);
+        break;
+      } catch (error) {
+        if (attempt >= 3) {
+          await this.setAside(dir, files);
+          throw error;
+        }
+        this.log.warn({ err: error, sessionId, base, attempt }, 'a Janus recording did not convert; trying again');
+        await new Promise((resolve) => setTimeout(resolve, 1500 * attempt));
+      }
+    }
     if (segment) {
       await this.options.blobs.put(segment.sha256, segment.data);
       await this.append(sessionId, track, { start: segment.start, durationMs: segment.durationMs, size: segment.data.length, sha256: segment.sha256 });
