@@ -1,5 +1,6 @@
 import type { Client } from '@urql/core';
 import { pendingSegments, SegmentRecorder } from './recorder.js';
+import { CallAnswerer } from './calls.svelte.js';
 import { gathered, ICE_SERVERS, loadIceServers, SignalChannel, type SignalMessage } from './signals.js';
 
 /** Tile quality for watchers of many sessions; the active tile gets the full picture. */
@@ -23,20 +24,24 @@ const COMPUTER: PublishOptions = { screen: true, audio: true, track: 'camera' };
 export class ParticipantMedia {
   camera = $state<MediaStream | null>(null);
   screen = $state<MediaStream | null>(null);
-  /** The proctor's voice (and face, in a video call). */
-  call = $state<{ stream: MediaStream | null; video: boolean; from: string } | null>(null);
   error = $state<string | null>(null);
   watchers = $state<string[]>([]);
   /** When the phone of the second camera last said it is alive (ms since epoch; 0: never). */
   mobileSeenAt = $state(0);
   private readonly channel: SignalChannel;
   private readonly peers = new Map<string, RTCPeerConnection>();
-  private callPeer: RTCPeerConnection | null = null;
+  private readonly calls: CallAnswerer;
   private recorders: SegmentRecorder[] = [];
   private readonly onOnline = () => void pendingSegments.flush().catch(() => {});
 
   constructor(private readonly client: Client, readonly sessionId: string, private readonly options: PublishOptions = COMPUTER) {
     this.channel = new SignalChannel(client, sessionId);
+    this.calls = new CallAnswerer(this.channel);
+  }
+
+  /** The proctor's voice (and face, in a video call). */
+  get call() {
+    return this.calls.call;
   }
 
   /** Asks for camera, microphone and screen, starts recording, and tells watchers the stream is ready. */
@@ -82,13 +87,13 @@ export class ParticipantMedia {
         this.drop(s.from);
         break;
       case 'call-offer':
-        await this.answerCall(s.from, s.payload);
+        await this.calls.answer(s.from, s.payload);
         break;
       case 'call-candidate':
-        await this.callPeer?.addIceCandidate(s.payload).catch(() => {});
+        await this.calls.candidate(s.payload);
         break;
       case 'call-bye':
-        this.endCallLocally();
+        this.calls.end();
         break;
       case 'mobile-alive':
         this.mobileSeenAt = Date.now();
@@ -132,34 +137,15 @@ export class ParticipantMedia {
     }
   }
 
-  private async answerCall(from: string, payload: { sdp: RTCSessionDescriptionInit; video: boolean }): Promise<void> {
-    this.endCallLocally();
-    const pc = new RTCPeerConnection({ iceServers: ICE_SERVERS });
-    this.callPeer = pc;
-    const remote = new MediaStream();
-    this.call = { stream: remote, video: payload.video, from };
-    pc.ontrack = (e) => {
-      remote.addTrack(e.track);
-      this.call = { stream: remote, video: payload.video, from };
-    };
-    await pc.setRemoteDescription(payload.sdp);
-    await pc.setLocalDescription(await pc.createAnswer());
-    await this.channel.send(from, 'call-answer', await gathered(pc));
-  }
 
   /** The test-taker hangs up. */
   async hangUp(endCall: () => Promise<void>): Promise<void> {
-    const from = this.call?.from;
-    this.endCallLocally();
+    const from = this.calls.call?.from;
+    this.calls.end();
     if (from) await this.channel.send(from, 'call-bye').catch(() => {}); // the proctor's side also learns from CallEnded
     await endCall();
   }
 
-  private endCallLocally(): void {
-    this.callPeer?.close();
-    this.callPeer = null;
-    this.call = null;
-  }
 
   private drop(viewer: string): void {
     this.peers.get(viewer)?.close();
@@ -172,7 +158,7 @@ export class ParticipantMedia {
     for (const r of this.recorders) r.stop();
     await Promise.all(this.recorders.flatMap((r) => [...r.inFlight]));
     for (const viewer of [...this.peers.keys()]) this.drop(viewer);
-    this.endCallLocally();
+    this.calls.end();
     this.channel.close();
     window.removeEventListener('online', this.onOnline);
     for (const s of [this.camera, this.screen]) s?.getTracks().forEach((t) => t.stop());

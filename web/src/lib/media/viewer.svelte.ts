@@ -1,5 +1,6 @@
 import type { Client } from '@urql/core';
 import { request } from '../client.js';
+import { CallPlacer } from './calls.svelte.js';
 import { gathered, ICE_SERVERS, SignalChannel, type SignalMessage } from './signals.js';
 
 const START_CALL = `mutation StartCall($s: ID!, $v: Boolean!) { startCall(sessionId: $s, video: $v) { callId video } }`;
@@ -13,18 +14,23 @@ export class ViewerMedia {
   camera = $state<MediaStream | null>(null);
   screen = $state<MediaStream | null>(null);
   state = $state<'waiting' | 'connecting' | 'live' | 'lost'>('waiting');
-  call = $state<{ callId: string; video: boolean; local: MediaStream } | null>(null);
   /** Camera frames decoded so far, refreshed every 2 s: the tile's "live" sign. */
   frames = $state(0);
   private statsTimer: ReturnType<typeof setInterval> | null = null;
   callError = $state<string | null>(null);
   private readonly channel: SignalChannel;
   private pc: RTCPeerConnection | null = null;
-  private callPeer: RTCPeerConnection | null = null;
+  private readonly calls: CallPlacer;
   private active = false;
 
   constructor(private readonly client: Client, readonly sessionId: string, private readonly participant: string) {
     this.channel = new SignalChannel(client, sessionId);
+    this.calls = new CallPlacer(this.channel, participant);
+  }
+
+  /** The call in progress from this tile. */
+  get call() {
+    return this.calls.call;
   }
 
   open(active: boolean): void {
@@ -57,13 +63,13 @@ export class ViewerMedia {
         await this.pc?.addIceCandidate(s.payload).catch(() => {});
         break;
       case 'call-answer':
-        await this.callPeer?.setRemoteDescription(s.payload);
+        await this.calls.answered(s.payload);
         break;
       case 'call-candidate':
-        await this.callPeer?.addIceCandidate(s.payload).catch(() => {});
+        await this.calls.candidate(s.payload);
         break;
       case 'call-bye':
-        this.endCallLocally();
+        this.calls.end();
         break;
     }
   }
@@ -102,37 +108,26 @@ export class ViewerMedia {
     try {
       const local = await navigator.mediaDevices.getUserMedia({ audio: true, video });
       const { startCall } = await request<{ startCall: { callId: string; video: boolean } }, { s: string; v: boolean }>(this.client, START_CALL, { s: this.sessionId, v: video }, 'mutation');
-      const pc = new RTCPeerConnection({ iceServers: ICE_SERVERS });
-      this.callPeer = pc;
-      for (const track of local.getTracks()) pc.addTrack(track, local);
-      await pc.setLocalDescription(await pc.createOffer());
-      this.call = { callId: startCall.callId, video, local };
-      await this.channel.send(this.participant, 'call-offer', { sdp: await gathered(pc), video });
+      await this.calls.place(startCall.callId, video, local);
     } catch (e) {
       this.callError = (e as Error).message;
-      this.endCallLocally();
+      this.calls.end();
     }
   }
 
   async hangUp(): Promise<void> {
-    const call = this.call;
-    this.endCallLocally();
+    const call = this.calls.call;
+    this.calls.end();
     if (!call) return;
     await this.channel.send(this.participant, 'call-bye').catch(() => {});
     await request(this.client, END_CALL, { s: this.sessionId, c: call.callId }, 'mutation').catch(() => {});
   }
 
-  private endCallLocally(): void {
-    this.callPeer?.close();
-    this.callPeer = null;
-    this.call?.local.getTracks().forEach((t) => t.stop());
-    this.call = null;
-  }
 
   close(): void {
     if (this.statsTimer) clearInterval(this.statsTimer);
     void this.channel.send(this.participant, 'bye').catch(() => {});
-    this.endCallLocally();
+    this.calls.end();
     this.pc?.close();
     this.channel.close();
   }
