@@ -79,6 +79,10 @@ export async function startServer(core: Core, config: Config, log: Logger, optio
   const loginLimiter = new RateLimiter(10, 60_000);
   const limits = queryLimits(MAX_DEPTH, MAX_COST);
   const http = createServer();
+  // Reverse proxies (nginx keeps upstream connections 60 s) and clients reuse idle connections: closing ours after
+  // Node's default 5 s races their next request into a reset. Outlive them instead.
+  http.keepAliveTimeout = 65_000;
+  http.headersTimeout = 66_000;
   const wss = new WebSocketServer({ server: http, path: '/graphql', maxPayload: MAX_BODY_BYTES });
   // Errors in a subscription's results as in the HTTP API's: the same formatting, unexpected ones logged.
   const formatResult = (result: ExecutionResult) =>
@@ -268,7 +272,9 @@ export async function startServer(core: Core, config: Config, log: Logger, optio
     async close() {
       await apollo.stop();
       wss.close();
-      await new Promise<void>((resolve) => http.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => http.close(() => resolve()));
+      http.closeIdleConnections();
+      await closed;
     },
   };
 }

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { eventually, startTestApi, type TestApi } from '../support/api.js';
+import { probeStreams } from '../support/ffprobe.js';
 import { HAS_CHROMIUM, holdChromium, launchChromium, newContext, NO_CHROMIUM_REASON, signIn, intoRunningExam } from '../support/browser.js';
 import { describeWithServer } from '../support/servers.js';
 
@@ -151,9 +151,9 @@ describeWithServer('live video, calls and recordings between real browsers (p2p)
       expect(createHash('sha256').update(body).digest('hex')).toBe(seg.sha256);
       const file = join(dir, `${seg.track}-${seg.seq}.webm`);
       writeFileSync(file, body);
-      const probe = JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-show_streams', '-of', 'json', file], { encoding: 'utf8' }));
-      expect(probe.streams.some((s: { codec_type: string }) => s.codec_type === 'video'), file).toBe(true);
-      if (seg.track === 'camera') expect(probe.streams.some((s: { codec_type: string }) => s.codec_type === 'audio'), file).toBe(true);
+      const streams = await probeStreams(file);
+      expect(streams.some((s) => s.codec_type === 'video'), file).toBe(true);
+      if (seg.track === 'camera') expect(streams.some((s) => s.codec_type === 'audio'), file).toBe(true);
     }
     const played = await api.as('auditor1', `{ sessionEvents(id: "media-1") { type } }`);
     expect(played.sessionEvents.filter((e: { type: string }) => e.type === 'RecordingPlayed')).toHaveLength(final.recordings.length);

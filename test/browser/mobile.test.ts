@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,6 +7,7 @@ import { createRequire } from 'node:module';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { eventually, startTestApi, type TestApi } from '../support/api.js';
+import { probeStreams } from '../support/ffprobe.js';
 import { HAS_CHROMIUM, holdChromium, intoRunningExam, launchChromium, newContext, NO_CHROMIUM_REASON, signIn } from '../support/browser.js';
 import { describeWithServer } from '../support/servers.js';
 
@@ -109,10 +109,9 @@ describeWithServer('the second (mobile) camera: QR code, phone publishing, proct
     expect(createHash('sha256').update(body).digest('hex')).toBe(segment.sha256);
     const file = join(mkdtempSync(join(tmpdir(), 'mobile-')), 'mobile.webm');
     writeFileSync(file, body);
-    const probe = JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-count_frames', '-show_streams', '-of', 'json', file], { encoding: 'utf8' }));
-    const video = probe.streams.find((s: { codec_type: string }) => s.codec_type === 'video');
-    expect(video.codec_name).toBe('vp8');
-    expect(Number(video.nb_read_frames)).toBeGreaterThan(20);
+    const video = (await probeStreams(file, ['-count_frames'])).find((s) => s.codec_type === 'video');
+    expect(video?.codec_name).toBe('vp8');
+    expect(Number(video?.nb_read_frames)).toBeGreaterThan(20);
   }, 120_000);
 
   it('reports n2 when the phone goes away, and shows the QR code again', async () => {

@@ -4,7 +4,6 @@
  * line on stdout (progress goes to stderr); the test asserts on them.
  */
 import 'reflect-metadata';
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +14,7 @@ import { LocalBlobStore } from '../../../src/media/blob-store.js';
 import { JanusEngine } from '../../../src/media/janus/engine.js';
 import { RecordingWatchdog } from '../../../src/processes/recording-watchdog.js';
 import { eventually, startTestApi } from '../../support/api.js';
+import { probeStreams } from '../../support/ffprobe.js';
 import { intoRunningExam, launchChromium, newContext, signIn } from '../../support/browser.js';
 import { setUpNamespaceNetwork } from '../../support/netns.js';
 
@@ -95,8 +95,7 @@ try {
     writeFileSync(file, body);
     let streams: string[] = [];
     try {
-      const probe = JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-show_streams', '-of', 'json', file], { encoding: 'utf8' }));
-      streams = probe.streams.map((s: { codec_type: string; codec_name: string; width?: number; height?: number }) => `${s.codec_type}:${s.codec_name}${s.width ? `:${s.width}x${s.height}` : ''}`);
+      streams = (await probeStreams(file)).map((s) => `${s.codec_type}:${s.codec_name}${s.width ? `:${s.width}x${s.height}` : ''}`);
     } catch {
       streams = [];
     }
