@@ -12,7 +12,7 @@ import type { Session } from './domain/session/state.js';
 import { ALL_PROJECTIONS } from './projections/index.js';
 import { ProjectionRunner } from './projections/runner.js';
 import type { EventStore } from './store/event-store.js';
-import { eventIdFor, handleCommand } from './store/handle-command.js';
+import { eventIdFor, handleCommand, StateCache } from './store/handle-command.js';
 import { SqlEventStore } from './store/sql-event-store.js';
 import { openPGlite, openPostgres, type Sql } from './store/sql.js';
 
@@ -29,6 +29,10 @@ export interface CommandOptions {
  * the write path. Commands return once their events are in the read models, so a query right after sees them.
  */
 export class Core {
+  /** What this node last wrote to each recent session and account: commands decide without reading the stream. */
+  private readonly sessionStates = new StateCache<Session>();
+  private readonly accountStates = new StateCache<Account>(500);
+
   constructor(
     readonly store: EventStore,
     readonly db: Sql,
@@ -53,7 +57,7 @@ export class Core {
   ): Promise<{ events: readonly SessionEvent[]; state: Session }> {
     const metadata = this.metadata(actor, options);
     const command = { type, data, metadata } as SessionCommand;
-    const result = await handleCommand(this.store, sessionDecider, sessionStreamId(sessionId), command);
+    const result = await handleCommand(this.store, sessionDecider, sessionStreamId(sessionId), command, { cache: this.sessionStates });
     await this.settled(metadata.commandId, result.events.length);
     return { events: result.events, state: result.state };
   }
@@ -67,7 +71,7 @@ export class Core {
   ): Promise<Account> {
     const metadata = this.metadata(actor, options);
     const command = { type, data, metadata } as AccountCommand;
-    const result = await handleCommand(this.store, accountDecider, accountStreamId(username), command);
+    const result = await handleCommand(this.store, accountDecider, accountStreamId(username), command, { cache: this.accountStates });
     await this.settled(metadata.commandId, result.events.length);
     return result.state;
   }

@@ -50,6 +50,8 @@ export interface WsClientsReceipts {
   readonly count: number;
   readonly session: Int32Array;
   readonly version: Int32Array;
+  /** sessionsChanged: 1 when the change matched the socket's search, 0 when it said to drop the session; activity: -1. */
+  readonly matches: Int8Array;
   readonly at: Float64Array;
   readonly socket: Int32Array;
   readonly errors: number;
@@ -65,12 +67,14 @@ let capacity = Math.max(1 << 16, Math.ceil(input.expectedReceipts * 1.25));
 let count = 0;
 let session = new Int32Array(capacity);
 let version = new Int32Array(capacity);
+let matches = new Int8Array(capacity);
 let at = new Float64Array(capacity);
 let socket = new Int32Array(capacity);
 function grow(): void {
   capacity *= 2;
   const s = new Int32Array(capacity); s.set(session); session = s;
   const v = new Int32Array(capacity); v.set(version); version = v;
+  const m = new Int8Array(capacity); m.set(matches); matches = m;
   const a = new Float64Array(capacity); a.set(at); at = a;
   const k = new Int32Array(capacity); k.set(socket); socket = k;
 }
@@ -88,17 +92,18 @@ const clients: Array<{ dispose(): Promise<void> | void }> = [];
 function record(index: number, plan: PlannedSocket, value: { data?: Record<string, any> | null; errors?: unknown }, t: number): void {
   const d = value.data;
   // sessionsChanged sends a list per committed batch; sessionActivity one event per message.
-  const items: Array<{ id?: string; v?: number }> =
+  const items: Array<{ id?: string; v?: number; m: number }> =
     d && plan.kind === 'changed'
-      ? ((d.sessionsChanged ?? []) as Array<{ session?: { id?: string; version?: number } }>).map((c) => ({ id: c.session?.id, v: c.session?.version }))
-      : d ? [{ id: d.sessionActivity?.sessionId, v: d.sessionActivity?.seq }] : [];
+      ? ((d.sessionsChanged ?? []) as Array<{ matches?: boolean; session?: { id?: string; version?: number } }>).map((c) => ({ id: c.session?.id, v: c.session?.version, m: c.matches ? 1 : 0 }))
+      : d ? [{ id: d.sessionActivity?.sessionId, v: d.sessionActivity?.seq, m: -1 }] : [];
   if (items.length === 0) return fail(value.errors ?? value);
-  for (const { id, v } of items) {
+  for (const { id, v, m } of items) {
     const s = id === undefined ? undefined : sessionIndex.get(id);
     if (s === undefined || typeof v !== 'number') return fail(value.errors ?? value);
     if (count === capacity) grow();
     session[count] = s;
     version[count] = v;
+    matches[count] = m;
     at[count] = t;
     socket[count] = index;
     count += 1;
@@ -203,12 +208,13 @@ parentPort!.on('message', async (message: { type: 'measure' | 'loop' | 'count' |
       count,
       session: session.slice(0, count),
       version: version.slice(0, count),
+      matches: matches.slice(0, count),
       at: at.slice(0, count),
       socket: socket.slice(0, count),
       errors,
       firstError,
     };
-    parentPort!.postMessage(receipts, [receipts.session, receipts.version, receipts.at, receipts.socket].map((a) => a.buffer as ArrayBuffer));
+    parentPort!.postMessage(receipts, [receipts.session, receipts.version, receipts.matches, receipts.at, receipts.socket].map((a) => a.buffer as ArrayBuffer));
     await Promise.all(clients.map((c) => c.dispose()));
     parentPort!.close();
   }

@@ -16,4 +16,9 @@ export interface ApiContext {
   readonly ip: string;
   /** Signalling for p2p media and calls; the Janus engine when MEDIA=janus. */
   readonly media: { readonly signals: SignallingHub; readonly janus?: JanusEngine | null };
+  /**
+   * Set when this execution serves a shared subscription group (see `sharedSubscriptions`): when its latest member
+   * joined (`performance.now()`), so a source can tell what every member has already been sent.
+   */
+  readonly sharedGroup?: { readonly lastJoinAt: number };
 }

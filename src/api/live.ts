@@ -14,6 +14,8 @@ import { PushQueue } from './push-queue.js';
 
 const SESSION_TYPES = new Set<string>(SESSION_EVENT_TYPES);
 const STAFF_ONLY = new Set(['NoteAdded', 'FaceChecked', 'ScoreComputed']);
+/** Sessions a `sessionsChanged` source remembers as dropped from its subscribers' lists (≈100 bytes each). */
+const MAX_HIDDEN = 100_000;
 
 /**
  * Turns the runner's committed batches into an async iterable. Batches queue while the consumer is busy, so
@@ -77,12 +79,25 @@ function changedSessions(events: readonly RecordedEvent[]): Map<string, Recorded
 export function sessionsChangedSource(ctx: ApiContext, query: string | null): AsyncIterableIterator<SessionChange[]> {
   authorize(ctx.actor, 'session.read');
   const predicate = query?.trim() ? compilePredicate(parseQuery(query)) : () => true;
+  // Sessions last reported as not matching, and when. Their next changes that still do not match are news to nobody
+  // (a list dropped them already) and are not sent, unless a subscriber joined since: its list, read before it
+  // subscribed, may still hold the session, so the next such change goes out once more. With searches that match a
+  // few sessions out of many, this is most of the messages.
+  const hidden = new Map<string, number>();
   return fromBatches(ctx, async (batch) => {
     const changes: SessionChange[] = [];
     for (const [id, last] of changedSessions(batch.events)) {
       const row = await rowOf(ctx, batch, id);
       if (!row || !can(ctx.actor, 'session.read', row)) continue;
-      changes.push({ event: last.type, session: toSession(row), matches: predicate(row) });
+      const matches = predicate(row);
+      if (matches) hidden.delete(id);
+      else {
+        const since = hidden.get(id);
+        if (since !== undefined && since > (ctx.sharedGroup?.lastJoinAt ?? -Infinity)) continue;
+        if (hidden.size >= MAX_HIDDEN) hidden.clear(); // forgetting only costs messages
+        hidden.set(id, performance.now());
+      }
+      changes.push({ event: last.type, session: toSession(row), matches });
     }
     return changes.length ? [changes] : [];
   });
@@ -146,7 +161,12 @@ export function sharedSubscriptions(options: { format?: FormatResult } = {}) {
     private started: Promise<SubscribeResult> | null = null;
     private source: AsyncIterableIterator<ExecutionResult> | null = null;
     private closed = false;
-    constructor(private readonly key: string, private readonly args: ExecutionArgs) {}
+    private readonly info = { lastJoinAt: performance.now() };
+    private readonly args: ExecutionArgs;
+    constructor(private readonly key: string, args: ExecutionArgs) {
+      // The shared execution's context tells its source when members join (see ApiContext.sharedGroup).
+      this.args = { ...args, contextValue: { ...(args.contextValue as ApiContext), sharedGroup: this.info } };
+    }
 
     async join(args: ExecutionArgs, outlet: Outlet | undefined): Promise<SubscribeResult> {
       this.started ??= Promise.resolve(subscribe(this.args)) as Promise<SubscribeResult>;
@@ -162,6 +182,7 @@ export function sharedSubscriptions(options: { format?: FormatResult } = {}) {
       }
       const member = new Member(args.contextValue as ApiContext, outlet, () => this.leave(member));
       this.members.add(member);
+      this.info.lastJoinAt = performance.now();
       joined += 1;
       return member;
     }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { CommandMetadata, Decider } from '../domain/core/decider.js';
 import { ConcurrencyError } from '../domain/core/errors.js';
 import type { EventStore, RecordedEvent } from './event-store.js';
+import { RecentMap } from './recent-map.js';
 
 interface DomainEvent {
   readonly type: string;
@@ -22,36 +23,79 @@ export function eventIdFor(commandId: string, index: number): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h[16], 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
+/** A stream's state as this node last wrote it: what `handleCommand` decides on before reading the stream again. */
+export interface CachedState<State> {
+  readonly state: State;
+  readonly version: number;
+}
+
+/** Recent streams' states for one decider (see `handleCommand`); a few thousand sessions are a few megabytes. */
+export class StateCache<State> extends RecentMap<string, CachedState<State>> {
+  constructor(capacity = 2_000) {
+    super(capacity);
+  }
+}
+
 /**
  * The write path: read the stream, fold it, decide, append with the version read. On a concurrent write the whole
  * cycle runs again on fresh state (up to `retries` times): the decider re-checks its rules every time, so a retry
  * can never break one.
+ *
+ * With a `cache`, the state this node last wrote is decided on without reading the stream: the append's expected
+ * version proves it current. Whatever that cannot prove (another writer moved the stream, a retried command whose
+ * events are stored, a refusal or a no-op that fresher state might decide otherwise) is decided again on the stream
+ * as read, so answers are the same as without a cache.
  */
 export async function handleCommand<Command extends { readonly metadata: CommandMetadata }, Event extends DomainEvent, State>(
   store: EventStore,
   decider: Decider<Command, Event, State>,
   streamId: string,
   command: Command,
-  options: { retries?: number } = {},
+  options: { retries?: number; cache?: StateCache<State> } = {},
 ): Promise<HandledCommand<State, Event>> {
+  const { cache } = options;
+  const { actor, commandId } = command.metadata;
+  const toAppend = (events: readonly Event[]) =>
+    events.map((event, i) => ({ id: eventIdFor(commandId, i), type: event.type, data: event.data, metadata: { actor: actor.id, role: actor.role, commandId } }));
+
+  const cached = cache?.get(streamId);
+  if (cached) {
+    cache!.delete(streamId); // back only once the append proves it current
+    let events: readonly Event[] = [];
+    try {
+      events = decider.decide(command, cached.state);
+    } catch {
+      events = []; // decided again below on the stream as stored
+    }
+    if (events.length > 0) {
+      try {
+        const result = await store.appendToStream(streamId, toAppend(events), { expectedVersion: cached.version === -1 ? 'no_stream' : cached.version });
+        if (!result.idempotent) {
+          const state = events.reduce(decider.evolve, cached.state);
+          cache!.set(streamId, { state, version: result.nextExpectedVersion });
+          return { events, state, version: result.nextExpectedVersion, replayed: false };
+        }
+      } catch (error) {
+        if (!(error instanceof ConcurrencyError)) throw error;
+      }
+    }
+  }
+
   const retries = options.retries ?? 3;
   for (let attempt = 0; ; attempt++) {
     const stored = await store.readStream(streamId);
     const state = stored.reduce((s, e) => decider.evolve(s, e as unknown as Event), decider.initialState());
     const version = stored.length - 1;
-    const earlier = stored.filter((e) => e.metadata.commandId === command.metadata.commandId);
+    const earlier = stored.filter((e) => e.metadata.commandId === commandId);
     if (earlier.length > 0) return { events: earlier.map(asDomainEvent<Event>), state, version, replayed: true };
 
     const events = decider.decide(command, state);
     if (events.length === 0) return { events, state, version, replayed: false };
-    const { actor, commandId } = command.metadata;
     try {
-      const result = await store.appendToStream(
-        streamId,
-        events.map((event, i) => ({ id: eventIdFor(commandId, i), type: event.type, data: event.data, metadata: { actor: actor.id, role: actor.role, commandId } })),
-        { expectedVersion: version === -1 ? 'no_stream' : version },
-      );
-      return { events, state: events.reduce(decider.evolve, state), version: result.nextExpectedVersion, replayed: false };
+      const result = await store.appendToStream(streamId, toAppend(events), { expectedVersion: version === -1 ? 'no_stream' : version });
+      const next = events.reduce(decider.evolve, state);
+      if (!result.idempotent) cache?.set(streamId, { state: next, version: result.nextExpectedVersion });
+      return { events, state: next, version: result.nextExpectedVersion, replayed: false };
     } catch (error) {
       if (error instanceof ConcurrencyError && attempt < retries) continue;
       throw error;

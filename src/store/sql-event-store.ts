@@ -4,6 +4,7 @@ import type {
   AppendResult, EventMetadata, EventStore, ExpectedVersion, NewEvent, ReadAllOptions, RecordedEvent, SubscribeOptions, Subscription,
 } from './event-store.js';
 import { pollingSubscription } from './polling-subscription.js';
+import { RecentMap } from './recent-map.js';
 import { EVENTS_DDL } from './sql-schema.js';
 import { sqlErrorInfo, type Sql } from './sql.js';
 import { canonicalJson, hashCanonical, validateAppend } from './validate.js';
@@ -69,6 +70,8 @@ export class SqlEventStore implements EventStore {
   private readonly appended = new EventEmitter();
   private unlisten: (() => Promise<void>) | null = null;
   private readonly subscriptions = new Set<Subscription>();
+  /** Version and hash of the last event this store appended to each recent stream (see `appendOnce`). */
+  private readonly heads = new RecentMap<string, { version: number; hash: string }>(10_000);
 
   private constructor(
     readonly sql: Sql,
@@ -105,6 +108,15 @@ export class SqlEventStore implements EventStore {
   }
 
   private async appendOnce(streamId: string, events: readonly NewEvent[], expected: ExpectedVersion): Promise<AppendResult> {
+    // The head this node last wrote, when it satisfies the expected version: one round trip instead of two. Nothing
+    // trusts it blindly: if another writer moved the stream (or these event ids are stored already), the INSERT
+    // breaks a unique constraint and the append starts over from the stored head.
+    const cached = this.heads.get(streamId);
+    if (cached && expectedMatches(expected, cached.version)) {
+      const result = await this.insert(streamId, events, cached.version, cached.hash, true);
+      if (result) return result;
+      this.heads.delete(streamId);
+    }
     // Round trip 1: the stream's head, and where the first event id already is (an idempotent retry).
     const [head] = await this.sql.query<{ version: number | null; hash: string | null; existing_stream: string | null; existing_version: number | null }>(
       `SELECT h.stream_version AS version, h.hash, e.stream_id AS existing_stream, e.stream_version AS existing_version
@@ -116,9 +128,17 @@ export class SqlEventStore implements EventStore {
     if (head.existing_stream !== null) return this.idempotentResult(streamId, events, head.existing_stream);
     const current = head.version ?? -1;
     checkExpected(streamId, expected, current);
+    return (await this.insert(streamId, events, current, head.hash, false))!;
+  }
 
+  /**
+   * Round trip 2: one statement, so one implicit transaction: all events or none. The unique (stream, version)
+   * constraint catches a writer that appended since the head was read. With `fromCache`, any unique violation
+   * returns null instead (the caller reads the stored head and decides).
+   */
+  private async insert(streamId: string, events: readonly NewEvent[], current: number, headHash: string | null, fromCache: boolean): Promise<AppendResult | null> {
     const clock = this.options.clock ?? (() => new Date());
-    let prevHash = head.hash;
+    let prevHash = headHash;
     const rows = events.map((event, i) => {
       const recordedAt = clock();
       const metadata = event.metadata ?? {};
@@ -130,8 +150,6 @@ export class SqlEventStore implements EventStore {
       prevHash = hash;
       return row;
     });
-    // Round trip 2: one statement, so one implicit transaction: all events or none. The unique (stream, version)
-    // constraint catches a writer that appended between the two round trips.
     try {
       const inserted = await this.sql.query<{ position: string | number }>(
         `WITH ins AS (
@@ -153,11 +171,15 @@ export class SqlEventStore implements EventStore {
           rows.map((r) => r.hash),
         ],
       );
+      const version = current + events.length;
+      this.heads.set(streamId, { version, hash: prevHash! });
       this.appended.emit('appended');
-      return { nextExpectedVersion: current + events.length, lastPosition: Number(inserted[0].position), idempotent: false };
+      return { nextExpectedVersion: version, lastPosition: Number(inserted[0].position), idempotent: false };
     } catch (error) {
       const info = sqlErrorInfo(error);
+      if (fromCache && info.code === '23505') return null;
       if (info.code === '23505' && info.constraint === 'events_stream_version') {
+        this.heads.delete(streamId);
         throw new ConcurrencyError(`stream ${streamId} was changed by another writer (expected version ${current})`, { streamId });
       }
       if (info.code === '23505' && info.constraint === 'events_event_id') {
@@ -232,6 +254,11 @@ export class SqlEventStore implements EventStore {
     await Promise.all([...this.subscriptions].map((s) => s.close()));
     if (this.unlisten) await this.unlisten().catch(() => {});
   }
+}
+
+/** Whether a stream at `current` satisfies `expected` (`checkExpected` says why not, and checks the value itself). */
+function expectedMatches(expected: ExpectedVersion, current: number): boolean {
+  return expected === 'any' || (expected === 'no_stream' ? current === -1 : expected === current);
 }
 
 function checkExpected(streamId: string, expected: ExpectedVersion, current: number): void {
