@@ -303,7 +303,8 @@ export class SessionResolver {
   @Subscription(() => [SessionChange], {
     description:
       'Changes to the sessions you may see, one list per committed batch of events; `session` is the row after the change. ' +
-      'Filtered by the search language.',
+      'Filtered by the search language: a change that makes a session stop matching comes with `matches: false` (drop it ' +
+      'from the list); its later changes are not sent while it still does not match. Subscribe before reading the list.',
     subscribe: ({ args, context }) => sessionsChangedSource(context as ApiContext, (args as { query?: string | null }).query ?? null),
   })
   sessionsChanged(@Root() changes: SessionChange[], @Arg('query', () => String, { nullable: true }) _query?: string | null): SessionChange[] {

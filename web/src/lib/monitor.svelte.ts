@@ -6,6 +6,12 @@ import type { SessionView } from './types.js';
 
 export const MAX_TILES = 30;
 
+/** One entry of a `sessionsChanged` message. */
+interface Change {
+  session: SessionView;
+  matches: boolean;
+}
+
 export interface SearchProblem {
   message: string;
   column: number | null;
@@ -26,19 +32,32 @@ export class MonitorState {
 
   constructor(private readonly client: Client) {}
 
-  /** Loads the sessions matching `query` and follows their changes; a bad query keeps the old list and says why. */
+  /**
+   * Loads the sessions matching `query` and follows their changes; a bad query keeps the old list and says why.
+   * It follows before it reads, so a change committed meanwhile is not lost: it waits until the list is in, and
+   * applying it keeps whichever of the two is newer.
+   */
   async search(query: string): Promise<void> {
     this.query = query;
+    let waiting: Change[] | null = [];
+    const stopNext = this.follow(query, (changes) => {
+      if (waiting) waiting.push(...changes);
+      else this.apply(changes);
+    });
     try {
       const data = await request<{ sessions: { edges: { node: SessionView }[] } }, { q: string; first: number }>(this.client, SESSIONS, { q: query, first: 500 });
       this.problem = null;
+      this.stop?.();
+      this.stop = stopNext;
       this.sessions = Object.fromEntries(data.sessions.edges.map((e) => [e.node.id, e.node]));
-      this.follow(query);
+      this.apply(waiting);
+      waiting = null;
       // Sessions that are live get onto the grid by themselves, up to the tile limit.
       if (this.selected.length === 0) {
         this.selected = Object.values(this.sessions).filter((s) => s.status === 'in_progress' || s.status === 'paused').map((s) => s.id).slice(0, MAX_TILES);
       }
     } catch (error) {
+      stopNext();
       if (error instanceof ApiError && error.code === 'BAD_USER_INPUT') {
         this.problem = { message: error.message, column: typeof error.details.column === 'number' ? error.details.column : null };
       } else {
@@ -49,18 +68,14 @@ export class MonitorState {
     }
   }
 
-  private follow(query: string): void {
-    this.stop?.();
-    this.stop = live<{ sessionsChanged: Array<{ session: SessionView; matches: boolean }> }, { q: string }>(
-      this.client,
-      SESSIONS_CHANGED,
-      { q: query },
-      ({ sessionsChanged: changes }) => {
-        let next = this.sessions;
-        for (const c of changes) next = applyChange(next, c.session, c.matches);
-        this.sessions = next;
-      },
-    );
+  private follow(query: string, onChanges: (changes: Change[]) => void): () => void {
+    return live<{ sessionsChanged: Change[] }, { q: string }>(this.client, SESSIONS_CHANGED, { q: query }, ({ sessionsChanged }) => onChanges(sessionsChanged));
+  }
+
+  private apply(changes: readonly Change[]): void {
+    let next = this.sessions;
+    for (const c of changes) next = applyChange(next, c.session, c.matches);
+    this.sessions = next;
   }
 
   async complete(text: string, offset: number) {
