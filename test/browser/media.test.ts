@@ -96,7 +96,7 @@ describeWithServer('live video, calls and recordings between real browsers (p2p)
       ['CallStarted', true, 'proctor1'],
       ['CallEnded', null, 'proctor1'],
     ]);
-  });
+  }, 90_000); // four negotiations between three browsers: 5–11 s alone, far more when the machine is busy
 
   it('records a 60-second session through a 30-second network cut and loses no segment', async () => {
     // Two cores: leave the participant's browser the CPU it needs to encode (the other pages are done with).
