@@ -1,4 +1,4 @@
-import { gathered, ICE_SERVERS, type SignalChannel } from './signals.js';
+import { gathered, ICE_SERVERS, type SignalChannel, type SignalMessage } from './signals.js';
 
 /**
  * The test-taker's side of a proctor's call, browser to browser through signals in both engines (a call is one to
@@ -10,6 +10,23 @@ export class CallAnswerer {
   private peer: RTCPeerConnection | null = null;
 
   constructor(private readonly channel: SignalChannel) {}
+
+  /** Takes the call signals (offer, candidate, bye); says whether `s` was one. */
+  async handle(s: SignalMessage): Promise<boolean> {
+    switch (s.kind) {
+      case 'call-offer':
+        await this.answer(s.from, s.payload);
+        return true;
+      case 'call-candidate':
+        await this.candidate(s.payload);
+        return true;
+      case 'call-bye':
+        this.end();
+        return true;
+      default:
+        return false;
+    }
+  }
 
   async answer(from: string, payload: { sdp: RTCSessionDescriptionInit; video: boolean }): Promise<void> {
     this.end();
@@ -43,6 +60,23 @@ export class CallPlacer {
   private peer: RTCPeerConnection | null = null;
 
   constructor(private readonly channel: SignalChannel, private readonly participant: string) {}
+
+  /** Takes the call signals (answer, candidate, bye); says whether `s` was one. */
+  async handle(s: SignalMessage): Promise<boolean> {
+    switch (s.kind) {
+      case 'call-answer':
+        await this.answered(s.payload);
+        return true;
+      case 'call-candidate':
+        await this.candidate(s.payload);
+        return true;
+      case 'call-bye':
+        this.end();
+        return true;
+      default:
+        return false;
+    }
+  }
 
   async place(callId: string, video: boolean, local: MediaStream): Promise<void> {
     const pc = new RTCPeerConnection({ iceServers: ICE_SERVERS });

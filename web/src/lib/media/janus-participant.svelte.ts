@@ -103,20 +103,8 @@ export class JanusParticipantMedia implements PublicSurface<ParticipantMedia> {
   }
 
   private async onSignal(s: SignalMessage): Promise<void> {
-    switch (s.kind) {
-      case 'call-offer':
-        await this.calls.answer(s.from, s.payload);
-        break;
-      case 'call-candidate':
-        await this.calls.candidate(s.payload);
-        break;
-      case 'call-bye':
-        this.calls.end();
-        break;
-      case 'mobile-alive':
-        this.mobileSeenAt = Date.now();
-        break;
-    }
+    if (await this.calls.handle(s)) return;
+    if (s.kind === 'mobile-alive') this.mobileSeenAt = Date.now();
   }
 
   /** Tells `to` that this device is still there (the phone of the second camera). */

@@ -2,7 +2,7 @@ import type { Client } from '@urql/core';
 import { ApiError, request } from '../client.js';
 import { CallPlacer } from './calls.svelte.js';
 import type { PublicSurface } from './engine.js';
-import { gathered, ICE_SERVERS, SignalChannel, type SignalMessage } from './signals.js';
+import { cameraFramesDecoded, gathered, ICE_SERVERS, SignalChannel, type SignalMessage } from './signals.js';
 import type { ViewerMedia } from './viewer.svelte.js';
 
 const WATCH = `mutation Watch($s: ID!, $a: Boolean!) { watchMedia(sessionId: $s, active: $a) { watchId sdp streams { mid feed kind } } }`;
@@ -67,20 +67,8 @@ export class JanusViewerMedia implements PublicSurface<ViewerMedia> {
 
   private async onSignal(s: SignalMessage): Promise<void> {
     if (s.from !== this.participant) return;
-    switch (s.kind) {
-      case 'ready': // the test-taker (re)published: subscribe to what it publishes now
-        await this.watch();
-        break;
-      case 'call-answer':
-        await this.calls.answered(s.payload);
-        break;
-      case 'call-candidate':
-        await this.calls.candidate(s.payload);
-        break;
-      case 'call-bye':
-        this.calls.end();
-        break;
-    }
+    if (await this.calls.handle(s)) return;
+    if (s.kind === 'ready') await this.watch(); // the test-taker (re)published: subscribe to what it publishes now
   }
 
   private async watch(): Promise<void> {
@@ -171,14 +159,8 @@ export class JanusViewerMedia implements PublicSurface<ViewerMedia> {
     this.channel.close();
   }
 
-  /** Frames decoded so far on the camera's video track (read from getStats: Chromium pauses off-screen video). */
-  async framesDecoded(): Promise<number> {
-    if (!this.pc) return 0;
-    const cameraTrack = this.camera?.getVideoTracks()[0]?.id;
-    let frames = 0;
-    (await this.pc.getStats()).forEach((r) => {
-      if (r.type === 'inbound-rtp' && r.kind === 'video' && (!cameraTrack || r.trackIdentifier === cameraTrack)) frames += r.framesDecoded ?? 0;
-    });
-    return frames;
+  /** Frames decoded so far on the camera track (the browser tests read this). */
+  framesDecoded(): Promise<number> {
+    return cameraFramesDecoded(this.pc, this.camera);
   }
 }

@@ -70,6 +70,7 @@ export class ParticipantMedia {
   }
 
   private async onSignal(s: SignalMessage): Promise<void> {
+    if (await this.calls.handle(s)) return;
     switch (s.kind) {
       case 'request':
         await this.offerTo(s.from, Boolean(s.payload?.active));
@@ -85,15 +86,6 @@ export class ParticipantMedia {
         break;
       case 'bye':
         this.drop(s.from);
-        break;
-      case 'call-offer':
-        await this.calls.answer(s.from, s.payload);
-        break;
-      case 'call-candidate':
-        await this.calls.candidate(s.payload);
-        break;
-      case 'call-bye':
-        this.calls.end();
         break;
       case 'mobile-alive':
         this.mobileSeenAt = Date.now();

@@ -65,3 +65,17 @@ export async function gathered(pc: RTCPeerConnection, ms = 3000): Promise<RTCSes
   }
   return pc.localDescription!.toJSON();
 }
+
+/**
+ * Video frames decoded so far on `camera`'s track (every inbound video when it is not known yet), read from getStats:
+ * Chromium pauses off-screen video, so the element's time says nothing.
+ */
+export async function cameraFramesDecoded(pc: RTCPeerConnection | null, camera: MediaStream | null): Promise<number> {
+  if (!pc) return 0;
+  const cameraTrack = camera?.getVideoTracks()[0]?.id;
+  let frames = 0;
+  (await pc.getStats()).forEach((r) => {
+    if (r.type === 'inbound-rtp' && r.kind === 'video' && (!cameraTrack || r.trackIdentifier === cameraTrack)) frames += r.framesDecoded ?? 0;
+  });
+  return frames;
+}

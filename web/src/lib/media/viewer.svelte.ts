@@ -1,7 +1,7 @@
 import type { Client } from '@urql/core';
 import { request } from '../client.js';
 import { CallPlacer } from './calls.svelte.js';
-import { gathered, ICE_SERVERS, SignalChannel, type SignalMessage } from './signals.js';
+import { cameraFramesDecoded, gathered, ICE_SERVERS, SignalChannel, type SignalMessage } from './signals.js';
 
 const START_CALL = `mutation StartCall($s: ID!, $v: Boolean!) { startCall(sessionId: $s, video: $v) { callId video } }`;
 const END_CALL = `mutation EndCall($s: ID!, $c: ID!) { endCall(sessionId: $s, callId: $c) }`;
@@ -52,6 +52,7 @@ export class ViewerMedia {
 
   private async onSignal(s: SignalMessage): Promise<void> {
     if (s.from !== this.participant) return;
+    if (await this.calls.handle(s)) return;
     switch (s.kind) {
       case 'ready': // the test-taker's page (re)started: ask again
         await this.channel.send(this.participant, 'request', { active: this.active });
@@ -61,15 +62,6 @@ export class ViewerMedia {
         break;
       case 'candidate':
         await this.pc?.addIceCandidate(s.payload).catch(() => {});
-        break;
-      case 'call-answer':
-        await this.calls.answered(s.payload);
-        break;
-      case 'call-candidate':
-        await this.calls.candidate(s.payload);
-        break;
-      case 'call-bye':
-        this.calls.end();
         break;
     }
   }
@@ -132,15 +124,9 @@ export class ViewerMedia {
     this.channel.close();
   }
 
-  /** Frames decoded so far on the camera track (the browser tests read this: Chromium pauses off-screen video). */
-  async framesDecoded(): Promise<number> {
-    if (!this.pc) return 0;
-    const cameraTrack = this.camera?.getVideoTracks()[0]?.id;
-    let frames = 0;
-    (await this.pc.getStats()).forEach((r) => {
-      if (r.type === 'inbound-rtp' && r.kind === 'video' && (!cameraTrack || r.trackIdentifier === cameraTrack)) frames += r.framesDecoded ?? 0;
-    });
-    return frames;
+  /** Frames decoded so far on the camera track (the browser tests read this). */
+  framesDecoded(): Promise<number> {
+    return cameraFramesDecoded(this.pc, this.camera);
   }
 }
 
