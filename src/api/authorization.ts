@@ -32,7 +32,8 @@ export type Operation =
   | 'session.events'
   | 'session.verifyStream'
   | 'account.manage'
-  | 'account.list';
+  | 'account.list'
+  | 'account.changeOwnPassword';
 
 /** Whose sessions a role may touch for an operation: every session, its own ones (by relation), or none. */
 type Reach = 'all' | 'assigned' | 'own' | 'created' | 'none';
@@ -69,6 +70,7 @@ const MATRIX: Record<Operation, readonly [Reach, Reach, Reach, Reach, Reach]> = 
   'session.verifyStream':     [A, N, N, A, C],
   'account.manage':           [A, N, N, N, N],
   'account.list':             [A, A, N, A, N],
+  'account.changeOwnPassword':[A, A, A, A, A],
 };
 
 const COLUMN = { admin: 0, proctor: 1, student: 2, auditor: 3, integrator: 4 } as const;

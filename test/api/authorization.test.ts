@@ -41,6 +41,12 @@ const OPERATIONS: Array<[string, string, Caller[]]> = [
   ['ask for a mobile camera link', `mutation { mobileCameraLink(sessionId: "$S") { url } }`, ['student1']],
   ['list accounts', `{ accounts { username } }`, ['admin', 'proctor1', 'proctor2', 'auditor1']],
   ['register an account', `mutation { registerAccount(username: "u$N", role: "student", password: "pass1234") { username } }`, ['admin']],
+  ['list disabled accounts too', `{ accounts(includeDisabled: true) { username disabled } }`, ['admin']],
+  ['reset a password', `mutation { resetPassword(username: "nobody$N", password: "pass1234") { username } }`, ['admin']],
+  ['disable an account', `mutation { disableAccount(username: "nobody$N", reason: "left") { username } }`, ['admin']],
+  ['enable an account', `mutation { enableAccount(username: "nobody$N") { username } }`, ['admin']],
+  ['change one\'s own password', `mutation { changePassword(currentPassword: "wrong", newPassword: "pass1234") }`,
+    ['admin', 'proctor1', 'proctor2', 'student1', 'student2', 'auditor1', 'lms', 'lms2']],
 ];
 
 describe('the authorisation matrix', () => {

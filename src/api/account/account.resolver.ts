@@ -1,18 +1,35 @@
 import { Arg, Ctx, Mutation, Query, Resolver } from 'type-graphql';
-import type { AccountRole } from '../../domain/account/account.js';
-import { ValidationError } from '../../domain/core/errors.js';
-import { listAccounts } from '../../projections/accounts/projection.js';
+import type { Account, AccountRole } from '../../domain/account/account.js';
+import { TooManyRequestsError, ValidationError } from '../../domain/core/errors.js';
+import { listAccounts, type AccountRow } from '../../projections/accounts/projection.js';
 import { User } from '../auth/auth.resolver.js';
-import { hashPassword } from '../auth/passwords.js';
+import { hashPassword, verifyPassword } from '../auth/passwords.js';
 import { authorize } from '../authorization.js';
 import type { ApiContext } from '../context.js';
 
+/** The rule every new password meets (the hash is memory-hard; the length only keeps out the trivial and the absurd). */
+function checkPassword(password: string): void {
+  if (password.length < 4 || password.length > 200) throw new ValidationError('a password must be 4 to 200 characters long');
+}
+
+const asUser = (a: AccountRow): User => ({ username: a.username, role: a.role, displayName: a.displayName, disabled: a.disabled });
+
+/** The account a command answered with (it exists: the decider refuses commands to an account that does not). */
+function fromAccount(account: Account): User {
+  if (account.status === 'none') throw new Error('the account does not exist after the command');
+  return asUser({ ...account, disabled: account.status === 'disabled' });
+}
+
 @Resolver()
 export class AccountResolver {
-  @Query(() => [User], { description: 'Accounts, optionally of one role (administrators, proctors, auditors).' })
-  async accounts(@Ctx() ctx: ApiContext, @Arg('role', () => String, { nullable: true }) role?: string | null): Promise<User[]> {
-    authorize(ctx.actor, 'account.list');
-    return (await listAccounts(ctx.core.db, role ?? undefined)).filter((a) => !a.disabled).map((a) => ({ username: a.username, role: a.role, displayName: a.displayName }));
+  @Query(() => [User], { description: 'Accounts, optionally of one role (administrators, proctors, auditors); disabled ones only when asked (administrators).' })
+  async accounts(
+    @Ctx() ctx: ApiContext,
+    @Arg('role', () => String, { nullable: true }) role?: string | null,
+    @Arg('includeDisabled', () => Boolean, { nullable: true, defaultValue: false }) includeDisabled?: boolean,
+  ): Promise<User[]> {
+    authorize(ctx.actor, includeDisabled ? 'account.manage' : 'account.list');
+    return (await listAccounts(ctx.core.db, role ?? undefined)).filter((a) => includeDisabled || !a.disabled).map(asUser);
   }
 
   @Mutation(() => User, { description: 'Creates an account (administrators).' })
@@ -24,10 +41,40 @@ export class AccountResolver {
     @Arg('displayName', () => String, { nullable: true }) displayName?: string | null,
   ): Promise<User> {
     const actor = authorize(ctx.actor, 'account.manage');
-    if (password.length < 4 || password.length > 200) throw new ValidationError('a password must be 4 to 200 characters long');
+    checkPassword(password);
     const account = await ctx.core.account(username, 'RegisterAccount', { username, role: role as AccountRole, displayName: displayName ?? undefined, passwordHash: await hashPassword(password) }, actor);
-    if (account.status === 'none') throw new Error('account was not registered');
-    return { username: account.username, role: account.role, displayName: account.displayName };
+    return fromAccount(account);
+  }
+
+  @Mutation(() => User, { description: 'Sets a new password for an account, which signs in with it from now on (administrators).' })
+  async resetPassword(@Arg('username', () => String) username: string, @Arg('password', () => String) password: string, @Ctx() ctx: ApiContext): Promise<User> {
+    const actor = authorize(ctx.actor, 'account.manage');
+    checkPassword(password);
+    return fromAccount(await ctx.core.account(username, 'ChangePassword', { passwordHash: await hashPassword(password) }, actor));
+  }
+
+  @Mutation(() => Boolean, { description: 'Changes your own password; the current one is asked for (and counts as a sign-in attempt).' })
+  async changePassword(@Arg('currentPassword', () => String) currentPassword: string, @Arg('newPassword', () => String) newPassword: string, @Ctx() ctx: ApiContext): Promise<boolean> {
+    const actor = authorize(ctx.actor, 'account.changeOwnPassword');
+    const key = `${ctx.ip}|${actor.id.toLowerCase()}`;
+    if (!ctx.loginLimiter.take(key)) throw new TooManyRequestsError(`too many attempts; try again in ${ctx.loginLimiter.retryAfterSeconds(key)} s`);
+    const account = await ctx.core.loadAccount(actor.id);
+    if (account.status !== 'active' || !(await verifyPassword(currentPassword, account.passwordHash))) throw new ValidationError('the current password is wrong');
+    checkPassword(newPassword);
+    await ctx.core.account(actor.id, 'ChangePassword', { passwordHash: await hashPassword(newPassword) }, actor);
+    return true;
+  }
+
+  @Mutation(() => User, { description: 'Disables an account: it can no longer sign in, and its tokens stop working within 10 s (administrators; not your own).' })
+  async disableAccount(@Arg('username', () => String) username: string, @Arg('reason', () => String) reason: string, @Ctx() ctx: ApiContext): Promise<User> {
+    const actor = authorize(ctx.actor, 'account.manage');
+    return fromAccount(await ctx.core.account(username, 'DisableAccount', { reason: reason.trim() }, actor));
+  }
+
+  @Mutation(() => User, { description: 'Lets a disabled account sign in again (administrators).' })
+  async enableAccount(@Arg('username', () => String) username: string, @Ctx() ctx: ApiContext): Promise<User> {
+    const actor = authorize(ctx.actor, 'account.manage');
+    return fromAccount(await ctx.core.account(username, 'EnableAccount', {}, actor));
   }
 
   @Mutation(() => Boolean, { description: 'Sets the HS256 secret an integrator signs its session tokens with (administrators).' })

@@ -17,6 +17,7 @@ export class User {
   @Field(() => String) username!: string;
   @Field(() => String, { description: 'admin, proctor, student, auditor or integrator.' }) role!: string;
   @Field(() => String) displayName!: string;
+  @Field(() => Boolean, { description: 'A disabled account cannot sign in; its tokens stop working within 10 s.' }) disabled!: boolean;
 }
 
 @ObjectType()
@@ -50,15 +51,15 @@ export class AuthResolver {
       : (await verifyPassword(password, await DUMMY_HASH), false);
     if (!ok || account.status !== 'active') throw new UnauthenticatedError('wrong username or password');
     const { token, expiresAt } = await ctx.tokens.issue({ id: account.username, role: account.role });
-    return { token, expiresAt, user: { username: account.username, role: account.role, displayName: account.displayName } };
+    return { token, expiresAt, user: { username: account.username, role: account.role, displayName: account.displayName, disabled: false } };
   }
 
   @Query(() => User, { nullable: true, description: 'Who you are signed in as (null when not signed in).' })
   async me(@Ctx() ctx: ApiContext): Promise<User | null> {
     if (!ctx.actor) return null;
     const account = await ctx.core.loadAccount(ctx.actor.id);
-    if (account.status === 'none') return { username: ctx.actor.id, role: ctx.actor.role, displayName: ctx.actor.id };
-    return { username: account.username, role: account.role, displayName: account.displayName };
+    if (account.status === 'none') return { username: ctx.actor.id, role: ctx.actor.role, displayName: ctx.actor.id, disabled: false };
+    return { username: account.username, role: account.role, displayName: account.displayName, disabled: account.status === 'disabled' };
   }
 
   @Mutation(() => IntegrationSession, {

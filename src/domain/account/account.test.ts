@@ -32,6 +32,11 @@ describe('changing an account', () => {
     spec([registered, disabled]).when({ type: 'DisableAccount', data: { reason: 'left' }, metadata }).then([]);
     spec([registered, disabled]).when({ type: 'EnableAccount', data: {}, metadata }).then([{ type: 'AccountEnabled', data: { by: 'admin', at: now.toISOString() } }]);
   });
+  it('refuses to let someone disable their own account, or without a reason', () => {
+    const self = { ...metadata, actor: { id: 'Proctor1', role: 'admin' as const } };
+    spec([registered]).when({ type: 'DisableAccount', data: { reason: 'oops' }, metadata: self }).thenThrows(IllegalStateError, /your own/);
+    spec([registered]).when({ type: 'DisableAccount', data: { reason: '  ' }, metadata }).thenThrows(ValidationError, /why/);
+  });
   it('refuses changes to an account that does not exist', () =>
     spec([]).when({ type: 'ChangePassword', data: { passwordHash: 'x' }, metadata }).thenThrows(IllegalStateError, /does not exist/));
   it('sets an integration secret only for an integrator, and only a long one', () => {

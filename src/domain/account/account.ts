@@ -55,6 +55,9 @@ export function decideAccount(command: AccountCommand, state: Account): AccountE
       if (!command.data.passwordHash) throw new ValidationError('password hash is missing');
       return [{ type: 'PasswordChanged', data: { passwordHash: command.data.passwordHash, by: actor.id, at } }];
     case 'DisableAccount':
+      // An administrator who disables their own account may leave nobody able to enable it.
+      if (actor.id.toLowerCase() === state.username.toLowerCase()) throw new IllegalStateError('you cannot disable your own account');
+      if (!command.data.reason.trim()) throw new ValidationError('say why the account is disabled');
       if (state.status === 'disabled') return [];
       return [{ type: 'AccountDisabled', data: { reason: command.data.reason, by: actor.id, at } }];
     case 'EnableAccount':
