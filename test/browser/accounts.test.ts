@@ -10,7 +10,7 @@ const WEB_DIR = fileURLToPath(new URL('../../web/dist', import.meta.url));
 const FACES = fileURLToPath(new URL('../fixtures/faces/', import.meta.url));
 const SHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
 
-describeWithServer('an administrator manages reference faces on the accounts page', HAS_CHROMIUM, NO_CHROMIUM_REASON, () => {
+describeWithServer('an administrator manages accounts and reference faces on the accounts page', HAS_CHROMIUM, NO_CHROMIUM_REASON, () => {
   let api: TestApi;
   let browser: Browser;
   let admin: Page;
@@ -56,12 +56,84 @@ describeWithServer('an administrator manages reference faces on the accounts pag
     expect(events.map((e) => [e.type, (e.data as { by: string }).by])).toEqual([['ProfileReferenceSet', 'admin'], ['ProfileReferenceCleared', 'admin']]);
   }, 180_000);
 
+  it('creates an account that signs in, resets its password, disables and enables it; its owner changes the password', async () => {
+    const proctor7 = () => admin.locator('tr[data-username="proctor7"]');
+    /** Signs in as proctor7 in a fresh context: the monitor when it worked, else the login page's error. */
+    const tryToSignIn = async (password: string) => {
+      const page = await (await newContext(browser, api.server.url)).newPage();
+      await page.goto('/');
+      await page.getByLabel('Username').fill('proctor7');
+      await page.getByLabel('Password').fill(password);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      const outcome = await Promise.race([
+        page.getByRole('link', { name: 'Password' }).waitFor().then(() => 'in'),
+        page.getByRole('alert').filter({ hasText: 'wrong username or password' }).waitFor().then(() => 'refused'),
+      ]);
+      return { page, outcome };
+    };
+
+    // Given the administrator creates a proctor account on the page
+    const form = admin.getByRole('form', { name: 'New account' });
+    await form.getByLabel('Login').fill('proctor7');
+    await form.getByLabel('Name').fill('Seven Proctor');
+    await form.getByLabel('Role').selectOption('proctor');
+    await form.getByLabel('Password').fill('first-pass');
+    await form.getByRole('button', { name: 'Create' }).click();
+    await proctor7().getByRole('status').filter({ hasText: 'Account created' }).waitFor();
+    expect(await proctor7().locator('td').nth(1).innerText()).toBe('Seven Proctor');
+    expect((await tryToSignIn('first-pass')).outcome).toBe('in');
+    // A second account with the same login is refused, and says why
+    await form.getByLabel('Login').fill('proctor7');
+    await form.getByLabel('Password').fill('other-pass');
+    await form.getByRole('button', { name: 'Create' }).click();
+    await form.getByRole('alert').filter({ hasText: 'taken' }).waitFor();
+
+    // When it resets the password, only the new one signs in
+    await proctor7().getByRole('button', { name: 'Reset the password of proctor7' }).click();
+    await proctor7().getByLabel('New password for proctor7').fill('second-pass');
+    await proctor7().getByRole('button', { name: 'Set password' }).click();
+    await proctor7().getByRole('status').filter({ hasText: 'Password reset' }).waitFor();
+    expect((await tryToSignIn('first-pass')).outcome).toBe('refused');
+
+    // When it disables the account, it cannot sign in, and the row says so
+    await proctor7().getByRole('button', { name: 'Disable proctor7' }).click();
+    await proctor7().getByLabel('Reason to disable proctor7').fill('on leave');
+    await proctor7().getByRole('button', { name: 'Disable', exact: true }).click();
+    await proctor7().getByText('disabled', { exact: true }).waitFor();
+    expect((await tryToSignIn('second-pass')).outcome).toBe('refused');
+    // The administrator cannot disable their own account from here
+    expect(await admin.locator('tr[data-username="admin"]').getByRole('button', { name: 'Disable admin' }).count()).toBe(0);
+
+    // When it enables it again, the owner signs in and changes the password on the Password page
+    await proctor7().getByRole('button', { name: 'Enable proctor7' }).click();
+    await proctor7().getByRole('status').filter({ hasText: 'Enabled again' }).waitFor();
+    const { page, outcome } = await tryToSignIn('second-pass');
+    expect(outcome).toBe('in');
+    await page.getByRole('link', { name: 'Password' }).click();
+    const change = page.getByRole('form', { name: 'Change your password' });
+    await change.getByLabel('Current password').fill('second-pass');
+    await change.getByLabel('New password', { exact: true }).fill('third-pass');
+    await change.getByLabel('New password again').fill('third-pass');
+    await change.getByRole('button', { name: 'Change password' }).click();
+    await change.getByRole('status').filter({ hasText: 'Password changed' }).waitFor();
+    expect((await tryToSignIn('second-pass')).outcome).toBe('refused');
+    expect((await tryToSignIn('third-pass')).outcome).toBe('in');
+    const events = await api.core.store.readStream('account-proctor7');
+    expect(events.map((e) => [e.type, (e.data as { by?: string }).by])).toEqual([
+      ['AccountRegistered', 'admin'], ['PasswordChanged', 'admin'], ['AccountDisabled', 'admin'], ['AccountEnabled', 'admin'], ['PasswordChanged', 'proctor7'],
+    ]);
+  }, 120_000);
+
   it('shows an auditor the accounts without the actions', async () => {
+    await api.as('admin', `mutation { registerAccount(username: "gone1", role: "proctor", password: "pass-gone") { username } }`);
+    await api.as('admin', `mutation { disableAccount(username: "gone1", reason: "left") { username } }`);
     const auditor = await (await newContext(browser, api.server.url)).newPage();
     await signIn(auditor, 'auditor1');
     await auditor.getByRole('link', { name: 'Accounts' }).click();
     await auditor.locator('tr[data-username="student1"]').waitFor();
     expect(await auditor.getByRole('columnheader', { name: 'Actions' }).count()).toBe(0);
     expect(await auditor.getByText('Upload reference photo').count()).toBe(0);
+    expect(await auditor.getByRole('form', { name: 'New account' }).count()).toBe(0);
+    expect(await auditor.locator('tr[data-username="gone1"]').count()).toBe(0); // disabled ones are for administrators
   }, 60_000);
 });
