@@ -27,6 +27,8 @@ export function toSession(row: MonitorRow): Session {
     blocked: row.blocked,
     finishedBy: row.finishedBy,
     secondCamera: row.secondCamera,
+    selfScheduling: row.selfScheduling,
+    booked: row.booked,
     averages: METRIC_CODES.filter((c) => row.averages[c] !== undefined).map((code) => ({ code, value: row.averages[code]! })),
     recentCodes: row.recentCodes,
     version: row.version,

@@ -24,4 +24,5 @@ export class CreateSessionInput {
   @Field(() => String, { nullable: true }) template?: string | null;
   @Field(() => [String], { nullable: true }) tags?: string[] | null;
   @Field(() => Boolean, { nullable: true, description: 'Ask for a second (mobile) camera.' }) secondCamera?: boolean | null;
+  @Field(() => Boolean, { nullable: true, description: 'Let the test-taker book the time (and with it the proctor) from the proctors\' open slots.' }) selfScheduling?: boolean | null;
 }

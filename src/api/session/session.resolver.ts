@@ -168,7 +168,7 @@ export class SessionResolver {
         sessionId: input.id, name: input.name, student: input.student, studentName: input.studentName, proctor: input.proctor,
         durationMinutes: input.duration, scheduledAt: input.scheduledAt, metrics: (input.metrics ?? undefined) as MetricCode[] | undefined,
         weights: input.weights ? metricValues(input.weights) : undefined, threshold: input.threshold ?? undefined, autoConclude: input.autoConclude ?? undefined,
-        url: input.url, template: input.template, tags: input.tags ?? undefined, secondCamera: input.secondCamera ?? undefined,
+        url: input.url, template: input.template, tags: input.tags ?? undefined, secondCamera: input.secondCamera ?? undefined, selfScheduling: input.selfScheduling ?? undefined,
         integrationId: actor.role === 'integrator' ? actor.id : null,
       },
       actor,

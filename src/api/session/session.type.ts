@@ -49,6 +49,8 @@ export class Session {
   @Field(() => Boolean, { description: 'An incident message covers the test content.' }) blocked!: boolean;
   @Field(() => String, { nullable: true }) finishedBy!: string | null;
   @Field(() => Boolean, { description: 'The session asks for a second (mobile) camera.' }) secondCamera!: boolean;
+  @Field(() => Boolean, { description: 'The test-taker books the time, and with it the proctor, from the proctors\' open slots (`availableSlots`, `bookSlot`).' }) selfScheduling!: boolean;
+  @Field(() => Boolean, { description: 'The test-taker has booked a time: only an administrator changes it, its proctor or cancels it.' }) booked!: boolean;
   @Field(() => [MetricValue], { description: 'Average of each metric over the session.' }) averages!: MetricValue[];
   @Field(() => [String], { description: 'Metrics in violation in the last recorded minute (the tile icons).' }) recentCodes!: string[];
   @Field(() => Int, { description: 'Version of the session stream this row reflects.' }) version!: number;

@@ -22,11 +22,14 @@ export type SessionCommand =
         readonly template?: string | null;
         readonly tags?: readonly string[];
         readonly secondCamera?: boolean;
+        /** The test-taker picks the time (and with it the proctor) from the proctors' open slots. */
+        readonly selfScheduling?: boolean;
         readonly integrationId?: string | null;
       };
       readonly metadata: CommandMetadata;
     }
   | { readonly type: 'AssignProctor'; readonly data: { readonly proctor: string | null }; readonly metadata: CommandMetadata }
+  | { readonly type: 'BookTime'; readonly data: { readonly scheduledAt: Date; readonly proctor: string }; readonly metadata: CommandMetadata }
   | { readonly type: 'CancelSession'; readonly data: { readonly reason: string }; readonly metadata: CommandMetadata }
   | { readonly type: 'CheckIn'; readonly data: { readonly userAgent: string; readonly browserSupported: boolean }; readonly metadata: CommandMetadata }
   | { readonly type: 'SubmitIdentityPhoto'; readonly data: { readonly photoId: string; readonly kind: IdentityPhotoKind }; readonly metadata: CommandMetadata }

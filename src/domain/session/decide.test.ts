@@ -311,3 +311,22 @@ describe('recordings and calls', () => {
     spec([withPhone, checkedIn, started, finished]).when(cmd('ConnectMobileCamera', { userAgent: 'Android' }, student, 31)).thenThrows(IllegalStateError, /finished/);
   });
 });
+
+describe('booking the time of a self-scheduled session', () => {
+  const selfScheduled: SessionEvent = { type: 'SessionCreated', data: { ...(created.data as Extract<SessionEvent, { type: 'SessionCreated' }>['data']), proctor: null, selfScheduling: true } };
+  const book = (minutesAhead: number, actor: Actor = student, proctorName = 'proctor2') => cmd('BookTime', { scheduledAt: at(minutesAhead), proctor: proctorName }, actor);
+  const booked: SessionEvent = { type: 'SessionBooked', data: { scheduledAt: iso(120), proctor: 'proctor2', previousProctor: null, by: 'student1', at: iso(0) } };
+
+  it('sets the time and the proctor', () => spec([selfScheduled]).when(book(120)).then([booked]));
+  it('refuses a session whose time the organisers set', () => spec([created]).when(book(120)).thenThrows(IllegalStateError, /organisers/));
+  it('refuses a time that has passed', () => spec([selfScheduled]).when(book(-5)).thenThrows(ValidationError, /passed/));
+  it('refuses once the test-taker has checked in', () => spec([selfScheduled, checkedIn]).when(book(120)).thenThrows(IllegalStateError, /waiting/));
+  it('lets only an administrator change a booked session, its proctor, or cancel it', () => {
+    spec([selfScheduled, booked]).when(book(180)).thenThrows(IllegalStateError, /only an administrator/);
+    spec([selfScheduled, booked]).when(cmd('AssignProctor', { proctor: 'proctor3' }, { id: 'lms', role: 'integrator' })).thenThrows(IllegalStateError, /only an administrator/);
+    spec([selfScheduled, booked]).when(cmd('CancelSession', { reason: 'moved' }, { id: 'lms', role: 'integrator' })).thenThrows(IllegalStateError, /only an administrator/);
+    spec([selfScheduled, booked]).when(book(180, admin, 'proctor3')).then([
+      { type: 'SessionBooked', data: { scheduledAt: iso(180), proctor: 'proctor3', previousProctor: 'proctor2', by: 'admin', at: iso(0) } },
+    ]);
+  });
+});

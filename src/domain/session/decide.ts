@@ -52,6 +52,11 @@ function open(state: Session, action: string): Existing {
   return s;
 }
 
+/** "Only the system administrator can change, cancel, or change proctors in already scheduled sessions." */
+function onlyAdminChangesBooked(s: Existing, role: string, action: string): void {
+  if (s.bookedAt && role !== 'admin' && role !== 'system') throw new IllegalStateError(`the test-taker has booked this session: only an administrator can ${action}`);
+}
+
 function conclusionValue(value: string): void {
   if (value !== 'positive' && value !== 'negative') throw new ValidationError(`conclusion ${JSON.stringify(value)} is neither positive nor negative`);
 }
@@ -120,6 +125,7 @@ export function decideSession(command: SessionCommand, state: Session): SessionE
             template: d.template?.trim() || null,
             tags: [...new Set(tags)],
             secondCamera: d.secondCamera ?? false,
+            ...(d.selfScheduling ? { selfScheduling: true } : {}),
             createdBy: actor.id,
             integrationId: d.integrationId ?? null,
             at,
@@ -132,12 +138,27 @@ export function decideSession(command: SessionCommand, state: Session): SessionE
       if (s.status === 'finished' || s.status === 'concluded' || s.status === 'cancelled') {
         throw new IllegalStateError(`cannot assign a proctor: the session is ${readable(s.status)}`);
       }
+      onlyAdminChangesBooked(s, actor.role, 'change its proctor');
       const proctor = command.data.proctor === null ? null : login(command.data.proctor, 'proctor');
       if (proctor === s.proctor) return [];
       return [{ type: 'ProctorAssigned', data: { proctor, previous: s.proctor, by: actor.id, at } }];
     }
+    case 'BookTime': {
+      const s = exists(state, 'book a time');
+      if (!s.selfScheduling) throw new IllegalStateError('this session\'s time is set by its organisers, not booked by the test-taker');
+      if (s.status !== 'scheduled') throw new IllegalStateError(`cannot book a time: the session is ${readable(s.status)}`);
+      if (s.bookedAt && actor.role !== 'admin') {
+        throw new IllegalStateError(`the session is booked for ${s.bookedAt} already; only an administrator can change it`);
+      }
+      if (command.data.scheduledAt.getTime() <= now.getTime()) throw new ValidationError('the time booked has passed');
+      const scheduledAt = command.data.scheduledAt.toISOString();
+      const proctor = login(command.data.proctor, 'proctor');
+      if (scheduledAt === s.bookedAt && proctor === s.proctor) return [];
+      return [{ type: 'SessionBooked', data: { scheduledAt, proctor, previousProctor: s.proctor, by: actor.id, at } }];
+    }
     case 'CancelSession': {
       const s = exists(state, 'cancel the session');
+      onlyAdminChangesBooked(s, actor.role, 'cancel it');
       if (s.status !== 'scheduled' && s.status !== 'waiting') {
         throw new IllegalStateError(`cannot cancel: the session is ${readable(s.status)}; only a session that has not started can be cancelled`);
       }

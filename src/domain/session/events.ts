@@ -30,12 +30,18 @@ export type SessionEvent =
         readonly template: string | null;
         readonly tags: readonly string[];
         readonly secondCamera: boolean;
+        /** Absent in events from before self-scheduling existed. */
+        readonly selfScheduling?: boolean;
         readonly createdBy: string;
         readonly integrationId: string | null;
         readonly at: string;
       };
     }
   | { readonly type: 'ProctorAssigned'; readonly data: { readonly proctor: string | null; readonly previous: string | null; readonly by: string; readonly at: string } }
+  | {
+      readonly type: 'SessionBooked';
+      readonly data: { readonly scheduledAt: string; readonly proctor: string; readonly previousProctor: string | null; readonly by: string; readonly at: string };
+    }
   | { readonly type: 'SessionCancelled'; readonly data: { readonly reason: string; readonly by: string; readonly at: string } }
   | { readonly type: 'ParticipantCheckedIn'; readonly data: { readonly userAgent: string; readonly browserSupported: boolean; readonly at: string } }
   | { readonly type: 'IdentityPhotoSubmitted'; readonly data: { readonly photoId: string; readonly kind: IdentityPhotoKind; readonly at: string } }
@@ -122,7 +128,7 @@ export type SessionEventType = SessionEvent['type'];
 
 // A record, so adding an event type without listing it here is a compile error.
 const EVENT_TYPES: Record<SessionEventType, true> = {
-  SessionCreated: true, ProctorAssigned: true, SessionCancelled: true, ParticipantCheckedIn: true, IdentityPhotoSubmitted: true, FileStored: true,
+  SessionCreated: true, ProctorAssigned: true, SessionBooked: true, SessionCancelled: true, ParticipantCheckedIn: true, IdentityPhotoSubmitted: true, FileStored: true,
   IdentityVerified: true, SessionStarted: true, MetricsRecorded: true, ViolationDetected: true, FaceChecked: true, MessageSent: true,
   ContentBlocked: true, ContentUnblocked: true, ProctorJoined: true, ProctorLeft: true, NoteAdded: true, SessionPaused: true,
   SessionResumed: true, SessionFinished: true, RecordingSegmentStored: true, RecordingPlayed: true, CallStarted: true, CallEnded: true, MobileCameraConnected: true, ScoreComputed: true, SessionConcluded: true,

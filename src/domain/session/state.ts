@@ -15,6 +15,9 @@ export interface SessionFacts {
   readonly autoConclude: boolean;
   /** The session asks for a second (mobile) camera. */
   readonly secondCamera: boolean;
+  /** The test-taker books the time from the proctors' slots; `bookedAt` is the time booked, once it is. */
+  readonly selfScheduling: boolean;
+  readonly bookedAt: string | null;
   readonly checkedIn: boolean;
   readonly identityVerified: boolean;
   /** An incident message is in force: the test content is covered. */
@@ -77,6 +80,8 @@ export function evolveSession(state: Session, event: SessionEvent): Session {
       threshold: d.threshold,
       autoConclude: d.autoConclude,
       secondCamera: d.secondCamera,
+      selfScheduling: d.selfScheduling ?? false,
+      bookedAt: null,
       checkedIn: false,
       identityVerified: false,
       blocked: false,
@@ -97,6 +102,8 @@ export function evolveSession(state: Session, event: SessionEvent): Session {
   switch (event.type) {
     case 'ProctorAssigned':
       return { ...state, proctor: event.data.proctor };
+    case 'SessionBooked':
+      return { ...state, proctor: event.data.proctor, bookedAt: event.data.scheduledAt };
     case 'SessionCancelled':
       return { ...state, status: 'cancelled' };
     case 'ParticipantCheckedIn':

@@ -25,15 +25,17 @@ export const monitorProjection: Projection = {
         const d = event.data;
         await tx.query(
           `INSERT INTO monitor_sessions (session_id, name, student, student_name, proctor, status, date, created_at, scheduled_at, duration,
-             template, tags, url, created_by, version, metrics, second_camera)
-           VALUES ($1, $2, $3, $4, $5, 'scheduled', coalesce($7::timestamptz, $6::timestamptz), $6, $7, $8, $9, $10::text[], $11, $12, $13, $14::text[], $15)
+             template, tags, url, created_by, version, metrics, second_camera, self_scheduling)
+           VALUES ($1, $2, $3, $4, $5, 'scheduled', coalesce($7::timestamptz, $6::timestamptz), $6, $7, $8, $9, $10::text[], $11, $12, $13, $14::text[], $15, $16)
            ON CONFLICT (session_id) DO NOTHING`,
-          [d.sessionId, d.name, d.student, d.studentName, d.proctor, d.at, d.scheduledAt, d.durationMinutes, d.template, [...d.tags], d.url, d.createdBy, v, [...d.metrics], d.secondCamera ?? false],
+          [d.sessionId, d.name, d.student, d.studentName, d.proctor, d.at, d.scheduledAt, d.durationMinutes, d.template, [...d.tags], d.url, d.createdBy, v, [...d.metrics], d.secondCamera ?? false, d.selfScheduling ?? false],
         );
         return;
       }
       case 'ProctorAssigned':
         return void (await set('proctor = $3', [event.data.proctor]));
+      case 'SessionBooked':
+        return void (await set('proctor = $3, scheduled_at = $4, date = $4, booked = true', [event.data.proctor, event.data.scheduledAt]));
       case 'SessionCancelled':
         return void (await set(`status = 'cancelled', stopped_at = $3`, [event.data.at]));
       case 'ParticipantCheckedIn':

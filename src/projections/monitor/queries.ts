@@ -36,6 +36,8 @@ export function toMonitorRow(r: DbRow): MonitorRow {
     blocked: Boolean(r.blocked),
     finishedBy: (r.finished_by as string | null) ?? null,
     secondCamera: Boolean(r.second_camera),
+    selfScheduling: Boolean(r.self_scheduling),
+    booked: Boolean(r.booked),
     averages,
     recentCodes: ((r.recent_codes as string[] | null) ?? []) as MetricCode[],
     version: Number(r.version),

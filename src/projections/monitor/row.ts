@@ -31,6 +31,8 @@ export interface MonitorRow {
   blocked: boolean; //           blocked     boolean (an incident is active)
   finishedBy: string | null; //  finished_by text ('student' | 'proctor' | 'timeout' | 'admin')
   secondCamera: boolean; //      second_camera boolean (the session asks for a mobile camera)
+  selfScheduling: boolean; //    self_scheduling boolean (the test-taker books the time from the proctors' slots)
+  booked: boolean; //            booked      boolean (the test-taker has booked it)
   averages: Partial<Record<MetricCode, number>>; // avg_<code> double precision, one column per metric
   recentCodes: MetricCode[]; //  recent_codes text[]: metrics in violation in the last recorded minute
   version: number; //            version     integer: stream version folded into this row

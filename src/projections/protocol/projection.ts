@@ -100,6 +100,7 @@ export const protocolProjection: Projection = {
         return void (await entry('score', event.data.at, actor, event.data));
       case 'SessionCreated':
       case 'ProctorAssigned':
+      case 'SessionBooked':
       case 'SessionCancelled':
       case 'ParticipantCheckedIn':
       case 'SessionStarted':

@@ -26,6 +26,8 @@ export function monitorRow(overrides: Partial<MonitorRow> & Pick<MonitorRow, 'se
     blocked: false,
     finishedBy: null,
     secondCamera: false,
+    selfScheduling: false,
+    booked: false,
     averages: {},
     recentCodes: [],
     version: 1,
