@@ -5,6 +5,7 @@ import type { Config } from './config.js';
 import { accountDecider, accountStreamId, type Account, type AccountCommand } from './domain/account/account.js';
 import type { Actor, CommandMetadata } from './domain/core/decider.js';
 import { ALL_EVENT_TYPES } from './domain/event-types.js';
+import { scheduleDecider, scheduleStreamId, type Schedule, type ScheduleCommand } from './domain/schedule/schedule.js';
 import type { SessionCommand } from './domain/session/commands.js';
 import { sessionDecider } from './domain/session/decide.js';
 import { sessionStreamId, type SessionEvent } from './domain/session/events.js';
@@ -32,6 +33,7 @@ export class Core {
   /** What this node last wrote to each recent session and account: commands decide without reading the stream. */
   private readonly sessionStates = new StateCache<Session>();
   private readonly accountStates = new StateCache<Account>(500);
+  private readonly scheduleStates = new StateCache<Schedule>(500);
 
   constructor(
     readonly store: EventStore,
@@ -72,6 +74,20 @@ export class Core {
     const metadata = this.metadata(actor, options);
     const command = { type, data, metadata } as AccountCommand;
     const result = await handleCommand(this.store, accountDecider, accountStreamId(username), command, { cache: this.accountStates });
+    await this.settled(metadata.commandId, result.events.length);
+    return result.state;
+  }
+
+  async schedule<T extends ScheduleCommand['type']>(
+    proctor: string,
+    type: T,
+    data: DataOf<ScheduleCommand, T>,
+    actor: Actor,
+    options: CommandOptions = {},
+  ): Promise<Schedule> {
+    const metadata = this.metadata(actor, options);
+    const command = { type, data, metadata } as ScheduleCommand;
+    const result = await handleCommand(this.store, scheduleDecider, scheduleStreamId(proctor), command, { cache: this.scheduleStates });
     await this.settled(metadata.commandId, result.events.length);
     return result.state;
   }

@@ -33,7 +33,10 @@ export type Operation =
   | 'session.verifyStream'
   | 'account.manage'
   | 'account.list'
-  | 'account.changeOwnPassword';
+  | 'account.changeOwnPassword'
+  | 'session.book'
+  | 'schedule.read'
+  | 'schedule.manage';
 
 /** Whose sessions a role may touch for an operation: every session, its own ones (by relation), or none. */
 type Reach = 'all' | 'assigned' | 'own' | 'created' | 'none';
@@ -71,6 +74,10 @@ const MATRIX: Record<Operation, readonly [Reach, Reach, Reach, Reach, Reach]> = 
   'account.manage':           [A, N, N, N, N],
   'account.list':             [A, A, N, A, N],
   'account.changeOwnPassword':[A, A, A, A, A],
+  'session.book':             [A, N, S, N, N],
+  // A calendar is "assigned" to its proctor (checked with the proctor as the party).
+  'schedule.read':            [A, P, N, A, N],
+  'schedule.manage':          [A, P, N, N, N],
 };
 
 const COLUMN = { admin: 0, proctor: 1, student: 2, auditor: 3, integrator: 4 } as const;

@@ -10,6 +10,7 @@ import { MediaResolver } from './media/media.resolver.js';
 import { JanusResolver } from './media/janus.resolver.js';
 import { MobileCameraResolver } from './media/mobile.resolver.js';
 import { ProfileResolver } from './profile/profile.resolver.js';
+import { ScheduleResolver } from './schedule/schedule.resolver.js';
 
 let built: Promise<GraphQLSchema> | null = null;
 
@@ -19,7 +20,7 @@ let built: Promise<GraphQLSchema> | null = null;
  * type-graphql insists on a pubSub all the same, so it gets an idle one.
  */
 export function buildApiSchema(): Promise<GraphQLSchema> {
-  built ??= buildSchema({ resolvers: [AuthResolver, AccountResolver, SessionResolver, SystemResolver, MediaResolver, JanusResolver, MobileCameraResolver, ProfileResolver], validate: false, pubSub: createPubSub() });
+  built ??= buildSchema({ resolvers: [AuthResolver, AccountResolver, SessionResolver, SystemResolver, MediaResolver, JanusResolver, MobileCameraResolver, ProfileResolver, ScheduleResolver], validate: false, pubSub: createPubSub() });
   return built;
 }
 

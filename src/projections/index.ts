@@ -4,6 +4,7 @@ import { protocolProjection } from './protocol/projection.js';
 import { accountsProjection } from './accounts/projection.js';
 import { filesProjection } from './files/projection.js';
 import { facesProjection } from './faces/projection.js';
+import { scheduleProjection } from './schedule/projection.js';
 
 /** Every read model, in the order the runner applies them. */
-export const ALL_PROJECTIONS: readonly Projection[] = [monitorProjection, protocolProjection, accountsProjection, filesProjection, facesProjection];
+export const ALL_PROJECTIONS: readonly Projection[] = [monitorProjection, protocolProjection, accountsProjection, filesProjection, facesProjection, scheduleProjection];

@@ -47,6 +47,12 @@ const OPERATIONS: Array<[string, string, Caller[]]> = [
   ['enable an account', `mutation { enableAccount(username: "nobody$N") { username } }`, ['admin']],
   ['change one\'s own password', `mutation { changePassword(currentPassword: "wrong", newPassword: "pass1234") }`,
     ['admin', 'proctor1', 'proctor2', 'student1', 'student2', 'auditor1', 'lms', 'lms2']],
+  ['read one\'s calendar', `{ slots(from: "2030-01-01T00:00:00Z", to: "2030-01-08T00:00:00Z") { start } }`, ['admin', 'proctor1', 'proctor2', 'auditor1']],
+  ['read proctor1\'s calendar', `{ slots(from: "2030-01-01T00:00:00Z", to: "2030-01-08T00:00:00Z", proctor: "proctor1") { start } }`, ['admin', 'proctor1', 'auditor1']],
+  ['open slots in proctor1\'s calendar', `mutation { openSlots(slots: [{ start: "2030-01-01T10:00:00Z", end: "2030-01-01T11:00:00Z" }], proctor: "proctor1") { start } }`, ['admin', 'proctor1']],
+  ['close a slot of proctor1', `mutation { closeSlot(start: "2030-02-01T10:00:00Z", proctor: "proctor1") }`, ['admin', 'proctor1']],
+  ['see the slots the session may book', `{ availableSlots(sessionId: "$S") { start } }`, ['admin', 'student1']],
+  ['book a slot for the session', `mutation { bookSlot(sessionId: "$S", proctor: "proctor1", start: "2030-01-01T10:00:00Z") { id } }`, ['admin', 'student1']],
 ];
 
 describe('the authorisation matrix', () => {
