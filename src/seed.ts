@@ -71,4 +71,11 @@ export async function seedDemo(core: Core, password: string, publicUrl: string):
     await core.session(id, 'FinishSession', {}, finishBy, at(started + 46));
   }
   await core.session('demo-concluded', 'ConcludeSession', { conclusion: 'positive', comment: 'No serious violations.' }, { id: 'proctor2', role: 'proctor' }, at(-500));
+
+  // Self-scheduling: proctor1 has opened the next three days 10:00–13:00 (UTC); student2 picks a time for the retake.
+  const day = new Date(now);
+  day.setUTCHours(10, 0, 0, 0);
+  const slots = [1, 2, 3].map((d) => ({ start: new Date(day.getTime() + d * 86_400_000), end: new Date(day.getTime() + d * 86_400_000 + 3 * 3_600_000) }));
+  await core.schedule('proctor1', 'OpenSlots', { proctor: 'proctor1', slots, seats: 5 }, proctor, at(-60));
+  await create('demo-self-scheduled', 'Statistics retake (choose your time)', 'student2', '', 7 * 24 * 60, { selfScheduling: true, proctor: null, scheduledAt: null });
 }

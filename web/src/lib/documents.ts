@@ -1,5 +1,5 @@
 /** The GraphQL documents the client sends (checked against schema.graphql by the browser tests). */
-export const SESSION_FIELDS = `id name student studentName proctor status date startedAt stoppedAt duration score conclusion comment url blocked finishedBy recentCodes tags metrics secondCamera version`;
+export const SESSION_FIELDS = `id name student studentName proctor status date startedAt stoppedAt duration score conclusion comment url blocked finishedBy recentCodes tags metrics secondCamera selfScheduling booked version`;
 export const MESSAGE_FIELDS = `id from role text incident at attachment { id name contentType size }`;
 
 export const LOGIN = `mutation Login($u: String!, $p: String!) { login(username: $u, password: $p) { token user { username role displayName } } }`;

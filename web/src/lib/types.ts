@@ -1,6 +1,8 @@
 export interface SessionView {
   id: string;
   secondCamera: boolean;
+  selfScheduling: boolean;
+  booked: boolean;
   name: string;
   student: string;
   studentName: string | null;

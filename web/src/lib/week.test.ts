@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { cellStart, daysOf, mergeCells, slotCovering, weekStartOf, type SlotView } from './week.js';
+
+describe('the calendar\'s week', () => {
+  it('starts on Monday at midnight, whatever day it is given', () => {
+    const sunday = new Date(2026, 10, 29, 15, 30); // Sun 29 Nov 2026
+    expect(weekStartOf(sunday)).toEqual(new Date(2026, 10, 23));
+    expect(weekStartOf(new Date(2026, 10, 23, 0, 0))).toEqual(new Date(2026, 10, 23));
+    expect(daysOf(new Date(2026, 10, 30)).map((d) => d.getDate())).toEqual([30, 1, 2, 3, 4, 5, 6]);
+  });
+
+  it('merges hour cells next to each other on a day into one slot, and keeps the others apart', () => {
+    const monday = new Date(2026, 10, 30);
+    const tuesday = new Date(2026, 11, 1);
+    const cells = [cellStart(monday, 11), cellStart(monday, 10), cellStart(monday, 14), cellStart(tuesday, 10)].map((d) => d.getTime());
+    expect(mergeCells(cells)).toEqual([
+      { start: cellStart(monday, 10).toISOString(), end: cellStart(monday, 12).toISOString() },
+      { start: cellStart(monday, 14).toISOString(), end: cellStart(monday, 15).toISOString() },
+      { start: cellStart(tuesday, 10).toISOString(), end: cellStart(tuesday, 11).toISOString() },
+    ]);
+  });
+
+  it('finds the slot an hour cell falls in', () => {
+    const day = new Date(2026, 10, 30);
+    const slot: SlotView = { proctor: 'p', start: cellStart(day, 10).toISOString(), end: cellStart(day, 12).toISOString(), seats: 1, booked: 0, closed: false, sessions: [] };
+    expect(slotCovering([slot], cellStart(day, 11))).toBe(slot);
+    expect(slotCovering([slot], cellStart(day, 12))).toBeUndefined();
+  });
+});
