@@ -320,6 +320,12 @@ describe('booking the time of a self-scheduled session', () => {
   it('sets the time and the proctor', () => spec([selfScheduled]).when(book(120)).then([booked]));
   it('refuses a session whose time the organisers set', () => spec([created]).when(book(120)).thenThrows(IllegalStateError, /organisers/));
   it('refuses a time that has passed', () => spec([selfScheduled]).when(book(-5)).thenThrows(ValidationError, /passed/));
+  it('lets the test-taker check in only once a time is booked', () => {
+    spec([selfScheduled]).when(cmd('CheckIn', { userAgent: 'ua', browserSupported: true }, student)).thenThrows(IllegalStateError, /choose a time/);
+    spec([selfScheduled, booked]).when(cmd('CheckIn', { userAgent: 'ua', browserSupported: true }, student)).then([
+      { type: 'ParticipantCheckedIn', data: { userAgent: 'ua', browserSupported: true, at: iso(0) } },
+    ]);
+  });
   it('refuses once the test-taker has checked in', () => spec([selfScheduled, checkedIn]).when(book(120)).thenThrows(IllegalStateError, /waiting/));
   it('lets only an administrator change a booked session, its proctor, or cancel it', () => {
     spec([selfScheduled, booked]).when(book(180)).thenThrows(IllegalStateError, /only an administrator/);

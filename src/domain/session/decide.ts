@@ -169,6 +169,7 @@ export function decideSession(command: SessionCommand, state: Session): SessionE
       if (s.status !== 'scheduled' && s.status !== 'waiting' && s.status !== 'in_progress' && s.status !== 'paused') {
         throw new IllegalStateError(`cannot check in: the session is ${readable(s.status)}`);
       }
+      if (s.selfScheduling && !s.bookedAt) throw new IllegalStateError('choose a time for this session first');
       return [{ type: 'ParticipantCheckedIn', data: { userAgent: command.data.userAgent.slice(0, 500), browserSupported: command.data.browserSupported, at } }];
     }
     case 'SubmitIdentityPhoto': {
