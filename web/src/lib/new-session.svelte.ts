@@ -1,0 +1,73 @@
+import type { Client } from '@urql/core';
+import { request } from './client.js';
+
+const PEOPLE = `query People { students: accounts(role: "student") { username displayName } proctors: accounts(role: "proctor") { username displayName } }`;
+const CREATE = `mutation Create($input: CreateSessionInput!) { createSession(input: $input) { id } }`;
+
+export interface Person {
+  username: string;
+  displayName: string;
+}
+
+/** A session id from its name: what an administrator would type, made unique by the minute. */
+export function suggestId(name: string, now = new Date()): string {
+  const slug = name.toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60);
+  const stamp = now.toISOString().slice(0, 16).replace(/[-:T]/g, '');
+  return `${slug || 'session'}-${stamp}`;
+}
+
+/** An administrator creating a session on screen (integrations create theirs through the API or the LMS link). */
+export class NewSessionForm {
+  name = $state('');
+  id = $state('');
+  student = $state('');
+  proctor = $state('');
+  duration = $state(60);
+  /** `datetime-local` value (the browser's time zone); empty: no set time. */
+  scheduledAt = $state('');
+  url = $state('');
+  tags = $state('');
+  secondCamera = $state(false);
+  selfScheduling = $state(false);
+  students = $state<Person[]>([]);
+  proctors = $state<Person[]>([]);
+  error = $state<string | null>(null);
+  busy = $state(false);
+
+  constructor(private readonly client: Client) {}
+
+  async load(): Promise<void> {
+    try {
+      const people = await request<{ students: Person[]; proctors: Person[] }, Record<string, never>>(this.client, PEOPLE, {});
+      this.students = people.students;
+      this.proctors = people.proctors;
+      this.student ||= people.students[0]?.username ?? '';
+    } catch (e) {
+      this.error = (e as Error).message;
+    }
+  }
+
+  /** Creates the session; answers its id, or null with `error` saying what the server refused. */
+  async submit(): Promise<string | null> {
+    this.busy = true;
+    this.error = null;
+    const id = this.id.trim() || suggestId(this.name);
+    try {
+      const input = {
+        id, name: this.name, student: this.student, duration: Number(this.duration),
+        proctor: this.selfScheduling ? null : this.proctor || null,
+        scheduledAt: this.selfScheduling || !this.scheduledAt ? null : new Date(this.scheduledAt).toISOString(),
+        url: this.url.trim() || null,
+        tags: this.tags.split(',').map((t) => t.trim()).filter(Boolean),
+        secondCamera: this.secondCamera, selfScheduling: this.selfScheduling,
+      };
+      await request(this.client, CREATE, { input }, 'mutation');
+      return id;
+    } catch (e) {
+      this.error = (e as Error).message;
+      return null;
+    } finally {
+      this.busy = false;
+    }
+  }
+}
