@@ -33,6 +33,16 @@ describe('an LMS opening sessions with a signed token', () => {
     expect(me.data).toEqual({ me: { username: 'jdoe', role: 'student', displayName: 'John Doe' }, session: { id: 'moodle-42' } });
   });
 
+  it('creates a self-scheduled session with a second camera when the token says schedule and secondCamera', async () => {
+    const token = await lmsToken({ username: 'kim', identifier: 'moodle-50', subject: 'Oral exam', timeout: 30, schedule: true, secondCamera: 'true' });
+    const r = await api.gql(OPEN, { t: token });
+    expect(r.errors).toBeUndefined();
+    const s = await api.as('admin', `{ session(id: "moodle-50") { selfScheduling secondCamera proctor } }`);
+    expect(s.session).toEqual({ selfScheduling: true, secondCamera: true, proctor: null });
+    const bad = await api.gql(OPEN, { t: await lmsToken({ username: 'kim', identifier: 'moodle-51', schedule: 'maybe' }) });
+    expect(bad.errors?.[0]).toMatchObject({ message: 'the integration token\'s schedule is not true or false', extensions: { code: 'BAD_USER_INPUT' } });
+  });
+
   it('opens the same session again for a second token with the same identifier', async () => {
     const claims = { username: 'asmith', identifier: 'moodle-43', subject: 'Quiz', timeout: 30 };
     const first = await api.gql(OPEN, { t: await lmsToken(claims) });

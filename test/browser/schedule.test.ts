@@ -81,4 +81,15 @@ describeWithServer('a proctor opens slots in the calendar and a test-taker books
     await api.createSession('book-2', { name: 'Law finals', student: 'student1', proctor: null, duration: 60, selfScheduling: true });
     expect((await api.as('student1', `{ availableSlots(sessionId: "book-2") { start } }`)).availableSlots).toEqual([]);
   }, 60_000);
+
+  it('asks for a time on the exam page of a self-scheduled session opened before it was booked', async () => {
+    const start = new Date(Date.now() + 3 * 86_400_000);
+    start.setUTCMinutes(0, 0, 0);
+    await api.as('proctor2', `mutation($s: [SlotInput!]!) { openSlots(slots: $s) { start } }`, { s: [{ start: start.toISOString(), end: new Date(start.getTime() + 3_600_000).toISOString() }] });
+    await student.goto('/#/exam/book-2');
+    await student.getByRole('heading', { name: 'Choose when you take this exam' }).waitFor();
+    await student.getByRole('button', { name: /^Book .* with proctor2$/ }).click();
+    await student.getByRole('heading', { name: 'Rules of the session' }).waitFor();
+    expect((await api.as('admin', `{ session(id: "book-2") { booked proctor scheduledAt } }`)).session).toEqual({ booked: true, proctor: 'proctor2', scheduledAt: start.toISOString() });
+  }, 60_000);
 });

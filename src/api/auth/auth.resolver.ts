@@ -65,7 +65,8 @@ export class AuthResolver {
   @Mutation(() => IntegrationSession, {
     description:
       'An LMS opens (creating it if new) a session with a JWT signed by its integration secret (HS256). Claims: iss (the integration), ' +
-      'username, nickname, identifier (session id), subject (name), timeout (minutes), template, metrics, weights, threshold, url, proctor, exp.',
+      'username, nickname, identifier (session id), subject (name), timeout (minutes), template, metrics, weights, threshold, url, proctor, ' +
+      'schedule (true: the test-taker books the time from the proctors\' calendars), secondCamera (true: a phone as second camera), exp.',
   })
   async openIntegrationSession(@Arg('token', () => String) token: string, @Ctx() ctx: ApiContext): Promise<IntegrationSession> {
     const integration = integrationOf(token);
@@ -91,6 +92,7 @@ export class AuthResolver {
           durationMinutes: claims.timeout, metrics: (claims.metrics ?? undefined) as MetricCode[] | undefined,
           weights: (claims.weights ?? undefined) as Partial<Record<MetricCode, number>> | undefined, threshold: claims.threshold ?? undefined,
           url: claims.url, template: claims.template, integrationId: account.username,
+          selfScheduling: claims.selfScheduling, secondCamera: claims.secondCamera,
         },
         integrator,
       );

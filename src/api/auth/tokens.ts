@@ -65,6 +65,10 @@ export interface IntegrationClaims {
   readonly threshold: number | null;
   readonly url: string | null;
   readonly proctor: string | null;
+  /** `schedule`: the test-taker books the time from the proctors' calendars. */
+  readonly selfScheduling: boolean;
+  /** `secondCamera`: the session asks for a phone as a second camera. */
+  readonly secondCamera: boolean;
 }
 
 /**
@@ -114,6 +118,12 @@ export async function verifyIntegrationToken(token: string, integration: string,
     if (!Number.isFinite(n)) throw new ValidationError(`the integration token's ${key} is not a number`);
     return n;
   };
+  const bool = (key: string): boolean => {
+    const v = payload[key];
+    if (v === undefined || v === null || v === false || v === 'false' || v === 0 || v === '0') return false;
+    if (v === true || v === 'true' || v === 1 || v === '1') return true;
+    throw new ValidationError(`the integration token's ${key} is not true or false`);
+  };
   const weights = payload.weights;
   if (weights !== undefined && (typeof weights !== 'object' || weights === null || Array.isArray(weights))) {
     throw new ValidationError('the integration token\'s weights must be an object of metric code to number');
@@ -131,5 +141,7 @@ export async function verifyIntegrationToken(token: string, integration: string,
     threshold: num('threshold'),
     url: str('url'),
     proctor: str('proctor'),
+    selfScheduling: bool('schedule'),
+    secondCamera: bool('secondCamera'),
   };
 }

@@ -4,7 +4,7 @@ import { live, request, uploadFile } from './client.js';
 import { ACTIVITY, CHECK_IN, FINISH, SESSION, START, SUBMIT_PHOTO } from './documents.js';
 import type { ActivityView, MessageView, SessionView } from './types.js';
 
-export type Step = 'loading' | 'rules' | 'check' | 'identity' | 'exam' | 'ended' | 'error';
+export type Step = 'loading' | 'book' | 'rules' | 'check' | 'identity' | 'exam' | 'ended' | 'error';
 
 const ENDED = new Set(['finished', 'concluded', 'cancelled']);
 
@@ -35,11 +35,17 @@ export class ExamState {
     this.chat = new ChatState(client, sessionId);
   }
 
+  /** The test-taker chose a time for a self-scheduled session: on to the rules. */
+  booked(session: SessionView): void {
+    this.session = session;
+    this.step = 'rules';
+  }
+
   async open(): Promise<void> {
     try {
       await this.reload();
       const s = this.session!;
-      this.step = ENDED.has(s.status) ? 'ended' : s.status === 'in_progress' || s.status === 'paused' ? 'exam' : 'rules';
+      this.step = ENDED.has(s.status) ? 'ended' : s.status === 'in_progress' || s.status === 'paused' ? 'exam' : s.selfScheduling && !s.booked ? 'book' : 'rules';
       await this.chat.load();
       this.stops.push(live<{ sessionActivity: ActivityView }, { id: string }>(this.client, ACTIVITY, { id: this.sessionId }, (d) => void this.onActivity(d.sessionActivity)));
       const timer = setInterval(() => (this.now = Date.now()), 1000);
