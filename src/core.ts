@@ -5,7 +5,7 @@ import type { Config } from './config.js';
 import { accountDecider, accountStreamId, type Account, type AccountCommand } from './domain/account/account.js';
 import type { Actor, CommandMetadata } from './domain/core/decider.js';
 import { ALL_EVENT_TYPES } from './domain/event-types.js';
-import { scheduleDecider, scheduleStreamId, type Schedule, type ScheduleCommand } from './domain/schedule/schedule.js';
+import { scheduleDecider, scheduleStreamId, type Schedule, type ScheduleCommand, type ScheduleEvent } from './domain/schedule/schedule.js';
 import type { SessionCommand } from './domain/session/commands.js';
 import { sessionDecider } from './domain/session/decide.js';
 import { sessionStreamId, type SessionEvent } from './domain/session/events.js';
@@ -84,12 +84,12 @@ export class Core {
     data: DataOf<ScheduleCommand, T>,
     actor: Actor,
     options: CommandOptions = {},
-  ): Promise<Schedule> {
+  ): Promise<{ events: readonly ScheduleEvent[]; state: Schedule }> {
     const metadata = this.metadata(actor, options);
     const command = { type, data, metadata } as ScheduleCommand;
     const result = await handleCommand(this.store, scheduleDecider, scheduleStreamId(proctor), command, { cache: this.scheduleStates });
     await this.settled(metadata.commandId, result.events.length);
-    return result.state;
+    return { events: result.events, state: result.state };
   }
 
   /** The account as its stream says (login checks passwords against the write model, never a projection). */

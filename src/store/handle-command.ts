@@ -29,7 +29,11 @@ export interface CachedState<State> {
   readonly version: number;
 }
 
-/** Recent streams' states for one decider (see `handleCommand`); a few thousand sessions are a few megabytes. */
+/**
+ * Recent streams' states for one decider (see `handleCommand`); a few thousand sessions are a few megabytes. It relies
+ * on the store recognising a retried append by its event ids wherever it lands (every SQL store; KurrentDB only with
+ * `claimEventIds`, its default): with a store that cannot, do not give `handleCommand` a cache.
+ */
 export class StateCache<State> extends RecentMap<string, CachedState<State>> {
   constructor(capacity = 2_000) {
     super(capacity);

@@ -75,6 +75,29 @@ describe('proctors open slots and test-takers book their exam into one', () => {
     expect((await slotsOf('proctor2'))[0].sessions).toEqual(['sched-1']);
   });
 
+  it('treats the same booking twice as one, whatever the case of the proctor\'s name', async () => {
+    await api.createSession('sched-4', { student: 'student1', proctor: null, duration: 30, selfScheduling: true });
+    const [first, second] = await Promise.all([
+      book('student1', 'sched-4', 'proctor2', tomorrowAt(16)),
+      book('student1', 'sched-4', 'PROCTOR2', tomorrowAt(16)),
+    ]);
+    for (const r of [first, second]) expect(r.data?.bookSlot).toEqual({ id: 'sched-4', proctor: 'proctor2', scheduledAt: tomorrowAt(16), booked: true });
+    expect((await slotsOf('proctor2'))[0].sessions.filter((id: string) => id === 'sched-4')).toEqual(['sched-4']);
+  });
+
+  it('gives the seat back when an administrator cancels a booked session or gives it to another proctor', async () => {
+    await api.createSession('sched-5', { student: 'student2', proctor: null, duration: 30, selfScheduling: true });
+    await api.createSession('sched-6', { student: 'student2', proctor: null, duration: 30, selfScheduling: true });
+    await api.as('proctor2', `mutation($s: [SlotInput!]!) { openSlots(slots: $s, seats: 2) { start } }`, { s: [{ start: tomorrowAt(19), end: tomorrowAt(20) }] });
+    const evening = async () => (await slotsOf('proctor2')).find((x: { start: string }) => x.start === tomorrowAt(19)).sessions;
+    await book('student2', 'sched-5', 'proctor2', tomorrowAt(19));
+    await book('student2', 'sched-6', 'proctor2', tomorrowAt(19));
+    expect(await evening()).toEqual(['sched-5', 'sched-6']);
+    await api.as('admin', `mutation { cancelSession(id: "sched-5", reason: "ill") { status } }`);
+    await api.as('admin', `mutation { assignProctor(id: "sched-6", proctor: "proctor1") { proctor } }`);
+    expect(await evening()).toEqual([]);
+  });
+
   it('refuses bad slots and ranges with a clear error, and a session whose time its organisers set', async () => {
     const past = await api.gql(`mutation { openSlots(slots: [{ start: "2020-01-01T10:00:00Z", end: "2020-01-01T11:00:00Z" }]) { start } }`, {}, await api.login('proctor2'));
     expect(past.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
@@ -82,9 +105,11 @@ describe('proctors open slots and test-takers book their exam into one', () => {
     const overlap = await api.gql(`mutation($s: [SlotInput!]!) { openSlots(slots: $s) { start } }`, { s: [{ start: tomorrowAt(17), end: tomorrowAt(19) }] }, await api.login('proctor2'));
     expect(overlap.errors?.[0]).toMatchObject({ extensions: { code: 'CONFLICT' } });
     expect(await api.errorCode('admin', `{ slots(from: "2030-01-01T00:00:00Z", to: "2030-12-01T00:00:00Z") { start } }`)).toBe('BAD_USER_INPUT');
+    const notProctor = await api.gql(`mutation($s: [SlotInput!]!) { openSlots(slots: $s, proctor: "student1") { start } }`, { s: [{ start: tomorrowAt(20), end: tomorrowAt(21) }] }, await api.login('admin'));
+    expect(notProctor.errors?.[0]).toMatchObject({ message: 'student1 is not an active proctor', extensions: { code: 'BAD_USER_INPUT' } });
     await api.createSession('fixed-1', { student: 'student1' });
     expect(await available('student1', 'fixed-1')).toEqual([]);
     expect((await book('student1', 'fixed-1', 'proctor2', tomorrowAt(16))).errors?.[0].message).toContain('organisers');
-    expect((await slotsOf('proctor2'))[0].sessions).toEqual(['sched-1']); // no seat taken by the refusal
+    expect((await slotsOf('proctor2'))[0].sessions).not.toContain('fixed-1'); // no seat taken by the refusal
   });
 });

@@ -42,6 +42,18 @@ function calendarOf(ctx: ApiContext, proctor: string | null | undefined, operati
   return target;
 }
 
+/**
+ * Gives a booked seat back on the calendar it was taken from. A seat left taken only costs that slot a place, so a
+ * failure here is logged, never allowed to undo the change that freed it.
+ */
+export async function releaseSeat(ctx: ApiContext, booking: { proctor: string; start: string }, sessionId: string, reason: string): Promise<void> {
+  try {
+    await ctx.core.schedule(booking.proctor, 'ReleaseSeat', { start: new Date(booking.start), sessionId, reason }, ctx.actor!);
+  } catch (error) {
+    console.error(`could not give back the seat of ${sessionId} on ${booking.proctor}'s calendar at ${booking.start}:`, error);
+  }
+}
+
 @Resolver()
 export class ScheduleResolver {
   @Query(() => [ScheduleSlot], { description: 'Slots starting in [from, to) (at most 90 days): a proctor\'s own; administrators and auditors any proctor\'s, or all.' })
@@ -79,7 +91,9 @@ export class ScheduleResolver {
   ): Promise<ScheduleSlot[]> {
     const target = calendarOf(ctx, proctor, 'schedule.manage');
     if (!target) throw new ValidationError('say whose calendar (proctor)');
-    await ctx.core.schedule(target, 'OpenSlots', { proctor: target, slots: slots.map((s) => ({ start: s.start, end: s.end })), seats }, ctx.actor!);
+    const account = await ctx.core.loadAccount(target);
+    if (account.status !== 'active' || account.role !== 'proctor') throw new ValidationError(`${target} is not an active proctor`);
+    await ctx.core.schedule(target, 'OpenSlots', { proctor: account.username, slots: slots.map((s) => ({ start: s.start, end: s.end })), seats }, ctx.actor!);
     const first = new Date(Math.min(...slots.map((s) => s.start.getTime())));
     const last = new Date(Math.max(...slots.map((s) => s.start.getTime())) + 1);
     const starts = new Set(slots.map((s) => s.start.getTime()));
@@ -114,19 +128,21 @@ export class ScheduleResolver {
     const { state } = await ctx.core.loadSession(sessionId);
     if (state.status === 'none') throw new NotFoundError(`no session ${sessionId}`);
     if (!state.selfScheduling) throw new IllegalStateError('this session\'s time is set by its organisers, not booked by the test-taker');
-    if (state.bookedAt && actor.role !== 'admin') throw new IllegalStateError(`the session is booked for ${state.bookedAt} already; only an administrator can change it`);
-    const previous = state.bookedAt && state.proctor ? { proctor: state.proctor, start: new Date(state.bookedAt) } : null;
-    if (previous && previous.proctor === proctor.toLowerCase() && previous.start.getTime() === start.getTime()) return toSession(row);
+    const previous = state.booking;
+    const same = (b: { proctor: string; start: string }) => b.proctor.toLowerCase() === proctor.toLowerCase() && Date.parse(b.start) === start.getTime();
+    if (previous && same(previous)) return toSession(row); // a retry or a double click: booked already
+    if (previous && actor.role !== 'admin') throw new IllegalStateError(`the session is booked for ${previous.start} already; only an administrator can change it`);
 
-    await ctx.core.schedule(proctor, 'BookSeat', { start, sessionId, durationMinutes: state.durationMinutes }, actor);
+    const seat = await ctx.core.schedule(proctor, 'BookSeat', { start, sessionId, durationMinutes: state.durationMinutes }, actor);
     try {
-      await ctx.core.session(sessionId, 'BookTime', { scheduledAt: start, proctor: proctor.toLowerCase() }, actor);
+      // The proctor's name as their calendar spells it (the account's), whatever case the caller used.
+      await ctx.core.session(sessionId, 'BookTime', { scheduledAt: start, proctor: seat.state.proctor ?? proctor }, actor);
     } catch (error) {
-      // The session refused (it changed meanwhile): give the seat back, and say why.
-      await ctx.core.schedule(proctor, 'ReleaseSeat', { start, sessionId, reason: `the session refused: ${(error as Error).message}` }, actor).catch(() => {});
+      // The session refused (it changed meanwhile): give back the seat this call took, if it took one, and say why.
+      if (seat.events.length > 0) await releaseSeat(ctx, { proctor, start: start.toISOString() }, sessionId, `the session refused: ${(error as Error).message}`);
       throw error instanceof ConcurrencyError ? new IllegalStateError('the session changed while booking; try again') : error;
     }
-    if (previous) await ctx.core.schedule(previous.proctor, 'ReleaseSeat', { start: previous.start, sessionId, reason: 'moved to another slot' }, actor).catch(() => {});
+    if (previous) await releaseSeat(ctx, previous, sessionId, 'moved to another slot');
     return toSession((await getMonitorRow(ctx.core.db, sessionId)) ?? row);
   }
 }

@@ -14,6 +14,7 @@ import { verifyChain } from '../../store/verify.js';
 import { authorize, visibleSessions, type Operation } from '../authorization.js';
 import type { ApiContext } from '../context.js';
 import { sessionActivitySource, sessionsChangedSource } from '../live.js';
+import { releaseSeat } from '../schedule/schedule.resolver.js';
 import { toSession } from './mapping.js';
 import { CreateSessionInput, MetricValueInput } from './session.inputs.js';
 import {
@@ -37,6 +38,12 @@ async function act<T extends SessionCommand['type']>(ctx: ApiContext, id: string
   // `as never`: TypeScript 7 fails to unify the same conditional type through two generic signatures.
   await ctx.core.session<T>(id, type, data as never, ctx.actor!);
   return toSession((await getMonitorRow(ctx.core.db, id)) ?? row);
+}
+
+/** The slot a self-scheduled session is booked into, if any (read before a change that may free it). */
+async function bookingOf(ctx: ApiContext, id: string): Promise<{ proctor: string; start: string } | null> {
+  const { state } = await ctx.core.loadSession(id);
+  return state.status === 'none' ? null : state.booking;
 }
 
 function toFileInfo(f: FileRow): FileInfo {
@@ -177,13 +184,20 @@ export class SessionResolver {
   }
 
   @Mutation(() => Session, { description: 'Changes the proctor of a session that has not ended (administrators).' })
-  assignProctor(@Arg('id', () => ID) id: string, @Arg('proctor', () => String, { nullable: true }) proctor: string | null, @Ctx() ctx: ApiContext) {
-    return act(ctx, id, 'session.assignProctor', 'AssignProctor', { proctor: proctor ?? null });
+  async assignProctor(@Arg('id', () => ID) id: string, @Arg('proctor', () => String, { nullable: true }) proctor: string | null, @Ctx() ctx: ApiContext) {
+    const booking = await bookingOf(ctx, id);
+    const session = await act(ctx, id, 'session.assignProctor', 'AssignProctor', { proctor: proctor ?? null });
+    // A booked seat belongs to the proctor who had it: another proctor frees it.
+    if (booking && booking.proctor !== session.proctor) await releaseSeat(ctx, booking, id, `the session was given to ${session.proctor ?? 'nobody'}`);
+    return session;
   }
 
   @Mutation(() => Session, { description: 'Cancels a session that has not started.' })
-  cancelSession(@Arg('id', () => ID) id: string, @Arg('reason', () => String) reason: string, @Ctx() ctx: ApiContext) {
-    return act(ctx, id, 'session.cancel', 'CancelSession', { reason });
+  async cancelSession(@Arg('id', () => ID) id: string, @Arg('reason', () => String) reason: string, @Ctx() ctx: ApiContext) {
+    const booking = await bookingOf(ctx, id);
+    const session = await act(ctx, id, 'session.cancel', 'CancelSession', { reason });
+    if (booking) await releaseSeat(ctx, booking, id, `the session was cancelled: ${reason}`);
+    return session;
   }
 
   @Mutation(() => Session, { description: 'The test-taker opens the session (and passed the compatibility check).' })

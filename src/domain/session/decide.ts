@@ -54,7 +54,7 @@ function open(state: Session, action: string): Existing {
 
 /** "Only the system administrator can change, cancel, or change proctors in already scheduled sessions." */
 function onlyAdminChangesBooked(s: Existing, role: string, action: string): void {
-  if (s.bookedAt && role !== 'admin' && role !== 'system') throw new IllegalStateError(`the test-taker has booked this session: only an administrator can ${action}`);
+  if (s.booking && role !== 'admin' && role !== 'system') throw new IllegalStateError(`the test-taker has booked this session: only an administrator can ${action}`);
 }
 
 function conclusionValue(value: string): void {
@@ -147,13 +147,14 @@ export function decideSession(command: SessionCommand, state: Session): SessionE
       const s = exists(state, 'book a time');
       if (!s.selfScheduling) throw new IllegalStateError('this session\'s time is set by its organisers, not booked by the test-taker');
       if (s.status !== 'scheduled') throw new IllegalStateError(`cannot book a time: the session is ${readable(s.status)}`);
-      if (s.bookedAt && actor.role !== 'admin') {
-        throw new IllegalStateError(`the session is booked for ${s.bookedAt} already; only an administrator can change it`);
-      }
-      if (command.data.scheduledAt.getTime() <= now.getTime()) throw new ValidationError('the time booked has passed');
       const scheduledAt = command.data.scheduledAt.toISOString();
       const proctor = login(command.data.proctor, 'proctor');
-      if (scheduledAt === s.bookedAt && proctor === s.proctor) return [];
+      // The same booking again (a retry, a double click) changes nothing, whoever asks.
+      if (s.booking && scheduledAt === s.booking.start && proctor === s.booking.proctor) return [];
+      if (s.booking && actor.role !== 'admin') {
+        throw new IllegalStateError(`the session is booked for ${s.booking.start} already; only an administrator can change it`);
+      }
+      if (command.data.scheduledAt.getTime() <= now.getTime()) throw new ValidationError('the time booked has passed');
       return [{ type: 'SessionBooked', data: { scheduledAt, proctor, previousProctor: s.proctor, by: actor.id, at } }];
     }
     case 'CancelSession': {
@@ -169,7 +170,7 @@ export function decideSession(command: SessionCommand, state: Session): SessionE
       if (s.status !== 'scheduled' && s.status !== 'waiting' && s.status !== 'in_progress' && s.status !== 'paused') {
         throw new IllegalStateError(`cannot check in: the session is ${readable(s.status)}`);
       }
-      if (s.selfScheduling && !s.bookedAt) throw new IllegalStateError('choose a time for this session first');
+      if (s.selfScheduling && !s.booking) throw new IllegalStateError('choose a time for this session first');
       return [{ type: 'ParticipantCheckedIn', data: { userAgent: command.data.userAgent.slice(0, 500), browserSupported: command.data.browserSupported, at } }];
     }
     case 'SubmitIdentityPhoto': {

@@ -15,9 +15,9 @@ export interface SessionFacts {
   readonly autoConclude: boolean;
   /** The session asks for a second (mobile) camera. */
   readonly secondCamera: boolean;
-  /** The test-taker books the time from the proctors' slots; `bookedAt` is the time booked, once it is. */
+  /** The test-taker books the time from the proctors' slots; `booking` is the slot booked (whose calendar, when), once it is. */
   readonly selfScheduling: boolean;
-  readonly bookedAt: string | null;
+  readonly booking: { readonly proctor: string; readonly start: string } | null;
   readonly checkedIn: boolean;
   readonly identityVerified: boolean;
   /** An incident message is in force: the test content is covered. */
@@ -81,7 +81,7 @@ export function evolveSession(state: Session, event: SessionEvent): Session {
       autoConclude: d.autoConclude,
       secondCamera: d.secondCamera,
       selfScheduling: d.selfScheduling ?? false,
-      bookedAt: null,
+      booking: null,
       checkedIn: false,
       identityVerified: false,
       blocked: false,
@@ -103,7 +103,7 @@ export function evolveSession(state: Session, event: SessionEvent): Session {
     case 'ProctorAssigned':
       return { ...state, proctor: event.data.proctor };
     case 'SessionBooked':
-      return { ...state, proctor: event.data.proctor, bookedAt: event.data.scheduledAt };
+      return { ...state, proctor: event.data.proctor, booking: { proctor: event.data.proctor, start: event.data.scheduledAt } };
     case 'SessionCancelled':
       return { ...state, status: 'cancelled' };
     case 'ParticipantCheckedIn':

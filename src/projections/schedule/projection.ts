@@ -8,38 +8,39 @@ export const scheduleProjection: Projection = {
   name: 'schedule',
   ddl: `
 CREATE TABLE IF NOT EXISTS schedule_slots (
-  proctor   text NOT NULL,
+  calendar  text NOT NULL, -- the proctor's username in lower case (the stream's key)
+  proctor   text NOT NULL, -- as the account spells it
   start_at  timestamptz NOT NULL,
   end_at    timestamptz NOT NULL,
   seats     integer NOT NULL,
   closed    boolean NOT NULL DEFAULT false,
   sessions  text[] NOT NULL DEFAULT '{}',
-  PRIMARY KEY (proctor, start_at)
+  PRIMARY KEY (calendar, start_at)
 );
 CREATE INDEX IF NOT EXISTS schedule_slots_start ON schedule_slots (start_at);`,
   tables: ['schedule_slots'],
   handles: new Set(SCHEDULE_EVENT_TYPES),
   async apply(tx, recorded) {
     const event = recorded as unknown as ScheduleEvent;
-    const proctor = recorded.streamId.slice('schedule-'.length);
+    const calendar = recorded.streamId.slice('schedule-'.length);
     switch (event.type) {
       case 'SlotsOpened':
         // Reopening a closed slot keeps its bookings (the sessions are still scheduled), as the aggregate does.
         await tx.query(
-          `INSERT INTO schedule_slots (proctor, start_at, end_at, seats)
-             SELECT $1, s, e, $4 FROM unnest($2::timestamptz[], $3::timestamptz[]) AS x(s, e)
-           ON CONFLICT (proctor, start_at) DO UPDATE SET end_at = excluded.end_at, seats = excluded.seats, closed = false`,
-          [proctor, event.data.slots.map((s) => s.start), event.data.slots.map((s) => s.end), event.data.seats],
+          `INSERT INTO schedule_slots (calendar, proctor, start_at, end_at, seats)
+             SELECT $1, $5, s, e, $4 FROM unnest($2::timestamptz[], $3::timestamptz[]) AS x(s, e)
+           ON CONFLICT (calendar, start_at) DO UPDATE SET end_at = excluded.end_at, seats = excluded.seats, closed = false`,
+          [calendar, event.data.slots.map((s) => s.start), event.data.slots.map((s) => s.end), event.data.seats, event.data.proctor],
         );
         return;
       case 'SlotClosed':
-        await tx.query(`UPDATE schedule_slots SET closed = true WHERE proctor = $1 AND start_at = $2`, [proctor, event.data.start]);
+        await tx.query(`UPDATE schedule_slots SET closed = true WHERE calendar = $1 AND start_at = $2`, [calendar, event.data.start]);
         return;
       case 'SlotBooked':
-        await tx.query(`UPDATE schedule_slots SET sessions = array_append(sessions, $3) WHERE proctor = $1 AND start_at = $2`, [proctor, event.data.start, event.data.sessionId]);
+        await tx.query(`UPDATE schedule_slots SET sessions = array_append(sessions, $3) WHERE calendar = $1 AND start_at = $2`, [calendar, event.data.start, event.data.sessionId]);
         return;
       case 'BookingReleased':
-        await tx.query(`UPDATE schedule_slots SET sessions = array_remove(sessions, $3) WHERE proctor = $1 AND start_at = $2`, [proctor, event.data.start, event.data.sessionId]);
+        await tx.query(`UPDATE schedule_slots SET sessions = array_remove(sessions, $3) WHERE calendar = $1 AND start_at = $2`, [calendar, event.data.start, event.data.sessionId]);
         return;
       default:
         return assertNever(event, 'schedule event');
@@ -63,7 +64,7 @@ const toSlot = (r: DbSlot): SlotRow => ({ proctor: r.proctor, start: new Date(r.
 export async function listSlots(db: Sql, range: { from: Date; to: Date; proctor?: string | null }): Promise<SlotRow[]> {
   const rows = await db.query<DbSlot>(
     `SELECT proctor, start_at, end_at, seats, closed, sessions FROM schedule_slots
-      WHERE start_at >= $1 AND start_at < $2 AND ($3::text IS NULL OR proctor = $3) ORDER BY start_at, proctor`,
+      WHERE start_at >= $1 AND start_at < $2 AND ($3::text IS NULL OR calendar = $3) ORDER BY start_at, proctor`,
     [range.from.toISOString(), range.to.toISOString(), range.proctor?.toLowerCase() ?? null],
   );
   return rows.map(toSlot);

@@ -75,7 +75,7 @@ export class AccountsState {
     try {
       const vars = { u: account.username.trim(), n: account.displayName.trim() || null, r: account.role, p: account.password };
       await request<{ registerAccount: { username: string } }, typeof vars>(this.client, REGISTER, vars, 'mutation');
-      this.notes = { ...this.notes, [vars.u.toLowerCase()]: { ok: true, text: 'Account created' } };
+      this.notes = { ...this.notes, [vars.u]: { ok: true, text: 'Account created' } };
       await this.load();
       return true;
     } catch (e) {

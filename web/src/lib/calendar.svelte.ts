@@ -38,13 +38,24 @@ export class CalendarState {
 
   async load(): Promise<void> {
     if (this.admin && !this.proctor) return;
-    const to = new Date(this.week.getFullYear(), this.week.getMonth(), this.week.getDate() + 7);
+    const week = this.week;
+    const proctor = this.proctor;
+    const to = new Date(week.getFullYear(), week.getMonth(), week.getDate() + 7);
     try {
-      const data = await request<{ slots: SlotView[] }, { f: string; t: string; p: string | null }>(this.client, SLOTS, { f: this.week.toISOString(), t: to.toISOString(), p: this.proctor });
+      const data = await request<{ slots: SlotView[] }, { f: string; t: string; p: string | null }>(this.client, SLOTS, { f: week.toISOString(), t: to.toISOString(), p: proctor });
+      if (week !== this.week || proctor !== this.proctor) return; // another week or proctor was chosen meanwhile
       this.slots = data.slots;
     } catch (e) {
       this.message = { ok: false, text: (e as Error).message };
     }
+  }
+
+  /** An administrator switches to another proctor's calendar. */
+  async switchProctor(proctor: string): Promise<void> {
+    this.proctor = proctor;
+    this.chosen = [];
+    this.slots = [];
+    await this.load();
   }
 
   async shift(weeks: number): Promise<void> {

@@ -29,6 +29,8 @@ export class MonitorState {
   tiles = $derived(this.selected.map((id) => this.sessions[id]).filter((s): s is SessionView => Boolean(s)));
   activeSession = $derived(this.active ? (this.sessions[this.active] ?? null) : null);
   private stop: (() => void) | null = null;
+  private generation = 0;
+  private disposed = false;
 
   constructor(private readonly client: Client) {}
 
@@ -39,6 +41,7 @@ export class MonitorState {
    */
   async search(query: string): Promise<void> {
     this.query = query;
+    const generation = ++this.generation;
     let waiting: Change[] | null = [];
     const stopNext = this.follow(query, (changes) => {
       if (waiting) waiting.push(...changes);
@@ -46,6 +49,11 @@ export class MonitorState {
     });
     try {
       const data = await request<{ sessions: { edges: { node: SessionView }[] } }, { q: string; first: number }>(this.client, SESSIONS, { q: query, first: 500 });
+      // A newer search, or leaving the page, while this one was on its way: it is not wanted any more.
+      if (generation !== this.generation || this.disposed) {
+        stopNext();
+        return;
+      }
       this.problem = null;
       this.stop?.();
       this.stop = stopNext;
@@ -58,6 +66,7 @@ export class MonitorState {
       }
     } catch (error) {
       stopNext();
+      if (generation !== this.generation || this.disposed) return;
       if (error instanceof ApiError && error.code === 'BAD_USER_INPUT') {
         this.problem = { message: error.message, column: typeof error.details.column === 'number' ? error.details.column : null };
       } else {
@@ -105,6 +114,7 @@ export class MonitorState {
   }
 
   dispose(): void {
+    this.disposed = true;
     this.stop?.();
   }
 }

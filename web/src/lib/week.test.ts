@@ -20,6 +20,15 @@ describe('the calendar\'s week', () => {
     ]);
   });
 
+  it('cuts a run longer than 12 hours into slots the server takes', () => {
+    const day = new Date(2026, 10, 30);
+    const cells = Array.from({ length: 14 }, (_, i) => cellStart(day, 7 + i).getTime());
+    expect(mergeCells(cells)).toEqual([
+      { start: cellStart(day, 7).toISOString(), end: cellStart(day, 19).toISOString() },
+      { start: cellStart(day, 19).toISOString(), end: cellStart(day, 21).toISOString() },
+    ]);
+  });
+
   it('finds the slot an hour cell falls in', () => {
     const day = new Date(2026, 10, 30);
     const slot: SlotView = { proctor: 'p', start: cellStart(day, 10).toISOString(), end: cellStart(day, 12).toISOString(), seats: 1, booked: 0, closed: false, sessions: [] };

@@ -40,13 +40,14 @@ export function slotCovering(slots: readonly SlotView[], at: Date): SlotView | u
  * Hour cells chosen, merged into slots: cells next to each other on one day make one slot (09:00 and 10:00 → 09:00–11:00).
  */
 export function mergeCells(cells: readonly number[]): Array<{ start: string; end: string }> {
+  const LONGEST = 12 * 3_600_000; // the longest slot the server takes: a longer run becomes several slots
   const sorted = [...new Set(cells)].sort((a, b) => a - b);
   const out: Array<{ start: number; end: number }> = [];
   for (const start of sorted) {
     const end = new Date(start);
     end.setHours(end.getHours() + 1);
     const last = out.at(-1);
-    if (last && last.end === start) last.end = end.getTime();
+    if (last && last.end === start && end.getTime() - last.start <= LONGEST) last.end = end.getTime();
     else out.push({ start, end: end.getTime() });
   }
   return out.map((s) => ({ start: new Date(s.start).toISOString(), end: new Date(s.end).toISOString() }));
