@@ -2,7 +2,7 @@ import type { Client } from '@urql/core';
 import { request } from './client.js';
 import { daysOf, mergeCells, slotCovering, weekStartOf, type SlotView } from './week.js';
 
-export { cellStart, FIRST_HOUR, LAST_HOUR, slotCovering, type SlotView } from './week.js';
+export { cellStart, FIRST_HOUR, LAST_HOUR, slotCovering, slotShownAt, type SlotView } from './week.js';
 const DAY = 86_400_000;
 
 const SLOTS = `query Slots($f: DateTimeISO!, $t: DateTimeISO!, $p: String) { slots(from: $f, to: $t, proctor: $p) { proctor start end seats booked closed sessions } }`;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cellStart, daysOf, mergeCells, slotCovering, weekStartOf, type SlotView } from './week.js';
+import { cellStart, daysOf, mergeCells, slotCovering, slotShownAt, weekStartOf, type SlotView } from './week.js';
 
 describe('the calendar\'s week', () => {
   it('starts on Monday at midnight, whatever day it is given', () => {
@@ -34,5 +34,15 @@ describe('the calendar\'s week', () => {
     const slot: SlotView = { proctor: 'p', start: cellStart(day, 10).toISOString(), end: cellStart(day, 12).toISOString(), seats: 1, booked: 0, closed: false, sessions: [] };
     expect(slotCovering([slot], cellStart(day, 11))).toBe(slot);
     expect(slotCovering([slot], cellStart(day, 12))).toBeUndefined();
+    expect(slotShownAt(slot, cellStart(day, 10))).toBe(true);
+    expect(slotShownAt(slot, cellStart(day, 11))).toBe(false);
+  });
+
+  it('takes and labels the cells of a slot that does not start on the hour', () => {
+    const day = new Date(2026, 10, 30);
+    const half = new Date(cellStart(day, 15).getTime() + 30 * 60_000);
+    const slot: SlotView = { proctor: 'p', start: half.toISOString(), end: new Date(half.getTime() + 3_600_000).toISOString(), seats: 1, booked: 0, closed: false, sessions: [] };
+    expect([14, 15, 16, 17].map((h) => Boolean(slotCovering([slot], cellStart(day, h))))).toEqual([false, true, true, false]);
+    expect([15, 16].map((h) => slotShownAt(slot, cellStart(day, h)))).toEqual([true, false]);
   });
 });

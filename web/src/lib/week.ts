@@ -32,8 +32,18 @@ export const cellStart = (day: Date, hour: number) => new Date(day.getFullYear()
 
 /** The slot that covers the hour cell starting at `at`, if any. */
 export function slotCovering(slots: readonly SlotView[], at: Date): SlotView | undefined {
+  // Any overlap: a slot that starts or ends inside the hour (made through the API, or seen from a half-hour time zone)
+  // takes the cell too.
+  const from = at.getTime();
+  const to = from + 3_600_000;
+  return slots.find((s) => Date.parse(s.start) < to && Date.parse(s.end) > from);
+}
+
+/** Whether the hour cell at `at` is where `slot` is shown: the cell it starts in, or the grid's first hour that day. */
+export function slotShownAt(slot: SlotView, at: Date, firstHour = FIRST_HOUR): boolean {
+  const start = Date.parse(slot.start);
   const t = at.getTime();
-  return slots.find((s) => Date.parse(s.start) <= t && t < Date.parse(s.end));
+  return (start >= t && start < t + 3_600_000) || (at.getHours() === firstHour && start < t);
 }
 
 /**
