@@ -1,5 +1,6 @@
 import { Arg, Ctx, Field, ID, InputType, Int, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
 import { ConcurrencyError, IllegalStateError, NotFoundError, ValidationError } from '../../domain/core/errors.js';
+import { bookingVerdict } from '../../domain/session/decide.js';
 import { getMonitorRow } from '../../projections/monitor/queries.js';
 import { listSlots, openSlotsFor, type SlotRow } from '../../projections/schedule/projection.js';
 import { authorize } from '../authorization.js';
@@ -127,11 +128,8 @@ export class ScheduleResolver {
     // leaves no seat taken; the seat is then taken on the proctor's schedule, which alone knows how many are left.
     const { state } = await ctx.core.loadSession(sessionId);
     if (state.status === 'none') throw new NotFoundError(`no session ${sessionId}`);
-    if (!state.selfScheduling) throw new IllegalStateError('this session\'s time is set by its organisers, not booked by the test-taker');
+    if (bookingVerdict(state, actor, start, proctor, ctx.core.now()) === 'same') return toSession(row);
     const previous = state.booking;
-    const same = (b: { proctor: string; start: string }) => b.proctor.toLowerCase() === proctor.toLowerCase() && Date.parse(b.start) === start.getTime();
-    if (previous && same(previous)) return toSession(row); // a retry or a double click: booked already
-    if (previous && actor.role !== 'admin') throw new IllegalStateError(`the session is booked for ${previous.start} already; only an administrator can change it`);
 
     const seat = await ctx.core.schedule(proctor, 'BookSeat', { start, sessionId, durationMinutes: state.durationMinutes }, actor);
     try {

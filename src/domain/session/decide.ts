@@ -1,4 +1,4 @@
-import type { Decider } from '../core/decider.js';
+import type { Actor, Decider } from '../core/decider.js';
 import { assertNever, IllegalStateError, ValidationError } from '../core/errors.js';
 import type { SessionCommand } from './commands.js';
 import type { FinishedBy, SessionEvent } from './events.js';
@@ -50,6 +50,21 @@ function open(state: Session, action: string): Existing {
     throw new IllegalStateError(`cannot ${action}: the session is ${readable(s.status)}`);
   }
   return s;
+}
+
+/**
+ * Whether `actor` may book the session at `scheduledAt` with `proctor` now: 'same' when it is booked so already (a
+ * retry or a double click changes nothing, whoever asks), 'book' when it may be; otherwise throws why not. The API
+ * asks this before it takes a seat on the proctor's schedule, so a refusal takes none.
+ */
+export function bookingVerdict(state: Session, actor: Actor, scheduledAt: Date, proctor: string, now: Date): 'same' | 'book' {
+  const s = exists(state, 'book a time');
+  if (!s.selfScheduling) throw new IllegalStateError('this session\'s time is set by its organisers, not booked by the test-taker');
+  if (s.status !== 'scheduled') throw new IllegalStateError(`cannot book a time: the session is ${readable(s.status)}`);
+  if (s.booking && Date.parse(s.booking.start) === scheduledAt.getTime() && s.booking.proctor.toLowerCase() === proctor.toLowerCase()) return 'same';
+  if (s.booking && actor.role !== 'admin') throw new IllegalStateError(`the session is booked for ${s.booking.start} already; only an administrator can change it`);
+  if (scheduledAt.getTime() <= now.getTime()) throw new ValidationError('the time booked has passed');
+  return 'book';
 }
 
 /** "Only the system administrator can change, cancel, or change proctors in already scheduled sessions." */
@@ -145,17 +160,9 @@ export function decideSession(command: SessionCommand, state: Session): SessionE
     }
     case 'BookTime': {
       const s = exists(state, 'book a time');
-      if (!s.selfScheduling) throw new IllegalStateError('this session\'s time is set by its organisers, not booked by the test-taker');
-      if (s.status !== 'scheduled') throw new IllegalStateError(`cannot book a time: the session is ${readable(s.status)}`);
-      const scheduledAt = command.data.scheduledAt.toISOString();
+      if (bookingVerdict(s, actor, command.data.scheduledAt, command.data.proctor, now) === 'same') return [];
       const proctor = login(command.data.proctor, 'proctor');
-      // The same booking again (a retry, a double click) changes nothing, whoever asks.
-      if (s.booking && scheduledAt === s.booking.start && proctor === s.booking.proctor) return [];
-      if (s.booking && actor.role !== 'admin') {
-        throw new IllegalStateError(`the session is booked for ${s.booking.start} already; only an administrator can change it`);
-      }
-      if (command.data.scheduledAt.getTime() <= now.getTime()) throw new ValidationError('the time booked has passed');
-      return [{ type: 'SessionBooked', data: { scheduledAt, proctor, previousProctor: s.proctor, by: actor.id, at } }];
+      return [{ type: 'SessionBooked', data: { scheduledAt: command.data.scheduledAt.toISOString(), proctor, previousProctor: s.proctor, by: actor.id, at } }];
     }
     case 'CancelSession': {
       const s = exists(state, 'cancel the session');
