@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import type { Config } from './config.js';
 import { accountDecider, accountStreamId, type Account, type AccountCommand } from './domain/account/account.js';
-import type { Actor, CommandMetadata } from './domain/core/decider.js';
+import type { Actor, CommandMetadata, Decider } from './domain/core/decider.js';
 import { ALL_EVENT_TYPES } from './domain/event-types.js';
 import { scheduleDecider, scheduleStreamId, type Schedule, type ScheduleCommand, type ScheduleEvent } from './domain/schedule/schedule.js';
 import type { SessionCommand } from './domain/session/commands.js';
@@ -57,11 +57,7 @@ export class Core {
     actor: Actor,
     options: CommandOptions = {},
   ): Promise<{ events: readonly SessionEvent[]; state: Session }> {
-    const metadata = this.metadata(actor, options);
-    const command = { type, data, metadata } as SessionCommand;
-    const result = await handleCommand(this.store, sessionDecider, sessionStreamId(sessionId), command, { cache: this.sessionStates });
-    await this.settled(metadata.commandId, result.events.length);
-    return { events: result.events, state: result.state };
+    return this.run(sessionDecider, sessionStreamId(sessionId), this.sessionStates, { type, data } as Omit<SessionCommand, 'metadata'>, actor, options);
   }
 
   async account<T extends AccountCommand['type']>(
@@ -71,11 +67,7 @@ export class Core {
     actor: Actor,
     options: CommandOptions = {},
   ): Promise<Account> {
-    const metadata = this.metadata(actor, options);
-    const command = { type, data, metadata } as AccountCommand;
-    const result = await handleCommand(this.store, accountDecider, accountStreamId(username), command, { cache: this.accountStates });
-    await this.settled(metadata.commandId, result.events.length);
-    return result.state;
+    return (await this.run(accountDecider, accountStreamId(username), this.accountStates, { type, data } as Omit<AccountCommand, 'metadata'>, actor, options)).state;
   }
 
   async schedule<T extends ScheduleCommand['type']>(
@@ -85,9 +77,20 @@ export class Core {
     actor: Actor,
     options: CommandOptions = {},
   ): Promise<{ events: readonly ScheduleEvent[]; state: Schedule }> {
+    return this.run(scheduleDecider, scheduleStreamId(proctor), this.scheduleStates, { type, data } as Omit<ScheduleCommand, 'metadata'>, actor, options);
+  }
+
+  /** The write path of every aggregate: stamp the command, decide and append, wait until the read models have it. */
+  private async run<Command extends { readonly metadata: CommandMetadata }, Event extends { readonly type: string; readonly data: unknown }, State>(
+    decider: Decider<Command, Event, State>,
+    streamId: string,
+    cache: StateCache<State>,
+    body: Omit<Command, 'metadata'>,
+    actor: Actor,
+    options: CommandOptions,
+  ): Promise<{ events: readonly Event[]; state: State }> {
     const metadata = this.metadata(actor, options);
-    const command = { type, data, metadata } as ScheduleCommand;
-    const result = await handleCommand(this.store, scheduleDecider, scheduleStreamId(proctor), command, { cache: this.scheduleStates });
+    const result = await handleCommand(this.store, decider, streamId, { ...body, metadata } as Command, { cache });
     await this.settled(metadata.commandId, result.events.length);
     return { events: result.events, state: result.state };
   }

@@ -7,6 +7,7 @@ import { authorize } from '../authorization.js';
 import type { ApiContext } from '../context.js';
 import { DateTime } from '../scalars.js';
 import { toSession } from '../session/mapping.js';
+import { readable } from '../session/readable.js';
 import { Session } from '../session/session.type.js';
 
 const DAY = 86_400_000;
@@ -71,12 +72,7 @@ export class ScheduleResolver {
 
   @Query(() => [ScheduleSlot], { description: 'The open slots a self-scheduled session may be booked into: free seats, long enough, in the next 90 days.' })
   async availableSlots(@Arg('sessionId', () => ID) sessionId: string, @Ctx() ctx: ApiContext): Promise<ScheduleSlot[]> {
-    const row = await getMonitorRow(ctx.core.db, sessionId);
-    if (!row) {
-      authorize(ctx.actor, 'session.book');
-      throw new NotFoundError(`no session ${sessionId}`);
-    }
-    authorize(ctx.actor, 'session.book', row);
+    const row = await readable(ctx, sessionId, 'session.book');
     if (!row.selfScheduling) return [];
     const now = ctx.core.now();
     const slots = await openSlotsFor(ctx.core.db, { after: now, before: new Date(now.getTime() + HORIZON_DAYS * DAY), minutes: row.duration });
@@ -118,12 +114,8 @@ export class ScheduleResolver {
     @Arg('start', () => DateTime) start: Date,
     @Ctx() ctx: ApiContext,
   ): Promise<Session> {
-    const row = await getMonitorRow(ctx.core.db, sessionId);
-    if (!row) {
-      authorize(ctx.actor, 'session.book');
-      throw new NotFoundError(`no session ${sessionId}`);
-    }
-    const actor = authorize(ctx.actor, 'session.book', row);
+    const row = await readable(ctx, sessionId, 'session.book');
+    const actor = ctx.actor!;
     // The session's own rules first (self-scheduled, not started, not booked unless by an administrator), so a refusal
     // leaves no seat taken; the seat is then taken on the proctor's schedule, which alone knows how many are left.
     const { state } = await ctx.core.loadSession(sessionId);

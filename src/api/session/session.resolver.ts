@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { DataOf } from '../../core.js';
-import { NotFoundError, ValidationError } from '../../domain/core/errors.js';
+import { ValidationError } from '../../domain/core/errors.js';
 import type { SessionCommand } from '../../domain/session/commands.js';
 import { sessionStreamId } from '../../domain/session/events.js';
 import type { MetricCode } from '../../domain/session/metrics.js';
@@ -15,22 +15,13 @@ import { authorize, visibleSessions, type Operation } from '../authorization.js'
 import type { ApiContext } from '../context.js';
 import { sessionActivitySource, sessionsChangedSource } from '../live.js';
 import { releaseSeat } from '../schedule/schedule.resolver.js';
+import { readable } from './readable.js';
 import { toSession } from './mapping.js';
 import { CreateSessionInput, MetricValueInput } from './session.inputs.js';
 import {
   Conclusion, FaceCheck, FileInfo, Message, RecordingSegment, ScoreBreakdown, Minute, Note, Session, SessionActivity, SessionChange, SessionConnection, StoredEvent, StreamVerification, TimelineEntry,
 } from './session.type.js';
 
-
-async function readable(ctx: ApiContext, id: string, operation: Operation = 'session.read'): Promise<MonitorRow> {
-  const row = await getMonitorRow(ctx.core.db, id);
-  if (!row) {
-    authorize(ctx.actor, operation); // an anonymous caller learns nothing, not even that the id is free
-    throw new NotFoundError(`no session ${id}`);
-  }
-  authorize(ctx.actor, operation, row);
-  return row;
-}
 
 /** Authorise, run the command, answer with the session as the read model now has it. */
 async function act<T extends SessionCommand['type']>(ctx: ApiContext, id: string, operation: Operation, type: T, data: DataOf<SessionCommand, T>): Promise<Session> {
