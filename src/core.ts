@@ -119,7 +119,7 @@ export class Core {
 }
 
 /** Opens the store and read models the configuration names, creates their tables and starts the projections. */
-export async function openCore(config: Config, options: { start?: boolean } = {}): Promise<Core> {
+export async function openCore(config: Config, options: { start?: boolean; log?: (message: string, error?: unknown) => void } = {}): Promise<Core> {
   let store: EventStore;
   let db: Sql;
   if (config.store === 'kurrentdb') {
@@ -130,7 +130,7 @@ export async function openCore(config: Config, options: { start?: boolean } = {}
     db = config.store === 'postgres' ? await openPostgres(config.databaseUrl!) : await openEmbedded(config);
     store = await SqlEventStore.open(db, { eventTypes: ALL_EVENT_TYPES });
   }
-  const runner = new ProjectionRunner(store, db, ALL_PROJECTIONS);
+  const runner = new ProjectionRunner(store, db, ALL_PROJECTIONS, options.log);
   if (options.start !== false) await runner.start();
   else await runner.migrate();
   return new Core(store, db, runner);

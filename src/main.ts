@@ -12,11 +12,20 @@ import { startFaceVerifier } from './media/faces/verifier.js';
 import { DEMO_ACCOUNTS, seedDemo, storeIsEmpty } from './seed.js';
 import { SessionTimer } from './processes/session-timer.js';
 import { RecordingWatchdog } from './processes/recording-watchdog.js';
+import { holdDataDir, serverHoldingDataDir } from './server-lock.js';
 
 const config = loadConfig();
 const log = pino({ level: config.logLevel });
 
-const core = await openCore(config);
+if (config.store === 'pglite') {
+  const holder = serverHoldingDataDir(config.dataDir);
+  if (holder) {
+    console.error(`another server (pid ${holder}) is running on ${config.dataDir}: stop it, or give this one another DATA_DIR`);
+    process.exit(1);
+  }
+}
+const core = await openCore(config, { log: (message, err) => log.error({ err }, message) });
+const releaseDataDir = config.store === 'pglite' ? holdDataDir(config.dataDir) : () => {};
 if (!config.production && (await storeIsEmpty(core))) {
   log.info('empty store: seeding the demo');
   await seedDemo(core, config.demoPassword, config.publicUrl);
@@ -53,6 +62,7 @@ async function shutdown(signal: string): Promise<void> {
     await faces.stop();
     await janus?.close();
     await core.close();
+    releaseDataDir();
   } finally {
     clearTimeout(deadline);
     process.exit(0);

@@ -36,7 +36,9 @@ export type Operation =
   | 'account.changeOwnPassword'
   | 'session.book'
   | 'schedule.read'
-  | 'schedule.manage';
+  | 'schedule.manage'
+  | 'system.inspect'
+  | 'system.manage';
 
 /** Whose sessions a role may touch for an operation: every session, its own ones (by relation), or none. */
 type Reach = 'all' | 'assigned' | 'own' | 'created' | 'none';
@@ -78,6 +80,8 @@ const MATRIX: Record<Operation, readonly [Reach, Reach, Reach, Reach, Reach]> = 
   // A calendar is "assigned" to its proctor (checked with the proctor as the party).
   'schedule.read':            [A, P, N, A, N],
   'schedule.manage':          [A, P, N, N, N],
+  'system.inspect':           [A, N, N, A, N],
+  'system.manage':            [A, N, N, N, N],
 };
 
 const COLUMN = { admin: 0, proctor: 1, student: 2, auditor: 3, integrator: 4 } as const;

@@ -181,7 +181,7 @@ export async function startServer(core: Core, config: Config, log: Logger, optio
     const url = new URL(req.url ?? '/', 'http://localhost');
     try {
       if (url.pathname === '/graphql') return await handleGraphql(req, res, url);
-      if (url.pathname === '/healthz') return sendJson(res, 200, { ok: true });
+      if (url.pathname === '/healthz') return await health(res);
       if (url.pathname === '/files' && req.method === 'POST') return await handleUpload(req, res, url, await httpActor(req, res), core, blobs);
       const file = /^\/files\/([0-9a-f-]{36})$/.exec(url.pathname);
       if (file && req.method === 'GET') return await handleDownload(res, file[1], await httpActor(req, res), core, blobs);
@@ -202,6 +202,26 @@ export async function startServer(core: Core, config: Config, log: Logger, optio
       else res.end();
     }
   });
+
+  /**
+   * 200 while every read model applies events; 503 naming each one that failed (and where), or saying the store cannot
+   * be read: a load balancer or an operator sees the trouble, and writes go on regardless.
+   */
+  async function health(res: ServerResponse): Promise<void> {
+    const stalled = core.runner.stalledBy;
+    let failed: Array<{ name: string; eventId: string; eventType: string; streamId: string; checkpoint: string; error: string }> = [];
+    try {
+      failed = (await core.runner.status()).flatMap((s) => (s.failure ? [{ name: s.name, ...s.failure }] : []));
+    } catch (error) {
+      return sendJson(res, 503, { ok: false, error: `the read-model database cannot be read: ${(error as Error).message}` });
+    }
+    if (!stalled && failed.length === 0) return sendJson(res, 200, { ok: true });
+    const problems = [
+      ...failed.map((f) => `projection ${f.name} failed at event ${f.eventId} (${f.eventType}): ${f.error}`),
+      ...(stalled ? [`read models cannot apply events: ${(stalled as Error).message ?? String(stalled)}`] : []),
+    ];
+    sendJson(res, 503, { ok: false, failed, problems }, { 'cache-control': 'no-store' });
+  }
 
   /** The caller of a plain HTTP route (uploads, downloads), from the same Bearer token as the API. */
   async function httpActor(req: IncomingMessage, _res: ServerResponse): Promise<ApiContext['actor']> {

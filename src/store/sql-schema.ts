@@ -27,4 +27,11 @@ CREATE TABLE IF NOT EXISTS projection_checkpoints (
   checkpoint text,
   updated_at timestamptz NOT NULL
 );
+-- A projection that could not apply an event stops there (the others go on) until it is rebuilt.
+ALTER TABLE projection_checkpoints ADD COLUMN IF NOT EXISTS failed_checkpoint text;
+ALTER TABLE projection_checkpoints ADD COLUMN IF NOT EXISTS failed_event_id text;
+ALTER TABLE projection_checkpoints ADD COLUMN IF NOT EXISTS failed_event_type text;
+ALTER TABLE projection_checkpoints ADD COLUMN IF NOT EXISTS failed_stream_id text;
+ALTER TABLE projection_checkpoints ADD COLUMN IF NOT EXISTS failed_error text;
+ALTER TABLE projection_checkpoints ADD COLUMN IF NOT EXISTS failed_at timestamptz;
 `;
