@@ -16,6 +16,7 @@ import { DomainError } from '../domain/core/errors.js';
 import { TokenService } from './auth/tokens.js';
 import type { ApiContext } from './context.js';
 import { formatError } from './errors.js';
+import { unusableInput, unusableString } from './input-guard.js';
 import { queryLimits, RateLimiter } from './limits.js';
 import { sharedSubscriptions, type Outlet } from './live.js';
 import { buildApiSchema } from './schema.js';
@@ -133,6 +134,8 @@ export async function startServer(core: Core, config: Config, log: Logger, optio
         }
         const errors = validate(schema, document, [...specifiedRules, limits]);
         if (errors.length) return errors;
+        const unusable = unusableInput(document, payload.variables);
+        if (unusable) return [unusable];
         const args: ExecutionArgs = {
           schema,
           document,
@@ -172,13 +175,31 @@ export async function startServer(core: Core, config: Config, log: Logger, optio
     plugins: [
       ApolloServerPluginCacheControlDisabled(), // no HTTP caching of GraphQL here; it wrapped every resolver
       ApolloServerPluginDrainHttpServer({ httpServer: http }),
+      {
+        async requestDidStart() {
+          return {
+            async didResolveOperation({ document, request }) {
+              const unusable = unusableInput(document, request.variables);
+              if (unusable) throw unusable;
+            },
+          };
+        },
+      },
       { async serverWillStart() { return { async drainServer() { await wsServer.dispose(); } }; } },
     ],
   });
   await apollo.start();
 
   http.on('request', async (req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost');
+      const path = decodeURIComponent(url.pathname);
+      const bad = unusableString(path) ?? [...url.searchParams.values()].map(unusableString).find(Boolean);
+      if (bad) return sendJson(res, 400, { error: `the address ${bad}`, code: 'BAD_USER_INPUT' });
+    } catch {
+      return sendJson(res, 400, { error: 'the address is not valid (bad percent-encoding)', code: 'BAD_USER_INPUT' });
+    }
     try {
       if (url.pathname === '/graphql') return await handleGraphql(req, res, url);
       if (url.pathname === '/healthz') return await health(res);

@@ -83,10 +83,19 @@ describe('assigning and cancelling', () => {
 describe('checking in, identity and start', () => {
   it('checks the test-taker in', () =>
     spec([created]).when(cmd('CheckIn', { userAgent: 'Chromium', browserSupported: true }, student, -1)).then([checkedIn]));
+  const photoFile = (fileId: string, kind: 'face' | 'document' | 'attachment'): SessionEvent => ({
+    type: 'FileStored', data: { fileId, kind, name: `${kind}.jpg`, contentType: 'image/jpeg', size: 10, sha256: 'a'.repeat(64), by: 'student1', at: iso(-1) },
+  });
   it('records an identity photo once', () => {
     const submit = cmd('SubmitIdentityPhoto', { photoId: 'p1', kind: 'face' }, student, -1);
-    spec([created, checkedIn]).when(submit).then([{ type: 'IdentityPhotoSubmitted', data: { photoId: 'p1', kind: 'face', at: iso(-1) } }]);
-    spec([created, checkedIn, { type: 'IdentityPhotoSubmitted', data: { photoId: 'p1', kind: 'face', at: iso(-1) } }]).when(submit).then([]);
+    spec([created, checkedIn, photoFile('p1', 'face')]).when(submit).then([{ type: 'IdentityPhotoSubmitted', data: { photoId: 'p1', kind: 'face', at: iso(-1) } }]);
+    spec([created, checkedIn, photoFile('p1', 'face'), { type: 'IdentityPhotoSubmitted', data: { photoId: 'p1', kind: 'face', at: iso(-1) } }]).when(submit).then([]);
+  });
+  it('refuses an identity photo that is not a photo of that kind uploaded to the session', () => {
+    spec([created, checkedIn]).when(cmd('SubmitIdentityPhoto', { photoId: 'p1', kind: 'face' }, student)).thenThrows(ValidationError, /not a face photo uploaded/);
+    spec([created, checkedIn, photoFile('p1', 'document')]).when(cmd('SubmitIdentityPhoto', { photoId: 'p1', kind: 'face' }, student)).thenThrows(ValidationError, /not a face photo/);
+    spec([created, checkedIn, photoFile('a1', 'attachment')]).when(cmd('SubmitIdentityPhoto', { photoId: 'a1', kind: 'document' }, student)).thenThrows(ValidationError, /not a document photo/);
+    spec([created, checkedIn]).when(cmd('SubmitIdentityPhoto', { photoId: 'x'.repeat(9000), kind: 'face' }, student)).thenThrows(ValidationError, /photo id/);
   });
   it('refuses an identity photo before check-in', () =>
     spec([created]).when(cmd('SubmitIdentityPhoto', { photoId: 'p1', kind: 'face' }, student)).thenThrows(IllegalStateError, /checked in/));
@@ -188,7 +197,7 @@ describe('chat', () => {
   it('refuses an incident from the test-taker', () =>
     spec(running).when(cmd('SendMessage', { messageId: 'm3', text: 'x', incident: true }, student)).thenThrows(ValidationError, /proctor/));
   it('sends a file with no text', () =>
-    spec(running).when(cmd('SendMessage', { messageId: 'm4', text: '', attachmentId: 'a1' }, proctor)).thenMatch([{ type: 'MessageSent', data: { text: '', attachmentId: 'a1' } }]));
+    spec([...running, { type: 'FileStored', data: { fileId: 'a1', kind: 'attachment', name: 'a.pdf', contentType: 'application/pdf', size: 3, sha256: 'b'.repeat(64), by: 'proctor1', at: iso(0) } }]).when(cmd('SendMessage', { messageId: 'm4', text: '', attachmentId: 'a1' }, proctor)).thenMatch([{ type: 'MessageSent', data: { text: '', attachmentId: 'a1' } }]));
   it('refuses an empty message without a file', () =>
     spec(running).when(cmd('SendMessage', { messageId: 'm5', text: ' ' }, student)).thenThrows(ValidationError, /empty/));
   it('refuses a message after the end', () =>
@@ -334,5 +343,43 @@ describe('booking the time of a self-scheduled session', () => {
     spec([selfScheduled, booked]).when(book(180, admin, 'proctor3')).then([
       { type: 'SessionBooked', data: { scheduledAt: iso(180), proctor: 'proctor3', previousProctor: 'proctor2', by: 'admin', at: iso(0) } },
     ]);
+  });
+});
+
+describe('input no read model could hold', () => {
+  const segment = (over: Partial<Extract<SessionCommand, { type: 'StoreRecordingSegment' }>['data']>) =>
+    cmd('StoreRecordingSegment', { track: 'camera', seq: 0, start: at(1), durationMs: 10_000, size: 1000, sha256: 'c'.repeat(64), ...over }, student, 2);
+
+  it('refuses a segment number past a whole number a column holds', () => {
+    for (const seq of [2147483648, 1e300, -1, 1.5, Number.NaN]) spec(running).when(segment({ seq })).thenThrows(ValidationError, /segment number/);
+  });
+  it('refuses a segment start outside the years a timestamp holds, or outside the session', () => {
+    for (const start of ['0000-01-01T00:00:00Z', '-271821-04-20T00:00:00Z', '+200000-01-01T00:00:00Z', '1999-12-31T23:59:59Z']) {
+      spec(running).when(segment({ start: new Date(start) })).thenThrows(ValidationError, /segment start/);
+    }
+    spec(running).when(segment({ start: new Date('invalid') })).thenThrows(ValidationError, /segment start/);
+    spec(running).when(segment({ start: at(-60) })).thenThrows(ValidationError, /outside the session/);
+    spec(running).when(segment({ start: at(60) })).thenThrows(ValidationError, /outside the session/);
+  });
+  it('refuses a scheduled time in year 0 or after 2199', () => {
+    for (const when of ['0000-01-01T00:00:00Z', '+200000-01-01T00:00:00Z', '2200-01-01T00:00:00Z']) {
+      spec([]).when(cmd('CreateSession', { sessionId: 's9', name: 'X', student: 'student1', durationMinutes: 60, scheduledAt: new Date(when) })).thenThrows(ValidationError, /scheduled time/);
+    }
+  });
+  it('refuses NUL and other control characters in a name, a tag or a message', () => {
+    spec([]).when(cmd('CreateSession', { sessionId: 's9', name: 'Bad\u0000name', student: 'student1', durationMinutes: 60 })).thenThrows(ValidationError, /control characters/);
+    spec([]).when(cmd('CreateSession', { sessionId: 's9', name: 'Exam', student: 'student1', durationMinutes: 60, tags: ['a\u0007b'] })).thenThrows(ValidationError, /control characters/);
+    spec(running).when(cmd('SendMessage', { messageId: 'm9', text: 'hello\u0000' }, student)).thenThrows(ValidationError, /control characters/);
+    spec(running).when(cmd('SendMessage', { messageId: 'm9', text: 'two\nlines\tand a tab' }, student)).thenMatch([{ type: 'MessageSent', data: { text: 'two\nlines\tand a tab' } }]);
+  });
+  it('refuses ids longer than an index holds', () => {
+    spec(running).when(cmd('AddNote', { noteId: 'n'.repeat(101), text: 'x' }, proctor)).thenThrows(ValidationError, /note id/);
+    spec(running).when(cmd('StartCall', { callId: 'c'.repeat(5000), video: true }, proctor)).thenThrows(ValidationError, /call id/);
+  });
+  it('cleans a user agent of control characters and cuts it', () => {
+    const [event] = spec([created]).when(cmd('CheckIn', { userAgent: `A\u0000B${'x'.repeat(900)}`, browserSupported: true }, student)).events();
+    const ua = (event as Extract<SessionEvent, { type: 'ParticipantCheckedIn' }>).data.userAgent;
+    expect(ua.startsWith('A B')).toBe(true);
+    expect(ua).toHaveLength(500);
   });
 });

@@ -1,5 +1,6 @@
 import type { Actor, Decider } from '../core/decider.js';
 import { assertNever, IllegalStateError, ValidationError } from '../core/errors.js';
+import { clip, identifier, instant, MAX_INT4, optionalText, text as boundedText, wholeNumber } from '../core/fields.js';
 import type { SessionCommand } from './commands.js';
 import type { FinishedBy, SessionEvent } from './events.js';
 import { isMetricCode, METRIC_CODES, type MetricCode } from './metrics.js';
@@ -9,19 +10,22 @@ import { evolveSession, initialSession, type Session, type SessionFacts } from '
 const SESSION_ID = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$/;
 const LOGIN = /^[A-Za-z0-9][A-Za-z0-9_.@-]{0,99}$/;
 const MAX_TEXT = 5000;
+/** A 10-second segment numbered past this would be more than 100 days of recording. */
+const MAX_SEGMENT_SEQ = 1_000_000;
+const MAX_TAGS = 20;
+/** How long before the start a recording may begin (the recorder starts as the exam page opens), and clock skew after now. */
+const RECORDING_LEAD_MS = 10 * 60_000;
+const CLOCK_SKEW_MS = 5 * 60_000;
 
 type Live = Extract<Session, { status: 'in_progress' | 'paused' }>;
 type Existing = Exclude<Session, { status: 'none' }>;
 
 function text(value: string, what: string, max = MAX_TEXT): string {
-  const trimmed = value.trim();
-  if (!trimmed) throw new ValidationError(`${what} is empty`);
-  if (trimmed.length > max) throw new ValidationError(`${what} is ${trimmed.length} characters long; the limit is ${max}`);
-  return trimmed;
+  return boundedText(value, what, max, { multiline: max >= 1000 });
 }
 
 function login(value: string, what: string): string {
-  if (!LOGIN.test(value)) throw new ValidationError(`${what} ${JSON.stringify(value)} is not a valid login`);
+  if (typeof value !== 'string' || !LOGIN.test(value)) throw new ValidationError(`${what} ${JSON.stringify(String(value).slice(0, 40))} is not a valid login`, { field: what });
   return value;
 }
 
@@ -119,8 +123,12 @@ export function decideSession(command: SessionCommand, state: Session): SessionE
       }
       const threshold = d.threshold ?? 50;
       if (!Number.isFinite(threshold) || threshold < 0 || threshold > 100) throw new ValidationError('threshold must be from 0 to 100');
-      if (d.url != null && !/^https?:\/\/\S+$/i.test(d.url)) throw new ValidationError(`url ${JSON.stringify(d.url)} is not an http(s) address`);
+      if (d.url != null && (d.url.length > 2000 || !/^https?:\/\/[^\s\u0000-\u001f\u007f]+$/i.test(d.url))) {
+        throw new ValidationError(`url ${JSON.stringify(d.url.slice(0, 60))} is not an http(s) address of at most 2,000 characters`, { field: 'url' });
+      }
+      if ((d.tags ?? []).length > MAX_TAGS) throw new ValidationError(`at most ${MAX_TAGS} tags`, { field: 'tags' });
       const tags = (d.tags ?? []).map((t) => text(t, 'tag', 64));
+      if (d.scheduledAt) instant(d.scheduledAt, 'scheduled time');
       return [
         {
           type: 'SessionCreated',
@@ -128,7 +136,7 @@ export function decideSession(command: SessionCommand, state: Session): SessionE
             sessionId: d.sessionId,
             name: text(d.name, 'session name', 300),
             student: login(d.student, 'test-taker'),
-            studentName: d.studentName?.trim() || null,
+            studentName: optionalText(d.studentName, 'test-taker name', 200),
             proctor: d.proctor ? login(d.proctor, 'proctor') : null,
             durationMinutes: d.durationMinutes,
             scheduledAt: d.scheduledAt ? d.scheduledAt.toISOString() : null,
@@ -137,7 +145,7 @@ export function decideSession(command: SessionCommand, state: Session): SessionE
             threshold,
             autoConclude: d.autoConclude ?? false,
             url: d.url ?? null,
-            template: d.template?.trim() || null,
+            template: optionalText(d.template, 'template', 100),
             tags: [...new Set(tags)],
             secondCamera: d.secondCamera ?? false,
             ...(d.selfScheduling ? { selfScheduling: true } : {}),
@@ -160,6 +168,7 @@ export function decideSession(command: SessionCommand, state: Session): SessionE
     }
     case 'BookTime': {
       const s = exists(state, 'book a time');
+      instant(command.data.scheduledAt, 'booked time');
       if (bookingVerdict(s, actor, command.data.scheduledAt, command.data.proctor, now) === 'same') return [];
       const proctor = login(command.data.proctor, 'proctor');
       return [{ type: 'SessionBooked', data: { scheduledAt: command.data.scheduledAt.toISOString(), proctor, previousProctor: s.proctor, by: actor.id, at } }];
@@ -178,23 +187,30 @@ export function decideSession(command: SessionCommand, state: Session): SessionE
         throw new IllegalStateError(`cannot check in: the session is ${readable(s.status)}`);
       }
       if (s.selfScheduling && !s.booking) throw new IllegalStateError('choose a time for this session first');
-      return [{ type: 'ParticipantCheckedIn', data: { userAgent: command.data.userAgent.slice(0, 500), browserSupported: command.data.browserSupported, at } }];
+      return [{ type: 'ParticipantCheckedIn', data: { userAgent: clip(command.data.userAgent, 500), browserSupported: command.data.browserSupported === true, at } }];
     }
     case 'SubmitIdentityPhoto': {
       const s = open(state, 'submit an identity photo');
       if (!s.checkedIn) throw new IllegalStateError('cannot submit an identity photo: the test-taker has not checked in');
+      if (command.data.kind !== 'face' && command.data.kind !== 'document') throw new ValidationError('kind must be face or document', { field: 'kind' });
+      identifier(command.data.photoId, 'photo id');
       if (s.photoIds.includes(command.data.photoId)) return [];
+      if (s.files[command.data.photoId] !== command.data.kind) {
+        throw new ValidationError(`photo ${command.data.photoId} is not a ${command.data.kind} photo uploaded to this session`, { field: 'photoId' });
+      }
       return [{ type: 'IdentityPhotoSubmitted', data: { photoId: command.data.photoId, kind: command.data.kind, at } }];
     }
     case 'StoreFile': {
       const s = open(state, 'attach a file');
       const d = command.data;
-      if (s.fileIds.includes(d.fileId)) return [];
+      identifier(d.fileId, 'file id');
+      if (s.files[d.fileId]) return [];
       if (!['attachment', 'face', 'document'].includes(d.kind)) throw new ValidationError(`file kind ${JSON.stringify(d.kind)} is not attachment, face or document`);
       if (!Number.isInteger(d.size) || d.size <= 0) throw new ValidationError('the file is empty');
+      wholeNumber(d.size, 'file size', 1, Number.MAX_SAFE_INTEGER);
       if (!/^[0-9a-f]{64}$/.test(d.sha256)) throw new ValidationError('the file hash is not a sha-256');
       const name = d.name.replace(/[\u0000-\u001f\u007f/\\]/g, '_').trim().slice(0, 200) || 'file';
-      return [{ type: 'FileStored', data: { fileId: d.fileId, kind: d.kind, name, contentType: d.contentType, size: d.size, sha256: d.sha256, by: actor.id, at } }];
+      return [{ type: 'FileStored', data: { fileId: d.fileId, kind: d.kind, name, contentType: clip(d.contentType, 100), size: d.size, sha256: d.sha256, by: actor.id, at } }];
     }
     case 'VerifyIdentity': {
       const s = open(state, 'verify identity');
@@ -249,14 +265,17 @@ export function decideSession(command: SessionCommand, state: Session): SessionE
       const s = live(state, 'record a violation');
       if (!isMetricCode(command.data.code)) throw new ValidationError(`unknown metric ${command.data.code}`);
       if (!s.metrics.includes(command.data.code)) throw new ValidationError(`metric ${command.data.code} is not used by this session`);
-      return [{ type: 'ViolationDetected', data: { code: command.data.code, detail: command.data.detail?.slice(0, 1000) ?? null, at } }];
+      return [{ type: 'ViolationDetected', data: { code: command.data.code, detail: command.data.detail == null ? null : clip(command.data.detail, 1000), at } }];
     }
     case 'RecordFaceCheck': {
       const s = exists(state, 'record a face check');
       if (s.status === 'cancelled' || s.status === 'scheduled') throw new IllegalStateError(`cannot record a face check: the session is ${readable(s.status)}`);
       const d = command.data;
       if (!['green', 'yellow', 'red'].includes(d.result)) throw new ValidationError(`face check result ${JSON.stringify(d.result)} is not green, yellow or red`);
-      if (d.distance != null && (!Number.isFinite(d.distance) || d.distance < 0)) throw new ValidationError('face distance must be a non-negative number');
+      identifier(d.photoId, 'photo id');
+      if (d.distance != null && (!Number.isFinite(d.distance) || d.distance < 0 || d.distance > 100)) throw new ValidationError('face distance must be a number from 0 to 100');
+      if ((d.similarProfiles ?? []).length > 50) throw new ValidationError('at most 50 similar profiles');
+      for (const p of d.similarProfiles ?? []) login(p, 'similar profile');
       const events: SessionEvent[] = [
         { type: 'FaceChecked', data: { photoId: d.photoId, result: d.result, distance: d.distance ?? null, similarProfiles: [...(d.similarProfiles ?? [])], at } },
       ];
@@ -271,7 +290,11 @@ export function decideSession(command: SessionCommand, state: Session): SessionE
     case 'SendMessage': {
       const s = open(state, 'send a message');
       const d = command.data;
+      identifier(d.messageId, 'message id');
       if (s.messageIds.includes(d.messageId)) return [];
+      if (d.attachmentId != null && s.files[identifier(d.attachmentId, 'attachment id')] !== 'attachment') {
+        throw new ValidationError(`file ${d.attachmentId} is not an attachment uploaded to this session`, { field: 'attachmentId' });
+      }
       const body = d.attachmentId && !d.text.trim() ? '' : text(d.text, 'message');
       const fromStaff = actor.role === 'proctor' || actor.role === 'admin';
       if (d.incident && !fromStaff) throw new ValidationError('only a proctor can send a message in incident mode');
@@ -289,7 +312,12 @@ export function decideSession(command: SessionCommand, state: Session): SessionE
       }
       const d = command.data;
       if (!['camera', 'screen', 'mobile'].includes(d.track)) throw new ValidationError(`track ${JSON.stringify(d.track)} is not camera, screen or mobile`);
-      if (!Number.isInteger(d.seq) || d.seq < 0) throw new ValidationError('segment number must be a whole number from 0');
+      wholeNumber(d.seq, 'segment number', 0, MAX_SEGMENT_SEQ);
+      instant(d.start, 'segment start');
+      if (d.start.getTime() < Date.parse(s.startedAt) - RECORDING_LEAD_MS || d.start.getTime() > now.getTime() + CLOCK_SKEW_MS) {
+        throw new ValidationError(`a segment starting at ${d.start.toISOString()} lies outside the session`, { field: 'start' });
+      }
+      wholeNumber(d.size, 'segment size', 1, MAX_INT4);
       if (!Number.isFinite(d.durationMs) || d.durationMs <= 0 || d.durationMs > 10 * 60_000) throw new ValidationError('segment duration must be from 1 ms to 10 minutes');
       if (!/^[0-9a-f]{64}$/.test(d.sha256)) throw new ValidationError('the segment hash is not a sha-256');
       const stored = s.segments[`${d.track}:${d.seq}`];
@@ -299,23 +327,26 @@ export function decideSession(command: SessionCommand, state: Session): SessionE
     }
     case 'RecordPlayback': {
       const s = exists(state, 'play a recording');
+      wholeNumber(command.data.seq, 'segment number', 0, MAX_SEGMENT_SEQ);
       if (!s.segments[`${command.data.track}:${command.data.seq}`]) throw new IllegalStateError(`no segment ${command.data.seq} of ${command.data.track}`);
       return [{ type: 'RecordingPlayed', data: { track: command.data.track, seq: command.data.seq, by: actor.id, at } }];
     }
     case 'StartCall': {
       const s = live(state, 'call');
+      identifier(command.data.callId, 'call id');
       if (s.call) throw new IllegalStateError('a call is already in progress');
       return [{ type: 'CallStarted', data: { callId: command.data.callId, by: actor.id, video: command.data.video, at } }];
     }
     case 'EndCall': {
       const s = exists(state, 'hang up');
+      identifier(command.data.callId, 'call id');
       if (!s.call || s.call.callId !== command.data.callId) return []; // already over: both sides may hang up at once
       return [{ type: 'CallEnded', data: { callId: command.data.callId, by: actor.id, at } }];
     }
     case 'ConnectMobileCamera': {
       const s = open(state, 'connect a mobile camera');
       if (!s.secondCamera) throw new IllegalStateError('this session does not use a second camera');
-      return [{ type: 'MobileCameraConnected', data: { userAgent: command.data.userAgent.slice(0, 500), at } }];
+      return [{ type: 'MobileCameraConnected', data: { userAgent: clip(command.data.userAgent, 500), at } }];
     }
     case 'JoinAsProctor': {
       const s = open(state, 'join');
@@ -329,6 +360,7 @@ export function decideSession(command: SessionCommand, state: Session): SessionE
     }
     case 'AddNote': {
       const s = exists(state, 'add a note');
+      identifier(command.data.noteId, 'note id');
       if (s.noteIds.includes(command.data.noteId)) return [];
       return [{ type: 'NoteAdded', data: { noteId: command.data.noteId, author: actor.id, text: text(command.data.text, 'note'), at } }];
     }
@@ -355,6 +387,7 @@ export function decideSession(command: SessionCommand, state: Session): SessionE
         by = actor.role === 'student' ? 'student' : actor.role === 'proctor' ? 'proctor' : 'admin';
       }
       if (d.conclusion) conclusionValue(d.conclusion);
+      const comment = optionalText(d.comment, 'comment', MAX_TEXT, { multiline: true });
       if (d.conclusion && by === 'student') throw new ValidationError('a test-taker cannot give a conclusion');
       const pausedAt = s.status === 'paused' ? s.pausedAt : undefined;
       const score = computeScore({
@@ -365,7 +398,7 @@ export function decideSession(command: SessionCommand, state: Session): SessionE
         { type: 'ScoreComputed', data: { ...score, at } },
       ];
       if (d.conclusion) {
-        events.push({ type: 'SessionConcluded', data: { conclusion: d.conclusion, comment: d.comment?.trim() || null, by: actor.id, automatic: false, at } });
+        events.push({ type: 'SessionConcluded', data: { conclusion: d.conclusion, comment, by: actor.id, automatic: false, at } });
       } else if (s.autoConclude) {
         const conclusion = score.score < s.threshold ? 'negative' : 'positive';
         events.push({

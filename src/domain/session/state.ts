@@ -1,5 +1,5 @@
 import { assertNever } from '../core/errors.js';
-import type { Conclusion, FinishedBy, SessionEvent } from './events.js';
+import type { Conclusion, FileKind, FinishedBy, SessionEvent } from './events.js';
 import type { MetricCode, MetricValues } from './metrics.js';
 
 /** What every existing session knows, whatever its status. */
@@ -28,7 +28,10 @@ export interface SessionFacts {
   readonly messageIds: readonly string[];
   readonly noteIds: readonly string[];
   readonly photoIds: readonly string[];
-  readonly fileIds: readonly string[];
+  /** Files stored in the session by id, with what each is for (identity photos must be one of these). */
+  readonly files: Readonly<Record<string, FileKind>>;
+  /** Bytes of recording stored so far (the upload quota counts them). */
+  readonly recordedBytes: number;
   /** Stored recording segments, as `track:seq` → sha-256 (a retried upload of the same segment is recognised). */
   readonly segments: Readonly<Record<string, string>>;
   /**
@@ -90,7 +93,8 @@ export function evolveSession(state: Session, event: SessionEvent): Session {
       messageIds: [],
       noteIds: [],
       photoIds: [],
-      fileIds: [],
+      files: {},
+      recordedBytes: 0,
       segments: {},
       faceSpans: { c5: [], c6: [] },
       call: null,
@@ -111,11 +115,15 @@ export function evolveSession(state: Session, event: SessionEvent): Session {
     case 'IdentityPhotoSubmitted':
       return { ...state, photoIds: [...state.photoIds, event.data.photoId] };
     case 'FileStored':
-      return { ...state, fileIds: [...state.fileIds, event.data.fileId] };
+      return { ...state, files: { ...state.files, [event.data.fileId]: event.data.kind } };
     case 'IdentityVerified':
       return { ...state, identityVerified: true };
     case 'RecordingSegmentStored':
-      return { ...state, segments: { ...state.segments, [`${event.data.track}:${event.data.seq}`]: event.data.sha256 } };
+      return {
+        ...state,
+        segments: { ...state.segments, [`${event.data.track}:${event.data.seq}`]: event.data.sha256 },
+        recordedBytes: state.recordedBytes + event.data.size,
+      };
     case 'RecordingPlayed':
       return state;
     case 'CallStarted':
