@@ -247,7 +247,8 @@ async function httpOverhead(core: Core, config: Config, server: RunningServer, t
   const schema = await buildApiSchema(); // the server's own instance (built once per process)
   const tokens = new TokenService(config.jwtSecret);
   const contextValue: ApiContext = {
-    core, config, tokens, loginLimiter: new RateLimiter(10, 60_000), actor: await tokens.verify(token), ip: '127.0.0.1', media: { signals: new SignallingHub() },
+    core, config, tokens, loginLimiter: new RateLimiter(10, 60_000), failedLogins: new RateLimiter(50, 600_000), actor: await tokens.verify(token), ip: '127.0.0.1',
+    media: { signals: new SignallingHub() },
   };
   const document = parse(LIST);
   const check = (result: ExecutionResult) => {

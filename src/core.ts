@@ -15,6 +15,7 @@ import { ProjectionRunner } from './projections/runner.js';
 import type { EventStore } from './store/event-store.js';
 import { eventIdFor, handleCommand, StateCache } from './store/handle-command.js';
 import { SqlEventStore } from './store/sql-event-store.js';
+import { OnceClaims } from './store/claims.js';
 import { openPGlite, openPostgres, type Sql } from './store/sql.js';
 
 export type DataOf<C extends { type: string; data: unknown }, T extends C['type']> = Extract<C, { type: T }>['data'];
@@ -34,13 +35,17 @@ export class Core {
   private readonly sessionStates = new StateCache<Session>();
   private readonly accountStates = new StateCache<Account>(500);
   private readonly scheduleStates = new StateCache<Schedule>(500);
+  /** Single-use tokens and links, shared by every node on the database. */
+  readonly claims: OnceClaims;
 
   constructor(
     readonly store: EventStore,
     readonly db: Sql,
     readonly runner: ProjectionRunner,
     private readonly clock: () => Date = () => new Date(),
-  ) {}
+  ) {
+    this.claims = new OnceClaims(db);
+  }
 
   now(): Date {
     return this.clock();

@@ -14,7 +14,14 @@ import { SessionTimer } from './processes/session-timer.js';
 import { RecordingWatchdog } from './processes/recording-watchdog.js';
 import { holdDataDir, serverHoldingDataDir } from './server-lock.js';
 
-const config = loadConfig();
+let config: ReturnType<typeof loadConfig>;
+try {
+  config = loadConfig();
+} catch (error) {
+  // A configuration that cannot be used is the operator's to fix: say what, without a stack.
+  console.error(`cannot start: ${(error as Error).message}`);
+  process.exit(1);
+}
 const log = pino({ level: config.logLevel });
 
 if (config.store === 'pglite') {

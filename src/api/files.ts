@@ -7,7 +7,7 @@ import type { FileKind } from '../domain/session/events.js';
 import type { BlobStore } from '../media/blob-store.js';
 import { getFile } from '../projections/files/projection.js';
 import { getMonitorRow } from '../projections/monitor/queries.js';
-import { authorize } from './authorization.js';
+import { authorize, authorizeOn, can } from './authorization.js';
 
 export const MAX_FILE_BYTES = 10 * 1024 * 1024;
 
@@ -72,12 +72,7 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, ur
     const sessionId = url.searchParams.get('sessionId') ?? '';
     const kind = (url.searchParams.get('kind') ?? 'attachment') as FileKind;
     if (!['attachment', 'face', 'document'].includes(kind)) throw new ValidationError('kind must be attachment, face or document');
-    const row = await getMonitorRow(core.db, sessionId);
-    if (!row) {
-      authorize(actor, 'session.read');
-      throw new NotFoundError(`no session ${sessionId}`);
-    }
-    authorize(actor, kind === 'attachment' ? 'session.sendMessage' : 'session.submitPhoto', row);
+    authorizeOn(actor, kind === 'attachment' ? 'session.sendMessage' : 'session.submitPhoto', sessionId, await getMonitorRow(core.db, sessionId));
     const data = await readLimited(req, MAX_FILE_BYTES);
     if (data.length === 0) throw new ValidationError('the file is empty');
     const sniffed = sniff(data);
@@ -99,13 +94,12 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, ur
 export async function handleDownload(res: ServerResponse, fileId: string, actor: Actor | null, core: Core, blobs: BlobStore): Promise<void> {
   try {
     const file = await getFile(core.db, fileId);
-    if (!file) {
+    const row = file ? await getMonitorRow(core.db, file.sessionId) : null;
+    if (!file || !row || !can(actor, 'session.read', row)) {
       authorize(actor, 'session.read');
       throw new NotFoundError(`no file ${fileId}`);
     }
-    const row = await getMonitorRow(core.db, file.sessionId);
-    authorize(actor, 'session.read', row ?? undefined);
-    if (actor?.role === 'student' && file.kind !== 'attachment') authorize(actor, 'session.verifyIdentity', row ?? undefined);
+    if (actor?.role === 'student' && file.kind !== 'attachment') authorize(actor, 'session.verifyIdentity', row);
     const stream = await blobs.get(file.sha256);
     if (!stream) throw new NotFoundError(`the content of file ${fileId} is missing`);
     const inline = file.contentType.startsWith('image/');

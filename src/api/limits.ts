@@ -20,6 +20,12 @@ export class RateLimiter {
     return w.count <= this.limit;
   }
 
+  /** True while `key` is over its limit in the current window (counts nothing). */
+  isOver(key: string, now = Date.now()): boolean {
+    const w = this.windows.get(key);
+    return !!w && now - w.start < this.windowMs && w.count >= this.limit;
+  }
+
   retryAfterSeconds(key: string, now = Date.now()): number {
     const w = this.windows.get(key);
     return w ? Math.max(1, Math.ceil((w.start + this.windowMs - now) / 1000)) : 0;

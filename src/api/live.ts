@@ -6,7 +6,7 @@ import { sessionIdOf } from '../projections/monitor/projection.js';
 import { compilePredicate, parseQuery } from '../projections/search/index.js';
 import type { AppliedBatch } from '../projections/runner.js';
 import type { RecordedEvent } from '../store/event-store.js';
-import { authorize, can, visibilityScope } from './authorization.js';
+import { authorize, authorizeOn, can, visibilityScope } from './authorization.js';
 import type { ApiContext } from './context.js';
 import { toSession } from './session/mapping.js';
 import type { SessionActivity, SessionChange } from './session/session.type.js';
@@ -105,9 +105,7 @@ export function sessionsChangedSource(ctx: ApiContext, query: string | null): As
 
 /** Source of `sessionActivity(id)`: each event of one session, as committed. Students do not see staff-only events. */
 export async function sessionActivitySource(ctx: ApiContext, sessionId: string): Promise<AsyncIterableIterator<SessionActivity>> {
-  const row = await getMonitorRow(ctx.core.db, sessionId);
-  authorize(ctx.actor, 'session.read', row ?? undefined);
-  if (!row) authorize(ctx.actor, 'session.events');
+  authorizeOn(ctx.actor, 'session.read', sessionId, await getMonitorRow(ctx.core.db, sessionId));
   return fromBatches(ctx, async (batch) => {
     const mine = batch.events.filter((e) => SESSION_TYPES.has(e.type) && sessionIdOf(e) === sessionId);
     if (mine.length === 0) return [];
@@ -245,10 +243,12 @@ export function sharedSubscriptions(options: { format?: FormatResult } = {}) {
     deliver(payload: Buffer | null, value: ExecutionResult): void {
       if (this.stopped) return;
       const expiresAt = this.ctx.actor?.expiresAt;
-      if (expiresAt && expiresAt.getTime() <= Date.now()) {
+      const expired = expiresAt !== undefined && expiresAt.getTime() <= Date.now();
+      if (expired || (this.ctx.stillSignedIn && !this.ctx.stillSignedIn())) {
         this.stopped = true;
         this.leaveGroup();
-        const error = new GraphQLError('the sign-in has expired; sign in again', { extensions: { code: 'UNAUTHENTICATED' } });
+        const why = expired ? 'the sign-in has expired; sign in again' : 'this sign-in is no longer valid (account disabled or password changed)';
+        const error = new GraphQLError(why, { extensions: { code: 'UNAUTHENTICATED' } });
         this.push({ errors: [error] });
         this.end();
       } else if (payload && this.outlet) {

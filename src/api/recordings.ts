@@ -7,7 +7,7 @@ import type { RecordingTrack } from '../domain/session/events.js';
 import type { BlobStore } from '../media/blob-store.js';
 import { getMonitorRow } from '../projections/monitor/queries.js';
 import { recordingSegments } from '../projections/protocol/queries.js';
-import { authorize, type Operation } from './authorization.js';
+import { authorizeOn, type Operation } from './authorization.js';
 import { fail, readLimited } from './files.js';
 
 export const MAX_SEGMENT_BYTES = 50 * 1024 * 1024;
@@ -15,12 +15,7 @@ const WEBM = Buffer.from([0x1a, 0x45, 0xdf, 0xa3]);
 const TRACKS = new Set(['camera', 'screen', 'mobile']);
 
 async function session(core: Core, actor: Actor | null, sessionId: string, operation: Operation) {
-  const row = await getMonitorRow(core.db, sessionId);
-  if (!row) {
-    authorize(actor, operation);
-    throw new NotFoundError(`no session ${sessionId}`);
-  }
-  return authorize(actor, operation, row);
+  return authorizeOn(actor, operation, sessionId, await getMonitorRow(core.db, sessionId));
 }
 
 /**

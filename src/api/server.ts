@@ -9,11 +9,12 @@ import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/di
 import { GraphQLError, parse, specifiedRules, validate, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Logger } from 'pino';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import type { Config } from '../config.js';
 import type { Core } from '../core.js';
 import { DomainError } from '../domain/core/errors.js';
 import { TokenService } from './auth/tokens.js';
+import { ActorResolver, type RequestActor } from './auth/actors.js';
 import type { ApiContext } from './context.js';
 import { formatError } from './errors.js';
 import { unusableInput, unusableString } from './input-guard.js';
@@ -78,6 +79,7 @@ export async function startServer(core: Core, config: Config, log: Logger, optio
   const schema = await buildApiSchema();
   const tokens = new TokenService(config.jwtSecret);
   const loginLimiter = new RateLimiter(10, 60_000);
+  const failedLogins = new RateLimiter(config.limits.loginFailuresPerIp, 10 * 60_000);
   const limits = queryLimits(MAX_DEPTH, MAX_COST);
   const http = createServer();
   // Reverse proxies (nginx keeps upstream connections 60 s) and clients reuse idle connections: closing ours after
@@ -94,21 +96,38 @@ export async function startServer(core: Core, config: Config, log: Logger, optio
   /** The socket and subscription id of each subscribe's arguments: shared groups write their results straight there. */
   const outlets = new WeakMap<ExecutionArgs, Outlet>();
 
-  // A verified token is trusted for 10 s (at most until it expires): disabling an account takes effect within that.
-  const verified = new Map<string, { actor: ApiContext['actor']; until: number }>();
-  const actorFrom = async (token: string | undefined) => {
-    if (!token) return null;
-    const cached = verified.get(token);
-    if (cached && cached.until > Date.now()) return cached.actor;
-    const actor = await tokens.verify(token);
-    const account = await core.loadAccount(actor.id);
-    if (account.status === 'disabled') throw new GraphQLError('this account is disabled', { extensions: { code: 'UNAUTHENTICATED' } });
-    if (verified.size > 10_000) verified.clear();
-    verified.set(token, { actor, until: Math.min(Date.now() + 10_000, actor.expiresAt.getTime()) });
-    return actor;
-  };
+  // The account behind a token is read again at most every 5 s: disabling it or changing its password takes effect
+  // within that on every node, and at once on this one (its events pass through here).
+  const actors = new ActorResolver(tokens, (username) => core.loadAccount(username));
+  const actorFrom = (token: string | undefined) => actors.resolve(token);
   const media = { signals: new SignallingHub(), janus: options.janus ?? null };
-  const context = (actor: ApiContext['actor'], ip: string): ApiContext => ({ core, config, tokens, loginLimiter, actor, ip, media });
+  const context = (actor: ApiContext['actor'], ip: string): ApiContext => ({
+    core, config, tokens, loginLimiter, failedLogins, actor, ip, media,
+    stillSignedIn: actor?.version === undefined ? undefined : () => actors.stillValid(actor as RequestActor),
+  });
+  /** Open graphql-ws sockets and the token each signed in with: checked again every few seconds and on account events. */
+  const sockets = new Map<WebSocket, { token: string; username: string }>();
+  const recheck = async (only?: string) => {
+    for (const [socket, held] of sockets) {
+      if (only && held.username.toLowerCase() !== only.toLowerCase()) continue;
+      try {
+        await actors.resolve(held.token);
+      } catch (error) {
+        sockets.delete(socket);
+        socket.close(4403, `Forbidden: ${error instanceof Error ? error.message : 'sign in again'}`.slice(0, 120));
+      }
+    }
+  };
+  const sweep = setInterval(() => void recheck().catch((err) => log.error({ err }, 'checking open sockets failed')), 4_000);
+  sweep.unref();
+  const offAccounts = core.runner.onApplied(({ events }) => {
+    for (const e of events) {
+      if (e.type !== 'AccountDisabled' && e.type !== 'PasswordChanged' && e.type !== 'AccountEnabled' && e.type !== 'AccountRegistered') continue;
+      const username = e.streamId.replace(/^account-/, '');
+      actors.forget(username);
+      void recheck(username).catch((err) => log.error({ err }, 'checking open sockets failed'));
+    }
+  });
 
   const wsServer = useServer<Record<string, unknown>, { actor?: ApiContext['actor']; ip?: string }>(
     {
@@ -117,8 +136,13 @@ export async function startServer(core: Core, config: Config, log: Logger, optio
       onConnect: async (ctx) => {
         try {
           const token = typeof ctx.connectionParams?.token === 'string' ? ctx.connectionParams.token : undefined;
-          ctx.extra.actor = await actorFrom(token);
+          const actor = await actorFrom(token);
+          // Everything a socket can subscribe to needs a sign-in: an anonymous socket would only hold a connection.
+          if (!actor || !token) return false;
+          ctx.extra.actor = actor;
           ctx.extra.ip = ctx.extra.request.socket.remoteAddress ?? '';
+          sockets.set(ctx.extra.socket, { token, username: actor.id });
+          ctx.extra.socket.once('close', () => sockets.delete(ctx.extra.socket));
           return true;
         } catch {
           return false; // graphql-ws closes with 4403 Forbidden
@@ -311,6 +335,8 @@ export async function startServer(core: Core, config: Config, log: Logger, optio
     subscriptions: shared,
     sockets: wss,
     async close() {
+      clearInterval(sweep);
+      offAccounts();
       await apollo.stop();
       wss.close();
       const closed = new Promise<void>((resolve) => http.close(() => resolve()));

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import {
-  getNamedType, getNullableType, isEnumType, isInputObjectType, isListType, isNonNullType, isObjectType, isScalarType, type GraphQLArgument,
+  getNamedType, isEnumType, isInputObjectType, isListType, isNonNullType, isObjectType, isScalarType, type GraphQLArgument,
   type GraphQLField, type GraphQLInputType, type GraphQLSchema,
 } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,7 +22,8 @@ const USERS = ['admin', 'proctor1', 'student1', 'auditor1', 'lms'] as const;
 /** Values that mean something here, so generated calls reach the rules and not only the first refusal. */
 const KNOWN = {
   ids: ['any-live', 'any-done', 'any-self', 'any-new'],
-  users: ['student1', 'proctor1', 'proctor2', 'admin', 'lms'],
+  // Not admin: a generated password reset must leave someone to check, afterwards, that the system still works.
+  users: ['student1', 'proctor1', 'proctor2', 'lms'],
   words: ['camera', 'screen', 'mobile', 'face', 'document', 'attachment', 'positive', 'negative', 'proctor', 'student'],
 };
 

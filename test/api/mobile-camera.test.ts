@@ -37,7 +37,7 @@ describe('the mobile camera link', () => {
   });
 
   it('gives no link to anyone else, nor for a session without a second camera', async () => {
-    expect(await api.errorCode('student2', LINK, { s: 'phone-1' })).toBe('FORBIDDEN');
+    expect(await api.errorCode('student2', LINK, { s: 'phone-1' })).toBe('NOT_FOUND'); // not theirs: as if it did not exist
     expect(await api.errorCode('proctor1', LINK, { s: 'phone-1' })).toBe('FORBIDDEN');
     expect(await api.errorCode(null, LINK, { s: 'phone-1' })).toBe('UNAUTHENTICATED');
     expect(await api.errorCode('student1', LINK, { s: 'no-phone' })).toBe('CONFLICT');
@@ -70,7 +70,7 @@ describe('the mobile camera link', () => {
     expect(listed.data?.sessions.edges.map((e: { node: { id: string } }) => e.node.id)).toEqual(['phone-1']);
 
     // …and nothing else: not the student's other session, not the student's actions.
-    expect(codeOf(await api.gql(SIGNAL, { s: 'phone-2' }, phone.token))).toBe('FORBIDDEN');
+    expect(codeOf(await api.gql(SIGNAL, { s: 'phone-2' }, phone.token))).toBe('NOT_FOUND');
     expect(codeOf(await api.gql(`mutation { recordMetrics(sessionId: "phone-1", minute: 0, values: []) { id } }`, {}, phone.token))).toBe('FORBIDDEN');
     expect(codeOf(await api.gql(`mutation { finishSession(id: "phone-1") { id } }`, {}, phone.token))).toBe('FORBIDDEN');
     expect(codeOf(await api.gql(LINK, { s: 'phone-1' }, phone.token))).toBe('FORBIDDEN');

@@ -6,7 +6,7 @@ import pino from 'pino';
 import WebSocket from 'ws';
 import { startServer, type RunningServer } from '../../src/api/server.js';
 import { hashPassword } from '../../src/api/auth/passwords.js';
-import type { Config } from '../../src/config.js';
+import { DEFAULT_LIMITS, type Config } from '../../src/config.js';
 import { Core } from '../../src/core.js';
 import type { JanusEngine } from '../../src/media/janus/engine.js';
 import type { AccountRole } from '../../src/domain/account/account.js';
@@ -46,7 +46,8 @@ export async function startTestApi(
   const dataDir = mkdtempSync(join(tmpdir(), 'proctor-api-'));
   const config: Config = {
     port: 0, host: '127.0.0.1', store: 'pglite', databaseUrl: null, kurrentDbUrl: null, dataDir, jwtSecret: 'test-secret-test-secret-test-secret-0001',
-    production: false, demoPassword: 'demo', publicUrl: 'http://proctor.test', logLevel: 'silent', media: 'p2p', iceServers: [], ...overrides,
+    production: false, demoPassword: 'demo', publicUrl: 'http://proctor.test', logLevel: 'silent', media: 'p2p', iceServers: [],
+    limits: DEFAULT_LIMITS, frameAncestors: ["'self'"], firstAdmin: null, ...overrides,
   };
   const janus = options.janus ? await options.janus(core, dataDir) : null;
   const server: RunningServer = await startServer(core, config, pino({ level: 'silent' }), { webDir: options.webDir, janus });

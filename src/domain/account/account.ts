@@ -32,7 +32,21 @@ export type AccountCommand =
 
 export type Account =
   | { readonly status: 'none' }
-  | { readonly status: 'active' | 'disabled'; readonly username: string; readonly role: AccountRole; readonly displayName: string; readonly passwordHash: string; readonly integrationSecret: string | null };
+  | {
+      readonly status: 'active' | 'disabled';
+      readonly username: string;
+      readonly role: AccountRole;
+      readonly displayName: string;
+      readonly passwordHash: string;
+      readonly integrationSecret: string | null;
+      /** Who created the account (an integration creates its test-takers' accounts). */
+      readonly registeredBy: string;
+      /**
+       * Tokens carry the version they were issued at; a new password or disabling the account moves it on, so every
+       * token issued before stops working.
+       */
+      readonly tokenVersion: number;
+    };
 
 export const accountStreamId = (username: string) => `account-${username.toLowerCase()}`;
 
@@ -77,14 +91,14 @@ export function decideAccount(command: AccountCommand, state: Account): AccountE
 export function evolveAccount(state: Account, event: AccountEvent): Account {
   if (event.type === 'AccountRegistered') {
     const d = event.data;
-    return { status: 'active', username: d.username, role: d.role, displayName: d.displayName, passwordHash: d.passwordHash, integrationSecret: null };
+    return { status: 'active', username: d.username, role: d.role, displayName: d.displayName, passwordHash: d.passwordHash, integrationSecret: null, registeredBy: d.by, tokenVersion: 0 };
   }
   if (state.status === 'none') return state;
   switch (event.type) {
     case 'PasswordChanged':
-      return { ...state, passwordHash: event.data.passwordHash };
+      return { ...state, passwordHash: event.data.passwordHash, tokenVersion: state.tokenVersion + 1 };
     case 'AccountDisabled':
-      return { ...state, status: 'disabled' };
+      return { ...state, status: 'disabled', tokenVersion: state.tokenVersion + 1 };
     case 'AccountEnabled':
       return { ...state, status: 'active' };
     case 'IntegrationSecretSet':
