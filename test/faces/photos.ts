@@ -13,6 +13,18 @@ export const photo = {
   noFace: readFileSync(`${dir}no-face.jpg`),
 };
 
+/** A photo as a webcam-like 640×480 frame: the picture 300 px high in the middle of a grey background. */
+export async function webcamFrame(image: Buffer): Promise<Buffer> {
+  const portrait = await sharp(image).resize({ height: 300, kernel: 'lanczos3' }).toBuffer();
+  return sharp({ create: { width: 640, height: 480, channels: 3, background: '#8a8580' } }).composite([{ input: portrait, gravity: 'center' }]).jpeg({ quality: 90 }).toBuffer();
+}
+
+/**
+ * Photo `n` (1–18) of the calibration set: distinct photos of one man, "person M" (test/fixtures/README), framed
+ * like a webcam shot.
+ */
+export const distinctPhoto = (n: number) => webcamFrame(readFileSync(`${dir}calibration/person-m-${String(n).padStart(2, '0')}.jpg`));
+
 /** The same photo mirrored: the same person, a different image. */
 export const mirrored = (image: Buffer) => sharp(image).flop().jpeg({ quality: 85 }).toBuffer();
 
