@@ -13,7 +13,18 @@ import type { SessionActivity, SessionChange } from './session/session.type.js';
 import { PushQueue } from './push-queue.js';
 
 const SESSION_TYPES = new Set<string>(SESSION_EVENT_TYPES);
-const STAFF_ONLY = new Set(['NoteAdded', 'FaceChecked', 'ScoreComputed']);
+const STAFF_ONLY = new Set(['NoteAdded', 'ScoreComputed']);
+/** Face-check reasons a test-taker is told, to retake the photo; whether a face matches is for the proctor to see. */
+const RETAKE_REASONS = new Set(['no_face', 'several_faces', 'unreadable']);
+
+/** What a test-taker sees of an event: staff-only ones not at all, a face check only as what would need a retake. */
+function studentView(e: RecordedEvent): Record<string, unknown> | null {
+  if (STAFF_ONLY.has(e.type)) return null;
+  if (e.type !== 'FaceChecked') return e.data as Record<string, unknown>;
+  const d = e.data as { photoId: string; reason?: string | null; faceCount?: number | null; at: string };
+  const problem = d.reason && RETAKE_REASONS.has(d.reason) ? d.reason : null;
+  return { photoId: d.photoId, problem, faceCount: problem ? (d.faceCount ?? null) : null, at: d.at };
+}
 /** Sessions a `sessionsChanged` source remembers as dropped from its subscribers' lists (≈100 bytes each). */
 const MAX_HIDDEN = 100_000;
 
@@ -111,16 +122,19 @@ export async function sessionActivitySource(ctx: ApiContext, sessionId: string):
     if (mine.length === 0) return [];
     const current = await rowOf(ctx, batch, sessionId);
     if (!current || !can(ctx.actor, 'session.read', current)) return [];
-    return mine
-      .filter((e) => ctx.actor?.role !== 'student' || !STAFF_ONLY.has(e.type))
-      .map((e) => ({
+    const student = ctx.actor?.role === 'student';
+    return mine.flatMap((e) => {
+      const data = student ? studentView(e) : e.data;
+      if (data === null) return [];
+      return [{
         sessionId,
         seq: e.streamVersion,
         type: e.type,
         at: new Date(((e.data as { at?: string }).at ?? e.recordedAt.toISOString())),
         actor: (e.metadata.actor as string | undefined) ?? null,
-        data: e.data,
-      }));
+        data,
+      }];
+    });
   });
 }
 

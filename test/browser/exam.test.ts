@@ -1,7 +1,12 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LocalBlobStore } from '../../src/media/blob-store.js';
+import { startFaceVerifier, type FaceVerifier } from '../../src/media/faces/verifier.js';
+import { photo, stillVideo } from '../faces/photos.js';
 import { startTestApi, type TestApi } from '../support/api.js';
 import { HAS_CHROMIUM, holdChromium, launchChromium, newContext, NO_CHROMIUM_REASON, signIn } from '../support/browser.js';
 import { describeWithServer } from '../support/servers.js';
@@ -24,13 +29,16 @@ describeWithServer('a proctor and a test-taker in Chromium', HAS_CHROMIUM, NO_CH
   let studentContext: BrowserContext;
   let proctor: Page;
   let student: Page;
+  let verifier: FaceVerifier;
 
   let releaseChromium: (() => void) | undefined;
   beforeAll(async () => {
     releaseChromium = await holdChromium();
     api = await startTestApi({}, { webDir: WEB_DIR });
+    // As main.ts does: the identity step waits for the server's verdict on each photo, so the camera shows a face.
+    verifier = startFaceVerifier(api.core, new LocalBlobStore(join(api.config.dataDir, 'blobs')));
     await api.createSession('browser-1', { name: 'Entrance exam', url: `${api.server.url}/demo-test.html`, metrics: ['b2', 'c2', 'm2', 's1'] });
-    browser = await launchChromium();
+    browser = await launchChromium({ videoFile: await stillVideo(photo.a, join(mkdtempSync(join(tmpdir(), 'exam-')), 'face.y4m')) });
     proctorContext = await newContext(browser, api.server.url);
     studentContext = await newContext(browser, api.server.url);
     proctor = await proctorContext.newPage();
@@ -40,6 +48,7 @@ describeWithServer('a proctor and a test-taker in Chromium', HAS_CHROMIUM, NO_CH
 
   afterAll(async () => {
     releaseChromium?.();
+    await verifier?.stop();
     await browser?.close();
     await api?.close();
   });

@@ -124,8 +124,8 @@ export class SessionResolver {
     if (ctx.actor?.role === 'student') return [];
     const entries = await protocolEntries(ctx.core.db, session.id, ['face']);
     return entries.map((e) => {
-      const b = e.body as unknown as { photoId: string; result: string; distance: number | null; similarProfiles: string[] };
-      return { photoId: b.photoId, result: b.result, distance: b.distance, similarProfiles: b.similarProfiles, at: e.at };
+      const b = e.body as unknown as { photoId: string; result: string; distance: number | null; similarProfiles: string[]; reason?: string | null; faceCount?: number | null };
+      return { photoId: b.photoId, result: b.result, distance: b.distance, similarProfiles: b.similarProfiles, reason: b.reason ?? null, faceCount: b.faceCount ?? null, at: e.at };
     });
   }
 

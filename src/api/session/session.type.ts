@@ -121,6 +121,13 @@ export class FaceCheck {
   @Field(() => String, { description: 'green: matches; yellow: matches, but similar profiles exist; red: does not match.' }) result!: string;
   @Field(() => Float, { nullable: true }) distance!: number | null;
   @Field(() => [String]) similarProfiles!: string[];
+  @Field(() => String, {
+    nullable: true,
+    description: 'Why: match or new_reference (green/yellow); mismatch, no_face, several_faces, unreadable or no_reference (red). Null for checks recorded before reasons were.',
+  })
+  reason!: string | null;
+  @Field(() => Int, { nullable: true, description: 'How many faces the photo showed; null when it could not be read or was checked before this was recorded.' })
+  faceCount!: number | null;
   @Field(() => DateTime) at!: Date;
 }
 

@@ -1,5 +1,5 @@
 import type { CommandMetadata } from '../core/decider.js';
-import type { Conclusion, FaceResult, FileKind, IdentityPhotoKind, RecordingTrack } from './events.js';
+import type { Conclusion, FaceCheckReason, FaceResult, FileKind, IdentityPhotoKind, RecordingTrack } from './events.js';
 import type { MetricCode, MetricValues } from './metrics.js';
 
 /** What can be asked of a session. Each carries `metadata` (now, actor, command id): the decider reads no clock. */
@@ -44,7 +44,14 @@ export type SessionCommand =
   | { readonly type: 'RecordViolation'; readonly data: { readonly code: MetricCode; readonly detail?: string | null }; readonly metadata: CommandMetadata }
   | {
       readonly type: 'RecordFaceCheck';
-      readonly data: { readonly photoId: string; readonly result: FaceResult; readonly distance?: number | null; readonly similarProfiles?: readonly string[] };
+      readonly data: {
+        readonly photoId: string;
+        readonly result: FaceResult;
+        readonly distance?: number | null;
+        readonly similarProfiles?: readonly string[];
+        readonly reason?: FaceCheckReason | null;
+        readonly faceCount?: number | null;
+      };
       readonly metadata: CommandMetadata;
     }
   | {

@@ -144,15 +144,32 @@ describe('recording metrics and violations', () => {
     ]));
   it('records a face check', () =>
     spec(running).when(cmd('RecordFaceCheck', { photoId: 'f1', result: 'yellow', distance: 0.41, similarProfiles: ['student9'] }, system, 5)).then([
-      { type: 'FaceChecked', data: { photoId: 'f1', result: 'yellow', distance: 0.41, similarProfiles: ['student9'], at: iso(5) } },
+      { type: 'FaceChecked', data: { photoId: 'f1', result: 'yellow', distance: 0.41, similarProfiles: ['student9'], reason: null, faceCount: null, at: iso(5) } },
     ]));
+  it('records why a face check came out as it did, and how many faces the photo showed', () =>
+    spec(running).when(cmd('RecordFaceCheck', { photoId: 'f1', result: 'red', distance: 0.45, similarProfiles: ['student9'], reason: 'several_faces', faceCount: 2 }, system, 5)).then([
+      { type: 'FaceChecked', data: { photoId: 'f1', result: 'red', distance: 0.45, similarProfiles: ['student9'], reason: 'several_faces', faceCount: 2, at: iso(5) } },
+    ]));
+  it('refuses a reason that contradicts the colour, an unknown reason, and a face count that is not a count', () => {
+    spec(running).when(cmd('RecordFaceCheck', { photoId: 'f1', result: 'green', reason: 'no_face' }, system)).thenThrows(ValidationError, /green face check cannot have the reason no_face/);
+    spec(running).when(cmd('RecordFaceCheck', { photoId: 'f1', result: 'red', reason: 'match' }, system)).thenThrows(ValidationError, /red face check cannot have the reason match/);
+    spec(running).when(cmd('RecordFaceCheck', { photoId: 'f1', result: 'red', reason: 'blurry' as never }, system)).thenThrows(ValidationError, /reason "blurry" is not one of/);
+    spec(running).when(cmd('RecordFaceCheck', { photoId: 'f1', result: 'red', reason: 'several_faces', faceCount: 1.5 }, system)).thenThrows(ValidationError, /face count/);
+  });
+  it('reads face checks recorded before reasons were (no reason, no face count)', () => {
+    const old = { type: 'FaceChecked', data: { photoId: 'old', result: 'red', distance: 0.7, similarProfiles: [], at: iso(1) } } as SessionEvent;
+    spec([...running, old]).when(cmd('RecordFaceCheck', { photoId: 'old', result: 'red', reason: 'mismatch' }, system, 2)).thenMatch([{ type: 'FaceChecked', data: { reason: 'mismatch' } }]);
+  });
   it('raises c5 for a yellow check and c6 for a red one while the exam runs, when the session uses them', () => {
     const withFaces: SessionEvent = { ...created, data: { ...(created as Extract<SessionEvent, { type: 'SessionCreated' }>).data, metrics: ['c5', 'c6'] } } as SessionEvent;
     spec([withFaces, checkedIn, started]).when(cmd('RecordFaceCheck', { photoId: 'f2', result: 'yellow', distance: 0.3, similarProfiles: ['student9'] }, system, 6)).thenMatch([
       { type: 'FaceChecked' }, { type: 'ViolationDetected', data: { code: 'c5', detail: 'similar profiles: student9' } },
     ]);
     spec([withFaces, checkedIn, started]).when(cmd('RecordFaceCheck', { photoId: 'f3', result: 'red', distance: 0.8 }, system, 6)).thenMatch([
-      { type: 'FaceChecked' }, { type: 'ViolationDetected', data: { code: 'c6' } },
+      { type: 'FaceChecked' }, { type: 'ViolationDetected', data: { code: 'c6', detail: 'photo f3 does not match the profile' } },
+    ]);
+    spec([withFaces, checkedIn, started]).when(cmd('RecordFaceCheck', { photoId: 'f6', result: 'red', reason: 'no_face', faceCount: 0 }, system, 6)).thenMatch([
+      { type: 'FaceChecked' }, { type: 'ViolationDetected', data: { code: 'c6', detail: 'photo f6 shows no face' } },
     ]);
     spec([withFaces, checkedIn]).when(cmd('RecordFaceCheck', { photoId: 'f4', result: 'red', distance: 0.8 }, system, 0)).thenMatch([{ type: 'FaceChecked' }]);
     spec(running).when(cmd('RecordFaceCheck', { photoId: 'f5', result: 'red', distance: 0.8 }, system, 6)).thenMatch([{ type: 'FaceChecked' }]); // c6 not used

@@ -2,7 +2,7 @@ import type { Actor, Decider } from '../core/decider.js';
 import { assertNever, IllegalStateError, ValidationError } from '../core/errors.js';
 import { clip, identifier, instant, MAX_INT4, optionalText, text as boundedText, wholeNumber } from '../core/fields.js';
 import type { SessionCommand } from './commands.js';
-import type { FinishedBy, SessionEvent } from './events.js';
+import { FACE_CHECK_REASONS, type FaceCheckReason, type FinishedBy, type SessionEvent } from './events.js';
 import { isMetricCode, METRIC_CODES, type MetricCode } from './metrics.js';
 import { computeScore, coveredMs } from './score.js';
 import { evolveSession, initialSession, type Session, type SessionFacts } from './state.js';
@@ -16,6 +16,19 @@ const MAX_TAGS = 20;
 /** How long before the start a recording may begin (the recorder starts as the exam page opens), and clock skew after now. */
 const RECORDING_LEAD_MS = 10 * 60_000;
 const CLOCK_SKEW_MS = 5 * 60_000;
+
+/** Reasons a green or yellow check may give; every other reason is red. */
+const PASSING_REASONS = new Set<FaceCheckReason>(['match', 'new_reference']);
+/** The c6 violation's words for each red reason. */
+const RED_DETAIL: Record<FaceCheckReason, string> = {
+  match: 'matches the profile',
+  new_reference: 'became the reference',
+  mismatch: 'does not match the profile',
+  no_face: 'shows no face',
+  several_faces: 'shows several faces',
+  unreadable: 'could not be read',
+  no_reference: 'could not be compared: the profile has no reference face',
+};
 
 type Live = Extract<Session, { status: 'in_progress' | 'paused' }>;
 type Existing = Exclude<Session, { status: 'none' }>;
@@ -276,13 +289,22 @@ export function decideSession(command: SessionCommand, state: Session): SessionE
       if (d.distance != null && (!Number.isFinite(d.distance) || d.distance < 0 || d.distance > 100)) throw new ValidationError('face distance must be a number from 0 to 100');
       if ((d.similarProfiles ?? []).length > 50) throw new ValidationError('at most 50 similar profiles');
       for (const p of d.similarProfiles ?? []) login(p, 'similar profile');
+      const reason = d.reason ?? null;
+      if (reason !== null) {
+        if (!FACE_CHECK_REASONS.includes(reason)) throw new ValidationError(`face check reason ${JSON.stringify(reason)} is not one of ${FACE_CHECK_REASONS.join(', ')}`);
+        if ((d.result === 'red') !== !PASSING_REASONS.has(reason)) throw new ValidationError(`a ${d.result} face check cannot have the reason ${reason}`);
+      }
+      if (d.faceCount != null && (!Number.isInteger(d.faceCount) || d.faceCount < 0 || d.faceCount > 1000)) throw new ValidationError('face count must be a whole number from 0 to 1000');
       const events: SessionEvent[] = [
-        { type: 'FaceChecked', data: { photoId: d.photoId, result: d.result, distance: d.distance ?? null, similarProfiles: [...(d.similarProfiles ?? [])], at } },
+        {
+          type: 'FaceChecked',
+          data: { photoId: d.photoId, result: d.result, distance: d.distance ?? null, similarProfiles: [...(d.similarProfiles ?? [])], reason, faceCount: d.faceCount ?? null, at },
+        },
       ];
       // A yellow check is c5 (a similar profile exists), a red one c6 (the face does not match), while the exam runs.
       const code = d.result === 'yellow' ? 'c5' : d.result === 'red' ? 'c6' : null;
       if (code && s.metrics.includes(code) && (s.status === 'in_progress' || s.status === 'paused')) {
-        const detail = code === 'c5' ? `similar profiles: ${(d.similarProfiles ?? []).join(', ')}` : `photo ${d.photoId} does not match the profile`;
+        const detail = code === 'c5' ? `similar profiles: ${(d.similarProfiles ?? []).join(', ')}` : `photo ${d.photoId} ${RED_DETAIL[reason ?? 'mismatch']}`;
         events.push({ type: 'ViolationDetected', data: { code, detail, at } });
       }
       return events;

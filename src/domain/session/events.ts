@@ -4,6 +4,14 @@ import type { MetricCode, MetricValues } from './metrics.js';
 export type FinishedBy = 'student' | 'proctor' | 'admin' | 'timeout';
 export type Conclusion = 'positive' | 'negative';
 export type FaceResult = 'green' | 'yellow' | 'red';
+/**
+ * Why a face check came out as it did. Green or yellow: `match` (within the 1:1 threshold of the profile's reference)
+ * or `new_reference` (the profile had none: this photo's face became it). Red: `mismatch` (another person),
+ * `no_face`, `several_faces` (a face photo must show the test-taker alone), `unreadable` (not a complete image, or its
+ * content is gone) or `no_reference` (a document photo with nothing to compare it with).
+ */
+export type FaceCheckReason = 'match' | 'new_reference' | 'mismatch' | 'no_face' | 'several_faces' | 'unreadable' | 'no_reference';
+export const FACE_CHECK_REASONS: readonly FaceCheckReason[] = ['match', 'new_reference', 'mismatch', 'no_face', 'several_faces', 'unreadable', 'no_reference'];
 export type IdentityPhotoKind = 'face' | 'document';
 /** The recorded media of a session: camera with microphone, the shared screen, the phone's camera. */
 export type RecordingTrack = 'camera' | 'screen' | 'mobile';
@@ -69,6 +77,10 @@ export type SessionEvent =
         readonly result: FaceResult;
         readonly distance: number | null;
         readonly similarProfiles: readonly string[];
+        /** Absent in events recorded before reasons were: read it as unknown (`null`). */
+        readonly reason?: FaceCheckReason | null;
+        /** How many faces the photo showed (null when it could not be read; absent in older events). */
+        readonly faceCount?: number | null;
         readonly at: string;
       };
     }

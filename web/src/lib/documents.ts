@@ -7,9 +7,9 @@ export const ME = `query Me { me { username role displayName } }`;
 export const SESSIONS = `query Sessions($q: String, $first: Int) { sessions(query: $q, first: $first) { totalCount edges { node { ${SESSION_FIELDS} } } } }`;
 export const SESSION = `query Session($id: ID!) { session(id: $id) { ${SESSION_FIELDS} } }`;
 export const CHAT = `query Chat($id: ID!) { session(id: $id) { id messages { ${MESSAGE_FIELDS} } } }`;
-export const FACES = `query Faces($id: ID!) { session(id: $id) { id faces { photoId result distance similarProfiles at } files { id kind name contentType } } }`;
+export const FACES = `query Faces($id: ID!) { session(id: $id) { id faces { photoId result reason faceCount distance similarProfiles at } files { id kind name contentType } } }`;
 export const PROTOCOL = `query Protocol($id: ID!) { session(id: $id) { ${SESSION_FIELDS} createdAt scheduledAt template averages { code value }
-  messages { ${MESSAGE_FIELDS} } notes { id author text at } faces { photoId result at } minutes { minute total values { code value } }
+  messages { ${MESSAGE_FIELDS} } notes { id author text at } faces { photoId result reason faceCount distance similarProfiles at } minutes { minute total values { code value } }
   timeline { seq kind type at actor data } scoreBreakdown { score minutes terms { code share weight contribution } } recordings { track seq start durationMs } } }`;
 export const COMPLETE = `query Complete($t: String!, $o: Int!) { searchCompletion(text: $t, offset: $o) { fields tokens values start } }`;
 

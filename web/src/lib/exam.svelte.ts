@@ -3,10 +3,23 @@ import { ChatState } from './chat.svelte.js';
 import { live, request, uploadFile } from './client.js';
 import { ACTIVITY, CHECK_IN, FINISH, SESSION, START, SUBMIT_PHOTO } from './documents.js';
 import type { ActivityView, MessageView, SessionView } from './types.js';
+import { retakePrompt, type PhotoKind } from './faces.js';
 
 export type Step = 'loading' | 'book' | 'rules' | 'check' | 'identity' | 'exam' | 'ended' | 'error';
 
 const ENDED = new Set(['finished', 'concluded', 'cancelled']);
+/** How long the identity step waits for the server's verdict on a photo before it lets the exam start anyway. */
+const VERDICT_WAIT_MS = 20_000;
+
+/**
+ * The server's verdict on the latest identity photo of a kind: `checking` until its face check arrives over the
+ * activity stream, then `ok` or `retake` (with the words to show); `slow` when it takes longer than the step waits.
+ */
+export interface PhotoCheck {
+  photoId: string;
+  state: 'checking' | 'ok' | 'retake' | 'slow';
+  prompt: string | null;
+}
 
 /** The test-taker's way through one session: rules → compatibility check → identity photos → exam → end. */
 export class ExamState {
@@ -15,6 +28,11 @@ export class ExamState {
   error = $state<string | null>(null);
   now = $state(Date.now());
   photos = $state<{ face: string | null; document: string | null }>({ face: null, document: null });
+  checks = $state<Record<PhotoKind, PhotoCheck | null>>({ face: null, document: null });
+  /** The exam may start once both photos are taken and none waits for its verdict or needs a retake. */
+  identityReady = $derived(
+    !!this.photos.face && !!this.photos.document && (['face', 'document'] as const).every((k) => this.checks[k]?.state !== 'checking' && this.checks[k]?.state !== 'retake'),
+  );
   /** The proctor's call in progress (the media itself travels peer to peer). */
   callId = $state<string | null>(null);
   readonly chat: ChatState;
@@ -68,6 +86,9 @@ export class ExamState {
         if (a.data.attachmentId) await this.chat.load(); // the attachment's name and type come with the chat query
         else this.chat.add({ id: String(a.data.messageId), from: String(a.data.from), role: String(a.data.role), text: String(a.data.text), incident: Boolean(a.data.incident), at: a.at, attachment: null } satisfies MessageView);
         break;
+      case 'FaceChecked':
+        this.onFaceChecked(String(a.data.photoId), (a.data.problem as string | null) ?? null, (a.data.faceCount as number | null) ?? null);
+        break;
       case 'CallStarted':
         this.callId = String(a.data.callId);
         break;
@@ -91,6 +112,14 @@ export class ExamState {
     }
   }
 
+  private onFaceChecked(photoId: string, problem: string | null, faceCount: number | null): void {
+    for (const kind of ['face', 'document'] as const) {
+      if (this.checks[kind]?.photoId !== photoId) continue;
+      const prompt = retakePrompt(kind, problem, faceCount);
+      this.checks = { ...this.checks, [kind]: { photoId, state: prompt ? 'retake' : 'ok', prompt } };
+    }
+  }
+
   acceptRules(): void {
     this.step = 'check';
   }
@@ -108,7 +137,18 @@ export class ExamState {
   async submitPhoto(kind: 'face' | 'document', photo: Blob): Promise<void> {
     await this.run(async () => {
       const { fileId } = await uploadFile(this.sessionId, photo, `${kind}.jpg`, kind);
-      await request(this.client, SUBMIT_PHOTO, { id: this.sessionId, p: fileId, k: kind }, 'mutation');
+      // Waiting for this photo's verdict before it is submitted: the server may answer before the mutation returns.
+      this.checks = { ...this.checks, [kind]: { photoId: fileId, state: 'checking', prompt: null } };
+      const slow = setTimeout(() => {
+        if (this.checks[kind]?.photoId === fileId && this.checks[kind]?.state === 'checking') this.checks = { ...this.checks, [kind]: { photoId: fileId, state: 'slow', prompt: null } };
+      }, VERDICT_WAIT_MS);
+      this.stops.push(() => clearTimeout(slow));
+      try {
+        await request(this.client, SUBMIT_PHOTO, { id: this.sessionId, p: fileId, k: kind }, 'mutation');
+      } catch (error) {
+        this.checks = { ...this.checks, [kind]: null };
+        throw error;
+      }
       if (this.photos[kind]) URL.revokeObjectURL(this.photos[kind]!);
       this.photos = { ...this.photos, [kind]: URL.createObjectURL(photo) };
     });
