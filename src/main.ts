@@ -10,6 +10,7 @@ import { LocalBlobStore } from './media/blob-store.js';
 import { startMediaEngine } from './media/engine.js';
 import { startFaceVerifier } from './media/faces/verifier.js';
 import { DEMO_ACCOUNTS, seedDemo, storeIsEmpty } from './seed.js';
+import { createFirstAdmin } from './app/accounts/first-admin.js';
 import { SessionTimer } from './processes/session-timer.js';
 import { RecordingWatchdog } from './processes/recording-watchdog.js';
 import { holdDataDir, serverHoldingDataDir } from './server-lock.js';
@@ -33,9 +34,25 @@ if (config.store === 'pglite') {
 }
 const core = await openCore(config, { log: (message, err) => log.error({ err }, message) });
 const releaseDataDir = config.store === 'pglite' ? holdDataDir(config.dataDir) : () => {};
-if (!config.production && (await storeIsEmpty(core))) {
+const emptyStore = await storeIsEmpty(core);
+if (config.firstAdmin) {
+  try {
+    const done = await createFirstAdmin(core, config.firstAdmin, emptyStore);
+    if (done === 'created') log.info({ username: config.firstAdmin.username }, 'created the first administrator from ADMIN_USERNAME');
+    else log.info('ADMIN_USERNAME/ADMIN_PASSWORD ignored: the store has accounts already (they only make the first administrator)');
+  } catch (error) {
+    console.error(`cannot start: ADMIN_PASSWORD cannot be used: ${(error as Error).message}`);
+    await core.close();
+    releaseDataDir();
+    process.exit(1);
+  }
+}
+if (!config.production && emptyStore && !config.firstAdmin) {
   log.info('empty store: seeding the demo');
   await seedDemo(core, config.demoPassword, config.publicUrl);
+}
+if (config.production && emptyStore && !config.firstAdmin) {
+  console.warn('  No accounts yet: set ADMIN_USERNAME and ADMIN_PASSWORD and start again to create the first administrator.');
 }
 const webDir = fileURLToPath(new URL('../web/dist', import.meta.url));
 const janus = await startMediaEngine(config, core, new LocalBlobStore(join(config.dataDir, 'blobs')), log); // null in p2p mode
