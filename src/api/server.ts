@@ -19,6 +19,7 @@ import type { ApiContext } from './context.js';
 import { formatError } from './errors.js';
 import { unusableInput, unusableString } from './input-guard.js';
 import { queryLimits, RateLimiter } from './limits.js';
+import { SESSION_EVENTS_PAGE } from './session/session.resolver.js';
 import { sharedSubscriptions, type Outlet } from './live.js';
 import { buildApiSchema } from './schema.js';
 import { handleDownload, handleUpload } from './files.js';
@@ -29,8 +30,10 @@ import { SignallingHub } from '../media/signalling.js';
 import type { JanusEngine } from '../media/janus/engine.js';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
-export const MAX_DEPTH = 10;
-export const MAX_COST = 5000;
+/** What one operation may ask for: see `queryLimits`. A page of sessionEvents is 1,000 events unless `first` says. */
+export const QUERY_LIMITS = {
+  maxDepth: 10, maxCost: 50_000, maxRootFields: 20, maxAliases: 30, listSizes: { 'Query.sessionEvents': SESSION_EVENTS_PAGE },
+} as const;
 
 export interface RunningServer {
   readonly url: string;
@@ -80,7 +83,7 @@ export async function startServer(core: Core, config: Config, log: Logger, optio
   const tokens = new TokenService(config.jwtSecret);
   const loginLimiter = new RateLimiter(10, 60_000);
   const failedLogins = new RateLimiter(config.limits.loginFailuresPerIp, 10 * 60_000);
-  const limits = queryLimits(MAX_DEPTH, MAX_COST);
+  const limits = queryLimits(QUERY_LIMITS);
   const http = createServer();
   // Reverse proxies (nginx keeps upstream connections 60 s) and clients reuse idle connections: closing ours after
   // Node's default 5 s races their next request into a reset. Outlive them instead.
@@ -132,7 +135,8 @@ export async function startServer(core: Core, config: Config, log: Logger, optio
   const wsServer = useServer<Record<string, unknown>, { actor?: ApiContext['actor']; ip?: string }>(
     {
       schema,
-      connectionInitWaitTimeout: 3000,
+      // A socket that never says who it is holds a connection for nothing: closed after 10 s.
+      connectionInitWaitTimeout: 10_000,
       onConnect: async (ctx) => {
         try {
           const token = typeof ctx.connectionParams?.token === 'string' ? ctx.connectionParams.token : undefined;
@@ -150,6 +154,10 @@ export async function startServer(core: Core, config: Config, log: Logger, optio
       },
       context: (ctx) => context(ctx.extra.actor ?? null, ctx.extra.ip ?? ''),
       onSubscribe: (ctx, id, payload) => {
+        // Each subscription costs every write a little: one socket may not hold thousands.
+        if (Object.keys(ctx.subscriptions).length > config.limits.subscriptionsPerSocket) { // this one is counted already
+          return [new GraphQLError(`one connection may hold ${config.limits.subscriptionsPerSocket} subscriptions at most; close some first`, { extensions: { code: 'TOO_MANY_REQUESTS' } })];
+        }
         let document;
         try {
           document = parse(payload.query);

@@ -85,8 +85,8 @@ export interface EventStore {
    */
   appendToStream(streamId: string, events: readonly NewEvent[], options?: { expectedVersion?: ExpectedVersion }): Promise<AppendResult>;
 
-  /** Reads one stream in version order, from `fromVersion` (default 0). An absent stream reads as `[]`. */
-  readStream(streamId: string, options?: { fromVersion?: number }): Promise<RecordedEvent[]>;
+  /** Reads one stream in version order, from `fromVersion` (default 0), at most `limit` events. An absent stream reads as `[]`. */
+  readStream(streamId: string, options?: { fromVersion?: number; limit?: number }): Promise<RecordedEvent[]>;
 
   /** Reads all streams in checkpoint order. Never returns an event whose predecessors in that order are not yet visible. */
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;

@@ -338,9 +338,10 @@ export class KurrentDbEventStore implements EventStore {
     }
   }
 
-  async readStream(streamId: string, options: { fromVersion?: number } = {}): Promise<RecordedEvent[]> {
+  async readStream(streamId: string, options: { fromVersion?: number; limit?: number } = {}): Promise<RecordedEvent[]> {
     const from = Math.max(0, Math.trunc(options.fromVersion ?? 0));
-    return this.readRaw(streamId, { fromRevision: BigInt(from) });
+    if (options.limit === 0) return [];
+    return this.readRaw(streamId, { fromRevision: BigInt(from), ...(options.limit !== undefined ? { maxCount: Math.max(1, Math.trunc(options.limit)) } : {}) });
   }
 
   private async readRaw(streamId: string, options: { fromRevision: bigint; maxCount?: number }): Promise<RecordedEvent[]> {

@@ -211,10 +211,10 @@ export class SqlEventStore implements EventStore {
     return { nextExpectedVersion: last.stream_version, lastPosition: Number(last.position), idempotent: true };
   }
 
-  async readStream(streamId: string, options: { fromVersion?: number } = {}): Promise<RecordedEvent[]> {
+  async readStream(streamId: string, options: { fromVersion?: number; limit?: number } = {}): Promise<RecordedEvent[]> {
     const rows = await this.sql.query<EventRow>(
-      `SELECT ${SELECT_EVENT} FROM events WHERE stream_id = $1 AND stream_version >= $2 ORDER BY events.stream_version`,
-      [streamId, options.fromVersion ?? 0],
+      `SELECT ${SELECT_EVENT} FROM events WHERE stream_id = $1 AND stream_version >= $2 ORDER BY events.stream_version LIMIT $3`,
+      [streamId, Math.max(0, Math.min(options.fromVersion ?? 0, 2_147_483_647)), options.limit === undefined ? null : Math.max(0, options.limit)],
     );
     return rows.map(toRecorded);
   }

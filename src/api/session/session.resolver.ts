@@ -50,6 +50,10 @@ function metricValues(values: readonly MetricValueInput[]): Partial<Record<Metri
   return out as Partial<Record<MetricCode, number>>;
 }
 
+/** Events in a page of `sessionEvents` when `first` is not given, and at most. */
+export const SESSION_EVENTS_PAGE = 1000;
+const MAX_SESSION_EVENTS_PAGE = 5000;
+
 @Resolver(() => Session)
 export class SessionResolver {
   @Query(() => Session, { description: 'One session.' })
@@ -76,14 +80,19 @@ export class SessionResolver {
     };
   }
 
-  @Query(() => [StoredEvent], { description: 'The session\'s raw event stream (auditors, administrators, its integrator).' })
+  @Query(() => [StoredEvent], {
+    description: `The session's raw event stream (auditors, administrators, its integrator), a page of \`first\` events (at most ${MAX_SESSION_EVENTS_PAGE}, ${SESSION_EVENTS_PAGE} if not given) from stream version \`from\`.`,
+  })
   async sessionEvents(
     @Arg('id', () => ID) id: string,
     @Ctx() ctx: ApiContext,
     @Arg('from', () => Int, { nullable: true, description: 'First stream version to return.' }) from?: number | null,
+    @Arg('first', () => Int, { nullable: true, description: 'How many events at most.' }) first?: number | null,
   ): Promise<StoredEvent[]> {
     await readable(ctx, id, 'session.events');
-    return ctx.core.store.readStream(sessionStreamId(id), { fromVersion: from ?? 0 });
+    if (first != null && (first < 0 || first > MAX_SESSION_EVENTS_PAGE)) throw new ValidationError(`first must be from 0 to ${MAX_SESSION_EVENTS_PAGE}`);
+    if (from != null && from < 0) throw new ValidationError('from must be 0 or more');
+    return ctx.core.store.readStream(sessionStreamId(id), { fromVersion: from ?? 0, limit: first ?? SESSION_EVENTS_PAGE });
   }
 
   @Query(() => StreamVerification, { description: 'Recomputes the hash chain of the session\'s stream.' })
