@@ -54,6 +54,8 @@ if (!config.production && emptyStore && !config.firstAdmin) {
 if (config.production && emptyStore && !config.firstAdmin) {
   console.warn('  No accounts yet: set ADMIN_USERNAME and ADMIN_PASSWORD and start again to create the first administrator.');
 }
+// Uploads a crash cut short are left in the blob store's staging place: gone before anyone uploads again.
+await new LocalBlobStore(join(config.dataDir, 'blobs')).sweepStaging().catch((err) => log.warn({ err }, 'could not sweep the upload staging place'));
 const webDir = fileURLToPath(new URL('../web/dist', import.meta.url));
 const janus = await startMediaEngine(config, core, new LocalBlobStore(join(config.dataDir, 'blobs')), log); // null in p2p mode
 const server = await startServer(core, config, log, { webDir: existsSync(webDir) ? webDir : undefined, janus });

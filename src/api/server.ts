@@ -83,6 +83,8 @@ export async function startServer(core: Core, config: Config, log: Logger, optio
   const tokens = new TokenService(config.jwtSecret);
   const loginLimiter = new RateLimiter(10, 60_000);
   const failedLogins = new RateLimiter(config.limits.loginFailuresPerIp, 10 * 60_000);
+  // A download and an upload per check: a test-taker retrying the check a few times stays well within.
+  const speedTests = new RateLimiter(config.limits.speedTestsPerMinute * 2, 60_000);
   const limits = queryLimits(QUERY_LIMITS);
   const http = createServer();
   // Reverse proxies (nginx keeps upstream connections 60 s) and clients reuse idle connections: closing ours after
@@ -235,14 +237,19 @@ export async function startServer(core: Core, config: Config, log: Logger, optio
     try {
       if (url.pathname === '/graphql') return await handleGraphql(req, res, url);
       if (url.pathname === '/healthz') return await health(res);
-      if (url.pathname === '/files' && req.method === 'POST') return await handleUpload(req, res, url, await httpActor(req, res), core, blobs);
+      if (url.pathname === '/files' && req.method === 'POST') return await handleUpload(req, res, url, await httpActor(req, res), core, blobs, config.limits);
       const file = /^\/files\/([0-9a-f-]{36})$/.exec(url.pathname);
       if (file && req.method === 'GET') return await handleDownload(res, file[1], await httpActor(req, res), core, blobs);
       if (url.pathname === '/profiles/reference' && req.method === 'POST') return await handleReferenceUpload(req, res, url, await httpActor(req, res), core, blobs);
-      if (url.pathname === '/speedtest') return await speedTest(req, res, url);
+      if (url.pathname === '/speedtest') {
+        const who = await httpActor(req, res);
+        if (!who) return sendJson(res, 401, { error: 'sign in first: the network test is for signed-in users', code: 'UNAUTHENTICATED' });
+        if (!speedTests.take(who.id)) return sendJson(res, 429, { error: `too many network tests; try again in ${speedTests.retryAfterSeconds(who.id)} s`, code: 'TOO_MANY_REQUESTS' });
+        return await speedTest(req, res, url);
+      }
       const asset = /^\/(models|wasm)\/([A-Za-z0-9_.-]+)$/.exec(url.pathname);
       if (asset && req.method === 'GET') return serveVendorAsset(asset[1] as 'models' | 'wasm', asset[2], res);
-      if (url.pathname === '/recordings' && req.method === 'POST') return await handleSegmentUpload(req, res, url, await httpActor(req, res), core, blobs);
+      if (url.pathname === '/recordings' && req.method === 'POST') return await handleSegmentUpload(req, res, url, await httpActor(req, res), core, blobs, config.limits);
       const segment = /^\/recordings\/([^/]+)\/(camera|screen|mobile)\/(\d+)$/.exec(url.pathname);
       if (segment && req.method === 'GET') {
         return await handleSegmentDownload(res, decodeURIComponent(segment[1]), segment[2], Number(segment[3]), await httpActor(req, res), core, blobs);

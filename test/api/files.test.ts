@@ -51,7 +51,7 @@ describe('files in the chat and the identity step', () => {
     const exe = Buffer.from([0x4d, 0x5a, 0x90, 0x00, 0x03, 0x00, 0x00, 0x00, 0x04, 0x00]);
     expect(await api.upload('student1', 'files-1', exe)).toMatchObject({ status: 400, json: { code: 'BAD_USER_INPUT' } });
     const huge = Buffer.alloc(10 * 1024 * 1024 + 1, 0x61);
-    expect((await api.upload('student1', 'files-1', huge)).status).toBe(400);
+    expect((await api.upload('student1', 'files-1', huge)).status).toBe(413);
     expect((await api.upload('student1', 'files-1', Buffer.from('%PDF-1.4'), { kind: 'face' })).json.error).toMatch(/image/);
     expect((await api.upload('student2', 'files-1', PNG)).status).toBe(404);
     expect((await api.upload(null, 'files-1', PNG)).status).toBe(401);

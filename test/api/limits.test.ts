@@ -121,3 +121,24 @@ describe('the API in production', () => {
     expect(JSON.stringify(r)).not.toMatch(/stacktrace|at .*\.ts:/);
   });
 });
+
+describe('the network test', () => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await startTestApi();
+  });
+  afterAll(async () => {
+    await api.close();
+  });
+
+  it('serves signed-in users only, a few times a minute', async () => {
+    expect((await fetch(`${api.server.url}/speedtest?bytes=1000`)).status).toBe(401);
+    const headers = { authorization: `Bearer ${await api.login('student1')}` };
+    const statuses: number[] = [];
+    for (let i = 0; i < 14; i++) statuses.push((await fetch(`${api.server.url}/speedtest?bytes=1000`, { headers })).status);
+    expect(statuses.slice(0, 12)).toEqual(Array(12).fill(200));
+    expect(statuses.slice(12)).toEqual([429, 429]);
+    // Another user has a budget of their own.
+    expect((await fetch(`${api.server.url}/speedtest?bytes=1000`, { headers: { authorization: `Bearer ${await api.login('student2')}` } })).status).toBe(200);
+  });
+});

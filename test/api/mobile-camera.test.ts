@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TokenService } from '../../src/api/auth/tokens.js';
 import { startTestApi, type TestApi } from '../support/api.js';
+import { WEBM } from '../support/webm.js';
 
 const LINK = `mutation($s: ID!) { mobileCameraLink(sessionId: $s) { url expiresAt } }`;
 const CONNECT = `mutation($s: ID!) { connectMobileCamera(sessionId: $s, userAgent: "Mozilla/5.0 (Linux; Android 14) Mobile") { sessionId student token expiresAt } }`;
 const SIGNAL = `mutation($s: ID!) { signal(sessionId: $s, to: "student1", kind: "mobile-alive") }`;
-const webm = Buffer.concat([Buffer.from([0x1a, 0x45, 0xdf, 0xa3]), Buffer.from('m'.repeat(200))]);
+const webm = WEBM.live;
 
 /** The second camera: a short-lived link for the phone, exchanged for a token that can do nothing but be that camera. */
 describe('the mobile camera link', () => {
@@ -63,7 +64,7 @@ describe('the mobile camera link', () => {
 
     // The phone's token signals and uploads in its session…
     expect((await api.gql(SIGNAL, { s: 'phone-1' }, phone.token)).data).toEqual({ signal: 0 });
-    const q = new URLSearchParams({ sessionId: 'phone-1', track: 'mobile', seq: '0', start: new Date().toISOString(), durationMs: '10000' });
+    const q = new URLSearchParams({ sessionId: 'phone-1', track: 'mobile', seq: '0', start: new Date().toISOString(), durationMs: '2000' });
     const upload = await fetch(`${api.server.url}/recordings?${q}`, { method: 'POST', headers: { authorization: `Bearer ${phone.token}` }, body: new Uint8Array(webm) });
     expect(upload.status).toBe(201);
     const listed = await api.gql(`{ sessions { totalCount edges { node { id } } } }`, {}, phone.token);

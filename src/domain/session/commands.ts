@@ -35,7 +35,16 @@ export type SessionCommand =
   | { readonly type: 'SubmitIdentityPhoto'; readonly data: { readonly photoId: string; readonly kind: IdentityPhotoKind }; readonly metadata: CommandMetadata }
   | {
       readonly type: 'StoreFile';
-      readonly data: { readonly fileId: string; readonly kind: FileKind; readonly name: string; readonly contentType: string; readonly size: number; readonly sha256: string };
+      readonly data: {
+        readonly fileId: string;
+        readonly kind: FileKind;
+        readonly name: string;
+        readonly contentType: string;
+        readonly size: number;
+        readonly sha256: string;
+        /** The most the session's files may hold together (absent: no limit). */
+        readonly quotaBytes?: number;
+      };
       readonly metadata: CommandMetadata;
     }
   | { readonly type: 'VerifyIdentity'; readonly data: { readonly method: 'proctor' | 'automatic' }; readonly metadata: CommandMetadata }
@@ -61,7 +70,30 @@ export type SessionCommand =
     }
   | {
       readonly type: 'StoreRecordingSegment';
-      readonly data: { readonly track: RecordingTrack; readonly seq: number; readonly start: Date; readonly durationMs: number; readonly size: number; readonly sha256: string };
+      readonly data: {
+        readonly track: RecordingTrack;
+        readonly seq: number;
+        readonly start: Date;
+        readonly durationMs: number;
+        readonly size: number;
+        readonly sha256: string;
+        /** The most recording the session may hold, all segments together (absent: no limit). */
+        readonly quotaBytes?: number;
+      };
+      readonly metadata: CommandMetadata;
+    }
+  | {
+      /** A segment that arrived broken (or could not be made): refused; the third refusal of one segment records it lost. */
+      readonly type: 'RefuseRecordingSegment';
+      readonly data: {
+        readonly track: RecordingTrack;
+        readonly seq: number;
+        readonly start: Date;
+        readonly durationMs: number;
+        readonly reason: string;
+        /** Lost now, without waiting for more tries (the server made it and cannot make it again). */
+        readonly final?: boolean;
+      };
       readonly metadata: CommandMetadata;
     }
   | { readonly type: 'RecordPlayback'; readonly data: { readonly track: RecordingTrack; readonly seq: number }; readonly metadata: CommandMetadata }

@@ -10,8 +10,11 @@ import { evolveSession, initialSession, type Session, type SessionFacts } from '
 const SESSION_ID = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$/;
 const LOGIN = /^[A-Za-z0-9][A-Za-z0-9_.@-]{0,99}$/;
 const MAX_TEXT = 5000;
-/** A 10-second segment numbered past this would be more than 100 days of recording. */
-const MAX_SEGMENT_SEQ = 1_000_000;
+/** Browsers number segments by the second since 2026 (a reloaded page never reuses one): an int4 column holds them. */
+const MAX_SEGMENT_SEQ = MAX_INT4;
+/** Refusals one segment gets before it is recorded lost, and refusals a session records at most (the rest are refused silently). */
+const REFUSALS_BEFORE_LOST = 3;
+const MAX_REFUSALS_RECORDED = 300;
 const MAX_TAGS = 20;
 /** How long before the start a recording may begin (the recorder starts as the exam page opens), and clock skew after now. */
 const RECORDING_LEAD_MS = 10 * 60_000;
@@ -222,6 +225,9 @@ export function decideSession(command: SessionCommand, state: Session): SessionE
       if (!Number.isInteger(d.size) || d.size <= 0) throw new ValidationError('the file is empty');
       wholeNumber(d.size, 'file size', 1, Number.MAX_SAFE_INTEGER);
       if (!/^[0-9a-f]{64}$/.test(d.sha256)) throw new ValidationError('the file hash is not a sha-256');
+      if (d.quotaBytes !== undefined && s.fileBytes + d.size > d.quotaBytes) {
+        throw new IllegalStateError(`the session's file quota of ${Math.round(d.quotaBytes / 1024 / 1024)} MB is used up`, { quota: 'files' });
+      }
       const name = d.name.replace(/[\u0000-\u001f\u007f/\\]/g, '_').trim().slice(0, 200) || 'file';
       return [{ type: 'FileStored', data: { fileId: d.fileId, kind: d.kind, name, contentType: clip(d.contentType, 100), size: d.size, sha256: d.sha256, by: actor.id, at } }];
     }
@@ -345,7 +351,27 @@ export function decideSession(command: SessionCommand, state: Session): SessionE
       const stored = s.segments[`${d.track}:${d.seq}`];
       if (stored === d.sha256) return []; // the same upload again
       if (stored) throw new IllegalStateError(`segment ${d.seq} of ${d.track} is already stored with other content`);
+      if (d.quotaBytes !== undefined && s.recordedBytes + d.size > d.quotaBytes) {
+        throw new IllegalStateError(`the session's recording quota of ${Math.round(d.quotaBytes / 1024 / 1024)} MB is used up`, { quota: 'recording' });
+      }
       return [{ type: 'RecordingSegmentStored', data: { track: d.track, seq: d.seq, start: d.start.toISOString(), durationMs: Math.round(d.durationMs), size: d.size, sha256: d.sha256, at } }];
+    }
+    case 'RefuseRecordingSegment': {
+      const s = exists(state, 'refuse a recording');
+      const d = command.data;
+      if (!['camera', 'screen', 'mobile'].includes(d.track)) throw new ValidationError(`track ${JSON.stringify(d.track)} is not camera, screen or mobile`);
+      wholeNumber(d.seq, 'segment number', 0, MAX_SEGMENT_SEQ);
+      instant(d.start, 'segment start');
+      const key = `${d.track}:${d.seq}`;
+      if (s.segments[key] || s.lost.includes(key) || s.refusalCount >= MAX_REFUSALS_RECORDED) return [];
+      const attempt = (s.refusals[key] ?? 0) + 1;
+      const reason = clip(d.reason, 500);
+      const events: SessionEvent[] = [{ type: 'RecordingSegmentRefused', data: { track: d.track, seq: d.seq, reason, attempt, at } }];
+      if (d.final || attempt >= REFUSALS_BEFORE_LOST) {
+        const durationMs = Number.isFinite(d.durationMs) ? Math.max(0, Math.min(Math.round(d.durationMs), 10 * 60_000)) : 0;
+        events.push({ type: 'RecordingSegmentLost', data: { track: d.track, seq: d.seq, start: d.start.toISOString(), durationMs, reason, at } });
+      }
+      return events;
     }
     case 'RecordPlayback': {
       const s = exists(state, 'play a recording');

@@ -110,6 +110,16 @@ export type SessionEvent =
         readonly at: string;
       };
     }
+  /** An upload refused because its content is not a whole, playable segment (checked before it is stored). */
+  | {
+      readonly type: 'RecordingSegmentRefused';
+      readonly data: { readonly track: RecordingTrack; readonly seq: number; readonly reason: string; readonly attempt: number; readonly at: string };
+    }
+  /** A segment that stayed broken: a gap in the recording, with its cause, never a recording. */
+  | {
+      readonly type: 'RecordingSegmentLost';
+      readonly data: { readonly track: RecordingTrack; readonly seq: number; readonly start: string; readonly durationMs: number; readonly reason: string; readonly at: string };
+    }
   | { readonly type: 'RecordingPlayed'; readonly data: { readonly track: RecordingTrack; readonly seq: number; readonly by: string; readonly at: string } }
   | { readonly type: 'CallStarted'; readonly data: { readonly callId: string; readonly by: string; readonly video: boolean; readonly at: string } }
   | { readonly type: 'CallEnded'; readonly data: { readonly callId: string; readonly by: string; readonly at: string } }
@@ -143,7 +153,7 @@ const EVENT_TYPES: Record<SessionEventType, true> = {
   SessionCreated: true, ProctorAssigned: true, SessionBooked: true, SessionCancelled: true, ParticipantCheckedIn: true, IdentityPhotoSubmitted: true, FileStored: true,
   IdentityVerified: true, SessionStarted: true, MetricsRecorded: true, ViolationDetected: true, FaceChecked: true, MessageSent: true,
   ContentBlocked: true, ContentUnblocked: true, ProctorJoined: true, ProctorLeft: true, NoteAdded: true, SessionPaused: true,
-  SessionResumed: true, SessionFinished: true, RecordingSegmentStored: true, RecordingPlayed: true, CallStarted: true, CallEnded: true, MobileCameraConnected: true, ScoreComputed: true, SessionConcluded: true,
+  SessionResumed: true, SessionFinished: true, RecordingSegmentStored: true, RecordingSegmentRefused: true, RecordingSegmentLost: true, RecordingPlayed: true, CallStarted: true, CallEnded: true, MobileCameraConnected: true, ScoreComputed: true, SessionConcluded: true,
 };
 export const SESSION_EVENT_TYPES = Object.keys(EVENT_TYPES) as SessionEventType[];
 

@@ -32,6 +32,13 @@ export interface SessionFacts {
   readonly files: Readonly<Record<string, FileKind>>;
   /** Bytes of recording stored so far (the upload quota counts them). */
   readonly recordedBytes: number;
+  /** Bytes of files stored so far. */
+  readonly fileBytes: number;
+  /** Refused uploads per `track:seq`, and how many refusals the session has recorded in all. */
+  readonly refusals: Readonly<Record<string, number>>;
+  readonly refusalCount: number;
+  /** Segments recorded as lost, as `track:seq`. */
+  readonly lost: readonly string[];
   /** Stored recording segments, as `track:seq` → sha-256 (a retried upload of the same segment is recognised). */
   readonly segments: Readonly<Record<string, string>>;
   /**
@@ -95,6 +102,10 @@ export function evolveSession(state: Session, event: SessionEvent): Session {
       photoIds: [],
       files: {},
       recordedBytes: 0,
+      fileBytes: 0,
+      refusals: {},
+      refusalCount: 0,
+      lost: [],
       segments: {},
       faceSpans: { c5: [], c6: [] },
       call: null,
@@ -115,7 +126,7 @@ export function evolveSession(state: Session, event: SessionEvent): Session {
     case 'IdentityPhotoSubmitted':
       return { ...state, photoIds: [...state.photoIds, event.data.photoId] };
     case 'FileStored':
-      return { ...state, files: { ...state.files, [event.data.fileId]: event.data.kind } };
+      return { ...state, files: { ...state.files, [event.data.fileId]: event.data.kind }, fileBytes: state.fileBytes + event.data.size };
     case 'IdentityVerified':
       return { ...state, identityVerified: true };
     case 'RecordingSegmentStored':
@@ -124,6 +135,12 @@ export function evolveSession(state: Session, event: SessionEvent): Session {
         segments: { ...state.segments, [`${event.data.track}:${event.data.seq}`]: event.data.sha256 },
         recordedBytes: state.recordedBytes + event.data.size,
       };
+    case 'RecordingSegmentRefused': {
+      const key = `${event.data.track}:${event.data.seq}`;
+      return { ...state, refusals: { ...state.refusals, [key]: (state.refusals[key] ?? 0) + 1 }, refusalCount: state.refusalCount + 1 };
+    }
+    case 'RecordingSegmentLost':
+      return { ...state, lost: [...state.lost, `${event.data.track}:${event.data.seq}`] };
     case 'RecordingPlayed':
       return state;
     case 'CallStarted':

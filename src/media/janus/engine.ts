@@ -9,8 +9,9 @@ import { SYSTEM_ACTOR } from '../../domain/core/decider.js';
 import { ForbiddenError, IllegalStateError, NotFoundError } from '../../domain/core/errors.js';
 import { recordingSegments } from '../../projections/protocol/queries.js';
 import type { BlobStore } from '../blob-store.js';
+import { checkWebm } from '../webm.js';
 import { startJanus, type RunningJanus } from './process.js';
-import { convertRecording, DEFAULT_TOOLS, groupRecordings, type RecordingFiles, type Tools } from './recording.js';
+import { baseTime, convertRecording, DEFAULT_TOOLS, groupRecordings, type RecordingFiles, type Tools } from './recording.js';
 
 /** What the participant publishes: the camera (with the microphone) and the screen, each its own Janus publisher. */
 export type PublishedTrack = 'camera' | 'screen';
@@ -352,14 +353,19 @@ export class JanusEngine {
     if (!files) return;
     // Janus may still be flushing a file it was just told to stop recording (seen in CI: a half-written .mjr gave a
     // broken WebM), so a failed conversion is tried again a little later before the recording is set aside.
+    // The WebM made is checked as an upload would be: a broken one counts as a failed conversion.
     let segment: Awaited<ReturnType<typeof convertRecording>> = null;
     for (let attempt = 1; ; attempt++) {
       try {
         segment = await convertRecording(dir, files, dir, this.tools);
+        const verdict = segment ? checkWebm(segment.data) : null;
+        if (verdict && !verdict.ok) throw new Error(`the converted segment is broken: ${verdict.reason}`);
         break;
       } catch (error) {
         if (attempt >= 3) {
           await this.setAside(dir, files);
+          // A gap with its cause on the protocol, never a recording that does not play.
+          await this.recordLost(sessionId, track, base, (error as Error).message).catch((err) => this.log.error({ err, sessionId, base }, 'could not record a lost segment'));
           throw error;
         }
         this.log.warn({ err: error, sessionId, base, attempt }, 'a Janus recording did not convert; trying again');
@@ -391,6 +397,19 @@ export class JanusEngine {
         else throw error;
       }
     }
+  }
+
+  /** A piece that could not be made into a segment: recorded lost under the next number, with why. */
+  private async recordLost(sessionId: string, track: PublishedTrack, base: string, reason: string): Promise<void> {
+    const key = `${sessionId}/${track}`;
+    if (!this.seqs.has(key)) {
+      const stored = await recordingSegments(this.options.core.db, sessionId, track);
+      this.seqs.set(key, stored.reduce((max, s) => Math.max(max, s.seq + 1), 0));
+    }
+    const seq = this.seqs.get(key)!;
+    this.seqs.set(key, seq + 1);
+    const start = new Date(baseTime(base) || Date.now());
+    await this.options.core.session(sessionId, 'RefuseRecordingSegment', { track, seq, start, durationMs: this.options.segmentMs ?? 10_000, reason, final: true }, SYSTEM_ACTOR);
   }
 
   /** A recording that cannot be converted is kept aside (renamed .failed) for a person to look at. */

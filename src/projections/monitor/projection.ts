@@ -81,6 +81,8 @@ export const monitorProjection: Projection = {
       case 'IdentityPhotoSubmitted':
       case 'FileStored':
       case 'RecordingSegmentStored':
+      case 'RecordingSegmentRefused':
+      case 'RecordingSegmentLost':
       case 'RecordingPlayed':
       case 'CallStarted':
       case 'CallEnded':
