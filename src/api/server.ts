@@ -17,6 +17,7 @@ import { TokenService } from './auth/tokens.js';
 import { ActorResolver, type RequestActor } from './auth/actors.js';
 import type { ApiContext } from './context.js';
 import { formatError } from './errors.js';
+import { baseHeaders, contentSecurityPolicy } from './http-headers.js';
 import { unusableInput, unusableString } from './input-guard.js';
 import { queryLimits, RateLimiter } from './limits.js';
 import { SESSION_EVENTS_PAGE } from './session/session.resolver.js';
@@ -225,6 +226,7 @@ export async function startServer(core: Core, config: Config, log: Logger, optio
   await apollo.start();
 
   http.on('request', async (req, res) => {
+    baseHeaders(res);
     let url: URL;
     try {
       url = new URL(req.url ?? '/', 'http://localhost');
@@ -254,7 +256,7 @@ export async function startServer(core: Core, config: Config, log: Logger, optio
       if (segment && req.method === 'GET') {
         return await handleSegmentDownload(res, decodeURIComponent(segment[1]), segment[2], Number(segment[3]), await httpActor(req, res), core, blobs);
       }
-      if (options.webDir && (req.method === 'GET' || req.method === 'HEAD')) return serveStatic(options.webDir, url.pathname, res);
+      if (options.webDir && (req.method === 'GET' || req.method === 'HEAD')) return serveStatic(options.webDir, url.pathname, res, contentSecurityPolicy(config, req));
       sendJson(res, 404, { error: 'not found' });
     } catch (error) {
       log.error({ err: error }, 'request failed');
@@ -403,16 +405,17 @@ function serveVendorAsset(kind: 'models' | 'wasm', name: string, res: ServerResp
   createReadStream(file).pipe(res);
 }
 
-function serveStatic(root: string, pathname: string, res: ServerResponse): void {
+function serveStatic(root: string, pathname: string, res: ServerResponse, csp: string): void {
   const safe = normalize(decodeURIComponent(pathname)).replace(/^(\.\.[/\\])+/, '');
   let file = join(root, safe);
   if (!file.startsWith(root) || !existsSync(file) || statSync(file).isDirectory()) file = join(root, 'index.html');
   if (!existsSync(file)) return sendJson(res, 404, { error: 'the web client is not built: run npm run build' });
   const immutable = /\/assets\//.test(file);
+  const type = MIME[extname(file)] ?? 'application/octet-stream';
   res.writeHead(200, {
-    'content-type': MIME[extname(file)] ?? 'application/octet-stream',
+    'content-type': type,
     'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
-    'x-content-type-options': 'nosniff',
+    ...(type.startsWith('text/html') ? { 'content-security-policy': csp } : {}),
   });
   createReadStream(file).pipe(res);
 }

@@ -29,7 +29,12 @@ export async function holdChromium(): Promise<() => void> {
     try {
       mkdirSync(LOCK);
       writeFileSync(join(LOCK, 'pid'), String(process.pid));
-      return () => rmSync(LOCK, { recursive: true, force: true });
+      cspViolations.length = 0;
+      return () => {
+        rmSync(LOCK, { recursive: true, force: true });
+        // Every browser test file checks, as it ends, that the pages it drove broke no rule of our security policy.
+        if (cspViolations.length) throw new Error(`the Content-Security-Policy refused something the app does:\n${[...new Set(cspViolations)].join('\n')}`);
+      };
     } catch {
       let holder = 0;
       try {
@@ -61,8 +66,14 @@ export async function launchChromium(options: { videoFile?: string; args?: strin
   });
 }
 
+/** What Chromium refused under our Content-Security-Policy, in the pages of the test file holding the browser. */
+const cspViolations: string[] = [];
+
 export async function newContext(browser: Browser, baseURL: string): Promise<BrowserContext> {
   const context = await browser.newContext({ baseURL, viewport: { width: 1440, height: 900 }, acceptDownloads: true });
+  context.on('console', (message) => {
+    if (/Content Security Policy|Refused to (load|execute|connect|frame|apply|create|evaluate|compile)/.test(message.text())) cspViolations.push(message.text().slice(0, 300));
+  });
   await context.grantPermissions(['camera', 'microphone'], { origin: baseURL });
   return context;
 }

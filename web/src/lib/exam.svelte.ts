@@ -5,6 +5,12 @@ import { ACTIVITY, CHECK_IN, FINISH, SESSION, START, SUBMIT_PHOTO } from './docu
 import type { ActivityView, MessageView, SessionView } from './types.js';
 import { retakePrompt, type PhotoKind } from './faces.js';
 
+/**
+ * What the LMS test content may do inside our page: run its scripts, send its forms, keep its own cookies (its origin),
+ * open a help window and ask a confirmation. Not navigate our page away, not download, not lock the pointer.
+ */
+export const TEST_CONTENT_SANDBOX = 'allow-scripts allow-forms allow-same-origin allow-popups allow-modals';
+
 export type Step = 'loading' | 'book' | 'rules' | 'check' | 'identity' | 'exam' | 'ended' | 'error';
 
 const ENDED = new Set(['finished', 'concluded', 'cancelled']);
