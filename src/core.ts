@@ -55,6 +55,24 @@ export class Core {
     return { now: options.now ?? this.clock(), actor, commandId: options.commandId ?? randomUUID() };
   }
 
+  /**
+   * This core, with every command it runs carrying an id derived from a client's `commandId` (namespaced by who sent
+   * it): a request retried with the same id decides nothing anew and appends nothing, and answers as the first time.
+   * A request that runs several commands gives each its own id, the same on every retry (they run in the same order).
+   */
+  scoped(clientCommandId: string | null | undefined, actor: Actor | null): Core {
+    if (!clientCommandId || !actor) return this;
+    const base = `client:${actor.id.toLowerCase()}:${clientCommandId}`;
+    let n = 0;
+    const next = (options: CommandOptions): CommandOptions => (options.commandId ? options : { ...options, commandId: n++ === 0 ? base : `${base}#${n}` });
+    const scoped: Core = Object.create(this);
+    // `as never`: TypeScript cannot see that a generic method's own type parameter passes through unchanged.
+    scoped.session = (sessionId, type, data, who, options = {}) => this.session(sessionId, type, data as never, who, next(options)) as never;
+    scoped.account = (username, type, data, who, options = {}) => this.account(username, type, data as never, who, next(options));
+    scoped.schedule = (proctor, type, data, who, options = {}) => this.schedule(proctor, type, data as never, who, next(options)) as never;
+    return scoped;
+  }
+
   async session<T extends SessionCommand['type']>(
     sessionId: string,
     type: T,
@@ -86,7 +104,7 @@ export class Core {
   }
 
   /** The write path of every aggregate: stamp the command, decide and append, wait until the read models have it. */
-  private async run<Command extends { readonly metadata: CommandMetadata }, Event extends { readonly type: string; readonly data: unknown }, State>(
+  private async run<Command extends { readonly type: string; readonly metadata: CommandMetadata }, Event extends { readonly type: string; readonly data: unknown }, State>(
     decider: Decider<Command, Event, State>,
     streamId: string,
     cache: StateCache<State>,

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { eventIdFor } from '../store/handle-command.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Core } from '../core.js';
 import type { Actor } from '../domain/core/decider.js';
@@ -104,10 +105,13 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, ur
       await staged.discard();
       throw new ValidationError(refusal);
     }
-    const fileId = randomUUID();
+    // With a commandId (a retried upload), the same file id and the same command: stored once.
+    const commandId = url.searchParams.get('commandId');
+    if (commandId !== null && !/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$/.test(commandId)) throw new ValidationError('commandId must be 1–100 letters, digits or _ . : -');
+    const fileId = commandId ? eventIdFor(`file:${actor!.id.toLowerCase()}:${commandId}`, 0) : randomUUID();
     const name = url.searchParams.get('name') ?? (kind === 'attachment' ? 'file' : `${kind}.jpg`);
     await keepIfAccepted(blobs, staged, () =>
-      core.session(sessionId, 'StoreFile', { fileId, kind, name, contentType: sniffed!.type, size: staged.size, sha256: staged.sha256, quotaBytes: limits.fileQuotaBytes }, actor!),
+      core.scoped(commandId, actor).session(sessionId, 'StoreFile', { fileId, kind, name, contentType: sniffed!.type, size: staged.size, sha256: staged.sha256, quotaBytes: limits.fileQuotaBytes }, actor!),
     );
     res.writeHead(201, { 'content-type': 'application/json; charset=utf-8' });
     res.end(JSON.stringify({ fileId, name, contentType: sniffed!.type, size: staged.size, sha256: staged.sha256 }));
