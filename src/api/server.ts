@@ -415,7 +415,8 @@ function serveStatic(root: string, pathname: string, res: ServerResponse, csp: s
   res.writeHead(200, {
     'content-type': type,
     'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
-    ...(type.startsWith('text/html') ? { 'content-security-policy': csp } : {}),
+    // The app's page; other pages here (the demo test content) stand in for an LMS's and keep their own rules.
+    ...(file === join(root, 'index.html') ? { 'content-security-policy': csp } : {}),
   });
   createReadStream(file).pipe(res);
 }
