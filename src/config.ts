@@ -41,6 +41,8 @@ export interface Config {
   readonly kurrentDbUrl: string | null;
   readonly dataDir: string;
   readonly jwtSecret: string;
+  /** The secret the event chain's seal and checkpoint keys derive from (EVENT_KEY; generated and kept in DATA_DIR when unset). */
+  readonly eventKey: string;
   readonly production: boolean;
   readonly demoPassword: string;
   readonly publicUrl: string;
@@ -120,6 +122,23 @@ export function unsafeSecret(secret: string): string | null {
   return null;
 }
 
+/**
+ * EVENT_KEY, else one generated on first start and kept in the data directory (several nodes must share one: set it).
+ * Unlike the JWT secret it must never change: the seals and checkpoints already stored were made with it.
+ */
+function eventKey(env: NodeJS.ProcessEnv, dataDir: string): string {
+  if (env.EVENT_KEY) {
+    if (Buffer.byteLength(env.EVENT_KEY) < 32) throw new ConfigError('EVENT_KEY must be at least 32 bytes long');
+    return env.EVENT_KEY;
+  }
+  const file = join(dataDir, 'event-key');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const key = randomBytes(48).toString('base64url');
+  writeFileSync(file, key, { mode: 0o600 });
+  return key;
+}
+
 /** A refusal to start, worded for the operator (main prints it and exits with 1). */
 export class ConfigError extends Error {}
 
@@ -164,6 +183,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     kurrentDbUrl,
     dataDir,
     jwtSecret: jwtSecret(env, dataDir, production),
+    eventKey: eventKey(env, dataDir),
     production,
     demoPassword: env.DEMO_PASSWORD ?? 'demo',
     publicUrl: (env.PUBLIC_URL ?? `http://${host === '0.0.0.0' ? 'localhost' : host}:${port}`).replace(/\/$/, ''),

@@ -16,6 +16,7 @@ import type { EventStore } from './store/event-store.js';
 import { eventIdFor, handleCommand, StateCache } from './store/handle-command.js';
 import { SqlEventStore } from './store/sql-event-store.js';
 import { OnceClaims } from './store/claims.js';
+import { chainKeys, type ChainKeys } from './store/chain-keys.js';
 import { openPGlite, openPostgres, type Sql } from './store/sql.js';
 
 export type DataOf<C extends { type: string; data: unknown }, T extends C['type']> = Extract<C, { type: T }>['data'];
@@ -37,6 +38,8 @@ export class Core {
   private readonly scheduleStates = new StateCache<Schedule>(500);
   /** Single-use tokens and links, shared by every node on the database. */
   readonly claims: OnceClaims;
+  /** The keys that seal events and sign checkpoints (null: a store that does neither, in some tests). */
+  chainKeys: ChainKeys | null = null;
 
   constructor(
     readonly store: EventStore,
@@ -145,18 +148,21 @@ export class Core {
 export async function openCore(config: Config, options: { start?: boolean; log?: (message: string, error?: unknown) => void } = {}): Promise<Core> {
   let store: EventStore;
   let db: Sql;
+  const keys = chainKeys(config.eventKey);
   if (config.store === 'kurrentdb') {
     const { KurrentDbEventStore } = await import('./store/kurrentdb-event-store.js');
-    store = await KurrentDbEventStore.open(config.kurrentDbUrl!, { eventTypes: ALL_EVENT_TYPES });
+    store = await KurrentDbEventStore.open(config.kurrentDbUrl!, { eventTypes: ALL_EVENT_TYPES, sealKey: keys.sealKey });
     db = config.databaseUrl ? await openPostgres(config.databaseUrl) : await openEmbedded(config);
   } else {
     db = config.store === 'postgres' ? await openPostgres(config.databaseUrl!) : await openEmbedded(config);
-    store = await SqlEventStore.open(db, { eventTypes: ALL_EVENT_TYPES });
+    store = await SqlEventStore.open(db, { eventTypes: ALL_EVENT_TYPES, sealKey: keys.sealKey });
   }
   const runner = new ProjectionRunner(store, db, ALL_PROJECTIONS, options.log);
   if (options.start !== false) await runner.start();
   else await runner.migrate();
-  return new Core(store, db, runner);
+  const core = new Core(store, db, runner);
+  core.chainKeys = keys;
+  return core;
 }
 
 async function openEmbedded(config: Config): Promise<Sql> {

@@ -14,6 +14,7 @@ import { createFirstAdmin } from './app/accounts/first-admin.js';
 import { SessionTimer } from './processes/session-timer.js';
 import { RecordingWatchdog } from './processes/recording-watchdog.js';
 import { holdDataDir, serverHoldingDataDir } from './server-lock.js';
+import { ChainCheckpointer } from './app/chain/checkpointer.js';
 
 let config: ReturnType<typeof loadConfig>;
 try {
@@ -68,6 +69,9 @@ const timer = new SessionTimer(core, report);
 timer.start();
 const watchdog = new RecordingWatchdog(core, 90_000, report);
 watchdog.start();
+// Every 10 s, the heads of the streams that changed are signed (see README, "A chain you can trust").
+const checkpoints = new ChainCheckpointer(core, core.chainKeys!, { report });
+await checkpoints.start();
 
 log.info({ store: config.store, dataDir: config.dataDir }, `listening on ${server.url}`);
 console.log(`\n  Proctoring is running: ${server.url}\n  GraphQL: ${server.url}/graphql (HTTP and graphql-ws)`);
@@ -83,6 +87,8 @@ async function shutdown(signal: string): Promise<void> {
   const deadline = setTimeout(() => process.exit(1), 10_000);
   try {
     watchdog.stop();
+    await checkpoints.checkpoint().catch(() => false); // the last events get their signature before we go
+    await checkpoints.stop();
     await timer.stop();
     await server.close();
     await faces.stop();

@@ -39,6 +39,11 @@ export interface RecordedEvent<Type extends string = string, Data = unknown> {
   /** Hash of the previous event of the stream (null for the first): the chain an auditor verifies. */
   readonly prevHash: string | null;
   readonly hash: string;
+  /**
+   * HMAC-SHA256 of `hash` with the server's seal key (null when the store has no key, or for events from before):
+   * whoever can write the database but does not hold the key cannot rewrite events and recompute a chain that seals.
+   */
+  readonly seal: string | null;
 }
 
 /**

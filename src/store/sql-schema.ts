@@ -19,6 +19,8 @@ CREATE TABLE IF NOT EXISTS events (
   CONSTRAINT events_event_id UNIQUE (event_id)
 );
 CREATE INDEX IF NOT EXISTS events_read_order ON events (transaction_id, position);
+-- Added later: the server's HMAC over each hash (see RecordedEvent.seal); events from before have none.
+ALTER TABLE events ADD COLUMN IF NOT EXISTS seal text;
 `;
 
 export const CHECKPOINTS_DDL = `

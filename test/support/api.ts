@@ -11,7 +11,7 @@ import { Core } from '../../src/core.js';
 import type { JanusEngine } from '../../src/media/janus/engine.js';
 import type { AccountRole } from '../../src/domain/account/account.js';
 import { SYSTEM_ACTOR } from '../../src/domain/core/decider.js';
-import { openPostgresTestDb, openTestCore } from './core.js';
+import { openPostgresTestDb, openTestCore, TEST_EVENT_KEY } from './core.js';
 
 export const PASSWORD = 'secret-pass';
 
@@ -38,6 +38,7 @@ export async function startTestApi(
 ) {
   const base = await openTestCore(options.postgresUrl ? await openPostgresTestDb(options.postgresUrl) : undefined);
   const core = new Core(base.store, base.sql, base.runner);
+  core.chainKeys = base.keys;
   await core.runner.start();
   const passwordHash = await hashPassword(PASSWORD);
   for (const a of ACCOUNTS) await core.account(a.username, 'RegisterAccount', { ...a, passwordHash }, SYSTEM_ACTOR);
@@ -47,7 +48,7 @@ export async function startTestApi(
   const config: Config = {
     port: 0, host: '127.0.0.1', store: 'pglite', databaseUrl: null, kurrentDbUrl: null, dataDir, jwtSecret: 'test-secret-test-secret-test-secret-0001',
     production: false, demoPassword: 'demo', publicUrl: 'http://proctor.test', logLevel: 'silent', media: 'p2p', iceServers: [],
-    limits: DEFAULT_LIMITS, frameAncestors: ["'self'"], firstAdmin: null, ...overrides,
+    limits: DEFAULT_LIMITS, frameAncestors: ["'self'"], firstAdmin: null, eventKey: TEST_EVENT_KEY, ...overrides,
   };
   const janus = options.janus ? await options.janus(core, dataDir) : null;
   const server: RunningServer = await startServer(core, config, pino({ level: 'silent' }), { webDir: options.webDir, janus });

@@ -10,7 +10,7 @@ import type { MonitorRow } from '../../projections/monitor/row.js';
 import { protocolEntries, protocolMinutes, recordingSegments } from '../../projections/protocol/queries.js';
 import { listFiles, type FileRow } from '../../projections/files/projection.js';
 import { compileSql, parseQuery } from '../../projections/search/index.js';
-import { verifyChain } from '../../store/verify.js';
+import { verifySessionStream } from '../../app/chain/verify-stream.js';
 import { authorize, visibleSessions, type Operation } from '../authorization.js';
 import type { ApiContext } from '../context.js';
 import { sessionActivitySource, sessionsChangedSource } from '../live.js';
@@ -98,7 +98,7 @@ export class SessionResolver {
   @Query(() => StreamVerification, { description: 'Recomputes the hash chain of the session\'s stream.' })
   async verifyStream(@Arg('id', () => ID) id: string, @Ctx() ctx: ApiContext): Promise<StreamVerification> {
     await readable(ctx, id, 'session.verifyStream');
-    return verifyChain(await ctx.core.store.readStream(sessionStreamId(id)));
+    return verifySessionStream(ctx.core, id);
   }
 
   @FieldResolver(() => [Message], { description: 'The chat, oldest first.' })

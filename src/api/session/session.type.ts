@@ -182,6 +182,14 @@ export class StreamVerification {
   @Field(() => Int) events!: number;
   @Field(() => Int, { nullable: true, description: 'Version of the first event that does not verify.' }) brokenAt!: number | null;
   @Field(() => String, { nullable: true }) reason!: string | null;
+  @Field(() => String, {
+    nullable: true,
+    description: 'Which check failed: version, link, hash (the chain), seal (the server\'s key over each hash), truncated, anchor or signature (the signed checkpoint of the stream\'s head).',
+  })
+  check!: string | null;
+  @Field(() => Int, { description: 'Events whose seal verified.' }) sealed!: number;
+  @Field(() => Int, { nullable: true, description: 'The version a signed checkpoint vouches for (null: not checkpointed yet).' }) anchoredVersion!: number | null;
+  @Field(() => DateTime, { nullable: true }) anchoredAt!: Date | null;
 }
 
 @ObjectType({ description: 'A change to a session in the proctor\'s list.' })
