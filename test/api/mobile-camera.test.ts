@@ -56,6 +56,10 @@ describe('the mobile camera link', () => {
     expect(connected.errors).toBeUndefined();
     const phone = connected.data!.connectMobileCamera;
     expect(phone.student).toBe('student1');
+    // The link connects one phone: used again (a photo of the QR code passed on), it is refused.
+    const again = await api.gql(CONNECT, { s: 'phone-1' }, link);
+    expect(again.errors?.[0]).toMatchObject({ extensions: { code: 'FORBIDDEN' } });
+    expect(again.errors?.[0].message).toMatch(/used already/);
     expect(Date.parse(phone.expiresAt) - Date.now()).toBeGreaterThan(60 * 60_000); // the exam's hour and more
 
     const events = await api.as('admin', `{ sessionEvents(id: "phone-1") { type data } }`);
