@@ -236,6 +236,11 @@ export function sharedSubscriptions(options: { format?: FormatResult } = {}) {
     get size(): number {
       return this.members.size;
     }
+
+    holds(id: string): boolean {
+      for (const m of this.members) if (m.outlet?.id === id) return true;
+      return false;
+    }
   }
 
   /**
@@ -288,6 +293,11 @@ export function sharedSubscriptions(options: { format?: FormatResult } = {}) {
 
   return {
     subscribe: subscribeShared,
+    /** Whether a subscriber with this graphql-ws subscription id is in a group now (tests wait for it). */
+    holds(subscriptionId: string): boolean {
+      for (const g of groups.values()) if (g.holds(subscriptionId)) return true;
+      return false;
+    },
     /** Distinct executions running now, the subscribers they serve, and how many ever joined (benchmark, tests). */
     stats() {
       let members = 0;

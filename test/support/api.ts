@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,6 +55,8 @@ export async function startTestApi(
   const server: RunningServer = await startServer(core, config, pino({ level: 'silent' }), { webDir: options.webDir, janus });
   const tokens = new Map<string, string>();
   const clients: Client[] = [];
+  /** The id each graphql-ws client gave each subscribe payload, so a test can wait for that very subscription. */
+  const subscriptionIds = new WeakMap<object, string>();
 
   async function gql<T = Record<string, any>>(query: string, variables: Record<string, unknown> = {}, token?: string | null): Promise<GqlResult<T>> {
     const res = await fetch(`${server.url}/graphql`, {
@@ -93,6 +96,11 @@ export async function startTestApi(
       connectionParams: token ? { token } : {},
       lazy: options.lazy ?? true,
       retryAttempts: 0,
+      generateID: (payload) => {
+        const id = randomUUID();
+        subscriptionIds.set(payload, id);
+        return id;
+      },
       onNonLazyError: () => {}, // the close is asserted through the 'closed' event instead
     });
     clients.push(client);
@@ -104,16 +112,18 @@ export async function startTestApi(
    * subscription (or answered it with an error), so events sent after it cannot be missed.
    */
   function subscribe(client: Client, query: string, variables: Record<string, unknown> = {}) {
-    const joinedBefore = server.subscriptions.stats().joined;
     const results: GqlResult[] = [];
     const errors: unknown[] = [];
     let completed = false;
-    const dispose = client.subscribe({ query, variables }, {
+    const payload = { query, variables };
+    const dispose = client.subscribe(payload, {
       next: (value) => void results.push(value as GqlResult),
       error: (error) => void errors.push(error),
       complete: () => void (completed = true),
     });
-    const ready = eventually(() => server.subscriptions.stats().joined > joinedBefore || results.length > 0 || errors.length > 0 || completed);
+    // The id the client gave this subscription (see wsClient): ready once the server holds exactly it.
+    const id = subscriptionIds.get(payload);
+    const ready = eventually(() => (id !== undefined && server.subscriptions.holds(id)) || results.length > 0 || errors.length > 0 || completed, 15_000);
     return { results, errors, dispose, ready, get completed() { return completed; } };
   }
 

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { decodeProtectedHeader, decodeJwt, errors, jwtVerify, SignJWT } from 'jose';
 import type { Actor, Role } from '../../domain/core/decider.js';
 import { UnauthenticatedError, ValidationError } from '../../domain/core/errors.js';
@@ -39,9 +39,10 @@ export class TokenService {
     if (options.device && !options.sessionId) throw new Error('a device token is always for one session');
     const ttl = options.ttlSeconds ?? this.ttlSeconds;
     const expiresAt = new Date(Date.now() + ttl * 1000);
-    const jti = randomUUID();
+    // 96 random bits, short: the phone's link goes into a QR code, whose density grows with every character.
+    const jti = randomBytes(12).toString('base64url');
     const jwt = new SignJWT({
-      role: actor.role, ver: options.version ?? 0, ...(options.sessionId ? { sid: options.sessionId } : {}), ...(options.device ? { dev: options.device } : {}),
+      role: actor.role, ...(options.version ? { ver: options.version } : {}), ...(options.sessionId ? { sid: options.sessionId } : {}), ...(options.device ? { dev: options.device } : {}),
     })
       .setProtectedHeader({ alg: 'HS256' })
       .setJti(jti)
