@@ -1,6 +1,7 @@
 import type { Actor, Decider } from '../core/decider.js';
 import { assertNever, IllegalStateError, ValidationError } from '../core/errors.js';
 import { clip, identifier, instant, MAX_INT4, optionalText, text as boundedText, wholeNumber } from '../core/fields.js';
+import { checkInWindow, DEFAULT_CHECK_IN_BEFORE_MINUTES, MAX_CHECK_IN_MINUTES, PAST_START_GRACE_MS } from './check-in.js';
 import type { SessionCommand } from './commands.js';
 import { FACE_CHECK_REASONS, type FaceCheckReason, type FinishedBy, type SessionEvent } from './events.js';
 import { isMetricCode, METRIC_CODES, type MetricCode } from './metrics.js';
@@ -144,7 +145,17 @@ export function decideSession(command: SessionCommand, state: Session): SessionE
       }
       if ((d.tags ?? []).length > MAX_TAGS) throw new ValidationError(`at most ${MAX_TAGS} tags`, { field: 'tags' });
       const tags = (d.tags ?? []).map((t) => text(t, 'tag', 64));
-      if (d.scheduledAt) instant(d.scheduledAt, 'scheduled time');
+      if (d.scheduledAt) {
+        instant(d.scheduledAt, 'scheduled time');
+        if (d.scheduledAt.getTime() < now.getTime() - PAST_START_GRACE_MS) {
+          throw new ValidationError(
+            `the start time ${d.scheduledAt.toISOString()} has passed (it is ${at} now); a start up to ${PAST_START_GRACE_MS / 60_000} minutes back is accepted, for clocks that differ`,
+            { field: 'scheduledAt' },
+          );
+        }
+      }
+      const checkInBeforeMinutes = d.checkInBeforeMinutes == null ? DEFAULT_CHECK_IN_BEFORE_MINUTES : wholeNumber(d.checkInBeforeMinutes, 'check-in before the start (minutes)', 0, MAX_CHECK_IN_MINUTES);
+      const checkInAfterMinutes = d.checkInAfterMinutes == null ? d.durationMinutes : wholeNumber(d.checkInAfterMinutes, 'check-in after the start (minutes)', 0, MAX_CHECK_IN_MINUTES);
       return [
         {
           type: 'SessionCreated',
@@ -165,6 +176,8 @@ export function decideSession(command: SessionCommand, state: Session): SessionE
             tags: [...new Set(tags)],
             secondCamera: d.secondCamera ?? false,
             ...(d.selfScheduling ? { selfScheduling: true } : {}),
+            checkInBeforeMinutes,
+            checkInAfterMinutes,
             createdBy: actor.id,
             integrationId: d.integrationId ?? null,
             at,
@@ -203,6 +216,13 @@ export function decideSession(command: SessionCommand, state: Session): SessionE
         throw new IllegalStateError(`cannot check in: the session is ${readable(s.status)}`);
       }
       if (s.selfScheduling && !s.booking) throw new IllegalStateError('choose a time for this session first');
+      // The window guards the first check-in; a test-taker who checked in in time may reload the page later.
+      const window = s.status === 'scheduled' ? checkInWindow(s.booking?.start ?? s.scheduledAt, s.checkInMinutes.before, s.checkInMinutes.after) : null;
+      if (window) {
+        const details = { opensAt: window.opensAt.toISOString(), closesAt: window.closesAt.toISOString() };
+        if (now < window.opensAt) throw new IllegalStateError(`check-in opens at ${details.opensAt}`, details);
+        if (now > window.closesAt) throw new IllegalStateError(`check-in closed at ${details.closesAt}`, details);
+      }
       return [{ type: 'ParticipantCheckedIn', data: { userAgent: clip(command.data.userAgent, 500), browserSupported: command.data.browserSupported === true, at } }];
     }
     case 'SubmitIdentityPhoto': {
@@ -348,6 +368,11 @@ export function decideSession(command: SessionCommand, state: Session): SessionE
       wholeNumber(d.size, 'segment size', 1, MAX_INT4);
       if (!Number.isFinite(d.durationMs) || d.durationMs <= 0 || d.durationMs > 10 * 60_000) throw new ValidationError('segment duration must be from 1 ms to 10 minutes');
       if (!/^[0-9a-f]{64}$/.test(d.sha256)) throw new ValidationError('the segment hash is not a sha-256');
+      // Nobody is recorded after their exam: a segment begun before the end (still uploading, or queued offline) is
+      // kept, one begun after it is refused.
+      if ((s.status === 'finished' || s.status === 'concluded') && d.start.getTime() > Date.parse(s.finishedAt)) {
+        throw new IllegalStateError(`cannot store a recording that starts at ${d.start.toISOString()}: the session ended at ${s.finishedAt}`);
+      }
       const stored = s.segments[`${d.track}:${d.seq}`];
       if (stored === d.sha256) return []; // the same upload again
       if (stored) throw new IllegalStateError(`segment ${d.seq} of ${d.track} is already stored with other content`);
@@ -432,11 +457,13 @@ export function decideSession(command: SessionCommand, state: Session): SessionE
         if (now.getTime() < Date.parse(s.deadline)) throw new IllegalStateError(`cannot finish on time-out before the deadline ${s.deadline}`);
         by = 'timeout';
       } else {
-        by = actor.role === 'student' ? 'student' : actor.role === 'proctor' ? 'proctor' : 'admin';
+        by = actor.role === 'student' ? 'student' : actor.role === 'proctor' ? 'proctor' : actor.role === 'integrator' ? 'integrator' : 'admin';
       }
       if (d.conclusion) conclusionValue(d.conclusion);
       const comment = optionalText(d.comment, 'comment', MAX_TEXT, { multiline: true });
       if (d.conclusion && by === 'student') throw new ValidationError('a test-taker cannot give a conclusion');
+      const messageToStudent = optionalText(d.messageToStudent, 'message to the test-taker', MAX_TEXT, { multiline: true });
+      if (messageToStudent && !d.conclusion) throw new ValidationError('a message to the test-taker goes with a conclusion');
       const pausedAt = s.status === 'paused' ? s.pausedAt : undefined;
       const score = computeScore({
         metrics: s.metrics, weights: s.weights, minutes: s.minutes, sessionMinutes: elapsedMinutes(s, now, pausedAt), violatedMs: faceViolation(s, now),
@@ -446,12 +473,12 @@ export function decideSession(command: SessionCommand, state: Session): SessionE
         { type: 'ScoreComputed', data: { ...score, at } },
       ];
       if (d.conclusion) {
-        events.push({ type: 'SessionConcluded', data: { conclusion: d.conclusion, comment, by: actor.id, automatic: false, at } });
+        events.push({ type: 'SessionConcluded', data: { conclusion: d.conclusion, comment, messageToStudent, by: actor.id, automatic: false, at } });
       } else if (s.autoConclude) {
         const conclusion = score.score < s.threshold ? 'negative' : 'positive';
         events.push({
           type: 'SessionConcluded',
-          data: { conclusion, comment: `automatic: score ${score.score} against threshold ${s.threshold}`, by: 'system', automatic: true, at },
+          data: { conclusion, comment: `automatic: score ${score.score} against threshold ${s.threshold}`, messageToStudent: null, by: 'system', automatic: true, at },
         });
       }
       return events;
@@ -462,7 +489,8 @@ export function decideSession(command: SessionCommand, state: Session): SessionE
       if (s.status !== 'finished' && s.status !== 'concluded') throw new IllegalStateError(`cannot conclude: the session is ${readable(s.status)}`);
       conclusionValue(command.data.conclusion);
       const comment = command.data.comment?.trim() ? text(command.data.comment, 'comment') : null;
-      return [{ type: 'SessionConcluded', data: { conclusion: command.data.conclusion, comment, by: actor.id, automatic: false, at } }];
+      const messageToStudent = optionalText(command.data.messageToStudent, 'message to the test-taker', MAX_TEXT, { multiline: true });
+      return [{ type: 'SessionConcluded', data: { conclusion: command.data.conclusion, comment, messageToStudent, by: actor.id, automatic: false, at } }];
     }
     default:
       return assertNever(command, 'session command');
