@@ -88,6 +88,17 @@ export function bookingVerdict(state: Session, actor: Actor, scheduledAt: Date, 
   return 'book';
 }
 
+/**
+ * Nobody is recorded after their exam: a segment begun before the end (still uploading, or queued while offline) is
+ * kept, one begun after it is refused (and the upload route keeps none of its bytes).
+ */
+function assertRecordedBeforeEnd(endedAt: string | Date, start: Date): void {
+  const end = new Date(endedAt);
+  if (start.getTime() > end.getTime()) {
+    throw new IllegalStateError(`cannot store a recording that starts at ${start.toISOString()}: the session ended at ${end.toISOString()}`);
+  }
+}
+
 /** "Only the system administrator can change, cancel, or change proctors in already scheduled sessions." */
 function onlyAdminChangesBooked(s: Existing, role: string, action: string): void {
   if (s.booking && role !== 'admin' && role !== 'system') throw new IllegalStateError(`the test-taker has booked this session: only an administrator can ${action}`);
@@ -368,11 +379,7 @@ export function decideSession(command: SessionCommand, state: Session): SessionE
       wholeNumber(d.size, 'segment size', 1, MAX_INT4);
       if (!Number.isFinite(d.durationMs) || d.durationMs <= 0 || d.durationMs > 10 * 60_000) throw new ValidationError('segment duration must be from 1 ms to 10 minutes');
       if (!/^[0-9a-f]{64}$/.test(d.sha256)) throw new ValidationError('the segment hash is not a sha-256');
-      // Nobody is recorded after their exam: a segment begun before the end (still uploading, or queued offline) is
-      // kept, one begun after it is refused.
-      if ((s.status === 'finished' || s.status === 'concluded') && d.start.getTime() > Date.parse(s.finishedAt)) {
-        throw new IllegalStateError(`cannot store a recording that starts at ${d.start.toISOString()}: the session ended at ${s.finishedAt}`);
-      }
+      if (s.status === 'finished' || s.status === 'concluded') assertRecordedBeforeEnd(s.finishedAt, d.start);
       const stored = s.segments[`${d.track}:${d.seq}`];
       if (stored === d.sha256) return []; // the same upload again
       if (stored) throw new IllegalStateError(`segment ${d.seq} of ${d.track} is already stored with other content`);
