@@ -90,6 +90,8 @@ export class JanusEngine {
   private readonly seqs = new Map<string, number>();
   private conversions: Promise<void> = Promise.resolve();
   private pending = 0;
+  /** Set when closing ran out of time: recordings not converted yet are left for the next start's sweep. */
+  private leaveTheRest = false;
   private timer: ReturnType<typeof setInterval> | null = null;
   private stopFollowing: () => void = () => {};
   private closing = false;
@@ -361,7 +363,7 @@ export class JanusEngine {
   private queue(sessionId: string, track: PublishedTrack, base: string): void {
     this.pending += 1;
     this.conversions = this.conversions
-      .then(() => this.store(sessionId, track, base))
+      .then(() => (this.leaveTheRest ? undefined : this.store(sessionId, track, base)))
       .catch((error) => this.log.error({ err: error, sessionId, base }, 'could not store a Janus recording'))
       .finally(() => void (this.pending -= 1));
   }
@@ -453,14 +455,29 @@ export class JanusEngine {
     }
   }
 
-  /** Stops publishers and watchers, stores what was recorded, and stops Janus if we started it. */
-  async close(): Promise<void> {
+  /**
+   * Stops publishers and watchers, stores what was recorded, and stops Janus if we started it. Recordings still
+   * unconverted after `budgetMs` stay on disk and are stored by the next start's sweep (the one being converted
+   * then is finished first), so a shutdown is never held up by a backlog.
+   */
+  async close(options: { budgetMs?: number } = {}): Promise<void> {
     this.closing = true;
     this.stopFollowing();
     if (this.timer) clearInterval(this.timer);
     await Promise.all([...this.watches.keys()].map((id) => this.dropWatch(id)));
     await Promise.all([...this.publishers.values()].map((p) => this.closePublisher(p)));
-    await this.drained();
+    if (options.budgetMs === undefined) await this.drained();
+    else {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const outOfTime = new Promise<void>((resolve) => (timer = setTimeout(() => resolve(), options.budgetMs)));
+      await Promise.race([this.drained(), outOfTime]);
+      clearTimeout(timer);
+      if (this.pending > 0) {
+        this.log.warn({ pending: this.pending }, 'recordings left for the next start to store');
+        this.leaveTheRest = true;
+        await this.drained();
+      }
+    }
     await this.connection?.close().catch(() => {});
     await this.janus?.stop();
   }
