@@ -4,53 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Actor } from '../../src/domain/core/decider.js';
 import { SessionTimer } from '../../src/processes/session-timer.js';
 import { eventually, startTestApi, type TestApi } from '../support/api.js';
-import { HAS_CHROMIUM, holdChromium, launchChromium, newContext, NO_CHROMIUM_REASON, signIn } from '../support/browser.js';
+import { captureState, HAS_CHROMIUM, holdChromium, launchChromium, newContext, NO_CHROMIUM_REASON, signIn, watchCapture } from '../support/browser.js';
 import { describeWithServer } from '../support/servers.js';
 
 const WEB_DIR = fileURLToPath(new URL('../../web/dist', import.meta.url));
-
-/**
- * Watches the page's capture from inside: every MediaRecorder it makes, every track camera, microphone and screen
- * give it, and calls to them still waiting for the browser. Installed before the app's own code runs.
- */
-function watchCapture(): void {
-  const seen = { recorders: [] as MediaRecorder[], tracks: [] as MediaStreamTrack[], waiting: 0, asked: 0 };
-  (window as unknown as { capture: typeof seen }).capture = seen;
-  const Recorder = window.MediaRecorder;
-  window.MediaRecorder = class extends Recorder {
-    constructor(...args: ConstructorParameters<typeof MediaRecorder>) {
-      super(...args);
-      seen.recorders.push(this);
-    }
-  };
-  const devices = navigator.mediaDevices;
-  for (const name of ['getUserMedia', 'getDisplayMedia'] as const) {
-    const original = devices[name].bind(devices) as (c?: MediaStreamConstraints) => Promise<MediaStream>;
-    devices[name] = async (constraints?: MediaStreamConstraints) => {
-      seen.waiting += 1;
-      seen.asked += 1;
-      try {
-        const stream = await original(constraints);
-        seen.tracks.push(...stream.getTracks());
-        return stream;
-      } finally {
-        seen.waiting -= 1;
-      }
-    };
-  }
-}
-
-interface Capture {
-  recording: number;
-  live: number;
-  waiting: number;
-  asked: number;
-}
-const capture = (page: Page) =>
-  page.evaluate((): Capture => {
-    const c = (window as unknown as { capture: { recorders: MediaRecorder[]; tracks: MediaStreamTrack[]; waiting: number; asked: number } }).capture;
-    return { recording: c.recorders.filter((r) => r.state !== 'inactive').length, live: c.tracks.filter((t) => t.readyState === 'live').length, waiting: c.waiting, asked: c.asked };
-  });
 
 const student: Actor = { id: 'student1', role: 'student' };
 const lms: Actor = { id: 'lms', role: 'integrator' };
@@ -67,12 +24,17 @@ const WAYS: Array<[string, string, (api: TestApi, id: string) => Promise<unknown
 describeWithServer('capture stops the moment a session ends, however it ends (p2p: the browser records)', HAS_CHROMIUM, NO_CHROMIUM_REASON, () => {
   let api: TestApi;
   let browser: Browser;
+  let proctor: Page;
   let releaseChromium: (() => void) | undefined;
 
   beforeAll(async () => {
     releaseChromium = await holdChromium();
     api = await startTestApi({}, { webDir: WEB_DIR });
     browser = await launchChromium();
+    // The proctor watches: each running exam also streams to the proctor's tile.
+    proctor = await (await newContext(browser, api.server.url)).newPage();
+    await signIn(proctor, 'proctor1');
+    await proctor.getByRole('navigation', { name: 'Sessions' }).waitFor();
   }, 300_000);
 
   afterAll(async () => {
@@ -118,17 +80,18 @@ describeWithServer('capture stops the moment a session ends, however it ends (p2
         await context?.close();
       });
 
-      it('records camera and screen while the exam runs', async () => {
+      it('records camera and screen, and streams them to the proctor, while the exam runs', async () => {
         await signIn(page, 'student1');
         await page.getByText('My sessions').waitFor();
         await page.goto(`/#/exam/${id}`);
         await page.frameLocator('iframe[title="Test content"]').getByRole('heading', { name: 'Demo test' }).waitFor();
-        await expect.poll(() => capture(page), { timeout: 20_000 }).toMatchObject({ recording: 2, waiting: 0 });
-        expect((await capture(page)).live).toBeGreaterThanOrEqual(3); // camera, microphone, screen
+        await proctor.getByRole('checkbox', { name: `Watch Exam ended by ${who}` }).check();
+        await expect.poll(() => captureState(page), { timeout: 20_000 }).toMatchObject({ recording: 2, waiting: 0, connected: 1 });
+        expect((await captureState(page)).live).toBeGreaterThanOrEqual(3); // camera, microphone, screen
       });
 
-      it('tells the test-taker the session has ended, and stops recorders, camera, microphone and screen', async () => {
-        const before = await capture(page);
+      it('tells the test-taker the session has ended, and stops recording, streaming, camera, microphone and screen', async () => {
+        const before = await captureState(page);
         if (finishedBy === 'student') {
           await page.getByRole('button', { name: 'Finish', exact: true }).click();
           await page.getByRole('button', { name: 'Yes, finish' }).click();
@@ -137,7 +100,7 @@ describeWithServer('capture stops the moment a session ends, however it ends (p2
         }
         await page.getByRole('heading', { name: 'The session has ended' }).waitFor();
         // Nothing records, nothing is captured, nothing is being asked for: no segment can come after this.
-        await expect.poll(() => capture(page), { timeout: 10_000 }).toEqual({ recording: 0, live: 0, waiting: 0, asked: before.asked });
+        await expect.poll(() => captureState(page), { timeout: 10_000 }).toEqual({ recording: 0, live: 0, waiting: 0, asked: before.asked, connected: 0 });
       });
 
       it('stores no segment that starts after the end; the last one, begun before it, is kept', async () => {
