@@ -71,24 +71,31 @@ try {
   await sleep(Math.max(0, RUN_MS - (Date.now() - startedAt)));
   framesSeen.push(await frames());
 
-  // The server must stop recording whatever the browser does: this one never gets to unpublish.
+  // The server must stop recording whatever the browser does. This page does nothing at all: its script is paused
+  // (its connections to Janus stay up and keep sending), and when it runs again it is not let to unpublish.
   let unpublishBlocked = 0;
   await student.route('**/graphql', (route) => {
     if (!route.request().postData()?.includes('unpublishMedia')) return route.continue();
     unpublishBlocked += 1;
     return route.abort();
   });
+  const debug = await studentContext.newCDPSession(student);
+  await debug.send('Debugger.enable');
+  await debug.send('Debugger.pause');
   const publishersBefore = api.janus!.stats().publishers;
   const finishedAt = performance.now();
   await api.as('proctor1', `mutation { finishSession(id: "${SESSION}") { id } }`);
   await eventually(() => api.janus!.stats().publishers === 0, 10_000).catch(() => false);
   const msToNoPublishers = Math.round(performance.now() - finishedAt);
+  const publishersWhilePaused = api.janus!.stats().publishers;
+  await debug.send('Debugger.resume');
+  await debug.detach();
   await student.getByRole('heading', { name: 'The session has ended' }).waitFor();
   const capture = await eventually(async () => {
     const c = await captureState(student);
     return c.live === 0 && c.connected === 0 && c.waiting === 0 ? c : null;
   }, 10_000).catch(() => captureState(student));
-  const afterEnd = { publishersBefore, publishers: api.janus!.stats().publishers, msToNoPublishers, unpublishBlocked, capture };
+  const afterEnd = { publishersBefore, publishers: publishersWhilePaused, msToNoPublishers, unpublishBlocked, capture };
   log(`finished; ${JSON.stringify(afterEnd)}; waiting for the last segments`);
 
   type Seg = { track: string; seq: number; start: string; durationMs: number; sha256: string; size: number };
