@@ -80,7 +80,7 @@ describe('recordings after a session ends', () => {
     await api.createSession('end-not-lms2', {}, 'lms');
     await api.as('student1', `mutation { checkIn(id: "end-not-lms2", userAgent: "ua") { id } }`);
     await api.as('student1', `mutation { startSession(id: "end-not-lms2") { id } }`);
-    expect(await api.errorCode('lms2', `mutation { finishSession(id: "end-not-lms2") { id } }`)).toBe('FORBIDDEN');
+    expect(await api.errorCode('lms2', `mutation { finishSession(id: "end-not-lms2") { id } }`)).toBe('NOT_FOUND'); // another integration's session: not even its existence
     expect((await api.as('lms', `mutation { finishSession(id: "end-not-lms2") { status finishedBy } }`)).finishSession).toEqual({ status: 'finished', finishedBy: 'integrator' });
   });
 });
