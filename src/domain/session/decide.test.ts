@@ -400,6 +400,9 @@ describe('recordings and calls', () => {
     spec([...running, finished, scored, { type: 'SessionConcluded', data: { conclusion: 'positive', comment: null, by: 'proctor1', automatic: false, at: iso(40) } }])
       .when(late).thenThrows(IllegalStateError, /the session ended/);
   });
+  it('does not count a broken segment begun after the end as a gap in the recording', () =>
+    spec([...running, finished]).when(cmd('RefuseRecordingSegment', { track: 'screen', seq: 7, start: at(31), durationMs: 10_000, reason: 'truncated' }, student, 32))
+      .thenThrows(IllegalStateError, /the session ended/));
   it('records who played a stored segment', () =>
     spec([...running, stored]).when(cmd('RecordPlayback', { track: 'camera', seq: 0 }, { id: 'auditor1', role: 'auditor' }, 90)).then([
       { type: 'RecordingPlayed', data: { track: 'camera', seq: 0, by: 'auditor1', at: iso(90) } },

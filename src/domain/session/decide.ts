@@ -394,6 +394,7 @@ export function decideSession(command: SessionCommand, state: Session): SessionE
       if (!['camera', 'screen', 'mobile'].includes(d.track)) throw new ValidationError(`track ${JSON.stringify(d.track)} is not camera, screen or mobile`);
       wholeNumber(d.seq, 'segment number', 0, MAX_SEGMENT_SEQ);
       instant(d.start, 'segment start');
+      if (s.status === 'finished' || s.status === 'concluded') assertRecordedBeforeEnd(s.finishedAt, d.start); // not a gap: nothing was to be recorded
       const key = `${d.track}:${d.seq}`;
       if (s.segments[key] || s.lost.includes(key) || s.refusalCount >= MAX_REFUSALS_RECORDED) return [];
       const attempt = (s.refusals[key] ?? 0) + 1;
