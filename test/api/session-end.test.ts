@@ -5,10 +5,13 @@ import type { Actor } from '../../src/domain/core/decider.js';
 import { LocalBlobStore } from '../../src/media/blob-store.js';
 import { SessionTimer } from '../../src/processes/session-timer.js';
 import { startTestApi, type TestApi } from '../support/api.js';
+import { WEBM, WEBM_DURATION_MS } from '../support/webm.js';
 
-/** Bytes that start like a WebM file (EBML header); the server checks the type, not the codec. */
-const webm = (fill: string) => Buffer.concat([Buffer.from([0x1a, 0x45, 0xdf, 0xa3]), Buffer.from(fill.repeat(200))]);
 const sha = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+/** Three different real segments: one recorded before the end, one after it (never stored anywhere), one queued. */
+const BEFORE = WEBM.live;
+const AFTER = WEBM.seekable;
+const QUEUED = WEBM.liveVideoOnly;
 
 /** Each way a session ends, as the API (or the time-out process) does it. */
 const WAYS: Array<[string, string, (api: TestApi, id: string) => Promise<void>]> = [
@@ -25,7 +28,7 @@ describe('recordings after a session ends', () => {
   let api: TestApi;
   let blobs: LocalBlobStore;
   const post = async (sessionId: string, seq: number, start: Date, body: Buffer) => {
-    const q = new URLSearchParams({ sessionId, track: 'screen', seq: String(seq), start: start.toISOString(), durationMs: '10000' });
+    const q = new URLSearchParams({ sessionId, track: 'screen', seq: String(seq), start: start.toISOString(), durationMs: String(WEBM_DURATION_MS) });
     const res = await fetch(`${api.server.url}/recordings?${q}`, { method: 'POST', headers: { authorization: `Bearer ${await api.login('student1')}` }, body: new Uint8Array(body) });
     return { status: res.status, json: (await res.json()) as Record<string, unknown> };
   };
@@ -51,7 +54,7 @@ describe('recordings after a session ends', () => {
         await api.core.session(id, 'CreateSession', { sessionId: id, name: id, student: 'student1', proctor: 'proctor1', durationMinutes: 1, metrics: ['c2'] }, { id: 'lms', role: 'integrator' }, ago(3));
         await api.core.session(id, 'CheckIn', { userAgent: 'ua', browserSupported: true }, student, ago(2.5));
         await api.core.session(id, 'StartSession', {}, student, ago(2));
-        expect((await post(id, 1, new Date(Date.now() - 90_000), webm(`${id}-before`))).status).toBe(201);
+        expect((await post(id, 1, new Date(Date.now() - 90_000), BEFORE)).status).toBe(201);
         await end(api, id);
         const { session } = await api.as('admin', `{ session(id: "${id}") { stoppedAt finishedBy } }`);
         expect(session.finishedBy).toBe(finishedBy);
@@ -59,17 +62,16 @@ describe('recordings after a session ends', () => {
       });
 
       it('refuses a segment that began after the end, and keeps nothing of it', async () => {
-        const late = webm(`${id}-after`);
-        const answer = await post(id, 2, new Date(stoppedAt.getTime() + 1), late);
+        const answer = await post(id, 2, new Date(stoppedAt.getTime() + 1), AFTER);
         expect(answer).toMatchObject({ status: 409, json: { code: 'CONFLICT' } });
         expect(String(answer.json.error)).toMatch(/the session ended at/);
-        expect(await blobs.get(sha(late))).toBeNull();
+        expect(await blobs.get(sha(AFTER))).toBeNull();
         const { session } = await api.as('admin', `{ session(id: "${id}") { recordings { seq } } }`);
         expect(session.recordings).toEqual([{ seq: 1 }]);
       });
 
       it('still takes a segment that began before the end (queued while offline)', async () => {
-        expect((await post(id, 3, new Date(stoppedAt.getTime() - 5000), webm(`${id}-queued`))).status).toBe(201);
+        expect((await post(id, 3, new Date(stoppedAt.getTime() - 5000), QUEUED)).status).toBe(201);
         const { session } = await api.as('admin', `{ session(id: "${id}") { recordings { seq } } }`);
         expect(session.recordings).toEqual([{ seq: 1 }, { seq: 3 }]);
       });
