@@ -195,7 +195,7 @@ async function seed(core: Core): Promise<void> {
       sessionId: id, name: `${TAGS[i % TAGS.length]} exam ${i}`, student: student.id, studentName: `Student ${i}`, proctor: proctorOf(i),
       durationMinutes: 600, scheduledAt: new Date(start + i * 1000), metrics: METRICS, url: 'https://lms.example/quiz', template: 'bench',
       tags: [TAGS[i % TAGS.length], i % 2 ? 'remote' : 'onsite'],
-    }, admin);
+    }, admin, { now: new Date(start - 60_000) }); // created before its start: a start in the past is refused
     await core.session(id, 'CheckIn', { userAgent: 'bench', browserSupported: true }, student);
     await core.session(id, 'StartSession', {}, student);
   };

@@ -79,25 +79,38 @@ if (!config.production) {
   console.log(`  Demo logins (password "${config.demoPassword}"): ${DEMO_ACCOUNTS.map((a) => `${a.username} (${a.role})`).join(', ')}\n`);
 }
 
+/** The whole shutdown fits in this: service managers send SIGKILL not long after SIGTERM. */
+const SHUTDOWN_MS = 5000;
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
+  const started = performance.now();
   log.info({ signal }, 'shutting down');
-  const deadline = setTimeout(() => process.exit(1), 10_000);
+  const deadline = setTimeout(() => {
+    log.error({ ms: SHUTDOWN_MS }, 'shutdown took too long: exiting anyway');
+    process.exit(1);
+  }, SHUTDOWN_MS);
+  let code = 0;
   try {
     watchdog.stop();
-    await checkpoints.checkpoint().catch(() => false); // the last events get their signature before we go
-    await checkpoints.stop();
-    await timer.stop();
-    await server.close();
+    const timerStopped = timer.stop(); // no new time-out pass; the one running finishes its appends
+    await server.close(); // no new connections; sockets closed; requests in flight get 2 s to finish
+    await timerStopped;
     await faces.stop();
-    await janus?.close();
+    await janus?.close({ budgetMs: 1500 }); // publishers cut, Janus stopped; unconverted pieces wait for the next start
+    // Every append is done now: the last events get their signature before we go.
+    await checkpoints.checkpoint().catch(() => false);
+    await checkpoints.stop();
     await core.close();
     releaseDataDir();
+    log.info({ ms: Math.round(performance.now() - started) }, 'stopped');
+  } catch (err) {
+    log.error({ err }, 'shutdown failed');
+    code = 1;
   } finally {
     clearTimeout(deadline);
-    process.exit(0);
+    process.exit(code);
   }
 }
 process.on('SIGINT', () => void shutdown('SIGINT'));

@@ -61,7 +61,8 @@ const MATRIX: Record<Operation, readonly [Reach, Reach, Reach, Reach, Reach]> = 
   'session.join':             [A, P, N, N, N],
   'session.addNote':          [A, P, N, N, N],
   'session.pause':            [A, P, N, N, N],
-  'session.finish':           [A, P, S, N, N],
+  // An LMS ends the sessions it created (the exam closed on its side).
+  'session.finish':           [A, P, S, N, C],
   'session.conclude':         [A, P, N, N, N],
   'session.media':            [A, P, S, N, N],
   'session.publish':          [A, N, S, N, N],

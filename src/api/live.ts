@@ -9,6 +9,7 @@ import type { RecordedEvent } from '../store/event-store.js';
 import { authorize, authorizeOn, can, visibilityScope } from './authorization.js';
 import type { ApiContext } from './context.js';
 import { toSession } from './session/mapping.js';
+import { assertSearchable, eventDataFor } from './session/student-view.js';
 import type { SessionActivity, SessionChange } from './session/session.type.js';
 import { PushQueue } from './push-queue.js';
 
@@ -89,7 +90,9 @@ function changedSessions(events: readonly RecordedEvent[]): Map<string, Recorded
  */
 export function sessionsChangedSource(ctx: ApiContext, query: string | null): AsyncIterableIterator<SessionChange[]> {
   authorize(ctx.actor, 'session.read');
-  const predicate = query?.trim() ? compilePredicate(parseQuery(query)) : () => true;
+  const parsed = query?.trim() ? parseQuery(query) : null;
+  if (parsed) assertSearchable(ctx.actor, parsed);
+  const predicate = parsed ? compilePredicate(parsed) : () => true;
   // Sessions last reported as not matching, and when. Their next changes that still do not match are news to nobody
   // (a list dropped them already) and are not sent, unless a subscriber joined since: its list, read before it
   // subscribed, may still hold the session, so the next such change goes out once more. With searches that match a
@@ -132,7 +135,7 @@ export async function sessionActivitySource(ctx: ApiContext, sessionId: string):
         type: e.type,
         at: new Date(((e.data as { at?: string }).at ?? e.recordedAt.toISOString())),
         actor: (e.metadata.actor as string | undefined) ?? null,
-        data,
+        data: eventDataFor(ctx.actor, e.type, data),
       }];
     });
   });

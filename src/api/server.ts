@@ -35,6 +35,8 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 export const QUERY_LIMITS = {
   maxDepth: 10, maxCost: 50_000, maxRootFields: 20, maxAliases: 30, listSizes: { 'Query.sessionEvents': SESSION_EVENTS_PAGE },
 } as const;
+/** How long requests in flight get to finish when the server stops (main.ts has 5 s for the whole shutdown). */
+const DRAIN_MS = 2000;
 
 export interface RunningServer {
   readonly url: string;
@@ -205,11 +207,15 @@ export async function startServer(core: Core, config: Config, log: Logger, optio
     introspection: !config.production,
     hideSchemaDetailsFromClientErrors: config.production,
     includeStacktraceInErrorResponses: false,
+    // main.ts owns SIGINT/SIGTERM and stops everything in order: Apollo's own handlers would stop it a second time,
+    // and that second stop() waits forever (seen: every SIGTERM took the 10 s deadline).
+    stopOnTerminationSignals: false,
     validationRules: [limits],
     formatError: (formatted, error) => formatError(formatted, error, (e) => log.error({ err: e }, 'unexpected error in a resolver')),
     plugins: [
       ApolloServerPluginCacheControlDisabled(), // no HTTP caching of GraphQL here; it wrapped every resolver
-      ApolloServerPluginDrainHttpServer({ httpServer: http }),
+      // Requests in flight get this long to finish (their appends included) before their sockets are cut.
+      ApolloServerPluginDrainHttpServer({ httpServer: http, stopGracePeriodMillis: DRAIN_MS }),
       {
         async requestDidStart() {
           return {

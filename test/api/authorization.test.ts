@@ -34,7 +34,7 @@ const OPERATIONS: Array<[string, string, Caller[]]> = [
   ['join as proctor', `mutation { joinSession(id: "$S") { id } }`, ['admin', 'proctor1']],
   ['add a note', `mutation { addNote(sessionId: "$S", text: "n") { id } }`, ['admin', 'proctor1']],
   ['pause', `mutation { pauseSession(id: "$S") { id } }`, ['admin', 'proctor1']],
-  ['finish', `mutation { finishSession(id: "$S") { id } }`, ['admin', 'proctor1', 'student1']],
+  ['finish', `mutation { finishSession(id: "$S") { id } }`, ['admin', 'proctor1', 'student1', 'lms']],
   ['conclude', `mutation { concludeSession(id: "$S", conclusion: positive) { id } }`, ['admin', 'proctor1']],
   ['ask which media engine runs', `{ mediaEngine }`, ['anonymous', 'admin', 'proctor1', 'proctor2', 'student1', 'student2', 'auditor1', 'lms', 'lms2']],
   ['publish media to Janus', `mutation { publishMedia(sessionId: "$S", track: "camera", sdp: "v=0") }`, ['admin', 'student1']],

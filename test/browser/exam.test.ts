@@ -126,24 +126,32 @@ describeWithServer('a proctor and a test-taker in Chromium', HAS_CHROMIUM, NO_CH
     await student.screenshot({ path: `${SHOTS}/exam.png` });
   });
 
-  it('finishes with a conclusion that the test-taker sees', async () => {
+  it('finishes with a conclusion: the test-taker reads the proctor\'s message, never the comment for the record', async () => {
     await proctor.getByRole('button', { name: 'Finish' }).click();
     const dialog = proctor.getByRole('dialog', { name: 'Finish the session' });
     await dialog.getByLabel(/Negative/).check();
-    await dialog.getByLabel('Comment').fill('Phone on the desk');
+    await dialog.getByLabel('Comment for the record').fill('Phone on the desk');
+    await dialog.getByLabel('Message to the test-taker').fill('Your phone was on the desk during the exam. The exam office will contact you about a retake.');
+    await proctor.screenshot({ path: `${SHOTS}/conclusion-dialog.png` });
     await dialog.getByRole('button', { name: 'Finish' }).click();
     await student.getByRole('heading', { name: 'The session has ended' }).waitFor();
+    await student.getByText('Message from the proctor').waitFor();
     const ended = await student.locator('main.ended').textContent();
     expect(ended).toContain('The proctor finished the session.');
     expect(ended).toContain('negative');
-    expect(ended).toContain('Phone on the desk');
+    expect(ended).toContain('Your phone was on the desk during the exam. The exam office will contact you about a retake.');
+    expect(ended).not.toContain('Phone on the desk');
     await student.screenshot({ path: `${SHOTS}/ended.png` });
+    await student.setViewportSize({ width: 390, height: 844 });
+    await student.screenshot({ path: `${SHOTS}/ended-390.png` });
+    await student.setViewportSize({ width: 1440, height: 900 });
   });
 
   it('opens the protocol of the finished session with its chat and events', async () => {
     await proctor.goto('/#/protocol/browser-1');
     await proctor.getByRole('heading', { name: 'Entrance exam' }).waitFor();
-    expect(await proctor.locator('.protocol .conclusion').textContent()).toContain('negative');
+    expect(await proctor.locator('.protocol .conclusion').textContent()).toContain('negative — Phone on the desk');
+    expect(await proctor.locator('.protocol .message-to-student').textContent()).toContain('The exam office will contact you');
     expect(await proctor.locator('.protocol .message.incident').count()).toBe(1);
     await proctor.screenshot({ path: `${SHOTS}/protocol.png`, fullPage: true });
   });

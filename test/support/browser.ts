@@ -98,3 +98,69 @@ export async function intoRunningExam(api: TestApi, page: Page, student: string,
   await page.goto(`/#/exam/${sessionId}`);
   await page.frameLocator('iframe[title="Test content"]').getByRole('heading', { name: 'Demo test' }).waitFor();
 }
+
+/**
+ * Watches a page's capture from inside (add it with `context.addInitScript` before the app loads): every
+ * MediaRecorder and RTCPeerConnection it makes, every track camera, microphone and screen give it, and requests for
+ * them still waiting for the browser. `captureState` reads it.
+ */
+export function watchCapture(): void {
+  const seen = { recorders: [] as MediaRecorder[], peers: [] as RTCPeerConnection[], tracks: [] as MediaStreamTrack[], waiting: 0, asked: 0 };
+  (window as unknown as { capture: typeof seen }).capture = seen;
+  const Recorder = window.MediaRecorder;
+  window.MediaRecorder = class extends Recorder {
+    constructor(...args: ConstructorParameters<typeof MediaRecorder>) {
+      super(...args);
+      seen.recorders.push(this);
+    }
+  };
+  const Peer = window.RTCPeerConnection;
+  window.RTCPeerConnection = class extends Peer {
+    constructor(...args: ConstructorParameters<typeof RTCPeerConnection>) {
+      super(...args);
+      seen.peers.push(this);
+    }
+  };
+  const devices = navigator.mediaDevices;
+  for (const name of ['getUserMedia', 'getDisplayMedia'] as const) {
+    const original = devices[name].bind(devices) as (c?: MediaStreamConstraints) => Promise<MediaStream>;
+    devices[name] = async (constraints?: MediaStreamConstraints) => {
+      seen.waiting += 1;
+      seen.asked += 1;
+      try {
+        const stream = await original(constraints);
+        seen.tracks.push(...stream.getTracks());
+        return stream;
+      } finally {
+        seen.waiting -= 1;
+      }
+    };
+  }
+}
+
+export interface CaptureState {
+  /** MediaRecorders not stopped. */
+  recording: number;
+  /** Camera, microphone and screen tracks still live. */
+  live: number;
+  /** Requests for camera or screen the browser has not answered yet. */
+  waiting: number;
+  /** Requests for camera or screen so far. */
+  asked: number;
+  /** Peer connections not closed. */
+  connected: number;
+}
+
+export function captureState(page: Page): Promise<CaptureState> {
+  return page.evaluate((): CaptureState => {
+    type Seen = { recorders: MediaRecorder[]; peers: RTCPeerConnection[]; tracks: MediaStreamTrack[]; waiting: number; asked: number };
+    const c = (window as unknown as { capture: Seen }).capture;
+    return {
+      recording: c.recorders.filter((r) => r.state !== 'inactive').length,
+      live: c.tracks.filter((t) => t.readyState === 'live').length,
+      waiting: c.waiting,
+      asked: c.asked,
+      connected: c.peers.filter((p) => p.connectionState !== 'closed').length,
+    };
+  });
+}

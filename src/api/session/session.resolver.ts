@@ -16,6 +16,7 @@ import type { ApiContext } from '../context.js';
 import { sessionActivitySource, sessionsChangedSource } from '../live.js';
 import { releaseSeat } from '../schedule/schedule.resolver.js';
 import { readable } from './readable.js';
+import { assertSearchable, commentFor, eventDataFor } from './student-view.js';
 import { toSession } from './mapping.js';
 import { CreateSessionInput, MetricValueInput } from './session.inputs.js';
 import {
@@ -71,7 +72,11 @@ export class SessionResolver {
     const actor = authorize(ctx.actor, 'session.read');
     if (first != null && (first < 0 || first > 500)) throw new ValidationError('first must be from 0 to 500');
     const conditions = [visibleSessions(actor)];
-    if (query?.trim()) conditions.push(compileSql(parseQuery(query), 1));
+    if (query?.trim()) {
+      const parsed = parseQuery(query);
+      assertSearchable(actor, parsed);
+      conditions.push(compileSql(parsed, 1));
+    }
     const page = await listMonitorRows(ctx.core.db, conditions, { first: first ?? 50, after });
     return {
       edges: page.rows.map((row) => ({ cursor: encodeCursor(row), node: toSession(row) })),
@@ -99,6 +104,11 @@ export class SessionResolver {
   async verifyStream(@Arg('id', () => ID) id: string, @Ctx() ctx: ApiContext): Promise<StreamVerification> {
     await readable(ctx, id, 'session.verifyStream');
     return verifySessionStream(ctx.core, id);
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: 'The proctor\'s comment on the conclusion, for the record (null for the test-taker, who never sees it).' })
+  comment(@Root() session: Session, @Ctx() ctx: ApiContext): string | null {
+    return commentFor(ctx.actor, session.comment);
   }
 
   @FieldResolver(() => [Message], { description: 'The chat, oldest first.' })
@@ -162,7 +172,7 @@ export class SessionResolver {
     const entries = await protocolEntries(ctx.core.db, session.id);
     return entries
       .filter((e) => ctx.actor?.role !== 'student' || (e.kind !== 'note' && e.kind !== 'face' && e.kind !== 'score'))
-      .map((e) => ({ seq: e.seq, kind: e.kind, type: e.body.type, at: e.at, actor: e.actor, data: e.body }));
+      .map((e) => ({ seq: e.seq, kind: e.kind, type: e.body.type, at: e.at, actor: e.actor, data: eventDataFor(ctx.actor, String(e.body.type), e.body) }));
   }
 
   @Mutation(() => Session, { description: 'Creates a session (administrators and integrators).' })
@@ -176,6 +186,7 @@ export class SessionResolver {
         durationMinutes: input.duration, scheduledAt: input.scheduledAt, metrics: (input.metrics ?? undefined) as MetricCode[] | undefined,
         weights: input.weights ? metricValues(input.weights) : undefined, threshold: input.threshold ?? undefined, autoConclude: input.autoConclude ?? undefined,
         url: input.url, template: input.template, tags: input.tags ?? undefined, secondCamera: input.secondCamera ?? undefined, selfScheduling: input.selfScheduling ?? undefined,
+        checkInBeforeMinutes: input.checkInBefore, checkInAfterMinutes: input.checkInAfter,
         integrationId: actor.role === 'integrator' ? actor.id : null,
       },
       actor,
@@ -294,14 +305,17 @@ export class SessionResolver {
     return act(ctx, id, 'session.pause', 'ResumeSession', {});
   }
 
-  @Mutation(() => Session, { description: 'Ends the session; a proctor may give the conclusion and comment at once.' })
+  @Mutation(() => Session, {
+    description: 'Ends the session (the test-taker, its proctor, an administrator, or the integration that created it); staff may give the conclusion at once.',
+  })
   finishSession(
     @Arg('id', () => ID) id: string,
     @Ctx() ctx: ApiContext,
     @Arg('conclusion', () => Conclusion, { nullable: true }) conclusion?: Conclusion | null,
-    @Arg('comment', () => String, { nullable: true }) comment?: string | null,
+    @Arg('comment', () => String, { nullable: true, description: 'For the record (proctors, committee, auditors); the test-taker never sees it.' }) comment?: string | null,
+    @Arg('messageToStudent', () => String, { nullable: true, description: 'Shown to the test-taker with the conclusion.' }) messageToStudent?: string | null,
   ) {
-    return act(ctx, id, 'session.finish', 'FinishSession', { conclusion: conclusion ?? null, comment: comment ?? null });
+    return act(ctx, id, 'session.finish', 'FinishSession', { conclusion: conclusion ?? null, comment: comment ?? null, messageToStudent: messageToStudent ?? null });
   }
 
   @Mutation(() => Session, { description: 'Gives the conclusion on a finished session (the Rate button).' })
@@ -309,9 +323,10 @@ export class SessionResolver {
     @Arg('id', () => ID) id: string,
     @Arg('conclusion', () => Conclusion) conclusion: Conclusion,
     @Ctx() ctx: ApiContext,
-    @Arg('comment', () => String, { nullable: true }) comment?: string | null,
+    @Arg('comment', () => String, { nullable: true, description: 'For the record (proctors, committee, auditors); the test-taker never sees it.' }) comment?: string | null,
+    @Arg('messageToStudent', () => String, { nullable: true, description: 'Shown to the test-taker with the conclusion.' }) messageToStudent?: string | null,
   ) {
-    return act(ctx, id, 'session.conclude', 'ConcludeSession', { conclusion, comment: comment ?? null });
+    return act(ctx, id, 'session.conclude', 'ConcludeSession', { conclusion, comment: comment ?? null, messageToStudent: messageToStudent ?? null });
   }
 
   @Subscription(() => [SessionChange], {

@@ -40,7 +40,9 @@ export class Session {
   @Field(() => Int, { description: 'Planned length in minutes.' }) duration!: number;
   @Field(() => Float, { nullable: true, description: 'Credibility 0–100, computed when the session ends.' }) score!: number | null;
   @Field(() => Conclusion, { nullable: true }) conclusion!: Conclusion | null;
-  @Field(() => String, { nullable: true }) comment!: string | null;
+  // Resolved by SessionResolver.comment, which hides it from the test-taker.
+  @Field(() => String, { nullable: true, description: 'The proctor\'s comment on the conclusion, for the record (null for the test-taker, who never sees it).' }) comment!: string | null;
+  @Field(() => String, { nullable: true, description: 'What the proctor tells the test-taker with the conclusion, if anything.' }) messageToStudent!: string | null;
   @Field(() => String, { nullable: true }) template!: string | null;
   @Field(() => [String]) tags!: string[];
   @Field(() => [String], { description: 'The metric codes this session watches.' }) metrics!: string[];
@@ -51,6 +53,8 @@ export class Session {
   @Field(() => Boolean, { description: 'The session asks for a second (mobile) camera.' }) secondCamera!: boolean;
   @Field(() => Boolean, { description: 'The test-taker books the time, and with it the proctor, from the proctors\' open slots (`availableSlots`, `bookSlot`).' }) selfScheduling!: boolean;
   @Field(() => Boolean, { description: 'The test-taker has booked a time: only an administrator changes it, its proctor or cancels it.' }) booked!: boolean;
+  @Field(() => DateTime, { nullable: true, description: 'When the test-taker may check in from; null when the session has no start (check in at any time).' }) checkInOpensAt!: Date | null;
+  @Field(() => DateTime, { nullable: true, description: 'When check-in closes; null when the session has no start.' }) checkInClosesAt!: Date | null;
   @Field(() => [MetricValue], { description: 'Average of each metric over the session.' }) averages!: MetricValue[];
   @Field(() => [String], { description: 'Metrics in violation in the last recorded minute (the tile icons).' }) recentCodes!: string[];
   @Field(() => Int, { description: 'Version of the session stream this row reflects.' }) version!: number;

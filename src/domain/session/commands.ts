@@ -24,6 +24,9 @@ export type SessionCommand =
         readonly secondCamera?: boolean;
         /** The test-taker picks the time (and with it the proctor) from the proctors' open slots. */
         readonly selfScheduling?: boolean;
+        /** Check-in opens this many minutes before the start (default 15) and closes this many after it (default: the duration). */
+        readonly checkInBeforeMinutes?: number | null;
+        readonly checkInAfterMinutes?: number | null;
         readonly integrationId?: string | null;
       };
       readonly metadata: CommandMetadata;
@@ -107,9 +110,13 @@ export type SessionCommand =
   | { readonly type: 'ResumeSession'; readonly data: Record<string, never>; readonly metadata: CommandMetadata }
   | {
       readonly type: 'FinishSession';
-      readonly data: { readonly timeout?: boolean; readonly conclusion?: Conclusion | null; readonly comment?: string | null };
+      readonly data: { readonly timeout?: boolean; readonly conclusion?: Conclusion | null; readonly comment?: string | null; readonly messageToStudent?: string | null };
       readonly metadata: CommandMetadata;
     }
-  | { readonly type: 'ConcludeSession'; readonly data: { readonly conclusion: Conclusion; readonly comment?: string | null }; readonly metadata: CommandMetadata };
+  | {
+      readonly type: 'ConcludeSession';
+      readonly data: { readonly conclusion: Conclusion; readonly comment?: string | null; readonly messageToStudent?: string | null };
+      readonly metadata: CommandMetadata;
+    };
 
 export type SessionCommandType = SessionCommand['type'];

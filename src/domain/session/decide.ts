@@ -1,6 +1,7 @@
 import type { Actor, Decider } from '../core/decider.js';
 import { assertNever, IllegalStateError, ValidationError } from '../core/errors.js';
 import { clip, identifier, instant, MAX_INT4, optionalText, text as boundedText, wholeNumber } from '../core/fields.js';
+import { checkInWindow, DEFAULT_CHECK_IN_BEFORE_MINUTES, MAX_CHECK_IN_MINUTES, PAST_START_GRACE_MS } from './check-in.js';
 import type { SessionCommand } from './commands.js';
 import { FACE_CHECK_REASONS, type FaceCheckReason, type FinishedBy, type SessionEvent } from './events.js';
 import { isMetricCode, METRIC_CODES, type MetricCode } from './metrics.js';
@@ -87,6 +88,17 @@ export function bookingVerdict(state: Session, actor: Actor, scheduledAt: Date, 
   return 'book';
 }
 
+/**
+ * Nobody is recorded after their exam: a segment begun before the end (still uploading, or queued while offline) is
+ * kept, one begun after it is refused (and the upload route keeps none of its bytes).
+ */
+function assertRecordedBeforeEnd(endedAt: string | Date, start: Date): void {
+  const end = new Date(endedAt);
+  if (start.getTime() > end.getTime()) {
+    throw new IllegalStateError(`cannot store a recording that starts at ${start.toISOString()}: the session ended at ${end.toISOString()}`);
+  }
+}
+
 /** "Only the system administrator can change, cancel, or change proctors in already scheduled sessions." */
 function onlyAdminChangesBooked(s: Existing, role: string, action: string): void {
   if (s.booking && role !== 'admin' && role !== 'system') throw new IllegalStateError(`the test-taker has booked this session: only an administrator can ${action}`);
@@ -144,7 +156,17 @@ export function decideSession(command: SessionCommand, state: Session): SessionE
       }
       if ((d.tags ?? []).length > MAX_TAGS) throw new ValidationError(`at most ${MAX_TAGS} tags`, { field: 'tags' });
       const tags = (d.tags ?? []).map((t) => text(t, 'tag', 64));
-      if (d.scheduledAt) instant(d.scheduledAt, 'scheduled time');
+      if (d.scheduledAt) {
+        instant(d.scheduledAt, 'scheduled time');
+        if (d.scheduledAt.getTime() < now.getTime() - PAST_START_GRACE_MS) {
+          throw new ValidationError(
+            `the start time ${d.scheduledAt.toISOString()} has passed (it is ${at} now); a start up to ${PAST_START_GRACE_MS / 60_000} minutes back is accepted, for clocks that differ`,
+            { field: 'scheduledAt' },
+          );
+        }
+      }
+      const checkInBeforeMinutes = d.checkInBeforeMinutes == null ? DEFAULT_CHECK_IN_BEFORE_MINUTES : wholeNumber(d.checkInBeforeMinutes, 'check-in before the start (minutes)', 0, MAX_CHECK_IN_MINUTES);
+      const checkInAfterMinutes = d.checkInAfterMinutes == null ? d.durationMinutes : wholeNumber(d.checkInAfterMinutes, 'check-in after the start (minutes)', 0, MAX_CHECK_IN_MINUTES);
       return [
         {
           type: 'SessionCreated',
@@ -165,6 +187,8 @@ export function decideSession(command: SessionCommand, state: Session): SessionE
             tags: [...new Set(tags)],
             secondCamera: d.secondCamera ?? false,
             ...(d.selfScheduling ? { selfScheduling: true } : {}),
+            checkInBeforeMinutes,
+            checkInAfterMinutes,
             createdBy: actor.id,
             integrationId: d.integrationId ?? null,
             at,
@@ -203,6 +227,13 @@ export function decideSession(command: SessionCommand, state: Session): SessionE
         throw new IllegalStateError(`cannot check in: the session is ${readable(s.status)}`);
       }
       if (s.selfScheduling && !s.booking) throw new IllegalStateError('choose a time for this session first');
+      // The window guards the first check-in; a test-taker who checked in in time may reload the page later.
+      const window = s.status === 'scheduled' ? checkInWindow(s.booking?.start ?? s.scheduledAt, s.checkInMinutes.before, s.checkInMinutes.after) : null;
+      if (window) {
+        const details = { opensAt: window.opensAt.toISOString(), closesAt: window.closesAt.toISOString() };
+        if (now < window.opensAt) throw new IllegalStateError(`check-in opens at ${details.opensAt}`, details);
+        if (now > window.closesAt) throw new IllegalStateError(`check-in closed at ${details.closesAt}`, details);
+      }
       return [{ type: 'ParticipantCheckedIn', data: { userAgent: clip(command.data.userAgent, 500), browserSupported: command.data.browserSupported === true, at } }];
     }
     case 'SubmitIdentityPhoto': {
@@ -348,6 +379,7 @@ export function decideSession(command: SessionCommand, state: Session): SessionE
       wholeNumber(d.size, 'segment size', 1, MAX_INT4);
       if (!Number.isFinite(d.durationMs) || d.durationMs <= 0 || d.durationMs > 10 * 60_000) throw new ValidationError('segment duration must be from 1 ms to 10 minutes');
       if (!/^[0-9a-f]{64}$/.test(d.sha256)) throw new ValidationError('the segment hash is not a sha-256');
+      if (s.status === 'finished' || s.status === 'concluded') assertRecordedBeforeEnd(s.finishedAt, d.start);
       const stored = s.segments[`${d.track}:${d.seq}`];
       if (stored === d.sha256) return []; // the same upload again
       if (stored) throw new IllegalStateError(`segment ${d.seq} of ${d.track} is already stored with other content`);
@@ -362,6 +394,7 @@ export function decideSession(command: SessionCommand, state: Session): SessionE
       if (!['camera', 'screen', 'mobile'].includes(d.track)) throw new ValidationError(`track ${JSON.stringify(d.track)} is not camera, screen or mobile`);
       wholeNumber(d.seq, 'segment number', 0, MAX_SEGMENT_SEQ);
       instant(d.start, 'segment start');
+      if (s.status === 'finished' || s.status === 'concluded') assertRecordedBeforeEnd(s.finishedAt, d.start); // not a gap: nothing was to be recorded
       const key = `${d.track}:${d.seq}`;
       if (s.segments[key] || s.lost.includes(key) || s.refusalCount >= MAX_REFUSALS_RECORDED) return [];
       const attempt = (s.refusals[key] ?? 0) + 1;
@@ -432,11 +465,13 @@ export function decideSession(command: SessionCommand, state: Session): SessionE
         if (now.getTime() < Date.parse(s.deadline)) throw new IllegalStateError(`cannot finish on time-out before the deadline ${s.deadline}`);
         by = 'timeout';
       } else {
-        by = actor.role === 'student' ? 'student' : actor.role === 'proctor' ? 'proctor' : 'admin';
+        by = actor.role === 'student' ? 'student' : actor.role === 'proctor' ? 'proctor' : actor.role === 'integrator' ? 'integrator' : 'admin';
       }
       if (d.conclusion) conclusionValue(d.conclusion);
       const comment = optionalText(d.comment, 'comment', MAX_TEXT, { multiline: true });
       if (d.conclusion && by === 'student') throw new ValidationError('a test-taker cannot give a conclusion');
+      const messageToStudent = optionalText(d.messageToStudent, 'message to the test-taker', MAX_TEXT, { multiline: true });
+      if (messageToStudent && !d.conclusion) throw new ValidationError('a message to the test-taker goes with a conclusion');
       const pausedAt = s.status === 'paused' ? s.pausedAt : undefined;
       const score = computeScore({
         metrics: s.metrics, weights: s.weights, minutes: s.minutes, sessionMinutes: elapsedMinutes(s, now, pausedAt), violatedMs: faceViolation(s, now),
@@ -446,12 +481,12 @@ export function decideSession(command: SessionCommand, state: Session): SessionE
         { type: 'ScoreComputed', data: { ...score, at } },
       ];
       if (d.conclusion) {
-        events.push({ type: 'SessionConcluded', data: { conclusion: d.conclusion, comment, by: actor.id, automatic: false, at } });
+        events.push({ type: 'SessionConcluded', data: { conclusion: d.conclusion, comment, messageToStudent, by: actor.id, automatic: false, at } });
       } else if (s.autoConclude) {
         const conclusion = score.score < s.threshold ? 'negative' : 'positive';
         events.push({
           type: 'SessionConcluded',
-          data: { conclusion, comment: `automatic: score ${score.score} against threshold ${s.threshold}`, by: 'system', automatic: true, at },
+          data: { conclusion, comment: `automatic: score ${score.score} against threshold ${s.threshold}`, messageToStudent: null, by: 'system', automatic: true, at },
         });
       }
       return events;
@@ -462,7 +497,8 @@ export function decideSession(command: SessionCommand, state: Session): SessionE
       if (s.status !== 'finished' && s.status !== 'concluded') throw new IllegalStateError(`cannot conclude: the session is ${readable(s.status)}`);
       conclusionValue(command.data.conclusion);
       const comment = command.data.comment?.trim() ? text(command.data.comment, 'comment') : null;
-      return [{ type: 'SessionConcluded', data: { conclusion: command.data.conclusion, comment, by: actor.id, automatic: false, at } }];
+      const messageToStudent = optionalText(command.data.messageToStudent, 'message to the test-taker', MAX_TEXT, { multiline: true });
+      return [{ type: 'SessionConcluded', data: { conclusion: command.data.conclusion, comment, messageToStudent, by: actor.id, automatic: false, at } }];
     }
     default:
       return assertNever(command, 'session command');

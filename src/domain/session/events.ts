@@ -1,7 +1,7 @@
 import type { MetricCode, MetricValues } from './metrics.js';
 
-/** Who ended a session. */
-export type FinishedBy = 'student' | 'proctor' | 'admin' | 'timeout';
+/** Who ended a session: `integrator` is the LMS that created it. */
+export type FinishedBy = 'student' | 'proctor' | 'admin' | 'integrator' | 'timeout';
 export type Conclusion = 'positive' | 'negative';
 export type FaceResult = 'green' | 'yellow' | 'red';
 /**
@@ -40,6 +40,12 @@ export type SessionEvent =
         readonly secondCamera: boolean;
         /** Absent in events from before self-scheduling existed. */
         readonly selfScheduling?: boolean;
+        /**
+         * Check-in opens this many minutes before the scheduled (or booked) start and closes this many after it.
+         * Absent in events from before the window existed: 15 and the duration.
+         */
+        readonly checkInBeforeMinutes?: number;
+        readonly checkInAfterMinutes?: number;
         readonly createdBy: string;
         readonly integrationId: string | null;
         readonly at: string;
@@ -143,7 +149,16 @@ export type SessionEvent =
     }
   | {
       readonly type: 'SessionConcluded';
-      readonly data: { readonly conclusion: Conclusion; readonly comment: string | null; readonly by: string; readonly automatic: boolean; readonly at: string };
+      readonly data: {
+        readonly conclusion: Conclusion;
+        /** For the record: proctors, the committee and auditors read it; the test-taker never does. */
+        readonly comment: string | null;
+        /** What the test-taker is told, if anything (absent in events from before it existed). */
+        readonly messageToStudent?: string | null;
+        readonly by: string;
+        readonly automatic: boolean;
+        readonly at: string;
+      };
     };
 
 export type SessionEventType = SessionEvent['type'];

@@ -1,4 +1,5 @@
 import { assertNever } from '../core/errors.js';
+import { DEFAULT_CHECK_IN_BEFORE_MINUTES } from './check-in.js';
 import type { Conclusion, FileKind, FinishedBy, SessionEvent } from './events.js';
 import type { MetricCode, MetricValues } from './metrics.js';
 
@@ -18,6 +19,10 @@ export interface SessionFacts {
   /** The test-taker books the time from the proctors' slots; `booking` is the slot booked (whose calendar, when), once it is. */
   readonly selfScheduling: boolean;
   readonly booking: { readonly proctor: string; readonly start: string } | null;
+  /** The start set by the organisers (a booking, once made, takes its place). */
+  readonly scheduledAt: string | null;
+  /** Minutes before and after the start during which the test-taker may check in. */
+  readonly checkInMinutes: { readonly before: number; readonly after: number };
   readonly checkedIn: boolean;
   readonly identityVerified: boolean;
   /** An incident message is in force: the test content is covered. */
@@ -92,6 +97,8 @@ export function evolveSession(state: Session, event: SessionEvent): Session {
       secondCamera: d.secondCamera,
       selfScheduling: d.selfScheduling ?? false,
       booking: null,
+      scheduledAt: d.scheduledAt,
+      checkInMinutes: { before: d.checkInBeforeMinutes ?? DEFAULT_CHECK_IN_BEFORE_MINUTES, after: d.checkInAfterMinutes ?? d.durationMinutes },
       checkedIn: false,
       identityVerified: false,
       blocked: false,

@@ -1,6 +1,7 @@
 import type { Client } from '@urql/core';
 import { ChatState } from './chat.svelte.js';
 import { live, request, uploadFile } from './client.js';
+import { connection } from './connection.svelte.js';
 import { ACTIVITY, CHECK_IN, FINISH, SESSION, START, SUBMIT_PHOTO } from './documents.js';
 import type { ActivityView, MessageView, SessionView } from './types.js';
 import { retakePrompt, type PhotoKind } from './faces.js';
@@ -27,6 +28,9 @@ export interface PhotoCheck {
   prompt: string | null;
 }
 
+/** Where the test-taker stands with check-in: before its window, in it, or after it closed. */
+export type CheckInPhase = 'early' | 'open' | 'closed';
+
 /** The test-taker's way through one session: rules → compatibility check → identity photos → exam → end. */
 export class ExamState {
   session = $state<SessionView | null>(null);
@@ -45,6 +49,16 @@ export class ExamState {
   remainingMs = $derived(
     this.session?.startedAt ? Date.parse(this.session.startedAt) + this.session.duration * 60_000 - this.now : (this.session?.duration ?? 0) * 60_000,
   );
+  /** Only the first check-in has a window: a test-taker who checked in may come back to the page later. */
+  checkInPhase = $derived.by((): CheckInPhase => {
+    const s = this.session;
+    if (!s || s.status !== 'scheduled') return 'open';
+    if (s.checkInOpensAt && this.now < Date.parse(s.checkInOpensAt)) return 'early';
+    if (s.checkInClosesAt && this.now > Date.parse(s.checkInClosesAt)) return 'closed';
+    return 'open';
+  });
+  /** Milliseconds until check-in opens (the countdown). */
+  opensInMs = $derived(this.session?.checkInOpensAt ? Date.parse(this.session.checkInOpensAt) - this.now : 0);
   private stops: Array<() => void> = [];
 
   /** The proctor's message that blocked the content, shown over it. */
@@ -74,6 +88,17 @@ export class ExamState {
       this.stops.push(live<{ sessionActivity: ActivityView }, { id: string }>(this.client, ACTIVITY, { id: this.sessionId }, (d) => void this.onActivity(d.sessionActivity)));
       const timer = setInterval(() => (this.now = Date.now()), 1000);
       this.stops.push(() => clearInterval(timer));
+      // Events sent while the connection was down never arrive: after a reconnect, ask whether the session ended.
+      this.stops.push($effect.root(() => {
+        let wasOffline = false;
+        $effect(() => {
+          if (!connection.online) wasOffline = true;
+          else if (wasOffline) {
+            wasOffline = false;
+            void this.reload().then(() => this.endIfOver()).catch(() => {});
+          }
+        });
+      }));
     } catch (error) {
       this.error = (error as Error).message;
       this.step = 'error';
@@ -108,12 +133,16 @@ export class ExamState {
         this.session = { ...this.session, blocked: false };
         break;
       case 'SessionFinished':
-      case 'SessionConcluded':
       case 'SessionCancelled':
+        // Whoever ended it, the exam page goes at once, and with it camera, screen and recording.
+        this.step = 'ended';
+        await this.reload();
+        break;
+      case 'SessionConcluded':
       case 'SessionPaused':
       case 'SessionResumed':
         await this.reload();
-        if (this.session && ENDED.has(this.session.status)) this.step = 'ended';
+        this.endIfOver();
         break;
     }
   }
@@ -124,6 +153,10 @@ export class ExamState {
       const prompt = retakePrompt(kind, problem, faceCount);
       this.checks = { ...this.checks, [kind]: { photoId, state: prompt ? 'retake' : 'ok', prompt } };
     }
+  }
+
+  private endIfOver(): void {
+    if (this.session && ENDED.has(this.session.status)) this.step = 'ended';
   }
 
   acceptRules(): void {
