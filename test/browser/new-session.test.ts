@@ -23,7 +23,7 @@ describeWithServer('an administrator creates sessions on screen', HAS_CHROMIUM, 
     await api.as('admin', `mutation { registerAccount(username: "student3", displayName: "Uma Student", role: "student", password: "secret-pass") { username } }`);
     admin = await (await newContext(browser, api.server.url)).newPage();
     await signIn(admin, 'admin');
-  }, 120_000);
+  }, 300_000); // it may wait for the one Chromium at a time
 
   afterAll(async () => {
     releaseChromium?.();

@@ -44,6 +44,7 @@ describeWithServer('each role sees only what it can do', HAS_CHROMIUM, NO_CHROMI
     const p = await (await newContext(browser, api.server.url)).newPage();
     const refused = refusals(p);
     await signIn(p, username);
+    await p.waitForURL(/#\/(monitor|sessions)$/);
     return { page: p, refused };
   }
 

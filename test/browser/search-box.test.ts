@@ -121,5 +121,11 @@ describeWithServer('the monitor\'s search box in Chromium', HAS_CHROMIUM, NO_CHR
     await page.locator('.tile[data-session="find-1"] .icon[data-code="b2"]').waitFor();
     await page.locator('.tile[data-session="find-1"]').click();
     await expect.poll(() => page.getByRole('toolbar', { name: 'Active session' }).textContent()).toContain('Exam find-1');
+    // They are listed apart, where they can still be unticked.
+    const outside = page.getByRole('region', { name: 'Watched, not in this search' });
+    expect(await outside.getByRole('checkbox').evaluateAll((boxes) => boxes.map((b) => b.getAttribute('aria-label')).sort())).toEqual(['Watch Exam find-1', 'Watch Exam find-3']);
+    await outside.getByRole('checkbox', { name: 'Watch Exam find-3' }).click(); // unticked, it leaves this list at once
+    await page.locator('.tile[data-session="find-3"]').waitFor({ state: 'detached' });
+    expect(await page.locator('.tile').count()).toBe(2);
   });
 });
