@@ -8,6 +8,7 @@ import type { SessionView } from './types.js';
 export const MAX_TILES = 30;
 /** How long typing pauses before the search applies (Enter applies at once). */
 export const SEARCH_DEBOUNCE_MS = 400;
+
 /** Of two copies of a session, the one from the later version of its stream. */
 function newer(a: SessionView | undefined, b: SessionView | undefined): SessionView | undefined {
   if (!a) return b;
