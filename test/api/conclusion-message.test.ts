@@ -59,3 +59,39 @@ describe('the conclusion\'s two texts: the comment for the record, the message t
     expect(await api.errorCode('proctor1', `mutation { finishSession(id: "concl-2", messageToStudent: "bye") { id } }`)).toBe('BAD_USER_INPUT');
   });
 });
+
+describe('the score, seen by the test-taker', () => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await startTestApi();
+    for (const [id, extra] of [['score-hidden', {}], ['score-shown', { scoreVisibleToStudent: true }]] as const) {
+      await api.createSession(id, extra);
+      await api.as('student1', `mutation { checkIn(id: "${id}", userAgent: "Chromium 156") { id } }`);
+      await api.as('student1', `mutation { startSession(id: "${id}") { id } }`);
+      await api.as('student1', `mutation { recordMetrics(sessionId: "${id}", minute: 0, values: [{ code: "c2", value: 40 }]) { id } }`);
+      await api.as('proctor1', `mutation { finishSession(id: "${id}", conclusion: positive) { id } }`);
+    }
+  });
+  afterAll(async () => {
+    await api.close();
+  });
+
+  const SCORE = `query($id: ID!) { session(id: $id) { conclusion score averages { code } scoreBreakdown { score } } }`;
+
+  it('is the conclusion only, unless the session shows the score', async () => {
+    const hidden = await api.as('student1', SCORE, { id: 'score-hidden' });
+    expect(hidden.session).toEqual({ conclusion: 'positive', score: null, averages: [], scoreBreakdown: null });
+    const shown = await api.as('student1', SCORE, { id: 'score-shown' });
+    expect(shown.session.score).toEqual(expect.any(Number));
+    expect(shown.session.scoreBreakdown.score).toBe(shown.session.score);
+    // Staff see it either way.
+    expect((await api.as('proctor1', SCORE, { id: 'score-hidden' })).session.score).toEqual(expect.any(Number));
+  });
+
+  it('cannot be read through the search either', async () => {
+    expect(await api.errorCode('student1', `{ sessions(query: "score<50") { totalCount } }`)).toBe('FORBIDDEN');
+    expect(await api.errorCode('student1', `{ sessions(query: "averages.c2>10") { totalCount } }`)).toBe('FORBIDDEN');
+    const listed = await api.as('student1', `{ sessions { edges { node { id score } } } }`);
+    expect(listed.sessions.edges.find((e: { node: { id: string } }) => e.node.id === 'score-hidden').node.score).toBeNull();
+  });
+});

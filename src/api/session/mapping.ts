@@ -30,6 +30,7 @@ export function toSession(row: MonitorRow): Session {
     blocked: row.blocked,
     finishedBy: row.finishedBy,
     secondCamera: row.secondCamera,
+    scoreVisibleToStudent: row.scoreVisible,
     selfScheduling: row.selfScheduling,
     booked: row.booked,
     checkInOpensAt: window?.opensAt ?? null,

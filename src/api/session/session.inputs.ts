@@ -25,6 +25,7 @@ export class CreateSessionInput {
   @Field(() => [String], { nullable: true }) tags?: string[] | null;
   @Field(() => Boolean, { nullable: true, description: 'Ask for a second (mobile) camera.' }) secondCamera?: boolean | null;
   @Field(() => Boolean, { nullable: true, description: 'Let the test-taker book the time (and with it the proctor) from the proctors\' open slots.' }) selfScheduling?: boolean | null;
+  @Field(() => Boolean, { nullable: true, description: 'Let the test-taker see the credibility score (by default they see the conclusion only).' }) scoreVisibleToStudent?: boolean | null;
   @Field(() => Int, { nullable: true, description: 'Check-in opens this many minutes before the scheduled or booked start (0–1440, default 15).' }) checkInBefore?: number | null;
   @Field(() => Int, { nullable: true, description: 'Check-in closes this many minutes after the start (0–1440, default: the duration).' }) checkInAfter?: number | null;
 }

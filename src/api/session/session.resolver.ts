@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, Float, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { DataOf } from '../../core.js';
 import { ValidationError } from '../../domain/core/errors.js';
 import type { SessionCommand } from '../../domain/session/commands.js';
@@ -16,11 +16,11 @@ import type { ApiContext } from '../context.js';
 import { sessionActivitySource, sessionsChangedSource } from '../live.js';
 import { releaseSeat } from '../schedule/schedule.resolver.js';
 import { readable } from './readable.js';
-import { assertSearchable, commentFor, eventDataFor } from './student-view.js';
+import { assertSearchable, commentFor, eventDataFor, scoreVisibleTo } from './student-view.js';
 import { toSession } from './mapping.js';
 import { CreateSessionInput, MetricValueInput } from './session.inputs.js';
 import {
-  Conclusion, FaceCheck, FileInfo, Message, RecordingSegment, ScoreBreakdown, Minute, Note, Session, SessionActivity, SessionChange, SessionConnection, StoredEvent, StreamVerification, TimelineEntry,
+  Conclusion, FaceCheck, FileInfo, Message, MetricValue, RecordingSegment, ScoreBreakdown, Minute, Note, Session, SessionActivity, SessionChange, SessionConnection, StoredEvent, StreamVerification, TimelineEntry,
 } from './session.type.js';
 
 
@@ -106,6 +106,16 @@ export class SessionResolver {
     return verifySessionStream(ctx.core, id);
   }
 
+  @FieldResolver(() => Float, { nullable: true, description: 'Credibility 0–100, computed when the session ends (null for the test-taker unless the session shows it).' })
+  score(@Root() session: Session, @Ctx() ctx: ApiContext): number | null {
+    return scoreVisibleTo(ctx.actor, session) ? session.score : null;
+  }
+
+  @FieldResolver(() => [MetricValue], { description: 'Average of each metric over the session (empty for the test-taker unless the session shows the score: the score can be worked out from them).' })
+  averages(@Root() session: Session, @Ctx() ctx: ApiContext): MetricValue[] {
+    return scoreVisibleTo(ctx.actor, session) ? session.averages : [];
+  }
+
   @FieldResolver(() => String, { nullable: true, description: 'The proctor\'s comment on the conclusion, for the record (null for the test-taker, who never sees it).' })
   comment(@Root() session: Session, @Ctx() ctx: ApiContext): string | null {
     return commentFor(ctx.actor, session.comment);
@@ -162,6 +172,7 @@ export class SessionResolver {
 
   @FieldResolver(() => ScoreBreakdown, { nullable: true, description: 'Each metric\'s share, weight and contribution (after the end).' })
   async scoreBreakdown(@Root() session: Session, @Ctx() ctx: ApiContext): Promise<ScoreBreakdown | null> {
+    if (!scoreVisibleTo(ctx.actor, session)) return null;
     const scores = await protocolEntries(ctx.core.db, session.id, ['score']);
     const last = scores.at(-1)?.body as unknown as { score: number; minutes: number; breakdown: ScoreBreakdown['terms'] } | undefined;
     return last ? { score: last.score, minutes: last.minutes, terms: last.breakdown } : null;
@@ -186,6 +197,7 @@ export class SessionResolver {
         durationMinutes: input.duration, scheduledAt: input.scheduledAt, metrics: (input.metrics ?? undefined) as MetricCode[] | undefined,
         weights: input.weights ? metricValues(input.weights) : undefined, threshold: input.threshold ?? undefined, autoConclude: input.autoConclude ?? undefined,
         url: input.url, template: input.template, tags: input.tags ?? undefined, secondCamera: input.secondCamera ?? undefined, selfScheduling: input.selfScheduling ?? undefined,
+        scoreVisibleToStudent: input.scoreVisibleToStudent ?? undefined,
         checkInBeforeMinutes: input.checkInBefore, checkInAfterMinutes: input.checkInAfter,
         integrationId: actor.role === 'integrator' ? actor.id : null,
       },

@@ -38,7 +38,8 @@ export class Session {
   @Field(() => DateTime, { nullable: true }) startedAt!: Date | null;
   @Field(() => DateTime, { nullable: true }) stoppedAt!: Date | null;
   @Field(() => Int, { description: 'Planned length in minutes.' }) duration!: number;
-  @Field(() => Float, { nullable: true, description: 'Credibility 0–100, computed when the session ends.' }) score!: number | null;
+  // Resolved by SessionResolver.score and .averages, which hide them from the test-taker unless the session shows them.
+  score!: number | null;
   @Field(() => Conclusion, { nullable: true }) conclusion!: Conclusion | null;
   // Resolved by SessionResolver.comment, which hides it from the test-taker.
   @Field(() => String, { nullable: true, description: 'The proctor\'s comment on the conclusion, for the record (null for the test-taker, who never sees it).' }) comment!: string | null;
@@ -55,7 +56,8 @@ export class Session {
   @Field(() => Boolean, { description: 'The test-taker has booked a time: only an administrator changes it, its proctor or cancels it.' }) booked!: boolean;
   @Field(() => DateTime, { nullable: true, description: 'When the test-taker may check in from; null when the session has no start (check in at any time).' }) checkInOpensAt!: Date | null;
   @Field(() => DateTime, { nullable: true, description: 'When check-in closes; null when the session has no start.' }) checkInClosesAt!: Date | null;
-  @Field(() => [MetricValue], { description: 'Average of each metric over the session.' }) averages!: MetricValue[];
+  averages!: MetricValue[];
+  @Field(() => Boolean, { description: 'The test-taker may see the score (set when the session is created).' }) scoreVisibleToStudent!: boolean;
   @Field(() => [String], { description: 'Metrics in violation in the last recorded minute (the tile icons).' }) recentCodes!: string[];
   @Field(() => Int, { description: 'Version of the session stream this row reflects.' }) version!: number;
 }

@@ -1,6 +1,7 @@
 import { ForbiddenError } from '../../domain/core/errors.js';
 import { fieldsOf, type Query } from '../../projections/search/index.js';
 import type { Caller } from '../authorization.js';
+import { METRIC_CODES } from '../../domain/session/metrics.js';
 
 const isStudent = (actor: Caller | null | undefined) => actor?.role === 'student';
 
@@ -19,7 +20,17 @@ export function commentFor(actor: Caller | null | undefined, comment: string | n
   return isStudent(actor) ? null : comment;
 }
 
-/** A test-taker's search may not test the comment either: matching it letter by letter would read it. */
+/** Whether a caller may see a session's score and the averages it comes from: staff always; a test-taker only where the session says. */
+export function scoreVisibleTo(actor: Caller | null | undefined, session: { readonly scoreVisibleToStudent: boolean }): boolean {
+  return !isStudent(actor) || session.scoreVisibleToStudent;
+}
+
+/** Fields a test-taker's search may not test: matching them value by value would read them. */
+const HIDDEN_FROM_STUDENTS = new Set(['comment', 'score', ...METRIC_CODES.map((c) => `averages.${c}`)]);
+
+/** A test-taker's search may not test the comment, the score or the averages: matching would read them. */
 export function assertSearchable(actor: Caller | null | undefined, query: Query): void {
-  if (isStudent(actor) && fieldsOf(query).has('comment')) throw new ForbiddenError('a test-taker cannot search the proctor\'s comment');
+  if (!isStudent(actor)) return;
+  const hidden = [...fieldsOf(query)].find((f) => HIDDEN_FROM_STUDENTS.has(f));
+  if (hidden) throw new ForbiddenError(`a test-taker cannot search by ${hidden === 'comment' ? 'the proctor\'s comment' : hidden}`);
 }

@@ -24,6 +24,8 @@ export type SessionCommand =
         readonly secondCamera?: boolean;
         /** The test-taker picks the time (and with it the proctor) from the proctors' open slots. */
         readonly selfScheduling?: boolean;
+        /** The test-taker may see their credibility score (by default they see the conclusion only). */
+        readonly scoreVisibleToStudent?: boolean;
         /** Check-in opens this many minutes before the start (default 15) and closes this many after it (default: the duration). */
         readonly checkInBeforeMinutes?: number | null;
         readonly checkInAfterMinutes?: number | null;

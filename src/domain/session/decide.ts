@@ -187,6 +187,7 @@ export function decideSession(command: SessionCommand, state: Session): SessionE
             tags: [...new Set(tags)],
             secondCamera: d.secondCamera ?? false,
             ...(d.selfScheduling ? { selfScheduling: true } : {}),
+            ...(d.scoreVisibleToStudent ? { scoreVisibleToStudent: true } : {}),
             checkInBeforeMinutes,
             checkInAfterMinutes,
             createdBy: actor.id,

@@ -40,6 +40,8 @@ export type SessionEvent =
         readonly secondCamera: boolean;
         /** Absent in events from before self-scheduling existed. */
         readonly selfScheduling?: boolean;
+        /** Absent (false) in events from before: the test-taker sees the conclusion, not the score. */
+        readonly scoreVisibleToStudent?: boolean;
         /**
          * Check-in opens this many minutes before the scheduled (or booked) start and closes this many after it.
          * Absent in events from before the window existed: 15 and the duration.

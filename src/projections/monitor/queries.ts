@@ -38,6 +38,7 @@ export function toMonitorRow(r: DbRow): MonitorRow {
     blocked: Boolean(r.blocked),
     finishedBy: (r.finished_by as string | null) ?? null,
     secondCamera: Boolean(r.second_camera),
+    scoreVisible: Boolean(r.score_visible),
     selfScheduling: Boolean(r.self_scheduling),
     booked: Boolean(r.booked),
     checkInBefore: r.check_in_before === null || r.check_in_before === undefined ? DEFAULT_CHECK_IN_BEFORE_MINUTES : Number(r.check_in_before),

@@ -31,6 +31,7 @@ export interface MonitorRow {
   createdBy: string; //          created_by  text
   blocked: boolean; //           blocked     boolean (an incident is active)
   finishedBy: string | null; //  finished_by text ('student' | 'proctor' | 'admin' | 'integrator' | 'timeout')
+  scoreVisible: boolean; //      score_visible boolean (the test-taker may see the score)
   secondCamera: boolean; //      second_camera boolean (the session asks for a mobile camera)
   selfScheduling: boolean; //    self_scheduling boolean (the test-taker books the time from the proctors' slots)
   booked: boolean; //            booked      boolean (the test-taker has booked it)

@@ -34,6 +34,7 @@ CREATE TABLE IF NOT EXISTS monitor_sessions (
 );
 -- Added after the first release: data directories from before get the column (false until the projection is rebuilt).
 ALTER TABLE monitor_sessions ADD COLUMN IF NOT EXISTS second_camera boolean NOT NULL DEFAULT false;
+ALTER TABLE monitor_sessions ADD COLUMN IF NOT EXISTS score_visible boolean NOT NULL DEFAULT false;
 ALTER TABLE monitor_sessions ADD COLUMN IF NOT EXISTS self_scheduling boolean NOT NULL DEFAULT false;
 ALTER TABLE monitor_sessions ADD COLUMN IF NOT EXISTS booked boolean NOT NULL DEFAULT false;
 ALTER TABLE monitor_sessions ADD COLUMN IF NOT EXISTS message_to_student text;

@@ -27,6 +27,7 @@ export function monitorRow(overrides: Partial<MonitorRow> & Pick<MonitorRow, 'se
     blocked: false,
     finishedBy: null,
     secondCamera: false,
+    scoreVisible: false,
     selfScheduling: false,
     booked: false,
     checkInBefore: 15,
