@@ -99,7 +99,7 @@ describeWithServer('live video and recordings through Janus (janus mode, in a ne
       expect(Date.parse(last.start) + last.durationMs, `${track} ends early`).toBeGreaterThanOrEqual(stopped - 3000);
       for (let i = 1; i < segs.length; i++) {
         const gap = Date.parse(segs[i].start) - (Date.parse(segs[i - 1].start) + segs[i - 1].durationMs);
-        expect(gap, `${track} ${i}`).toBeLessThan(1000);
+        expect(gap, `${track} ${i} in ${JSON.stringify(segs.map((s) => [s.seq, s.start, s.durationMs, s.size]))}`).toBeLessThan(1000);
       }
       for (const s of segs) {
         expect(s.status).toBe(200);

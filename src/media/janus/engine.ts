@@ -13,7 +13,7 @@ import { recordingSegments } from '../../projections/protocol/queries.js';
 import type { BlobStore } from '../blob-store.js';
 import { checkWebm } from '../webm.js';
 import { startJanus, type RunningJanus } from './process.js';
-import { baseTime, convertRecording, DEFAULT_TOOLS, groupRecordings, type RecordingFiles, type Tools } from './recording.js';
+import { baseTime, convertRecording, DEFAULT_TOOLS, groupRecordings, UnwrittenRecording, type RecordingFiles, type Tools } from './recording.js';
 
 /** What the participant publishes: the camera (with the microphone) and the screen, each its own Janus publisher. */
 export type PublishedTrack = 'camera' | 'screen';
@@ -377,10 +377,15 @@ export class JanusEngine {
   private async store(sessionId: string, track: PublishedTrack, base: string): Promise<void> {
     const dir = this.roomDir(sessionId);
     const files = groupRecordings(await readdir(dir).catch(() => [])).find((f) => f.base === base);
-    if (!files) return;
+    if (!files) {
+      this.log.warn({ sessionId, track, base }, 'Janus wrote no file for a recording');
+      return;
+    }
     // Janus may still be flushing a file it was just told to stop recording (seen in CI: a half-written .mjr gave a
     // broken WebM), so a failed conversion is tried again a little later before the recording is set aside.
-    // The WebM made is checked as an upload would be: a broken one counts as a failed conversion.
+    // The WebM made is checked as an upload would be: a broken one counts as a failed conversion. A file not written
+    // yet is waited for the same way: taken for empty at once, it cost a whole segment with no trace (a 10 s hole in
+    // CI between two consecutive segments).
     let segment: Awaited<ReturnType<typeof convertRecording>> = null;
     for (let attempt = 1; ; attempt++) {
       try {
@@ -389,6 +394,11 @@ export class JanusEngine {
         if (verdict && !verdict.ok) throw new Error(`the converted segment is broken: ${verdict.reason}`);
         break;
       } catch (error) {
+        // A file still at Janus's opening bytes after the last wait held nothing: no segment, and nothing lost.
+        if (error instanceof UnwrittenRecording && attempt >= 3) {
+          this.log.info({ sessionId, track, base }, 'a Janus recording held no media');
+          break;
+        }
         if (attempt >= 3) {
           await this.setAside(dir, files);
           // A gap with its cause on the protocol, never a recording that does not play.

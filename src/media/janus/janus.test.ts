@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { describeWithServer } from '../../../test/support/servers.js';
 import { janusConfigFiles, writeJanusFolder } from './config.js';
-import { baseTime, convertRecording, groupRecordings, readMjrHeader } from './recording.js';
+import { baseTime, convertRecording, groupRecordings, readMjrHeader, UnwrittenRecording } from './recording.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../test/fixtures/janus/', import.meta.url));
 const HAS_TOOLS = existsSync('/usr/bin/janus-pp-rec') && existsSync('/usr/bin/ffmpeg') && existsSync('/usr/bin/ffprobe');
@@ -89,6 +89,17 @@ describeWithServer('turning a Janus recording into a segment (janus-pp-rec + ffm
     expect(probe.streams.map((s: { codec_name: string }) => s.codec_name).sort()).toEqual(['opus', 'vp8']);
     expect(segment.data.subarray(0, 4)).toEqual(Buffer.from([0x1a, 0x45, 0xdf, 0xa3]));
     expect(readdirSync(work)).toEqual(['out.webm']); // intermediate files are gone
+  });
+
+  it('tells a file Janus has not written yet (its opening bytes only) from a broken one, so neither is taken for empty', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'janus-unwritten-'));
+    const whole = readFileSync(join(FIXTURES, files.video!));
+    writeFileSync(join(work, 'x-video-1.mjr'), whole.subarray(0, 8));
+    await expect(convertRecording(work, { base: 'x', video: 'x-video-1.mjr', audio: null }, work)).rejects.toBeInstanceOf(UnwrittenRecording);
+    writeFileSync(join(work, 'x-video-1.mjr'), whole.subarray(0, 20));
+    const broken = convertRecording(work, { base: 'x', video: 'x-video-1.mjr', audio: null }, work);
+    await expect(broken).rejects.toThrow(/cannot read the header/);
+    await expect(broken).rejects.not.toBeInstanceOf(UnwrittenRecording);
   });
 
   it('answers null for a recording without video', async () => {

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFile, rm } from 'node:fs/promises';
+import { readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -66,6 +66,15 @@ export async function readMjrHeader(file: string, tools: Tools = DEFAULT_TOOLS):
   return JSON.parse(line) as MjrHeader;
 }
 
+/** The bytes Janus writes when it opens a recording ("MJR00002"); the header proper follows with the first packet. */
+const MJR_MAGIC_BYTES = 8;
+
+/**
+ * A recording whose file holds no more than Janus's opening bytes: either nothing was ever sent, or Janus has not yet
+ * written what it received (seen under CPU load right after a recording was cycled). Only time tells which.
+ */
+export class UnwrittenRecording extends Error {}
+
 export interface ConvertedSegment {
   readonly data: Buffer;
   readonly sha256: string;
@@ -78,13 +87,19 @@ export interface ConvertedSegment {
  * Turns one recording (a video .mjr and, for the camera, the microphone's .mjr) into one playable WebM:
  * janus-pp-rec extracts VP8 into WebM and Opus into .opus, ffmpeg puts them in one file with the later track
  * delayed by the difference of their first packets. The segment starts at the first packet of either track.
- * Answers null when the recording holds no video (a publisher that left before sending any).
+ * Answers null when the recording holds no video (a publisher that left before sending any); throws
+ * `UnwrittenRecording` when the video file holds only Janus's opening bytes.
  */
 export async function convertRecording(dir: string, files: RecordingFiles, workDir: string, tools: Tools = DEFAULT_TOOLS): Promise<ConvertedSegment | null> {
   if (!files.video) return null;
   const videoMjr = join(dir, files.video);
   const video = await readMjrHeader(videoMjr, tools).catch(() => null);
-  if (!video || !video.u) return null; // header only: no packet ever came
+  if (!video) {
+    const size = (await stat(videoMjr).catch(() => null))?.size ?? 0;
+    if (size <= MJR_MAGIC_BYTES) throw new UnwrittenRecording(`${files.video} holds ${size} bytes: nothing written yet`);
+    throw new Error(`janus-pp-rec cannot read the header of ${files.video} (${size} bytes)`);
+  }
+  if (!video.u) return null; // a header without a first packet: nothing came
   const tag = `${files.base}-${process.pid}-${Date.now()}`;
   const videoOut = join(workDir, `${tag}.video.webm`);
   const audioOut = join(workDir, `${tag}.audio.opus`);

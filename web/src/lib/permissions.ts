@@ -35,7 +35,7 @@ export const UI_MATRIX: Record<UiOperation, readonly [Reach, Reach, Reach, Reach
   'session.sendMessage':  [A, P, S, N, N],
   'session.sendIncident': [A, P, N, N, N],
   'session.join':         [A, P, N, N, N],
-  'session.finish':       [A, P, S, N, N],
+  'session.finish':       [A, P, S, N, C],
   'session.conclude':     [A, P, N, N, N],
   'session.media':        [A, P, S, N, N],
   'session.watch':        [A, P, N, N, N],
