@@ -56,6 +56,8 @@ interface Publisher {
   /** The recording base being written now, or null between two. */
   base: string | null;
   closed: boolean;
+  /** A cycle is under way (a slow Janus must not see the next one overlap it). */
+  cycling?: boolean;
 }
 
 interface Watch {
@@ -258,21 +260,36 @@ export class JanusEngine {
     await Promise.all([...watches.map((id) => this.dropWatch(id)), ...publishers.map((p) => this.closePublisher(p))]);
   }
 
-  /** Ends each publisher's current recording and starts the next, so segments reach the store while the exam runs. */
+  /**
+   * Ends each publisher's current recording and starts the next, so segments reach the store while the exam runs.
+   * A step Janus did not acknowledge is taken again at the next cycle: a publisher is never left unrecorded for
+   * the rest of the exam because one request timed out under load.
+   */
   async cycle(): Promise<void> {
     await Promise.all([...this.publishers.values()].map(async (p) => {
-      const finished = p.base;
-      if (!finished || p.closed) return;
+      if (p.closed || p.cycling) return;
+      p.cycling = true;
       try {
-        p.base = null;
-        await p.handle.configure({ record: false });
-        this.queue(p.sessionId, p.track, finished);
+        const finished = p.base;
+        if (finished) {
+          await p.handle.configure({ record: false });
+          // closePublisher may have queued it meanwhile (and cleared base): never twice.
+          if (p.base !== finished) return;
+          p.base = null;
+          this.queue(p.sessionId, p.track, finished);
+        }
         if (p.closed) return;
         const next = `${p.track}-${Date.now()}`;
         await p.handle.configure({ record: true, filename: next });
         p.base = next;
+        if (p.closed) { // closed while Janus started it: what it wrote is stored like any other piece
+          p.base = null;
+          this.queue(p.sessionId, p.track, next);
+        }
       } catch (error) {
-        this.log.warn({ err: error, sessionId: p.sessionId, track: p.track }, 'could not cycle a Janus recording');
+        this.log.warn({ err: error, sessionId: p.sessionId, track: p.track }, 'could not cycle a Janus recording; trying again at the next cycle');
+      } finally {
+        p.cycling = false;
       }
     }));
   }
