@@ -122,3 +122,6 @@ export type SessionCommand =
     };
 
 export type SessionCommandType = SessionCommand['type'];
+
+/** One kind of command, by its type: what a per-command decider receives. */
+export type CommandOf<T extends SessionCommandType> = Extract<SessionCommand, { readonly type: T }>;

@@ -80,46 +80,12 @@ export const initialSession = (): Session => ({ status: 'none' });
 
 const ms = (iso: string) => Date.parse(iso);
 
+/**
+ * The session's state machine: the events that move its status are applied here, every other event is a fact the
+ * session remembers whatever its status (`rememberFact`).
+ */
 export function evolveSession(state: Session, event: SessionEvent): Session {
-  if (event.type === 'SessionCreated') {
-    const d = event.data;
-    return {
-      status: 'scheduled',
-      sessionId: d.sessionId,
-      name: d.name,
-      student: d.student,
-      proctor: d.proctor,
-      durationMinutes: d.durationMinutes,
-      metrics: d.metrics,
-      weights: d.weights,
-      threshold: d.threshold,
-      autoConclude: d.autoConclude,
-      secondCamera: d.secondCamera,
-      selfScheduling: d.selfScheduling ?? false,
-      booking: null,
-      scheduledAt: d.scheduledAt,
-      checkInMinutes: { before: d.checkInBeforeMinutes ?? DEFAULT_CHECK_IN_BEFORE_MINUTES, after: d.checkInAfterMinutes ?? d.durationMinutes },
-      checkedIn: false,
-      identityVerified: false,
-      blocked: false,
-      proctorsPresent: [],
-      minutes: {},
-      messageIds: [],
-      noteIds: [],
-      photoIds: [],
-      files: {},
-      recordedBytes: 0,
-      fileBytes: 0,
-      refusals: {},
-      refusalCount: 0,
-      lost: [],
-      segments: {},
-      faceSpans: { c5: [], c6: [] },
-      call: null,
-      startedAt: null,
-      pausedMs: 0,
-    };
-  }
+  if (event.type === 'SessionCreated') return createdSession(event.data);
   if (state.status === 'none') return state; // events before creation cannot exist; ignore rather than crash a replay
   switch (event.type) {
     case 'ProctorAssigned':
@@ -130,6 +96,39 @@ export function evolveSession(state: Session, event: SessionEvent): Session {
       return { ...state, status: 'cancelled' };
     case 'ParticipantCheckedIn':
       return state.status === 'scheduled' ? { ...state, status: 'waiting', checkedIn: true } : { ...state, checkedIn: true };
+    case 'SessionStarted':
+      return { ...state, status: 'in_progress', startedAt: event.data.at, deadline: event.data.deadline };
+    case 'SessionPaused':
+      return state.status === 'in_progress' ? { ...state, status: 'paused', pausedAt: event.data.at } : state;
+    case 'SessionResumed':
+      return state.status === 'paused' ? resumed(state, event.data.at) : state;
+    case 'SessionFinished': {
+      const pausedMs = state.status === 'paused' ? state.pausedMs + (ms(event.data.at) - ms(state.pausedAt)) : state.pausedMs;
+      return { ...state, status: 'finished', pausedMs, call: null, finishedAt: event.data.at, finishedBy: event.data.by, score: null };
+    }
+    case 'ScoreComputed':
+      return state.status === 'finished' || state.status === 'concluded' ? { ...state, score: event.data.score } : state;
+    case 'SessionConcluded':
+      return state.status === 'finished' || state.status === 'concluded'
+        ? { ...state, status: 'concluded', conclusion: event.data.conclusion }
+        : state;
+    default:
+      return rememberFact(state, event);
+  }
+}
+
+type StatusEvent = Extract<
+  SessionEvent,
+  {
+    type:
+      | 'SessionCreated' | 'ProctorAssigned' | 'SessionBooked' | 'SessionCancelled' | 'ParticipantCheckedIn' | 'SessionStarted'
+      | 'SessionPaused' | 'SessionResumed' | 'SessionFinished' | 'ScoreComputed' | 'SessionConcluded';
+  }
+>;
+
+/** Files, recordings, identity, calls, metrics, messages, proctors present: what happened in the session, status aside. */
+function rememberFact(state: Existing, event: Exclude<SessionEvent, StatusEvent>): Existing {
+  switch (event.type) {
     case 'IdentityPhotoSubmitted':
       return { ...state, photoIds: [...state.photoIds, event.data.photoId] };
     case 'FileStored':
@@ -148,32 +147,14 @@ export function evolveSession(state: Session, event: SessionEvent): Session {
     }
     case 'RecordingSegmentLost':
       return { ...state, lost: [...state.lost, `${event.data.track}:${event.data.seq}`] };
-    case 'RecordingPlayed':
-      return state;
     case 'CallStarted':
       return { ...state, call: { callId: event.data.callId, video: event.data.video } };
     case 'CallEnded':
       return { ...state, call: null };
-    case 'MobileCameraConnected':
-      return state;
-    case 'SessionStarted':
-      return { ...state, status: 'in_progress', startedAt: event.data.at, deadline: event.data.deadline };
     case 'MetricsRecorded':
       return { ...state, minutes: { ...state.minutes, [event.data.minute]: event.data.values } };
-    case 'ViolationDetected':
-      return state;
-    case 'FaceChecked': {
-      const photoIds = state.photoIds.includes(event.data.photoId) ? state.photoIds : [...state.photoIds, event.data.photoId];
-      const at = event.data.at;
-      const open = (code: 'c5' | 'c6') => state.faceSpans[code].some((s) => s.to === null);
-      const set = (code: 'c5' | 'c6', on: boolean) => {
-        const spans = state.faceSpans[code];
-        if (on) return open(code) ? spans : [...spans, { from: at, to: null }];
-        return spans.map((s) => (s.to === null ? { ...s, to: at } : s));
-      };
-      const r = event.data.result;
-      return { ...state, photoIds, faceSpans: { c5: set('c5', r === 'yellow'), c6: set('c6', r === 'red') } };
-    }
+    case 'FaceChecked':
+      return faceChecked(state, event.data);
     case 'MessageSent':
       return { ...state, messageIds: [...state.messageIds, event.data.messageId] };
     case 'ContentBlocked':
@@ -186,27 +167,75 @@ export function evolveSession(state: Session, event: SessionEvent): Session {
       return { ...state, proctorsPresent: state.proctorsPresent.filter((p) => p !== event.data.proctor) };
     case 'NoteAdded':
       return { ...state, noteIds: [...state.noteIds, event.data.noteId] };
-    case 'SessionPaused':
-      return state.status === 'in_progress' ? { ...state, status: 'paused', pausedAt: event.data.at } : state;
-    case 'SessionResumed':
-      if (state.status !== 'paused') return state;
-      {
-        const pause = ms(event.data.at) - ms(state.pausedAt);
-        const deadline = new Date(ms(state.deadline) + pause).toISOString();
-        const { pausedAt: _, ...rest } = state;
-        return { ...rest, status: 'in_progress', pausedMs: state.pausedMs + pause, deadline };
-      }
-    case 'SessionFinished': {
-      const pausedMs = state.status === 'paused' ? state.pausedMs + (ms(event.data.at) - ms(state.pausedAt)) : state.pausedMs;
-      return { ...state, status: 'finished', pausedMs, call: null, finishedAt: event.data.at, finishedBy: event.data.by, score: null };
-    }
-    case 'ScoreComputed':
-      return state.status === 'finished' || state.status === 'concluded' ? { ...state, score: event.data.score } : state;
-    case 'SessionConcluded':
-      return state.status === 'finished' || state.status === 'concluded'
-        ? { ...state, status: 'concluded', conclusion: event.data.conclusion }
-        : state;
+    case 'RecordingPlayed':
+    case 'MobileCameraConnected':
+    case 'ViolationDetected':
+      return state;
     default:
       return assertNever(event, 'session event');
   }
+}
+
+type Created = Extract<SessionEvent, { type: 'SessionCreated' }>['data'];
+type FaceCheck = Extract<SessionEvent, { type: 'FaceChecked' }>['data'];
+type Existing = Exclude<Session, { status: 'none' }>;
+
+/** A new session knows what it was created with, and nothing has happened in it yet. */
+function createdSession(d: Created): Session {
+  return {
+    status: 'scheduled',
+    sessionId: d.sessionId,
+    name: d.name,
+    student: d.student,
+    proctor: d.proctor,
+    durationMinutes: d.durationMinutes,
+    metrics: d.metrics,
+    weights: d.weights,
+    threshold: d.threshold,
+    autoConclude: d.autoConclude,
+    secondCamera: d.secondCamera,
+    selfScheduling: d.selfScheduling ?? false,
+    booking: null,
+    scheduledAt: d.scheduledAt,
+    checkInMinutes: { before: d.checkInBeforeMinutes ?? DEFAULT_CHECK_IN_BEFORE_MINUTES, after: d.checkInAfterMinutes ?? d.durationMinutes },
+    checkedIn: false,
+    identityVerified: false,
+    blocked: false,
+    proctorsPresent: [],
+    minutes: {},
+    messageIds: [],
+    noteIds: [],
+    photoIds: [],
+    files: {},
+    recordedBytes: 0,
+    fileBytes: 0,
+    refusals: {},
+    refusalCount: 0,
+    lost: [],
+    segments: {},
+    faceSpans: { c5: [], c6: [] },
+    call: null,
+    startedAt: null,
+    pausedMs: 0,
+  };
+}
+
+/** A yellow check opens a c5 span, a red one a c6 span; a check of another colour closes the span it does not continue. */
+function faceChecked(state: Existing, d: FaceCheck): Existing {
+  const photoIds = state.photoIds.includes(d.photoId) ? state.photoIds : [...state.photoIds, d.photoId];
+  const open = (code: 'c5' | 'c6') => state.faceSpans[code].some((s) => s.to === null);
+  const set = (code: 'c5' | 'c6', on: boolean) => {
+    const spans = state.faceSpans[code];
+    if (on) return open(code) ? spans : [...spans, { from: d.at, to: null }];
+    return spans.map((s) => (s.to === null ? { ...s, to: d.at } : s));
+  };
+  return { ...state, photoIds, faceSpans: { c5: set('c5', d.result === 'yellow'), c6: set('c6', d.result === 'red') } };
+}
+
+/** The pause is not session time: the deadline moves by its length. */
+function resumed(state: Extract<Session, { status: 'paused' }>, at: string): Session {
+  const pause = ms(at) - ms(state.pausedAt);
+  const deadline = new Date(ms(state.deadline) + pause).toISOString();
+  const { pausedAt: _, ...rest } = state;
+  return { ...rest, status: 'in_progress', pausedMs: state.pausedMs + pause, deadline };
 }
