@@ -2,7 +2,7 @@ import { GraphQLError, print, subscribe, type ExecutionArgs, type ExecutionResul
 import { SESSION_EVENT_TYPES } from '../domain/session/events.js';
 import { getMonitorRow } from '../projections/monitor/queries.js';
 import type { MonitorRow } from '../projections/monitor/row.js';
-import { sessionIdOf } from '../projections/monitor/projection.js';
+import { sessionIdOf } from '../domain/session/events.js';
 import { compilePredicate, parseQuery } from '../projections/search/index.js';
 import type { AppliedBatch } from '../projections/runner.js';
 import type { RecordedEvent } from '../store/event-store.js';

@@ -48,7 +48,10 @@ export type Account =
       readonly tokenVersion: number;
     };
 
-export const accountStreamId = (username: string) => `account-${username.toLowerCase()}`;
+const ACCOUNT_STREAM = 'account-';
+export const accountStreamId = (username: string) => `${ACCOUNT_STREAM}${username.toLowerCase()}`;
+/** The (lower-cased) username whose account stream an event was read from: the inverse of `accountStreamId`. */
+export const usernameOf = (event: { readonly streamId: string }) => event.streamId.slice(ACCOUNT_STREAM.length);
 
 const USERNAME = /^[A-Za-z0-9][A-Za-z0-9_.@-]{0,99}$/;
 

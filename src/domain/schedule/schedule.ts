@@ -49,7 +49,10 @@ export interface Schedule {
   readonly slots: Readonly<Record<string, Slot>>;
 }
 
-export const scheduleStreamId = (proctor: string) => `schedule-${proctor.toLowerCase()}`;
+const SCHEDULE_STREAM = 'schedule-';
+export const scheduleStreamId = (proctor: string) => `${SCHEDULE_STREAM}${proctor.toLowerCase()}`;
+/** The (lower-cased) proctor whose calendar stream an event was read from: the inverse of `scheduleStreamId`. */
+export const calendarOf = (event: { readonly streamId: string }) => event.streamId.slice(SCHEDULE_STREAM.length);
 export const initialSchedule = (): Schedule => ({ proctor: null, slots: {} });
 
 const overlaps = (a: { start: number; end: number }, b: { start: number; end: number }) => a.start < b.end && b.start < a.end;

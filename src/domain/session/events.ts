@@ -174,4 +174,9 @@ const EVENT_TYPES: Record<SessionEventType, true> = {
 };
 export const SESSION_EVENT_TYPES = Object.keys(EVENT_TYPES) as SessionEventType[];
 
-export const sessionStreamId = (sessionId: string) => `session-${sessionId}`;
+const SESSION_STREAM = 'session-';
+export const sessionStreamId = (sessionId: string) => `${SESSION_STREAM}${sessionId}`;
+/** Whether `streamId` is a session's: a type name alone does not say which aggregate an event belongs to. */
+export const isSessionStream = (streamId: string) => streamId.startsWith(SESSION_STREAM);
+/** The session whose stream an event was read from: the inverse of `sessionStreamId`. */
+export const sessionIdOf = (event: { readonly streamId: string }) => event.streamId.slice(SESSION_STREAM.length);

@@ -4,7 +4,7 @@ import { SYSTEM_ACTOR, type Actor } from '../../domain/core/decider.js';
 import { ValidationError } from '../../domain/core/errors.js';
 import { profileDecider, profileStreamId, type ProfileCommand } from '../../domain/profile/profile.js';
 import { sessionDecider } from '../../domain/session/decide.js';
-import { sessionStreamId, type FaceCheckReason, type FaceResult, type SessionEvent } from '../../domain/session/events.js';
+import { isSessionStream, sessionIdOf, sessionStreamId, type FaceCheckReason, type FaceResult, type SessionEvent } from '../../domain/session/events.js';
 import { DescriptorIndex } from '../../projections/faces/descriptor-index.js';
 import { getFaceReference, pendingFacePhotos } from '../../projections/faces/projection.js';
 import { getFile } from '../../projections/files/projection.js';
@@ -101,9 +101,9 @@ export function startFaceVerifier(core: Core, blobs: BlobStore, options: FaceVer
   const unsubscribe = core.runner.onApplied((batch) => {
     index.applyBatch(batch);
     for (const event of batch.events) {
-      if (event.type !== 'IdentityPhotoSubmitted' || !event.streamId.startsWith('session-')) continue;
+      if (event.type !== 'IdentityPhotoSubmitted' || !isSessionStream(event.streamId)) continue;
       const data = event.data as Extract<SessionEvent, { type: 'IdentityPhotoSubmitted' }>['data'];
-      enqueue({ sessionId: event.streamId.slice('session-'.length), photoId: data.photoId, kind: data.kind });
+      enqueue({ sessionId: sessionIdOf(event), photoId: data.photoId, kind: data.kind });
     }
   });
 

@@ -6,7 +6,7 @@ import Janode, { type Connection, type Session } from 'janode';
 import VideoRoom, { type StreamInfo, type VideoRoomHandle } from 'janode/plugins/videoroom';
 import type { Core } from '../../core.js';
 import { SYSTEM_ACTOR } from '../../domain/core/decider.js';
-import { sessionStreamId } from '../../domain/session/events.js';
+import { isSessionStream, sessionIdOf } from '../../domain/session/events.js';
 import { ForbiddenError, IllegalStateError, NotFoundError } from '../../domain/core/errors.js';
 import { getMonitorRow } from '../../projections/monitor/queries.js';
 import { recordingSegments } from '../../projections/protocol/queries.js';
@@ -70,7 +70,6 @@ interface Watch {
 }
 
 const quiet = { info() {}, warn() {}, error() {} };
-const SESSION_STREAM = sessionStreamId('');
 /** Events after which a session's room records nobody. */
 const ENDS_RECORDING = new Set(['SessionFinished', 'SessionCancelled']);
 
@@ -135,7 +134,7 @@ export class JanusEngine {
     engine.timer = setInterval(() => void engine.cycle(), options.segmentMs ?? 10_000);
     engine.stopFollowing = options.core.runner.onApplied((batch) => {
       for (const e of batch.events) {
-        if (ENDS_RECORDING.has(e.type) && e.streamId.startsWith(SESSION_STREAM)) void engine.endSession(e.streamId.slice(SESSION_STREAM.length));
+        if (ENDS_RECORDING.has(e.type) && isSessionStream(e.streamId)) void engine.endSession(sessionIdOf(e));
       }
     });
     engine.log.info({ url, pid: engine.janus?.pid ?? null }, 'janus media engine ready');

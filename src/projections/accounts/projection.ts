@@ -1,4 +1,4 @@
-import { ACCOUNT_EVENT_TYPES, type AccountEvent } from '../../domain/account/account.js';
+import { ACCOUNT_EVENT_TYPES, usernameOf, type AccountEvent } from '../../domain/account/account.js';
 import { assertNever } from '../../domain/core/errors.js';
 import type { Sql } from '../../store/sql.js';
 import type { Projection } from '../projection.js';
@@ -18,7 +18,7 @@ CREATE TABLE IF NOT EXISTS accounts (
   handles: new Set(ACCOUNT_EVENT_TYPES),
   async apply(tx, recorded) {
     const event = recorded as unknown as AccountEvent;
-    const username = recorded.streamId.slice('account-'.length);
+    const username = usernameOf(recorded);
     switch (event.type) {
       case 'AccountRegistered':
         await tx.query(

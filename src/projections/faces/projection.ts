@@ -1,8 +1,7 @@
 import type { ProfileEvent } from '../../domain/profile/profile.js';
-import type { SessionEvent } from '../../domain/session/events.js';
+import { sessionIdOf, type SessionEvent } from '../../domain/session/events.js';
 import type { RecordedEvent } from '../../store/event-store.js';
 import type { Sql } from '../../store/sql.js';
-import { sessionIdOf } from '../monitor/projection.js';
 import type { Projection } from '../projection.js';
 
 /**

@@ -1,6 +1,5 @@
-import type { SessionEvent } from '../../domain/session/events.js';
+import { sessionIdOf, type SessionEvent } from '../../domain/session/events.js';
 import type { Sql } from '../../store/sql.js';
-import { sessionIdOf } from '../monitor/projection.js';
 import type { Projection } from '../projection.js';
 
 /** Uploaded files (chat attachments, identity photos) by id, with the session they belong to: downloads look here. */

@@ -1,5 +1,5 @@
 import type { SessionEvent } from '../../domain/session/events.js';
-import { SESSION_EVENT_TYPES } from '../../domain/session/events.js';
+import { SESSION_EVENT_TYPES, sessionIdOf } from '../../domain/session/events.js';
 import { METRIC_CODES, type MetricCode } from '../../domain/session/metrics.js';
 import { assertNever } from '../../domain/core/errors.js';
 import type { RecordedEvent } from '../../store/event-store.js';
@@ -105,9 +105,5 @@ export const monitorProjection: Projection = {
 
 function codesInViolation(values: Partial<Record<MetricCode, number>>): MetricCode[] {
   return METRIC_CODES.filter((c) => (values[c] ?? 0) > 0);
-}
-
-export function sessionIdOf(event: RecordedEvent): string {
-  return event.streamId.slice('session-'.length);
 }
 

@@ -1,7 +1,6 @@
 import { assertNever } from '../../domain/core/errors.js';
-import { SESSION_EVENT_TYPES, type SessionEvent } from '../../domain/session/events.js';
+import { SESSION_EVENT_TYPES, sessionIdOf, type SessionEvent } from '../../domain/session/events.js';
 import type { RecordedEvent } from '../../store/event-store.js';
-import { sessionIdOf } from '../monitor/projection.js';
 import type { Projection } from '../projection.js';
 
 /**

@@ -1,5 +1,5 @@
 import { assertNever } from '../../domain/core/errors.js';
-import { SCHEDULE_EVENT_TYPES, type ScheduleEvent } from '../../domain/schedule/schedule.js';
+import { calendarOf, SCHEDULE_EVENT_TYPES, type ScheduleEvent } from '../../domain/schedule/schedule.js';
 import type { Sql } from '../../store/sql.js';
 import type { Projection } from '../projection.js';
 
@@ -22,7 +22,7 @@ CREATE INDEX IF NOT EXISTS schedule_slots_start ON schedule_slots (start_at);`,
   handles: new Set(SCHEDULE_EVENT_TYPES),
   async apply(tx, recorded) {
     const event = recorded as unknown as ScheduleEvent;
-    const calendar = recorded.streamId.slice('schedule-'.length);
+    const calendar = calendarOf(recorded);
     switch (event.type) {
       case 'SlotsOpened':
         // Reopening a closed slot keeps its bookings (the sessions are still scheduled), as the aggregate does.
