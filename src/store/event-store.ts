@@ -46,6 +46,18 @@ export interface RecordedEvent<Type extends string = string, Data = unknown> {
   readonly seal: string | null;
 }
 
+/** An event as a domain module declares it: a type name and its data. */
+export interface EventShape {
+  readonly type: string;
+  readonly data: unknown;
+}
+
+/**
+ * The stored form of each member of the event union `E`, so that narrowing on `type` narrows `data`. The store does
+ * not check data against `E`: whoever reads names the union the stream holds (a session stream holds session events).
+ */
+export type Recorded<E extends EventShape = EventShape> = E extends EventShape ? RecordedEvent<E['type'], E['data']> : never;
+
 /**
  * The version the stream must be at for the append to succeed: the version of its last event, `'no_stream'`
  * (it must not exist), or `'any'` (no check). A mismatch throws `ConcurrencyError`.
@@ -90,8 +102,11 @@ export interface EventStore {
    */
   appendToStream(streamId: string, events: readonly NewEvent[], options?: { expectedVersion?: ExpectedVersion }): Promise<AppendResult>;
 
-  /** Reads one stream in version order, from `fromVersion` (default 0), at most `limit` events. An absent stream reads as `[]`. */
-  readStream(streamId: string, options?: { fromVersion?: number; limit?: number }): Promise<RecordedEvent[]>;
+  /**
+   * Reads one stream in version order, from `fromVersion` (default 0), at most `limit` events. An absent stream reads
+   * as `[]`. `E` names the events the stream holds (`readStream<SessionEvent>(sessionStreamId(id))`); it is not checked.
+   */
+  readStream<E extends EventShape = EventShape>(streamId: string, options?: { fromVersion?: number; limit?: number }): Promise<Recorded<E>[]>;
 
   /** Reads all streams in checkpoint order. Never returns an event whose predecessors in that order are not yet visible. */
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;

@@ -19,7 +19,7 @@ import {
 } from '@kurrent/kurrentdb-client';
 import { ConcurrencyError, IllegalStateError, ValidationError } from '../domain/core/errors.js';
 import type {
-  AppendResult, EventMetadata, EventStore, ExpectedVersion, NewEvent, ReadAllOptions, RecordedEvent, SubscribeOptions, Subscription,
+  AppendResult, EventMetadata, EventShape, EventStore, ExpectedVersion, NewEvent, ReadAllOptions, Recorded, RecordedEvent, SubscribeOptions, Subscription,
 } from './event-store.js';
 import { eventHash, sealOf, validateAppend } from './validate.js';
 
@@ -345,10 +345,11 @@ export class KurrentDbEventStore implements EventStore {
     }
   }
 
-  async readStream(streamId: string, options: { fromVersion?: number; limit?: number } = {}): Promise<RecordedEvent[]> {
+  async readStream<E extends EventShape = EventShape>(streamId: string, options: { fromVersion?: number; limit?: number } = {}): Promise<Recorded<E>[]> {
     const from = Math.max(0, Math.trunc(options.fromVersion ?? 0));
     if (options.limit === 0) return [];
-    return this.readRaw(streamId, { fromRevision: BigInt(from), ...(options.limit !== undefined ? { maxCount: Math.max(1, Math.trunc(options.limit)) } : {}) });
+    const events = await this.readRaw(streamId, { fromRevision: BigInt(from), ...(options.limit !== undefined ? { maxCount: Math.max(1, Math.trunc(options.limit)) } : {}) });
+    return events as Recorded<E>[];
   }
 
   private async readRaw(streamId: string, options: { fromRevision: bigint; maxCount?: number }): Promise<RecordedEvent[]> {

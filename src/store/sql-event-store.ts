@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { ConcurrencyError, ValidationError } from '../domain/core/errors.js';
 import type {
-  AppendResult, EventMetadata, EventStore, ExpectedVersion, NewEvent, ReadAllOptions, RecordedEvent, SubscribeOptions, Subscription,
+  AppendResult, EventMetadata, EventShape, EventStore, ExpectedVersion, NewEvent, ReadAllOptions, Recorded, RecordedEvent, SubscribeOptions, Subscription,
 } from './event-store.js';
 import { pollingSubscription } from './polling-subscription.js';
 import { RecentMap } from './recent-map.js';
@@ -217,12 +217,12 @@ export class SqlEventStore implements EventStore {
     return { nextExpectedVersion: last.stream_version, lastPosition: Number(last.position), idempotent: true };
   }
 
-  async readStream(streamId: string, options: { fromVersion?: number; limit?: number } = {}): Promise<RecordedEvent[]> {
+  async readStream<E extends EventShape = EventShape>(streamId: string, options: { fromVersion?: number; limit?: number } = {}): Promise<Recorded<E>[]> {
     const rows = await this.sql.query<EventRow>(
       `SELECT ${SELECT_EVENT} FROM events WHERE stream_id = $1 AND stream_version >= $2 ORDER BY events.stream_version LIMIT $3`,
       [streamId, Math.max(0, Math.min(options.fromVersion ?? 0, 2_147_483_647)), options.limit === undefined ? null : Math.max(0, options.limit)],
     );
-    return rows.map(toRecorded);
+    return rows.map(toRecorded) as Recorded<E>[];
   }
 
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {

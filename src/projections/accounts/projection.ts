@@ -4,7 +4,7 @@ import type { Sql } from '../../store/sql.js';
 import type { Projection } from '../projection.js';
 
 /** Accounts by username, for listing people and picking proctors (login reads the account stream itself). */
-export const accountsProjection: Projection = {
+export const accountsProjection: Projection<AccountEvent> = {
   name: 'accounts',
   ddl: `
 CREATE TABLE IF NOT EXISTS accounts (
@@ -16,9 +16,8 @@ CREATE TABLE IF NOT EXISTS accounts (
 );`,
   tables: ['accounts'],
   handles: new Set(ACCOUNT_EVENT_TYPES),
-  async apply(tx, recorded) {
-    const event = recorded as unknown as AccountEvent;
-    const username = usernameOf(recorded);
+  async apply(tx, event) {
+    const username = usernameOf(event);
     switch (event.type) {
       case 'AccountRegistered':
         await tx.query(

@@ -7,7 +7,7 @@ import type { Projection } from '../projection.js';
  * points at is verified against the checkpoint event's own signature, so a tampered row can hide an anchor, never
  * forge one.
  */
-export const chainProjection: Projection = {
+export const chainProjection: Projection<ChainEvent> = {
   name: 'chain',
   ddl: `
 CREATE TABLE IF NOT EXISTS chain_anchors (
@@ -19,8 +19,7 @@ CREATE TABLE IF NOT EXISTS chain_anchors (
 );`,
   tables: ['chain_anchors'],
   handles: new Set(['ChainCheckpointSigned']),
-  async apply(tx, recorded) {
-    const { data } = recorded as unknown as ChainEvent;
+  async apply(tx, { data, streamVersion }) {
     if (data.heads.length === 0) return;
     await tx.query(
       `INSERT INTO chain_anchors (stream_id, version, hash, checkpoint_version, signed_at)
@@ -28,7 +27,7 @@ CREATE TABLE IF NOT EXISTS chain_anchors (
        ON CONFLICT (stream_id) DO UPDATE SET version = EXCLUDED.version, hash = EXCLUDED.hash,
          checkpoint_version = EXCLUDED.checkpoint_version, signed_at = EXCLUDED.signed_at
        WHERE chain_anchors.version <= EXCLUDED.version`,
-      [data.heads.map((h) => h.stream), data.heads.map((h) => h.version), data.heads.map((h) => h.hash), recorded.streamVersion, data.at],
+      [data.heads.map((h) => h.stream), data.heads.map((h) => h.version), data.heads.map((h) => h.hash), streamVersion, data.at],
     );
   },
 };

@@ -1,3 +1,4 @@
+import { assertNever } from '../../domain/core/errors.js';
 import type { ProfileEvent } from '../../domain/profile/profile.js';
 import { sessionIdOf, type SessionEvent } from '../../domain/session/events.js';
 import type { RecordedEvent } from '../../store/event-store.js';
@@ -11,7 +12,9 @@ import type { Projection } from '../projection.js';
  * Descriptors are `real[]`, not pgvector's `vector`: Debian's PostgreSQL 15 has no pgvector, and the same SQL runs on
  * both engines. The fast 1:N search is the in-memory `DescriptorIndex`; `searchSimilarSql` is the exact SQL scan.
  */
-export const facesProjection: Projection = {
+type FacesEvent = Extract<ProfileEvent | SessionEvent, { type: 'ProfileReferenceSet' | 'ProfileReferenceCleared' | 'IdentityPhotoSubmitted' | 'FaceChecked' }>;
+
+export const facesProjection: Projection<FacesEvent> = {
   name: 'faces',
   ddl: `
 CREATE TABLE IF NOT EXISTS face_references (
@@ -33,8 +36,7 @@ CREATE TABLE IF NOT EXISTS face_photos (
 CREATE INDEX IF NOT EXISTS face_photos_pending ON face_photos (submitted_at) WHERE NOT checked;`,
   tables: ['face_references', 'face_photos'],
   handles: new Set(['ProfileReferenceSet', 'ProfileReferenceCleared', 'IdentityPhotoSubmitted', 'FaceChecked']),
-  async apply(tx, recorded) {
-    const event = recorded as unknown as ProfileEvent | SessionEvent;
+  async apply(tx, event) {
     switch (event.type) {
       case 'ProfileReferenceSet': {
         const d = event.data;
@@ -42,7 +44,7 @@ CREATE INDEX IF NOT EXISTS face_photos_pending ON face_photos (submitted_at) WHE
           `INSERT INTO face_references (profile, username, photo_id, descriptor, set_at, position) VALUES ($1, $2, $3, $4::text::real[], $5, $6)
            ON CONFLICT (profile) DO UPDATE SET username = EXCLUDED.username, photo_id = EXCLUDED.photo_id, descriptor = EXCLUDED.descriptor,
              set_at = EXCLUDED.set_at, position = EXCLUDED.position`,
-          [profileKey(d.username), d.username, d.photoId, pgArray(d.descriptor), d.at, recorded.position],
+          [profileKey(d.username), d.username, d.photoId, pgArray(d.descriptor), d.at, event.position],
         );
         return;
       }
@@ -52,18 +54,18 @@ CREATE INDEX IF NOT EXISTS face_photos_pending ON face_photos (submitted_at) WHE
       case 'IdentityPhotoSubmitted':
         await tx.query(
           `INSERT INTO face_photos (session_id, photo_id, kind, submitted_at, checked) VALUES ($1, $2, $3, $4, false) ON CONFLICT (session_id, photo_id) DO NOTHING`,
-          [sessionIdOf(recorded), event.data.photoId, event.data.kind, event.data.at],
+          [sessionIdOf(event), event.data.photoId, event.data.kind, event.data.at],
         );
         return;
       case 'FaceChecked':
         await tx.query(
           `INSERT INTO face_photos (session_id, photo_id, kind, submitted_at, checked) VALUES ($1, $2, 'unknown', $3, true)
            ON CONFLICT (session_id, photo_id) DO UPDATE SET checked = true`,
-          [sessionIdOf(recorded), event.data.photoId, event.data.at],
+          [sessionIdOf(event), event.data.photoId, event.data.at],
         );
         return;
       default:
-        return;
+        return assertNever(event, 'faces event');
     }
   },
 };

@@ -3,7 +3,7 @@ import type { Sql } from '../../store/sql.js';
 import type { Projection } from '../projection.js';
 
 /** Uploaded files (chat attachments, identity photos) by id, with the session they belong to: downloads look here. */
-export const filesProjection: Projection = {
+export const filesProjection: Projection<Extract<SessionEvent, { type: 'FileStored' }>> = {
   name: 'files',
   ddl: `
 CREATE TABLE IF NOT EXISTS files (
@@ -20,13 +20,12 @@ CREATE TABLE IF NOT EXISTS files (
 CREATE INDEX IF NOT EXISTS files_session ON files (session_id, uploaded_at);`,
   tables: ['files'],
   handles: new Set(['FileStored']),
-  async apply(tx, recorded) {
-    const event = recorded as unknown as Extract<SessionEvent, { type: 'FileStored' }>;
+  async apply(tx, event) {
     const d = event.data;
     await tx.query(
       `INSERT INTO files (file_id, session_id, kind, name, content_type, size, sha256, uploaded_by, uploaded_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (file_id) DO NOTHING`,
-      [d.fileId, sessionIdOf(recorded), d.kind, d.name, d.contentType, d.size, d.sha256, d.by, d.at],
+      [d.fileId, sessionIdOf(event), d.kind, d.name, d.contentType, d.size, d.sha256, d.by, d.at],
     );
   },
 };

@@ -2,22 +2,20 @@ import type { SessionEvent } from '../../domain/session/events.js';
 import { SESSION_EVENT_TYPES, sessionIdOf } from '../../domain/session/events.js';
 import { METRIC_CODES, type MetricCode } from '../../domain/session/metrics.js';
 import { assertNever } from '../../domain/core/errors.js';
-import type { RecordedEvent } from '../../store/event-store.js';
 import type { Projection } from '../projection.js';
 import { MONITOR_DDL } from './schema.js';
 
 const avgColumns = METRIC_CODES.map((c) => `avg_${c}`);
 
 /** One row per session for the proctor's list, the search language and the data export. */
-export const monitorProjection: Projection = {
+export const monitorProjection: Projection<SessionEvent> = {
   name: 'monitor',
   ddl: MONITOR_DDL,
   tables: ['monitor_sessions'],
   handles: new Set(SESSION_EVENT_TYPES),
-  async apply(tx, recorded) {
-    const event = recorded as unknown as SessionEvent & RecordedEvent;
-    const id = sessionIdOf(recorded);
-    const v = recorded.streamVersion;
+  async apply(tx, event) {
+    const id = sessionIdOf(event);
+    const v = event.streamVersion;
     const set = (assignments: string, params: unknown[]) =>
       tx.query(`UPDATE monitor_sessions SET ${assignments ? `${assignments}, ` : ''}version = $2 WHERE session_id = $1`, [id, v, ...params]);
     switch (event.type) {

@@ -1,6 +1,5 @@
 import { assertNever } from '../../domain/core/errors.js';
 import { SESSION_EVENT_TYPES, sessionIdOf, type SessionEvent } from '../../domain/session/events.js';
-import type { RecordedEvent } from '../../store/event-store.js';
 import type { Projection } from '../projection.js';
 
 /**
@@ -40,20 +39,19 @@ CREATE TABLE IF NOT EXISTS protocol_segments (
 /** Entry kinds: what the timeline's first section and the event list group by. */
 export type EntryKind = 'message' | 'file' | 'call' | 'playback' | 'recording' | 'note' | 'face' | 'identity' | 'violation' | 'state' | 'presence' | 'block' | 'score';
 
-export const protocolProjection: Projection = {
+export const protocolProjection: Projection<SessionEvent> = {
   name: 'protocol',
   ddl: PROTOCOL_DDL,
   tables: ['protocol_minutes', 'protocol_entries', 'protocol_segments'],
   handles: new Set(SESSION_EVENT_TYPES),
-  async apply(tx, recorded) {
-    const event = recorded as unknown as SessionEvent;
-    const id = sessionIdOf(recorded);
+  async apply(tx, event) {
+    const id = sessionIdOf(event);
     const entry = (kind: EntryKind, at: string, actor: string | null, body: unknown) =>
       tx.query(
         `INSERT INTO protocol_entries (session_id, seq, kind, at, actor, body) VALUES ($1, $2, $3, $4, $5, $6::text::jsonb) ON CONFLICT DO NOTHING`,
-        [id, recorded.streamVersion, kind, at, actor, JSON.stringify({ type: event.type, ...body as object })],
+        [id, event.streamVersion, kind, at, actor, JSON.stringify({ type: event.type, ...body as object })],
       );
-    const actor = (recorded.metadata.actor as string | undefined) ?? null;
+    const actor = (event.metadata.actor as string | undefined) ?? null;
     switch (event.type) {
       case 'MetricsRecorded': {
         const total = Object.values(event.data.values).reduce((a, b) => a + (b ?? 0), 0);

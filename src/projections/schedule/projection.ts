@@ -4,7 +4,7 @@ import type { Sql } from '../../store/sql.js';
 import type { Projection } from '../projection.js';
 
 /** Every proctor's slots, for their calendar and for the test-takers who book a time. */
-export const scheduleProjection: Projection = {
+export const scheduleProjection: Projection<ScheduleEvent> = {
   name: 'schedule',
   ddl: `
 CREATE TABLE IF NOT EXISTS schedule_slots (
@@ -20,9 +20,8 @@ CREATE TABLE IF NOT EXISTS schedule_slots (
 CREATE INDEX IF NOT EXISTS schedule_slots_start ON schedule_slots (start_at);`,
   tables: ['schedule_slots'],
   handles: new Set(SCHEDULE_EVENT_TYPES),
-  async apply(tx, recorded) {
-    const event = recorded as unknown as ScheduleEvent;
-    const calendar = calendarOf(recorded);
+  async apply(tx, event) {
+    const calendar = calendarOf(event);
     switch (event.type) {
       case 'SlotsOpened':
         // Reopening a closed slot keeps its bookings (the sessions are still scheduled), as the aggregate does.
