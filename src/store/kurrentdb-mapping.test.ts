@@ -8,11 +8,11 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ConcurrencyError, ValidationError } from '../domain/core/errors.js';
 import { CONTRACT_EVENT_TYPES, eventStoreContract } from './contract.js';
+import { KurrentDbEventStore, type KurrentClient } from './kurrentdb-event-store.js';
 import {
-  CHAIN_KEY, CLAIM_STREAM_PREFIX, KurrentDbEventStore, STORED_STREAMS_REGEX, checkExpected, claimStreamName, comparePositions,
+  CHAIN_KEY, CLAIM_STREAM_PREFIX, STORED_STREAMS_REGEX, checkExpected, claimStreamName, comparePositions,
   decodeKurrentCheckpoint, encodeKurrentCheckpoint, fromStoredMetadata, toRecorded, toStoredMetadata, toStreamState,
-  type KurrentClient,
-} from './kurrentdb-event-store.js';
+} from './kurrentdb-mapping.js';
 import { verifyChain } from './verify.js';
 import { eventHash } from './validate.js';
 
