@@ -1,0 +1,217 @@
+import { readdir, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Core } from '../../core.js';
+import { SYSTEM_ACTOR } from '../../domain/core/decider.js';
+import { IllegalStateError } from '../../domain/core/errors.js';
+import { recordingSegments } from '../../projections/protocol/queries.js';
+import type { BlobStore } from '../blob-store.js';
+import { checkWebm } from '../webm.js';
+import type { PublishedTrack, Publisher } from './publisher.js';
+import { baseTime, convertRecording, groupRecordings, UnwrittenRecording, type RecordingFiles, type Tools } from './recording.js';
+
+export interface JanusLog {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface RecordingPipelineOptions {
+  readonly core: Core;
+  readonly blobs: BlobStore;
+  /** Where Janus writes: one folder per session (see `roomDir`). */
+  readonly recordingsDir: string;
+  readonly segmentMs?: number;
+  readonly tools: Tools;
+  readonly log: JanusLog;
+}
+
+/**
+ * From Janus's recordings to segments: each publisher's recording is cycled every segment, each finished piece is
+ * queued, converted to WebM (tried again while Janus may still be writing it), stored in the blob store and appended
+ * as RecordingSegmentStored under the track's next number; a piece that cannot be made is set aside and recorded
+ * lost. One conversion runs at a time.
+ */
+export class RecordingPipeline {
+  private readonly seqs = new Map<string, number>();
+  private conversions: Promise<void> = Promise.resolve();
+  private pendingCount = 0;
+  /** Set when closing ran out of time: recordings not converted yet are left for the next start's sweep. */
+  private leaveTheRest = false;
+
+  constructor(private readonly options: RecordingPipelineOptions) {}
+
+  /** Recordings queued or being converted now. */
+  get pending(): number {
+    return this.pendingCount;
+  }
+
+  roomDir(sessionId: string): string {
+    return join(this.options.recordingsDir, encodeURIComponent(sessionId));
+  }
+
+  /**
+   * Ends each publisher's current recording and starts the next, so segments reach the store while the exam runs.
+   * A step Janus did not acknowledge is taken again at the next cycle: a publisher is never left unrecorded for
+   * the rest of the exam because one request timed out under load.
+   */
+  async cycle(publishers: Iterable<Publisher>): Promise<void> {
+    await Promise.all([...publishers].map(async (p) => {
+      if (p.closed || p.cycling) return;
+      p.cycling = true;
+      try {
+        const finished = p.base;
+        if (finished) {
+          await p.handle.configure({ record: false });
+          // closePublisher may have queued it meanwhile (and cleared base): never twice.
+          if (p.base !== finished) return;
+          p.base = null;
+          this.queue(p.sessionId, p.track, finished);
+        }
+        if (p.closed) return;
+        const next = `${p.track}-${Date.now()}`;
+        await p.handle.configure({ record: true, filename: next });
+        p.base = next;
+        if (p.closed) { // closed while Janus started it: what it wrote is stored like any other piece
+          p.base = null;
+          this.queue(p.sessionId, p.track, next);
+        }
+      } catch (error) {
+        this.options.log.warn({ err: error, sessionId: p.sessionId, track: p.track }, 'could not cycle a Janus recording; trying again at the next cycle');
+      } finally {
+        p.cycling = false;
+      }
+    }));
+  }
+
+  queue(sessionId: string, track: PublishedTrack, base: string): void {
+    this.pendingCount += 1;
+    this.conversions = this.conversions
+      .then(() => (this.leaveTheRest ? undefined : this.store(sessionId, track, base)))
+      .catch((error) => this.options.log.error({ err: error, sessionId, base }, 'could not store a Janus recording'))
+      .finally(() => void (this.pendingCount -= 1));
+  }
+
+  /** Resolves when every recording finished so far is converted and stored. */
+  async drained(): Promise<void> {
+    while (this.pendingCount > 0) await this.conversions;
+  }
+
+  /**
+   * Stores what is queued; with `budgetMs`, what is still unconverted after it stays on disk for the next start's
+   * sweep (the one being converted then is finished first).
+   */
+  async drain(budgetMs?: number): Promise<void> {
+    if (budgetMs === undefined) return this.drained();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const outOfTime = new Promise<void>((resolve) => (timer = setTimeout(() => resolve(), budgetMs)));
+    await Promise.race([this.drained(), outOfTime]);
+    clearTimeout(timer);
+    if (this.pendingCount > 0) {
+      this.options.log.warn({ pending: this.pendingCount }, 'recordings left for the next start to store');
+      this.leaveTheRest = true;
+      await this.drained();
+    }
+  }
+
+  /** Recordings left by an earlier run (a crash, a restart mid-exam) are converted and stored now. */
+  async sweep(): Promise<void> {
+    const dir = this.options.recordingsDir;
+    for (const folder of await readdir(dir).catch(() => [] as string[])) {
+      const sessionId = decodeURIComponent(folder);
+      for (const files of groupRecordings(await readdir(join(dir, folder)).catch(() => []))) {
+        const track = files.base.split('-')[0];
+        if (track === 'camera' || track === 'screen') this.queue(sessionId, track, files.base);
+      }
+    }
+  }
+
+  /** Converts one finished recording into a segment: blob store, then RecordingSegmentStored. */
+  private async store(sessionId: string, track: PublishedTrack, base: string): Promise<void> {
+    const dir = this.roomDir(sessionId);
+    const files = groupRecordings(await readdir(dir).catch(() => [])).find((f) => f.base === base);
+    if (!files) {
+      this.options.log.warn({ sessionId, track, base }, 'Janus wrote no file for a recording');
+      return;
+    }
+    const segment = await this.convert(dir, files, sessionId, track, base);
+    if (segment) {
+      await this.options.blobs.put(segment.sha256, segment.data);
+      await this.append(sessionId, track, { start: segment.start, durationMs: segment.durationMs, size: segment.data.length, sha256: segment.sha256 });
+    }
+    await Promise.all([files.video, files.audio].filter(Boolean).map((f) => rm(join(dir, f!), { force: true })));
+  }
+
+  /**
+   * Janus may still be flushing a file it was just told to stop recording (seen in CI: a half-written .mjr gave a
+   * broken WebM), so a failed conversion is tried again a little later before the recording is set aside.
+   * The WebM made is checked as an upload would be: a broken one counts as a failed conversion. A file not written
+   * yet is waited for the same way: taken for empty at once, it cost a whole segment with no trace (a 10 s hole in
+   * CI between two consecutive segments).
+   */
+  private async convert(dir: string, files: RecordingFiles, sessionId: string, track: PublishedTrack, base: string) {
+    let segment: Awaited<ReturnType<typeof convertRecording>> = null;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        segment = await convertRecording(dir, files, dir, this.options.tools);
+        const verdict = segment ? checkWebm(segment.data) : null;
+        if (verdict && !verdict.ok) throw new Error(`the converted segment is broken: ${verdict.reason}`);
+        break;
+      } catch (error) {
+        // A file still at Janus's opening bytes after the last wait held nothing: no segment, and nothing lost.
+        if (error instanceof UnwrittenRecording && attempt >= 3) {
+          this.options.log.info({ sessionId, track, base }, 'a Janus recording held no media');
+          break;
+        }
+        if (attempt >= 3) {
+          await this.setAside(dir, files);
+          // A gap with its cause on the protocol, never a recording that does not play.
+          await this.recordLost(sessionId, track, base, (error as Error).message).catch((err) => this.options.log.error({ err, sessionId, base }, 'could not record a lost segment'));
+          throw error;
+        }
+        this.options.log.warn({ err: error, sessionId, base, attempt }, 'a Janus recording did not convert; trying again');
+        await new Promise((resolve) => setTimeout(resolve, 1500 * attempt));
+      }
+    }
+    return segment;
+  }
+
+  private async append(sessionId: string, track: PublishedTrack, data: { start: Date; durationMs: number; size: number; sha256: string }): Promise<void> {
+    const key = await this.numbered(sessionId, track);
+    for (let attempt = 0; ; attempt++) {
+      const seq = this.seqs.get(key)!;
+      try {
+        await this.options.core.session(sessionId, 'StoreRecordingSegment', { track, seq, ...data }, SYSTEM_ACTOR);
+        this.seqs.set(key, seq + 1);
+        return;
+      } catch (error) {
+        // Another node (or an upload) took this number: take the next one.
+        if (error instanceof IllegalStateError && /already stored/.test(error.message) && attempt < 5) this.seqs.set(key, seq + 1);
+        else throw error;
+      }
+    }
+  }
+
+  /** A piece that could not be made into a segment: recorded lost under the next number, with why. */
+  private async recordLost(sessionId: string, track: PublishedTrack, base: string, reason: string): Promise<void> {
+    const key = await this.numbered(sessionId, track);
+    const seq = this.seqs.get(key)!;
+    this.seqs.set(key, seq + 1);
+    const start = new Date(baseTime(base) || Date.now());
+    await this.options.core.session(sessionId, 'RefuseRecordingSegment', { track, seq, start, durationMs: this.options.segmentMs ?? 10_000, reason, final: true }, SYSTEM_ACTOR);
+  }
+
+  /** The track's key in `seqs`, its next number read from the protocol the first time (a restart goes on after it). */
+  private async numbered(sessionId: string, track: PublishedTrack): Promise<string> {
+    const key = `${sessionId}/${track}`;
+    if (!this.seqs.has(key)) {
+      const stored = await recordingSegments(this.options.core.db, sessionId, track);
+      this.seqs.set(key, stored.reduce((max, s) => Math.max(max, s.seq + 1), 0));
+    }
+    return key;
+  }
+
+  /** A recording that cannot be converted is kept aside (renamed .failed) for a person to look at. */
+  private async setAside(dir: string, files: RecordingFiles): Promise<void> {
+    await Promise.all([files.video, files.audio].filter(Boolean).map((f) => rename(join(dir, f!), join(dir, `${f}.failed`)).catch(() => {})));
+  }
+}

@@ -1,0 +1,127 @@
+import { randomUUID } from 'node:crypto';
+import Janode from 'janode';
+import type { StreamInfo, VideoRoomHandle } from 'janode/plugins/videoroom';
+import { ForbiddenError, NotFoundError } from '../../domain/core/errors.js';
+import { PUBLISHED_TRACKS, type PublishedTrack } from './publisher.js';
+
+/** Simulcast layers the browser sends for the camera (rid l, rid h): tiles get layer 0, the active tile layer 1. */
+const TILE_LAYER = 0;
+const FULL_LAYER = 1;
+
+export interface WatchOffer {
+  readonly watchId: string;
+  readonly sdp: string;
+  /** Which of the offer's m-lines carries what: `feed` is camera or screen. */
+  readonly streams: ReadonlyArray<{ readonly mid: string; readonly feed: string; readonly kind: string }>;
+}
+
+interface Watch {
+  readonly sessionId: string;
+  readonly viewer: string;
+  readonly handle: VideoRoomHandle;
+  readonly streams: readonly StreamInfo[];
+  active: boolean;
+  started: boolean;
+}
+
+/** What watching needs of the engine: handles on its Janus session, and which tracks a session publishes now. */
+export interface WatchedRooms {
+  attach(): Promise<VideoRoomHandle>;
+  controlHandle(): Promise<VideoRoomHandle>;
+  isPublishing(sessionId: string, track: PublishedTrack): boolean;
+}
+
+/** Proctors watching sessions: one subscriber handle per watch, at tile or full quality. */
+export class Watches {
+  private readonly watches = new Map<string, Watch>();
+
+  constructor(private readonly rooms: WatchedRooms) {}
+
+  get size(): number {
+    return this.watches.size;
+  }
+
+  /**
+   * A proctor (or admin) watches a session: a subscriber handle on every track published now. Answers Janus's offer;
+   * the viewer's answer goes to `startWatching`.
+   */
+  async watch(sessionId: string, viewer: string, active: boolean): Promise<WatchOffer> {
+    const ours = PUBLISHED_TRACKS.filter((t) => this.rooms.isPublishing(sessionId, t));
+    if (!ours.length) throw new NotFoundError('the test-taker is not publishing yet');
+    // Janus lists a publisher as such once its media is negotiated: subscribe to those only.
+    const { participants } = await (await this.rooms.controlHandle()).listParticipants({ room: sessionId });
+    const published = ours.filter((t) => participants.some((p) => p.feed === t && p.publisher));
+    if (!published.length) throw new NotFoundError('the test-taker\'s media is not flowing yet');
+    const handle = await this.rooms.attach();
+    try {
+      const joined = await handle.joinSubscriber({ room: sessionId, streams: published.map((feed) => ({ feed })) });
+      if (!joined.jsep || !joined.streams) throw new Error('Janus answered a subscription without an offer');
+      const watchId = randomUUID();
+      const watch: Watch = { sessionId, viewer, handle, streams: joined.streams, active, started: false };
+      this.watches.set(watchId, watch);
+      const ended = () => void this.drop(watchId);
+      handle.once(Janode.EVENT.HANDLE_HANGUP, ended);
+      handle.once(Janode.EVENT.HANDLE_DETACHED, ended);
+      return {
+        watchId,
+        sdp: joined.jsep.sdp,
+        streams: joined.streams.filter((s) => s.type !== 'data').map((s) => ({ mid: s.mid, feed: String(s.feed_id ?? ''), kind: s.type })),
+      };
+    } catch (error) {
+      await handle.detach().catch(() => {});
+      throw error;
+    }
+  }
+
+  private watchOf(watchId: string, viewer: string, sessionId: string): Watch {
+    const watch = this.watches.get(watchId);
+    if (!watch || watch.sessionId !== sessionId) throw new NotFoundError(`no watch ${watchId}`);
+    if (watch.viewer !== viewer) throw new ForbiddenError('this is someone else\'s watch');
+    return watch;
+  }
+
+  /** The viewer's SDP answer to `watch`'s offer: media starts flowing, at tile or full quality. */
+  async startWatching(sessionId: string, watchId: string, viewer: string, answerSdp: string): Promise<void> {
+    const watch = this.watchOf(watchId, viewer, sessionId);
+    await watch.handle.start({ jsep: { type: 'answer', sdp: answerSdp } });
+    watch.started = true;
+    await this.applyQuality(watch);
+  }
+
+  /**
+   * The active tile gets the camera's full layer, its sound and the screen; other tiles the small layer only
+   * (about 100 kbit/s), so 30 tiles stay within a few Mbit/s.
+   */
+  async setQuality(sessionId: string, watchId: string, viewer: string, active: boolean): Promise<void> {
+    const watch = this.watchOf(watchId, viewer, sessionId);
+    watch.active = active;
+    if (watch.started) await this.applyQuality(watch);
+  }
+
+  private async applyQuality(watch: Watch): Promise<void> {
+    const streams = watch.streams.filter((s) => s.type !== 'data').map((s) => {
+      if (s.feed_id === 'camera' && s.type === 'video') return { mid: s.mid, send: true, substream: watch.active ? FULL_LAYER : TILE_LAYER };
+      return { mid: s.mid, send: watch.active };
+    });
+    await watch.handle.configure({ streams });
+  }
+
+  async stopWatching(sessionId: string, watchId: string, viewer: string): Promise<void> {
+    if (!this.watches.has(watchId)) return;
+    this.watchOf(watchId, viewer, sessionId);
+    await this.drop(watchId);
+  }
+
+  /** Every watch of the session (it ended), or every watch (the engine closes) when no session is named. */
+  dropAll(sessionId?: string): Promise<void[]> {
+    const ids = [...this.watches].filter(([, w]) => sessionId === undefined || w.sessionId === sessionId).map(([id]) => id);
+    return Promise.all(ids.map((id) => this.drop(id)));
+  }
+
+  private async drop(watchId: string): Promise<void> {
+    const watch = this.watches.get(watchId);
+    if (!watch) return;
+    this.watches.delete(watchId);
+    await watch.handle.detach().catch(() => {});
+  }
+}
