@@ -21,7 +21,7 @@ import { baseHeaders, contentSecurityPolicy } from './http-headers.js';
 import { unusableInput, unusableString } from './input-guard.js';
 import { queryLimits, RateLimiter } from './limits.js';
 import { SESSION_EVENTS_PAGE } from './session/session.resolver.js';
-import { sharedSubscriptions, type Outlet } from './live.js';
+import { sharedSubscriptions, type Outlet } from './subscriptions/shared.js';
 import { buildApiSchema } from './schema.js';
 import { handleDownload, handleUpload } from './files.js';
 import { handleSegmentDownload, handleSegmentUpload } from './recordings.js';
