@@ -3,6 +3,9 @@ import {
   type GraphQLNamedType, type GraphQLSchema, type OperationDefinitionNode, type SelectionSetNode, type ValidationContext,
 } from 'graphql';
 
+/** The largest GraphQL request body over HTTP, and the largest graphql-ws message. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
 /** A fixed-window counter per key (login: per address and username), in memory: one node's view is enough to slow guessing. */
 export class RateLimiter {
   private readonly windows = new Map<string, { start: number; count: number }>();
