@@ -1,6 +1,7 @@
 import type { Config } from '../config.js';
 import type { Core } from '../core.js';
 import type { Actor } from '../domain/core/decider.js';
+import type { ActorResolver, RequestActor } from './auth/actors.js';
 import type { TokenActor, TokenService } from './auth/tokens.js';
 import type { RateLimiter } from './limits.js';
 import type { SignallingHub } from '../media/signalling.js';
@@ -25,4 +26,18 @@ export interface ApiContext {
    * joined (`performance.now()`), so a source can tell what every member has already been sent.
    */
   readonly sharedGroup?: { readonly lastJoinAt: number };
+}
+
+/** What every context holds besides the caller: built once per server. */
+export type ApiServices = Pick<ApiContext, 'core' | 'config' | 'tokens' | 'loginLimiter' | 'failedLogins' | 'media'>;
+
+/**
+ * Builds the context of a caller (from HTTP or a socket): the services, who and from where, and whether the cache of
+ * `actors` still admits a signed-in caller.
+ */
+export function contextFor(services: ApiServices, actors: ActorResolver) {
+  return (actor: ApiContext['actor'], ip: string): ApiContext => ({
+    ...services, actor, ip,
+    stillSignedIn: actor?.version === undefined ? undefined : () => actors.stillValid(actor as RequestActor),
+  });
 }

@@ -1,7 +1,10 @@
 import {
-  getNamedType, getNullableType, GraphQLError, isInterfaceType, isListType, isObjectType, Kind, type ASTVisitor, type FragmentDefinitionNode,
-  type GraphQLNamedType, type OperationDefinitionNode, type SelectionSetNode, type ValidationContext,
+  getNamedType, getNullableType, GraphQLError, isInterfaceType, isListType, isObjectType, Kind, type ASTVisitor, type FieldNode, type FragmentDefinitionNode,
+  type GraphQLNamedType, type GraphQLSchema, type OperationDefinitionNode, type SelectionSetNode, type ValidationContext,
 } from 'graphql';
+
+/** The largest GraphQL request body over HTTP, and the largest graphql-ws message. */
+export const MAX_BODY_BYTES = 1024 * 1024;
 
 /** A fixed-window counter per key (login: per address and username), in memory: one node's view is enough to slow guessing. */
 export class RateLimiter {
@@ -56,6 +59,67 @@ const DEFAULT_LIST_SIZE = 10;
 /** A `first` given through a variable: validation cannot see its value, so it counts as this. */
 const VARIABLE_FIRST = 50;
 
+/** What measuring one operation needs to know, and the aliases it has counted so far. */
+interface Walk {
+  readonly schema: GraphQLSchema;
+  readonly fragments: ReadonlyMap<string, FragmentDefinitionNode>;
+  readonly listSizes: Readonly<Record<string, number>>;
+  aliases: number;
+}
+
+type Measure = { depth: number; cost: number };
+
+function typeOf(walk: Walk, name: string | undefined, fallback: GraphQLNamedType | null): GraphQLNamedType | null {
+  return name ? (walk.schema.getType(name) ?? null) : fallback;
+}
+
+/** How deep a selection set goes and what it costs, fragments followed (each once on a path). */
+function measure(walk: Walk, set: SelectionSetNode, parent: GraphQLNamedType | null, depth: number, seen: Set<string>): Measure {
+  let deepest = depth;
+  let cost = 0;
+  for (const sel of set.selections) {
+    let inner: Measure;
+    if (sel.kind === Kind.FIELD) {
+      if (sel.name.value.startsWith('__')) continue;
+      inner = measureField(walk, sel, parent, depth, seen);
+    } else if (sel.kind === Kind.INLINE_FRAGMENT) {
+      inner = measure(walk, sel.selectionSet, typeOf(walk, sel.typeCondition?.name.value, parent), depth, seen);
+    } else {
+      const name = sel.name.value;
+      const fragment = walk.fragments.get(name);
+      if (!fragment || seen.has(name)) continue; // unknown or cyclic fragments are graphql-js's own errors
+      inner = measure(walk, fragment.selectionSet, typeOf(walk, fragment.typeCondition.name.value, parent), depth, new Set([...seen, name]));
+    }
+    deepest = Math.max(deepest, inner.depth);
+    cost += inner.cost;
+  }
+  return { depth: deepest, cost };
+}
+
+/** One field: 1, plus what is under it times the list's size (its `first`, `listSizes`, or 10). */
+function measureField(walk: Walk, sel: FieldNode, parent: GraphQLNamedType | null, depth: number, seen: Set<string>): Measure {
+  if (sel.alias) walk.aliases += 1;
+  const field = parent && (isObjectType(parent) || isInterfaceType(parent)) ? parent.getFields()[sel.name.value] : undefined;
+  const isList = field ? isListType(getNullableType(field.type)) : false;
+  let multiplier = 1;
+  const first = sel.arguments?.find((a) => a.name.value === 'first');
+  if (first?.value.kind === Kind.INT) multiplier = Math.max(1, Number(first.value.value));
+  else if (first) multiplier = VARIABLE_FIRST;
+  else if (isList) multiplier = walk.listSizes[`${parent!.name}.${sel.name.value}`] ?? DEFAULT_LIST_SIZE;
+  if (!sel.selectionSet) return { depth, cost: isList ? multiplier : 1 };
+  const inner = measure(walk, sel.selectionSet, field ? getNamedType(field.type) : null, depth + 1, seen);
+  return { depth: inner.depth, cost: 1 + multiplier * inner.cost };
+}
+
+function rootFields(walk: Walk, set: SelectionSetNode, seen: Set<string>): number {
+  return set.selections.reduce((n, sel) => {
+    if (sel.kind === Kind.FIELD) return n + (sel.name.value.startsWith('__') ? 0 : 1);
+    if (sel.kind === Kind.INLINE_FRAGMENT) return n + rootFields(walk, sel.selectionSet, seen);
+    const fragment = walk.fragments.get(sel.name.value);
+    return fragment && !seen.has(sel.name.value) ? n + rootFields(walk, fragment.selectionSet, new Set([...seen, sel.name.value])) : n;
+  }, 0);
+}
+
 /**
  * Validation rule: refuses documents nested deeper than `maxDepth`, costing more than `maxCost` (what a query
  * returns grows with its lists, so each list multiplies the cost of what is under it), with more than `maxRootFields`
@@ -63,65 +127,20 @@ const VARIABLE_FIRST = 50;
  */
 export function queryLimits(limits: QueryLimits) {
   const { maxDepth, maxCost, maxRootFields, maxAliases } = limits;
-  const listSizes = limits.listSizes ?? {};
   return (context: ValidationContext): ASTVisitor => {
     const schema = context.getSchema();
     const fragments = new Map<string, FragmentDefinitionNode>();
     for (const def of context.getDocument().definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def);
-    let aliases = 0;
-    const typeOf = (name: string | undefined, fallback: GraphQLNamedType | null): GraphQLNamedType | null => (name ? (schema.getType(name) ?? null) : fallback);
-    const measure = (set: SelectionSetNode, parent: GraphQLNamedType | null, depth: number, seen: Set<string>): { depth: number; cost: number } => {
-      let deepest = depth;
-      let cost = 0;
-      for (const sel of set.selections) {
-        if (sel.kind === Kind.FIELD) {
-          if (sel.name.value.startsWith('__')) continue;
-          if (sel.alias) aliases += 1;
-          const field = parent && (isObjectType(parent) || isInterfaceType(parent)) ? parent.getFields()[sel.name.value] : undefined;
-          const isList = field ? isListType(getNullableType(field.type)) : false;
-          let multiplier = 1;
-          const first = sel.arguments?.find((a) => a.name.value === 'first');
-          if (first?.value.kind === Kind.INT) multiplier = Math.max(1, Number(first.value.value));
-          else if (first) multiplier = VARIABLE_FIRST;
-          else if (isList) multiplier = listSizes[`${parent!.name}.${sel.name.value}`] ?? DEFAULT_LIST_SIZE;
-          if (sel.selectionSet) {
-            const inner = measure(sel.selectionSet, field ? getNamedType(field.type) : null, depth + 1, seen);
-            deepest = Math.max(deepest, inner.depth);
-            cost += 1 + multiplier * inner.cost;
-          } else {
-            cost += isList ? multiplier : 1;
-            deepest = Math.max(deepest, depth);
-          }
-        } else if (sel.kind === Kind.INLINE_FRAGMENT) {
-          const inner = measure(sel.selectionSet, typeOf(sel.typeCondition?.name.value, parent), depth, seen);
-          deepest = Math.max(deepest, inner.depth);
-          cost += inner.cost;
-        } else {
-          const name = sel.name.value;
-          const fragment = fragments.get(name);
-          if (!fragment || seen.has(name)) continue; // unknown or cyclic fragments are graphql-js's own errors
-          const inner = measure(fragment.selectionSet, typeOf(fragment.typeCondition.name.value, parent), depth, new Set([...seen, name]));
-          deepest = Math.max(deepest, inner.depth);
-          cost += inner.cost;
-        }
-      }
-      return { depth: deepest, cost };
-    };
-    const rootFields = (set: SelectionSetNode, seen: Set<string>): number =>
-      set.selections.reduce((n, sel) => {
-        if (sel.kind === Kind.FIELD) return n + (sel.name.value.startsWith('__') ? 0 : 1);
-        if (sel.kind === Kind.INLINE_FRAGMENT) return n + rootFields(sel.selectionSet, seen);
-        const fragment = fragments.get(sel.name.value);
-        return fragment && !seen.has(sel.name.value) ? n + rootFields(fragment.selectionSet, new Set([...seen, sel.name.value])) : n;
-      }, 0);
+    const walk: Walk = { schema, fragments, listSizes: limits.listSizes ?? {}, aliases: 0 };
     const report = (node: OperationDefinitionNode, message: string, code: string, extensions: Record<string, number>) =>
       context.reportError(new GraphQLError(message, { nodes: [node], extensions: { code, ...extensions } }));
     return {
       OperationDefinition(node) {
-        aliases = 0;
+        walk.aliases = 0;
         const root = node.operation === 'query' ? schema.getQueryType() : node.operation === 'mutation' ? schema.getMutationType() : schema.getSubscriptionType();
-        const { depth, cost } = measure(node.selectionSet, root ?? null, 1, new Set());
-        const roots = rootFields(node.selectionSet, new Set());
+        const { depth, cost } = measure(walk, node.selectionSet, root ?? null, 1, new Set());
+        const roots = rootFields(walk, node.selectionSet, new Set());
+        const aliases = walk.aliases;
         if (depth > maxDepth) report(node, `the query is ${depth} levels deep; the limit is ${maxDepth}`, 'QUERY_TOO_DEEP', { depth, limit: maxDepth });
         else if (roots > maxRootFields) report(node, `the operation asks for ${roots} fields at its top; the limit is ${maxRootFields}`, 'QUERY_TOO_WIDE', { fields: roots, limit: maxRootFields });
         else if (aliases > maxAliases) report(node, `the operation has ${aliases} aliases; the limit is ${maxAliases}`, 'QUERY_TOO_WIDE', { aliases, limit: maxAliases });

@@ -1,5 +1,6 @@
-import type { Account } from '../../domain/account/account.js';
+import { usernameOf, type Account } from '../../domain/account/account.js';
 import { UnauthenticatedError } from '../../domain/core/errors.js';
+import type { AppliedBatch } from '../../projections/runner.js';
 import type { TokenActor, TokenService } from './tokens.js';
 
 /** Who a request speaks for: the token's claims, with the role and name the account has now. */
@@ -75,4 +76,20 @@ export class ActorResolver {
     this.accounts.set(key, { value: account, until: Date.now() + this.ttlMs });
     return account;
   }
+}
+
+/**
+ * Calls `changed` with the username of each committed account event that can change who a token speaks for (so the
+ * cache above forgets it, and open sockets are checked again); returns what stops it.
+ */
+export function onAccountChanged(
+  runner: { onApplied(listener: (batch: AppliedBatch) => void): () => void },
+  changed: (username: string) => void,
+): () => void {
+  return runner.onApplied(({ events }) => {
+    for (const e of events) {
+      if (e.type !== 'AccountDisabled' && e.type !== 'PasswordChanged' && e.type !== 'AccountEnabled' && e.type !== 'AccountRegistered') continue;
+      changed(usernameOf(e));
+    }
+  });
 }

@@ -119,7 +119,41 @@ export function integrationOf(token: string): string {
   }
 }
 
+/**
+ * The claims of an LMS integration's token signed with `secret`: `UnauthenticatedError` for a bad signature, an expired
+ * or too long-lived token, or a bad `jti`; `ValidationError` for a claim of the wrong kind.
+ */
 export async function verifyIntegrationToken(token: string, integration: string, secret: string, now = new Date()): Promise<IntegrationClaims> {
+  const payload = await verifiedIntegrationPayload(token, secret, now);
+  const { str, list, num, bool } = claimReaders(payload);
+  const weights = payload.weights;
+  if (weights !== undefined && (typeof weights !== 'object' || weights === null || Array.isArray(weights))) {
+    throw new ValidationError('the integration token\'s weights must be an object of metric code to number');
+  }
+  return {
+    integration,
+    username: str('username', true)!,
+    nickname: str('nickname'),
+    identifier: str('identifier', true)!,
+    subject: str('subject') ?? str('identifier', true)!,
+    timeout: num('timeout') ?? 60,
+    template: str('template'),
+    metrics: list('metrics'),
+    weights: (weights as Record<string, number> | undefined) ?? null,
+    threshold: num('threshold'),
+    url: str('url'),
+    proctor: str('proctor'),
+    selfScheduling: bool('schedule'),
+    secondCamera: bool('secondCamera'),
+    jti: payload.jti,
+    expiresAt: new Date(payload.exp * 1000),
+  };
+}
+
+type IntegrationPayload = Record<string, unknown> & { readonly exp: number; readonly jti: string };
+
+/** The token's payload once its signature, expiry, issue time and `jti` are acceptable. */
+async function verifiedIntegrationPayload(token: string, secret: string, now: Date): Promise<IntegrationPayload> {
   let payload: Record<string, unknown>;
   try {
     ({ payload } = await jwtVerify(token, new TextEncoder().encode(secret), { algorithms: ['HS256'], requiredClaims: ['exp', 'jti'], currentDate: now, clockTolerance: CLOCK_SKEW_SECONDS }));
@@ -137,6 +171,11 @@ export async function verifyIntegrationToken(token: string, integration: string,
     throw new UnauthenticatedError('the integration token was issued in the future (iat): check the LMS clock');
   }
   if (typeof payload.jti !== 'string' || !payload.jti || payload.jti.length > 200) throw new UnauthenticatedError('the integration token jti must be a string of at most 200 characters');
+  return payload as IntegrationPayload;
+}
+
+/** Readers of the optional claims, each refusing a value of the wrong kind with a `ValidationError` naming the claim. */
+function claimReaders(payload: Record<string, unknown>) {
   const str = (key: string, required = false): string | null => {
     const v = payload[key];
     if (v === undefined || v === null || v === '') {
@@ -166,26 +205,5 @@ export async function verifyIntegrationToken(token: string, integration: string,
     if (v === true || v === 'true' || v === 1 || v === '1') return true;
     throw new ValidationError(`the integration token's ${key} is not true or false`);
   };
-  const weights = payload.weights;
-  if (weights !== undefined && (typeof weights !== 'object' || weights === null || Array.isArray(weights))) {
-    throw new ValidationError('the integration token\'s weights must be an object of metric code to number');
-  }
-  return {
-    integration,
-    username: str('username', true)!,
-    nickname: str('nickname'),
-    identifier: str('identifier', true)!,
-    subject: str('subject') ?? str('identifier', true)!,
-    timeout: num('timeout') ?? 60,
-    template: str('template'),
-    metrics: list('metrics'),
-    weights: (weights as Record<string, number> | undefined) ?? null,
-    threshold: num('threshold'),
-    url: str('url'),
-    proctor: str('proctor'),
-    selfScheduling: bool('schedule'),
-    secondCamera: bool('secondCamera'),
-    jti: payload.jti,
-    expiresAt: new Date(exp * 1000),
-  };
+  return { str, list, num, bool };
 }

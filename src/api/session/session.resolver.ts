@@ -13,7 +13,7 @@ import { compileSql, parseQuery } from '../../projections/search/index.js';
 import { verifySessionStream } from '../../app/chain/verify-stream.js';
 import { authorize, visibleSessions, type Operation } from '../authorization.js';
 import type { ApiContext } from '../context.js';
-import { sessionActivitySource, sessionsChangedSource } from '../live.js';
+import { sessionActivitySource, sessionsChangedSource } from './live.js';
 import { releaseSeat } from '../schedule/schedule.resolver.js';
 import { readable } from './readable.js';
 import { assertSearchable, commentFor, eventDataFor, scoreVisibleTo } from './student-view.js';

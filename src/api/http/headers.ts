@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Config } from '../config.js';
+import type { Config } from '../../config.js';
 
 /**
  * The Content-Security-Policy of the web client's pages. Scripts only from us, and WebAssembly compiled from them

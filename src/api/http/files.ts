@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { eventIdFor } from '../store/handle-command.js';
+import { eventIdFor } from '../../store/handle-command.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Core } from '../core.js';
-import type { Actor } from '../domain/core/decider.js';
-import { DomainError, NotFoundError, ValidationError } from '../domain/core/errors.js';
-import type { FileKind } from '../domain/session/events.js';
-import { BlobTooLargeError, type BlobStore, type StagedBlob } from '../media/blob-store.js';
-import type { Limits } from '../config.js';
-import { getFile } from '../projections/files/projection.js';
-import { getMonitorRow } from '../projections/monitor/queries.js';
-import { authorize, authorizeOn, can } from './authorization.js';
+import type { Core } from '../../core.js';
+import type { Actor } from '../../domain/core/decider.js';
+import { DomainError, NotFoundError, ValidationError } from '../../domain/core/errors.js';
+import type { FileKind } from '../../domain/session/events.js';
+import { BlobTooLargeError, type BlobStore, type StagedBlob } from '../../media/blob-store.js';
+import type { Limits } from '../../config.js';
+import { getFile } from '../../projections/files/projection.js';
+import { getMonitorRow } from '../../projections/monitor/queries.js';
+import { authorize, authorizeOn, can } from '../authorization.js';
 
 /** What may be uploaded, recognised by content (magic bytes), never by the name or the client's content type. */
 const SNIFFERS: Array<{ type: string; image: boolean; test: (b: Buffer) => boolean }> = [

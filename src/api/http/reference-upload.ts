@@ -7,7 +7,7 @@ import type { BlobStore } from '../../media/blob-store.js';
 import { createFaceAnalyzer, type FaceAnalyzer } from '../../media/faces/analyzer.js';
 import { setReferenceFromImage } from '../../media/faces/verifier.js';
 import { authorize } from '../authorization.js';
-import { fail, readLimited, sniff } from '../files.js';
+import { fail, readLimited, sniff } from './files.js';
 
 /** A reference photo is analysed whole, in memory: a photo, not a video. */
 const MAX_REFERENCE_BYTES = 10 * 1024 * 1024;

@@ -1,14 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Core } from '../core.js';
-import type { Actor } from '../domain/core/decider.js';
-import { NotFoundError, ValidationError } from '../domain/core/errors.js';
-import type { RecordingTrack } from '../domain/session/events.js';
-import { BlobTooLargeError, type BlobStore } from '../media/blob-store.js';
-import { durationMismatch, WebmChecker } from '../media/webm.js';
-import type { Limits } from '../config.js';
-import { getMonitorRow } from '../projections/monitor/queries.js';
-import { recordingSegments } from '../projections/protocol/queries.js';
-import { authorizeOn, type Operation } from './authorization.js';
+import type { Core } from '../../core.js';
+import type { Actor } from '../../domain/core/decider.js';
+import { NotFoundError, ValidationError } from '../../domain/core/errors.js';
+import type { RecordingTrack } from '../../domain/session/events.js';
+import { BlobTooLargeError, type BlobStore } from '../../media/blob-store.js';
+import { durationMismatch, WebmChecker } from '../../media/webm.js';
+import type { Limits } from '../../config.js';
+import { getMonitorRow } from '../../projections/monitor/queries.js';
+import { recordingSegments } from '../../projections/protocol/queries.js';
+import { authorizeOn, type Operation } from '../authorization.js';
 import { fail, keepIfAccepted } from './files.js';
 
 const TRACKS = new Set(['camera', 'screen', 'mobile']);

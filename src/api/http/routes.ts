@@ -1,0 +1,48 @@
+import type { ApolloServer } from '@apollo/server';
+import type { Config } from '../../config.js';
+import type { Core } from '../../core.js';
+import type { BlobStore } from '../../media/blob-store.js';
+import type { ApiContext } from '../context.js';
+import { handleDownload, handleUpload } from './files.js';
+import { graphqlOverHttp } from './graphql.js';
+import { health } from './healthz.js';
+import { handleSegmentDownload, handleSegmentUpload } from './recordings.js';
+import { handleReferenceUpload } from './reference-upload.js';
+import type { Route } from './route.js';
+import { speedTest } from './speedtest.js';
+import { serveVendorAsset, serveWebClient } from './static.js';
+
+/** What the routes answer with. */
+export interface RouteDeps {
+  readonly core: Core;
+  readonly config: Config;
+  readonly blobs: BlobStore;
+  readonly apollo: ApolloServer<ApiContext>;
+  readonly actorFrom: (token: string | undefined) => Promise<ApiContext['actor']>;
+  readonly context: (actor: ApiContext['actor'], ip: string) => ApiContext;
+  /** The built web client, served for every GET the routes above it do not take; none, none served. */
+  readonly webDir?: string;
+}
+
+/**
+ * The HTTP routes, in the order they are tried (the first that takes the method and path answers). Paths are matched
+ * as sent, still percent-encoded; a route decodes what it takes from them.
+ */
+export function httpRoutes({ core, config, blobs, apollo, actorFrom, context, webDir }: RouteDeps): Route[] {
+  return [
+    { methods: '*', path: '/graphql', handle: graphqlOverHttp(apollo, actorFrom, context) },
+    { methods: '*', path: '/healthz', handle: health(core) },
+    { methods: ['POST'], path: '/files', handle: async ({ req, res, url, actor }) => handleUpload(req, res, url, await actor(), core, blobs, config.limits) },
+    { methods: ['GET'], path: /^\/files\/([0-9a-f-]{36})$/, handle: async ({ res, params, actor }) => handleDownload(res, params[0], await actor(), core, blobs) },
+    { methods: ['POST'], path: '/profiles/reference', handle: async ({ req, res, url, actor }) => handleReferenceUpload(req, res, url, await actor(), core, blobs) },
+    { methods: '*', path: '/speedtest', handle: speedTest(config) },
+    { methods: ['GET'], path: /^\/(models|wasm)\/([A-Za-z0-9_.-]+)$/, handle: serveVendorAsset },
+    { methods: ['POST'], path: '/recordings', handle: async ({ req, res, url, actor }) => handleSegmentUpload(req, res, url, await actor(), core, blobs, config.limits) },
+    {
+      methods: ['GET'],
+      path: /^\/recordings\/([^/]+)\/(camera|screen|mobile)\/(\d+)$/,
+      handle: async ({ res, params: [session, track, seq], actor }) => handleSegmentDownload(res, decodeURIComponent(session), track, Number(seq), await actor(), core, blobs),
+    },
+    ...(webDir ? [{ methods: ['GET', 'HEAD'], path: /^\//, handle: serveWebClient(webDir, config) }] : []),
+  ];
+}
