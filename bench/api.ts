@@ -43,7 +43,7 @@ import { RateLimiter } from '../src/api/limits.js';
 import { buildApiSchema } from '../src/api/schema.js';
 import { startServer, type RunningServer } from '../src/api/server.js';
 import { loadConfig, type Config } from '../src/config.js';
-import { Core } from '../src/core.js';
+import { Core } from '../src/app/core/core.js';
 import type { AccountRole } from '../src/domain/account/account.js';
 import { SYSTEM_ACTOR, type Actor } from '../src/domain/core/decider.js';
 import { ALL_EVENT_TYPES } from '../src/domain/event-types.js';

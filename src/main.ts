@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
 import { loadConfig } from './config.js';
-import { openCore } from './core.js';
+import { openCore } from './app/core/core.js';
 import { startServer } from './api/server.js';
 import { LocalBlobStore } from './media/blob-store.js';
 import { startMediaEngine } from './media/engine.js';

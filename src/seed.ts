@@ -1,4 +1,4 @@
-import type { Core } from './core.js';
+import type { Core } from './app/core/core.js';
 import type { AccountRole } from './domain/account/account.js';
 import { SYSTEM_ACTOR, type Actor } from './domain/core/decider.js';
 import { hashPassword } from './api/auth/passwords.js';

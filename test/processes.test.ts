@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Core } from '../src/core.js';
+import { Core } from '../src/app/core/core.js';
 import type { Actor } from '../src/domain/core/decider.js';
 import { getMonitorRow } from '../src/projections/monitor/queries.js';
 import { RecordingWatchdog } from '../src/processes/recording-watchdog.js';

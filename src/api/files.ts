@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { eventIdFor } from '../store/handle-command.js';
+import { eventIdFor } from '../app/core/handle-command.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Core } from '../core.js';
+import type { Core } from '../app/core/core.js';
 import type { Actor } from '../domain/core/decider.js';
 import { DomainError, NotFoundError, ValidationError } from '../domain/core/errors.js';
 import type { FileKind } from '../domain/session/events.js';

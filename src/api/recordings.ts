@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Core } from '../core.js';
+import type { Core } from '../app/core/core.js';
 import type { Actor } from '../domain/core/decider.js';
 import { NotFoundError, ValidationError } from '../domain/core/errors.js';
 import type { RecordingTrack } from '../domain/session/events.js';

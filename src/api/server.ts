@@ -11,7 +11,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Config } from '../config.js';
-import type { Core } from '../core.js';
+import type { Core } from '../app/core/core.js';
 import { DomainError } from '../domain/core/errors.js';
 import { TokenService } from './auth/tokens.js';
 import { ActorResolver, type RequestActor } from './auth/actors.js';

@@ -1,4 +1,4 @@
-import type { Core } from '../core.js';
+import type { Core } from '../app/core/core.js';
 import { SYSTEM_ACTOR } from '../domain/core/decider.js';
 import { DomainError } from '../domain/core/errors.js';
 import { runningSessions } from '../projections/monitor/queries.js';

@@ -1,4 +1,4 @@
-import type { Core } from '../core.js';
+import type { Core } from '../app/core/core.js';
 import { SYSTEM_ACTOR } from '../domain/core/decider.js';
 import { IllegalStateError } from '../domain/core/errors.js';
 import { overdueSessions } from '../projections/monitor/queries.js';

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { Core } from '../../src/core.js';
+import { Core } from '../../src/app/core/core.js';
 import type { Actor } from '../../src/domain/core/decider.js';
 import { profileStreamId } from '../../src/domain/profile/profile.js';
 import { sessionStreamId, type SessionEvent } from '../../src/domain/session/events.js';

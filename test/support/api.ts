@@ -8,7 +8,7 @@ import WebSocket from 'ws';
 import { startServer, type RunningServer } from '../../src/api/server.js';
 import { hashPassword } from '../../src/api/auth/passwords.js';
 import { DEFAULT_LIMITS, type Config } from '../../src/config.js';
-import { Core } from '../../src/core.js';
+import { Core } from '../../src/app/core/core.js';
 import type { JanusEngine } from '../../src/media/janus/engine.js';
 import type { AccountRole } from '../../src/domain/account/account.js';
 import { SYSTEM_ACTOR } from '../../src/domain/core/decider.js';

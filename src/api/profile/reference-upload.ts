@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Core } from '../../core.js';
+import type { Core } from '../../app/core/core.js';
 import type { Actor } from '../../domain/core/decider.js';
 import { NotFoundError, ValidationError } from '../../domain/core/errors.js';
 import type { BlobStore } from '../../media/blob-store.js';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Arg, Ctx, FieldResolver, Float, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
-import type { DataOf } from '../../core.js';
+import type { DataOf } from '../../app/core/core.js';
 import { ValidationError } from '../../domain/core/errors.js';
 import type { SessionCommand } from '../../domain/session/commands.js';
 import { sessionStreamId } from '../../domain/session/events.js';

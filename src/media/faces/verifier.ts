@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { Core } from '../../core.js';
+import type { Core } from '../../app/core/core.js';
 import { SYSTEM_ACTOR, type Actor } from '../../domain/core/decider.js';
 import { ValidationError } from '../../domain/core/errors.js';
 import { profileDecider, profileStreamId, type ProfileCommand } from '../../domain/profile/profile.js';
@@ -8,7 +8,7 @@ import { sessionStreamId, type FaceCheckReason, type FaceResult, type SessionEve
 import { DescriptorIndex } from '../../projections/faces/descriptor-index.js';
 import { getFaceReference, pendingFacePhotos } from '../../projections/faces/projection.js';
 import { getFile } from '../../projections/files/projection.js';
-import { eventIdFor, handleCommand } from '../../store/handle-command.js';
+import { eventIdFor, handleCommand } from '../../app/core/handle-command.js';
 import type { BlobStore } from '../blob-store.js';
 import { createFaceAnalyzer, faceDistance, ImageDecodeError, loadFaceModels, type FaceAnalyzer } from './analyzer.js';
 

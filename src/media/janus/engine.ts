@@ -4,7 +4,7 @@ import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import Janode, { type Connection, type Session } from 'janode';
 import VideoRoom, { type StreamInfo, type VideoRoomHandle } from 'janode/plugins/videoroom';
-import type { Core } from '../../core.js';
+import type { Core } from '../../app/core/core.js';
 import { SYSTEM_ACTOR } from '../../domain/core/decider.js';
 import { sessionStreamId } from '../../domain/session/events.js';
 import { ForbiddenError, IllegalStateError, NotFoundError } from '../../domain/core/errors.js';

@@ -1,23 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
-import type { Config } from './config.js';
-import { accountDecider, accountStreamId, type Account, type AccountCommand } from './domain/account/account.js';
-import type { Actor, CommandMetadata, Decider } from './domain/core/decider.js';
-import { ALL_EVENT_TYPES } from './domain/event-types.js';
-import { scheduleDecider, scheduleStreamId, type Schedule, type ScheduleCommand, type ScheduleEvent } from './domain/schedule/schedule.js';
-import type { SessionCommand } from './domain/session/commands.js';
-import { sessionDecider } from './domain/session/decide.js';
-import { sessionStreamId, type SessionEvent } from './domain/session/events.js';
-import type { Session } from './domain/session/state.js';
-import { ALL_PROJECTIONS } from './projections/index.js';
-import { ProjectionRunner } from './projections/runner.js';
-import type { EventStore } from './store/event-store.js';
-import { eventIdFor, handleCommand, StateCache } from './store/handle-command.js';
-import { SqlEventStore } from './store/sql-event-store.js';
-import { OnceClaims } from './store/claims.js';
-import { chainKeys, type ChainKeys } from './store/chain-keys.js';
-import { openPGlite, openPostgres, type Sql } from './store/sql.js';
+import type { Config } from '../../config.js';
+import { accountDecider, accountStreamId, type Account, type AccountCommand } from '../../domain/account/account.js';
+import type { Actor, CommandMetadata, Decider } from '../../domain/core/decider.js';
+import { ALL_EVENT_TYPES } from '../../domain/event-types.js';
+import { scheduleDecider, scheduleStreamId, type Schedule, type ScheduleCommand, type ScheduleEvent } from '../../domain/schedule/schedule.js';
+import type { SessionCommand } from '../../domain/session/commands.js';
+import { sessionDecider } from '../../domain/session/decide.js';
+import { sessionStreamId, type SessionEvent } from '../../domain/session/events.js';
+import type { Session } from '../../domain/session/state.js';
+import { ALL_PROJECTIONS } from '../../projections/index.js';
+import { ProjectionRunner } from '../../projections/runner.js';
+import type { EventStore } from '../../store/event-store.js';
+import { eventIdFor, handleCommand, StateCache } from './handle-command.js';
+import { SqlEventStore } from '../../store/sql-event-store.js';
+import { OnceClaims } from '../../store/claims.js';
+import { chainKeys, type ChainKeys } from '../../store/chain-keys.js';
+import { openPGlite, openPostgres, type Sql } from '../../store/sql.js';
 
 export type DataOf<C extends { type: string; data: unknown }, T extends C['type']> = Extract<C, { type: T }>['data'];
 
@@ -150,7 +150,7 @@ export async function openCore(config: Config, options: { start?: boolean; log?:
   let db: Sql;
   const keys = chainKeys(config.eventKey);
   if (config.store === 'kurrentdb') {
-    const { KurrentDbEventStore } = await import('./store/kurrentdb-event-store.js');
+    const { KurrentDbEventStore } = await import('../../store/kurrentdb-event-store.js');
     store = await KurrentDbEventStore.open(config.kurrentDbUrl!, { eventTypes: ALL_EVENT_TYPES, sealKey: keys.sealKey });
     db = config.databaseUrl ? await openPostgres(config.databaseUrl) : await openEmbedded(config);
   } else {

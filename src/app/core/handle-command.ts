@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { CommandMetadata, Decider } from '../domain/core/decider.js';
-import { ConcurrencyError, IllegalStateError } from '../domain/core/errors.js';
-import type { EventStore, RecordedEvent } from './event-store.js';
-import { RecentMap } from './recent-map.js';
+import type { CommandMetadata, Decider } from '../../domain/core/decider.js';
+import { ConcurrencyError, IllegalStateError } from '../../domain/core/errors.js';
+import type { EventStore, RecordedEvent } from '../../store/event-store.js';
+import { RecentMap } from '../../store/recent-map.js';
 
 interface DomainEvent {
   readonly type: string;
