@@ -11,8 +11,8 @@ import { startMediaEngine } from './media/engine.js';
 import { startFaceVerifier } from './media/faces/verifier.js';
 import { DEMO_ACCOUNTS, seedDemo, storeIsEmpty } from './seed.js';
 import { createFirstAdmin } from './app/accounts/first-admin.js';
-import { SessionTimer } from './processes/session-timer.js';
-import { RecordingWatchdog } from './processes/recording-watchdog.js';
+import { SessionTimer } from './app/sessions/session-timer.js';
+import { RecordingWatchdog } from './app/recordings/recording-watchdog.js';
 import { holdDataDir, serverHoldingDataDir } from './server-lock.js';
 import { ChainCheckpointer } from './app/chain/checkpointer.js';
 
