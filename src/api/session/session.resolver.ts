@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Arg, Ctx, FieldResolver, Float, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { DataOf } from '../../app/core/core.js';
+import type { Actor } from '../../domain/core/decider.js';
 import { ValidationError } from '../../domain/core/errors.js';
 import type { SessionCommand } from '../../domain/session/commands.js';
 import { sessionStreamId } from '../../domain/session/events.js';
@@ -11,10 +12,10 @@ import { protocolEntries, protocolMinutes, recordingSegments } from '../../proje
 import { listFiles, type FileRow } from '../../projections/files/projection.js';
 import { compileSql, parseQuery } from '../../projections/search/index.js';
 import { verifySessionStream } from '../../app/chain/verify-stream.js';
+import { assignProctor, cancelSession } from '../../app/scheduling/booking.js';
 import { authorize, visibleSessions, type Operation } from '../authorization.js';
 import type { ApiContext } from '../context.js';
 import { sessionActivitySource, sessionsChangedSource } from '../live.js';
-import { releaseSeat } from '../schedule/schedule.resolver.js';
 import { readable } from './readable.js';
 import { assertSearchable, commentFor, eventDataFor, scoreVisibleTo } from './student-view.js';
 import { toSession } from './mapping.js';
@@ -26,16 +27,15 @@ import {
 
 /** Authorise, run the command, answer with the session as the read model now has it. */
 async function act<T extends SessionCommand['type']>(ctx: ApiContext, id: string, operation: Operation, type: T, data: DataOf<SessionCommand, T>): Promise<Session> {
-  const row = await readable(ctx, id, operation);
   // `as never`: TypeScript 7 fails to unify the same conditional type through two generic signatures.
-  await ctx.core.session<T>(id, type, data as never, ctx.actor!);
-  return toSession((await getMonitorRow(ctx.core.db, id)) ?? row);
+  return change(ctx, id, operation, (actor) => ctx.core.session<T>(id, type, data as never, actor));
 }
 
-/** The slot a self-scheduled session is booked into, if any (read before a change that may free it). */
-async function bookingOf(ctx: ApiContext, id: string): Promise<{ proctor: string; start: string } | null> {
-  const { state } = await ctx.core.loadSession(id);
-  return state.status === 'none' ? null : state.booking;
+/** Authorise, run the use case, answer with the session as the read model now has it. */
+async function change(ctx: ApiContext, id: string, operation: Operation, run: (actor: Actor) => Promise<unknown>): Promise<Session> {
+  const row = await readable(ctx, id, operation);
+  await run(ctx.actor!);
+  return toSession((await getMonitorRow(ctx.core.db, id)) ?? row);
 }
 
 function toFileInfo(f: FileRow): FileInfo {
@@ -207,20 +207,13 @@ export class SessionResolver {
   }
 
   @Mutation(() => Session, { description: 'Changes the proctor of a session that has not ended (administrators).' })
-  async assignProctor(@Arg('id', () => ID) id: string, @Arg('proctor', () => String, { nullable: true }) proctor: string | null, @Ctx() ctx: ApiContext) {
-    const booking = await bookingOf(ctx, id);
-    const session = await act(ctx, id, 'session.assignProctor', 'AssignProctor', { proctor: proctor ?? null });
-    // A booked seat belongs to the proctor who had it: another proctor frees it.
-    if (booking && booking.proctor !== session.proctor) await releaseSeat(ctx, booking, id, `the session was given to ${session.proctor ?? 'nobody'}`);
-    return session;
+  assignProctor(@Arg('id', () => ID) id: string, @Arg('proctor', () => String, { nullable: true }) proctor: string | null, @Ctx() ctx: ApiContext) {
+    return change(ctx, id, 'session.assignProctor', (actor) => assignProctor(ctx.core, actor, id, proctor ?? null));
   }
 
   @Mutation(() => Session, { description: 'Cancels a session that has not started.' })
-  async cancelSession(@Arg('id', () => ID) id: string, @Arg('reason', () => String) reason: string, @Ctx() ctx: ApiContext) {
-    const booking = await bookingOf(ctx, id);
-    const session = await act(ctx, id, 'session.cancel', 'CancelSession', { reason });
-    if (booking) await releaseSeat(ctx, booking, id, `the session was cancelled: ${reason}`);
-    return session;
+  cancelSession(@Arg('id', () => ID) id: string, @Arg('reason', () => String) reason: string, @Ctx() ctx: ApiContext) {
+    return change(ctx, id, 'session.cancel', (actor) => cancelSession(ctx.core, actor, id, reason));
   }
 
   @Mutation(() => Session, { description: 'The test-taker opens the session (and passed the compatibility check).' })
