@@ -8,7 +8,7 @@ import { openCore } from './app/core/core.js';
 import { startServer } from './api/server.js';
 import { LocalBlobStore } from './media/blob-store.js';
 import { startMediaEngine } from './media/engine.js';
-import { startFaceVerifier } from './media/faces/verifier.js';
+import { startFaceVerifier } from './app/faces/verifier.js';
 import { DEMO_ACCOUNTS, seedDemo, storeIsEmpty } from './seed.js';
 import { createFirstAdmin } from './app/accounts/first-admin.js';
 import { SessionTimer } from './app/sessions/session-timer.js';

@@ -5,6 +5,7 @@ import type { Config } from '../../config.js';
 import { accountDecider, accountStreamId, type Account, type AccountCommand } from '../../domain/account/account.js';
 import type { Actor, CommandMetadata, Decider } from '../../domain/core/decider.js';
 import { ALL_EVENT_TYPES } from '../../domain/event-types.js';
+import { profileDecider, profileStreamId, type Profile, type ProfileCommand, type ProfileEvent } from '../../domain/profile/profile.js';
 import { scheduleDecider, scheduleStreamId, type Schedule, type ScheduleCommand, type ScheduleEvent } from '../../domain/schedule/schedule.js';
 import type { SessionCommand } from '../../domain/session/commands.js';
 import { sessionDecider } from '../../domain/session/decide.js';
@@ -73,6 +74,7 @@ export class Core {
     scoped.session = (sessionId, type, data, who, options = {}) => this.session(sessionId, type, data as never, who, next(options)) as never;
     scoped.account = (username, type, data, who, options = {}) => this.account(username, type, data as never, who, next(options));
     scoped.schedule = (proctor, type, data, who, options = {}) => this.schedule(proctor, type, data as never, who, next(options)) as never;
+    scoped.profile = (username, type, data, who, options = {}) => this.profile(username, type, data as never, who, next(options)) as never;
     return scoped;
   }
 
@@ -106,11 +108,22 @@ export class Core {
     return this.run(scheduleDecider, scheduleStreamId(proctor), this.scheduleStates, { type, data } as Omit<ScheduleCommand, 'metadata'>, actor, options);
   }
 
+  /** Profiles are written seldom (a reference face now and then): no state is kept between their commands. */
+  async profile<T extends ProfileCommand['type']>(
+    username: string,
+    type: T,
+    data: DataOf<ProfileCommand, T>,
+    actor: Actor,
+    options: CommandOptions = {},
+  ): Promise<{ events: readonly ProfileEvent[]; state: Profile }> {
+    return this.run(profileDecider, profileStreamId(username), undefined, { type, data } as Omit<ProfileCommand, 'metadata'>, actor, options);
+  }
+
   /** The write path of every aggregate: stamp the command, decide and append, wait until the read models have it. */
   private async run<Command extends { readonly type: string; readonly metadata: CommandMetadata }, Event extends { readonly type: string; readonly data: unknown }, State>(
     decider: Decider<Command, Event, State>,
     streamId: string,
-    cache: StateCache<State>,
+    cache: StateCache<State> | undefined,
     body: Omit<Command, 'metadata'>,
     actor: Actor,
     options: CommandOptions,
