@@ -1,11 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Core } from '../../app/core/core.js';
+import { sniff } from '../../app/files/upload.js';
 import { uploadReference } from '../../app/profiles/reference.js';
 import type { Actor } from '../../domain/core/decider.js';
 import { ValidationError } from '../../domain/core/errors.js';
 import type { BlobStore } from '../../media/blob-store.js';
 import { authorize } from '../authorization.js';
-import { fail, readLimited, sniff } from '../files.js';
+import { fail, readLimited } from '../files.js';
 
 /** A reference photo is analysed whole, in memory: a photo, not a video. */
 const MAX_REFERENCE_BYTES = 10 * 1024 * 1024;
