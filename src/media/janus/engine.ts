@@ -5,11 +5,10 @@ import { join } from 'node:path';
 import Janode, { type Connection, type Session } from 'janode';
 import VideoRoom, { type StreamInfo, type VideoRoomHandle } from 'janode/plugins/videoroom';
 import type { Core } from '../../app/core/core.js';
-import { SYSTEM_ACTOR } from '../../domain/core/decider.js';
+import { ServerSegments } from '../../app/recordings/server-segments.js';
 import { sessionStreamId } from '../../domain/session/events.js';
 import { ForbiddenError, IllegalStateError, NotFoundError } from '../../domain/core/errors.js';
 import { getMonitorRow } from '../../projections/monitor/queries.js';
-import { recordingSegments } from '../../projections/protocol/queries.js';
 import type { BlobStore } from '../blob-store.js';
 import { checkWebm } from '../webm.js';
 import { startJanus, type RunningJanus } from './process.js';
@@ -89,7 +88,7 @@ export class JanusEngine {
   private readonly rooms = new Map<string, Promise<void>>();
   private readonly publishers = new Map<string, Publisher>();
   private readonly watches = new Map<string, Watch>();
-  private readonly seqs = new Map<string, number>();
+  private readonly segments: ServerSegments;
   private conversions: Promise<void> = Promise.resolve();
   private pending = 0;
   /** Set when closing ran out of time: recordings not converted yet are left for the next start's sweep. */
@@ -105,6 +104,7 @@ export class JanusEngine {
     this.log = options.log ?? quiet;
     this.tools = options.tools ?? DEFAULT_TOOLS;
     this.recordingsDir = join(options.dir, 'recordings');
+    this.segments = new ServerSegments(options.core);
   }
 
   /** Starts Janus (or connects to `url`), converts recordings left from an earlier run, and starts cycling. */
@@ -428,42 +428,15 @@ export class JanusEngine {
     }
     if (segment) {
       await this.options.blobs.put(segment.sha256, segment.data);
-      await this.append(sessionId, track, { start: segment.start, durationMs: segment.durationMs, size: segment.data.length, sha256: segment.sha256 });
+      await this.segments.store(sessionId, track, { start: segment.start, durationMs: segment.durationMs, size: segment.data.length, sha256: segment.sha256 });
     }
     await Promise.all([files.video, files.audio].filter(Boolean).map((f) => rm(join(dir, f!), { force: true })));
   }
 
-  private async append(sessionId: string, track: PublishedTrack, data: { start: Date; durationMs: number; size: number; sha256: string }): Promise<void> {
-    const key = `${sessionId}/${track}`;
-    if (!this.seqs.has(key)) {
-      const stored = await recordingSegments(this.options.core.db, sessionId, track);
-      this.seqs.set(key, stored.reduce((max, s) => Math.max(max, s.seq + 1), 0));
-    }
-    for (let attempt = 0; ; attempt++) {
-      const seq = this.seqs.get(key)!;
-      try {
-        await this.options.core.session(sessionId, 'StoreRecordingSegment', { track, seq, ...data }, SYSTEM_ACTOR);
-        this.seqs.set(key, seq + 1);
-        return;
-      } catch (error) {
-        // Another node (or an upload) took this number: take the next one.
-        if (error instanceof IllegalStateError && /already stored/.test(error.message) && attempt < 5) this.seqs.set(key, seq + 1);
-        else throw error;
-      }
-    }
-  }
-
   /** A piece that could not be made into a segment: recorded lost under the next number, with why. */
   private async recordLost(sessionId: string, track: PublishedTrack, base: string, reason: string): Promise<void> {
-    const key = `${sessionId}/${track}`;
-    if (!this.seqs.has(key)) {
-      const stored = await recordingSegments(this.options.core.db, sessionId, track);
-      this.seqs.set(key, stored.reduce((max, s) => Math.max(max, s.seq + 1), 0));
-    }
-    const seq = this.seqs.get(key)!;
-    this.seqs.set(key, seq + 1);
     const start = new Date(baseTime(base) || Date.now());
-    await this.options.core.session(sessionId, 'RefuseRecordingSegment', { track, seq, start, durationMs: this.options.segmentMs ?? 10_000, reason, final: true }, SYSTEM_ACTOR);
+    await this.segments.recordLost(sessionId, track, { start, durationMs: this.options.segmentMs ?? 10_000, reason });
   }
 
   /** A recording that cannot be converted is kept aside (renamed .failed) for a person to look at. */
