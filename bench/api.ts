@@ -36,7 +36,7 @@ import { performance } from 'node:perf_hooks';
 import type { Worker } from 'node:worker_threads';
 import { execute, parse, type ExecutionResult } from 'graphql';
 import pino from 'pino';
-import { hashPassword } from '../src/api/auth/passwords.js';
+import { hashPassword } from '../src/app/accounts/passwords.js';
 import { TokenService } from '../src/api/auth/tokens.js';
 import type { ApiContext } from '../src/api/context.js';
 import { RateLimiter } from '../src/api/limits.js';

@@ -6,7 +6,7 @@ import { createClient, type Client } from 'graphql-ws';
 import pino from 'pino';
 import WebSocket from 'ws';
 import { startServer, type RunningServer } from '../../src/api/server.js';
-import { hashPassword } from '../../src/api/auth/passwords.js';
+import { hashPassword } from '../../src/app/accounts/passwords.js';
 import { DEFAULT_LIMITS, type Config } from '../../src/config.js';
 import { Core } from '../../src/app/core/core.js';
 import type { JanusEngine } from '../../src/media/janus/engine.js';

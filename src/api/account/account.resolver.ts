@@ -3,8 +3,8 @@ import type { Account, AccountRole } from '../../domain/account/account.js';
 import { TooManyRequestsError, ValidationError } from '../../domain/core/errors.js';
 import { listAccounts, type AccountRow } from '../../projections/accounts/projection.js';
 import { AuthPayload, User } from '../auth/auth.resolver.js';
-import { hashPassword, verifyPassword } from '../auth/passwords.js';
-import { checkNewPassword } from '../auth/password-policy.js';
+import { hashPassword, verifyPassword } from '../../app/accounts/passwords.js';
+import { checkNewPassword } from '../../app/accounts/password-policy.js';
 import { authorize } from '../authorization.js';
 import type { ApiContext } from '../context.js';
 

@@ -7,7 +7,7 @@ import type { ApiContext } from '../context.js';
 import { toSession } from '../session/mapping.js';
 import { Session } from '../session/session.type.js';
 import { DateTime } from '../scalars.js';
-import { hashPassword, NO_PASSWORD, verifyPassword } from './passwords.js';
+import { hashPassword, NO_PASSWORD, verifyPassword } from '../../app/accounts/passwords.js';
 
 @ObjectType({ description: 'A person or an LMS integration.' })
 export class User {

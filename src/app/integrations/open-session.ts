@@ -3,7 +3,7 @@ import { ForbiddenError, IllegalStateError, UnauthenticatedError } from '../../d
 import type { MetricCode } from '../../domain/session/metrics.js';
 import { getMonitorRow } from '../../projections/monitor/queries.js';
 import type { MonitorRow } from '../../projections/monitor/row.js';
-import { NO_PASSWORD } from '../../api/auth/passwords.js';
+import { NO_PASSWORD } from '../accounts/passwords.js';
 import type { Core } from '../core/core.js';
 import { integrationOf, verifyIntegrationToken, type IntegrationClaims } from './integration-token.js';
 
