@@ -1,5 +1,6 @@
 import { Arg, Ctx, Field, ID, InputType, Int, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
 import { bookSlot } from '../../app/scheduling/booking.js';
+import { openSlots } from '../../app/scheduling/slots.js';
 import { ValidationError } from '../../domain/core/errors.js';
 import { getMonitorRow } from '../../projections/monitor/queries.js';
 import { listSlots, openSlotsFor, type SlotRow } from '../../projections/schedule/projection.js';
@@ -76,9 +77,7 @@ export class ScheduleResolver {
   ): Promise<ScheduleSlot[]> {
     const target = calendarOf(ctx, proctor, 'schedule.manage');
     if (!target) throw new ValidationError('say whose calendar (proctor)');
-    const account = await ctx.core.loadAccount(target);
-    if (account.status !== 'active' || account.role !== 'proctor') throw new ValidationError(`${target} is not an active proctor`);
-    await ctx.core.schedule(target, 'OpenSlots', { proctor: account.username, slots: slots.map((s) => ({ start: s.start, end: s.end })), seats }, ctx.actor!);
+    await openSlots(ctx.core, ctx.actor!, target, slots, seats);
     const first = new Date(Math.min(...slots.map((s) => s.start.getTime())));
     const last = new Date(Math.max(...slots.map((s) => s.start.getTime())) + 1);
     const starts = new Set(slots.map((s) => s.start.getTime()));
