@@ -17,7 +17,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { createFaceAnalyzer, faceDistance } from '../src/media/faces/analyzer.js';
-import { DEFAULT_MATCH_THRESHOLD, DEFAULT_SIMILAR_THRESHOLD } from '../src/media/faces/verifier.js';
+import { DEFAULT_MATCH_THRESHOLD, DEFAULT_SIMILAR_THRESHOLD } from '../src/media/faces/judge.js';
 import { webcamFrame } from '../test/faces/photos.js';
 
 const CALIBRATION = fileURLToPath(new URL('../test/fixtures/faces/calibration/', import.meta.url));

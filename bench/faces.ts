@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
 import { createFaceAnalyzer, faceDistance, loadFaceModels, type DetectorChoice } from '../src/media/faces/analyzer.js';
-import { DEFAULT_MATCH_THRESHOLD, DEFAULT_SIMILAR_THRESHOLD } from '../src/media/faces/verifier.js';
+import { DEFAULT_MATCH_THRESHOLD, DEFAULT_SIMILAR_THRESHOLD } from '../src/media/faces/judge.js';
 import { DescriptorIndex } from '../src/projections/faces/descriptor-index.js';
 import { calibrate } from './faces-calibration.js';
 import { facesProjection, pgArray, searchSimilarSql } from '../src/projections/faces/projection.js';

@@ -2,7 +2,7 @@
 // Shows each read model's checkpoint and failure, or builds one (or every one) anew beside the live tables and swaps
 // it in. Works on the store the environment names (STORE, DATABASE_URL, DATA_DIR), like `npm start`.
 import { loadConfig } from '../src/config.js';
-import { openCore } from '../src/core.js';
+import { openCore } from '../src/app/core/core.js';
 import { serverHoldingDataDir } from '../src/server-lock.js';
 
 const [command = 'status', name] = process.argv.slice(2);

@@ -1,7 +1,7 @@
-import type { Core } from './core.js';
+import type { Core } from './app/core/core.js';
 import type { AccountRole } from './domain/account/account.js';
 import { SYSTEM_ACTOR, type Actor } from './domain/core/decider.js';
-import { hashPassword } from './api/auth/passwords.js';
+import { hashPassword } from './app/accounts/passwords.js';
 
 export const DEMO_ACCOUNTS: ReadonlyArray<{ username: string; role: AccountRole; displayName: string }> = [
   { username: 'admin', role: 'admin', displayName: 'Ada Admin' },

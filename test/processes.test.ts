@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Core } from '../src/core.js';
+import { Core } from '../src/app/core/core.js';
 import type { Actor } from '../src/domain/core/decider.js';
 import { getMonitorRow } from '../src/projections/monitor/queries.js';
-import { RecordingWatchdog } from '../src/processes/recording-watchdog.js';
-import { SessionTimer } from '../src/processes/session-timer.js';
+import { RecordingWatchdog } from '../src/app/recordings/recording-watchdog.js';
+import { SessionTimer } from '../src/app/sessions/session-timer.js';
 import { openTestCore } from './support/core.js';
 
 const T = Date.parse('2026-03-01T09:00:00.000Z');

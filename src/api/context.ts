@@ -1,5 +1,5 @@
 import type { Config } from '../config.js';
-import type { Core } from '../core.js';
+import type { Core } from '../app/core/core.js';
 import type { Actor } from '../domain/core/decider.js';
 import type { ActorResolver, RequestActor } from './auth/actors.js';
 import type { TokenActor, TokenService } from './auth/tokens.js';

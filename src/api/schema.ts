@@ -5,6 +5,7 @@ import { buildSchema } from 'type-graphql';
 import { AccountResolver } from './account/account.resolver.js';
 import { AuthResolver } from './auth/auth.resolver.js';
 import { SessionResolver } from './session/session.resolver.js';
+import { SessionProtocolResolver } from './session/session-protocol.resolver.js';
 import { SystemResolver } from './system/system.resolver.js';
 import { MediaResolver } from './media/media.resolver.js';
 import { JanusResolver } from './media/janus.resolver.js';
@@ -21,7 +22,7 @@ let built: Promise<GraphQLSchema> | null = null;
  * type-graphql insists on a pubSub all the same, so it gets an idle one.
  */
 export function buildApiSchema(): Promise<GraphQLSchema> {
-  built ??= buildSchema({ resolvers: [AuthResolver, AccountResolver, SessionResolver, SystemResolver, MediaResolver, JanusResolver, MobileCameraResolver, ProfileResolver, ScheduleResolver], validate: false, pubSub: createPubSub() }).then(withCommandIds);
+  built ??= buildSchema({ resolvers: [AuthResolver, AccountResolver, SessionResolver, SessionProtocolResolver, SystemResolver, MediaResolver, JanusResolver, MobileCameraResolver, ProfileResolver, ScheduleResolver], validate: false, pubSub: createPubSub() }).then(withCommandIds);
   return built;
 }
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { WebSocketServer } from 'ws';
 import type { Config } from '../config.js';
-import type { Core } from '../core.js';
+import type { Core } from '../app/core/core.js';
 import { TokenService } from './auth/tokens.js';
 import { ActorResolver, onAccountChanged } from './auth/actors.js';
 import { contextFor, type ApiContext } from './context.js';

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Config } from '../config.js';
-import type { Core } from '../core.js';
+import type { Core } from '../app/core/core.js';
 import type { BlobStore } from './blob-store.js';
 import { JanusEngine, type JanusEngineOptions } from './janus/engine.js';
 

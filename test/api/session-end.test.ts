@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Actor } from '../../src/domain/core/decider.js';
 import { LocalBlobStore } from '../../src/media/blob-store.js';
-import { SessionTimer } from '../../src/processes/session-timer.js';
+import { SessionTimer } from '../../src/app/sessions/session-timer.js';
 import { startTestApi, type TestApi } from '../support/api.js';
 import { WEBM, WEBM_DURATION_MS } from '../support/webm.js';
 

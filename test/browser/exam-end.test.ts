@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Actor } from '../../src/domain/core/decider.js';
-import { SessionTimer } from '../../src/processes/session-timer.js';
+import { SessionTimer } from '../../src/app/sessions/session-timer.js';
 import { eventually, startTestApi, type TestApi } from '../support/api.js';
 import { captureState, HAS_CHROMIUM, holdChromium, launchChromium, newContext, NO_CHROMIUM_REASON, signIn, watchCapture } from '../support/browser.js';
 import { describeWithServer } from '../support/servers.js';

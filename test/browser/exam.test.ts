@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalBlobStore } from '../../src/media/blob-store.js';
-import { startFaceVerifier, type FaceVerifier } from '../../src/media/faces/verifier.js';
+import { startFaceVerifier, type FaceVerifier } from '../../src/app/faces/verifier.js';
 import { photo, stillVideo } from '../faces/photos.js';
 import { startTestApi, type TestApi } from '../support/api.js';
 import { HAS_CHROMIUM, holdChromium, launchChromium, newContext, NO_CHROMIUM_REASON, signIn } from '../support/browser.js';

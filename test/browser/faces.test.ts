@@ -8,7 +8,7 @@ import { eventually, startTestApi, type TestApi } from '../support/api.js';
 import { HAS_CHROMIUM, holdChromium, launchChromium, newContext, NO_CHROMIUM_REASON, intoRunningExam } from '../support/browser.js';
 import { describeWithServer } from '../support/servers.js';
 import { LocalBlobStore } from '../../src/media/blob-store.js';
-import { startFaceVerifier, type FaceVerifier } from '../../src/media/faces/verifier.js';
+import { startFaceVerifier, type FaceVerifier } from '../../src/app/faces/verifier.js';
 
 const WEB_DIR = fileURLToPath(new URL('../../web/dist', import.meta.url));
 const FACES = fileURLToPath(new URL('../fixtures/faces/', import.meta.url));

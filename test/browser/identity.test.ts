@@ -6,7 +6,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { LocalBlobStore } from '../../src/media/blob-store.js';
 import { loadFaceModels } from '../../src/media/faces/analyzer.js';
-import { startFaceVerifier, type FaceVerifier } from '../../src/media/faces/verifier.js';
+import { startFaceVerifier, type FaceVerifier } from '../../src/app/faces/verifier.js';
 import { photo, sideBySide, stillVideo } from '../faces/photos.js';
 import { startTestApi, type TestApi } from '../support/api.js';
 import { HAS_CHROMIUM, holdChromium, launchChromium, newContext, NO_CHROMIUM_REASON, signIn } from '../support/browser.js';

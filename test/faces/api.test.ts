@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LocalBlobStore } from '../../src/media/blob-store.js';
 import { loadFaceModels } from '../../src/media/faces/analyzer.js';
-import { startFaceVerifier, type FaceVerifier } from '../../src/media/faces/verifier.js';
+import { startFaceVerifier, type FaceVerifier } from '../../src/app/faces/verifier.js';
 import { eventually, PASSWORD, startTestApi, type TestApi } from '../support/api.js';
 import { mirrored, photo, recropped, sideBySide, truncated } from './photos.js';
 

@@ -3,7 +3,7 @@ import type { Actor } from '../../src/domain/core/decider.js';
 import { profileDecider, profileStreamId, type ProfileCommand } from '../../src/domain/profile/profile.js';
 import { DescriptorIndex } from '../../src/projections/faces/descriptor-index.js';
 import { getFaceReference, pendingFacePhotos, searchSimilarSql } from '../../src/projections/faces/projection.js';
-import { handleCommand } from '../../src/store/handle-command.js';
+import { handleCommand } from '../../src/app/core/handle-command.js';
 import type { Sql } from '../../src/store/sql.js';
 import { dumpReadModels, openPostgresTestDb, openTestCore, openTestDb, type TestCore } from '../support/core.js';
 import { describeWithServer, NO_POSTGRES_REASON, testPostgresUrl } from '../support/servers.js';

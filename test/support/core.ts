@@ -5,7 +5,7 @@ import { sessionStreamId } from '../../src/domain/session/events.js';
 import type { Actor } from '../../src/domain/core/decider.js';
 import { ALL_PROJECTIONS } from '../../src/projections/index.js';
 import { ProjectionRunner } from '../../src/projections/runner.js';
-import { handleCommand } from '../../src/store/handle-command.js';
+import { handleCommand } from '../../src/app/core/handle-command.js';
 import { SqlEventStore } from '../../src/store/sql-event-store.js';
 import { chainKeys } from '../../src/store/chain-keys.js';
 import { CHECKPOINTS_DDL, EVENTS_DDL } from '../../src/store/sql-schema.js';

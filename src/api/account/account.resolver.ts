@@ -1,10 +1,9 @@
 import { Arg, Ctx, Mutation, Query, Resolver } from 'type-graphql';
 import type { Account, AccountRole } from '../../domain/account/account.js';
-import { TooManyRequestsError, ValidationError } from '../../domain/core/errors.js';
+import { TooManyRequestsError } from '../../domain/core/errors.js';
 import { listAccounts, type AccountRow } from '../../projections/accounts/projection.js';
 import { AuthPayload, User } from '../auth/auth.resolver.js';
-import { hashPassword, verifyPassword } from '../auth/passwords.js';
-import { checkNewPassword } from '../auth/password-policy.js';
+import { changeOwnPassword, registerAccount, resetPassword } from '../../app/accounts/accounts.js';
 import { authorize } from '../authorization.js';
 import type { ApiContext } from '../context.js';
 
@@ -38,16 +37,13 @@ export class AccountResolver {
     @Arg('displayName', () => String, { nullable: true }) displayName?: string | null,
   ): Promise<User> {
     const actor = authorize(ctx.actor, 'account.manage');
-    checkNewPassword(password, username);
-    const account = await ctx.core.account(username, 'RegisterAccount', { username, role: role as AccountRole, displayName: displayName ?? undefined, passwordHash: await hashPassword(password) }, actor);
-    return fromAccount(account);
+    return fromAccount(await registerAccount(ctx.core, actor, { username, role: role as AccountRole, password, displayName: displayName ?? undefined }));
   }
 
   @Mutation(() => User, { description: 'Sets a new password for an account, which signs in with it from now on (administrators).' })
   async resetPassword(@Arg('username', () => String) username: string, @Arg('password', () => String) password: string, @Ctx() ctx: ApiContext): Promise<User> {
     const actor = authorize(ctx.actor, 'account.manage');
-    checkNewPassword(password, username);
-    return fromAccount(await ctx.core.account(username, 'ChangePassword', { passwordHash: await hashPassword(password) }, actor));
+    return fromAccount(await resetPassword(ctx.core, actor, username, password));
   }
 
   @Mutation(() => AuthPayload, {
@@ -57,11 +53,7 @@ export class AccountResolver {
     const actor = authorize(ctx.actor, 'account.changeOwnPassword');
     const key = `${ctx.ip}|${actor.id.toLowerCase()}`;
     if (!ctx.loginLimiter.take(key)) throw new TooManyRequestsError(`too many attempts; try again in ${ctx.loginLimiter.retryAfterSeconds(key)} s`);
-    const account = await ctx.core.loadAccount(actor.id);
-    if (account.status !== 'active' || !(await verifyPassword(currentPassword, account.passwordHash))) throw new ValidationError('the current password is wrong');
-    checkNewPassword(newPassword, actor.id);
-    const changed = await ctx.core.account(actor.id, 'ChangePassword', { passwordHash: await hashPassword(newPassword) }, actor);
-    if (changed.status === 'none') throw new Error('the account does not exist after the command');
+    const changed = await changeOwnPassword(ctx.core, actor, currentPassword, newPassword);
     const { token, expiresAt } = await ctx.tokens.issue({ id: changed.username, role: changed.role }, { version: changed.tokenVersion });
     return { token, expiresAt, user: fromAccount(changed) };
   }

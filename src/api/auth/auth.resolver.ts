@@ -1,15 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { Arg, Ctx, Field, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
 
-import { ForbiddenError, IllegalStateError, TooManyRequestsError, UnauthenticatedError } from '../../domain/core/errors.js';
-import type { MetricCode } from '../../domain/session/metrics.js';
-import { getMonitorRow } from '../../projections/monitor/queries.js';
+import { openIntegrationSession } from '../../app/integrations/open-session.js';
+import { TooManyRequestsError, UnauthenticatedError } from '../../domain/core/errors.js';
 import type { ApiContext } from '../context.js';
 import { toSession } from '../session/mapping.js';
 import { Session } from '../session/session.type.js';
 import { DateTime } from '../scalars.js';
-import { hashPassword, NO_PASSWORD, verifyPassword } from './passwords.js';
-import { integrationOf, verifyIntegrationToken } from './tokens.js';
+import { hashPassword, NO_PASSWORD, verifyPassword } from '../../app/accounts/passwords.js';
 
 @ObjectType({ description: 'A person or an LMS integration.' })
 export class User {
@@ -74,50 +72,10 @@ export class AuthResolver {
       'schedule (true: the test-taker books the time from the proctors\' calendars), secondCamera (true: a phone as second camera), exp.',
   })
   async openIntegrationSession(@Arg('token', () => String) token: string, @Ctx() ctx: ApiContext): Promise<IntegrationSession> {
-    const integration = integrationOf(token);
-    const account = await ctx.core.loadAccount(integration);
-    if (account.status !== 'active' || account.role !== 'integrator' || !account.integrationSecret) {
-      throw new UnauthenticatedError(`unknown integration ${integration}`);
-    }
-    const claims = await verifyIntegrationToken(token, account.username, account.integrationSecret, ctx.core.now());
-    // Each signed link opens once: a copied or replayed one is refused until it would have expired anyway.
-    if (!(await ctx.core.claims.claim(`lms:${account.username.toLowerCase()}:${claims.jti}`, claims.expiresAt))) {
-      throw new UnauthenticatedError('this integration token was used already (jti); sign a new one for each link');
-    }
-    const integrator = { id: account.username, role: 'integrator' as const };
-    let student = await ctx.core.loadAccount(claims.username);
-    if (student.status === 'none') {
-      student = await ctx.core.account(claims.username, 'RegisterAccount', { username: claims.username, role: 'student', displayName: claims.nickname ?? claims.username, passwordHash: NO_PASSWORD }, integrator);
-    } else if (student.role !== 'student') {
-      throw new IllegalStateError(`${claims.username} is a ${student.role} account, not a test-taker`);
-    } else if (student.registeredBy.toLowerCase() !== account.username.toLowerCase()) {
-      // Otherwise an integration could obtain a sign-in for anyone's test-taker account.
-      throw new ForbiddenError(`the test-taker ${claims.username} was not registered by the integration ${account.username}`);
-    }
-    if (student.status !== 'active') throw new UnauthenticatedError(`the account ${claims.username} is disabled`);
-    let row = await getMonitorRow(ctx.core.db, claims.identifier);
-    if (!row) {
-      await ctx.core.session(
-        claims.identifier,
-        'CreateSession',
-        {
-          sessionId: claims.identifier, name: claims.subject, student: claims.username, studentName: claims.nickname, proctor: claims.proctor,
-          durationMinutes: claims.timeout, metrics: (claims.metrics ?? undefined) as MetricCode[] | undefined,
-          weights: (claims.weights ?? undefined) as Partial<Record<MetricCode, number>> | undefined, threshold: claims.threshold ?? undefined,
-          url: claims.url, template: claims.template, integrationId: account.username,
-          selfScheduling: claims.selfScheduling, secondCamera: claims.secondCamera,
-        },
-        integrator,
-      );
-      row = (await getMonitorRow(ctx.core.db, claims.identifier))!;
-    }
-    if (row.createdBy.toLowerCase() !== account.username.toLowerCase()) {
-      throw new ForbiddenError(`session ${claims.identifier} was not created by the integration ${account.username}`);
-    }
-    if (row.student !== claims.username) throw new IllegalStateError(`session ${claims.identifier} belongs to another test-taker`);
+    const { row, student } = await openIntegrationSession(ctx.core, token);
     const ttl = Math.min(24 * 3600, (row.duration + 120) * 60);
-    // Bound to this one session: the link cannot read or act on the test-taker's other sessions.
-    const issued = await ctx.tokens.issue({ id: claims.username, role: 'student' }, { sessionId: row.sessionId, ttlSeconds: ttl, version: student.tokenVersion });
+    // Bound to this one session (its test-taker as the token named them): the link cannot read or act on the test-taker's other sessions.
+    const issued = await ctx.tokens.issue({ id: row.student, role: 'student' }, { sessionId: row.sessionId, ttlSeconds: ttl, version: student.tokenVersion });
     const link = `${ctx.config.publicUrl}/#/exam/${encodeURIComponent(row.sessionId)}?token=${encodeURIComponent(issued.token)}`;
     return { session: toSession(row), link, token: issued.token };
   }

@@ -1,4 +1,4 @@
-import type { Core } from '../../core.js';
+import type { Core } from '../../app/core/core.js';
 import { sendJson, type RouteRequest } from './route.js';
 
 /**

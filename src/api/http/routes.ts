@@ -1,6 +1,6 @@
 import type { ApolloServer } from '@apollo/server';
 import type { Config } from '../../config.js';
-import type { Core } from '../../core.js';
+import type { Core } from '../../app/core/core.js';
 import type { BlobStore } from '../../media/blob-store.js';
 import type { ApiContext } from '../context.js';
 import { handleDownload, handleUpload } from './files.js';

@@ -1,4 +1,5 @@
 import { Arg, Ctx, Field, ID, Mutation, ObjectType, Resolver } from 'type-graphql';
+import { connectMobileCamera } from '../../app/sessions/mobile-camera.js';
 import { ForbiddenError, IllegalStateError, UnauthenticatedError } from '../../domain/core/errors.js';
 import type { Operation } from '../authorization.js';
 import { readable } from '../session/readable.js';
@@ -50,11 +51,7 @@ export class MobileCameraResolver {
     if (!actor) throw new UnauthenticatedError('open the link from the QR code on the exam page');
     if (actor.device !== 'mobile-link' || actor.sessionId !== sessionId) throw new ForbiddenError('only the link from this session\'s QR code connects a mobile camera');
     const row = await sessionRow(ctx, sessionId, 'session.read');
-    // The link behind the QR code connects one phone: a second use (a photo of the screen passed on) is refused.
-    if (!actor.jti || !(await ctx.core.claims.claim(`mobile-link:${actor.jti}`, actor.expiresAt ?? new Date(Date.now() + MOBILE_LINK_TTL_SECONDS * 1000)))) {
-      throw new ForbiddenError('this link was used already: show a new QR code on the exam page');
-    }
-    await ctx.core.session(sessionId, 'ConnectMobileCamera', { userAgent }, actor);
+    await connectMobileCamera(ctx.core, actor, sessionId, userAgent, { jti: actor.jti, expiresAt: actor.expiresAt ?? new Date(Date.now() + MOBILE_LINK_TTL_SECONDS * 1000) });
     // Valid for the rest of the exam with an hour to spare (pauses, a late start); the server ends nothing by it.
     const ttlSeconds = row.duration * 60 + 3600;
     const { token, expiresAt } = await ctx.tokens.issue({ id: row.student, role: 'student' }, { sessionId, device: 'mobile', ttlSeconds, version: actor.version });

@@ -1,7 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { Arg, Ctx, Field, FieldResolver, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
-import { NotFoundError } from '../../domain/core/errors.js';
-import { clearReference } from '../../media/faces/verifier.js';
+import { clearReference } from '../../app/profiles/reference.js';
 import { getFaceReference } from '../../projections/faces/projection.js';
 import { User } from '../auth/auth.resolver.js';
 import { authorize } from '../authorization.js';
@@ -36,9 +34,6 @@ export class ProfileResolver {
 
   @Mutation(() => Boolean, { description: 'Clears a profile\'s reference face (administrators); the next verified identity photo sets a new one. False when none was set.' })
   async clearFaceReference(@Arg('username', () => String) username: string, @Arg('reason', () => String) reason: string, @Ctx() ctx: ApiContext): Promise<boolean> {
-    const actor = authorize(ctx.actor, 'account.manage');
-    const account = await ctx.core.loadAccount(username);
-    if (account.status === 'none') throw new NotFoundError(`no account ${username}`);
-    return clearReference(ctx.core, { username, reason, actor, commandId: randomUUID() });
+    return clearReference(ctx.core, authorize(ctx.actor, 'account.manage'), { username, reason });
   }
 }

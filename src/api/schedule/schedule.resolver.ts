@@ -1,6 +1,7 @@
 import { Arg, Ctx, Field, ID, InputType, Int, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
-import { ConcurrencyError, IllegalStateError, NotFoundError, ValidationError } from '../../domain/core/errors.js';
-import { bookingVerdict } from '../../domain/session/decide.js';
+import { bookSlot } from '../../app/scheduling/booking.js';
+import { openSlots } from '../../app/scheduling/slots.js';
+import { ValidationError } from '../../domain/core/errors.js';
 import { getMonitorRow } from '../../projections/monitor/queries.js';
 import { listSlots, openSlotsFor, type SlotRow } from '../../projections/schedule/projection.js';
 import { authorize } from '../authorization.js';
@@ -44,18 +45,6 @@ function calendarOf(ctx: ApiContext, proctor: string | null | undefined, operati
   return target;
 }
 
-/**
- * Gives a booked seat back on the calendar it was taken from. A seat left taken only costs that slot a place, so a
- * failure here is logged, never allowed to undo the change that freed it.
- */
-export async function releaseSeat(ctx: ApiContext, booking: { proctor: string; start: string }, sessionId: string, reason: string): Promise<void> {
-  try {
-    await ctx.core.schedule(booking.proctor, 'ReleaseSeat', { start: new Date(booking.start), sessionId, reason }, ctx.actor!);
-  } catch (error) {
-    console.error(`could not give back the seat of ${sessionId} on ${booking.proctor}'s calendar at ${booking.start}:`, error);
-  }
-}
-
 @Resolver()
 export class ScheduleResolver {
   @Query(() => [ScheduleSlot], { description: 'Slots starting in [from, to) (at most 90 days): a proctor\'s own; administrators and auditors any proctor\'s, or all.' })
@@ -88,9 +77,7 @@ export class ScheduleResolver {
   ): Promise<ScheduleSlot[]> {
     const target = calendarOf(ctx, proctor, 'schedule.manage');
     if (!target) throw new ValidationError('say whose calendar (proctor)');
-    const account = await ctx.core.loadAccount(target);
-    if (account.status !== 'active' || account.role !== 'proctor') throw new ValidationError(`${target} is not an active proctor`);
-    await ctx.core.schedule(target, 'OpenSlots', { proctor: account.username, slots: slots.map((s) => ({ start: s.start, end: s.end })), seats }, ctx.actor!);
+    await openSlots(ctx.core, ctx.actor!, target, slots, seats);
     const first = new Date(Math.min(...slots.map((s) => s.start.getTime())));
     const last = new Date(Math.max(...slots.map((s) => s.start.getTime())) + 1);
     const starts = new Set(slots.map((s) => s.start.getTime()));
@@ -115,24 +102,7 @@ export class ScheduleResolver {
     @Ctx() ctx: ApiContext,
   ): Promise<Session> {
     const row = await readable(ctx, sessionId, 'session.book');
-    const actor = ctx.actor!;
-    // The session's own rules first (self-scheduled, not started, not booked unless by an administrator), so a refusal
-    // leaves no seat taken; the seat is then taken on the proctor's schedule, which alone knows how many are left.
-    const { state } = await ctx.core.loadSession(sessionId);
-    if (state.status === 'none') throw new NotFoundError(`no session ${sessionId}`);
-    if (bookingVerdict(state, actor, start, proctor, ctx.core.now()) === 'same') return toSession(row);
-    const previous = state.booking;
-
-    const seat = await ctx.core.schedule(proctor, 'BookSeat', { start, sessionId, durationMinutes: state.durationMinutes }, actor);
-    try {
-      // The proctor's name as their calendar spells it (the account's), whatever case the caller used.
-      await ctx.core.session(sessionId, 'BookTime', { scheduledAt: start, proctor: seat.state.proctor ?? proctor }, actor);
-    } catch (error) {
-      // The session refused (it changed meanwhile): give back the seat this call took, if it took one, and say why.
-      if (seat.events.length > 0) await releaseSeat(ctx, { proctor, start: start.toISOString() }, sessionId, `the session refused: ${(error as Error).message}`);
-      throw error instanceof ConcurrencyError ? new IllegalStateError('the session changed while booking; try again') : error;
-    }
-    if (previous) await releaseSeat(ctx, previous, sessionId, 'moved to another slot');
+    if (!(await bookSlot(ctx.core, ctx.actor!, { sessionId, proctor, start }))) return toSession(row);
     return toSession((await getMonitorRow(ctx.core.db, sessionId)) ?? row);
   }
 }

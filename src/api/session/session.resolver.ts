@@ -1,45 +1,38 @@
-import { randomUUID } from 'node:crypto';
 import { Arg, Ctx, FieldResolver, Float, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
-import type { DataOf } from '../../core.js';
+import type { DataOf } from '../../app/core/core.js';
+import type { Actor } from '../../domain/core/decider.js';
 import { ValidationError } from '../../domain/core/errors.js';
 import type { SessionCommand } from '../../domain/session/commands.js';
 import { sessionStreamId } from '../../domain/session/events.js';
 import type { MetricCode } from '../../domain/session/metrics.js';
 import { encodeCursor, getMonitorRow, listMonitorRows } from '../../projections/monitor/queries.js';
-import type { MonitorRow } from '../../projections/monitor/row.js';
-import { protocolEntries, protocolMinutes, recordingSegments } from '../../projections/protocol/queries.js';
-import { listFiles, type FileRow } from '../../projections/files/projection.js';
 import { compileSql, parseQuery } from '../../projections/search/index.js';
 import { verifySessionStream } from '../../app/chain/verify-stream.js';
+import { assignProctor, cancelSession } from '../../app/scheduling/booking.js';
+import { addNote, sendMessage } from '../../app/sessions/chat.js';
 import { authorize, visibleSessions, type Operation } from '../authorization.js';
 import type { ApiContext } from '../context.js';
 import { sessionActivitySource, sessionsChangedSource } from './live.js';
-import { releaseSeat } from '../schedule/schedule.resolver.js';
 import { readable } from './readable.js';
-import { assertSearchable, commentFor, eventDataFor, scoreVisibleTo } from './student-view.js';
+import { assertSearchable, commentFor, scoreVisibleTo } from './student-view.js';
 import { toSession } from './mapping.js';
 import { CreateSessionInput, MetricValueInput } from './session.inputs.js';
 import {
-  Conclusion, FaceCheck, FileInfo, Message, MetricValue, RecordingSegment, ScoreBreakdown, Minute, Note, Session, SessionActivity, SessionChange, SessionConnection, StoredEvent, StreamVerification, TimelineEntry,
+  Conclusion, Message, MetricValue, Note, Session, SessionActivity, SessionChange, SessionConnection, StoredEvent, StreamVerification,
 } from './session.type.js';
 
 
 /** Authorise, run the command, answer with the session as the read model now has it. */
 async function act<T extends SessionCommand['type']>(ctx: ApiContext, id: string, operation: Operation, type: T, data: DataOf<SessionCommand, T>): Promise<Session> {
-  const row = await readable(ctx, id, operation);
   // `as never`: TypeScript 7 fails to unify the same conditional type through two generic signatures.
-  await ctx.core.session<T>(id, type, data as never, ctx.actor!);
+  return change(ctx, id, operation, (actor) => ctx.core.session<T>(id, type, data as never, actor));
+}
+
+/** Authorise, run the use case, answer with the session as the read model now has it. */
+async function change(ctx: ApiContext, id: string, operation: Operation, run: (actor: Actor) => Promise<unknown>): Promise<Session> {
+  const row = await readable(ctx, id, operation);
+  await run(ctx.actor!);
   return toSession((await getMonitorRow(ctx.core.db, id)) ?? row);
-}
-
-/** The slot a self-scheduled session is booked into, if any (read before a change that may free it). */
-async function bookingOf(ctx: ApiContext, id: string): Promise<{ proctor: string; start: string } | null> {
-  const { state } = await ctx.core.loadSession(id);
-  return state.status === 'none' ? null : state.booking;
-}
-
-function toFileInfo(f: FileRow): FileInfo {
-  return { id: f.fileId, kind: f.kind, name: f.name, contentType: f.contentType, size: f.size, sha256: f.sha256 };
 }
 
 function metricValues(values: readonly MetricValueInput[]): Partial<Record<MetricCode, number>> {
@@ -121,71 +114,6 @@ export class SessionResolver {
     return commentFor(ctx.actor, session.comment);
   }
 
-  @FieldResolver(() => [Message], { description: 'The chat, oldest first.' })
-  async messages(@Root() session: Session, @Ctx() ctx: ApiContext): Promise<Message[]> {
-    const [entries, files] = await Promise.all([protocolEntries(ctx.core.db, session.id, ['message']), listFiles(ctx.core.db, session.id)]);
-    const byId = new Map(files.map((f) => [f.fileId, toFileInfo(f)]));
-    return entries.map((e) => {
-      const b = e.body as unknown as { messageId: string; from: string; role: string; text: string; incident: boolean; attachmentId: string | null };
-      const attachment = b.attachmentId ? (byId.get(b.attachmentId) ?? null) : null;
-      return { id: b.messageId, from: b.from, role: b.role, text: b.text, incident: b.incident, attachmentId: b.attachmentId, attachment, at: e.at };
-    });
-  }
-
-  @FieldResolver(() => [FileInfo], { description: 'Uploaded files: chat attachments and identity photos (the test-taker sees attachments only).' })
-  async files(@Root() session: Session, @Ctx() ctx: ApiContext): Promise<FileInfo[]> {
-    const files = await listFiles(ctx.core.db, session.id);
-    return files.filter((f) => ctx.actor?.role !== 'student' || f.kind === 'attachment').map(toFileInfo);
-  }
-
-  @FieldResolver(() => [Note], { description: 'Proctor notes (not shown to the test-taker).' })
-  async notes(@Root() session: Session, @Ctx() ctx: ApiContext): Promise<Note[]> {
-    if (ctx.actor?.role === 'student') return [];
-    const entries = await protocolEntries(ctx.core.db, session.id, ['note']);
-    return entries.map((e) => {
-      const b = e.body as unknown as { noteId: string; author: string; text: string };
-      return { id: b.noteId, author: b.author, text: b.text, at: e.at };
-    });
-  }
-
-  @FieldResolver(() => [FaceCheck], { description: 'Face checks, oldest first (the Faces tab).' })
-  async faces(@Root() session: Session, @Ctx() ctx: ApiContext): Promise<FaceCheck[]> {
-    if (ctx.actor?.role === 'student') return [];
-    const entries = await protocolEntries(ctx.core.db, session.id, ['face']);
-    return entries.map((e) => {
-      const b = e.body as unknown as { photoId: string; result: string; distance: number | null; similarProfiles: string[]; reason?: string | null; faceCount?: number | null };
-      return { photoId: b.photoId, result: b.result, distance: b.distance, similarProfiles: b.similarProfiles, reason: b.reason ?? null, faceCount: b.faceCount ?? null, at: e.at };
-    });
-  }
-
-  @FieldResolver(() => [Minute], { description: 'Recorded minutes with their metric values.' })
-  async minutes(@Root() session: Session, @Ctx() ctx: ApiContext): Promise<Minute[]> {
-    const minutes = await protocolMinutes(ctx.core.db, session.id);
-    return minutes.map((m) => ({ minute: m.minute, total: m.total, values: Object.entries(m.values).map(([code, value]) => ({ code, value: value ?? 0 })) }));
-  }
-
-  @FieldResolver(() => [RecordingSegment], { description: 'Stored recording segments by track and order (not shown to the test-taker).' })
-  async recordings(@Root() session: Session, @Ctx() ctx: ApiContext): Promise<RecordingSegment[]> {
-    if (ctx.actor?.role === 'student') return [];
-    return recordingSegments(ctx.core.db, session.id);
-  }
-
-  @FieldResolver(() => ScoreBreakdown, { nullable: true, description: 'Each metric\'s share, weight and contribution (after the end).' })
-  async scoreBreakdown(@Root() session: Session, @Ctx() ctx: ApiContext): Promise<ScoreBreakdown | null> {
-    if (!scoreVisibleTo(ctx.actor, session)) return null;
-    const scores = await protocolEntries(ctx.core.db, session.id, ['score']);
-    const last = scores.at(-1)?.body as unknown as { score: number; minutes: number; breakdown: ScoreBreakdown['terms'] } | undefined;
-    return last ? { score: last.score, minutes: last.minutes, terms: last.breakdown } : null;
-  }
-
-  @FieldResolver(() => [TimelineEntry], { description: 'Everything that happened, in order (the protocol\'s event list).' })
-  async timeline(@Root() session: Session, @Ctx() ctx: ApiContext): Promise<TimelineEntry[]> {
-    const entries = await protocolEntries(ctx.core.db, session.id);
-    return entries
-      .filter((e) => ctx.actor?.role !== 'student' || (e.kind !== 'note' && e.kind !== 'face' && e.kind !== 'score'))
-      .map((e) => ({ seq: e.seq, kind: e.kind, type: e.body.type, at: e.at, actor: e.actor, data: eventDataFor(ctx.actor, String(e.body.type), e.body) }));
-  }
-
   @Mutation(() => Session, { description: 'Creates a session (administrators and integrators).' })
   async createSession(@Arg('input', () => CreateSessionInput) input: CreateSessionInput, @Ctx() ctx: ApiContext): Promise<Session> {
     const actor = authorize(ctx.actor, 'session.create');
@@ -207,20 +135,13 @@ export class SessionResolver {
   }
 
   @Mutation(() => Session, { description: 'Changes the proctor of a session that has not ended (administrators).' })
-  async assignProctor(@Arg('id', () => ID) id: string, @Arg('proctor', () => String, { nullable: true }) proctor: string | null, @Ctx() ctx: ApiContext) {
-    const booking = await bookingOf(ctx, id);
-    const session = await act(ctx, id, 'session.assignProctor', 'AssignProctor', { proctor: proctor ?? null });
-    // A booked seat belongs to the proctor who had it: another proctor frees it.
-    if (booking && booking.proctor !== session.proctor) await releaseSeat(ctx, booking, id, `the session was given to ${session.proctor ?? 'nobody'}`);
-    return session;
+  assignProctor(@Arg('id', () => ID) id: string, @Arg('proctor', () => String, { nullable: true }) proctor: string | null, @Ctx() ctx: ApiContext) {
+    return change(ctx, id, 'session.assignProctor', (actor) => assignProctor(ctx.core, actor, id, proctor ?? null));
   }
 
   @Mutation(() => Session, { description: 'Cancels a session that has not started.' })
-  async cancelSession(@Arg('id', () => ID) id: string, @Arg('reason', () => String) reason: string, @Ctx() ctx: ApiContext) {
-    const booking = await bookingOf(ctx, id);
-    const session = await act(ctx, id, 'session.cancel', 'CancelSession', { reason });
-    if (booking) await releaseSeat(ctx, booking, id, `the session was cancelled: ${reason}`);
-    return session;
+  cancelSession(@Arg('id', () => ID) id: string, @Arg('reason', () => String) reason: string, @Ctx() ctx: ApiContext) {
+    return change(ctx, id, 'session.cancel', (actor) => cancelSession(ctx.core, actor, id, reason));
   }
 
   @Mutation(() => Session, { description: 'The test-taker opens the session (and passed the compatibility check).' })
@@ -279,22 +200,15 @@ export class SessionResolver {
   ): Promise<Message> {
     const row = await readable(ctx, sessionId, incident ? 'session.sendIncident' : 'session.sendMessage');
     authorize(ctx.actor, 'session.sendMessage', row);
-    const messageId = randomUUID();
-    const { events } = await ctx.core.session(sessionId, 'SendMessage', { messageId, text, incident, attachmentId }, ctx.actor!);
-    const sent = events.find((e) => e.type === 'MessageSent');
-    if (!sent || sent.type !== 'MessageSent') throw new Error('message was not recorded');
-    const d = sent.data;
+    const d = await sendMessage(ctx.core, ctx.actor!, sessionId, { text, incident, attachmentId });
     return { id: d.messageId, from: d.from, role: d.role, text: d.text, incident: d.incident, attachmentId: d.attachmentId, at: new Date(d.at) };
   }
 
   @Mutation(() => Note, { description: 'Adds a proctor note to the protocol.' })
   async addNote(@Arg('sessionId', () => ID) sessionId: string, @Arg('text', () => String) text: string, @Ctx() ctx: ApiContext): Promise<Note> {
     await readable(ctx, sessionId, 'session.addNote');
-    const noteId = randomUUID();
-    const { events } = await ctx.core.session(sessionId, 'AddNote', { noteId, text }, ctx.actor!);
-    const [e] = events;
-    if (!e || e.type !== 'NoteAdded') throw new Error('note was not recorded');
-    return { id: e.data.noteId, author: e.data.author, text: e.data.text, at: new Date(e.data.at) };
+    const note = await addNote(ctx.core, ctx.actor!, sessionId, text);
+    return { id: note.noteId, author: note.author, text: note.text, at: new Date(note.at) };
   }
 
   @Mutation(() => Session, { description: 'The proctor starts watching this session.' })

@@ -1,6 +1,6 @@
-import { hashPassword } from '../../api/auth/passwords.js';
-import { checkNewPassword } from '../../api/auth/password-policy.js';
-import type { Core } from '../../core.js';
+import { hashPassword } from './passwords.js';
+import { checkNewPassword } from './password-policy.js';
+import type { Core } from '../core/core.js';
 import { SYSTEM_ACTOR } from '../../domain/core/decider.js';
 
 /**

@@ -1,5 +1,5 @@
 import { randomUUID, sign } from 'node:crypto';
-import type { Core } from '../../core.js';
+import type { Core } from '../core/core.js';
 import { CHAIN_STREAM, signedPayload, type ChainEvent, type StreamHead } from '../../domain/chain/chain.js';
 import { ConcurrencyError } from '../../domain/core/errors.js';
 import { lastCheckpointVersion } from '../../projections/chain/projection.js';

@@ -1,4 +1,4 @@
-import type { Core } from '../../core.js';
+import type { Core } from '../core/core.js';
 import { CHAIN_STREAM } from '../../domain/chain/chain.js';
 import { sessionStreamId } from '../../domain/session/events.js';
 import { anchorOf } from '../../projections/chain/projection.js';

@@ -3,7 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import Janode, { type Connection, type Session } from 'janode';
 import VideoRoom, { type VideoRoomHandle } from 'janode/plugins/videoroom';
-import type { Core } from '../../core.js';
+import type { Core } from '../../app/core/core.js';
 import { isSessionStream, sessionIdOf } from '../../domain/session/events.js';
 import { IllegalStateError } from '../../domain/core/errors.js';
 import { getMonitorRow } from '../../projections/monitor/queries.js';

@@ -1,9 +1,7 @@
 import { readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Core } from '../../core.js';
-import { SYSTEM_ACTOR } from '../../domain/core/decider.js';
-import { IllegalStateError } from '../../domain/core/errors.js';
-import { recordingSegments } from '../../projections/protocol/queries.js';
+import type { Core } from '../../app/core/core.js';
+import { ServerSegments } from '../../app/recordings/server-segments.js';
 import type { BlobStore } from '../blob-store.js';
 import { checkWebm } from '../webm.js';
 import type { PublishedTrack, Publisher } from './publisher.js';
@@ -27,18 +25,21 @@ export interface RecordingPipelineOptions {
 
 /**
  * From Janus's recordings to segments: each publisher's recording is cycled every segment, each finished piece is
- * queued, converted to WebM (tried again while Janus may still be writing it), stored in the blob store and appended
+ * queued, converted to WebM (tried again while Janus may still be writing it), stored in the blob store and recorded
  * as RecordingSegmentStored under the track's next number; a piece that cannot be made is set aside and recorded
  * lost. One conversion runs at a time.
  */
 export class RecordingPipeline {
-  private readonly seqs = new Map<string, number>();
+  /** Numbers and records the segments (the application layer writes; this side converts and keeps the content). */
+  private readonly segments: ServerSegments;
   private conversions: Promise<void> = Promise.resolve();
   private pendingCount = 0;
   /** Set when closing ran out of time: recordings not converted yet are left for the next start's sweep. */
   private leaveTheRest = false;
 
-  constructor(private readonly options: RecordingPipelineOptions) {}
+  constructor(private readonly options: RecordingPipelineOptions) {
+    this.segments = new ServerSegments(options.core);
+  }
 
   /** Recordings queued or being converted now. */
   get pending(): number {
@@ -136,7 +137,7 @@ export class RecordingPipeline {
     const segment = await this.convert(dir, files, sessionId, track, base);
     if (segment) {
       await this.options.blobs.put(segment.sha256, segment.data);
-      await this.append(sessionId, track, { start: segment.start, durationMs: segment.durationMs, size: segment.data.length, sha256: segment.sha256 });
+      await this.segments.store(sessionId, track, { start: segment.start, durationMs: segment.durationMs, size: segment.data.length, sha256: segment.sha256 });
     }
     await Promise.all([files.video, files.audio].filter(Boolean).map((f) => rm(join(dir, f!), { force: true })));
   }
@@ -175,39 +176,10 @@ export class RecordingPipeline {
     return segment;
   }
 
-  private async append(sessionId: string, track: PublishedTrack, data: { start: Date; durationMs: number; size: number; sha256: string }): Promise<void> {
-    const key = await this.numbered(sessionId, track);
-    for (let attempt = 0; ; attempt++) {
-      const seq = this.seqs.get(key)!;
-      try {
-        await this.options.core.session(sessionId, 'StoreRecordingSegment', { track, seq, ...data }, SYSTEM_ACTOR);
-        this.seqs.set(key, seq + 1);
-        return;
-      } catch (error) {
-        // Another node (or an upload) took this number: take the next one.
-        if (error instanceof IllegalStateError && /already stored/.test(error.message) && attempt < 5) this.seqs.set(key, seq + 1);
-        else throw error;
-      }
-    }
-  }
-
   /** A piece that could not be made into a segment: recorded lost under the next number, with why. */
   private async recordLost(sessionId: string, track: PublishedTrack, base: string, reason: string): Promise<void> {
-    const key = await this.numbered(sessionId, track);
-    const seq = this.seqs.get(key)!;
-    this.seqs.set(key, seq + 1);
     const start = new Date(baseTime(base) || Date.now());
-    await this.options.core.session(sessionId, 'RefuseRecordingSegment', { track, seq, start, durationMs: this.options.segmentMs ?? 10_000, reason, final: true }, SYSTEM_ACTOR);
-  }
-
-  /** The track's key in `seqs`, its next number read from the protocol the first time (a restart goes on after it). */
-  private async numbered(sessionId: string, track: PublishedTrack): Promise<string> {
-    const key = `${sessionId}/${track}`;
-    if (!this.seqs.has(key)) {
-      const stored = await recordingSegments(this.options.core.db, sessionId, track);
-      this.seqs.set(key, stored.reduce((max, s) => Math.max(max, s.seq + 1), 0));
-    }
-    return key;
+    await this.segments.recordLost(sessionId, track, { start, durationMs: this.options.segmentMs ?? 10_000, reason });
   }
 
   /** A recording that cannot be converted is kept aside (renamed .failed) for a person to look at. */

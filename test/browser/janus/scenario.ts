@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { LocalBlobStore } from '../../../src/media/blob-store.js';
 import { JanusEngine } from '../../../src/media/janus/engine.js';
-import { RecordingWatchdog } from '../../../src/processes/recording-watchdog.js';
+import { RecordingWatchdog } from '../../../src/app/recordings/recording-watchdog.js';
 import { eventually, startTestApi } from '../../support/api.js';
 import { probeStreams } from '../../support/ffprobe.js';
 import { captureState, intoRunningExam, launchChromium, newContext, signIn, watchCapture } from '../../support/browser.js';

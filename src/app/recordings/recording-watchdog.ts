@@ -1,8 +1,8 @@
-import type { Core } from '../core.js';
-import { SYSTEM_ACTOR } from '../domain/core/decider.js';
-import { DomainError } from '../domain/core/errors.js';
-import { runningSessions } from '../projections/monitor/queries.js';
-import { recordedUntil } from '../projections/protocol/queries.js';
+import type { Core } from '../core/core.js';
+import { SYSTEM_ACTOR } from '../../domain/core/decider.js';
+import { DomainError } from '../../domain/core/errors.js';
+import { runningSessions } from '../../projections/monitor/queries.js';
+import { recordedUntil } from '../../projections/protocol/queries.js';
 
 /**
  * Raises n3 ("records are not saved") when a running session's camera recording stops keeping up with its time:

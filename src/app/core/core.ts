@@ -1,23 +1,24 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
-import type { Config } from './config.js';
-import { accountDecider, accountStreamId, type Account, type AccountCommand } from './domain/account/account.js';
-import type { Actor, CommandMetadata, Decider } from './domain/core/decider.js';
-import { ALL_EVENT_TYPES } from './domain/event-types.js';
-import { scheduleDecider, scheduleStreamId, type Schedule, type ScheduleCommand, type ScheduleEvent } from './domain/schedule/schedule.js';
-import type { SessionCommand } from './domain/session/commands.js';
-import { sessionDecider } from './domain/session/decide.js';
-import { sessionStreamId, type SessionEvent } from './domain/session/events.js';
-import type { Session } from './domain/session/state.js';
-import { ALL_PROJECTIONS } from './projections/index.js';
-import { ProjectionRunner } from './projections/runner.js';
-import type { EventStore } from './store/event-store.js';
-import { eventIdFor, handleCommand, StateCache } from './store/handle-command.js';
-import { SqlEventStore } from './store/sql-event-store.js';
-import { OnceClaims } from './store/claims.js';
-import { chainKeys, type ChainKeys } from './store/chain-keys.js';
-import { openPGlite, openPostgres, type Sql } from './store/sql.js';
+import type { Config } from '../../config.js';
+import { accountDecider, accountStreamId, type Account, type AccountCommand, type AccountEvent } from '../../domain/account/account.js';
+import type { Actor, CommandMetadata, Decider } from '../../domain/core/decider.js';
+import { ALL_EVENT_TYPES } from '../../domain/event-types.js';
+import { profileDecider, profileStreamId, type Profile, type ProfileCommand, type ProfileEvent } from '../../domain/profile/profile.js';
+import { scheduleDecider, scheduleStreamId, type Schedule, type ScheduleCommand, type ScheduleEvent } from '../../domain/schedule/schedule.js';
+import type { SessionCommand } from '../../domain/session/commands.js';
+import { sessionDecider } from '../../domain/session/decide.js';
+import { sessionStreamId, type SessionEvent } from '../../domain/session/events.js';
+import type { Session } from '../../domain/session/state.js';
+import { ALL_PROJECTIONS } from '../../projections/index.js';
+import { ProjectionRunner } from '../../projections/runner.js';
+import type { EventStore } from '../../store/event-store.js';
+import { eventIdFor, handleCommand, StateCache } from './handle-command.js';
+import { SqlEventStore } from '../../store/sql-event-store.js';
+import { OnceClaims } from '../../store/claims.js';
+import { chainKeys, type ChainKeys } from '../../store/chain-keys.js';
+import { openPGlite, openPostgres, type Sql } from '../../store/sql.js';
 
 export type DataOf<C extends { type: string; data: unknown }, T extends C['type']> = Extract<C, { type: T }>['data'];
 
@@ -28,14 +29,34 @@ export interface CommandOptions {
 }
 
 /**
+ * Runs one command on the stream `key` names (a session id, a username, a proctor's username) and resolves once the
+ * read models have its events: the events appended (none for a no-op or a retried command id) and the state after.
+ */
+export type Write<C extends { readonly type: string; readonly data: unknown }, E, S> = <T extends C['type']>(
+  key: string,
+  type: T,
+  data: DataOf<C, T>,
+  actor: Actor,
+  options?: CommandOptions,
+) => Promise<{ events: readonly E[]; state: S }>;
+
+type AnyCommand = { readonly type: string; readonly data: unknown; readonly metadata: CommandMetadata };
+type AnyEvent = { readonly type: string; readonly data: unknown };
+
+/**
  * The running system without its HTTP face: the event store, the read-model database, the projection runner and
  * the write path. Commands return once their events are in the read models, so a query right after sees them.
  */
 export class Core {
-  /** What this node last wrote to each recent session and account: commands decide without reading the stream. */
-  private readonly sessionStates = new StateCache<Session>();
-  private readonly accountStates = new StateCache<Account>(500);
-  private readonly scheduleStates = new StateCache<Schedule>(500);
+  // Each writer keeps what this node last wrote to its recent streams, so commands decide without reading the stream;
+  // profiles are written seldom (a reference face now and then) and keep nothing.
+  /** Commands to a session, by session id. */
+  readonly session: Write<SessionCommand, SessionEvent, Session> = this.writer(sessionDecider, sessionStreamId, new StateCache<Session>());
+  /** Commands to a proctor's schedule, by the proctor's username. */
+  readonly schedule: Write<ScheduleCommand, ScheduleEvent, Schedule> = this.writer(scheduleDecider, scheduleStreamId, new StateCache<Schedule>(500));
+  /** Commands to a profile, by username. */
+  readonly profile: Write<ProfileCommand, ProfileEvent, Profile> = this.writer(profileDecider, profileStreamId);
+  private readonly accounts: Write<AccountCommand, AccountEvent, Account> = this.writer(accountDecider, accountStreamId, new StateCache<Account>(500));
   /** Single-use tokens and links, shared by every node on the database. */
   readonly claims: OnceClaims;
   /** The keys that seal events and sign checkpoints (null: a store that does neither, in some tests). */
@@ -68,49 +89,30 @@ export class Core {
     const base = `client:${actor.id.toLowerCase()}:${clientCommandId}`;
     let n = 0;
     const next = (options: CommandOptions): CommandOptions => (options.commandId ? options : { ...options, commandId: n++ === 0 ? base : `${base}#${n}` });
+    const again = <C extends AnyEvent, E, S>(write: Write<C, E, S>): Write<C, E, S> => (key, type, data, who, options = {}) => write(key, type, data, who, next(options));
     const scoped: Core = Object.create(this);
-    // `as never`: TypeScript cannot see that a generic method's own type parameter passes through unchanged.
-    scoped.session = (sessionId, type, data, who, options = {}) => this.session(sessionId, type, data as never, who, next(options)) as never;
-    scoped.account = (username, type, data, who, options = {}) => this.account(username, type, data as never, who, next(options));
-    scoped.schedule = (proctor, type, data, who, options = {}) => this.schedule(proctor, type, data as never, who, next(options)) as never;
-    return scoped;
+    return Object.assign(scoped, { session: again(this.session), schedule: again(this.schedule), profile: again(this.profile), accounts: again(this.accounts) });
   }
 
-  async session<T extends SessionCommand['type']>(
-    sessionId: string,
-    type: T,
-    data: DataOf<SessionCommand, T>,
-    actor: Actor,
-    options: CommandOptions = {},
-  ): Promise<{ events: readonly SessionEvent[]; state: Session }> {
-    return this.run(sessionDecider, sessionStreamId(sessionId), this.sessionStates, { type, data } as Omit<SessionCommand, 'metadata'>, actor, options);
+  /** Commands to an account, by username; answers the account after the command. */
+  async account<T extends AccountCommand['type']>(username: string, type: T, data: DataOf<AccountCommand, T>, actor: Actor, options: CommandOptions = {}): Promise<Account> {
+    return (await this.accounts(username, type, data, actor, options)).state;
   }
 
-  async account<T extends AccountCommand['type']>(
-    username: string,
-    type: T,
-    data: DataOf<AccountCommand, T>,
-    actor: Actor,
-    options: CommandOptions = {},
-  ): Promise<Account> {
-    return (await this.run(accountDecider, accountStreamId(username), this.accountStates, { type, data } as Omit<AccountCommand, 'metadata'>, actor, options)).state;
-  }
-
-  async schedule<T extends ScheduleCommand['type']>(
-    proctor: string,
-    type: T,
-    data: DataOf<ScheduleCommand, T>,
-    actor: Actor,
-    options: CommandOptions = {},
-  ): Promise<{ events: readonly ScheduleEvent[]; state: Schedule }> {
-    return this.run(scheduleDecider, scheduleStreamId(proctor), this.scheduleStates, { type, data } as Omit<ScheduleCommand, 'metadata'>, actor, options);
+  private writer<Command extends AnyCommand, Event extends AnyEvent, State>(
+    decider: Decider<Command, Event, State>,
+    streamOf: (key: string) => string,
+    cache?: StateCache<State>,
+  ): Write<Command, Event, State> {
+    // `as unknown`: a matching type and data make one of Command's variants, which TypeScript cannot see for a generic Command.
+    return (key, type, data, actor, options = {}) => this.run(decider, streamOf(key), cache, { type, data } as unknown as Omit<Command, 'metadata'>, actor, options);
   }
 
   /** The write path of every aggregate: stamp the command, decide and append, wait until the read models have it. */
   private async run<Command extends { readonly type: string; readonly metadata: CommandMetadata }, Event extends { readonly type: string; readonly data: unknown }, State>(
     decider: Decider<Command, Event, State>,
     streamId: string,
-    cache: StateCache<State>,
+    cache: StateCache<State> | undefined,
     body: Omit<Command, 'metadata'>,
     actor: Actor,
     options: CommandOptions,
@@ -150,7 +152,7 @@ export async function openCore(config: Config, options: { start?: boolean; log?:
   let db: Sql;
   const keys = chainKeys(config.eventKey);
   if (config.store === 'kurrentdb') {
-    const { KurrentDbEventStore } = await import('./store/kurrentdb-event-store.js');
+    const { KurrentDbEventStore } = await import('../../store/kurrentdb-event-store.js');
     store = await KurrentDbEventStore.open(config.kurrentDbUrl!, { eventTypes: ALL_EVENT_TYPES, sealKey: keys.sealKey });
     db = config.databaseUrl ? await openPostgres(config.databaseUrl) : await openEmbedded(config);
   } else {

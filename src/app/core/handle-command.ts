@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { CommandMetadata, Decider } from '../domain/core/decider.js';
-import { ConcurrencyError, IllegalStateError } from '../domain/core/errors.js';
-import type { EventStore, RecordedEvent } from './event-store.js';
-import { RecentMap } from './recent-map.js';
+import type { CommandMetadata, Decider } from '../../domain/core/decider.js';
+import { ConcurrencyError, IllegalStateError } from '../../domain/core/errors.js';
+import type { EventStore, NewEvent, RecordedEvent } from '../../store/event-store.js';
+import { RecentMap } from '../../store/recent-map.js';
 
 interface DomainEvent {
   readonly type: string;
@@ -62,27 +62,9 @@ export async function handleCommand<Command extends { readonly type: string; rea
   const toAppend = (events: readonly Event[]) =>
     events.map((event, i) => ({ id: eventIdFor(commandId, i), type: event.type, data: event.data, metadata: { actor: actor.id, role: actor.role, commandId, command: command.type } }));
 
-  const cached = cache?.get(streamId);
-  if (cached) {
-    cache!.delete(streamId); // back only once the append proves it current
-    let events: readonly Event[] = [];
-    try {
-      events = decider.decide(command, cached.state);
-    } catch {
-      events = []; // decided again below on the stream as stored
-    }
-    if (events.length > 0) {
-      try {
-        const result = await store.appendToStream(streamId, toAppend(events), { expectedVersion: cached.version === -1 ? 'no_stream' : cached.version });
-        if (!result.idempotent) {
-          const state = events.reduce(decider.evolve, cached.state);
-          cache!.set(streamId, { state, version: result.nextExpectedVersion });
-          return { events, state, version: result.nextExpectedVersion, replayed: false };
-        }
-      } catch (error) {
-        if (!(error instanceof ConcurrencyError)) throw error;
-      }
-    }
+  if (cache) {
+    const handled = await decideOnCache(store, decider, streamId, command, cache, toAppend);
+    if (handled) return handled;
   }
 
   const retries = options.retries ?? 3;
@@ -109,6 +91,40 @@ export async function handleCommand<Command extends { readonly type: string; rea
       if (error instanceof ConcurrencyError && attempt < retries) continue;
       throw error;
     }
+  }
+}
+
+/**
+ * `handleCommand`'s shortcut: decides on the state this node last wrote and appends with its version. Null when that
+ * proves nothing (no cached state, a refusal or no-op, another writer, a retried command): decide on the stream then.
+ */
+async function decideOnCache<Command extends { readonly type: string; readonly metadata: CommandMetadata }, Event extends DomainEvent, State>(
+  store: EventStore,
+  decider: Decider<Command, Event, State>,
+  streamId: string,
+  command: Command,
+  cache: StateCache<State>,
+  toAppend: (events: readonly Event[]) => NewEvent[],
+): Promise<HandledCommand<State, Event> | null> {
+  const cached = cache.get(streamId);
+  if (!cached) return null;
+  cache.delete(streamId); // back only once the append proves it current
+  let events: readonly Event[] = [];
+  try {
+    events = decider.decide(command, cached.state);
+  } catch {
+    return null; // decided again on the stream as stored
+  }
+  if (events.length === 0) return null;
+  try {
+    const result = await store.appendToStream(streamId, toAppend(events), { expectedVersion: cached.version === -1 ? 'no_stream' : cached.version });
+    if (result.idempotent) return null;
+    const state = events.reduce(decider.evolve, cached.state);
+    cache.set(streamId, { state, version: result.nextExpectedVersion });
+    return { events, state, version: result.nextExpectedVersion, replayed: false };
+  } catch (error) {
+    if (!(error instanceof ConcurrencyError)) throw error;
+    return null;
   }
 }
 

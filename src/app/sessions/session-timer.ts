@@ -1,7 +1,7 @@
-import type { Core } from '../core.js';
-import { SYSTEM_ACTOR } from '../domain/core/decider.js';
-import { IllegalStateError } from '../domain/core/errors.js';
-import { overdueSessions } from '../projections/monitor/queries.js';
+import type { Core } from '../core/core.js';
+import { SYSTEM_ACTOR } from '../../domain/core/decider.js';
+import { IllegalStateError } from '../../domain/core/errors.js';
+import { overdueSessions } from '../../projections/monitor/queries.js';
 
 /**
  * Finishes sessions whose time is up ("automatically at the end of the allotted time"). Candidates come from the

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clonePGlite } from '../../test/support/pglite.js';
-import { SYSTEM_ACTOR, type CommandMetadata, type Decider } from '../domain/core/decider.js';
-import { IllegalStateError } from '../domain/core/errors.js';
-import type { EventStore } from './event-store.js';
+import { clonePGlite } from '../../../test/support/pglite.js';
+import { SYSTEM_ACTOR, type CommandMetadata, type Decider } from '../../domain/core/decider.js';
+import { IllegalStateError } from '../../domain/core/errors.js';
+import type { EventStore } from '../../store/event-store.js';
 import { handleCommand, StateCache } from './handle-command.js';
-import { SqlEventStore } from './sql-event-store.js';
-import { EVENTS_DDL } from './sql-schema.js';
-import type { Sql } from './sql.js';
+import { SqlEventStore } from '../../store/sql-event-store.js';
+import { EVENTS_DDL } from '../../store/sql-schema.js';
+import type { Sql } from '../../store/sql.js';
 
 // A door: opening an open door or closing a closed one is refused.
 type DoorCommand = { readonly type: 'Open' | 'Close'; readonly metadata: CommandMetadata };

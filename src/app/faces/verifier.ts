@@ -1,0 +1,180 @@
+import type { Core } from '../core/core.js';
+import { SYSTEM_ACTOR } from '../../domain/core/decider.js';
+import { sessionDecider } from '../../domain/session/decide.js';
+import { isSessionStream, sessionIdOf, sessionStreamId, type SessionEvent } from '../../domain/session/events.js';
+import type { BlobStore } from '../../media/blob-store.js';
+import { createFaceAnalyzer, loadFaceModels, type FaceAnalyzer } from '../../media/faces/analyzer.js';
+import { DEFAULT_MATCH_THRESHOLD, DEFAULT_SIMILAR_THRESHOLD, judgePhoto, unreadable, type Verdict } from '../../media/faces/judge.js';
+import { DescriptorIndex } from '../../projections/faces/descriptor-index.js';
+import { getFaceReference, pendingFacePhotos } from '../../projections/faces/projection.js';
+import { getFile } from '../../projections/files/projection.js';
+import { adoptReference } from '../profiles/reference.js';
+
+interface Log {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface FaceVerifierOptions {
+  /** 1:1 distance threshold (default `DEFAULT_MATCH_THRESHOLD`, 0.5). */
+  readonly threshold?: number;
+  /** 1:N distance threshold for similar profiles (default `DEFAULT_SIMILAR_THRESHOLD`, 0.4). */
+  readonly similarThreshold?: number;
+  /** The face analyser (default `createFaceAnalyzer()`). */
+  readonly analyzer?: FaceAnalyzer;
+  /** Photos larger than this are red without being decoded (default 20 MB). */
+  readonly maxBytes?: number;
+  readonly log?: Log;
+}
+
+/** The running reaction: `stop` ends it; `idle` resolves once every photo seen so far is checked (tests). */
+export interface FaceVerifier {
+  stop(): Promise<void>;
+  idle(): Promise<void>;
+  /** The in-memory 1:N index it keeps up to date. */
+  readonly index: DescriptorIndex;
+}
+
+interface Job {
+  readonly sessionId: string;
+  readonly photoId: string;
+  readonly kind: string;
+}
+
+const SILENT: Log = { info() {}, warn() {}, error() {} };
+
+/**
+ * Checks every identity photo on the server. After each committed batch of events, each `IdentityPhotoSubmitted` is
+ * queued; one at a time, the photo is judged (`judgePhoto`: decoded, its face found and described, compared 1:1 with
+ * the test-taker's reference face and searched 1:N among every other profile), and the verdict is recorded as
+ * `RecordFaceCheck` with its reason. A profile without a reference gets the face of its first face photo as reference
+ * (`new_reference`, green or yellow).
+ *
+ * Idempotent: a photo whose `FaceChecked` is in the session stream is skipped, and the commands carry ids derived from
+ * the photo, so a replay or a second node appends nothing twice. Photos left unchecked by a stop are checked at the
+ * next start. A bad image is logged once, in words, and recorded red as `unreadable`; nothing here throws into the server.
+ */
+export function startFaceVerifier(core: Core, blobs: BlobStore, options: FaceVerifierOptions = {}): FaceVerifier {
+  return new FaceVerification(core, blobs, options);
+}
+
+class FaceVerification implements FaceVerifier {
+  readonly index = new DescriptorIndex();
+  private readonly threshold: number;
+  private readonly similarThreshold: number;
+  private readonly analyzer: FaceAnalyzer;
+  private readonly maxBytes: number;
+  private readonly log: Log;
+  private readonly queue: Job[] = [];
+  private readonly queued = new Set<string>();
+  private stopped = false;
+  private worker: Promise<void> | null = null;
+  private readonly unsubscribe: () => void;
+  private readonly ready: Promise<void>;
+
+  constructor(
+    private readonly core: Core,
+    private readonly blobs: BlobStore,
+    options: FaceVerifierOptions,
+  ) {
+    this.threshold = options.threshold ?? DEFAULT_MATCH_THRESHOLD;
+    this.similarThreshold = options.similarThreshold ?? DEFAULT_SIMILAR_THRESHOLD;
+    this.analyzer = options.analyzer ?? createFaceAnalyzer();
+    this.maxBytes = options.maxBytes ?? 20 * 1024 * 1024;
+    this.log = options.log ?? SILENT;
+    this.unsubscribe = core.runner.onApplied((batch) => {
+      this.index.applyBatch(batch);
+      for (const event of batch.events) {
+        if (event.type !== 'IdentityPhotoSubmitted' || !isSessionStream(event.streamId)) continue;
+        const data = event.data as Extract<SessionEvent, { type: 'IdentityPhotoSubmitted' }>['data'];
+        this.enqueue({ sessionId: sessionIdOf(event), photoId: data.photoId, kind: data.kind });
+      }
+    });
+    // Subscribed first, then loaded: a reference set meanwhile is in the batch or in the page, and versions keep the newer.
+    this.ready = (async () => {
+      await this.index.load(core.db);
+      for (const job of await pendingFacePhotos(core.db)) this.enqueue(job);
+    })().catch((error) => this.log.error({ err: error }, 'faces: could not load the reference faces'));
+  }
+
+  async idle(): Promise<void> {
+    await this.ready;
+    while (this.worker) await this.worker;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.unsubscribe();
+    this.queue.length = 0;
+    await this.worker;
+  }
+
+  private enqueue(job: Job): void {
+    const key = `${job.sessionId}\u0000${job.photoId}`;
+    if (this.stopped || this.queued.has(key)) return;
+    this.queued.add(key);
+    this.queue.push(job);
+    this.worker ??= this.drain().finally(() => {
+      this.worker = null;
+    });
+  }
+
+  private async drain(): Promise<void> {
+    await this.ready;
+    while (!this.stopped && this.queue.length > 0) {
+      const job = this.queue.shift()!;
+      try {
+        await this.check(job);
+      } catch (error) {
+        this.log.error({ err: error, sessionId: job.sessionId, photoId: job.photoId }, 'faces: could not record a face check; it is retried at the next start');
+      } finally {
+        this.queued.delete(`${job.sessionId}\u0000${job.photoId}`);
+      }
+    }
+  }
+
+  private async check(job: Job): Promise<void> {
+    const events = (await this.core.store.readStream(sessionStreamId(job.sessionId))) as unknown as SessionEvent[];
+    if (events.some((e) => e.type === 'FaceChecked' && e.data.photoId === job.photoId)) return;
+    const session = events.reduce(sessionDecider.evolve, sessionDecider.initialState());
+    if (session.status === 'none') return;
+    await loadFaceModels(); // a broken installation is logged and retried later, never recorded as a red photo
+    const verdict = await this.judge(job, session.student);
+    const { problem, ...data } = verdict;
+    // One line per photo; an unreadable one says what is wrong in words (the decoder's text helps nobody here).
+    if (problem) this.log.warn({ sessionId: job.sessionId, photoId: job.photoId, reason: verdict.reason }, `faces: ${problem}`);
+    else this.log.info({ sessionId: job.sessionId, photoId: job.photoId, ...data }, 'faces: photo checked');
+    await this.core.session(job.sessionId, 'RecordFaceCheck', { photoId: job.photoId, ...data }, SYSTEM_ACTOR, {
+      commandId: `face-check:${job.sessionId}:${job.photoId}`,
+    });
+  }
+
+  /** The photo as the session stored it, judged against the test-taker's profile. */
+  private async judge(job: Job, student: string): Promise<Verdict> {
+    const file = await getFile(this.core.db, job.photoId);
+    if (!file || file.sessionId !== job.sessionId) return unreadable('it is not a file of this session');
+    if (file.size > this.maxBytes) return unreadable('it is too large');
+    const content = await this.blobs.get(file.sha256);
+    if (!content) return unreadable('its content is missing');
+    return judgePhoto(content, job.kind, {
+      analyzer: this.analyzer,
+      threshold: this.threshold,
+      maxBytes: this.maxBytes,
+      reference: () => getFaceReference(this.core.db, student),
+      similarTo: (descriptors) => this.similarTo(descriptors, student),
+      adoptReference: (descriptor) => adoptReference(this.core, student, job, descriptor),
+    });
+  }
+
+  /** Other profiles near any of the faces, nearest first. */
+  private similarTo(descriptors: readonly number[][], student: string): string[] {
+    const best = new Map<string, number>();
+    for (const d of descriptors) {
+      for (const hit of this.index.search(d, this.similarThreshold, { exclude: [student], limit: 10 })) {
+        best.set(hit.username, Math.min(best.get(hit.username) ?? Infinity, hit.distance));
+      }
+    }
+    return [...best].sort((a, b) => a[1] - b[1]).slice(0, 10).map(([username]) => username);
+  }
+}

@@ -1,0 +1,72 @@
+import type { Readable } from 'node:stream';
+import type { Limits } from '../../config.js';
+import type { Actor } from '../../domain/core/decider.js';
+import { NotFoundError } from '../../domain/core/errors.js';
+import type { RecordingTrack } from '../../domain/session/events.js';
+import type { BlobStore } from '../../media/blob-store.js';
+import { durationMismatch, WebmChecker } from '../../media/webm.js';
+import { recordingSegments, type RecordingSegment } from '../../projections/protocol/queries.js';
+import type { Core } from '../core/core.js';
+import { keepIfAccepted } from '../files/upload.js';
+
+/** One recorded piece of a track, as the recorder numbers and times it. */
+export interface SegmentUpload {
+  readonly sessionId: string;
+  readonly track: RecordingTrack;
+  readonly seq: number;
+  readonly start: Date;
+  readonly durationMs: number;
+}
+
+/**
+ * What became of an uploaded segment: stored (`stored: false` when it was stored already), or broken, `lost` once the
+ * session has given it up (or refuses to count more), so the recorder stops sending it.
+ */
+export type SegmentOutcome =
+  | { readonly kind: 'kept'; readonly stored: boolean; readonly size: number; readonly sha256: string }
+  | { readonly kind: 'broken'; readonly reason: string; readonly lost: boolean };
+
+/**
+ * Stores a recording segment from its recorder. The body streams to a staging file (never all in memory) through a
+ * WebM check: a segment that is not whole and playable is refused (`RefuseRecordingSegment`; its third refusal
+ * records it lost) and not kept; a playable one is kept only if the session accepts it (its recording quota included).
+ */
+export async function storeSegment(
+  core: Core,
+  blobs: BlobStore,
+  limits: Pick<Limits, 'segmentBytes' | 'recordingQuotaBytes'>,
+  actor: Actor,
+  segment: SegmentUpload,
+  body: AsyncIterable<Buffer>,
+): Promise<SegmentOutcome> {
+  const { sessionId, track, seq, start, durationMs } = segment;
+  const checker = new WebmChecker();
+  const staged = await blobs.stage(body, { maxBytes: limits.segmentBytes, observe: (chunk) => checker.push(chunk) });
+  const verdict = checker.finish();
+  const broken = verdict.ok ? durationMismatch(verdict.facts, durationMs) : verdict.reason;
+  if (broken) {
+    await staged.discard();
+    const { events } = await core.session(sessionId, 'RefuseRecordingSegment', { track, seq, start, durationMs, reason: broken }, actor);
+    return { kind: 'broken', reason: broken, lost: events.length === 0 || events.some((e) => e.type === 'RecordingSegmentLost') };
+  }
+  const { events } = await keepIfAccepted(blobs, staged, () =>
+    core.session(sessionId, 'StoreRecordingSegment', { track, seq, start, durationMs, size: staged.size, sha256: staged.sha256, quotaBytes: limits.recordingQuotaBytes }, actor),
+  );
+  return { kind: 'kept', stored: events.length > 0, size: staged.size, sha256: staged.sha256 };
+}
+
+/** One stored segment for a reviewer who may play it back: its content, and each playback recorded as an event. */
+export async function playSegment(
+  core: Core,
+  blobs: BlobStore,
+  actor: Actor,
+  wanted: { readonly sessionId: string; readonly track: string; readonly seq: number },
+): Promise<{ segment: RecordingSegment; content: Readable }> {
+  const { sessionId, track, seq } = wanted;
+  const segment = (await recordingSegments(core.db, sessionId, track)).find((s) => s.seq === seq);
+  if (!segment) throw new NotFoundError(`no segment ${seq} of ${track}`);
+  const content = await blobs.get(segment.sha256);
+  if (!content) throw new NotFoundError(`the content of segment ${seq} of ${track} is missing`);
+  await core.session(sessionId, 'RecordPlayback', { track: track as RecordingTrack, seq }, actor);
+  return { segment, content };
+}
