@@ -84,6 +84,21 @@ for (const [engine, available, openDb] of ENGINES) describeWithServer(`the read 
     });
   });
 
+  describe('when a caller waits for the read models to hold a stream', () => {
+    it('answers once they have applied up to its checkpoint, and says so when they never do', async () => {
+      await core.runner.migrate();
+      await core.session('w1', 'CreateSession', { sessionId: 'w1', name: 'Quiz', student: 'student1', durationMinutes: 30 }, admin);
+      const [head] = await core.store.readStream('session-w1');
+      expect(await core.runner.waitForCheckpoint(head.checkpoint, 50)).toBe(false); // not following: never applied
+      const waiting = core.runner.waitForCheckpoint(head.checkpoint, 30_000);
+      expect(await getMonitorRow(core.sql, 'w1')).toBeNull();
+      await core.runner.start();
+      expect(await waiting).toBe(true);
+      expect(await getMonitorRow(core.sql, 'w1')).toMatchObject({ sessionId: 'w1' });
+      expect(await core.runner.waitForCheckpoint(head.checkpoint, 0)).toBe(true);
+    });
+  });
+
   describe('when read models are rebuilt from position 0', () => {
     it('yields exactly the rows the live projection had', async () => {
       await core.runner.start();

@@ -33,6 +33,8 @@ export class ProjectionRunner {
   private readonly emitter = new EventEmitter();
   private subscription: Subscription | null = null;
   private readonly recent = new Set<string>();
+  /** The last store checkpoint every read model has here: applied by this runner, or found when it began to follow. */
+  private through: string | null = null;
   private readonly waiters = new Map<string, Array<() => void>>();
   /** Why the last batch could not be applied at all, until one is (null while healthy). */
   private stalled: unknown = null;
@@ -66,6 +68,7 @@ export class ProjectionRunner {
 
   private async follow(): Promise<void> {
     const after = await this.lowestCheckpoint();
+    this.reached(after);
     this.subscription = this.store.subscribe((events) => this.applyBatch(events), {
       after,
       onError: (error) => {
@@ -179,6 +182,29 @@ export class ProjectionRunner {
     });
   }
 
+  /**
+   * Resolves true once the read models hold everything the store had up to `checkpoint` (false after `timeoutMs`, or
+   * at once while stalled). For an answer read from a read model when the events it rests on are not the caller's own.
+   */
+  waitForCheckpoint(checkpoint: string, timeoutMs = 5000): Promise<boolean> {
+    const done = () => this.through !== null && this.through >= checkpoint;
+    if (done()) return Promise.resolve(true);
+    if (this.stalled) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const finish = (applied: boolean) => {
+        clearTimeout(timer);
+        off();
+        resolve(applied);
+      };
+      const off = this.onApplied(() => done() && finish(true));
+      const timer = setTimeout(() => finish(done()), timeoutMs);
+    });
+  }
+
+  private reached(checkpoint: string | null): void {
+    if (checkpoint !== null && (this.through === null || checkpoint > this.through)) this.through = checkpoint;
+  }
+
   private async lowestCheckpoint(): Promise<string | null> {
     const statuses = await readStatuses(this.db, this.projections.map((p) => p.name));
     const live = statuses.filter((s) => !s.failure);
@@ -226,6 +252,7 @@ export class ProjectionRunner {
     }
     this.stalled = null;
     this.restarts = 0;
+    this.reached(events[events.length - 1].checkpoint);
     for (const event of events) {
       this.recent.add(event.id);
       const waiting = this.waiters.get(event.id);

@@ -102,7 +102,7 @@ export class ScheduleResolver {
     @Ctx() ctx: ApiContext,
   ): Promise<Session> {
     const row = await readable(ctx, sessionId, 'session.book');
-    if (!(await bookSlot(ctx.core, ctx.actor!, { sessionId, proctor, start }))) return toSession(row);
+    await bookSlot(ctx.core, ctx.actor!, { sessionId, proctor, start });
     return toSession((await getMonitorRow(ctx.core.db, sessionId)) ?? row);
   }
 }

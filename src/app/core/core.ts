@@ -119,7 +119,10 @@ export class Core {
   ): Promise<{ events: readonly Event[]; state: State }> {
     const metadata = this.metadata(actor, options);
     const result = await handleCommand(this.store, decider, streamId, { ...body, metadata } as Command, { cache });
-    await this.settled(metadata.commandId, result.events.length);
+    if (result.events.length > 0) await this.settled(metadata.commandId, result.events.length);
+    // Nothing appended: what made the command a no-op may be someone else's events, not yet in the read models the
+    // caller answers from (two identical bookings at once: the second answered with a session not booked yet).
+    else await this.caughtUpWith(streamId, result.version);
     return { events: result.events, state: result.state };
   }
 
@@ -132,6 +135,13 @@ export class Core {
   async loadSession(sessionId: string): Promise<{ state: Session; version: number }> {
     const events = await this.store.readStream(sessionStreamId(sessionId));
     return { state: events.reduce((s, e) => sessionDecider.evolve(s, e as never), sessionDecider.initialState()), version: events.length - 1 };
+  }
+
+  /** Waits until the read models hold the stream up to `version` (its head, when the caller just read it). */
+  async caughtUpWith(streamId: string, version: number): Promise<void> {
+    if (version < 0) return;
+    const [head] = await this.store.readStream(streamId, { fromVersion: version, limit: 1 });
+    if (head) await this.runner.waitForCheckpoint(head.checkpoint);
   }
 
   private async settled(commandId: string, count: number): Promise<void> {

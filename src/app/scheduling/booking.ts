@@ -1,6 +1,7 @@
 import type { Actor } from '../../domain/core/decider.js';
 import { ConcurrencyError, IllegalStateError, NotFoundError } from '../../domain/core/errors.js';
 import { bookingVerdict } from '../../domain/session/decide.js';
+import { sessionStreamId } from '../../domain/session/events.js';
 import type { Core } from '../core/core.js';
 
 /** A seat taken on a proctor's calendar: whose calendar, and the slot's start (ISO-8601). */
@@ -18,9 +19,12 @@ export interface Booking {
  */
 export async function bookSlot(core: Core, actor: Actor, target: { readonly sessionId: string; readonly proctor: string; readonly start: Date }): Promise<boolean> {
   const { sessionId, proctor, start } = target;
-  const { state } = await core.loadSession(sessionId);
+  const { state, version } = await core.loadSession(sessionId);
   if (state.status === 'none') throw new NotFoundError(`no session ${sessionId}`);
-  if (bookingVerdict(state, actor, start, proctor, core.now()) === 'same') return false;
+  if (bookingVerdict(state, actor, start, proctor, core.now()) === 'same') {
+    await core.caughtUpWith(sessionStreamId(sessionId), version); // the booking may be another request's, just made
+    return false;
+  }
   const previous = state.booking;
 
   // The proctor's schedule alone knows how many seats are left.
