@@ -23,10 +23,7 @@ export async function storeIsEmpty(core: Core): Promise<boolean> {
  * metrics, chat and an incident, so the monitor, search and protocol have something to show.
  */
 export async function seedDemo(core: Core, password: string, publicUrl: string): Promise<void> {
-  const passwordHash = await hashPassword(password);
-  for (const a of DEMO_ACCOUNTS) {
-    await core.account(a.username, 'RegisterAccount', { ...a, passwordHash }, SYSTEM_ACTOR);
-  }
+  await registerDemoAccounts(core, password);
   const admin: Actor = { id: 'admin', role: 'admin' };
   const proctor: Actor = { id: 'proctor1', role: 'proctor' };
   const now = core.now().getTime();
@@ -83,4 +80,9 @@ export async function seedDemo(core: Core, password: string, publicUrl: string):
   const slots = [1, 2, 3].map((d) => ({ start: new Date(day.getTime() + d * 86_400_000), end: new Date(day.getTime() + d * 86_400_000 + 3 * 3_600_000) }));
   await core.schedule('proctor1', 'OpenSlots', { proctor: 'proctor1', slots, seats: 5 }, proctor, at(-60));
   await create('demo-self-scheduled', 'Statistics retake (choose your time)', 'student2', '', 7 * 24 * 60, { selfScheduling: true, proctor: null, scheduledAt: null });
+}
+
+async function registerDemoAccounts(core: Core, password: string): Promise<void> {
+  const passwordHash = await hashPassword(password);
+  for (const a of DEMO_ACCOUNTS) await core.account(a.username, 'RegisterAccount', { ...a, passwordHash }, SYSTEM_ACTOR);
 }

@@ -89,9 +89,8 @@ function stringTest(c: Comparison): (value: string) => boolean {
 const negated = (op: Comparison['op']) => op === '!=' || op === '!==';
 
 function comparison(c: Comparison): RowPredicate {
-  const field = fieldDef(c.field);
-  const get = field.get;
-  switch (field.type) {
+  const { type, get } = fieldDef(c.field);
+  switch (type) {
     case 'text': {
       const test = stringTest(c);
       const not = negated(c.op);
@@ -109,38 +108,14 @@ function comparison(c: Comparison): RowPredicate {
       };
     }
     case 'number': {
-      const xs = numbers(c.values);
-      const x = xs[0];
-      const test = (v: number): boolean => {
-        switch (c.op) {
-          case '=': case '==': return xs.includes(v);
-          case '!=': case '!==': return !xs.includes(v);
-          case '>': return v > x;
-          case '<': return v < x;
-          case '>=': return v >= x;
-          case '<=': return v <= x;
-          default: throw new Error(`operator ${c.op} on a number`);
-        }
-      };
+      const test = numberTest(c);
       return (row) => {
         const v = get(row);
         return typeof v === 'number' && test(v);
       };
     }
     case 'date': {
-      const ps = periods(c.values);
-      const [p] = ps;
-      const test = (t: number): boolean => {
-        switch (c.op) {
-          case '=': case '==': return ps.some(({ from, to }) => t >= from && t < to);
-          case '!=': case '!==': return ps.every(({ from, to }) => t < from || t >= to);
-          case '>': return t >= p.to;
-          case '>=': return t >= p.from;
-          case '<': return t < p.from;
-          case '<=': return t < p.to;
-          default: throw new Error(`operator ${c.op} on a date`);
-        }
-      };
+      const test = dateTest(c);
       return (row) => {
         const v = get(row);
         const t = v instanceof Date ? v.getTime() : typeof v === 'string' ? Date.parse(v) : NaN;
@@ -156,6 +131,35 @@ function comparison(c: Comparison): RowPredicate {
       };
     }
     default:
-      return assertNever(field.type, 'field type');
+      return assertNever(type, 'field type');
+  }
+}
+
+function numberTest(c: Comparison): (v: number) => boolean {
+  const xs = numbers(c.values);
+  const x = xs[0];
+  switch (c.op) {
+    case '=': case '==': return (v) => xs.includes(v);
+    case '!=': case '!==': return (v) => !xs.includes(v);
+    case '>': return (v) => v > x;
+    case '<': return (v) => v < x;
+    case '>=': return (v) => v >= x;
+    case '<=': return (v) => v <= x;
+    default: throw new Error(`operator ${c.op} on a number`);
+  }
+}
+
+/** A date compared with periods (a day, a month…): after a period is after its end, before it is before its start. */
+function dateTest(c: Comparison): (t: number) => boolean {
+  const ps = periods(c.values);
+  const [p] = ps;
+  switch (c.op) {
+    case '=': case '==': return (t) => ps.some(({ from, to }) => t >= from && t < to);
+    case '!=': case '!==': return (t) => ps.every(({ from, to }) => t < from || t >= to);
+    case '>': return (t) => t >= p.to;
+    case '>=': return (t) => t >= p.from;
+    case '<': return (t) => t < p.from;
+    case '<=': return (t) => t < p.to;
+    default: throw new Error(`operator ${c.op} on a date`);
   }
 }
