@@ -21,6 +21,7 @@ import { sharedSubscriptions, type Outlet } from './live.js';
 import { buildApiSchema } from './schema.js';
 import { handleDownload, handleUpload } from './files.js';
 import { handleSegmentDownload, handleSegmentUpload } from './recordings.js';
+import { handlePlayback } from './playback.js';
 import { handleReferenceUpload } from './profile/reference-upload.js';
 import { LocalBlobStore, type BlobStore } from '../media/blob-store.js';
 import { SignallingHub } from '../media/signalling.js';
@@ -190,6 +191,7 @@ export async function startServer(core: Core, config: Config, log: Logger, optio
       const asset = /^\/(models|wasm)\/([A-Za-z0-9_.-]+)$/.exec(url.pathname);
       if (asset && req.method === 'GET') return serveVendorAsset(asset[1] as 'models' | 'wasm', asset[2], res);
       if (url.pathname === '/recordings' && req.method === 'POST') return await handleSegmentUpload(req, res, url, await httpActor(req, res), core, blobs);
+      if (url.pathname.startsWith('/playback/')) return await handlePlayback(req, res, url, await httpActor(req, res), core, blobs, config.jwtSecret);
       const segment = /^\/recordings\/([^/]+)\/(camera|screen|mobile)\/(\d+)$/.exec(url.pathname);
       if (segment && req.method === 'GET') {
         return await handleSegmentDownload(res, decodeURIComponent(segment[1]), segment[2], Number(segment[3]), await httpActor(req, res), core, blobs);

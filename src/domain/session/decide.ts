@@ -9,6 +9,8 @@ import { evolveSession, initialSession, type Session, type SessionFacts } from '
 const SESSION_ID = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$/;
 const LOGIN = /^[A-Za-z0-9][A-Za-z0-9_.@-]{0,99}$/;
 const MAX_TEXT = 5000;
+/** How long one logged view of a recording may authorise downloads (a longer watch opens another view). */
+export const MAX_VIEW_MS = 12 * 3_600_000;
 
 type Live = Extract<Session, { status: 'in_progress' | 'paused' }>;
 type Existing = Exclude<Session, { status: 'none' }>;
@@ -301,6 +303,15 @@ export function decideSession(command: SessionCommand, state: Session): SessionE
       const s = exists(state, 'play a recording');
       if (!s.segments[`${command.data.track}:${command.data.seq}`]) throw new IllegalStateError(`no segment ${command.data.seq} of ${command.data.track}`);
       return [{ type: 'RecordingPlayed', data: { track: command.data.track, seq: command.data.seq, by: actor.id, at } }];
+    }
+    case 'ViewRecording': {
+      const s = exists(state, 'view the recording');
+      if (Object.keys(s.segments).length === 0) throw new IllegalStateError('cannot view the recording: nothing has been recorded');
+      const { viewId, until } = command.data;
+      if (!/^[A-Za-z0-9-]{1,64}$/.test(viewId)) throw new ValidationError('a view id is 1 to 64 letters, digits or dashes');
+      const lasts = until.getTime() - command.metadata.now.getTime();
+      if (!(lasts > 0 && lasts <= MAX_VIEW_MS)) throw new ValidationError(`a view lasts from 1 ms to ${MAX_VIEW_MS / 3_600_000} hours`);
+      return [{ type: 'RecordingViewed', data: { viewId, by: actor.id, until: until.toISOString(), at } }];
     }
     case 'StartCall': {
       const s = live(state, 'call');

@@ -117,6 +117,7 @@ export function evolveSession(state: Session, event: SessionEvent): Session {
     case 'RecordingSegmentStored':
       return { ...state, segments: { ...state.segments, [`${event.data.track}:${event.data.seq}`]: event.data.sha256 } };
     case 'RecordingPlayed':
+    case 'RecordingViewed':
       return state;
     case 'CallStarted':
       return { ...state, call: { callId: event.data.callId, video: event.data.video } };

@@ -82,6 +82,7 @@ export const monitorProjection: Projection = {
       case 'FileStored':
       case 'RecordingSegmentStored':
       case 'RecordingPlayed':
+      case 'RecordingViewed':
       case 'CallStarted':
       case 'CallEnded':
       case 'MobileCameraConnected':

@@ -73,6 +73,7 @@ export const protocolProjection: Projection = {
         );
         return;
       case 'RecordingPlayed':
+      case 'RecordingViewed':
         return void (await entry('playback', event.data.at, event.data.by, event.data));
       case 'CallStarted':
       case 'CallEnded':
