@@ -195,7 +195,7 @@ async function seed(core: Core): Promise<void> {
       sessionId: id, name: `${TAGS[i % TAGS.length]} exam ${i}`, student: student.id, studentName: `Student ${i}`, proctor: proctorOf(i),
       durationMinutes: 600, scheduledAt: new Date(start + i * 1000), metrics: METRICS, url: 'https://lms.example/quiz', template: 'bench',
       tags: [TAGS[i % TAGS.length], i % 2 ? 'remote' : 'onsite'],
-    }, admin);
+    }, admin, { now: new Date(start - 60_000) }); // created before its start: a start in the past is refused
     await core.session(id, 'CheckIn', { userAgent: 'bench', browserSupported: true }, student);
     await core.session(id, 'StartSession', {}, student);
   };
@@ -247,7 +247,8 @@ async function httpOverhead(core: Core, config: Config, server: RunningServer, t
   const schema = await buildApiSchema(); // the server's own instance (built once per process)
   const tokens = new TokenService(config.jwtSecret);
   const contextValue: ApiContext = {
-    core, config, tokens, loginLimiter: new RateLimiter(10, 60_000), actor: await tokens.verify(token), ip: '127.0.0.1', media: { signals: new SignallingHub() },
+    core, config, tokens, loginLimiter: new RateLimiter(10, 60_000), failedLogins: new RateLimiter(50, 600_000), actor: await tokens.verify(token), ip: '127.0.0.1',
+    media: { signals: new SignallingHub() },
   };
   const document = parse(LIST);
   const check = (result: ExecutionResult) => {

@@ -38,3 +38,29 @@ describe('the configuration', () => {
     expect(config.iceServers).toEqual([{ urls: ['turn:t.example:3478'], username: 'u', credential: 'p' }]);
   });
 });
+
+describe('the configuration in production', () => {
+  const DATA_DIR = mkdtempSync(join(tmpdir(), 'config-prod-'));
+  const production = (env: Record<string, string>) => loadConfig({ NODE_ENV: 'production', DATA_DIR, ...env });
+
+  it('needs a JWT secret of 32 bytes or more that is not a known placeholder', () => {
+    expect(() => production({})).toThrow(/needs JWT_SECRET/);
+    expect(() => production({ JWT_SECRET: 'x'.repeat(20) })).toThrow(/shorter than 32 bytes/);
+    expect(() => production({ JWT_SECRET: 'change-me-to-48-random-characters-change-me-please' })).toThrow(/placeholder/);
+    expect(() => production({ JWT_SECRET: 'a'.repeat(40) })).toThrow(/too few characters/);
+    expect(production({ JWT_SECRET: 'k3Jd9-Vq7xLm2Rt8Wz4Bn6Yc1Hf5Gs0Pe9Ua3Io7Kl2' }).jwtSecret).toBe('k3Jd9-Vq7xLm2Rt8Wz4Bn6Yc1Hf5Gs0Pe9Ua3Io7Kl2');
+  });
+
+  it('reads the first administrator, the frame ancestors and the limits', () => {
+    const config = production({
+      JWT_SECRET: 'k3Jd9-Vq7xLm2Rt8Wz4Bn6Yc1Hf5Gs0Pe9Ua3Io7Kl2', ADMIN_USERNAME: 'root', ADMIN_PASSWORD: 'a long password',
+      FRAME_ANCESTORS: 'https://moodle.example.edu https://canvas.example.edu', RECORDING_QUOTA_MB: '512', SUBSCRIPTIONS_PER_SOCKET: '20',
+    });
+    expect(config.firstAdmin).toEqual({ username: 'root', password: 'a long password' });
+    expect(config.frameAncestors).toEqual(["'self'", 'https://moodle.example.edu', 'https://canvas.example.edu']);
+    expect(config.limits).toMatchObject({ recordingQuotaBytes: 512 * 1024 * 1024, subscriptionsPerSocket: 20 });
+    expect(() => production({ JWT_SECRET: 'k3Jd9-Vq7xLm2Rt8Wz4Bn6Yc1Hf5Gs0Pe9Ua3Io7Kl2', ADMIN_USERNAME: 'root' })).toThrow(/ADMIN_PASSWORD/);
+    expect(() => loadConfig({ DATA_DIR, FRAME_ANCESTORS: 'javascript:alert(1)' })).toThrow(/not an origin/);
+    expect(() => loadConfig({ DATA_DIR, RECORDING_QUOTA_MB: '-3' })).toThrow(/not a positive number/);
+  });
+});

@@ -4,6 +4,34 @@ import { join, resolve } from 'node:path';
 
 export type StoreKind = 'pglite' | 'postgres' | 'kurrentdb';
 
+/** What one user may take of the system; each has an environment variable (README, "Running in production"). */
+export interface Limits {
+  /** Failed sign-ins from one address, across usernames, per 10 minutes (LOGIN_FAILURES_PER_IP). */
+  readonly loginFailuresPerIp: number;
+  /** Subscriptions one graphql-ws connection may hold at once (SUBSCRIPTIONS_PER_SOCKET). */
+  readonly subscriptionsPerSocket: number;
+  /** Largest recording segment (RECORDING_SEGMENT_MAX_MB). */
+  readonly segmentBytes: number;
+  /** Recording one session may store in all (RECORDING_QUOTA_MB). */
+  readonly recordingQuotaBytes: number;
+  /** Largest chat attachment or identity photo (FILE_MAX_MB). */
+  readonly fileBytes: number;
+  /** Files one session may store in all (FILE_QUOTA_MB). */
+  readonly fileQuotaBytes: number;
+  /** Network tests one user may run per minute (SPEEDTESTS_PER_MINUTE). */
+  readonly speedTestsPerMinute: number;
+}
+
+export const DEFAULT_LIMITS: Limits = {
+  loginFailuresPerIp: 50,
+  subscriptionsPerSocket: 50,
+  segmentBytes: 32 * 1024 * 1024,
+  recordingQuotaBytes: 4 * 1024 * 1024 * 1024,
+  fileBytes: 10 * 1024 * 1024,
+  fileQuotaBytes: 200 * 1024 * 1024,
+  speedTestsPerMinute: 6,
+};
+
 /** Everything the server reads from its environment, with defaults that need nothing installed. */
 export interface Config {
   readonly port: number;
@@ -13,6 +41,8 @@ export interface Config {
   readonly kurrentDbUrl: string | null;
   readonly dataDir: string;
   readonly jwtSecret: string;
+  /** The secret the event chain's seal and checkpoint keys derive from (EVENT_KEY; generated and kept in DATA_DIR when unset). */
+  readonly eventKey: string;
   readonly production: boolean;
   readonly demoPassword: string;
   readonly publicUrl: string;
@@ -24,6 +54,11 @@ export interface Config {
   readonly faces?: { readonly matchThreshold?: number; readonly similarThreshold?: number };
   /** STUN/TURN servers handed to browsers (ICE_SERVERS, JSON as in RTCConfiguration.iceServers). */
   readonly iceServers: ReadonlyArray<{ urls: string | string[]; username?: string; credential?: string }>;
+  readonly limits: Limits;
+  /** Who may put the web client in a frame (FRAME_ANCESTORS: the LMS origins, space-separated; default only ourselves). */
+  readonly frameAncestors: readonly string[];
+  /** The first administrator, created once on an empty store (ADMIN_USERNAME, ADMIN_PASSWORD). */
+  readonly firstAdmin: { readonly username: string; readonly password: string } | null;
 }
 
 export interface JanusConfig {
@@ -69,10 +104,54 @@ function oneOf<T extends string>(name: string, value: string | undefined, allowe
   return value as T;
 }
 
-/** The JWT secret: JWT_SECRET, else one generated on first start and kept in the data directory. */
-function jwtSecret(env: NodeJS.ProcessEnv, dataDir: string): string {
+/**
+ * Secrets that appear in our examples and in other projects' docs: a server started with one signs tokens anyone can
+ * forge. Production refuses them (and anything built from "change me").
+ */
+const PLACEHOLDERS = [
+  'change-me-to-48-random-characters-change-me-please', 'test-secret-test-secret-test-secret-0001', 'secret', 'changeme', 'change-me',
+  'your-secret-key', 'your_jwt_secret', 'jwt-secret', 'supersecret', 'mysecret', 'development', 'placeholder',
+];
+
+/** Why a JWT secret is unsafe, or null. */
+export function unsafeSecret(secret: string): string | null {
+  if (Buffer.byteLength(secret, 'utf8') < 32) return 'it is shorter than 32 bytes';
+  const lower = secret.toLowerCase();
+  if (PLACEHOLDERS.includes(lower) || /change.?me|placeholder|example|not.?secret/.test(lower)) return 'it is a placeholder from an example';
+  if (new Set(secret).size < 8) return 'it repeats too few characters';
+  return null;
+}
+
+/**
+ * EVENT_KEY, else one generated on first start and kept in the data directory (several nodes must share one: set it).
+ * Unlike the JWT secret it must never change: the seals and checkpoints already stored were made with it.
+ */
+function eventKey(env: NodeJS.ProcessEnv, dataDir: string): string {
+  if (env.EVENT_KEY) {
+    if (Buffer.byteLength(env.EVENT_KEY) < 32) throw new ConfigError('EVENT_KEY must be at least 32 bytes long');
+    return env.EVENT_KEY;
+  }
+  const file = join(dataDir, 'event-key');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const key = randomBytes(48).toString('base64url');
+  writeFileSync(file, key, { mode: 0o600 });
+  return key;
+}
+
+/** A refusal to start, worded for the operator (main prints it and exits with 1). */
+export class ConfigError extends Error {}
+
+/** The JWT secret: JWT_SECRET, else (not in production) one generated on first start and kept in the data directory. */
+function jwtSecret(env: NodeJS.ProcessEnv, dataDir: string, production: boolean): string {
+  if (production) {
+    if (!env.JWT_SECRET) throw new ConfigError('NODE_ENV=production needs JWT_SECRET: at least 32 random bytes, e.g. `openssl rand -base64 48`');
+    const unsafe = unsafeSecret(env.JWT_SECRET);
+    if (unsafe) throw new ConfigError(`JWT_SECRET cannot be used in production: ${unsafe}. Make one with \`openssl rand -base64 48\``);
+    return env.JWT_SECRET;
+  }
   if (env.JWT_SECRET) {
-    if (env.JWT_SECRET.length < 32) throw new Error('JWT_SECRET must be at least 32 characters long');
+    if (env.JWT_SECRET.length < 32) throw new ConfigError('JWT_SECRET must be at least 32 characters long');
     return env.JWT_SECRET;
   }
   const file = join(dataDir, 'jwt-secret');
@@ -93,6 +172,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (store === 'kurrentdb' && !kurrentDbUrl) throw new Error('STORE=kurrentdb needs KURRENTDB_URL');
   const dataDir = resolve(env.DATA_DIR ?? 'data');
   const host = env.HOST ?? '127.0.0.1';
+  const production = env.NODE_ENV === 'production';
+  const firstAdmin = env.ADMIN_USERNAME || env.ADMIN_PASSWORD ? { username: env.ADMIN_USERNAME ?? '', password: env.ADMIN_PASSWORD ?? '' } : null;
+  if (firstAdmin && (!firstAdmin.username || !firstAdmin.password)) throw new ConfigError('set both ADMIN_USERNAME and ADMIN_PASSWORD, or neither');
   return {
     port,
     host,
@@ -100,16 +182,52 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl,
     kurrentDbUrl,
     dataDir,
-    jwtSecret: jwtSecret(env, dataDir),
-    production: env.NODE_ENV === 'production',
+    jwtSecret: jwtSecret(env, dataDir, production),
+    eventKey: eventKey(env, dataDir),
+    production,
     demoPassword: env.DEMO_PASSWORD ?? 'demo',
     publicUrl: (env.PUBLIC_URL ?? `http://${host === '0.0.0.0' ? 'localhost' : host}:${port}`).replace(/\/$/, ''),
     logLevel: env.LOG_LEVEL ?? 'info',
     media: oneOf('MEDIA', env.MEDIA, ['p2p', 'janus'] as const, 'p2p'),
     janus: janusConfig(env),
     iceServers: iceServers(env.ICE_SERVERS),
+    limits: limits(env),
+    frameAncestors: frameAncestors(env.FRAME_ANCESTORS),
+    firstAdmin,
     faces: { matchThreshold: distance('FACE_MATCH_THRESHOLD', env.FACE_MATCH_THRESHOLD), similarThreshold: distance('FACE_SIMILAR_THRESHOLD', env.FACE_SIMILAR_THRESHOLD) },
   };
+}
+
+function limits(env: NodeJS.ProcessEnv): Limits {
+  const count = (name: string, fallback: number) => positive(name, env[name], fallback);
+  const mb = (name: string, fallback: number) => positive(name, env[name], fallback / 1024 / 1024) * 1024 * 1024;
+  return {
+    loginFailuresPerIp: count('LOGIN_FAILURES_PER_IP', DEFAULT_LIMITS.loginFailuresPerIp),
+    subscriptionsPerSocket: count('SUBSCRIPTIONS_PER_SOCKET', DEFAULT_LIMITS.subscriptionsPerSocket),
+    segmentBytes: mb('RECORDING_SEGMENT_MAX_MB', DEFAULT_LIMITS.segmentBytes),
+    recordingQuotaBytes: mb('RECORDING_QUOTA_MB', DEFAULT_LIMITS.recordingQuotaBytes),
+    fileBytes: mb('FILE_MAX_MB', DEFAULT_LIMITS.fileBytes),
+    fileQuotaBytes: mb('FILE_QUOTA_MB', DEFAULT_LIMITS.fileQuotaBytes),
+    speedTestsPerMinute: count('SPEEDTESTS_PER_MINUTE', DEFAULT_LIMITS.speedTestsPerMinute),
+  };
+}
+
+function positive(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new ConfigError(`${name}=${value} is not a positive number`);
+  return n;
+}
+
+/** CSP frame-ancestors sources: 'self' plus each origin given (https://lms.example.edu …). */
+function frameAncestors(raw: string | undefined): string[] {
+  const origins = (raw ?? '').split(/[\s,]+/).filter(Boolean);
+  for (const o of origins) {
+    if (o !== "'self'" && o !== "'none'" && !/^https?:\/\/[A-Za-z0-9.*:[\]-]+$/.test(o)) {
+      throw new ConfigError(`FRAME_ANCESTORS: ${o} is not an origin like https://lms.example.edu`);
+    }
+  }
+  return origins.includes("'none'") ? ["'none'"] : ["'self'", ...origins.filter((o) => o !== "'self'")];
 }
 
 /** A face descriptor distance threshold: between 0 and 2 (Euclidean distance of unit-length 128-D descriptors). */

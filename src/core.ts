@@ -15,6 +15,8 @@ import { ProjectionRunner } from './projections/runner.js';
 import type { EventStore } from './store/event-store.js';
 import { eventIdFor, handleCommand, StateCache } from './store/handle-command.js';
 import { SqlEventStore } from './store/sql-event-store.js';
+import { OnceClaims } from './store/claims.js';
+import { chainKeys, type ChainKeys } from './store/chain-keys.js';
 import { openPGlite, openPostgres, type Sql } from './store/sql.js';
 
 export type DataOf<C extends { type: string; data: unknown }, T extends C['type']> = Extract<C, { type: T }>['data'];
@@ -34,13 +36,19 @@ export class Core {
   private readonly sessionStates = new StateCache<Session>();
   private readonly accountStates = new StateCache<Account>(500);
   private readonly scheduleStates = new StateCache<Schedule>(500);
+  /** Single-use tokens and links, shared by every node on the database. */
+  readonly claims: OnceClaims;
+  /** The keys that seal events and sign checkpoints (null: a store that does neither, in some tests). */
+  chainKeys: ChainKeys | null = null;
 
   constructor(
     readonly store: EventStore,
     readonly db: Sql,
     readonly runner: ProjectionRunner,
     private readonly clock: () => Date = () => new Date(),
-  ) {}
+  ) {
+    this.claims = new OnceClaims(db);
+  }
 
   now(): Date {
     return this.clock();
@@ -48,6 +56,24 @@ export class Core {
 
   private metadata(actor: Actor, options: CommandOptions): CommandMetadata {
     return { now: options.now ?? this.clock(), actor, commandId: options.commandId ?? randomUUID() };
+  }
+
+  /**
+   * This core, with every command it runs carrying an id derived from a client's `commandId` (namespaced by who sent
+   * it): a request retried with the same id decides nothing anew and appends nothing, and answers as the first time.
+   * A request that runs several commands gives each its own id, the same on every retry (they run in the same order).
+   */
+  scoped(clientCommandId: string | null | undefined, actor: Actor | null): Core {
+    if (!clientCommandId || !actor) return this;
+    const base = `client:${actor.id.toLowerCase()}:${clientCommandId}`;
+    let n = 0;
+    const next = (options: CommandOptions): CommandOptions => (options.commandId ? options : { ...options, commandId: n++ === 0 ? base : `${base}#${n}` });
+    const scoped: Core = Object.create(this);
+    // `as never`: TypeScript cannot see that a generic method's own type parameter passes through unchanged.
+    scoped.session = (sessionId, type, data, who, options = {}) => this.session(sessionId, type, data as never, who, next(options)) as never;
+    scoped.account = (username, type, data, who, options = {}) => this.account(username, type, data as never, who, next(options));
+    scoped.schedule = (proctor, type, data, who, options = {}) => this.schedule(proctor, type, data as never, who, next(options)) as never;
+    return scoped;
   }
 
   async session<T extends SessionCommand['type']>(
@@ -81,7 +107,7 @@ export class Core {
   }
 
   /** The write path of every aggregate: stamp the command, decide and append, wait until the read models have it. */
-  private async run<Command extends { readonly metadata: CommandMetadata }, Event extends { readonly type: string; readonly data: unknown }, State>(
+  private async run<Command extends { readonly type: string; readonly metadata: CommandMetadata }, Event extends { readonly type: string; readonly data: unknown }, State>(
     decider: Decider<Command, Event, State>,
     streamId: string,
     cache: StateCache<State>,
@@ -119,21 +145,24 @@ export class Core {
 }
 
 /** Opens the store and read models the configuration names, creates their tables and starts the projections. */
-export async function openCore(config: Config, options: { start?: boolean } = {}): Promise<Core> {
+export async function openCore(config: Config, options: { start?: boolean; log?: (message: string, error?: unknown) => void } = {}): Promise<Core> {
   let store: EventStore;
   let db: Sql;
+  const keys = chainKeys(config.eventKey);
   if (config.store === 'kurrentdb') {
     const { KurrentDbEventStore } = await import('./store/kurrentdb-event-store.js');
-    store = await KurrentDbEventStore.open(config.kurrentDbUrl!, { eventTypes: ALL_EVENT_TYPES });
+    store = await KurrentDbEventStore.open(config.kurrentDbUrl!, { eventTypes: ALL_EVENT_TYPES, sealKey: keys.sealKey });
     db = config.databaseUrl ? await openPostgres(config.databaseUrl) : await openEmbedded(config);
   } else {
     db = config.store === 'postgres' ? await openPostgres(config.databaseUrl!) : await openEmbedded(config);
-    store = await SqlEventStore.open(db, { eventTypes: ALL_EVENT_TYPES });
+    store = await SqlEventStore.open(db, { eventTypes: ALL_EVENT_TYPES, sealKey: keys.sealKey });
   }
-  const runner = new ProjectionRunner(store, db, ALL_PROJECTIONS);
+  const runner = new ProjectionRunner(store, db, ALL_PROJECTIONS, options.log);
   if (options.start !== false) await runner.start();
   else await runner.migrate();
-  return new Core(store, db, runner);
+  const core = new Core(store, db, runner);
+  core.chainKeys = keys;
+  return core;
 }
 
 async function openEmbedded(config: Config): Promise<Sql> {

@@ -10,17 +10,53 @@ import { LocalBlobStore } from './media/blob-store.js';
 import { startMediaEngine } from './media/engine.js';
 import { startFaceVerifier } from './media/faces/verifier.js';
 import { DEMO_ACCOUNTS, seedDemo, storeIsEmpty } from './seed.js';
+import { createFirstAdmin } from './app/accounts/first-admin.js';
 import { SessionTimer } from './processes/session-timer.js';
 import { RecordingWatchdog } from './processes/recording-watchdog.js';
+import { holdDataDir, serverHoldingDataDir } from './server-lock.js';
+import { ChainCheckpointer } from './app/chain/checkpointer.js';
 
-const config = loadConfig();
+let config: ReturnType<typeof loadConfig>;
+try {
+  config = loadConfig();
+} catch (error) {
+  // A configuration that cannot be used is the operator's to fix: say what, without a stack.
+  console.error(`cannot start: ${(error as Error).message}`);
+  process.exit(1);
+}
 const log = pino({ level: config.logLevel });
 
-const core = await openCore(config);
-if (!config.production && (await storeIsEmpty(core))) {
+if (config.store === 'pglite') {
+  const holder = serverHoldingDataDir(config.dataDir);
+  if (holder) {
+    console.error(`another server (pid ${holder}) is running on ${config.dataDir}: stop it, or give this one another DATA_DIR`);
+    process.exit(1);
+  }
+}
+const core = await openCore(config, { log: (message, err) => log.error({ err }, message) });
+const releaseDataDir = config.store === 'pglite' ? holdDataDir(config.dataDir) : () => {};
+const emptyStore = await storeIsEmpty(core);
+if (config.firstAdmin) {
+  try {
+    const done = await createFirstAdmin(core, config.firstAdmin, emptyStore);
+    if (done === 'created') log.info({ username: config.firstAdmin.username }, 'created the first administrator from ADMIN_USERNAME');
+    else log.info('ADMIN_USERNAME/ADMIN_PASSWORD ignored: the store has accounts already (they only make the first administrator)');
+  } catch (error) {
+    console.error(`cannot start: ADMIN_PASSWORD cannot be used: ${(error as Error).message}`);
+    await core.close();
+    releaseDataDir();
+    process.exit(1);
+  }
+}
+if (!config.production && emptyStore && !config.firstAdmin) {
   log.info('empty store: seeding the demo');
   await seedDemo(core, config.demoPassword, config.publicUrl);
 }
+if (config.production && emptyStore && !config.firstAdmin) {
+  console.warn('  No accounts yet: set ADMIN_USERNAME and ADMIN_PASSWORD and start again to create the first administrator.');
+}
+// Uploads a crash cut short are left in the blob store's staging place: gone before anyone uploads again.
+await new LocalBlobStore(join(config.dataDir, 'blobs')).sweepStaging().catch((err) => log.warn({ err }, 'could not sweep the upload staging place'));
 const webDir = fileURLToPath(new URL('../web/dist', import.meta.url));
 const janus = await startMediaEngine(config, core, new LocalBlobStore(join(config.dataDir, 'blobs')), log); // null in p2p mode
 const server = await startServer(core, config, log, { webDir: existsSync(webDir) ? webDir : undefined, janus });
@@ -33,6 +69,9 @@ const timer = new SessionTimer(core, report);
 timer.start();
 const watchdog = new RecordingWatchdog(core, 90_000, report);
 watchdog.start();
+// Every 10 s, the heads of the streams that changed are signed (see README, "A chain you can trust").
+const checkpoints = new ChainCheckpointer(core, core.chainKeys!, { report });
+await checkpoints.start();
 
 log.info({ store: config.store, dataDir: config.dataDir }, `listening on ${server.url}`);
 console.log(`\n  Proctoring is running: ${server.url}\n  GraphQL: ${server.url}/graphql (HTTP and graphql-ws)`);
@@ -40,22 +79,38 @@ if (!config.production) {
   console.log(`  Demo logins (password "${config.demoPassword}"): ${DEMO_ACCOUNTS.map((a) => `${a.username} (${a.role})`).join(', ')}\n`);
 }
 
+/** The whole shutdown fits in this: service managers send SIGKILL not long after SIGTERM. */
+const SHUTDOWN_MS = 5000;
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
+  const started = performance.now();
   log.info({ signal }, 'shutting down');
-  const deadline = setTimeout(() => process.exit(1), 10_000);
+  const deadline = setTimeout(() => {
+    log.error({ ms: SHUTDOWN_MS }, 'shutdown took too long: exiting anyway');
+    process.exit(1);
+  }, SHUTDOWN_MS);
+  let code = 0;
   try {
     watchdog.stop();
-    await timer.stop();
-    await server.close();
+    const timerStopped = timer.stop(); // no new time-out pass; the one running finishes its appends
+    await server.close(); // no new connections; sockets closed; requests in flight get 2 s to finish
+    await timerStopped;
     await faces.stop();
-    await janus?.close();
+    await janus?.close({ budgetMs: 1500 }); // publishers cut, Janus stopped; unconverted pieces wait for the next start
+    // Every append is done now: the last events get their signature before we go.
+    await checkpoints.checkpoint().catch(() => false);
+    await checkpoints.stop();
     await core.close();
+    releaseDataDir();
+    log.info({ ms: Math.round(performance.now() - started) }, 'stopped');
+  } catch (err) {
+    log.error({ err }, 'shutdown failed');
+    code = 1;
   } finally {
     clearTimeout(deadline);
-    process.exit(0);
+    process.exit(code);
   }
 }
 process.on('SIGINT', () => void shutdown('SIGINT'));

@@ -32,13 +32,18 @@ export async function seedDemo(core: Core, password: string, publicUrl: string):
   const now = core.now().getTime();
   const at = (minutes: number) => ({ now: new Date(now + minutes * 60_000) });
   const student = (id: string): Actor => ({ id, role: 'student' });
+  // Each session is created an hour before its start (three hours ago at the latest), as an organiser would: a start
+  // in the past is refused.
   const create = (id: string, name: string, who: string, proctorId: string, minutesFromNow: number, extra: Record<string, unknown> = {}) =>
     core.session(id, 'CreateSession', {
       sessionId: id, name, student: who, studentName: DEMO_ACCOUNTS.find((a) => a.username === who)?.displayName ?? null, proctor: proctorId,
       durationMinutes: 90, scheduledAt: new Date(now + minutesFromNow * 60_000), url: `${publicUrl}/demo-test.html`, template: 'demo', ...extra,
-    }, admin, at(-180));
+    }, admin, at(Math.min(-180, minutesFromNow - 60)));
 
-  await create('demo-scheduled', 'Entrance exam in mathematics', 'student1', 'proctor1', 24 * 60, { tags: ['math', 'entrance'], secondCamera: true });
+  // Starts in 10 minutes: check-in (15 minutes before the start) is open, so the demo can be taken at once.
+  await create('demo-scheduled', 'Entrance exam in mathematics', 'student1', 'proctor1', 10, { tags: ['math', 'entrance'], secondCamera: true });
+  // Tomorrow: its page shows when check-in opens, with a countdown.
+  await create('demo-tomorrow', 'Algebra final exam', 'student1', 'proctor2', 24 * 60, { tags: ['math'] });
   await create('demo-live-1', 'Physics midterm', 'student1', 'proctor1', -20, { tags: ['physics'] });
   await create('demo-live-2', 'Chemistry quiz', 'student2', 'proctor1', -10);
   await create('demo-waiting', 'History final exam', 'student3', 'proctor2', 0);

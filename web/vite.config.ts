@@ -5,7 +5,14 @@ import { defineConfig } from 'vite';
 export default defineConfig({
   root: new URL('.', import.meta.url).pathname,
   plugins: [svelte()],
-  build: { outDir: 'dist', emptyOutDir: true, sourcemap: true, target: 'es2022' },
+  build: {
+    outDir: 'dist', emptyOutDir: true, sourcemap: true, target: 'es2022',
+    // TensorFlow.js and face-api make the face worker's chunk about 2.3 MB, loaded by the exam page only, in a worker:
+    // warn only if a chunk grows beyond that, not on every start.
+    chunkSizeWarningLimit: 2600,
+    // Rolldown's report of slow plugins is for whoever tunes the build, not for the operator starting the server.
+    rolldownOptions: { checks: { bundlerTimings: false } },
+  },
   server: {
     proxy: {
       '/graphql': { target: 'http://127.0.0.1:3000', ws: true },

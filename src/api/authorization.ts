@@ -1,5 +1,5 @@
 import type { Actor } from '../domain/core/decider.js';
-import { ForbiddenError, UnauthenticatedError } from '../domain/core/errors.js';
+import { ForbiddenError, NotFoundError, UnauthenticatedError } from '../domain/core/errors.js';
 import type { Device } from './auth/tokens.js';
 
 /** Every operation the API exposes that touches a session, or the system. The matrix below is the whole policy. */
@@ -36,7 +36,9 @@ export type Operation =
   | 'account.changeOwnPassword'
   | 'session.book'
   | 'schedule.read'
-  | 'schedule.manage';
+  | 'schedule.manage'
+  | 'system.inspect'
+  | 'system.manage';
 
 /** Whose sessions a role may touch for an operation: every session, its own ones (by relation), or none. */
 type Reach = 'all' | 'assigned' | 'own' | 'created' | 'none';
@@ -59,7 +61,8 @@ const MATRIX: Record<Operation, readonly [Reach, Reach, Reach, Reach, Reach]> = 
   'session.join':             [A, P, N, N, N],
   'session.addNote':          [A, P, N, N, N],
   'session.pause':            [A, P, N, N, N],
-  'session.finish':           [A, P, S, N, N],
+  // An LMS ends the sessions it created (the exam closed on its side).
+  'session.finish':           [A, P, S, N, C],
   'session.conclude':         [A, P, N, N, N],
   'session.media':            [A, P, S, N, N],
   'session.publish':          [A, N, S, N, N],
@@ -78,6 +81,8 @@ const MATRIX: Record<Operation, readonly [Reach, Reach, Reach, Reach, Reach]> = 
   // A calendar is "assigned" to its proctor (checked with the proctor as the party).
   'schedule.read':            [A, P, N, A, N],
   'schedule.manage':          [A, P, N, N, N],
+  'system.inspect':           [A, N, N, A, N],
+  'system.manage':            [A, N, N, N, N],
 };
 
 const COLUMN = { admin: 0, proctor: 1, student: 2, auditor: 3, integrator: 4 } as const;
@@ -90,7 +95,10 @@ export interface SessionParties {
   readonly createdBy: string;
 }
 
-/** A caller; a phone's token (`device`) is narrowed to one session and a few operations. */
+/**
+ * A caller. A token bound to a session (`sessionId`: an LMS link, a phone) acts on that session only; a phone's token
+ * (`device`) also only for a few operations.
+ */
 export type Caller = Actor & { readonly device?: Device; readonly sessionId?: string };
 
 /** What a phone may do with its token: the link only connects; the connected camera publishes and records. */
@@ -113,7 +121,7 @@ export function can(actor: Caller | null, operation: Operation, session?: Sessio
   if (!actor) return false;
   const reach = reachOf(actor, operation);
   if (session === undefined) return reach !== 'none';
-  if (actor.device && session.sessionId !== actor.sessionId) return false;
+  if (actor.sessionId !== undefined && session.sessionId !== actor.sessionId) return false;
   switch (reach) {
     case 'all':
       return true;
@@ -126,6 +134,19 @@ export function can(actor: Caller | null, operation: Operation, session?: Sessio
     case 'created':
       return session.createdBy === actor.id;
   }
+}
+
+/**
+ * `operation` on the session `id` (its row, or null when there is none): throws `NotFoundError` when the caller may not
+ * see it, as if it did not exist (so ids cannot be probed), `ForbiddenError` when they see it but may not do this, or
+ * when their role may never do this to any session.
+ */
+export function authorizeOn(actor: Caller | null, operation: Operation, id: string, session: SessionParties | null): Actor {
+  if (!session || !can(actor, 'session.read', session)) {
+    authorize(actor, operation);
+    throw new NotFoundError(`no session ${id}`);
+  }
+  return authorize(actor, operation, session);
 }
 
 /** Throws `UnauthenticatedError` without an actor and `ForbiddenError` when the matrix says no. */
@@ -142,8 +163,12 @@ export function authorize(actor: Caller | null, operation: Operation, session?: 
  * Parameters are numbered from $1.
  */
 export function visibleSessions(actor: Caller): { where: string; params: unknown[] } {
-  if (actor.device) return { where: 'student = $1 AND session_id = $2', params: [actor.id, actor.sessionId] };
   const reach = reachOf(actor, 'session.read');
+  if (actor.sessionId !== undefined) {
+    if (reach === 'none') return { where: 'false', params: [] };
+    if (reach === 'all') return { where: 'session_id = $1', params: [actor.sessionId] };
+    return { where: `session_id = $1 AND ${REACH_COLUMN[reach]} = $2`, params: [actor.sessionId, actor.id] };
+  }
   switch (reach) {
     case 'all':
       return { where: 'true', params: [] };
@@ -158,8 +183,10 @@ export function visibleSessions(actor: Caller): { where: string; params: unknown
   }
 }
 
+const REACH_COLUMN = { assigned: 'proctor', own: 'student', created: 'created_by' } as const;
+
 /** Subscribers that see the same rows share one execution: admins and auditors share a scope, others are alone. */
 export function visibilityScope(actor: Caller): string {
-  if (actor.device) return `${actor.device}:${actor.id}:${actor.sessionId}`;
+  if (actor.sessionId !== undefined) return `${actor.device ?? 'bound'}:${actor.role}:${actor.id}:${actor.sessionId}`;
   return reachOf(actor, 'session.read') === 'all' ? 'all' : `${actor.role}:${actor.id}`;
 }

@@ -12,7 +12,11 @@ export interface ApiContext {
   readonly config: Config;
   readonly tokens: TokenService;
   readonly loginLimiter: RateLimiter;
-  readonly actor: (Actor & Partial<Pick<TokenActor, 'expiresAt' | 'device' | 'sessionId'>>) | null;
+  /** Failed sign-ins per address, whatever the username (slows password spraying). */
+  readonly failedLogins: RateLimiter;
+  readonly actor: (Actor & Partial<Pick<TokenActor, 'expiresAt' | 'device' | 'sessionId' | 'version' | 'jti'>>) | null;
+  /** False once the caller's account was disabled or its password changed (checked at each subscription delivery). */
+  readonly stillSignedIn?: () => boolean;
   readonly ip: string;
   /** Signalling for p2p media and calls; the Janus engine when MEDIA=janus. */
   readonly media: { readonly signals: SignallingHub; readonly janus?: JanusEngine | null };

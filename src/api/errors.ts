@@ -37,7 +37,9 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown, lo
   }
   // Apollo relabels every validation error GRAPHQL_VALIDATION_FAILED; our limit rules keep their own codes.
   if (formatted.extensions && 'limit' in formatted.extensions) {
-    return { ...formatted, extensions: { ...formatted.extensions, code: 'cost' in formatted.extensions ? 'QUERY_TOO_COSTLY' : 'QUERY_TOO_DEEP' } };
+    const ext = formatted.extensions;
+    const code = 'cost' in ext ? 'QUERY_TOO_COSTLY' : 'depth' in ext ? 'QUERY_TOO_DEEP' : 'QUERY_TOO_WIDE';
+    return { ...formatted, extensions: { ...ext, code } };
   }
   const code = formatted.extensions?.code;
   if (typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR') {

@@ -4,11 +4,12 @@ import { queryLimits, RateLimiter } from './limits.js';
 
 const schema = buildSchema(`
   type Query { node(first: Int): Node }
-  type Node { id: ID, child(first: Int): Node, children(first: Int): [Node] }
+  type Node { id: ID, child(first: Int): Node, children(first: Int): [Node], many: [Node], tags: [String] }
 `);
 
-function check(query: string, maxDepth = 4, maxCost = 100) {
-  return validate(schema, parse(query), [...specifiedRules, queryLimits(maxDepth, maxCost)]).map((e) => e.extensions?.code);
+function check(query: string, maxDepth = 4, maxCost = 100, wide: { maxRootFields?: number; maxAliases?: number } = {}) {
+  const limits = queryLimits({ maxDepth, maxCost, maxRootFields: wide.maxRootFields ?? 10, maxAliases: wide.maxAliases ?? 10, listSizes: { 'Node.many': 40 } });
+  return validate(schema, parse(query), [...specifiedRules, limits]).map((e) => e.extensions?.code);
 }
 
 describe('the depth and cost rule', () => {
@@ -24,6 +25,19 @@ describe('the depth and cost rule', () => {
   it('multiplies the cost of what is under a field by its `first`', () => {
     expect(check(`{ node { children(first: 30) { id child { id } } } }`, 10, 100)).toEqual([]); // 1 + 1 + 30 × 3 = 92
     expect(check(`{ node { children(first: 40) { id child { id } } } }`, 10, 100)).toEqual(['QUERY_TOO_COSTLY']); // 122
+  });
+
+  it('counts a list without `first` as ten items, or as the size it is known to have', () => {
+    expect(check(`{ node { children { id child { id } } } }`, 10, 100)).toEqual([]); // 1 + 1 + 10 × 3 = 32
+    expect(check(`{ node { many { id child { id } } } }`, 10, 100)).toEqual(['QUERY_TOO_COSTLY']); // 1 + 1 + 40 × 3 = 122
+    expect(check(`{ node { tags } }`, 10, 11)).toEqual([]); // a list of scalars: 10
+  });
+
+  it('refuses too many fields at the top and too many aliases', () => {
+    const aliased = (n: number) => `{ ${Array.from({ length: n }, (_, i) => `a${i}: node { id }`).join(' ')} }`;
+    expect(check(aliased(5), 10, 10_000, { maxRootFields: 5 })).toEqual([]);
+    expect(check(aliased(6), 10, 10_000, { maxRootFields: 5 })).toEqual(['QUERY_TOO_WIDE']);
+    expect(check(`{ node { ${Array.from({ length: 8 }, (_, i) => `c${i}: child { id }`).join(' ')} } }`, 10, 10_000, { maxAliases: 7 })).toEqual(['QUERY_TOO_WIDE']);
   });
 
   it('leaves cyclic fragments to graphql-js own rule instead of looping', () => {

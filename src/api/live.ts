@@ -6,14 +6,26 @@ import { sessionIdOf } from '../projections/monitor/projection.js';
 import { compilePredicate, parseQuery } from '../projections/search/index.js';
 import type { AppliedBatch } from '../projections/runner.js';
 import type { RecordedEvent } from '../store/event-store.js';
-import { authorize, can, visibilityScope } from './authorization.js';
+import { authorize, authorizeOn, can, visibilityScope } from './authorization.js';
 import type { ApiContext } from './context.js';
 import { toSession } from './session/mapping.js';
+import { assertSearchable, eventDataFor } from './session/student-view.js';
 import type { SessionActivity, SessionChange } from './session/session.type.js';
 import { PushQueue } from './push-queue.js';
 
 const SESSION_TYPES = new Set<string>(SESSION_EVENT_TYPES);
-const STAFF_ONLY = new Set(['NoteAdded', 'FaceChecked', 'ScoreComputed']);
+const STAFF_ONLY = new Set(['NoteAdded', 'ScoreComputed']);
+/** Face-check reasons a test-taker is told, to retake the photo; whether a face matches is for the proctor to see. */
+const RETAKE_REASONS = new Set(['no_face', 'several_faces', 'unreadable']);
+
+/** What a test-taker sees of an event: staff-only ones not at all, a face check only as what would need a retake. */
+function studentView(e: RecordedEvent): Record<string, unknown> | null {
+  if (STAFF_ONLY.has(e.type)) return null;
+  if (e.type !== 'FaceChecked') return e.data as Record<string, unknown>;
+  const d = e.data as { photoId: string; reason?: string | null; faceCount?: number | null; at: string };
+  const problem = d.reason && RETAKE_REASONS.has(d.reason) ? d.reason : null;
+  return { photoId: d.photoId, problem, faceCount: problem ? (d.faceCount ?? null) : null, at: d.at };
+}
 /** Sessions a `sessionsChanged` source remembers as dropped from its subscribers' lists (≈100 bytes each). */
 const MAX_HIDDEN = 100_000;
 
@@ -78,7 +90,9 @@ function changedSessions(events: readonly RecordedEvent[]): Map<string, Recorded
  */
 export function sessionsChangedSource(ctx: ApiContext, query: string | null): AsyncIterableIterator<SessionChange[]> {
   authorize(ctx.actor, 'session.read');
-  const predicate = query?.trim() ? compilePredicate(parseQuery(query)) : () => true;
+  const parsed = query?.trim() ? parseQuery(query) : null;
+  if (parsed) assertSearchable(ctx.actor, parsed);
+  const predicate = parsed ? compilePredicate(parsed) : () => true;
   // Sessions last reported as not matching, and when. Their next changes that still do not match are news to nobody
   // (a list dropped them already) and are not sent, unless a subscriber joined since: its list, read before it
   // subscribed, may still hold the session, so the next such change goes out once more. With searches that match a
@@ -105,24 +119,25 @@ export function sessionsChangedSource(ctx: ApiContext, query: string | null): As
 
 /** Source of `sessionActivity(id)`: each event of one session, as committed. Students do not see staff-only events. */
 export async function sessionActivitySource(ctx: ApiContext, sessionId: string): Promise<AsyncIterableIterator<SessionActivity>> {
-  const row = await getMonitorRow(ctx.core.db, sessionId);
-  authorize(ctx.actor, 'session.read', row ?? undefined);
-  if (!row) authorize(ctx.actor, 'session.events');
+  authorizeOn(ctx.actor, 'session.read', sessionId, await getMonitorRow(ctx.core.db, sessionId));
   return fromBatches(ctx, async (batch) => {
     const mine = batch.events.filter((e) => SESSION_TYPES.has(e.type) && sessionIdOf(e) === sessionId);
     if (mine.length === 0) return [];
     const current = await rowOf(ctx, batch, sessionId);
     if (!current || !can(ctx.actor, 'session.read', current)) return [];
-    return mine
-      .filter((e) => ctx.actor?.role !== 'student' || !STAFF_ONLY.has(e.type))
-      .map((e) => ({
+    const student = ctx.actor?.role === 'student';
+    return mine.flatMap((e) => {
+      const data = student ? studentView(e) : e.data;
+      if (data === null) return [];
+      return [{
         sessionId,
         seq: e.streamVersion,
         type: e.type,
         at: new Date(((e.data as { at?: string }).at ?? e.recordedAt.toISOString())),
         actor: (e.metadata.actor as string | undefined) ?? null,
-        data: e.data,
-      }));
+        data: eventDataFor(ctx.actor, e.type, data),
+      }];
+    });
   });
 }
 
@@ -224,6 +239,11 @@ export function sharedSubscriptions(options: { format?: FormatResult } = {}) {
     get size(): number {
       return this.members.size;
     }
+
+    holds(id: string): boolean {
+      for (const m of this.members) if (m.outlet?.id === id) return true;
+      return false;
+    }
   }
 
   /**
@@ -245,10 +265,12 @@ export function sharedSubscriptions(options: { format?: FormatResult } = {}) {
     deliver(payload: Buffer | null, value: ExecutionResult): void {
       if (this.stopped) return;
       const expiresAt = this.ctx.actor?.expiresAt;
-      if (expiresAt && expiresAt.getTime() <= Date.now()) {
+      const expired = expiresAt !== undefined && expiresAt.getTime() <= Date.now();
+      if (expired || (this.ctx.stillSignedIn && !this.ctx.stillSignedIn())) {
         this.stopped = true;
         this.leaveGroup();
-        const error = new GraphQLError('the sign-in has expired; sign in again', { extensions: { code: 'UNAUTHENTICATED' } });
+        const why = expired ? 'the sign-in has expired; sign in again' : 'this sign-in is no longer valid (account disabled or password changed)';
+        const error = new GraphQLError(why, { extensions: { code: 'UNAUTHENTICATED' } });
         this.push({ errors: [error] });
         this.end();
       } else if (payload && this.outlet) {
@@ -274,6 +296,11 @@ export function sharedSubscriptions(options: { format?: FormatResult } = {}) {
 
   return {
     subscribe: subscribeShared,
+    /** Whether a subscriber with this graphql-ws subscription id is in a group now (tests wait for it). */
+    holds(subscriptionId: string): boolean {
+      for (const g of groups.values()) if (g.holds(subscriptionId)) return true;
+      return false;
+    },
     /** Distinct executions running now, the subscribers they serve, and how many ever joined (benchmark, tests). */
     stats() {
       let members = 0;

@@ -1,33 +1,31 @@
-import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Core } from '../core.js';
 import type { Actor } from '../domain/core/decider.js';
 import { NotFoundError, ValidationError } from '../domain/core/errors.js';
 import type { RecordingTrack } from '../domain/session/events.js';
-import type { BlobStore } from '../media/blob-store.js';
+import { BlobTooLargeError, type BlobStore } from '../media/blob-store.js';
+import { durationMismatch, WebmChecker } from '../media/webm.js';
+import type { Limits } from '../config.js';
 import { getMonitorRow } from '../projections/monitor/queries.js';
 import { recordingSegments } from '../projections/protocol/queries.js';
-import { authorize, type Operation } from './authorization.js';
-import { fail, readLimited } from './files.js';
+import { authorizeOn, type Operation } from './authorization.js';
+import { fail, keepIfAccepted } from './files.js';
 
-export const MAX_SEGMENT_BYTES = 50 * 1024 * 1024;
-const WEBM = Buffer.from([0x1a, 0x45, 0xdf, 0xa3]);
 const TRACKS = new Set(['camera', 'screen', 'mobile']);
 
 async function session(core: Core, actor: Actor | null, sessionId: string, operation: Operation) {
-  const row = await getMonitorRow(core.db, sessionId);
-  if (!row) {
-    authorize(actor, operation);
-    throw new NotFoundError(`no session ${sessionId}`);
-  }
-  return authorize(actor, operation, row);
+  return authorizeOn(actor, operation, sessionId, await getMonitorRow(core.db, sessionId));
 }
 
 /**
  * POST /recordings?sessionId=…&track=camera|screen|mobile&seq=N&start=ISO&durationMs=N with one self-contained WebM
  * segment as the body. Idempotent by (session, track, seq): the same segment again answers 200 and stores nothing.
+ *
+ * The body streams to a staging file (never all in memory) through a WebM check: a segment that is not whole and
+ * playable is refused with 422 `BROKEN_SEGMENT` so the recorder sends it again; its third refusal records it lost
+ * (`lost: true`: a gap with its cause, and the recorder stops trying). What is refused is not kept.
  */
-export async function handleSegmentUpload(req: IncomingMessage, res: ServerResponse, url: URL, actor: Actor | null, core: Core, blobs: BlobStore): Promise<void> {
+export async function handleSegmentUpload(req: IncomingMessage, res: ServerResponse, url: URL, actor: Actor | null, core: Core, blobs: BlobStore, limits: Limits): Promise<void> {
   try {
     const p = url.searchParams;
     const sessionId = p.get('sessionId') ?? '';
@@ -39,13 +37,29 @@ export async function handleSegmentUpload(req: IncomingMessage, res: ServerRespo
     const durationMs = Number(p.get('durationMs'));
     if (!Number.isInteger(seq) || seq < 0) throw new ValidationError('seq must be a whole number from 0');
     if (Number.isNaN(start.getTime())) throw new ValidationError('start must be an ISO-8601 instant');
-    const data = await readLimited(req, MAX_SEGMENT_BYTES);
-    if (data.length < 4 || !data.subarray(0, 4).equals(WEBM)) throw new ValidationError('a recording segment must be a WebM file');
-    const sha256 = createHash('sha256').update(data).digest('hex');
-    await blobs.put(sha256, data);
-    const { events } = await core.session(sessionId, 'StoreRecordingSegment', { track: track as RecordingTrack, seq, start, durationMs, size: data.length, sha256 }, who);
-    res.writeHead(events.length ? 201 : 200, { 'content-type': 'application/json; charset=utf-8' });
-    res.end(JSON.stringify({ track, seq, size: data.length, sha256, stored: events.length > 0 }));
+    if (!Number.isFinite(durationMs) || durationMs <= 0) throw new ValidationError('durationMs must be a positive number');
+    if (Number(req.headers['content-length'] ?? 0) > limits.segmentBytes) throw new BlobTooLargeError(limits.segmentBytes);
+    const checker = new WebmChecker();
+    const staged = await blobs.stage(req, { maxBytes: limits.segmentBytes, observe: (chunk) => checker.push(chunk) });
+    const verdict = checker.finish();
+    const broken = verdict.ok ? durationMismatch(verdict.facts, durationMs) : verdict.reason;
+    if (broken) {
+      await staged.discard();
+      const { events } = await core.session(sessionId, 'RefuseRecordingSegment', { track: track as RecordingTrack, seq, start, durationMs, reason: broken }, who);
+      // Nothing recorded means the segment was given up already (or the session refuses to count more): stop sending.
+      const lost = events.length === 0 || events.some((e) => e.type === 'RecordingSegmentLost');
+      res.writeHead(422, { 'content-type': 'application/json; charset=utf-8' });
+      res.end(JSON.stringify({ error: `the segment is broken: ${broken}`, code: 'BROKEN_SEGMENT', lost }));
+      return;
+    }
+    await keepIfAccepted(blobs, staged, () =>
+      core.session(sessionId, 'StoreRecordingSegment', {
+        track: track as RecordingTrack, seq, start, durationMs, size: staged.size, sha256: staged.sha256, quotaBytes: limits.recordingQuotaBytes,
+      }, who),
+    ).then(({ events }) => {
+      res.writeHead(events.length ? 201 : 200, { 'content-type': 'application/json; charset=utf-8' });
+      res.end(JSON.stringify({ track, seq, size: staged.size, sha256: staged.sha256, stored: events.length > 0 }));
+    });
   } catch (error) {
     if (!fail(res, error)) throw error;
   }

@@ -9,14 +9,18 @@ import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/di
 import { GraphQLError, parse, specifiedRules, validate, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Logger } from 'pino';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import type { Config } from '../config.js';
 import type { Core } from '../core.js';
 import { DomainError } from '../domain/core/errors.js';
 import { TokenService } from './auth/tokens.js';
+import { ActorResolver, type RequestActor } from './auth/actors.js';
 import type { ApiContext } from './context.js';
 import { formatError } from './errors.js';
+import { baseHeaders, contentSecurityPolicy } from './http-headers.js';
+import { unusableInput, unusableString } from './input-guard.js';
 import { queryLimits, RateLimiter } from './limits.js';
+import { SESSION_EVENTS_PAGE } from './session/session.resolver.js';
 import { sharedSubscriptions, type Outlet } from './live.js';
 import { buildApiSchema } from './schema.js';
 import { handleDownload, handleUpload } from './files.js';
@@ -28,8 +32,12 @@ import { SignallingHub } from '../media/signalling.js';
 import type { JanusEngine } from '../media/janus/engine.js';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
-export const MAX_DEPTH = 10;
-export const MAX_COST = 5000;
+/** What one operation may ask for: see `queryLimits`. A page of sessionEvents is 1,000 events unless `first` says. */
+export const QUERY_LIMITS = {
+  maxDepth: 10, maxCost: 50_000, maxRootFields: 20, maxAliases: 30, listSizes: { 'Query.sessionEvents': SESSION_EVENTS_PAGE },
+} as const;
+/** How long requests in flight get to finish when the server stops (main.ts has 5 s for the whole shutdown). */
+const DRAIN_MS = 2000;
 
 export interface RunningServer {
   readonly url: string;
@@ -78,7 +86,10 @@ export async function startServer(core: Core, config: Config, log: Logger, optio
   const schema = await buildApiSchema();
   const tokens = new TokenService(config.jwtSecret);
   const loginLimiter = new RateLimiter(10, 60_000);
-  const limits = queryLimits(MAX_DEPTH, MAX_COST);
+  const failedLogins = new RateLimiter(config.limits.loginFailuresPerIp, 10 * 60_000);
+  // A download and an upload per check: a test-taker retrying the check a few times stays well within.
+  const speedTests = new RateLimiter(config.limits.speedTestsPerMinute * 2, 60_000);
+  const limits = queryLimits(QUERY_LIMITS);
   const http = createServer();
   // Reverse proxies (nginx keeps upstream connections 60 s) and clients reuse idle connections: closing ours after
   // Node's default 5 s races their next request into a reset. Outlive them instead.
@@ -94,31 +105,54 @@ export async function startServer(core: Core, config: Config, log: Logger, optio
   /** The socket and subscription id of each subscribe's arguments: shared groups write their results straight there. */
   const outlets = new WeakMap<ExecutionArgs, Outlet>();
 
-  // A verified token is trusted for 10 s (at most until it expires): disabling an account takes effect within that.
-  const verified = new Map<string, { actor: ApiContext['actor']; until: number }>();
-  const actorFrom = async (token: string | undefined) => {
-    if (!token) return null;
-    const cached = verified.get(token);
-    if (cached && cached.until > Date.now()) return cached.actor;
-    const actor = await tokens.verify(token);
-    const account = await core.loadAccount(actor.id);
-    if (account.status === 'disabled') throw new GraphQLError('this account is disabled', { extensions: { code: 'UNAUTHENTICATED' } });
-    if (verified.size > 10_000) verified.clear();
-    verified.set(token, { actor, until: Math.min(Date.now() + 10_000, actor.expiresAt.getTime()) });
-    return actor;
-  };
+  // The account behind a token is read again at most every 5 s: disabling it or changing its password takes effect
+  // within that on every node, and at once on this one (its events pass through here).
+  const actors = new ActorResolver(tokens, (username) => core.loadAccount(username));
+  const actorFrom = (token: string | undefined) => actors.resolve(token);
   const media = { signals: new SignallingHub(), janus: options.janus ?? null };
-  const context = (actor: ApiContext['actor'], ip: string): ApiContext => ({ core, config, tokens, loginLimiter, actor, ip, media });
+  const context = (actor: ApiContext['actor'], ip: string): ApiContext => ({
+    core, config, tokens, loginLimiter, failedLogins, actor, ip, media,
+    stillSignedIn: actor?.version === undefined ? undefined : () => actors.stillValid(actor as RequestActor),
+  });
+  /** Open graphql-ws sockets and the token each signed in with: checked again every few seconds and on account events. */
+  const sockets = new Map<WebSocket, { token: string; username: string }>();
+  const recheck = async (only?: string) => {
+    for (const [socket, held] of sockets) {
+      if (only && held.username.toLowerCase() !== only.toLowerCase()) continue;
+      try {
+        await actors.resolve(held.token);
+      } catch (error) {
+        sockets.delete(socket);
+        socket.close(4403, `Forbidden: ${error instanceof Error ? error.message : 'sign in again'}`.slice(0, 120));
+      }
+    }
+  };
+  const sweep = setInterval(() => void recheck().catch((err) => log.error({ err }, 'checking open sockets failed')), 4_000);
+  sweep.unref();
+  const offAccounts = core.runner.onApplied(({ events }) => {
+    for (const e of events) {
+      if (e.type !== 'AccountDisabled' && e.type !== 'PasswordChanged' && e.type !== 'AccountEnabled' && e.type !== 'AccountRegistered') continue;
+      const username = e.streamId.replace(/^account-/, '');
+      actors.forget(username);
+      void recheck(username).catch((err) => log.error({ err }, 'checking open sockets failed'));
+    }
+  });
 
   const wsServer = useServer<Record<string, unknown>, { actor?: ApiContext['actor']; ip?: string }>(
     {
       schema,
-      connectionInitWaitTimeout: 3000,
+      // A socket that never says who it is holds a connection for nothing: closed after 10 s.
+      connectionInitWaitTimeout: 10_000,
       onConnect: async (ctx) => {
         try {
           const token = typeof ctx.connectionParams?.token === 'string' ? ctx.connectionParams.token : undefined;
-          ctx.extra.actor = await actorFrom(token);
+          const actor = await actorFrom(token);
+          // Everything a socket can subscribe to needs a sign-in: an anonymous socket would only hold a connection.
+          if (!actor || !token) return false;
+          ctx.extra.actor = actor;
           ctx.extra.ip = ctx.extra.request.socket.remoteAddress ?? '';
+          sockets.set(ctx.extra.socket, { token, username: actor.id });
+          ctx.extra.socket.once('close', () => sockets.delete(ctx.extra.socket));
           return true;
         } catch {
           return false; // graphql-ws closes with 4403 Forbidden
@@ -126,6 +160,10 @@ export async function startServer(core: Core, config: Config, log: Logger, optio
       },
       context: (ctx) => context(ctx.extra.actor ?? null, ctx.extra.ip ?? ''),
       onSubscribe: (ctx, id, payload) => {
+        // Each subscription costs every write a little: one socket may not hold thousands.
+        if (Object.keys(ctx.subscriptions).length > config.limits.subscriptionsPerSocket) { // this one is counted already
+          return [new GraphQLError(`one connection may hold ${config.limits.subscriptionsPerSocket} subscriptions at most; close some first`, { extensions: { code: 'TOO_MANY_REQUESTS' } })];
+        }
         let document;
         try {
           document = parse(payload.query);
@@ -134,6 +172,8 @@ export async function startServer(core: Core, config: Config, log: Logger, optio
         }
         const errors = validate(schema, document, [...specifiedRules, limits]);
         if (errors.length) return errors;
+        const unusable = unusableInput(document, payload.variables);
+        if (unusable) return [unusable];
         const args: ExecutionArgs = {
           schema,
           document,
@@ -168,35 +208,63 @@ export async function startServer(core: Core, config: Config, log: Logger, optio
     introspection: !config.production,
     hideSchemaDetailsFromClientErrors: config.production,
     includeStacktraceInErrorResponses: false,
+    // main.ts owns SIGINT/SIGTERM and stops everything in order: Apollo's own handlers would stop it a second time,
+    // and that second stop() waits forever (seen: every SIGTERM took the 10 s deadline).
+    stopOnTerminationSignals: false,
     validationRules: [limits],
     formatError: (formatted, error) => formatError(formatted, error, (e) => log.error({ err: e }, 'unexpected error in a resolver')),
     plugins: [
       ApolloServerPluginCacheControlDisabled(), // no HTTP caching of GraphQL here; it wrapped every resolver
-      ApolloServerPluginDrainHttpServer({ httpServer: http }),
+      // Requests in flight get this long to finish (their appends included) before their sockets are cut.
+      ApolloServerPluginDrainHttpServer({ httpServer: http, stopGracePeriodMillis: DRAIN_MS }),
+      {
+        async requestDidStart() {
+          return {
+            async didResolveOperation({ document, request }) {
+              const unusable = unusableInput(document, request.variables);
+              if (unusable) throw unusable;
+            },
+          };
+        },
+      },
       { async serverWillStart() { return { async drainServer() { await wsServer.dispose(); } }; } },
     ],
   });
   await apollo.start();
 
   http.on('request', async (req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    baseHeaders(res);
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost');
+      const path = decodeURIComponent(url.pathname);
+      const bad = unusableString(path) ?? [...url.searchParams.values()].map(unusableString).find(Boolean);
+      if (bad) return sendJson(res, 400, { error: `the address ${bad}`, code: 'BAD_USER_INPUT' });
+    } catch {
+      return sendJson(res, 400, { error: 'the address is not valid (bad percent-encoding)', code: 'BAD_USER_INPUT' });
+    }
     try {
       if (url.pathname === '/graphql') return await handleGraphql(req, res, url);
-      if (url.pathname === '/healthz') return sendJson(res, 200, { ok: true });
-      if (url.pathname === '/files' && req.method === 'POST') return await handleUpload(req, res, url, await httpActor(req, res), core, blobs);
+      if (url.pathname === '/healthz') return await health(res);
+      if (url.pathname === '/files' && req.method === 'POST') return await handleUpload(req, res, url, await httpActor(req, res), core, blobs, config.limits);
       const file = /^\/files\/([0-9a-f-]{36})$/.exec(url.pathname);
       if (file && req.method === 'GET') return await handleDownload(res, file[1], await httpActor(req, res), core, blobs);
       if (url.pathname === '/profiles/reference' && req.method === 'POST') return await handleReferenceUpload(req, res, url, await httpActor(req, res), core, blobs);
-      if (url.pathname === '/speedtest') return await speedTest(req, res, url);
+      if (url.pathname === '/speedtest') {
+        const who = await httpActor(req, res);
+        if (!who) return sendJson(res, 401, { error: 'sign in first: the network test is for signed-in users', code: 'UNAUTHENTICATED' });
+        if (!speedTests.take(who.id)) return sendJson(res, 429, { error: `too many network tests; try again in ${speedTests.retryAfterSeconds(who.id)} s`, code: 'TOO_MANY_REQUESTS' });
+        return await speedTest(req, res, url);
+      }
       const asset = /^\/(models|wasm)\/([A-Za-z0-9_.-]+)$/.exec(url.pathname);
       if (asset && req.method === 'GET') return serveVendorAsset(asset[1] as 'models' | 'wasm', asset[2], res);
-      if (url.pathname === '/recordings' && req.method === 'POST') return await handleSegmentUpload(req, res, url, await httpActor(req, res), core, blobs);
+      if (url.pathname === '/recordings' && req.method === 'POST') return await handleSegmentUpload(req, res, url, await httpActor(req, res), core, blobs, config.limits);
       if (url.pathname.startsWith('/playback/')) return await handlePlayback(req, res, url, await httpActor(req, res), core, blobs, config.jwtSecret);
       const segment = /^\/recordings\/([^/]+)\/(camera|screen|mobile)\/(\d+)$/.exec(url.pathname);
       if (segment && req.method === 'GET') {
         return await handleSegmentDownload(res, decodeURIComponent(segment[1]), segment[2], Number(segment[3]), await httpActor(req, res), core, blobs);
       }
-      if (options.webDir && (req.method === 'GET' || req.method === 'HEAD')) return serveStatic(options.webDir, url.pathname, res);
+      if (options.webDir && (req.method === 'GET' || req.method === 'HEAD')) return serveStatic(options.webDir, url.pathname, res, contentSecurityPolicy(config, req));
       sendJson(res, 404, { error: 'not found' });
     } catch (error) {
       log.error({ err: error }, 'request failed');
@@ -204,6 +272,26 @@ export async function startServer(core: Core, config: Config, log: Logger, optio
       else res.end();
     }
   });
+
+  /**
+   * 200 while every read model applies events; 503 naming each one that failed (and where), or saying the store cannot
+   * be read: a load balancer or an operator sees the trouble, and writes go on regardless.
+   */
+  async function health(res: ServerResponse): Promise<void> {
+    const stalled = core.runner.stalledBy;
+    let failed: Array<{ name: string; eventId: string; eventType: string; streamId: string; checkpoint: string; error: string }> = [];
+    try {
+      failed = (await core.runner.status()).flatMap((s) => (s.failure ? [{ name: s.name, ...s.failure }] : []));
+    } catch (error) {
+      return sendJson(res, 503, { ok: false, error: `the read-model database cannot be read: ${(error as Error).message}` });
+    }
+    if (!stalled && failed.length === 0) return sendJson(res, 200, { ok: true });
+    const problems = [
+      ...failed.map((f) => `projection ${f.name} failed at event ${f.eventId} (${f.eventType}): ${f.error}`),
+      ...(stalled ? [`read models cannot apply events: ${(stalled as Error).message ?? String(stalled)}`] : []),
+    ];
+    sendJson(res, 503, { ok: false, failed, problems }, { 'cache-control': 'no-store' });
+  }
 
   /** The caller of a plain HTTP route (uploads, downloads), from the same Bearer token as the API. */
   async function httpActor(req: IncomingMessage, _res: ServerResponse): Promise<ApiContext['actor']> {
@@ -272,6 +360,8 @@ export async function startServer(core: Core, config: Config, log: Logger, optio
     subscriptions: shared,
     sockets: wss,
     async close() {
+      clearInterval(sweep);
+      offAccounts();
       await apollo.stop();
       wss.close();
       const closed = new Promise<void>((resolve) => http.close(() => resolve()));
@@ -323,16 +413,18 @@ function serveVendorAsset(kind: 'models' | 'wasm', name: string, res: ServerResp
   createReadStream(file).pipe(res);
 }
 
-function serveStatic(root: string, pathname: string, res: ServerResponse): void {
+function serveStatic(root: string, pathname: string, res: ServerResponse, csp: string): void {
   const safe = normalize(decodeURIComponent(pathname)).replace(/^(\.\.[/\\])+/, '');
   let file = join(root, safe);
   if (!file.startsWith(root) || !existsSync(file) || statSync(file).isDirectory()) file = join(root, 'index.html');
   if (!existsSync(file)) return sendJson(res, 404, { error: 'the web client is not built: run npm run build' });
   const immutable = /\/assets\//.test(file);
+  const type = MIME[extname(file)] ?? 'application/octet-stream';
   res.writeHead(200, {
-    'content-type': MIME[extname(file)] ?? 'application/octet-stream',
+    'content-type': type,
     'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
-    'x-content-type-options': 'nosniff',
+    // The app's page; other pages here (the demo test content) stand in for an LMS's and keep their own rules.
+    ...(file === join(root, 'index.html') ? { 'content-security-policy': csp } : {}),
   });
   createReadStream(file).pipe(res);
 }

@@ -1,8 +1,13 @@
 import { EventEmitter } from 'node:events';
+import { NotFoundError } from '../domain/core/errors.js';
 import type { EventStore, RecordedEvent, Subscription } from '../store/event-store.js';
 import { CHECKPOINTS_DDL } from '../store/sql-schema.js';
 import type { Sql } from '../store/sql.js';
+import { applyInIsolation, lockCheckpoints, moveCheckpoints, readStatuses, type ProjectionStatus } from './checkpoints.js';
 import type { Projection } from './projection.js';
+import { rebuildInShadow } from './rebuild.js';
+
+export type { ProjectionStatus } from './checkpoints.js';
 
 /** Emitted after each committed batch: what subscriptions re-read. */
 export interface AppliedBatch {
@@ -10,24 +15,38 @@ export interface AppliedBatch {
 }
 
 const RECENT_IDS = 20_000;
+/** How long a failing batch waits before it is read and applied again (the database was unreachable, say). */
+const RESTART_DELAYS_MS = [200, 1_000, 5_000, 15_000];
 
 /**
  * Folds the event store into the read models. Each batch is one transaction that applies the events to every
  * projection whose checkpoint is behind them and moves those checkpoints. Several nodes may run a runner on one
  * database: the checkpoint rows are locked for the transaction, so the second node finds them moved and only
  * notifies its own subscribers.
+ *
+ * A projection that cannot apply an event fails alone: the batch is applied again with each projection behind a
+ * savepoint, the failing one is retried, then marked failed at that event (its tables and checkpoint stay as they
+ * were) and skipped from then on, while the others go on. `/healthz` reports it; `rebuild(name)` mends it. Anything
+ * else that fails a batch (the database going away) stops delivery for a moment, never for good.
  */
 export class ProjectionRunner {
   private readonly emitter = new EventEmitter();
   private subscription: Subscription | null = null;
   private readonly recent = new Set<string>();
   private readonly waiters = new Map<string, Array<() => void>>();
-  private failure: unknown = null;
+  /** Why the last batch could not be applied at all, until one is (null while healthy). */
+  private stalled: unknown = null;
+  private restarts = 0;
+  private restartTimer: NodeJS.Timeout | null = null;
+  private running = false;
+  /** Batches apply one at a time; a rebuild's swap takes a turn too. */
+  private turn: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly store: EventStore,
     private readonly db: Sql,
     readonly projections: readonly Projection[],
+    private readonly log: (message: string, error?: unknown) => void = (message, error) => console.error(message, error ?? ''),
   ) {
     this.emitter.setMaxListeners(0);
   }
@@ -41,19 +60,42 @@ export class ProjectionRunner {
   /** Catches up from the stored checkpoints and keeps following new events until `stop`. */
   async start(): Promise<void> {
     await this.migrate();
+    this.running = true;
+    await this.follow();
+  }
+
+  private async follow(): Promise<void> {
     const after = await this.lowestCheckpoint();
-    this.failure = null;
     this.subscription = this.store.subscribe((events) => this.applyBatch(events), {
       after,
       onError: (error) => {
-        this.failure = error;
+        this.stalled = error;
+        this.subscription = null;
+        const delay = RESTART_DELAYS_MS[Math.min(this.restarts++, RESTART_DELAYS_MS.length - 1)];
+        this.log(`read models could not apply events; trying again in ${delay} ms`, error);
         if (this.emitter.listenerCount('failed') > 0) this.emitter.emit('failed', error);
-        else console.error('projection runner stopped:', error);
+        for (const list of this.waiters.values()) for (const release of list) release(); // nobody waits on a stalled runner
+        this.waiters.clear();
+        if (!this.running) return;
+        this.restartTimer = setTimeout(() => {
+          this.restartTimer = null;
+          if (this.running) this.follow().catch((e) => this.subscriptionFailed(e));
+        }, delay);
       },
     });
   }
 
+  private subscriptionFailed(error: unknown): void {
+    // Reading the checkpoints failed too: the same back-off as a failed batch.
+    this.stalled = error;
+    const delay = RESTART_DELAYS_MS[Math.min(this.restarts++, RESTART_DELAYS_MS.length - 1)];
+    this.restartTimer = setTimeout(() => this.running && this.follow().catch((e) => this.subscriptionFailed(e)), delay);
+  }
+
   async stop(): Promise<void> {
+    this.running = false;
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.restartTimer = null;
     await this.subscription?.close();
     this.subscription = null;
   }
@@ -70,14 +112,35 @@ export class ProjectionRunner {
     }
   }
 
-  /** Empties every read model and folds all events again from the beginning. */
-  async rebuild(): Promise<void> {
+  /**
+   * Without a name: empties every read model and folds all events again from the beginning (tests, a fresh copy).
+   * With one: builds that projection anew in a shadow schema while the live tables keep serving, then swaps them in
+   * one transaction and clears its failure, so readers never see a half-built model.
+   */
+  async rebuild(name?: string): Promise<void> {
     await this.migrate();
+    if (name !== undefined) {
+      const projection = this.projections.find((p) => p.name === name);
+      if (!projection) throw new NotFoundError(`no projection named ${name}; there are ${this.projections.map((p) => p.name).join(', ')}`);
+      await rebuildInShadow(this.store, this.db, projection, (fn) => this.exclusive(fn));
+      return;
+    }
     await this.db.transaction(async (tx) => {
       for (const p of this.projections) for (const table of p.tables) await tx.exec(`TRUNCATE ${table}`);
       await tx.query(`DELETE FROM projection_checkpoints WHERE name = ANY($1::text[])`, [this.projections.map((p) => p.name)]);
     });
     await this.catchUp();
+  }
+
+  /** Each projection's checkpoint and failure, as stored (any node's runner may have written them). */
+  async status(): Promise<ProjectionStatus[]> {
+    const stored = new Map((await readStatuses(this.db, this.projections.map((p) => p.name))).map((s) => [s.name, s]));
+    return this.projections.map((p) => stored.get(p.name) ?? { name: p.name, checkpoint: null, failure: null });
+  }
+
+  /** Why no batch can be applied right now (the database is unreachable, say), or null. */
+  get stalledBy(): unknown {
+    return this.stalled;
   }
 
   /** Calls `listener` after each batch is committed. Returns the unsubscribe function. */
@@ -86,86 +149,87 @@ export class ProjectionRunner {
     return () => this.emitter.off('applied', listener);
   }
 
-  /** Calls `listener` when the runner stops on an error (a projection failed; restart resumes at its checkpoint). */
+  /** Calls `listener` when a batch could not be applied at all (it is tried again after a pause). */
   onFailed(listener: (error: unknown) => void): () => void {
     this.emitter.on('failed', listener);
     return () => this.emitter.off('failed', listener);
   }
 
-  /** Resolves once the event with this id is in every read model (read-your-writes for the API). */
-  waitForEvent(eventId: string, timeoutMs = 5000): Promise<void> {
-    if (this.recent.has(eventId)) return Promise.resolve();
-    if (this.failure) return Promise.reject(this.failure);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        done();
-        reject(new Error(`read models did not reach event ${eventId} within ${timeoutMs} ms`));
-      }, timeoutMs);
-      const resolveOnce = () => {
+  /**
+   * Resolves true once the event with this id is in every read model that has not failed (read-your-writes for the
+   * API), false when `timeoutMs` passes first or the runner is stalled: the event is stored either way, so a command
+   * never fails because a read model is slow or broken.
+   */
+  waitForEvent(eventId: string, timeoutMs = 5000): Promise<boolean> {
+    if (this.recent.has(eventId)) return Promise.resolve(true);
+    if (this.stalled) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const release = (applied: boolean) => {
         clearTimeout(timer);
-        resolve();
-      };
-      const list = this.waiters.get(eventId) ?? [];
-      list.push(resolveOnce);
-      this.waiters.set(eventId, list);
-      const done = () => {
-        const rest = (this.waiters.get(eventId) ?? []).filter((w) => w !== resolveOnce);
+        const rest = (this.waiters.get(eventId) ?? []).filter((w) => w !== onApplied);
         if (rest.length) this.waiters.set(eventId, rest);
         else this.waiters.delete(eventId);
+        resolve(applied);
       };
+      const onApplied = () => release(!this.stalled);
+      const timer = setTimeout(() => release(false), timeoutMs);
+      const list = this.waiters.get(eventId) ?? [];
+      list.push(onApplied);
+      this.waiters.set(eventId, list);
     });
   }
 
   private async lowestCheckpoint(): Promise<string | null> {
-    const rows = await this.db.query<{ name: string; checkpoint: string | null }>(
-      `SELECT name, checkpoint FROM projection_checkpoints WHERE name = ANY($1::text[])`,
-      [this.projections.map((p) => p.name)],
-    );
-    if (rows.length < this.projections.length) return null;
-    return rows.map((r) => r.checkpoint).reduce((min, c) => (c === null || min === null ? null : c < min ? c : min), rows[0]?.checkpoint ?? null);
+    const statuses = await readStatuses(this.db, this.projections.map((p) => p.name));
+    const live = statuses.filter((s) => !s.failure);
+    if (statuses.length < this.projections.length) return null;
+    if (live.length === 0) return statuses.map((s) => s.checkpoint).reduce((max, c) => (c !== null && (max === null || c > max) ? c : max), null as string | null);
+    return live.map((r) => r.checkpoint).reduce((min, c) => (c === null || min === null ? null : c < min ? c : min), live[0].checkpoint);
   }
 
-  private async applyBatch(events: readonly RecordedEvent[]): Promise<void> {
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.turn.then(fn, fn);
+    this.turn = run.catch(() => {});
+    return run;
+  }
+
+  private applyBatch(events: readonly RecordedEvent[]): Promise<void> {
+    return this.exclusive(() => this.applyNow(events));
+  }
+
+  private async applyNow(events: readonly RecordedEvent[]): Promise<void> {
     const names = this.projections.map((p) => p.name);
-    await this.db.transaction(async (tx) => {
-      const lock = () =>
-        tx.query<{ name: string; checkpoint: string | null }>(
-          `SELECT name, checkpoint FROM projection_checkpoints WHERE name = ANY($1::text[]) ORDER BY name FOR UPDATE`,
-          [names],
-        );
-      let rows = await lock();
-      if (rows.length < names.length) {
-        // First batch after a start or a rebuild: create the missing rows, then lock them all.
-        await tx.query(
-          `INSERT INTO projection_checkpoints (name, checkpoint, updated_at) SELECT n, NULL, now() FROM unnest($1::text[]) n ON CONFLICT (name) DO NOTHING`,
-          [names],
-        );
-        rows = await lock();
-      }
-      const checkpoints = new Map(rows.map((r) => [r.name, r.checkpoint]));
-      const last = events[events.length - 1].checkpoint;
-      const moved: string[] = [];
-      for (const projection of this.projections) {
-        const from = checkpoints.get(projection.name) ?? null;
-        if (from !== null && from >= last) continue;
-        for (const event of events) {
-          if (from !== null && event.checkpoint <= from) continue;
-          if (projection.handles.has(event.type)) await projection.apply(tx, event);
+    try {
+      // The common case in one transaction without savepoints: each statement costs, and most batches apply cleanly.
+      await this.db.transaction(async (tx) => {
+        const checkpoints = await lockCheckpoints(tx, names);
+        const last = events[events.length - 1].checkpoint;
+        const moved: string[] = [];
+        for (const projection of this.projections) {
+          const state = checkpoints.get(projection.name);
+          if (state?.failure) continue;
+          const from = state?.checkpoint ?? null;
+          if (from !== null && from >= last) continue;
+          for (const event of events) {
+            if (from !== null && event.checkpoint <= from) continue;
+            if (projection.handles.has(event.type)) await projection.apply(tx, event);
+          }
+          moved.push(projection.name);
         }
-        moved.push(projection.name);
-      }
-      // One statement for every checkpoint this batch moved (PGlite costs ≈0.2 ms a statement, whatever its size).
-      if (moved.length) {
-        await tx.query(`UPDATE projection_checkpoints SET checkpoint = $2, updated_at = now() WHERE name = ANY($1::text[])`, [moved, last]);
-      }
-    });
+        await moveCheckpoints(tx, moved, last);
+      });
+    } catch (error) {
+      // Find which projection fails, on which event, by applying each behind a savepoint. If the database itself is
+      // the trouble this throws too, and the subscription backs off and tries again.
+      const failures = await this.db.transaction((tx) => applyInIsolation(tx, this.projections, events));
+      for (const f of failures) this.log(`projection ${f.name} failed at event ${f.failure.eventId} (${f.failure.eventType}); it is skipped until rebuilt`, error);
+    }
+    this.stalled = null;
+    this.restarts = 0;
     for (const event of events) {
       this.recent.add(event.id);
       const waiting = this.waiters.get(event.id);
-      if (waiting) {
-        this.waiters.delete(event.id);
-        for (const resolve of waiting) resolve();
-      }
+      if (waiting) for (const release of [...waiting]) release();
     }
     if (this.recent.size > RECENT_IDS) {
       const drop = this.recent.size - RECENT_IDS;

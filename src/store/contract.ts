@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ConcurrencyError, ValidationError } from '../domain/core/errors.js';
 import type { EventStore, NewEvent, RecordedEvent } from './event-store.js';
+import { eventHash } from './validate.js';
 import { verifyChain } from './verify.js';
 
 /** The event types every adapter under contract test accepts. */
@@ -24,16 +25,19 @@ async function waitFor<T>(check: () => T | undefined, ms = 5000): Promise<T> {
   }
 }
 
+/** The seal key the contract suite opens every store with. */
+const SEAL_KEY = new TextEncoder().encode('contract-seal-key-contract-seal-key-0001');
+
 /**
- * The contract every event store adapter must pass. `open` gives a store (one per suite; tests isolate by stream id);
- * `close` releases it.
+ * The contract every event store adapter must pass. `open` gives a store sealing with `sealKey` (one per suite;
+ * tests isolate by stream id); `close` releases it.
  */
-export function eventStoreContract(open: () => Promise<EventStore>): void {
+export function eventStoreContract(open: (options: { sealKey: Uint8Array }) => Promise<EventStore>): void {
   let store: EventStore;
   let stream: string;
   // One store per suite: every test writes its own streams and filters reads by them.
   beforeAll(async () => {
-    store = await open();
+    store = await open({ sealKey: SEAL_KEY });
   });
   afterAll(async () => {
     await store.close();
@@ -180,6 +184,34 @@ export function eventStoreContract(open: () => Promise<EventStore>): void {
       const read = await store.readStream(stream);
       expect(read).toHaveLength(1000);
       expect(read[999].id).toBe(events[999].id);
+    });
+  });
+
+  describe('when an auditor verifies a stream with the seal key', () => {
+    it('finds every event sealed with the key', async () => {
+      await store.appendToStream(stream, [event(1), event(2)]);
+      await store.appendToStream(stream, [event(3)]);
+      const read = await store.readStream(stream);
+      expect(read.every((e) => e.seal !== null)).toBe(true);
+      expect(verifyChain(read, { sealKey: SEAL_KEY })).toMatchObject({ ok: true, events: 3, sealed: 3 });
+    });
+
+    it('notices a rewrite whose hashes were all recomputed, by the seals it could not make', async () => {
+      await store.appendToStream(stream, [event(1), event(2), event(3)]);
+      const read = await store.readStream(stream);
+      // The attacker edits event 1 and recomputes the chain from there, without the key.
+      let prev = read[0].hash;
+      const rewritten = read.map((e, i) => {
+        if (i === 0) return e;
+        const data = i === 1 ? { n: 99 } : e.data;
+        const hash = eventHash({ ...e, data, prevHash: prev });
+        const copy = { ...e, data, prevHash: prev, hash };
+        prev = hash;
+        return copy;
+      });
+      expect(verifyChain(rewritten)).toMatchObject({ ok: true }); // the chain alone cannot tell
+      expect(verifyChain(rewritten, { sealKey: SEAL_KEY })).toMatchObject({ ok: false, check: 'seal', brokenAt: 1 });
+      expect(verifyChain(rewritten.map((e) => ({ ...e, seal: null })), { sealKey: SEAL_KEY })).toMatchObject({ ok: false, check: 'seal', brokenAt: 0 });
     });
   });
 

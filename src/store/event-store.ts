@@ -39,6 +39,11 @@ export interface RecordedEvent<Type extends string = string, Data = unknown> {
   /** Hash of the previous event of the stream (null for the first): the chain an auditor verifies. */
   readonly prevHash: string | null;
   readonly hash: string;
+  /**
+   * HMAC-SHA256 of `hash` with the server's seal key (null when the store has no key, or for events from before):
+   * whoever can write the database but does not hold the key cannot rewrite events and recompute a chain that seals.
+   */
+  readonly seal: string | null;
 }
 
 /**
@@ -85,8 +90,8 @@ export interface EventStore {
    */
   appendToStream(streamId: string, events: readonly NewEvent[], options?: { expectedVersion?: ExpectedVersion }): Promise<AppendResult>;
 
-  /** Reads one stream in version order, from `fromVersion` (default 0). An absent stream reads as `[]`. */
-  readStream(streamId: string, options?: { fromVersion?: number }): Promise<RecordedEvent[]>;
+  /** Reads one stream in version order, from `fromVersion` (default 0), at most `limit` events. An absent stream reads as `[]`. */
+  readStream(streamId: string, options?: { fromVersion?: number; limit?: number }): Promise<RecordedEvent[]>;
 
   /** Reads all streams in checkpoint order. Never returns an event whose predecessors in that order are not yet visible. */
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;

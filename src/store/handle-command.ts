@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { CommandMetadata, Decider } from '../domain/core/decider.js';
-import { ConcurrencyError } from '../domain/core/errors.js';
+import { ConcurrencyError, IllegalStateError } from '../domain/core/errors.js';
 import type { EventStore, RecordedEvent } from './event-store.js';
 import { RecentMap } from './recent-map.js';
 
@@ -50,7 +50,7 @@ export class StateCache<State> extends RecentMap<string, CachedState<State>> {
  * events are stored, a refusal or a no-op that fresher state might decide otherwise) is decided again on the stream
  * as read, so answers are the same as without a cache.
  */
-export async function handleCommand<Command extends { readonly metadata: CommandMetadata }, Event extends DomainEvent, State>(
+export async function handleCommand<Command extends { readonly type: string; readonly metadata: CommandMetadata }, Event extends DomainEvent, State>(
   store: EventStore,
   decider: Decider<Command, Event, State>,
   streamId: string,
@@ -60,7 +60,7 @@ export async function handleCommand<Command extends { readonly metadata: Command
   const { cache } = options;
   const { actor, commandId } = command.metadata;
   const toAppend = (events: readonly Event[]) =>
-    events.map((event, i) => ({ id: eventIdFor(commandId, i), type: event.type, data: event.data, metadata: { actor: actor.id, role: actor.role, commandId } }));
+    events.map((event, i) => ({ id: eventIdFor(commandId, i), type: event.type, data: event.data, metadata: { actor: actor.id, role: actor.role, commandId, command: command.type } }));
 
   const cached = cache?.get(streamId);
   if (cached) {
@@ -91,7 +91,12 @@ export async function handleCommand<Command extends { readonly metadata: Command
     const state = stored.reduce((s, e) => decider.evolve(s, e as unknown as Event), decider.initialState());
     const version = stored.length - 1;
     const earlier = stored.filter((e) => e.metadata.commandId === commandId);
-    if (earlier.length > 0) return { events: earlier.map(asDomainEvent<Event>), state, version, replayed: true };
+    if (earlier.length > 0) {
+      // A retry answers as the first run did; the same id for another command is the client's mistake, not a retry.
+      const first = earlier[0].metadata.command;
+      if (first !== undefined && first !== command.type) throw new IllegalStateError(`command id ${commandId} was used already, for ${first}`);
+      return { events: earlier.map(asDomainEvent<Event>), state, version, replayed: true };
+    }
 
     const events = decider.decide(command, state);
     if (events.length === 0) return { events, state, version, replayed: false };

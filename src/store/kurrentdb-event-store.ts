@@ -21,7 +21,7 @@ import { ConcurrencyError, IllegalStateError, ValidationError } from '../domain/
 import type {
   AppendResult, EventMetadata, EventStore, ExpectedVersion, NewEvent, ReadAllOptions, RecordedEvent, SubscribeOptions, Subscription,
 } from './event-store.js';
-import { eventHash, validateAppend } from './validate.js';
+import { eventHash, sealOf, validateAppend } from './validate.js';
 
 /** The client calls the adapter makes; `KurrentDBClient` has them, and so can a test double. */
 export type KurrentClient = Pick<KurrentDBClient, 'appendToStream' | 'readStream' | 'readAll' | 'subscribeToAll' | 'dispose'>;
@@ -43,10 +43,11 @@ export interface ChainFields {
   readonly recordedAt: string;
   readonly prevHash: string | null;
   readonly hash: string;
+  readonly seal?: string | null;
 }
 
 export function toStoredMetadata(metadata: EventMetadata, chain: ChainFields): Record<string, unknown> {
-  return { ...metadata, [CHAIN_KEY]: { recordedAt: chain.recordedAt, prevHash: chain.prevHash, hash: chain.hash } };
+  return { ...metadata, [CHAIN_KEY]: { recordedAt: chain.recordedAt, prevHash: chain.prevHash, hash: chain.hash, ...(chain.seal ? { seal: chain.seal } : {}) } };
 }
 
 /** Splits stored metadata into the caller's metadata and the chain fields (null for an event not written by this adapter). */
@@ -59,7 +60,10 @@ export function fromStoredMetadata(stored: unknown): { metadata: EventMetadata; 
   const valid =
     c !== null && typeof c === 'object' && typeof c.recordedAt === 'string' && typeof c.hash === 'string' &&
     (c.prevHash === null || typeof c.prevHash === 'string');
-  return { metadata, chain: valid ? { recordedAt: c.recordedAt!, prevHash: c.prevHash!, hash: c.hash! } : null };
+  return {
+    metadata,
+    chain: valid ? { recordedAt: c.recordedAt!, prevHash: c.prevHash!, hash: c.hash!, seal: typeof c.seal === 'string' ? c.seal : null } : null,
+  };
 }
 
 const U64_DIGITS = 20;
@@ -138,6 +142,7 @@ export function toRecorded(resolved: AnyResolved): RecordedEvent | null {
     checkpoint: encodeKurrentCheckpoint(position),
     prevHash: chain ? chain.prevHash : null,
     hash: chain ? chain.hash : '',
+    seal: chain?.seal ?? null,
   };
 }
 
@@ -161,6 +166,8 @@ export interface KurrentDbEventStoreOptions {
    * retry with `'any'` is recognised (default true). Costs one extra write per append; see the class comment.
    */
   readonly claimEventIds?: boolean;
+  /** The key each event's hash is sealed with (see `RecordedEvent.seal`). */
+  readonly sealKey?: Uint8Array;
 }
 
 /**
@@ -261,7 +268,7 @@ export class KurrentDbEventStore implements EventStore {
         id: event.id,
         type: event.type,
         data: event.data as Record<string, unknown>,
-        metadata: toStoredMetadata(metadata, { recordedAt: recordedAt.toISOString(), prevHash, hash }),
+        metadata: toStoredMetadata(metadata, { recordedAt: recordedAt.toISOString(), prevHash, hash, seal: this.options.sealKey ? sealOf(this.options.sealKey, hash) : null }),
       });
       prevHash = hash;
       return stored;
@@ -338,9 +345,10 @@ export class KurrentDbEventStore implements EventStore {
     }
   }
 
-  async readStream(streamId: string, options: { fromVersion?: number } = {}): Promise<RecordedEvent[]> {
+  async readStream(streamId: string, options: { fromVersion?: number; limit?: number } = {}): Promise<RecordedEvent[]> {
     const from = Math.max(0, Math.trunc(options.fromVersion ?? 0));
-    return this.readRaw(streamId, { fromRevision: BigInt(from) });
+    if (options.limit === 0) return [];
+    return this.readRaw(streamId, { fromRevision: BigInt(from), ...(options.limit !== undefined ? { maxCount: Math.max(1, Math.trunc(options.limit)) } : {}) });
   }
 
   private async readRaw(streamId: string, options: { fromRevision: bigint; maxCount?: number }): Promise<RecordedEvent[]> {

@@ -80,11 +80,13 @@ describe('kurrentdb event metadata', () => {
     const metadata = { actor: 'p1', commandId: 'c1', nested: { list: [1, null] } };
     const wire = JSON.parse(JSON.stringify(toStoredMetadata(metadata, chain)));
     expect(wire[CHAIN_KEY]).toEqual(chain);
-    expect(fromStoredMetadata(wire)).toEqual({ metadata, chain });
+    expect(fromStoredMetadata(wire)).toEqual({ metadata, chain: { ...chain, seal: null } });
     expect(fromStoredMetadata(JSON.parse(JSON.stringify(toStoredMetadata({}, { ...chain, prevHash: null }))))).toEqual({
       metadata: {},
-      chain: { ...chain, prevHash: null },
+      chain: { ...chain, prevHash: null, seal: null },
     });
+    const sealed = { ...chain, seal: 'ab'.repeat(32) };
+    expect(fromStoredMetadata(JSON.parse(JSON.stringify(toStoredMetadata(metadata, sealed))))).toEqual({ metadata, chain: sealed });
   });
 
   it('reads metadata written by someone else as having no chain', () => {
@@ -115,7 +117,7 @@ describe('kurrentdb event metadata', () => {
 });
 
 describe('the kurrentdb event store over an in-memory imitation of the server', () => {
-  eventStoreContract(async () => KurrentDbEventStore.withClient(new FakeKurrentDb() as unknown as KurrentClient, { eventTypes: CONTRACT_EVENT_TYPES }));
+  eventStoreContract(async ({ sealKey }) => KurrentDbEventStore.withClient(new FakeKurrentDb() as unknown as KurrentClient, { eventTypes: CONTRACT_EVENT_TYPES, sealKey }));
 
   it('recognises a retry with the same expected version even without claims', async () => {
     const store = KurrentDbEventStore.withClient(new FakeKurrentDb() as unknown as KurrentClient, { eventTypes: CONTRACT_EVENT_TYPES, claimEventIds: false });

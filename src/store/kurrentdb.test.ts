@@ -10,7 +10,7 @@ describeWithServer(
   'no KurrentDB server: set KURRENTDB_URL (CI here cannot start one: no Debian package, no container engine)',
   () => {
     // Streams are isolated by id (every contract test makes its own), so one server serves every run.
-    eventStoreContract(() => KurrentDbEventStore.open(url!, { eventTypes: CONTRACT_EVENT_TYPES }));
+    eventStoreContract(({ sealKey }) => KurrentDbEventStore.open(url!, { eventTypes: CONTRACT_EVENT_TYPES, sealKey }));
   },
   { requiredInCi: false },
 );

@@ -5,9 +5,9 @@ import { SqlEventStore } from './sql-event-store.js';
 import { EVENTS_DDL } from './sql-schema.js';
 
 describe('the pglite event store', () => {
-  eventStoreContract(async () => {
+  eventStoreContract(async ({ sealKey }) => {
     const sql = await clonePGlite((db) => db.exec(EVENTS_DDL));
-    const store = await SqlEventStore.open(sql, { eventTypes: CONTRACT_EVENT_TYPES });
+    const store = await SqlEventStore.open(sql, { eventTypes: CONTRACT_EVENT_TYPES, sealKey });
     return { ...bind(store), close: async () => { await store.close(); await sql.close(); } };
   });
 });

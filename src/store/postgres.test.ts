@@ -10,9 +10,9 @@ import { eventHash } from './validate.js';
 const url = testPostgresUrl();
 
 describeWithServer('the postgres event store', Boolean(url), NO_POSTGRES_REASON, () => {
-  eventStoreContract(async () => {
+  eventStoreContract(async ({ sealKey }) => {
     const sql = await openPostgres(url!, { schema: uniqueSchema('contract') });
-    const store = await SqlEventStore.open(sql, { eventTypes: CONTRACT_EVENT_TYPES });
+    const store = await SqlEventStore.open(sql, { eventTypes: CONTRACT_EVENT_TYPES, sealKey });
     return {
       appendToStream: store.appendToStream.bind(store),
       readStream: store.readStream.bind(store),

@@ -7,7 +7,7 @@ import { pollingSubscription } from './polling-subscription.js';
 import { RecentMap } from './recent-map.js';
 import { EVENTS_DDL } from './sql-schema.js';
 import { sqlErrorInfo, type Sql } from './sql.js';
-import { canonicalJson, hashCanonical, validateAppend } from './validate.js';
+import { canonicalJson, hashCanonical, sealOf, validateAppend } from './validate.js';
 
 const NOTIFY_CHANNEL = 'proctor_events';
 
@@ -23,10 +23,11 @@ interface EventRow {
   recorded_at: Date;
   prev_hash: string | null;
   hash: string;
+  seal: string | null;
 }
 
 const SELECT_EVENT = `position::text AS position, transaction_id::text AS transaction_id, stream_id, stream_version,
-  event_id::text AS event_id, type, data::text AS data, metadata::text AS metadata, recorded_at, prev_hash, hash`;
+  event_id::text AS event_id, type, data::text AS data, metadata::text AS metadata, recorded_at, prev_hash, hash, seal`;
 
 const pad = (n: string) => n.padStart(20, '0');
 
@@ -53,6 +54,7 @@ function toRecorded(row: EventRow): RecordedEvent {
     checkpoint: encodeCheckpoint(row.transaction_id, String(row.position)),
     prevHash: row.prev_hash,
     hash: row.hash,
+    seal: row.seal ?? null,
   };
 }
 
@@ -63,6 +65,8 @@ export interface SqlEventStoreOptions {
   readonly pollIntervalMs?: number;
   /** The clock that stamps `recordedAt` (tests pin it). */
   readonly clock?: () => Date;
+  /** The key each event's hash is sealed with (see `RecordedEvent.seal`); without one, events are not sealed. */
+  readonly sealKey?: Uint8Array;
 }
 
 /** The pglite and postgres adapter: one implementation over the `Sql` port, the same SQL on both engines. */
@@ -146,17 +150,18 @@ export class SqlEventStore implements EventStore {
       const data = canonicalJson(event.data);
       const meta = canonicalJson(metadata);
       const hash = hashCanonical({ prevHash, streamId, streamVersion, id: event.id, type: event.type, recordedAt }, data, meta);
-      const row = { streamVersion, id: event.id, type: event.type, data, metadata: meta, recordedAt, prevHash, hash };
+      const seal = this.options.sealKey ? sealOf(this.options.sealKey, hash) : null;
+      const row = { streamVersion, id: event.id, type: event.type, data, metadata: meta, recordedAt, prevHash, hash, seal };
       prevHash = hash;
       return row;
     });
     try {
       const inserted = await this.sql.query<{ position: string | number }>(
         `WITH ins AS (
-           INSERT INTO events (stream_id, stream_version, event_id, type, data, metadata, recorded_at, prev_hash, hash)
-           SELECT $1, v, id, t, d::jsonb, m::jsonb, r, p, h
-             FROM unnest($2::int4[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::text[], $9::text[])
-               AS x(v, id, t, d, m, r, p, h)
+           INSERT INTO events (stream_id, stream_version, event_id, type, data, metadata, recorded_at, prev_hash, hash, seal)
+           SELECT $1, v, id, t, d::jsonb, m::jsonb, r, p, h, s
+             FROM unnest($2::int4[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::text[], $9::text[], $10::text[])
+               AS x(v, id, t, d, m, r, p, h, s)
            RETURNING position)
          SELECT max(position)::text AS position, pg_notify('${NOTIFY_CHANNEL}', '') IS NULL AS notified FROM ins`,
         [
@@ -169,6 +174,7 @@ export class SqlEventStore implements EventStore {
           rows.map((r) => r.recordedAt.toISOString()),
           rows.map((r) => r.prevHash),
           rows.map((r) => r.hash),
+          rows.map((r) => r.seal),
         ],
       );
       const version = current + events.length;
@@ -211,10 +217,10 @@ export class SqlEventStore implements EventStore {
     return { nextExpectedVersion: last.stream_version, lastPosition: Number(last.position), idempotent: true };
   }
 
-  async readStream(streamId: string, options: { fromVersion?: number } = {}): Promise<RecordedEvent[]> {
+  async readStream(streamId: string, options: { fromVersion?: number; limit?: number } = {}): Promise<RecordedEvent[]> {
     const rows = await this.sql.query<EventRow>(
-      `SELECT ${SELECT_EVENT} FROM events WHERE stream_id = $1 AND stream_version >= $2 ORDER BY events.stream_version`,
-      [streamId, options.fromVersion ?? 0],
+      `SELECT ${SELECT_EVENT} FROM events WHERE stream_id = $1 AND stream_version >= $2 ORDER BY events.stream_version LIMIT $3`,
+      [streamId, Math.max(0, Math.min(options.fromVersion ?? 0, 2_147_483_647)), options.limit === undefined ? null : Math.max(0, options.limit)],
     );
     return rows.map(toRecorded);
   }

@@ -19,6 +19,8 @@ CREATE TABLE IF NOT EXISTS events (
   CONSTRAINT events_event_id UNIQUE (event_id)
 );
 CREATE INDEX IF NOT EXISTS events_read_order ON events (transaction_id, position);
+-- Added later: the server's HMAC over each hash (see RecordedEvent.seal); events from before have none.
+ALTER TABLE events ADD COLUMN IF NOT EXISTS seal text;
 `;
 
 export const CHECKPOINTS_DDL = `
@@ -27,4 +29,11 @@ CREATE TABLE IF NOT EXISTS projection_checkpoints (
   checkpoint text,
   updated_at timestamptz NOT NULL
 );
+-- A projection that could not apply an event stops there (the others go on) until it is rebuilt.
+ALTER TABLE projection_checkpoints ADD COLUMN IF NOT EXISTS failed_checkpoint text;
+ALTER TABLE projection_checkpoints ADD COLUMN IF NOT EXISTS failed_event_id text;
+ALTER TABLE projection_checkpoints ADD COLUMN IF NOT EXISTS failed_event_type text;
+ALTER TABLE projection_checkpoints ADD COLUMN IF NOT EXISTS failed_stream_id text;
+ALTER TABLE projection_checkpoints ADD COLUMN IF NOT EXISTS failed_error text;
+ALTER TABLE projection_checkpoints ADD COLUMN IF NOT EXISTS failed_at timestamptz;
 `;

@@ -15,6 +15,11 @@ export interface Sql {
   exec(text: string): Promise<void>;
   /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T>;
+  /**
+   * Inside a transaction: runs `fn` behind a savepoint, so that if it throws, what it did is undone and the
+   * transaction goes on (the error is rethrown).
+   */
+  savepoint<T>(fn: (tx: Sql) => Promise<T>): Promise<T>;
   /** Calls `onNotify` for each NOTIFY on `channel`, from any connection or process. */
   listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
   /** Which engine this is, for the few places that differ (extension loading). */
@@ -62,6 +67,19 @@ class PGliteSql implements Sql {
     return this.root.transaction((tx) => fn(new PGliteSql(tx, null)));
   }
 
+  async savepoint<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
+    if (this.root) throw new Error('a savepoint needs a transaction');
+    await this.db.exec('SAVEPOINT sql_savepoint');
+    try {
+      const result = await fn(this);
+      await this.db.exec('RELEASE SAVEPOINT sql_savepoint');
+      return result;
+    } catch (error) {
+      await this.db.exec('ROLLBACK TO SAVEPOINT sql_savepoint');
+      throw error;
+    }
+  }
+
   async listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>> {
     if (!this.root) throw new Error('listen inside a transaction');
     const unlisten = await this.root.listen(channel, onNotify);
@@ -106,6 +124,13 @@ class PostgresSql implements Sql {
   async transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
     if (!this.root) return fn(this);
     return (await this.root.begin((tx) => fn(new PostgresSql(tx, null)))) as T;
+  }
+
+  async savepoint<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
+    if (this.root) throw new Error('a savepoint needs a transaction');
+    // postgres.js fails the whole transaction on any failed query unless it ran inside its own savepoint.
+    const tx = this.sql as postgres.TransactionSql<Record<string, never>>;
+    return (await tx.savepoint((sp) => fn(new PostgresSql(sp as never, null)))) as T;
   }
 
   async listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>> {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { ValidationError } from '../domain/core/errors.js';
 import { MAX_EVENTS_PER_APPEND, MAX_STREAM_ID_LENGTH, type NewEvent } from './event-store.js';
 
@@ -109,4 +109,9 @@ export function eventHash(e: HashedFields & { data: unknown; metadata: unknown }
 export function hashCanonical(e: HashedFields, data: string, metadata: string): string {
   const body = `[${JSON.stringify(e.prevHash)},${JSON.stringify(e.streamId)},${e.streamVersion},${JSON.stringify(e.id.toLowerCase())},${JSON.stringify(e.type)},${JSON.stringify(e.recordedAt.toISOString())},${data},${metadata}]`;
   return createHash('sha256').update(body).digest('hex');
+}
+
+/** The seal of an event: HMAC-SHA256 of its hash with the server's seal key. */
+export function sealOf(key: Uint8Array, hash: string): string {
+  return createHmac('sha256', key).update(hash).digest('hex');
 }

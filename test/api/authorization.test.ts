@@ -4,10 +4,15 @@ import { startTestApi, type TestApi } from '../support/api.js';
 /**
  * Every operation × every kind of caller. The session under test was created by the integrator `lms`, for
  * student1, proctored by proctor1; proctor2, student2 and lms2 are strangers to it. "allowed" means the answer is
- * anything but FORBIDDEN/UNAUTHENTICATED (a state conflict still proves the caller got through).
+ * anything but FORBIDDEN/UNAUTHENTICATED/NOT_FOUND (a state conflict still proves the caller got through). A stranger
+ * whose role may do this to its own sessions is told the session does not exist (NOT_FOUND: ids cannot be probed);
+ * a role that may never do it is FORBIDDEN.
  */
 const CALLERS = ['anonymous', 'admin', 'proctor1', 'proctor2', 'student1', 'student2', 'auditor1', 'lms', 'lms2'] as const;
 type Caller = (typeof CALLERS)[number];
+const READERS: Caller[] = ['admin', 'proctor1', 'student1', 'auditor1', 'lms'];
+/** The caller of the same role to whom the session under test belongs. */
+const PEER: Partial<Record<Caller, Caller>> = { proctor2: 'proctor1', student2: 'student1', lms2: 'lms' };
 
 const OPERATIONS: Array<[string, string, Caller[]]> = [
   ['read the session', `{ session(id: "$S") { id } }`, ['admin', 'proctor1', 'student1', 'auditor1', 'lms']],
@@ -29,7 +34,7 @@ const OPERATIONS: Array<[string, string, Caller[]]> = [
   ['join as proctor', `mutation { joinSession(id: "$S") { id } }`, ['admin', 'proctor1']],
   ['add a note', `mutation { addNote(sessionId: "$S", text: "n") { id } }`, ['admin', 'proctor1']],
   ['pause', `mutation { pauseSession(id: "$S") { id } }`, ['admin', 'proctor1']],
-  ['finish', `mutation { finishSession(id: "$S") { id } }`, ['admin', 'proctor1', 'student1']],
+  ['finish', `mutation { finishSession(id: "$S") { id } }`, ['admin', 'proctor1', 'student1', 'lms']],
   ['conclude', `mutation { concludeSession(id: "$S", conclusion: positive) { id } }`, ['admin', 'proctor1']],
   ['ask which media engine runs', `{ mediaEngine }`, ['anonymous', 'admin', 'proctor1', 'proctor2', 'student1', 'student2', 'auditor1', 'lms', 'lms2']],
   ['publish media to Janus', `mutation { publishMedia(sessionId: "$S", track: "camera", sdp: "v=0") }`, ['admin', 'student1']],
@@ -45,7 +50,7 @@ const OPERATIONS: Array<[string, string, Caller[]]> = [
   ['reset a password', `mutation { resetPassword(username: "nobody$N", password: "pass1234") { username } }`, ['admin']],
   ['disable an account', `mutation { disableAccount(username: "nobody$N", reason: "left") { username } }`, ['admin']],
   ['enable an account', `mutation { enableAccount(username: "nobody$N") { username } }`, ['admin']],
-  ['change one\'s own password', `mutation { changePassword(currentPassword: "wrong", newPassword: "pass1234") }`,
+  ['change one\'s own password', `mutation { changePassword(currentPassword: "wrong", newPassword: "pass1234") { token } }`,
     ['admin', 'proctor1', 'proctor2', 'student1', 'student2', 'auditor1', 'lms', 'lms2']],
   ['read one\'s calendar', `{ slots(from: "2030-01-01T00:00:00Z", to: "2030-01-08T00:00:00Z") { start } }`, ['admin', 'proctor1', 'proctor2', 'auditor1']],
   ['read proctor1\'s calendar', `{ slots(from: "2030-01-01T00:00:00Z", to: "2030-01-08T00:00:00Z", proctor: "proctor1") { start } }`, ['admin', 'proctor1', 'auditor1']],
@@ -75,8 +80,10 @@ describe('the authorisation matrix', () => {
           await api.createSession(sessionId, {}, 'lms');
           const query = template.replaceAll('$S', sessionId).replaceAll('$N', String(n));
           const code = await api.errorCode(caller === 'anonymous' ? null : caller, query);
-          if (verdict === 'lets') expect(['FORBIDDEN', 'UNAUTHENTICATED']).not.toContain(code);
-          else expect(code).toBe(caller === 'anonymous' ? 'UNAUTHENTICATED' : 'FORBIDDEN');
+          const peer = PEER[caller];
+          const hidden = template.includes('$S') && !READERS.includes(caller) && peer !== undefined && allowed.includes(peer);
+          if (verdict === 'lets') expect(['FORBIDDEN', 'UNAUTHENTICATED', 'NOT_FOUND']).not.toContain(code);
+          else expect(code).toBe(caller === 'anonymous' ? 'UNAUTHENTICATED' : hidden ? 'NOT_FOUND' : 'FORBIDDEN');
         });
       }
     });

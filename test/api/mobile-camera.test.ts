@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TokenService } from '../../src/api/auth/tokens.js';
 import { startTestApi, type TestApi } from '../support/api.js';
+import { WEBM } from '../support/webm.js';
 
 const LINK = `mutation($s: ID!) { mobileCameraLink(sessionId: $s) { url expiresAt } }`;
 const CONNECT = `mutation($s: ID!) { connectMobileCamera(sessionId: $s, userAgent: "Mozilla/5.0 (Linux; Android 14) Mobile") { sessionId student token expiresAt } }`;
 const SIGNAL = `mutation($s: ID!) { signal(sessionId: $s, to: "student1", kind: "mobile-alive") }`;
-const webm = Buffer.concat([Buffer.from([0x1a, 0x45, 0xdf, 0xa3]), Buffer.from('m'.repeat(200))]);
+const webm = WEBM.live;
 
 /** The second camera: a short-lived link for the phone, exchanged for a token that can do nothing but be that camera. */
 describe('the mobile camera link', () => {
@@ -37,7 +38,7 @@ describe('the mobile camera link', () => {
   });
 
   it('gives no link to anyone else, nor for a session without a second camera', async () => {
-    expect(await api.errorCode('student2', LINK, { s: 'phone-1' })).toBe('FORBIDDEN');
+    expect(await api.errorCode('student2', LINK, { s: 'phone-1' })).toBe('NOT_FOUND'); // not theirs: as if it did not exist
     expect(await api.errorCode('proctor1', LINK, { s: 'phone-1' })).toBe('FORBIDDEN');
     expect(await api.errorCode(null, LINK, { s: 'phone-1' })).toBe('UNAUTHENTICATED');
     expect(await api.errorCode('student1', LINK, { s: 'no-phone' })).toBe('CONFLICT');
@@ -55,6 +56,10 @@ describe('the mobile camera link', () => {
     expect(connected.errors).toBeUndefined();
     const phone = connected.data!.connectMobileCamera;
     expect(phone.student).toBe('student1');
+    // The link connects one phone: used again (a photo of the QR code passed on), it is refused.
+    const again = await api.gql(CONNECT, { s: 'phone-1' }, link);
+    expect(again.errors?.[0]).toMatchObject({ extensions: { code: 'FORBIDDEN' } });
+    expect(again.errors?.[0].message).toMatch(/used already/);
     expect(Date.parse(phone.expiresAt) - Date.now()).toBeGreaterThan(60 * 60_000); // the exam's hour and more
 
     const events = await api.as('admin', `{ sessionEvents(id: "phone-1") { type data } }`);
@@ -63,14 +68,14 @@ describe('the mobile camera link', () => {
 
     // The phone's token signals and uploads in its session…
     expect((await api.gql(SIGNAL, { s: 'phone-1' }, phone.token)).data).toEqual({ signal: 0 });
-    const q = new URLSearchParams({ sessionId: 'phone-1', track: 'mobile', seq: '0', start: new Date().toISOString(), durationMs: '10000' });
+    const q = new URLSearchParams({ sessionId: 'phone-1', track: 'mobile', seq: '0', start: new Date().toISOString(), durationMs: '2000' });
     const upload = await fetch(`${api.server.url}/recordings?${q}`, { method: 'POST', headers: { authorization: `Bearer ${phone.token}` }, body: new Uint8Array(webm) });
     expect(upload.status).toBe(201);
     const listed = await api.gql(`{ sessions { totalCount edges { node { id } } } }`, {}, phone.token);
     expect(listed.data?.sessions.edges.map((e: { node: { id: string } }) => e.node.id)).toEqual(['phone-1']);
 
     // …and nothing else: not the student's other session, not the student's actions.
-    expect(codeOf(await api.gql(SIGNAL, { s: 'phone-2' }, phone.token))).toBe('FORBIDDEN');
+    expect(codeOf(await api.gql(SIGNAL, { s: 'phone-2' }, phone.token))).toBe('NOT_FOUND');
     expect(codeOf(await api.gql(`mutation { recordMetrics(sessionId: "phone-1", minute: 0, values: []) { id } }`, {}, phone.token))).toBe('FORBIDDEN');
     expect(codeOf(await api.gql(`mutation { finishSession(id: "phone-1") { id } }`, {}, phone.token))).toBe('FORBIDDEN');
     expect(codeOf(await api.gql(LINK, { s: 'phone-1' }, phone.token))).toBe('FORBIDDEN');

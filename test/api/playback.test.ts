@@ -1,13 +1,12 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApi, type TestApi } from '../support/api.js';
-
-/** Bytes that start like a WebM file (EBML header); these routes move bytes, they do not read them. */
-const webm = (fill: string) => Buffer.concat([Buffer.from([0x1a, 0x45, 0xdf, 0xa3]), Buffer.from(fill.repeat(100))]);
+import { WEBM, WEBM_DURATION_MS } from '../support/webm.js';
 
 describe('watching a recording through a logged view', () => {
   let api: TestApi;
-  const segments = ['a', 'b', 'c'].map((fill, seq) => ({ seq, body: webm(fill) }));
+  // Real segments: the upload route checks each one is a whole WebM before it stores it.
+  const segments = [WEBM.live, WEBM.seekable, WEBM.liveVideoOnly].map((body, seq) => ({ seq, body }));
   const auth = async (who: string | null): Promise<Record<string, string>> => (who ? { authorization: `Bearer ${await api.login(who)}` } : {});
   const openView = async (who: string | null, sessionId = 'play-1') =>
     fetch(`${api.server.url}/playback/${sessionId}/views`, { method: 'POST', headers: await auth(who) });
@@ -23,7 +22,7 @@ describe('watching a recording through a logged view', () => {
       await api.as('student1', `mutation { startSession(id: "${id}") { id } }`);
     }
     for (const { seq, body } of segments) {
-      const q = new URLSearchParams({ sessionId: 'play-1', track: 'camera', seq: String(seq), start: new Date(Date.now() + seq * 1000).toISOString(), durationMs: '1000' });
+      const q = new URLSearchParams({ sessionId: 'play-1', track: 'camera', seq: String(seq), start: new Date(Date.now() + seq * WEBM_DURATION_MS).toISOString(), durationMs: String(WEBM_DURATION_MS) });
       const res = await fetch(`${api.server.url}/recordings?${q}`, { method: 'POST', headers: await auth('student1'), body: new Uint8Array(body) });
       expect(res.status).toBe(201);
     }

@@ -115,7 +115,7 @@ describe('live subscriptions over graphql-ws', () => {
     const client = api.wsClient(await api.login('student2'));
     const sub = api.subscribe(client, ACTIVITY, { id: 'live-6' });
     await eventually(() => sub.results.length > 0);
-    expect(sub.results[0].errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    expect(sub.results[0].errors?.[0].extensions?.code).toBe('NOT_FOUND');
     expect(sub.results[0].data ?? null).toBeNull();
   });
 
@@ -240,7 +240,7 @@ describe('live subscriptions over graphql-ws', () => {
     expect((await send('student1', 'offer', { sdp: 'v=0' })).data).toEqual({ signal: 1 });
     expect((await send('student1', 'call-bye', null)).data).toEqual({ signal: 1 });
     expect((await send('student1', 'ready', null, '*')).data).toEqual({ signal: 1 });
-    expect((await send('proctor2', 'offer', {})).errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    expect((await send('proctor2', 'offer', {})).errors?.[0].extensions?.code).toBe('NOT_FOUND');
     expect((await send('student1', 'exploit', {})).errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
     const got = await eventually(() => (sub.results.length >= 3 ? sub.results.map((r) => r.data?.signals) : null));
     expect(got).toEqual([

@@ -90,7 +90,7 @@ describeWithServer('an administrator manages accounts and reference faces on the
 
     // When it resets the password, only the new one signs in
     await proctor7().getByRole('button', { name: 'Reset the password of proctor7' }).click();
-    await proctor7().getByLabel('New password for proctor7').fill('second-pass');
+    await proctor7().getByLabel('New password for proctor7').fill('second-pass-7');
     await proctor7().getByRole('button', { name: 'Set password' }).click();
     await proctor7().getByRole('status').filter({ hasText: 'Password reset' }).waitFor();
     expect((await tryToSignIn('first-pass')).outcome).toBe('refused');
@@ -100,24 +100,24 @@ describeWithServer('an administrator manages accounts and reference faces on the
     await proctor7().getByLabel('Reason to disable proctor7').fill('on leave');
     await proctor7().getByRole('button', { name: 'Disable', exact: true }).click();
     await proctor7().getByText('disabled', { exact: true }).waitFor();
-    expect((await tryToSignIn('second-pass')).outcome).toBe('refused');
+    expect((await tryToSignIn('second-pass-7')).outcome).toBe('refused');
     // The administrator cannot disable their own account from here
     expect(await admin.locator('tr[data-username="admin"]').getByRole('button', { name: 'Disable admin' }).count()).toBe(0);
 
     // When it enables it again, the owner signs in and changes the password on the Password page
     await proctor7().getByRole('button', { name: 'Enable proctor7' }).click();
     await proctor7().getByRole('status').filter({ hasText: 'Enabled again' }).waitFor();
-    const { page, outcome } = await tryToSignIn('second-pass');
+    const { page, outcome } = await tryToSignIn('second-pass-7');
     expect(outcome).toBe('in');
     await page.getByRole('link', { name: 'Password' }).click();
     const change = page.getByRole('form', { name: 'Change your password' });
-    await change.getByLabel('Current password').fill('second-pass');
-    await change.getByLabel('New password', { exact: true }).fill('third-pass');
-    await change.getByLabel('New password again').fill('third-pass');
+    await change.getByLabel('Current password').fill('second-pass-7');
+    await change.getByLabel('New password', { exact: true }).fill('third-pass-7');
+    await change.getByLabel('New password again').fill('third-pass-7');
     await change.getByRole('button', { name: 'Change password' }).click();
     await change.getByRole('status').filter({ hasText: 'Password changed' }).waitFor();
-    expect((await tryToSignIn('second-pass')).outcome).toBe('refused');
-    expect((await tryToSignIn('third-pass')).outcome).toBe('in');
+    expect((await tryToSignIn('second-pass-7')).outcome).toBe('refused');
+    expect((await tryToSignIn('third-pass-7')).outcome).toBe('in');
     const events = await api.core.store.readStream('account-proctor7');
     expect(events.map((e) => [e.type, (e.data as { by?: string }).by])).toEqual([
       ['AccountRegistered', 'admin'], ['PasswordChanged', 'admin'], ['AccountDisabled', 'admin'], ['AccountEnabled', 'admin'], ['PasswordChanged', 'proctor7'],
@@ -125,7 +125,7 @@ describeWithServer('an administrator manages accounts and reference faces on the
   }, 120_000);
 
   it('shows an auditor the accounts without the actions', async () => {
-    await api.as('admin', `mutation { registerAccount(username: "gone1", role: "proctor", password: "pass-gone") { username } }`);
+    await api.as('admin', `mutation { registerAccount(username: "gone1", role: "proctor", password: "pass-gone-77") { username } }`);
     await api.as('admin', `mutation { disableAccount(username: "gone1", reason: "left") { username } }`);
     const auditor = await (await newContext(browser, api.server.url)).newPage();
     await signIn(auditor, 'auditor1');

@@ -1,7 +1,12 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LocalBlobStore } from '../../src/media/blob-store.js';
+import { startFaceVerifier, type FaceVerifier } from '../../src/media/faces/verifier.js';
+import { photo, stillVideo } from '../faces/photos.js';
 import { startTestApi, type TestApi } from '../support/api.js';
 import { HAS_CHROMIUM, holdChromium, launchChromium, newContext, NO_CHROMIUM_REASON, signIn } from '../support/browser.js';
 import { describeWithServer } from '../support/servers.js';
@@ -24,13 +29,16 @@ describeWithServer('a proctor and a test-taker in Chromium', HAS_CHROMIUM, NO_CH
   let studentContext: BrowserContext;
   let proctor: Page;
   let student: Page;
+  let verifier: FaceVerifier;
 
   let releaseChromium: (() => void) | undefined;
   beforeAll(async () => {
     releaseChromium = await holdChromium();
     api = await startTestApi({}, { webDir: WEB_DIR });
+    // As main.ts does: the identity step waits for the server's verdict on each photo, so the camera shows a face.
+    verifier = startFaceVerifier(api.core, new LocalBlobStore(join(api.config.dataDir, 'blobs')));
     await api.createSession('browser-1', { name: 'Entrance exam', url: `${api.server.url}/demo-test.html`, metrics: ['b2', 'c2', 'm2', 's1'] });
-    browser = await launchChromium();
+    browser = await launchChromium({ videoFile: await stillVideo(photo.a, join(mkdtempSync(join(tmpdir(), 'exam-')), 'face.y4m')) });
     proctorContext = await newContext(browser, api.server.url);
     studentContext = await newContext(browser, api.server.url);
     proctor = await proctorContext.newPage();
@@ -40,6 +48,7 @@ describeWithServer('a proctor and a test-taker in Chromium', HAS_CHROMIUM, NO_CH
 
   afterAll(async () => {
     releaseChromium?.();
+    await verifier?.stop();
     await browser?.close();
     await api?.close();
   });
@@ -117,24 +126,32 @@ describeWithServer('a proctor and a test-taker in Chromium', HAS_CHROMIUM, NO_CH
     await student.screenshot({ path: `${SHOTS}/exam.png` });
   });
 
-  it('finishes with a conclusion that the test-taker sees', async () => {
+  it('finishes with a conclusion: the test-taker reads the proctor\'s message, never the comment for the record', async () => {
     await proctor.getByRole('button', { name: 'Finish' }).click();
     const dialog = proctor.getByRole('dialog', { name: 'Finish the session' });
     await dialog.getByLabel(/Negative/).check();
-    await dialog.getByLabel('Comment').fill('Phone on the desk');
+    await dialog.getByLabel('Comment for the record').fill('Phone on the desk');
+    await dialog.getByLabel('Message to the test-taker').fill('Your phone was on the desk during the exam. The exam office will contact you about a retake.');
+    await proctor.screenshot({ path: `${SHOTS}/conclusion-dialog.png` });
     await dialog.getByRole('button', { name: 'Finish' }).click();
     await student.getByRole('heading', { name: 'The session has ended' }).waitFor();
+    await student.getByText('Message from the proctor').waitFor();
     const ended = await student.locator('main.ended').textContent();
     expect(ended).toContain('The proctor finished the session.');
     expect(ended).toContain('negative');
-    expect(ended).toContain('Phone on the desk');
+    expect(ended).toContain('Your phone was on the desk during the exam. The exam office will contact you about a retake.');
+    expect(ended).not.toContain('Phone on the desk');
     await student.screenshot({ path: `${SHOTS}/ended.png` });
+    await student.setViewportSize({ width: 390, height: 844 });
+    await student.screenshot({ path: `${SHOTS}/ended-390.png` });
+    await student.setViewportSize({ width: 1440, height: 900 });
   });
 
   it('opens the protocol of the finished session with its chat and events', async () => {
     await proctor.goto('/#/protocol/browser-1');
     await proctor.getByRole('heading', { name: 'Entrance exam' }).waitFor();
-    expect(await proctor.locator('.protocol .conclusion').textContent()).toContain('negative');
+    expect(await proctor.locator('.protocol .conclusion').textContent()).toContain('negative — Phone on the desk');
+    expect(await proctor.locator('.protocol .message-to-student').textContent()).toContain('The exam office will contact you');
     expect(await proctor.locator('.protocol .message.incident').count()).toBe(1);
     await proctor.screenshot({ path: `${SHOTS}/protocol.png`, fullPage: true });
   });

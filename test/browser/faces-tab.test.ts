@@ -48,6 +48,7 @@ describeWithServer('the proctor\'s Faces tab shows green, yellow and red for rea
     expect(await submit('student2', 'tab-2', await recropped(photo.a))).toBe('yellow');
     expect(await submit('student1', 'tab-1', await mirrored(photo.a))).toBe('yellow');
     expect(await submit('student1', 'tab-1', photo.b)).toBe('red');
+    expect(await submit('student1', 'tab-1', photo.noFace)).toBe('red');
     browser = await launchChromium();
     proctor = await (await newContext(browser, api.server.url)).newPage();
     await signIn(proctor, 'proctor1');
@@ -60,16 +61,19 @@ describeWithServer('the proctor\'s Faces tab shows green, yellow and red for rea
     await api?.close();
   });
 
-  it('lists the photos in order with their colour, time and similar profiles, each photo shown', async () => {
+  it('lists the photos in order with their colour, why, time and similar profiles, each photo shown', async () => {
     await proctor.locator('.tile[data-session="tab-1"]').click();
     await proctor.getByRole('tab', { name: 'Faces' }).click();
     const faces = proctor.getByRole('region', { name: 'Faces' }).locator('li.face');
-    await expect.poll(() => faces.count(), { timeout: 20_000 }).toBe(3);
-    expect(await faces.evaluateAll((items) => items.map((li) => li.className.replace('face', '').trim()))).toEqual(['green', 'yellow', 'red']);
-    expect(await faces.nth(0).innerText()).toContain('matches the profile');
+    await expect.poll(() => faces.count(), { timeout: 20_000 }).toBe(4);
+    expect(await faces.evaluateAll((items) => items.map((li) => li.className.replace('face', '').trim()))).toEqual(['green', 'yellow', 'red', 'red']);
+    expect(await faces.nth(0).innerText()).toContain("first face photo: now the profile's reference");
+    expect(await faces.nth(1).innerText()).toContain('matches the profile, but similar profiles exist');
     expect(await faces.nth(1).innerText()).toContain('Similar: student2');
     expect(await faces.nth(2).innerText()).toContain('does not match the profile');
-    for (let i = 0; i < 3; i++) {
+    expect(await faces.nth(2).innerText()).toMatch(/Distance 0\.[6-9]\d/);
+    expect(await faces.nth(3).innerText()).toContain('no face in the photo');
+    for (let i = 0; i < 4; i++) {
       // Each row shows its photo (fetched with the proctor's token): a decoded image, not a broken link.
       await expect.poll(() => faces.nth(i).locator('img').evaluate((img) => (img as HTMLImageElement).naturalWidth), { timeout: 15_000 }).toBeGreaterThan(100);
       expect(await faces.nth(i).innerText()).toMatch(/\d{1,2}:\d{2}/);
@@ -78,8 +82,8 @@ describeWithServer('the proctor\'s Faces tab shows green, yellow and red for rea
 
     // A photo taken now appears in the open tab with its verdict, without switching away and back.
     expect(await submit('student1', 'tab-1', photo.c)).toBe('red');
-    await expect.poll(() => faces.count(), { timeout: 20_000 }).toBe(4);
-    await expect.poll(() => faces.nth(3).getAttribute('class')).toContain('red');
+    await expect.poll(() => faces.count(), { timeout: 20_000 }).toBe(5);
+    await expect.poll(() => faces.nth(4).getAttribute('class')).toContain('red');
 
     await proctor.locator('.tile[data-session="tab-2"]').click();
     await proctor.getByRole('tab', { name: 'Faces' }).click();

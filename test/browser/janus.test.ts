@@ -40,6 +40,13 @@ interface Findings {
   session: { startedAt: string; stoppedAt: string };
   segments: Segment[];
   protocolPlays: boolean;
+  afterEnd: {
+    publishersBefore: number;
+    publishers: number;
+    msToNoPublishers: number;
+    unpublishBlocked: number;
+    capture: { recording: number; live: number; waiting: number; asked: number; connected: number };
+  };
 }
 
 describeWithServer('live video and recordings through Janus (janus mode, in a network namespace of its own)', HAS_JANUS && HAS_CHROMIUM && HAS_FFPROBE && CAN_UNSHARE, REASON, () => {
@@ -101,6 +108,18 @@ describeWithServer('live video and recordings through Janus (janus mode, in a ne
         if (track === 'camera') expect(s.streams.some((x) => x.startsWith('audio:opus')), `camera ${s.seq}: ${s.streams}`).toBe(true);
       }
     }
+  });
+
+  it('stops recording on the server the moment the session ends, while the test-taker\'s page does nothing', () => {
+    expect(found.afterEnd.publishersBefore).toBe(2);
+    expect(found.afterEnd.publishers).toBe(0);
+    expect(found.afterEnd.msToNoPublishers).toBeLessThan(3000);
+    const stopped = Date.parse(found.session.stoppedAt);
+    for (const s of found.segments) expect(Date.parse(s.start), `${s.track} ${s.seq} starts after the end`).toBeLessThanOrEqual(stopped);
+  });
+
+  it('stops the page\'s camera, microphone, screen and connections when the proctor ends the session', () => {
+    expect(found.afterEnd.capture).toMatchObject({ live: 0, connected: 0, waiting: 0 });
   });
 
   it('keeps the recording watchdog quiet (no n3) while the server records', () => {

@@ -25,13 +25,15 @@ async function scanQr(page: Page): Promise<string | null> {
     const img = new Image();
     img.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(new XMLSerializer().serializeToString(svg))}`;
     await img.decode();
+    // A phone's camera sees the code at a few pixels per module: draw it at four times its size, as sharp.
     const canvas = document.createElement('canvas');
-    canvas.width = img.naturalWidth;
-    canvas.height = img.naturalHeight;
+    canvas.width = img.naturalWidth * 4;
+    canvas.height = img.naturalHeight * 4;
     const g = canvas.getContext('2d')!;
+    g.imageSmoothingEnabled = false;
     g.fillStyle = 'white';
     g.fillRect(0, 0, canvas.width, canvas.height);
-    g.drawImage(img, 0, 0);
+    g.drawImage(img, 0, 0, canvas.width, canvas.height);
     const data = g.getImageData(0, 0, canvas.width, canvas.height);
     return { width: data.width, height: data.height, pixels: Array.from(data.data) };
   });

@@ -28,7 +28,8 @@ describeWithServer('the protocol page in Chromium', HAS_CHROMIUM, NO_CHROMIUM_RE
       const list = Object.entries(values).map(([code, value]) => `{ code: "${code}", value: ${value} }`).join(', ');
       await api.as('student1', `mutation { recordMetrics(sessionId: "proto-1", minute: ${minute}, values: [${list}]) { id } }`);
     }
-    await api.core.session('proto-1', 'RecordFaceCheck', { photoId: 'photo-1', result: 'yellow', distance: 0.42, similarProfiles: ['student9'] }, SYSTEM_ACTOR);
+    await api.core.session('proto-1', 'RecordFaceCheck', { photoId: 'photo-1', result: 'yellow', distance: 0.42, similarProfiles: ['student9'], reason: 'match', faceCount: 1 }, SYSTEM_ACTOR);
+    await api.core.session('proto-1', 'RecordFaceCheck', { photoId: 'photo-2', result: 'red', distance: null, similarProfiles: [], reason: 'several_faces', faceCount: 2 }, SYSTEM_ACTOR);
     await api.as('proctor1', `mutation { sendMessage(sessionId: "proto-1", text: "Look at the screen", incident: true) { id } }`);
     await api.as('proctor1', `mutation { addNote(sessionId: "proto-1", text: "Second person at minute 4") { id } }`);
     await api.as('student1', `mutation { finishSession(id: "proto-1") { id } }`);
@@ -67,8 +68,21 @@ describeWithServer('the protocol page in Chromium', HAS_CHROMIUM, NO_CHROMIUM_RE
 
   it('marks the face check, the incident and the note in the events lane', async () => {
     const markers = page.locator('.lane.events .marker');
-    expect(await markers.evaluateAll((els) => els.map((e) => e.className.replace('marker ', '')))).toEqual(['face', 'incident', 'note']);
-    expect(await page.locator('.marker.face').getAttribute('title')).toBe('Face photo: yellow');
+    expect(await markers.evaluateAll((els) => els.map((e) => e.className.replace('marker ', '')))).toEqual(['face', 'face', 'incident', 'note']);
+    expect(await page.locator('.marker.face').evaluateAll((els) => els.map((e) => e.getAttribute('title')))).toEqual([
+      'Face photo: matches the profile, but similar profiles exist',
+      'Face photo: 2 faces in the photo',
+    ]);
+  });
+
+  it('lists the face checks with why each came out as it did', async () => {
+    const rows = page.getByRole('region', { name: 'Face checks' }).locator('li');
+    expect(await rows.evaluateAll((els) => els.map((e) => e.className))).toEqual(['face yellow', 'face red']);
+    const first = (await rows.nth(0).innerText()).replace(/\s+/g, ' ');
+    expect(first).toContain('matches the profile, but similar profiles exist');
+    expect(first).toContain('distance 0.42');
+    expect(first).toContain('similar: student9');
+    expect(await rows.nth(1).innerText()).toMatch(/2 faces in the photo$/);
   });
 
   it('pops up each metric of a minute on hover', async () => {

@@ -89,7 +89,8 @@ describeWithServer('a proctor opens slots in the calendar and a test-taker books
     await student.goto('/#/exam/book-2');
     await student.getByRole('heading', { name: 'Choose when you take this exam' }).waitFor();
     await student.getByRole('button', { name: /^Book .* with proctor2$/ }).click();
-    await student.getByRole('heading', { name: 'Rules of the session' }).waitFor();
+    // Booked three days ahead: the page now says when check-in opens (15 minutes before the booked start).
+    await student.getByRole('heading', { name: 'Check-in has not opened yet' }).waitFor();
     expect((await api.as('admin', `{ session(id: "book-2") { booked proctor scheduledAt } }`)).session).toEqual({ booked: true, proctor: 'proctor2', scheduledAt: start.toISOString() });
   }, 60_000);
 });

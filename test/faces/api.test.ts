@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LocalBlobStore } from '../../src/media/blob-store.js';
@@ -48,6 +49,47 @@ describe('face verification through the API', () => {
     const again = await check('student1', 'faces-1', await mirrored(photo.a));
     expect(again).toMatchObject({ result: 'yellow', similarProfiles: ['student2'] });
     expect(again!.distance).toBeLessThan(0.5);
+  });
+
+  it('says why each photo is red, to the proctor in full and to the test-taker at once when a retake would help', async () => {
+    await api.createSession('faces-4', { student: 'student1' });
+    await api.as('student1', `mutation { checkIn(id: "faces-4", userAgent: "ua") { id } }`);
+    const live = api.subscribe(api.wsClient(await api.login('student1')), `subscription($id: ID!) { sessionActivity(id: $id) { type data } }`, { id: 'faces-4' });
+    await live.ready;
+    const FIELDS = `photoId result reason faceCount distance similarProfiles`;
+    const checkWith = async (image: Buffer) => {
+      const up = await api.upload('student1', 'faces-4', image, { kind: 'face', name: 'face.jpg' });
+      await api.as('student1', `mutation($id: ID!, $p: String!) { submitIdentityPhoto(id: $id, photoId: $p, kind: "face") { id } }`, { id: 'faces-4', p: up.json.fileId });
+      const staff = await eventually(async () => {
+        const data = await api.as('proctor1', `query { session(id: "faces-4") { faces { ${FIELDS} } } }`);
+        return (data.session.faces as Array<Record<string, unknown>>).find((f) => f.photoId === up.json.fileId);
+      }, 60_000);
+      const seen = await eventually(() => live.results.map((r) => r.data?.sessionActivity).find((a) => a?.type === 'FaceChecked' && a.data.photoId === up.json.fileId), 10_000);
+      return { staff, student: seen.data };
+    };
+    const none = await checkWith(photo.noFace);
+    expect(none.staff).toMatchObject({ result: 'red', reason: 'no_face', faceCount: 0 });
+    expect(none.student).toEqual({ photoId: none.staff.photoId, problem: 'no_face', faceCount: 0, at: expect.any(String) });
+    const two = await checkWith(await sideBySide(photo.b, photo.c));
+    expect(two.staff).toMatchObject({ result: 'red', reason: 'several_faces', faceCount: 2 });
+    expect(two.student).toMatchObject({ problem: 'several_faces', faceCount: 2 });
+    const broken = await checkWith(truncated(photo.a));
+    expect(broken.staff).toMatchObject({ result: 'red', reason: 'unreadable', faceCount: null });
+    expect(broken.student).toMatchObject({ problem: 'unreadable' });
+    // Another person: red for the proctor; the test-taker learns only that nothing needs retaking.
+    const other = await checkWith(photo.b);
+    expect(other.staff).toMatchObject({ result: 'red', reason: 'mismatch', faceCount: 1 });
+    expect(other.student).toEqual({ photoId: other.staff.photoId, problem: null, faceCount: null, at: expect.any(String) });
+    live.dispose();
+  });
+
+  it('reads face checks recorded before reasons were, with no reason', async () => {
+    await api.createSession('faces-5', { student: 'student2' });
+    await api.as('student2', `mutation { checkIn(id: "faces-5", userAgent: "ua") { id } }`);
+    // As an older version of the server appended it: no reason, no face count.
+    await api.core.store.appendToStream('session-faces-5', [{ id: randomUUID(), type: 'FaceChecked', data: { photoId: 'old-1', result: 'red', distance: 0.71, similarProfiles: [], at: new Date().toISOString() } }], {});
+    const faces = await eventually(async () => (await api.as('proctor1', `{ session(id: "faces-5") { faces { photoId result reason faceCount distance } } }`)).session.faces[0]);
+    expect(faces).toEqual({ photoId: 'old-1', result: 'red', reason: null, faceCount: null, distance: 0.71 });
   });
 
   describe('an administrator\'s reference face', () => {

@@ -96,6 +96,9 @@ for (const [engine, available, openDb] of ENGINES) describeWithServer(`the faces
     it('lists them as pending until their face check is recorded', async () => {
       await core.session('s1', 'CreateSession', { sessionId: 's1', name: 'Exam', student: 'student1', durationMinutes: 60 }, admin);
       await core.session('s1', 'CheckIn', { userAgent: 'x', browserSupported: true }, student);
+      for (const [fileId, kind] of [['f1', 'face'], ['f2', 'document']] as const) {
+        await core.session('s1', 'StoreFile', { fileId, kind, name: `${kind}.jpg`, contentType: 'image/jpeg', size: 10, sha256: 'a'.repeat(64) }, student);
+      }
       await core.session('s1', 'SubmitIdentityPhoto', { photoId: 'f1', kind: 'face' }, student);
       core.advance(1);
       await core.session('s1', 'SubmitIdentityPhoto', { photoId: 'f2', kind: 'document' }, student);

@@ -12,7 +12,7 @@ import { loadFaceModels } from '../../src/media/faces/analyzer.js';
 import { setReferenceFromImage, startFaceVerifier, type FaceVerifier } from '../../src/media/faces/verifier.js';
 import { ValidationError } from '../../src/domain/core/errors.js';
 import { openTestCore } from '../support/core.js';
-import { mirrored, photo, recropped, sideBySide, truncated } from './photos.js';
+import { distinctPhoto, mirrored, photo, recropped, sideBySide, truncated } from './photos.js';
 
 // Face analysis is CPU-bound: on two cores shared with the browser tests a check can take seconds.
 vi.setConfig({ testTimeout: 120_000 });
@@ -25,7 +25,12 @@ let blobs: LocalBlobStore;
 let dir: string;
 let verifier: FaceVerifier;
 const logged: string[] = [];
-const log = { info() {}, warn: (_: object, msg?: string) => void logged.push(msg ?? ''), error: (_: object, msg?: string) => void logged.push(msg ?? '') };
+const logLines: Array<{ level: string; obj: Record<string, unknown>; msg: string }> = [];
+const line = (level: string) => (obj: object, msg?: string) => {
+  logged.push(msg ?? '');
+  logLines.push({ level, obj: obj as Record<string, unknown>, msg: msg ?? '' });
+};
+const log = { info: line('info'), warn: line('warn'), error: line('error') };
 
 beforeAll(async () => {
   await loadFaceModels();
@@ -38,6 +43,7 @@ beforeEach(async () => {
   blobs = new LocalBlobStore(dir);
   verifier = startFaceVerifier(core, blobs, { log });
   logged.length = 0;
+  logLines.length = 0;
 });
 afterEach(async () => {
   await verifier.stop();
@@ -78,7 +84,7 @@ describe('when a test-taker without a reference face sends a face photo', () => 
   it('makes it the reference of the profile and records green', async () => {
     await openSession('s1', 'ann');
     const photoId = await submit('s1', photo.a);
-    expect(await checkOf('s1', photoId)).toMatchObject({ result: 'green', distance: null, similarProfiles: [] });
+    expect(await checkOf('s1', photoId)).toMatchObject({ result: 'green', reason: 'new_reference', distance: null, similarProfiles: [], faceCount: 1 });
     const [set] = await core.store.readStream(profileStreamId('ann'));
     expect(set).toMatchObject({ type: 'ProfileReferenceSet', data: { username: 'ann', photoId, by: 'system' } });
     expect((set.data as { descriptor: number[] }).descriptor).toHaveLength(128);
@@ -95,7 +101,7 @@ describe('when the profile has a reference face', () => {
   it('records green for the same person in another photo (mirrored, re-cropped)', async () => {
     for (const image of [await mirrored(photo.a), await recropped(photo.a)]) {
       const check = await checkOf('s1', await submit('s1', image));
-      expect(check).toMatchObject({ result: 'green', similarProfiles: [] });
+      expect(check).toMatchObject({ result: 'green', reason: 'match', similarProfiles: [] });
       expect(check.distance).toBeLessThan(0.4);
     }
   });
@@ -103,7 +109,7 @@ describe('when the profile has a reference face', () => {
   it('records red for another person', async () => {
     for (const image of [photo.b, photo.c]) {
       const check = await checkOf('s1', await submit('s1', image));
-      expect(check).toMatchObject({ result: 'red', similarProfiles: [] });
+      expect(check).toMatchObject({ result: 'red', reason: 'mismatch', similarProfiles: [], faceCount: 1 });
       expect(check.distance).toBeGreaterThan(0.6);
     }
   });
@@ -119,15 +125,27 @@ describe('when the profile has a reference face', () => {
     expect(check.distance).toBeLessThan(0.4);
   });
 
-  it('records red for a photo without a face, and for two faces', async () => {
-    expect(await checkOf('s1', await submit('s1', photo.noFace))).toMatchObject({ result: 'red', distance: null });
-    expect(await checkOf('s1', await submit('s1', await sideBySide(photo.a, photo.b)))).toMatchObject({ result: 'red', distance: null });
+  it('records red for a photo without a face, and for two faces, saying which', async () => {
+    expect(await checkOf('s1', await submit('s1', photo.noFace))).toMatchObject({ result: 'red', reason: 'no_face', faceCount: 0, distance: null });
+    expect(await checkOf('s1', await submit('s1', await sideBySide(photo.b, photo.c)))).toMatchObject({ result: 'red', reason: 'several_faces', faceCount: 2 });
   });
 
-  it('records red for a corrupt file, logs it, and goes on checking', async () => {
-    expect(await checkOf('s1', await submit('s1', truncated(photo.a)))).toMatchObject({ result: 'red', distance: null });
-    expect(await checkOf('s1', await submit('s1', Buffer.from('GIF89a but not really')))).toMatchObject({ result: 'red' });
-    expect(logged).toContain('faces: unreadable photo');
+  it('still searches every face of a two-face photo among the profiles, naming the others it finds', async () => {
+    await openSession('s2', 'bob');
+    await submit('s2', photo.b); // bob's reference
+    await verifier.idle();
+    const check = await checkOf('s1', await submit('s1', await sideBySide(await mirrored(photo.a), await mirrored(photo.b))));
+    expect(check).toMatchObject({ result: 'red', reason: 'several_faces', faceCount: 2, similarProfiles: ['bob'] });
+    expect(check.distance).toBeLessThan(0.4); // one of the two is ann herself
+  });
+
+  it('records a corrupt file as unreadable, logs it once in words, and goes on checking', async () => {
+    const photoId = await submit('s1', truncated(photo.a));
+    expect(await checkOf('s1', photoId)).toMatchObject({ result: 'red', reason: 'unreadable', faceCount: null, distance: null });
+    const about = logLines.filter((l) => l.obj.photoId === photoId);
+    expect(about).toEqual([{ level: 'warn', obj: { sessionId: 's1', photoId, reason: 'unreadable' }, msg: 'faces: the photo could not be read: it is not a complete image' }]);
+    expect(JSON.stringify(logLines)).not.toMatch(/vips/i);
+    expect(await checkOf('s1', await submit('s1', Buffer.from('GIF89a but not really')))).toMatchObject({ result: 'red', reason: 'unreadable' });
     expect(await checkOf('s1', await submit('s1', await mirrored(photo.a)))).toMatchObject({ result: 'green' });
   });
 
@@ -150,15 +168,44 @@ describe('when an admin uploads a reference face', () => {
 
   it('refuses an image without exactly one face', async () => {
     await expect(setReferenceFromImage(core, photo.noFace, { username: 'ann', photoId: 'u1', actor: admin })).rejects.toBeInstanceOf(ValidationError);
-    await expect(setReferenceFromImage(core, truncated(photo.a), { username: 'ann', photoId: 'u2', actor: admin })).rejects.toThrow(/cannot be read/);
+    await expect(setReferenceFromImage(core, truncated(photo.a), { username: 'ann', photoId: 'u2', actor: admin })).rejects.toThrow(/^the reference photo could not be read: it is not a complete image$/);
   });
 });
 
 describe('documents before any reference', () => {
   it('records red for a document photo when the profile has no reference yet', async () => {
     await openSession('s1', 'ann');
-    expect(await checkOf('s1', await submit('s1', photo.a, 'document'))).toMatchObject({ result: 'red', distance: null });
+    expect(await checkOf('s1', await submit('s1', photo.a, 'document'))).toMatchObject({ result: 'red', reason: 'no_reference', distance: null });
     expect(await core.store.readStream(profileStreamId('ann'))).toHaveLength(0);
+  });
+});
+
+describe('the thresholds, calibrated on distinct photos of one person (not copies of one frame)', () => {
+  it('accepts another real photo of the same person at distance 0.5–0.55 (1:1, FACE_MATCH_THRESHOLD 0.55)', async () => {
+    await openSession('s1', 'mark');
+    await submit('s1', await distinctPhoto(11));
+    const check = await checkOf('s1', await submit('s1', await distinctPhoto(16)));
+    expect(check.distance).toBeGreaterThan(0.5);
+    expect(check).toMatchObject({ result: 'green', reason: 'match' });
+  });
+
+  it('finds the same person under another profile at distance 0.4–0.5 (1:N, FACE_SIMILAR_THRESHOLD 0.5)', async () => {
+    await openSession('s1', 'mark');
+    await submit('s1', await distinctPhoto(1));
+    await verifier.idle();
+    await openSession('s2', 'mark-again');
+    const check = await checkOf('s2', await submit('s2', await distinctPhoto(14)));
+    expect(check).toMatchObject({ result: 'yellow', reason: 'new_reference', similarProfiles: ['mark'] });
+  });
+
+  it('takes its thresholds from the options (FACE_MATCH_THRESHOLD, FACE_SIMILAR_THRESHOLD)', async () => {
+    await verifier.stop();
+    verifier = startFaceVerifier(core, blobs, { log, threshold: 0.3, similarThreshold: 0.3 });
+    await openSession('s1', 'mark');
+    await submit('s1', await distinctPhoto(11));
+    await openSession('s2', 'mark-again');
+    expect(await checkOf('s2', await submit('s2', await distinctPhoto(1)))).toMatchObject({ result: 'green', similarProfiles: [] }); // 0.31 apart
+    expect(await checkOf('s1', await submit('s1', await distinctPhoto(16)))).toMatchObject({ result: 'red', reason: 'mismatch' });
   });
 });
 

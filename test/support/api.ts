@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,12 +7,12 @@ import pino from 'pino';
 import WebSocket from 'ws';
 import { startServer, type RunningServer } from '../../src/api/server.js';
 import { hashPassword } from '../../src/api/auth/passwords.js';
-import type { Config } from '../../src/config.js';
+import { DEFAULT_LIMITS, type Config } from '../../src/config.js';
 import { Core } from '../../src/core.js';
 import type { JanusEngine } from '../../src/media/janus/engine.js';
 import type { AccountRole } from '../../src/domain/account/account.js';
 import { SYSTEM_ACTOR } from '../../src/domain/core/decider.js';
-import { openPostgresTestDb, openTestCore } from './core.js';
+import { openPostgresTestDb, openTestCore, TEST_EVENT_KEY } from './core.js';
 
 export const PASSWORD = 'secret-pass';
 
@@ -38,6 +39,7 @@ export async function startTestApi(
 ) {
   const base = await openTestCore(options.postgresUrl ? await openPostgresTestDb(options.postgresUrl) : undefined);
   const core = new Core(base.store, base.sql, base.runner);
+  core.chainKeys = base.keys;
   await core.runner.start();
   const passwordHash = await hashPassword(PASSWORD);
   for (const a of ACCOUNTS) await core.account(a.username, 'RegisterAccount', { ...a, passwordHash }, SYSTEM_ACTOR);
@@ -46,12 +48,15 @@ export async function startTestApi(
   const dataDir = mkdtempSync(join(tmpdir(), 'proctor-api-'));
   const config: Config = {
     port: 0, host: '127.0.0.1', store: 'pglite', databaseUrl: null, kurrentDbUrl: null, dataDir, jwtSecret: 'test-secret-test-secret-test-secret-0001',
-    production: false, demoPassword: 'demo', publicUrl: 'http://proctor.test', logLevel: 'silent', media: 'p2p', iceServers: [], ...overrides,
+    production: false, demoPassword: 'demo', publicUrl: 'http://proctor.test', logLevel: 'silent', media: 'p2p', iceServers: [],
+    limits: DEFAULT_LIMITS, frameAncestors: ["'self'"], firstAdmin: null, eventKey: TEST_EVENT_KEY, ...overrides,
   };
   const janus = options.janus ? await options.janus(core, dataDir) : null;
   const server: RunningServer = await startServer(core, config, pino({ level: 'silent' }), { webDir: options.webDir, janus });
   const tokens = new Map<string, string>();
   const clients: Client[] = [];
+  /** The id each graphql-ws client gave each subscribe payload, so a test can wait for that very subscription. */
+  const subscriptionIds = new WeakMap<object, string>();
 
   async function gql<T = Record<string, any>>(query: string, variables: Record<string, unknown> = {}, token?: string | null): Promise<GqlResult<T>> {
     const res = await fetch(`${server.url}/graphql`, {
@@ -91,6 +96,11 @@ export async function startTestApi(
       connectionParams: token ? { token } : {},
       lazy: options.lazy ?? true,
       retryAttempts: 0,
+      generateID: (payload) => {
+        const id = randomUUID();
+        subscriptionIds.set(payload, id);
+        return id;
+      },
       onNonLazyError: () => {}, // the close is asserted through the 'closed' event instead
     });
     clients.push(client);
@@ -102,16 +112,18 @@ export async function startTestApi(
    * subscription (or answered it with an error), so events sent after it cannot be missed.
    */
   function subscribe(client: Client, query: string, variables: Record<string, unknown> = {}) {
-    const joinedBefore = server.subscriptions.stats().joined;
     const results: GqlResult[] = [];
     const errors: unknown[] = [];
     let completed = false;
-    const dispose = client.subscribe({ query, variables }, {
+    const payload = { query, variables };
+    const dispose = client.subscribe(payload, {
       next: (value) => void results.push(value as GqlResult),
       error: (error) => void errors.push(error),
       complete: () => void (completed = true),
     });
-    const ready = eventually(() => server.subscriptions.stats().joined > joinedBefore || results.length > 0 || errors.length > 0 || completed);
+    // The id the client gave this subscription (see wsClient): ready once the server holds exactly it.
+    const id = subscriptionIds.get(payload);
+    const ready = eventually(() => (id !== undefined && server.subscriptions.holds(id)) || results.length > 0 || errors.length > 0 || completed, 15_000);
     return { results, errors, dispose, ready, get completed() { return completed; } };
   }
 

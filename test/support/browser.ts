@@ -29,7 +29,12 @@ export async function holdChromium(): Promise<() => void> {
     try {
       mkdirSync(LOCK);
       writeFileSync(join(LOCK, 'pid'), String(process.pid));
-      return () => rmSync(LOCK, { recursive: true, force: true });
+      cspViolations.length = 0;
+      return () => {
+        rmSync(LOCK, { recursive: true, force: true });
+        // Every browser test file checks, as it ends, that the pages it drove broke no rule of our security policy.
+        if (cspViolations.length) throw new Error(`the Content-Security-Policy refused something the app does:\n${[...new Set(cspViolations)].join('\n')}`);
+      };
     } catch {
       let holder = 0;
       try {
@@ -61,8 +66,14 @@ export async function launchChromium(options: { videoFile?: string; args?: strin
   });
 }
 
+/** What Chromium refused under our Content-Security-Policy, in the pages of the test file holding the browser. */
+const cspViolations: string[] = [];
+
 export async function newContext(browser: Browser, baseURL: string): Promise<BrowserContext> {
   const context = await browser.newContext({ baseURL, viewport: { width: 1440, height: 900 }, acceptDownloads: true });
+  context.on('console', (message) => {
+    if (/Content Security Policy|Refused to (load|execute|connect|frame|apply|create|evaluate|compile)/.test(message.text())) cspViolations.push(message.text().slice(0, 300));
+  });
   await context.grantPermissions(['camera', 'microphone'], { origin: baseURL });
   return context;
 }
@@ -86,4 +97,70 @@ export async function intoRunningExam(api: TestApi, page: Page, student: string,
   await page.getByText('My sessions').waitFor();
   await page.goto(`/#/exam/${sessionId}`);
   await page.frameLocator('iframe[title="Test content"]').getByRole('heading', { name: 'Demo test' }).waitFor();
+}
+
+/**
+ * Watches a page's capture from inside (add it with `context.addInitScript` before the app loads): every
+ * MediaRecorder and RTCPeerConnection it makes, every track camera, microphone and screen give it, and requests for
+ * them still waiting for the browser. `captureState` reads it.
+ */
+export function watchCapture(): void {
+  const seen = { recorders: [] as MediaRecorder[], peers: [] as RTCPeerConnection[], tracks: [] as MediaStreamTrack[], waiting: 0, asked: 0 };
+  (window as unknown as { capture: typeof seen }).capture = seen;
+  const Recorder = window.MediaRecorder;
+  window.MediaRecorder = class extends Recorder {
+    constructor(...args: ConstructorParameters<typeof MediaRecorder>) {
+      super(...args);
+      seen.recorders.push(this);
+    }
+  };
+  const Peer = window.RTCPeerConnection;
+  window.RTCPeerConnection = class extends Peer {
+    constructor(...args: ConstructorParameters<typeof RTCPeerConnection>) {
+      super(...args);
+      seen.peers.push(this);
+    }
+  };
+  const devices = navigator.mediaDevices;
+  for (const name of ['getUserMedia', 'getDisplayMedia'] as const) {
+    const original = devices[name].bind(devices) as (c?: MediaStreamConstraints) => Promise<MediaStream>;
+    devices[name] = async (constraints?: MediaStreamConstraints) => {
+      seen.waiting += 1;
+      seen.asked += 1;
+      try {
+        const stream = await original(constraints);
+        seen.tracks.push(...stream.getTracks());
+        return stream;
+      } finally {
+        seen.waiting -= 1;
+      }
+    };
+  }
+}
+
+export interface CaptureState {
+  /** MediaRecorders not stopped. */
+  recording: number;
+  /** Camera, microphone and screen tracks still live. */
+  live: number;
+  /** Requests for camera or screen the browser has not answered yet. */
+  waiting: number;
+  /** Requests for camera or screen so far. */
+  asked: number;
+  /** Peer connections not closed. */
+  connected: number;
+}
+
+export function captureState(page: Page): Promise<CaptureState> {
+  return page.evaluate((): CaptureState => {
+    type Seen = { recorders: MediaRecorder[]; peers: RTCPeerConnection[]; tracks: MediaStreamTrack[]; waiting: number; asked: number };
+    const c = (window as unknown as { capture: Seen }).capture;
+    return {
+      recording: c.recorders.filter((r) => r.state !== 'inactive').length,
+      live: c.tracks.filter((t) => t.readyState === 'live').length,
+      waiting: c.waiting,
+      asked: c.asked,
+      connected: c.peers.filter((p) => p.connectionState !== 'closed').length,
+    };
+  });
 }

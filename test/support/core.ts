@@ -7,6 +7,7 @@ import { ALL_PROJECTIONS } from '../../src/projections/index.js';
 import { ProjectionRunner } from '../../src/projections/runner.js';
 import { handleCommand } from '../../src/store/handle-command.js';
 import { SqlEventStore } from '../../src/store/sql-event-store.js';
+import { chainKeys } from '../../src/store/chain-keys.js';
 import { CHECKPOINTS_DDL, EVENTS_DDL } from '../../src/store/sql-schema.js';
 import { openPostgres, type Sql } from '../../src/store/sql.js';
 import { uniqueSchema } from './servers.js';
@@ -30,9 +31,13 @@ export async function openPostgresTestDb(url: string): Promise<Sql> {
   return sql;
 }
 
+/** The event key every test server derives its seal and checkpoint keys from. */
+export const TEST_EVENT_KEY = 'test-event-key-test-event-key-test-event-key-01';
+
 export async function openTestCore(db?: Sql) {
   const sql = db ?? (await openTestDb());
-  const store = await SqlEventStore.open(sql, { eventTypes: ALL_EVENT_TYPES });
+  const keys = chainKeys(TEST_EVENT_KEY);
+  const store = await SqlEventStore.open(sql, { eventTypes: ALL_EVENT_TYPES, sealKey: keys.sealKey });
   const runner = new ProjectionRunner(store, sql, ALL_PROJECTIONS);
   let n = 0;
   let clock = new Date('2026-03-01T09:00:00.000Z');
@@ -40,6 +45,7 @@ export async function openTestCore(db?: Sql) {
     sql,
     store,
     runner,
+    keys,
     /** Moves the test clock forward. */
     advance(minutes: number) {
       clock = new Date(clock.getTime() + minutes * 60_000);

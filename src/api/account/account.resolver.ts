@@ -2,15 +2,12 @@ import { Arg, Ctx, Mutation, Query, Resolver } from 'type-graphql';
 import type { Account, AccountRole } from '../../domain/account/account.js';
 import { TooManyRequestsError, ValidationError } from '../../domain/core/errors.js';
 import { listAccounts, type AccountRow } from '../../projections/accounts/projection.js';
-import { User } from '../auth/auth.resolver.js';
+import { AuthPayload, User } from '../auth/auth.resolver.js';
 import { hashPassword, verifyPassword } from '../auth/passwords.js';
+import { checkNewPassword } from '../auth/password-policy.js';
 import { authorize } from '../authorization.js';
 import type { ApiContext } from '../context.js';
 
-/** The rule every new password meets (the hash is memory-hard; the length only keeps out the trivial and the absurd). */
-function checkPassword(password: string): void {
-  if (password.length < 4 || password.length > 200) throw new ValidationError('a password must be 4 to 200 characters long');
-}
 
 const asUser = (a: AccountRow): User => ({ username: a.username, role: a.role, displayName: a.displayName, disabled: a.disabled });
 
@@ -41,7 +38,7 @@ export class AccountResolver {
     @Arg('displayName', () => String, { nullable: true }) displayName?: string | null,
   ): Promise<User> {
     const actor = authorize(ctx.actor, 'account.manage');
-    checkPassword(password);
+    checkNewPassword(password, username);
     const account = await ctx.core.account(username, 'RegisterAccount', { username, role: role as AccountRole, displayName: displayName ?? undefined, passwordHash: await hashPassword(password) }, actor);
     return fromAccount(account);
   }
@@ -49,20 +46,24 @@ export class AccountResolver {
   @Mutation(() => User, { description: 'Sets a new password for an account, which signs in with it from now on (administrators).' })
   async resetPassword(@Arg('username', () => String) username: string, @Arg('password', () => String) password: string, @Ctx() ctx: ApiContext): Promise<User> {
     const actor = authorize(ctx.actor, 'account.manage');
-    checkPassword(password);
+    checkNewPassword(password, username);
     return fromAccount(await ctx.core.account(username, 'ChangePassword', { passwordHash: await hashPassword(password) }, actor));
   }
 
-  @Mutation(() => Boolean, { description: 'Changes your own password; the current one is asked for (and counts as a sign-in attempt).' })
-  async changePassword(@Arg('currentPassword', () => String) currentPassword: string, @Arg('newPassword', () => String) newPassword: string, @Ctx() ctx: ApiContext): Promise<boolean> {
+  @Mutation(() => AuthPayload, {
+    description: 'Changes your own password; the current one is asked for (and counts as a sign-in attempt). Every earlier sign-in of the account stops working; the answer is a new one.',
+  })
+  async changePassword(@Arg('currentPassword', () => String) currentPassword: string, @Arg('newPassword', () => String) newPassword: string, @Ctx() ctx: ApiContext): Promise<AuthPayload> {
     const actor = authorize(ctx.actor, 'account.changeOwnPassword');
     const key = `${ctx.ip}|${actor.id.toLowerCase()}`;
     if (!ctx.loginLimiter.take(key)) throw new TooManyRequestsError(`too many attempts; try again in ${ctx.loginLimiter.retryAfterSeconds(key)} s`);
     const account = await ctx.core.loadAccount(actor.id);
     if (account.status !== 'active' || !(await verifyPassword(currentPassword, account.passwordHash))) throw new ValidationError('the current password is wrong');
-    checkPassword(newPassword);
-    await ctx.core.account(actor.id, 'ChangePassword', { passwordHash: await hashPassword(newPassword) }, actor);
-    return true;
+    checkNewPassword(newPassword, actor.id);
+    const changed = await ctx.core.account(actor.id, 'ChangePassword', { passwordHash: await hashPassword(newPassword) }, actor);
+    if (changed.status === 'none') throw new Error('the account does not exist after the command');
+    const { token, expiresAt } = await ctx.tokens.issue({ id: changed.username, role: changed.role }, { version: changed.tokenVersion });
+    return { token, expiresAt, user: fromAccount(changed) };
   }
 
   @Mutation(() => User, { description: 'Disables an account: it can no longer sign in, and its tokens stop working within 10 s (administrators; not your own).' })

@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { Arg, Ctx, Field, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
 
-import { IllegalStateError, TooManyRequestsError, UnauthenticatedError } from '../../domain/core/errors.js';
+import { ForbiddenError, IllegalStateError, TooManyRequestsError, UnauthenticatedError } from '../../domain/core/errors.js';
 import type { MetricCode } from '../../domain/session/metrics.js';
 import { getMonitorRow } from '../../projections/monitor/queries.js';
-import { authorize } from '../authorization.js';
 import type { ApiContext } from '../context.js';
 import { toSession } from '../session/mapping.js';
 import { Session } from '../session/session.type.js';
@@ -42,6 +41,9 @@ export class AuthResolver {
   @Mutation(() => AuthPayload, { description: 'Signs in with a username and password.' })
   async login(@Arg('username', () => String) username: string, @Arg('password', () => String) password: string, @Ctx() ctx: ApiContext): Promise<AuthPayload> {
     const key = `${ctx.ip}|${username.toLowerCase()}`;
+    if (ctx.failedLogins.isOver(ctx.ip)) {
+      throw new TooManyRequestsError(`too many failed sign-ins from this address; try again in ${ctx.failedLogins.retryAfterSeconds(ctx.ip)} s`);
+    }
     if (!ctx.loginLimiter.take(key)) {
       throw new TooManyRequestsError(`too many sign-in attempts; try again in ${ctx.loginLimiter.retryAfterSeconds(key)} s`);
     }
@@ -49,8 +51,11 @@ export class AuthResolver {
     const ok = account.status === 'active'
       ? account.passwordHash !== NO_PASSWORD && (await verifyPassword(password, account.passwordHash))
       : (await verifyPassword(password, await DUMMY_HASH), false);
-    if (!ok || account.status !== 'active') throw new UnauthenticatedError('wrong username or password');
-    const { token, expiresAt } = await ctx.tokens.issue({ id: account.username, role: account.role });
+    if (!ok || account.status !== 'active') {
+      ctx.failedLogins.take(ctx.ip);
+      throw new UnauthenticatedError('wrong username or password');
+    }
+    const { token, expiresAt } = await ctx.tokens.issue({ id: account.username, role: account.role }, { version: account.tokenVersion });
     return { token, expiresAt, user: { username: account.username, role: account.role, displayName: account.displayName, disabled: false } };
   }
 
@@ -74,14 +79,22 @@ export class AuthResolver {
     if (account.status !== 'active' || account.role !== 'integrator' || !account.integrationSecret) {
       throw new UnauthenticatedError(`unknown integration ${integration}`);
     }
-    const claims = await verifyIntegrationToken(token, account.username, account.integrationSecret);
+    const claims = await verifyIntegrationToken(token, account.username, account.integrationSecret, ctx.core.now());
+    // Each signed link opens once: a copied or replayed one is refused until it would have expired anyway.
+    if (!(await ctx.core.claims.claim(`lms:${account.username.toLowerCase()}:${claims.jti}`, claims.expiresAt))) {
+      throw new UnauthenticatedError('this integration token was used already (jti); sign a new one for each link');
+    }
     const integrator = { id: account.username, role: 'integrator' as const };
-    const student = await ctx.core.loadAccount(claims.username);
+    let student = await ctx.core.loadAccount(claims.username);
     if (student.status === 'none') {
-      await ctx.core.account(claims.username, 'RegisterAccount', { username: claims.username, role: 'student', displayName: claims.nickname ?? claims.username, passwordHash: NO_PASSWORD }, integrator);
+      student = await ctx.core.account(claims.username, 'RegisterAccount', { username: claims.username, role: 'student', displayName: claims.nickname ?? claims.username, passwordHash: NO_PASSWORD }, integrator);
     } else if (student.role !== 'student') {
       throw new IllegalStateError(`${claims.username} is a ${student.role} account, not a test-taker`);
+    } else if (student.registeredBy.toLowerCase() !== account.username.toLowerCase()) {
+      // Otherwise an integration could obtain a sign-in for anyone's test-taker account.
+      throw new ForbiddenError(`the test-taker ${claims.username} was not registered by the integration ${account.username}`);
     }
+    if (student.status !== 'active') throw new UnauthenticatedError(`the account ${claims.username} is disabled`);
     let row = await getMonitorRow(ctx.core.db, claims.identifier);
     if (!row) {
       await ctx.core.session(
@@ -98,10 +111,13 @@ export class AuthResolver {
       );
       row = (await getMonitorRow(ctx.core.db, claims.identifier))!;
     }
-    authorize(integrator, 'session.read', row);
+    if (row.createdBy.toLowerCase() !== account.username.toLowerCase()) {
+      throw new ForbiddenError(`session ${claims.identifier} was not created by the integration ${account.username}`);
+    }
     if (row.student !== claims.username) throw new IllegalStateError(`session ${claims.identifier} belongs to another test-taker`);
     const ttl = Math.min(24 * 3600, (row.duration + 120) * 60);
-    const issued = await ctx.tokens.issue({ id: claims.username, role: 'student' }, { sessionId: row.sessionId, ttlSeconds: ttl });
+    // Bound to this one session: the link cannot read or act on the test-taker's other sessions.
+    const issued = await ctx.tokens.issue({ id: claims.username, role: 'student' }, { sessionId: row.sessionId, ttlSeconds: ttl, version: student.tokenVersion });
     const link = `${ctx.config.publicUrl}/#/exam/${encodeURIComponent(row.sessionId)}?token=${encodeURIComponent(issued.token)}`;
     return { session: toSession(row), link, token: issued.token };
   }

@@ -1,8 +1,8 @@
 import { Arg, Ctx, Field, ID, Mutation, ObjectType, Query, registerEnumType, Resolver } from 'type-graphql';
-import { IllegalStateError, NotFoundError, ValidationError } from '../../domain/core/errors.js';
+import { IllegalStateError, ValidationError } from '../../domain/core/errors.js';
 import { PUBLISHED_TRACKS, type PublishedTrack } from '../../media/janus/engine.js';
-import { getMonitorRow } from '../../projections/monitor/queries.js';
-import { authorize, type Operation } from '../authorization.js';
+import type { Operation } from '../authorization.js';
+import { readable } from '../session/readable.js';
 import type { ApiContext } from '../context.js';
 
 export enum MediaEngineKind {
@@ -32,12 +32,8 @@ const MAX_SDP = 64 * 1024;
 const LIVE = new Set(['in_progress', 'paused']);
 
 async function sessionFor(ctx: ApiContext, sessionId: string, operation: Operation) {
-  const row = await getMonitorRow(ctx.core.db, sessionId);
-  if (!row) {
-    authorize(ctx.actor, operation);
-    throw new NotFoundError(`no session ${sessionId}`);
-  }
-  const actor = authorize(ctx.actor, operation, row);
+  const row = await readable(ctx, sessionId, operation);
+  const actor = ctx.actor!;
   const janus = ctx.media.janus;
   if (!janus) throw new IllegalStateError(`the media engine is ${ctx.config.media}: there is no Janus to talk to`);
   return { row, actor, janus };

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Arg, Ctx, Field, ID, Int, Mutation, ObjectType, Query, Resolver, Subscription, Root } from 'type-graphql';
-import { NotFoundError, ValidationError } from '../../domain/core/errors.js';
-import { getMonitorRow } from '../../projections/monitor/queries.js';
+import { ValidationError } from '../../domain/core/errors.js';
 import type { Signal as HubSignal } from '../../media/signalling.js';
 import { authorize, type Caller, type Operation } from '../authorization.js';
+import { readable } from '../session/readable.js';
 import type { ApiContext } from '../context.js';
 import { JSON as JSONScalar } from '../scalars.js';
 import { PushQueue } from '../push-queue.js';
@@ -34,13 +34,7 @@ export class Call {
 const KINDS = new Set(['ready', 'request', 'offer', 'answer', 'candidate', 'quality', 'bye', 'call-offer', 'call-answer', 'call-candidate', 'call-bye', 'mobile-alive']);
 
 async function partiesOf(ctx: ApiContext, sessionId: string, operation: Operation) {
-  const row = await getMonitorRow(ctx.core.db, sessionId);
-  if (!row) {
-    authorize(ctx.actor, operation);
-    throw new NotFoundError(`no session ${sessionId}`);
-  }
-  authorize(ctx.actor, operation, row);
-  return { row, actor: ctx.actor! };
+  return { row: await readable(ctx, sessionId, operation), actor: ctx.actor! };
 }
 
 @Resolver()

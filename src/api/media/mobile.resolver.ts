@@ -1,7 +1,7 @@
 import { Arg, Ctx, Field, ID, Mutation, ObjectType, Resolver } from 'type-graphql';
-import { ForbiddenError, IllegalStateError, NotFoundError, UnauthenticatedError } from '../../domain/core/errors.js';
-import { getMonitorRow } from '../../projections/monitor/queries.js';
-import { authorize } from '../authorization.js';
+import { ForbiddenError, IllegalStateError, UnauthenticatedError } from '../../domain/core/errors.js';
+import type { Operation } from '../authorization.js';
+import { readable } from '../session/readable.js';
 import type { ApiContext } from '../context.js';
 import { DateTime } from '../scalars.js';
 
@@ -23,12 +23,8 @@ export class MobileCameraAccess {
   @Field(() => DateTime) expiresAt!: Date;
 }
 
-async function sessionRow(ctx: ApiContext, sessionId: string) {
-  const row = await getMonitorRow(ctx.core.db, sessionId);
-  if (!row) {
-    if (!ctx.actor) throw new UnauthenticatedError('sign in first');
-    throw new NotFoundError(`no session ${sessionId}`);
-  }
+async function sessionRow(ctx: ApiContext, sessionId: string, operation: Operation) {
+  const row = await readable(ctx, sessionId, operation);
   if (ENDED.has(row.status)) throw new IllegalStateError(`the session is ${row.status}: no camera can join it`);
   return row;
 }
@@ -37,10 +33,9 @@ async function sessionRow(ctx: ApiContext, sessionId: string) {
 export class MobileCameraResolver {
   @Mutation(() => MobileCameraLink, { description: 'A new link for the second (mobile) camera, valid for five minutes. The test-taker asks for it.' })
   async mobileCameraLink(@Arg('sessionId', () => ID) sessionId: string, @Ctx() ctx: ApiContext): Promise<MobileCameraLink> {
-    const row = await sessionRow(ctx, sessionId);
-    authorize(ctx.actor, 'session.mobileLink', row);
+    const row = await sessionRow(ctx, sessionId, 'session.mobileLink');
     if (!row.secondCamera) throw new IllegalStateError('this session does not use a second camera');
-    const { token, expiresAt } = await ctx.tokens.issue({ id: row.student, role: 'student' }, { sessionId, device: 'mobile-link', ttlSeconds: MOBILE_LINK_TTL_SECONDS });
+    const { token, expiresAt } = await ctx.tokens.issue({ id: row.student, role: 'student' }, { sessionId, device: 'mobile-link', ttlSeconds: MOBILE_LINK_TTL_SECONDS, version: ctx.actor?.version });
     const url = `${ctx.config.publicUrl}/#/mobile/${encodeURIComponent(sessionId)}?token=${encodeURIComponent(token)}`;
     return { url, expiresAt };
   }
@@ -54,12 +49,15 @@ export class MobileCameraResolver {
     const actor = ctx.actor;
     if (!actor) throw new UnauthenticatedError('open the link from the QR code on the exam page');
     if (actor.device !== 'mobile-link' || actor.sessionId !== sessionId) throw new ForbiddenError('only the link from this session\'s QR code connects a mobile camera');
-    const row = await sessionRow(ctx, sessionId);
-    authorize(actor, 'session.read', row);
+    const row = await sessionRow(ctx, sessionId, 'session.read');
+    // The link behind the QR code connects one phone: a second use (a photo of the screen passed on) is refused.
+    if (!actor.jti || !(await ctx.core.claims.claim(`mobile-link:${actor.jti}`, actor.expiresAt ?? new Date(Date.now() + MOBILE_LINK_TTL_SECONDS * 1000)))) {
+      throw new ForbiddenError('this link was used already: show a new QR code on the exam page');
+    }
     await ctx.core.session(sessionId, 'ConnectMobileCamera', { userAgent }, actor);
     // Valid for the rest of the exam with an hour to spare (pauses, a late start); the server ends nothing by it.
     const ttlSeconds = row.duration * 60 + 3600;
-    const { token, expiresAt } = await ctx.tokens.issue({ id: row.student, role: 'student' }, { sessionId, device: 'mobile', ttlSeconds });
+    const { token, expiresAt } = await ctx.tokens.issue({ id: row.student, role: 'student' }, { sessionId, device: 'mobile', ttlSeconds, version: actor.version });
     return { sessionId, student: row.student, token, expiresAt };
   }
 }

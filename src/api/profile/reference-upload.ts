@@ -7,7 +7,10 @@ import type { BlobStore } from '../../media/blob-store.js';
 import { createFaceAnalyzer, type FaceAnalyzer } from '../../media/faces/analyzer.js';
 import { setReferenceFromImage } from '../../media/faces/verifier.js';
 import { authorize } from '../authorization.js';
-import { fail, MAX_FILE_BYTES, readLimited, sniff } from '../files.js';
+import { fail, readLimited, sniff } from '../files.js';
+
+/** A reference photo is analysed whole, in memory: a photo, not a video. */
+const MAX_REFERENCE_BYTES = 10 * 1024 * 1024;
 
 let analyzer: FaceAnalyzer | null = null;
 
@@ -22,7 +25,7 @@ export async function handleReferenceUpload(req: IncomingMessage, res: ServerRes
     const username = url.searchParams.get('username') ?? '';
     const account = await core.loadAccount(username);
     if (account.status === 'none') throw new NotFoundError(`no account ${JSON.stringify(username)}`);
-    const data = await readLimited(req, MAX_FILE_BYTES);
+    const data = await readLimited(req, MAX_REFERENCE_BYTES);
     if (!sniff(data)?.image) throw new ValidationError('a reference face must be an image (JPEG, PNG or WebP)');
     const sha256 = createHash('sha256').update(data).digest('hex');
     const photoId = `upload:${sha256}`;

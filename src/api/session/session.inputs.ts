@@ -15,7 +15,7 @@ export class CreateSessionInput {
   @Field(() => String, { nullable: true }) studentName?: string | null;
   @Field(() => String, { nullable: true, description: 'The proctor\'s login.' }) proctor?: string | null;
   @Field(() => Int, { description: 'Minutes allowed.' }) duration!: number;
-  @Field(() => DateTime, { nullable: true }) scheduledAt?: Date | null;
+  @Field(() => DateTime, { nullable: true, description: 'The planned start: not in the past (up to 5 minutes back is accepted, for clocks that differ).' }) scheduledAt?: Date | null;
   @Field(() => [String], { nullable: true, description: 'Metric codes used; all sixteen when omitted.' }) metrics?: string[] | null;
   @Field(() => [MetricValueInput], { nullable: true, description: 'Weights per metric (default 1).' }) weights?: MetricValueInput[] | null;
   @Field(() => Float, { nullable: true, description: 'Score below which the automatic conclusion is negative (default 50).' }) threshold?: number | null;
@@ -25,4 +25,7 @@ export class CreateSessionInput {
   @Field(() => [String], { nullable: true }) tags?: string[] | null;
   @Field(() => Boolean, { nullable: true, description: 'Ask for a second (mobile) camera.' }) secondCamera?: boolean | null;
   @Field(() => Boolean, { nullable: true, description: 'Let the test-taker book the time (and with it the proctor) from the proctors\' open slots.' }) selfScheduling?: boolean | null;
+  @Field(() => Boolean, { nullable: true, description: 'Let the test-taker see the credibility score (by default they see the conclusion only).' }) scoreVisibleToStudent?: boolean | null;
+  @Field(() => Int, { nullable: true, description: 'Check-in opens this many minutes before the scheduled or booked start (0–1440, default 15).' }) checkInBefore?: number | null;
+  @Field(() => Int, { nullable: true, description: 'Check-in closes this many minutes after the start (0–1440, default: the duration).' }) checkInAfter?: number | null;
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, Float, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { DataOf } from '../../core.js';
 import { ValidationError } from '../../domain/core/errors.js';
 import type { SessionCommand } from '../../domain/session/commands.js';
@@ -10,16 +10,17 @@ import type { MonitorRow } from '../../projections/monitor/row.js';
 import { protocolEntries, protocolMinutes, recordingSegments } from '../../projections/protocol/queries.js';
 import { listFiles, type FileRow } from '../../projections/files/projection.js';
 import { compileSql, parseQuery } from '../../projections/search/index.js';
-import { verifyChain } from '../../store/verify.js';
+import { verifySessionStream } from '../../app/chain/verify-stream.js';
 import { authorize, visibleSessions, type Operation } from '../authorization.js';
 import type { ApiContext } from '../context.js';
 import { sessionActivitySource, sessionsChangedSource } from '../live.js';
 import { releaseSeat } from '../schedule/schedule.resolver.js';
 import { readable } from './readable.js';
+import { assertSearchable, commentFor, eventDataFor, scoreVisibleTo } from './student-view.js';
 import { toSession } from './mapping.js';
 import { CreateSessionInput, MetricValueInput } from './session.inputs.js';
 import {
-  Conclusion, FaceCheck, FileInfo, Message, RecordingSegment, ScoreBreakdown, Minute, Note, Session, SessionActivity, SessionChange, SessionConnection, StoredEvent, StreamVerification, TimelineEntry,
+  Conclusion, FaceCheck, FileInfo, Message, MetricValue, RecordingSegment, ScoreBreakdown, Minute, Note, Session, SessionActivity, SessionChange, SessionConnection, StoredEvent, StreamVerification, TimelineEntry,
 } from './session.type.js';
 
 
@@ -50,6 +51,10 @@ function metricValues(values: readonly MetricValueInput[]): Partial<Record<Metri
   return out as Partial<Record<MetricCode, number>>;
 }
 
+/** Events in a page of `sessionEvents` when `first` is not given, and at most. */
+export const SESSION_EVENTS_PAGE = 1000;
+const MAX_SESSION_EVENTS_PAGE = 5000;
+
 @Resolver(() => Session)
 export class SessionResolver {
   @Query(() => Session, { description: 'One session.' })
@@ -67,7 +72,11 @@ export class SessionResolver {
     const actor = authorize(ctx.actor, 'session.read');
     if (first != null && (first < 0 || first > 500)) throw new ValidationError('first must be from 0 to 500');
     const conditions = [visibleSessions(actor)];
-    if (query?.trim()) conditions.push(compileSql(parseQuery(query), 1));
+    if (query?.trim()) {
+      const parsed = parseQuery(query);
+      assertSearchable(actor, parsed);
+      conditions.push(compileSql(parsed, 1));
+    }
     const page = await listMonitorRows(ctx.core.db, conditions, { first: first ?? 50, after });
     return {
       edges: page.rows.map((row) => ({ cursor: encodeCursor(row), node: toSession(row) })),
@@ -76,20 +85,40 @@ export class SessionResolver {
     };
   }
 
-  @Query(() => [StoredEvent], { description: 'The session\'s raw event stream (auditors, administrators, its integrator).' })
+  @Query(() => [StoredEvent], {
+    description: `The session's raw event stream (auditors, administrators, its integrator), a page of \`first\` events (at most ${MAX_SESSION_EVENTS_PAGE}, ${SESSION_EVENTS_PAGE} if not given) from stream version \`from\`.`,
+  })
   async sessionEvents(
     @Arg('id', () => ID) id: string,
     @Ctx() ctx: ApiContext,
     @Arg('from', () => Int, { nullable: true, description: 'First stream version to return.' }) from?: number | null,
+    @Arg('first', () => Int, { nullable: true, description: 'How many events at most.' }) first?: number | null,
   ): Promise<StoredEvent[]> {
     await readable(ctx, id, 'session.events');
-    return ctx.core.store.readStream(sessionStreamId(id), { fromVersion: from ?? 0 });
+    if (first != null && (first < 0 || first > MAX_SESSION_EVENTS_PAGE)) throw new ValidationError(`first must be from 0 to ${MAX_SESSION_EVENTS_PAGE}`);
+    if (from != null && from < 0) throw new ValidationError('from must be 0 or more');
+    return ctx.core.store.readStream(sessionStreamId(id), { fromVersion: from ?? 0, limit: first ?? SESSION_EVENTS_PAGE });
   }
 
   @Query(() => StreamVerification, { description: 'Recomputes the hash chain of the session\'s stream.' })
   async verifyStream(@Arg('id', () => ID) id: string, @Ctx() ctx: ApiContext): Promise<StreamVerification> {
     await readable(ctx, id, 'session.verifyStream');
-    return verifyChain(await ctx.core.store.readStream(sessionStreamId(id)));
+    return verifySessionStream(ctx.core, id);
+  }
+
+  @FieldResolver(() => Float, { nullable: true, description: 'Credibility 0–100, computed when the session ends (null for the test-taker unless the session shows it).' })
+  score(@Root() session: Session, @Ctx() ctx: ApiContext): number | null {
+    return scoreVisibleTo(ctx.actor, session) ? session.score : null;
+  }
+
+  @FieldResolver(() => [MetricValue], { description: 'Average of each metric over the session (empty for the test-taker unless the session shows the score: the score can be worked out from them).' })
+  averages(@Root() session: Session, @Ctx() ctx: ApiContext): MetricValue[] {
+    return scoreVisibleTo(ctx.actor, session) ? session.averages : [];
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: 'The proctor\'s comment on the conclusion, for the record (null for the test-taker, who never sees it).' })
+  comment(@Root() session: Session, @Ctx() ctx: ApiContext): string | null {
+    return commentFor(ctx.actor, session.comment);
   }
 
   @FieldResolver(() => [Message], { description: 'The chat, oldest first.' })
@@ -124,8 +153,8 @@ export class SessionResolver {
     if (ctx.actor?.role === 'student') return [];
     const entries = await protocolEntries(ctx.core.db, session.id, ['face']);
     return entries.map((e) => {
-      const b = e.body as unknown as { photoId: string; result: string; distance: number | null; similarProfiles: string[] };
-      return { photoId: b.photoId, result: b.result, distance: b.distance, similarProfiles: b.similarProfiles, at: e.at };
+      const b = e.body as unknown as { photoId: string; result: string; distance: number | null; similarProfiles: string[]; reason?: string | null; faceCount?: number | null };
+      return { photoId: b.photoId, result: b.result, distance: b.distance, similarProfiles: b.similarProfiles, reason: b.reason ?? null, faceCount: b.faceCount ?? null, at: e.at };
     });
   }
 
@@ -143,6 +172,7 @@ export class SessionResolver {
 
   @FieldResolver(() => ScoreBreakdown, { nullable: true, description: 'Each metric\'s share, weight and contribution (after the end).' })
   async scoreBreakdown(@Root() session: Session, @Ctx() ctx: ApiContext): Promise<ScoreBreakdown | null> {
+    if (!scoreVisibleTo(ctx.actor, session)) return null;
     const scores = await protocolEntries(ctx.core.db, session.id, ['score']);
     const last = scores.at(-1)?.body as unknown as { score: number; minutes: number; breakdown: ScoreBreakdown['terms'] } | undefined;
     return last ? { score: last.score, minutes: last.minutes, terms: last.breakdown } : null;
@@ -153,7 +183,7 @@ export class SessionResolver {
     const entries = await protocolEntries(ctx.core.db, session.id);
     return entries
       .filter((e) => ctx.actor?.role !== 'student' || (e.kind !== 'note' && e.kind !== 'face' && e.kind !== 'score'))
-      .map((e) => ({ seq: e.seq, kind: e.kind, type: e.body.type, at: e.at, actor: e.actor, data: e.body }));
+      .map((e) => ({ seq: e.seq, kind: e.kind, type: e.body.type, at: e.at, actor: e.actor, data: eventDataFor(ctx.actor, String(e.body.type), e.body) }));
   }
 
   @Mutation(() => Session, { description: 'Creates a session (administrators and integrators).' })
@@ -167,6 +197,8 @@ export class SessionResolver {
         durationMinutes: input.duration, scheduledAt: input.scheduledAt, metrics: (input.metrics ?? undefined) as MetricCode[] | undefined,
         weights: input.weights ? metricValues(input.weights) : undefined, threshold: input.threshold ?? undefined, autoConclude: input.autoConclude ?? undefined,
         url: input.url, template: input.template, tags: input.tags ?? undefined, secondCamera: input.secondCamera ?? undefined, selfScheduling: input.selfScheduling ?? undefined,
+        scoreVisibleToStudent: input.scoreVisibleToStudent ?? undefined,
+        checkInBeforeMinutes: input.checkInBefore, checkInAfterMinutes: input.checkInAfter,
         integrationId: actor.role === 'integrator' ? actor.id : null,
       },
       actor,
@@ -285,14 +317,17 @@ export class SessionResolver {
     return act(ctx, id, 'session.pause', 'ResumeSession', {});
   }
 
-  @Mutation(() => Session, { description: 'Ends the session; a proctor may give the conclusion and comment at once.' })
+  @Mutation(() => Session, {
+    description: 'Ends the session (the test-taker, its proctor, an administrator, or the integration that created it); staff may give the conclusion at once.',
+  })
   finishSession(
     @Arg('id', () => ID) id: string,
     @Ctx() ctx: ApiContext,
     @Arg('conclusion', () => Conclusion, { nullable: true }) conclusion?: Conclusion | null,
-    @Arg('comment', () => String, { nullable: true }) comment?: string | null,
+    @Arg('comment', () => String, { nullable: true, description: 'For the record (proctors, committee, auditors); the test-taker never sees it.' }) comment?: string | null,
+    @Arg('messageToStudent', () => String, { nullable: true, description: 'Shown to the test-taker with the conclusion.' }) messageToStudent?: string | null,
   ) {
-    return act(ctx, id, 'session.finish', 'FinishSession', { conclusion: conclusion ?? null, comment: comment ?? null });
+    return act(ctx, id, 'session.finish', 'FinishSession', { conclusion: conclusion ?? null, comment: comment ?? null, messageToStudent: messageToStudent ?? null });
   }
 
   @Mutation(() => Session, { description: 'Gives the conclusion on a finished session (the Rate button).' })
@@ -300,9 +335,10 @@ export class SessionResolver {
     @Arg('id', () => ID) id: string,
     @Arg('conclusion', () => Conclusion) conclusion: Conclusion,
     @Ctx() ctx: ApiContext,
-    @Arg('comment', () => String, { nullable: true }) comment?: string | null,
+    @Arg('comment', () => String, { nullable: true, description: 'For the record (proctors, committee, auditors); the test-taker never sees it.' }) comment?: string | null,
+    @Arg('messageToStudent', () => String, { nullable: true, description: 'Shown to the test-taker with the conclusion.' }) messageToStudent?: string | null,
   ) {
-    return act(ctx, id, 'session.conclude', 'ConcludeSession', { conclusion, comment: comment ?? null });
+    return act(ctx, id, 'session.conclude', 'ConcludeSession', { conclusion, comment: comment ?? null, messageToStudent: messageToStudent ?? null });
   }
 
   @Subscription(() => [SessionChange], {

@@ -38,9 +38,12 @@ export class Session {
   @Field(() => DateTime, { nullable: true }) startedAt!: Date | null;
   @Field(() => DateTime, { nullable: true }) stoppedAt!: Date | null;
   @Field(() => Int, { description: 'Planned length in minutes.' }) duration!: number;
-  @Field(() => Float, { nullable: true, description: 'Credibility 0–100, computed when the session ends.' }) score!: number | null;
+  // Resolved by SessionResolver.score and .averages, which hide them from the test-taker unless the session shows them.
+  score!: number | null;
   @Field(() => Conclusion, { nullable: true }) conclusion!: Conclusion | null;
-  @Field(() => String, { nullable: true }) comment!: string | null;
+  // Resolved by SessionResolver.comment, which hides it from the test-taker.
+  @Field(() => String, { nullable: true, description: 'The proctor\'s comment on the conclusion, for the record (null for the test-taker, who never sees it).' }) comment!: string | null;
+  @Field(() => String, { nullable: true, description: 'What the proctor tells the test-taker with the conclusion, if anything.' }) messageToStudent!: string | null;
   @Field(() => String, { nullable: true }) template!: string | null;
   @Field(() => [String]) tags!: string[];
   @Field(() => [String], { description: 'The metric codes this session watches.' }) metrics!: string[];
@@ -51,7 +54,10 @@ export class Session {
   @Field(() => Boolean, { description: 'The session asks for a second (mobile) camera.' }) secondCamera!: boolean;
   @Field(() => Boolean, { description: 'The test-taker books the time, and with it the proctor, from the proctors\' open slots (`availableSlots`, `bookSlot`).' }) selfScheduling!: boolean;
   @Field(() => Boolean, { description: 'The test-taker has booked a time: only an administrator changes it, its proctor or cancels it.' }) booked!: boolean;
-  @Field(() => [MetricValue], { description: 'Average of each metric over the session.' }) averages!: MetricValue[];
+  @Field(() => DateTime, { nullable: true, description: 'When the test-taker may check in from; null when the session has no start (check in at any time).' }) checkInOpensAt!: Date | null;
+  @Field(() => DateTime, { nullable: true, description: 'When check-in closes; null when the session has no start.' }) checkInClosesAt!: Date | null;
+  averages!: MetricValue[];
+  @Field(() => Boolean, { description: 'The test-taker may see the score (set when the session is created).' }) scoreVisibleToStudent!: boolean;
   @Field(() => [String], { description: 'Metrics in violation in the last recorded minute (the tile icons).' }) recentCodes!: string[];
   @Field(() => Int, { description: 'Version of the session stream this row reflects.' }) version!: number;
 }
@@ -121,6 +127,13 @@ export class FaceCheck {
   @Field(() => String, { description: 'green: matches; yellow: matches, but similar profiles exist; red: does not match.' }) result!: string;
   @Field(() => Float, { nullable: true }) distance!: number | null;
   @Field(() => [String]) similarProfiles!: string[];
+  @Field(() => String, {
+    nullable: true,
+    description: 'Why: match or new_reference (green/yellow); mismatch, no_face, several_faces, unreadable or no_reference (red). Null for checks recorded before reasons were.',
+  })
+  reason!: string | null;
+  @Field(() => Int, { nullable: true, description: 'How many faces the photo showed; null when it could not be read or was checked before this was recorded.' })
+  faceCount!: number | null;
   @Field(() => DateTime) at!: Date;
 }
 
@@ -175,6 +188,14 @@ export class StreamVerification {
   @Field(() => Int) events!: number;
   @Field(() => Int, { nullable: true, description: 'Version of the first event that does not verify.' }) brokenAt!: number | null;
   @Field(() => String, { nullable: true }) reason!: string | null;
+  @Field(() => String, {
+    nullable: true,
+    description: 'Which check failed: version, link, hash (the chain), seal (the server\'s key over each hash), truncated, anchor or signature (the signed checkpoint of the stream\'s head).',
+  })
+  check!: string | null;
+  @Field(() => Int, { description: 'Events whose seal verified.' }) sealed!: number;
+  @Field(() => Int, { nullable: true, description: 'The version a signed checkpoint vouches for (null: not checkpointed yet).' }) anchoredVersion!: number | null;
+  @Field(() => DateTime, { nullable: true }) anchoredAt!: Date | null;
 }
 
 @ObjectType({ description: 'A change to a session in the proctor\'s list.' })

@@ -1,4 +1,6 @@
-import { Arg, Ctx, Field, Int, ObjectType, Query, Resolver } from 'type-graphql';
+import { Arg, Ctx, Field, Int, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
+import type { ProjectionStatus as RunnerStatus } from '../../projections/runner.js';
+import { DateTime } from '../scalars.js';
 import { METRIC_CODES, METRIC_DESCRIPTIONS } from '../../domain/session/metrics.js';
 import { complete, EXPORT_FIELDS } from '../../projections/search/index.js';
 import { authorize } from '../authorization.js';
@@ -25,8 +27,42 @@ export class SearchCompletion {
   @Field(() => Int, { description: 'Where the word being completed starts.' }) start!: number;
 }
 
+@ObjectType({ description: 'Where a read model stopped on an event it could not apply (it is skipped until rebuilt).' })
+export class ProjectionFailure {
+  @Field(() => String, { description: 'The store checkpoint of the event.' }) checkpoint!: string;
+  @Field(() => String) eventId!: string;
+  @Field(() => String) eventType!: string;
+  @Field(() => String) streamId!: string;
+  @Field(() => String) error!: string;
+  @Field(() => DateTime) at!: Date;
+}
+
+@ObjectType({ description: 'A read model: how far it has applied the event store, and whether it failed.' })
+export class ProjectionStatus {
+  @Field(() => String) name!: string;
+  @Field(() => String, { nullable: true }) checkpoint!: string | null;
+  @Field(() => ProjectionFailure, { nullable: true }) failure!: ProjectionFailure | null;
+}
+
+const toStatus = (s: RunnerStatus): ProjectionStatus => ({ name: s.name, checkpoint: s.checkpoint, failure: s.failure });
+
 @Resolver()
 export class SystemResolver {
+  @Query(() => [ProjectionStatus], { description: 'The read models and their health (administrators and auditors).' })
+  async projections(@Ctx() ctx: ApiContext): Promise<ProjectionStatus[]> {
+    authorize(ctx.actor, 'system.inspect');
+    return (await ctx.core.runner.status()).map(toStatus);
+  }
+
+  @Mutation(() => ProjectionStatus, {
+    description: 'Builds a read model anew from the first event beside the live one, then swaps it in and clears its failure (administrators).',
+  })
+  async rebuildProjection(@Arg('name', () => String) name: string, @Ctx() ctx: ApiContext): Promise<ProjectionStatus> {
+    authorize(ctx.actor, 'system.manage');
+    await ctx.core.runner.rebuild(name);
+    return toStatus((await ctx.core.runner.status()).find((s) => s.name === name)!);
+  }
+
   @Query(() => [ExportField], { description: 'Every exportable and searchable field.' })
   exportFields(@Ctx() ctx: ApiContext): ExportField[] {
     authorize(ctx.actor, 'session.read');

@@ -1,5 +1,6 @@
 import type { CommandMetadata, Decider, Role } from '../core/decider.js';
 import { assertNever, IllegalStateError, ValidationError } from '../core/errors.js';
+import { optionalText, text } from '../core/fields.js';
 
 /** Roles a person or an LMS integration can hold ('system' is reserved for the server's own actions). */
 export type AccountRole = Exclude<Role, 'system'>;
@@ -31,7 +32,21 @@ export type AccountCommand =
 
 export type Account =
   | { readonly status: 'none' }
-  | { readonly status: 'active' | 'disabled'; readonly username: string; readonly role: AccountRole; readonly displayName: string; readonly passwordHash: string; readonly integrationSecret: string | null };
+  | {
+      readonly status: 'active' | 'disabled';
+      readonly username: string;
+      readonly role: AccountRole;
+      readonly displayName: string;
+      readonly passwordHash: string;
+      readonly integrationSecret: string | null;
+      /** Who created the account (an integration creates its test-takers' accounts). */
+      readonly registeredBy: string;
+      /**
+       * Tokens carry the version they were issued at; a new password or disabling the account moves it on, so every
+       * token issued before stops working.
+       */
+      readonly tokenVersion: number;
+    };
 
 export const accountStreamId = (username: string) => `account-${username.toLowerCase()}`;
 
@@ -43,10 +58,10 @@ export function decideAccount(command: AccountCommand, state: Account): AccountE
   if (command.type === 'RegisterAccount') {
     const d = command.data;
     if (state.status !== 'none') throw new IllegalStateError(`the username ${d.username} is taken`);
-    if (!USERNAME.test(d.username)) throw new ValidationError(`username ${JSON.stringify(d.username)} must be 1–100 letters, digits or _ . @ -`);
+    if (typeof d.username !== 'string' || !USERNAME.test(d.username)) throw new ValidationError(`username ${JSON.stringify(d.username)} must be 1–100 letters, digits or _ . @ -`);
     if (!ACCOUNT_ROLES.includes(d.role)) throw new ValidationError(`role ${JSON.stringify(d.role)} is not one of ${ACCOUNT_ROLES.join(', ')}`);
     if (!d.passwordHash) throw new ValidationError('password hash is missing');
-    const displayName = (d.displayName ?? d.username).trim().slice(0, 200) || d.username;
+    const displayName = optionalText(d.displayName, 'display name', 200) ?? d.username;
     return [{ type: 'AccountRegistered', data: { username: d.username, role: d.role, displayName, passwordHash: d.passwordHash, by: actor.id, at } }];
   }
   if (state.status === 'none') throw new IllegalStateError('the account does not exist');
@@ -59,13 +74,14 @@ export function decideAccount(command: AccountCommand, state: Account): AccountE
       if (actor.id.toLowerCase() === state.username.toLowerCase()) throw new IllegalStateError('you cannot disable your own account');
       if (!command.data.reason.trim()) throw new ValidationError('say why the account is disabled');
       if (state.status === 'disabled') return [];
-      return [{ type: 'AccountDisabled', data: { reason: command.data.reason, by: actor.id, at } }];
+      return [{ type: 'AccountDisabled', data: { reason: text(command.data.reason, 'reason', 1000, { multiline: true }), by: actor.id, at } }];
     case 'EnableAccount':
       if (state.status === 'active') return [];
       return [{ type: 'AccountEnabled', data: { by: actor.id, at } }];
     case 'SetIntegrationSecret':
       if (state.role !== 'integrator') throw new IllegalStateError(`only an integrator account has an integration secret, not a ${state.role}`);
       if (command.data.secret.length < 32) throw new ValidationError('an integration secret must be at least 32 characters long');
+      text(command.data.secret, 'integration secret', 500);
       return [{ type: 'IntegrationSecretSet', data: { secret: command.data.secret, by: actor.id, at } }];
     default:
       return assertNever(command, 'account command');
@@ -75,14 +91,14 @@ export function decideAccount(command: AccountCommand, state: Account): AccountE
 export function evolveAccount(state: Account, event: AccountEvent): Account {
   if (event.type === 'AccountRegistered') {
     const d = event.data;
-    return { status: 'active', username: d.username, role: d.role, displayName: d.displayName, passwordHash: d.passwordHash, integrationSecret: null };
+    return { status: 'active', username: d.username, role: d.role, displayName: d.displayName, passwordHash: d.passwordHash, integrationSecret: null, registeredBy: d.by, tokenVersion: 0 };
   }
   if (state.status === 'none') return state;
   switch (event.type) {
     case 'PasswordChanged':
-      return { ...state, passwordHash: event.data.passwordHash };
+      return { ...state, passwordHash: event.data.passwordHash, tokenVersion: state.tokenVersion + 1 };
     case 'AccountDisabled':
-      return { ...state, status: 'disabled' };
+      return { ...state, status: 'disabled', tokenVersion: state.tokenVersion + 1 };
     case 'AccountEnabled':
       return { ...state, status: 'active' };
     case 'IntegrationSecretSet':

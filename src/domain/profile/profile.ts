@@ -1,5 +1,6 @@
 import type { CommandMetadata, Decider } from '../core/decider.js';
 import { assertNever, ForbiddenError, ValidationError } from '../core/errors.js';
+import { identifier, text } from '../core/fields.js';
 
 /** Length of a face descriptor. */
 export const DESCRIPTOR_LENGTH = 128;
@@ -53,7 +54,7 @@ function checkDescriptor(descriptor: readonly number[]): void {
 }
 
 function checkUsername(username: string, state: Profile): void {
-  if (!USERNAME.test(username)) throw new ValidationError(`username ${JSON.stringify(username)} must be 1–100 letters, digits or _ . @ -`);
+  if (typeof username !== 'string' || !USERNAME.test(username)) throw new ValidationError(`username ${JSON.stringify(username)} must be 1–100 letters, digits or _ . @ -`);
   if (state.status !== 'none' && state.username.toLowerCase() !== username.toLowerCase()) {
     throw new ValidationError(`this is the profile of ${state.username}, not ${username}`);
   }
@@ -68,7 +69,7 @@ export function decideProfile(command: ProfileCommand, state: Profile): ProfileE
       const d = command.data;
       checkUsername(d.username, state);
       checkDescriptor(d.descriptor);
-      if (!d.photoId.trim()) throw new ValidationError('the photo id is empty');
+      identifier(d.photoId, 'photo id');
       if (state.status === 'referenced' && (!d.replace || state.photoId === d.photoId)) return [];
       const username = state.status === 'none' ? d.username : state.username;
       return [{ type: 'ProfileReferenceSet', data: { username, photoId: d.photoId, descriptor: [...d.descriptor], by: actor.id, at } }];
@@ -76,9 +77,9 @@ export function decideProfile(command: ProfileCommand, state: Profile): ProfileE
     case 'ClearProfileReference': {
       checkUsername(command.data.username, state);
       if (state.status !== 'referenced') return [];
-      const reason = command.data.reason.trim();
-      if (!reason) throw new ValidationError('say why the reference face is cleared');
-      return [{ type: 'ProfileReferenceCleared', data: { username: state.username, reason: reason.slice(0, 1000), by: actor.id, at } }];
+      if (!command.data.reason.trim()) throw new ValidationError('say why the reference face is cleared');
+      const reason = text(command.data.reason, 'reason', 1000, { multiline: true });
+      return [{ type: 'ProfileReferenceCleared', data: { username: state.username, reason, by: actor.id, at } }];
     }
     default:
       return assertNever(command, 'profile command');

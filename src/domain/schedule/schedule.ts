@@ -1,5 +1,6 @@
 import type { CommandMetadata, Decider } from '../core/decider.js';
 import { assertNever, IllegalStateError, ValidationError } from '../core/errors.js';
+import { identifier, instant, text } from '../core/fields.js';
 
 /** How many test-takers one slot may hold at most: the sessions a proctor watches at once. */
 export const MAX_SEATS = 30;
@@ -72,6 +73,8 @@ export function decideSchedule(command: ScheduleCommand, state: Schedule): Sched
       for (const { start, end } of slots) {
         const span = { start: start.getTime(), end: end.getTime() };
         if (!Number.isFinite(span.start) || !Number.isFinite(span.end)) throw new ValidationError('a slot needs a valid start and end');
+        instant(start, 'slot start');
+        instant(end, 'slot end');
         if (span.start <= now.getTime()) throw new ValidationError(`the slot at ${start.toISOString()} is not in the future`);
         if (span.end - span.start < MIN_SLOT_MS || span.end - span.start > MAX_SLOT_MS) {
           throw new ValidationError(`a slot lasts 15 minutes to 12 hours; the one at ${start.toISOString()} lasts ${Math.round((span.end - span.start) / 60_000)} minutes`);
@@ -92,6 +95,7 @@ export function decideSchedule(command: ScheduleCommand, state: Schedule): Sched
     }
     case 'BookSeat': {
       const { start, sessionId, durationMinutes } = command.data;
+      identifier(sessionId, 'session id');
       const slot = slotAt(state, start, 'book');
       if (slot.sessions.includes(sessionId)) return [];
       if (slot.closed) throw new IllegalStateError('this slot was closed by its proctor; choose another');
@@ -105,7 +109,7 @@ export function decideSchedule(command: ScheduleCommand, state: Schedule): Sched
     case 'ReleaseSeat': {
       const slot = slotAt(state, command.data.start, 'release a booking');
       if (!slot.sessions.includes(command.data.sessionId)) return [];
-      return [{ type: 'BookingReleased', data: { start: slot.start, sessionId: command.data.sessionId, reason: command.data.reason, by: actor.id, at } }];
+      return [{ type: 'BookingReleased', data: { start: slot.start, sessionId: command.data.sessionId, reason: text(command.data.reason, 'reason', 1000, { multiline: true }), by: actor.id, at } }];
     }
     default:
       return assertNever(command, 'schedule command');

@@ -1,5 +1,5 @@
 import type { CommandMetadata } from '../core/decider.js';
-import type { Conclusion, FaceResult, FileKind, IdentityPhotoKind, RecordingTrack } from './events.js';
+import type { Conclusion, FaceCheckReason, FaceResult, FileKind, IdentityPhotoKind, RecordingTrack } from './events.js';
 import type { MetricCode, MetricValues } from './metrics.js';
 
 /** What can be asked of a session. Each carries `metadata` (now, actor, command id): the decider reads no clock. */
@@ -24,6 +24,11 @@ export type SessionCommand =
         readonly secondCamera?: boolean;
         /** The test-taker picks the time (and with it the proctor) from the proctors' open slots. */
         readonly selfScheduling?: boolean;
+        /** The test-taker may see their credibility score (by default they see the conclusion only). */
+        readonly scoreVisibleToStudent?: boolean;
+        /** Check-in opens this many minutes before the start (default 15) and closes this many after it (default: the duration). */
+        readonly checkInBeforeMinutes?: number | null;
+        readonly checkInAfterMinutes?: number | null;
         readonly integrationId?: string | null;
       };
       readonly metadata: CommandMetadata;
@@ -35,7 +40,16 @@ export type SessionCommand =
   | { readonly type: 'SubmitIdentityPhoto'; readonly data: { readonly photoId: string; readonly kind: IdentityPhotoKind }; readonly metadata: CommandMetadata }
   | {
       readonly type: 'StoreFile';
-      readonly data: { readonly fileId: string; readonly kind: FileKind; readonly name: string; readonly contentType: string; readonly size: number; readonly sha256: string };
+      readonly data: {
+        readonly fileId: string;
+        readonly kind: FileKind;
+        readonly name: string;
+        readonly contentType: string;
+        readonly size: number;
+        readonly sha256: string;
+        /** The most the session's files may hold together (absent: no limit). */
+        readonly quotaBytes?: number;
+      };
       readonly metadata: CommandMetadata;
     }
   | { readonly type: 'VerifyIdentity'; readonly data: { readonly method: 'proctor' | 'automatic' }; readonly metadata: CommandMetadata }
@@ -44,7 +58,14 @@ export type SessionCommand =
   | { readonly type: 'RecordViolation'; readonly data: { readonly code: MetricCode; readonly detail?: string | null }; readonly metadata: CommandMetadata }
   | {
       readonly type: 'RecordFaceCheck';
-      readonly data: { readonly photoId: string; readonly result: FaceResult; readonly distance?: number | null; readonly similarProfiles?: readonly string[] };
+      readonly data: {
+        readonly photoId: string;
+        readonly result: FaceResult;
+        readonly distance?: number | null;
+        readonly similarProfiles?: readonly string[];
+        readonly reason?: FaceCheckReason | null;
+        readonly faceCount?: number | null;
+      };
       readonly metadata: CommandMetadata;
     }
   | {
@@ -54,7 +75,30 @@ export type SessionCommand =
     }
   | {
       readonly type: 'StoreRecordingSegment';
-      readonly data: { readonly track: RecordingTrack; readonly seq: number; readonly start: Date; readonly durationMs: number; readonly size: number; readonly sha256: string };
+      readonly data: {
+        readonly track: RecordingTrack;
+        readonly seq: number;
+        readonly start: Date;
+        readonly durationMs: number;
+        readonly size: number;
+        readonly sha256: string;
+        /** The most recording the session may hold, all segments together (absent: no limit). */
+        readonly quotaBytes?: number;
+      };
+      readonly metadata: CommandMetadata;
+    }
+  | {
+      /** A segment that arrived broken (or could not be made): refused; the third refusal of one segment records it lost. */
+      readonly type: 'RefuseRecordingSegment';
+      readonly data: {
+        readonly track: RecordingTrack;
+        readonly seq: number;
+        readonly start: Date;
+        readonly durationMs: number;
+        readonly reason: string;
+        /** Lost now, without waiting for more tries (the server made it and cannot make it again). */
+        readonly final?: boolean;
+      };
       readonly metadata: CommandMetadata;
     }
   | { readonly type: 'RecordPlayback'; readonly data: { readonly track: RecordingTrack; readonly seq: number }; readonly metadata: CommandMetadata }
@@ -69,9 +113,13 @@ export type SessionCommand =
   | { readonly type: 'ResumeSession'; readonly data: Record<string, never>; readonly metadata: CommandMetadata }
   | {
       readonly type: 'FinishSession';
-      readonly data: { readonly timeout?: boolean; readonly conclusion?: Conclusion | null; readonly comment?: string | null };
+      readonly data: { readonly timeout?: boolean; readonly conclusion?: Conclusion | null; readonly comment?: string | null; readonly messageToStudent?: string | null };
       readonly metadata: CommandMetadata;
     }
-  | { readonly type: 'ConcludeSession'; readonly data: { readonly conclusion: Conclusion; readonly comment?: string | null }; readonly metadata: CommandMetadata };
+  | {
+      readonly type: 'ConcludeSession';
+      readonly data: { readonly conclusion: Conclusion; readonly comment?: string | null; readonly messageToStudent?: string | null };
+      readonly metadata: CommandMetadata;
+    };
 
 export type SessionCommandType = SessionCommand['type'];

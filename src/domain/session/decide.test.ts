@@ -26,9 +26,11 @@ const created: SessionEvent = {
   data: {
     sessionId: 's1', name: 'Entrance exam', student: 'student1', studentName: 'Ann Lee', proctor: 'proctor1', durationMinutes: 60,
     scheduledAt: null, metrics: ['b2', 'c2', 'm2'], weights: { c2: 2 }, threshold: 70, autoConclude: false, url: 'https://lms.example/quiz/1',
-    template: 'default', tags: ['math'], secondCamera: false, createdBy: 'admin', integrationId: null, at: iso(-60),
+    template: 'default', tags: ['math'], secondCamera: false, checkInBeforeMinutes: 15, checkInAfterMinutes: 60, createdBy: 'admin', integrationId: null, at: iso(-60),
   },
 };
+type CreatedData = Extract<SessionEvent, { type: 'SessionCreated' }>['data'];
+const createdWith = (over: Partial<CreatedData>): SessionEvent => ({ type: 'SessionCreated', data: { ...(created.data as CreatedData), ...over } });
 const checkedIn: SessionEvent = { type: 'ParticipantCheckedIn', data: { userAgent: 'Chromium', browserSupported: true, at: iso(-1) } };
 const started: SessionEvent = { type: 'SessionStarted', data: { at: iso(0), deadline: iso(60) } };
 const running = [created, checkedIn, started];
@@ -62,6 +64,64 @@ describe('creating a session', () => {
   it('refuses a threshold over 100', () => spec([]).when(create({ threshold: 101 })).thenThrows(ValidationError, /threshold/));
   it('refuses an empty name', () => spec([]).when(create({ name: '  ' })).thenThrows(ValidationError, /name/));
   it('refuses a url that is not http', () => spec([]).when(create({ url: 'javascript:alert(1)' })).thenThrows(ValidationError, /url/));
+
+  describe('with a start time', () => {
+    // `create` runs at minute -60.
+    it('refuses a start that has passed', () =>
+      spec([]).when(create({ scheduledAt: at(-66) })).thenThrows(ValidationError, /has passed.*5 minutes back is accepted/));
+    it('accepts a start up to 5 minutes back, for clocks that differ', () =>
+      spec([]).when(create({ scheduledAt: at(-65) })).thenMatch([{ type: 'SessionCreated', data: { scheduledAt: iso(-65) } }]));
+    it('refuses a start that is not a date', () => spec([]).when(create({ scheduledAt: new Date('nonsense') })).thenThrows(ValidationError, /not a valid date/));
+  });
+
+  describe('with a check-in window', () => {
+    it('opens check-in 15 minutes before the start and closes it the duration after, when not told otherwise', () =>
+      spec([]).when(create({ durationMinutes: 90 })).thenMatch([{ type: 'SessionCreated', data: { checkInBeforeMinutes: 15, checkInAfterMinutes: 90 } }]));
+    it('keeps the minutes it is given', () =>
+      spec([]).when(create({ checkInBeforeMinutes: 30, checkInAfterMinutes: 0 })).thenMatch([{ type: 'SessionCreated', data: { checkInBeforeMinutes: 30, checkInAfterMinutes: 0 } }]));
+    it('refuses minutes outside 0–1440', () => {
+      spec([]).when(create({ checkInBeforeMinutes: -1 })).thenThrows(ValidationError, /check-in before the start/);
+      spec([]).when(create({ checkInAfterMinutes: 1441 })).thenThrows(ValidationError, /check-in after the start/);
+      spec([]).when(create({ checkInBeforeMinutes: 2.5 })).thenThrows(ValidationError, /whole number/);
+    });
+  });
+});
+
+describe('checking in', () => {
+  // Scheduled for minute 120: check-in from minute 105 (15 before) to minute 180 (the 60-minute duration after).
+  const scheduled = createdWith({ scheduledAt: iso(120) });
+  const checkIn = (minute: number) => cmd('CheckIn', { userAgent: 'ua', browserSupported: true }, student, minute);
+  const checkedInAt = (minute: number): SessionEvent => ({ type: 'ParticipantCheckedIn', data: { userAgent: 'ua', browserSupported: true, at: iso(minute) } });
+
+  it('refuses before the window opens, saying when it opens', () => {
+    spec([scheduled]).when(checkIn(104)).thenThrows(IllegalStateError, `check-in opens at ${iso(105)}`);
+    let thrown: unknown;
+    try {
+      spec([scheduled]).when(checkIn(0)).events();
+    } catch (error) {
+      thrown = error;
+    }
+    expect((thrown as IllegalStateError).details).toEqual({ opensAt: iso(105), closesAt: iso(180) });
+  });
+  it('lets the test-taker in from the moment it opens until it closes', () => {
+    spec([scheduled]).when(checkIn(105)).then([checkedInAt(105)]);
+    spec([scheduled]).when(checkIn(180)).then([checkedInAt(180)]);
+  });
+  it('refuses after the window closed', () => spec([scheduled]).when(checkIn(181)).thenThrows(IllegalStateError, `check-in closed at ${iso(180)}`));
+  it('uses the session\'s own minutes', () => {
+    const wide = createdWith({ scheduledAt: iso(120), checkInBeforeMinutes: 60, checkInAfterMinutes: 5 });
+    spec([wide]).when(checkIn(60)).then([checkedInAt(60)]);
+    spec([wide]).when(checkIn(126)).thenThrows(IllegalStateError, /closed/);
+  });
+  it('applies the defaults to sessions created before the window existed (15 minutes, the duration)', () => {
+    const { checkInBeforeMinutes: _b, checkInAfterMinutes: _a, ...old } = created.data as CreatedData;
+    const legacy: SessionEvent = { type: 'SessionCreated', data: { ...old, scheduledAt: iso(120) } };
+    spec([legacy]).when(checkIn(104)).thenThrows(IllegalStateError, /opens/);
+    spec([legacy]).when(checkIn(180)).then([checkedInAt(180)]);
+  });
+  it('lets a session without a start be checked in to at any time', () => spec([created]).when(checkIn(-5000)).then([checkedInAt(-5000)]));
+  it('lets a test-taker who checked in in time check in again later (a reloaded page)', () =>
+    spec([scheduled, checkedInAt(110)]).when(checkIn(300)).then([checkedInAt(300)]));
 });
 
 describe('assigning and cancelling', () => {
@@ -83,10 +143,19 @@ describe('assigning and cancelling', () => {
 describe('checking in, identity and start', () => {
   it('checks the test-taker in', () =>
     spec([created]).when(cmd('CheckIn', { userAgent: 'Chromium', browserSupported: true }, student, -1)).then([checkedIn]));
+  const photoFile = (fileId: string, kind: 'face' | 'document' | 'attachment'): SessionEvent => ({
+    type: 'FileStored', data: { fileId, kind, name: `${kind}.jpg`, contentType: 'image/jpeg', size: 10, sha256: 'a'.repeat(64), by: 'student1', at: iso(-1) },
+  });
   it('records an identity photo once', () => {
     const submit = cmd('SubmitIdentityPhoto', { photoId: 'p1', kind: 'face' }, student, -1);
-    spec([created, checkedIn]).when(submit).then([{ type: 'IdentityPhotoSubmitted', data: { photoId: 'p1', kind: 'face', at: iso(-1) } }]);
-    spec([created, checkedIn, { type: 'IdentityPhotoSubmitted', data: { photoId: 'p1', kind: 'face', at: iso(-1) } }]).when(submit).then([]);
+    spec([created, checkedIn, photoFile('p1', 'face')]).when(submit).then([{ type: 'IdentityPhotoSubmitted', data: { photoId: 'p1', kind: 'face', at: iso(-1) } }]);
+    spec([created, checkedIn, photoFile('p1', 'face'), { type: 'IdentityPhotoSubmitted', data: { photoId: 'p1', kind: 'face', at: iso(-1) } }]).when(submit).then([]);
+  });
+  it('refuses an identity photo that is not a photo of that kind uploaded to the session', () => {
+    spec([created, checkedIn]).when(cmd('SubmitIdentityPhoto', { photoId: 'p1', kind: 'face' }, student)).thenThrows(ValidationError, /not a face photo uploaded/);
+    spec([created, checkedIn, photoFile('p1', 'document')]).when(cmd('SubmitIdentityPhoto', { photoId: 'p1', kind: 'face' }, student)).thenThrows(ValidationError, /not a face photo/);
+    spec([created, checkedIn, photoFile('a1', 'attachment')]).when(cmd('SubmitIdentityPhoto', { photoId: 'a1', kind: 'document' }, student)).thenThrows(ValidationError, /not a document photo/);
+    spec([created, checkedIn]).when(cmd('SubmitIdentityPhoto', { photoId: 'x'.repeat(9000), kind: 'face' }, student)).thenThrows(ValidationError, /photo id/);
   });
   it('refuses an identity photo before check-in', () =>
     spec([created]).when(cmd('SubmitIdentityPhoto', { photoId: 'p1', kind: 'face' }, student)).thenThrows(IllegalStateError, /checked in/));
@@ -135,15 +204,32 @@ describe('recording metrics and violations', () => {
     ]));
   it('records a face check', () =>
     spec(running).when(cmd('RecordFaceCheck', { photoId: 'f1', result: 'yellow', distance: 0.41, similarProfiles: ['student9'] }, system, 5)).then([
-      { type: 'FaceChecked', data: { photoId: 'f1', result: 'yellow', distance: 0.41, similarProfiles: ['student9'], at: iso(5) } },
+      { type: 'FaceChecked', data: { photoId: 'f1', result: 'yellow', distance: 0.41, similarProfiles: ['student9'], reason: null, faceCount: null, at: iso(5) } },
     ]));
+  it('records why a face check came out as it did, and how many faces the photo showed', () =>
+    spec(running).when(cmd('RecordFaceCheck', { photoId: 'f1', result: 'red', distance: 0.45, similarProfiles: ['student9'], reason: 'several_faces', faceCount: 2 }, system, 5)).then([
+      { type: 'FaceChecked', data: { photoId: 'f1', result: 'red', distance: 0.45, similarProfiles: ['student9'], reason: 'several_faces', faceCount: 2, at: iso(5) } },
+    ]));
+  it('refuses a reason that contradicts the colour, an unknown reason, and a face count that is not a count', () => {
+    spec(running).when(cmd('RecordFaceCheck', { photoId: 'f1', result: 'green', reason: 'no_face' }, system)).thenThrows(ValidationError, /green face check cannot have the reason no_face/);
+    spec(running).when(cmd('RecordFaceCheck', { photoId: 'f1', result: 'red', reason: 'match' }, system)).thenThrows(ValidationError, /red face check cannot have the reason match/);
+    spec(running).when(cmd('RecordFaceCheck', { photoId: 'f1', result: 'red', reason: 'blurry' as never }, system)).thenThrows(ValidationError, /reason "blurry" is not one of/);
+    spec(running).when(cmd('RecordFaceCheck', { photoId: 'f1', result: 'red', reason: 'several_faces', faceCount: 1.5 }, system)).thenThrows(ValidationError, /face count/);
+  });
+  it('reads face checks recorded before reasons were (no reason, no face count)', () => {
+    const old = { type: 'FaceChecked', data: { photoId: 'old', result: 'red', distance: 0.7, similarProfiles: [], at: iso(1) } } as SessionEvent;
+    spec([...running, old]).when(cmd('RecordFaceCheck', { photoId: 'old', result: 'red', reason: 'mismatch' }, system, 2)).thenMatch([{ type: 'FaceChecked', data: { reason: 'mismatch' } }]);
+  });
   it('raises c5 for a yellow check and c6 for a red one while the exam runs, when the session uses them', () => {
     const withFaces: SessionEvent = { ...created, data: { ...(created as Extract<SessionEvent, { type: 'SessionCreated' }>).data, metrics: ['c5', 'c6'] } } as SessionEvent;
     spec([withFaces, checkedIn, started]).when(cmd('RecordFaceCheck', { photoId: 'f2', result: 'yellow', distance: 0.3, similarProfiles: ['student9'] }, system, 6)).thenMatch([
       { type: 'FaceChecked' }, { type: 'ViolationDetected', data: { code: 'c5', detail: 'similar profiles: student9' } },
     ]);
     spec([withFaces, checkedIn, started]).when(cmd('RecordFaceCheck', { photoId: 'f3', result: 'red', distance: 0.8 }, system, 6)).thenMatch([
-      { type: 'FaceChecked' }, { type: 'ViolationDetected', data: { code: 'c6' } },
+      { type: 'FaceChecked' }, { type: 'ViolationDetected', data: { code: 'c6', detail: 'photo f3 does not match the profile' } },
+    ]);
+    spec([withFaces, checkedIn, started]).when(cmd('RecordFaceCheck', { photoId: 'f6', result: 'red', reason: 'no_face', faceCount: 0 }, system, 6)).thenMatch([
+      { type: 'FaceChecked' }, { type: 'ViolationDetected', data: { code: 'c6', detail: 'photo f6 shows no face' } },
     ]);
     spec([withFaces, checkedIn]).when(cmd('RecordFaceCheck', { photoId: 'f4', result: 'red', distance: 0.8 }, system, 0)).thenMatch([{ type: 'FaceChecked' }]);
     spec(running).when(cmd('RecordFaceCheck', { photoId: 'f5', result: 'red', distance: 0.8 }, system, 6)).thenMatch([{ type: 'FaceChecked' }]); // c6 not used
@@ -188,7 +274,7 @@ describe('chat', () => {
   it('refuses an incident from the test-taker', () =>
     spec(running).when(cmd('SendMessage', { messageId: 'm3', text: 'x', incident: true }, student)).thenThrows(ValidationError, /proctor/));
   it('sends a file with no text', () =>
-    spec(running).when(cmd('SendMessage', { messageId: 'm4', text: '', attachmentId: 'a1' }, proctor)).thenMatch([{ type: 'MessageSent', data: { text: '', attachmentId: 'a1' } }]));
+    spec([...running, { type: 'FileStored', data: { fileId: 'a1', kind: 'attachment', name: 'a.pdf', contentType: 'application/pdf', size: 3, sha256: 'b'.repeat(64), by: 'proctor1', at: iso(0) } }]).when(cmd('SendMessage', { messageId: 'm4', text: '', attachmentId: 'a1' }, proctor)).thenMatch([{ type: 'MessageSent', data: { text: '', attachmentId: 'a1' } }]));
   it('refuses an empty message without a file', () =>
     spec(running).when(cmd('SendMessage', { messageId: 'm5', text: ' ' }, student)).thenThrows(ValidationError, /empty/));
   it('refuses a message after the end', () =>
@@ -265,8 +351,22 @@ describe('finishing, scoring and concluding', () => {
     spec([created, checkedIn]).when(cmd('FinishSession', {}, proctor)).thenThrows(IllegalStateError, /waiting/));
   it('concludes a finished session (the Rate button)', () =>
     spec([...running, finished, scored]).when(cmd('ConcludeSession', { conclusion: 'positive', comment: 'ok' }, proctor, 40)).then([
-      { type: 'SessionConcluded', data: { conclusion: 'positive', comment: 'ok', by: 'proctor1', automatic: false, at: iso(40) } },
+      { type: 'SessionConcluded', data: { conclusion: 'positive', comment: 'ok', messageToStudent: null, by: 'proctor1', automatic: false, at: iso(40) } },
     ]));
+  it('keeps the comment for the record and the message to the test-taker apart', () => {
+    spec([...running, finished, scored]).when(cmd('ConcludeSession', { conclusion: 'negative', comment: 'Phone visible at 12:04', messageToStudent: ' Please contact the dean\'s office. ' }, proctor, 40)).then([
+      { type: 'SessionConcluded', data: { conclusion: 'negative', comment: 'Phone visible at 12:04', messageToStudent: 'Please contact the dean\'s office.', by: 'proctor1', automatic: false, at: iso(40) } },
+    ]);
+    spec(running).when(cmd('FinishSession', { conclusion: 'negative', comment: 'phone', messageToStudent: 'See you at the retake.' }, proctor, 10)).thenMatch([
+      { type: 'SessionFinished' }, { type: 'ScoreComputed' }, { type: 'SessionConcluded', data: { comment: 'phone', messageToStudent: 'See you at the retake.' } },
+    ]);
+  });
+  it('refuses a message to the test-taker without a conclusion', () =>
+    spec(running).when(cmd('FinishSession', { messageToStudent: 'bye' }, proctor, 10)).thenThrows(ValidationError, /goes with a conclusion/));
+  it('refuses a message to the test-taker over 5000 characters', () =>
+    spec([...running, finished, scored]).when(cmd('ConcludeSession', { conclusion: 'positive', messageToStudent: 'x'.repeat(5001) }, proctor, 40)).thenThrows(ValidationError, /message to the test-taker/));
+  it('says an integration (the LMS) finished the session when it did', () =>
+    spec(running).when(cmd('FinishSession', {}, { id: 'lms', role: 'integrator' }, 10)).thenMatch([{ type: 'SessionFinished', data: { by: 'integrator', actor: 'lms' } }, { type: 'ScoreComputed' }]));
   it('lets only an administrator change a conclusion', () => {
     const concluded: SessionEvent = { type: 'SessionConcluded', data: { conclusion: 'positive', comment: null, by: 'proctor1', automatic: false, at: iso(40) } };
     spec([...running, finished, scored, concluded]).when(cmd('ConcludeSession', { conclusion: 'negative' }, proctor, 41)).thenThrows(IllegalStateError, /administrator/);
@@ -292,6 +392,17 @@ describe('recordings and calls', () => {
     spec([created, checkedIn]).when(segment(0)).thenThrows(IllegalStateError, /waiting/));
   it('takes late segments after the end (an upload queued while offline)', () =>
     spec([...running, finished]).when(segment(3)).thenMatch([{ type: 'RecordingSegmentStored', data: { seq: 3 } }]));
+  it('takes a segment that began before the end, up to the moment of the end', () =>
+    spec([...running, finished]).when(segment(30)).thenMatch([{ type: 'RecordingSegmentStored', data: { seq: 30, start: iso(30) } }]));
+  it('refuses a segment that began after the end: nobody is recorded after their exam', () => {
+    const late = cmd('StoreRecordingSegment', { track: 'screen', seq: 7, start: new Date(at(30).getTime() + 1), durationMs: 10_000, size: 1000, sha256: sha }, student, 31);
+    spec([...running, finished]).when(late).thenThrows(IllegalStateError, `cannot store a recording that starts at ${new Date(at(30).getTime() + 1).toISOString()}: the session ended at ${iso(30)}`);
+    spec([...running, finished, scored, { type: 'SessionConcluded', data: { conclusion: 'positive', comment: null, by: 'proctor1', automatic: false, at: iso(40) } }])
+      .when(late).thenThrows(IllegalStateError, /the session ended/);
+  });
+  it('does not count a broken segment begun after the end as a gap in the recording', () =>
+    spec([...running, finished]).when(cmd('RefuseRecordingSegment', { track: 'screen', seq: 7, start: at(31), durationMs: 10_000, reason: 'truncated' }, student, 32))
+      .thenThrows(IllegalStateError, /the session ended/));
   it('records who played a stored segment', () =>
     spec([...running, stored]).when(cmd('RecordPlayback', { track: 'camera', seq: 0 }, { id: 'auditor1', role: 'auditor' }, 90)).then([
       { type: 'RecordingPlayed', data: { track: 'camera', seq: 0, by: 'auditor1', at: iso(90) } },
@@ -334,10 +445,12 @@ describe('booking the time of a self-scheduled session', () => {
   it('refuses a time that has passed', () => spec([selfScheduled]).when(book(-5)).thenThrows(ValidationError, /passed/));
   it('lets the test-taker check in only once a time is booked', () => {
     spec([selfScheduled]).when(cmd('CheckIn', { userAgent: 'ua', browserSupported: true }, student)).thenThrows(IllegalStateError, /choose a time/);
-    spec([selfScheduled, booked]).when(cmd('CheckIn', { userAgent: 'ua', browserSupported: true }, student)).then([
-      { type: 'ParticipantCheckedIn', data: { userAgent: 'ua', browserSupported: true, at: iso(0) } },
+    spec([selfScheduled, booked]).when(cmd('CheckIn', { userAgent: 'ua', browserSupported: true }, student, 110)).then([
+      { type: 'ParticipantCheckedIn', data: { userAgent: 'ua', browserSupported: true, at: iso(110) } },
     ]);
   });
+  it('opens check-in from the booked time', () =>
+    spec([selfScheduled, booked]).when(cmd('CheckIn', { userAgent: 'ua', browserSupported: true }, student, 100)).thenThrows(IllegalStateError, `check-in opens at ${iso(105)}`));
   it('refuses once the test-taker has checked in', () => spec([selfScheduled, checkedIn]).when(book(120)).thenThrows(IllegalStateError, /waiting/));
   it('lets only an administrator change a booked session, its proctor, or cancel it', () => {
     spec([selfScheduled, booked]).when(book(180)).thenThrows(IllegalStateError, /only an administrator/);
@@ -346,5 +459,43 @@ describe('booking the time of a self-scheduled session', () => {
     spec([selfScheduled, booked]).when(book(180, admin, 'proctor3')).then([
       { type: 'SessionBooked', data: { scheduledAt: iso(180), proctor: 'proctor3', previousProctor: 'proctor2', by: 'admin', at: iso(0) } },
     ]);
+  });
+});
+
+describe('input no read model could hold', () => {
+  const segment = (over: Partial<Extract<SessionCommand, { type: 'StoreRecordingSegment' }>['data']>) =>
+    cmd('StoreRecordingSegment', { track: 'camera', seq: 0, start: at(1), durationMs: 10_000, size: 1000, sha256: 'c'.repeat(64), ...over }, student, 2);
+
+  it('refuses a segment number past a whole number a column holds', () => {
+    for (const seq of [2147483648, 1e300, -1, 1.5, Number.NaN]) spec(running).when(segment({ seq })).thenThrows(ValidationError, /segment number/);
+  });
+  it('refuses a segment start outside the years a timestamp holds, or outside the session', () => {
+    for (const start of ['0000-01-01T00:00:00Z', '-271821-04-20T00:00:00Z', '+200000-01-01T00:00:00Z', '1999-12-31T23:59:59Z']) {
+      spec(running).when(segment({ start: new Date(start) })).thenThrows(ValidationError, /segment start/);
+    }
+    spec(running).when(segment({ start: new Date('invalid') })).thenThrows(ValidationError, /segment start/);
+    spec(running).when(segment({ start: at(-60) })).thenThrows(ValidationError, /outside the session/);
+    spec(running).when(segment({ start: at(60) })).thenThrows(ValidationError, /outside the session/);
+  });
+  it('refuses a scheduled time in year 0 or after 2199', () => {
+    for (const when of ['0000-01-01T00:00:00Z', '+200000-01-01T00:00:00Z', '2200-01-01T00:00:00Z']) {
+      spec([]).when(cmd('CreateSession', { sessionId: 's9', name: 'X', student: 'student1', durationMinutes: 60, scheduledAt: new Date(when) })).thenThrows(ValidationError, /scheduled time/);
+    }
+  });
+  it('refuses NUL and other control characters in a name, a tag or a message', () => {
+    spec([]).when(cmd('CreateSession', { sessionId: 's9', name: 'Bad\u0000name', student: 'student1', durationMinutes: 60 })).thenThrows(ValidationError, /control characters/);
+    spec([]).when(cmd('CreateSession', { sessionId: 's9', name: 'Exam', student: 'student1', durationMinutes: 60, tags: ['a\u0007b'] })).thenThrows(ValidationError, /control characters/);
+    spec(running).when(cmd('SendMessage', { messageId: 'm9', text: 'hello\u0000' }, student)).thenThrows(ValidationError, /control characters/);
+    spec(running).when(cmd('SendMessage', { messageId: 'm9', text: 'two\nlines\tand a tab' }, student)).thenMatch([{ type: 'MessageSent', data: { text: 'two\nlines\tand a tab' } }]);
+  });
+  it('refuses ids longer than an index holds', () => {
+    spec(running).when(cmd('AddNote', { noteId: 'n'.repeat(101), text: 'x' }, proctor)).thenThrows(ValidationError, /note id/);
+    spec(running).when(cmd('StartCall', { callId: 'c'.repeat(5000), video: true }, proctor)).thenThrows(ValidationError, /call id/);
+  });
+  it('cleans a user agent of control characters and cuts it', () => {
+    const [event] = spec([created]).when(cmd('CheckIn', { userAgent: `A\u0000B${'x'.repeat(900)}`, browserSupported: true }, student)).events();
+    const ua = (event as Extract<SessionEvent, { type: 'ParticipantCheckedIn' }>).data.userAgent;
+    expect(ua.startsWith('A B')).toBe(true);
+    expect(ua).toHaveLength(500);
   });
 });

@@ -1,7 +1,9 @@
 import type { Actor, Decider } from '../core/decider.js';
 import { assertNever, IllegalStateError, ValidationError } from '../core/errors.js';
+import { clip, identifier, instant, MAX_INT4, optionalText, text as boundedText, wholeNumber } from '../core/fields.js';
+import { checkInWindow, DEFAULT_CHECK_IN_BEFORE_MINUTES, MAX_CHECK_IN_MINUTES, PAST_START_GRACE_MS } from './check-in.js';
 import type { SessionCommand } from './commands.js';
-import type { FinishedBy, SessionEvent } from './events.js';
+import { FACE_CHECK_REASONS, type FaceCheckReason, type FinishedBy, type SessionEvent } from './events.js';
 import { isMetricCode, METRIC_CODES, type MetricCode } from './metrics.js';
 import { computeScore, coveredMs } from './score.js';
 import { evolveSession, initialSession, type Session, type SessionFacts } from './state.js';
@@ -11,19 +13,38 @@ const LOGIN = /^[A-Za-z0-9][A-Za-z0-9_.@-]{0,99}$/;
 const MAX_TEXT = 5000;
 /** How long one logged view of a recording may authorise downloads (a longer watch opens another view). */
 export const MAX_VIEW_MS = 12 * 3_600_000;
+/** Browsers number segments by the second since 2026 (a reloaded page never reuses one): an int4 column holds them. */
+const MAX_SEGMENT_SEQ = MAX_INT4;
+/** Refusals one segment gets before it is recorded lost, and refusals a session records at most (the rest are refused silently). */
+const REFUSALS_BEFORE_LOST = 3;
+const MAX_REFUSALS_RECORDED = 300;
+const MAX_TAGS = 20;
+/** How long before the start a recording may begin (the recorder starts as the exam page opens), and clock skew after now. */
+const RECORDING_LEAD_MS = 10 * 60_000;
+const CLOCK_SKEW_MS = 5 * 60_000;
+
+/** Reasons a green or yellow check may give; every other reason is red. */
+const PASSING_REASONS = new Set<FaceCheckReason>(['match', 'new_reference']);
+/** The c6 violation's words for each red reason. */
+const RED_DETAIL: Record<FaceCheckReason, string> = {
+  match: 'matches the profile',
+  new_reference: 'became the reference',
+  mismatch: 'does not match the profile',
+  no_face: 'shows no face',
+  several_faces: 'shows several faces',
+  unreadable: 'could not be read',
+  no_reference: 'could not be compared: the profile has no reference face',
+};
 
 type Live = Extract<Session, { status: 'in_progress' | 'paused' }>;
 type Existing = Exclude<Session, { status: 'none' }>;
 
 function text(value: string, what: string, max = MAX_TEXT): string {
-  const trimmed = value.trim();
-  if (!trimmed) throw new ValidationError(`${what} is empty`);
-  if (trimmed.length > max) throw new ValidationError(`${what} is ${trimmed.length} characters long; the limit is ${max}`);
-  return trimmed;
+  return boundedText(value, what, max, { multiline: max >= 1000 });
 }
 
 function login(value: string, what: string): string {
-  if (!LOGIN.test(value)) throw new ValidationError(`${what} ${JSON.stringify(value)} is not a valid login`);
+  if (typeof value !== 'string' || !LOGIN.test(value)) throw new ValidationError(`${what} ${JSON.stringify(String(value).slice(0, 40))} is not a valid login`, { field: what });
   return value;
 }
 
@@ -67,6 +88,17 @@ export function bookingVerdict(state: Session, actor: Actor, scheduledAt: Date, 
   if (s.booking && actor.role !== 'admin') throw new IllegalStateError(`the session is booked for ${s.booking.start} already; only an administrator can change it`);
   if (scheduledAt.getTime() <= now.getTime()) throw new ValidationError('the time booked has passed');
   return 'book';
+}
+
+/**
+ * Nobody is recorded after their exam: a segment begun before the end (still uploading, or queued while offline) is
+ * kept, one begun after it is refused (and the upload route keeps none of its bytes).
+ */
+function assertRecordedBeforeEnd(endedAt: string | Date, start: Date): void {
+  const end = new Date(endedAt);
+  if (start.getTime() > end.getTime()) {
+    throw new IllegalStateError(`cannot store a recording that starts at ${start.toISOString()}: the session ended at ${end.toISOString()}`);
+  }
 }
 
 /** "Only the system administrator can change, cancel, or change proctors in already scheduled sessions." */
@@ -121,8 +153,22 @@ export function decideSession(command: SessionCommand, state: Session): SessionE
       }
       const threshold = d.threshold ?? 50;
       if (!Number.isFinite(threshold) || threshold < 0 || threshold > 100) throw new ValidationError('threshold must be from 0 to 100');
-      if (d.url != null && !/^https?:\/\/\S+$/i.test(d.url)) throw new ValidationError(`url ${JSON.stringify(d.url)} is not an http(s) address`);
+      if (d.url != null && (d.url.length > 2000 || !/^https?:\/\/[^\s\u0000-\u001f\u007f]+$/i.test(d.url))) {
+        throw new ValidationError(`url ${JSON.stringify(d.url.slice(0, 60))} is not an http(s) address of at most 2,000 characters`, { field: 'url' });
+      }
+      if ((d.tags ?? []).length > MAX_TAGS) throw new ValidationError(`at most ${MAX_TAGS} tags`, { field: 'tags' });
       const tags = (d.tags ?? []).map((t) => text(t, 'tag', 64));
+      if (d.scheduledAt) {
+        instant(d.scheduledAt, 'scheduled time');
+        if (d.scheduledAt.getTime() < now.getTime() - PAST_START_GRACE_MS) {
+          throw new ValidationError(
+            `the start time ${d.scheduledAt.toISOString()} has passed (it is ${at} now); a start up to ${PAST_START_GRACE_MS / 60_000} minutes back is accepted, for clocks that differ`,
+            { field: 'scheduledAt' },
+          );
+        }
+      }
+      const checkInBeforeMinutes = d.checkInBeforeMinutes == null ? DEFAULT_CHECK_IN_BEFORE_MINUTES : wholeNumber(d.checkInBeforeMinutes, 'check-in before the start (minutes)', 0, MAX_CHECK_IN_MINUTES);
+      const checkInAfterMinutes = d.checkInAfterMinutes == null ? d.durationMinutes : wholeNumber(d.checkInAfterMinutes, 'check-in after the start (minutes)', 0, MAX_CHECK_IN_MINUTES);
       return [
         {
           type: 'SessionCreated',
@@ -130,7 +176,7 @@ export function decideSession(command: SessionCommand, state: Session): SessionE
             sessionId: d.sessionId,
             name: text(d.name, 'session name', 300),
             student: login(d.student, 'test-taker'),
-            studentName: d.studentName?.trim() || null,
+            studentName: optionalText(d.studentName, 'test-taker name', 200),
             proctor: d.proctor ? login(d.proctor, 'proctor') : null,
             durationMinutes: d.durationMinutes,
             scheduledAt: d.scheduledAt ? d.scheduledAt.toISOString() : null,
@@ -139,10 +185,13 @@ export function decideSession(command: SessionCommand, state: Session): SessionE
             threshold,
             autoConclude: d.autoConclude ?? false,
             url: d.url ?? null,
-            template: d.template?.trim() || null,
+            template: optionalText(d.template, 'template', 100),
             tags: [...new Set(tags)],
             secondCamera: d.secondCamera ?? false,
             ...(d.selfScheduling ? { selfScheduling: true } : {}),
+            ...(d.scoreVisibleToStudent ? { scoreVisibleToStudent: true } : {}),
+            checkInBeforeMinutes,
+            checkInAfterMinutes,
             createdBy: actor.id,
             integrationId: d.integrationId ?? null,
             at,
@@ -162,6 +211,7 @@ export function decideSession(command: SessionCommand, state: Session): SessionE
     }
     case 'BookTime': {
       const s = exists(state, 'book a time');
+      instant(command.data.scheduledAt, 'booked time');
       if (bookingVerdict(s, actor, command.data.scheduledAt, command.data.proctor, now) === 'same') return [];
       const proctor = login(command.data.proctor, 'proctor');
       return [{ type: 'SessionBooked', data: { scheduledAt: command.data.scheduledAt.toISOString(), proctor, previousProctor: s.proctor, by: actor.id, at } }];
@@ -180,23 +230,40 @@ export function decideSession(command: SessionCommand, state: Session): SessionE
         throw new IllegalStateError(`cannot check in: the session is ${readable(s.status)}`);
       }
       if (s.selfScheduling && !s.booking) throw new IllegalStateError('choose a time for this session first');
-      return [{ type: 'ParticipantCheckedIn', data: { userAgent: command.data.userAgent.slice(0, 500), browserSupported: command.data.browserSupported, at } }];
+      // The window guards the first check-in; a test-taker who checked in in time may reload the page later.
+      const window = s.status === 'scheduled' ? checkInWindow(s.booking?.start ?? s.scheduledAt, s.checkInMinutes.before, s.checkInMinutes.after) : null;
+      if (window) {
+        const details = { opensAt: window.opensAt.toISOString(), closesAt: window.closesAt.toISOString() };
+        if (now < window.opensAt) throw new IllegalStateError(`check-in opens at ${details.opensAt}`, details);
+        if (now > window.closesAt) throw new IllegalStateError(`check-in closed at ${details.closesAt}`, details);
+      }
+      return [{ type: 'ParticipantCheckedIn', data: { userAgent: clip(command.data.userAgent, 500), browserSupported: command.data.browserSupported === true, at } }];
     }
     case 'SubmitIdentityPhoto': {
       const s = open(state, 'submit an identity photo');
       if (!s.checkedIn) throw new IllegalStateError('cannot submit an identity photo: the test-taker has not checked in');
+      if (command.data.kind !== 'face' && command.data.kind !== 'document') throw new ValidationError('kind must be face or document', { field: 'kind' });
+      identifier(command.data.photoId, 'photo id');
       if (s.photoIds.includes(command.data.photoId)) return [];
+      if (s.files[command.data.photoId] !== command.data.kind) {
+        throw new ValidationError(`photo ${command.data.photoId} is not a ${command.data.kind} photo uploaded to this session`, { field: 'photoId' });
+      }
       return [{ type: 'IdentityPhotoSubmitted', data: { photoId: command.data.photoId, kind: command.data.kind, at } }];
     }
     case 'StoreFile': {
       const s = open(state, 'attach a file');
       const d = command.data;
-      if (s.fileIds.includes(d.fileId)) return [];
+      identifier(d.fileId, 'file id');
+      if (s.files[d.fileId]) return [];
       if (!['attachment', 'face', 'document'].includes(d.kind)) throw new ValidationError(`file kind ${JSON.stringify(d.kind)} is not attachment, face or document`);
       if (!Number.isInteger(d.size) || d.size <= 0) throw new ValidationError('the file is empty');
+      wholeNumber(d.size, 'file size', 1, Number.MAX_SAFE_INTEGER);
       if (!/^[0-9a-f]{64}$/.test(d.sha256)) throw new ValidationError('the file hash is not a sha-256');
+      if (d.quotaBytes !== undefined && s.fileBytes + d.size > d.quotaBytes) {
+        throw new IllegalStateError(`the session's file quota of ${Math.round(d.quotaBytes / 1024 / 1024)} MB is used up`, { quota: 'files' });
+      }
       const name = d.name.replace(/[\u0000-\u001f\u007f/\\]/g, '_').trim().slice(0, 200) || 'file';
-      return [{ type: 'FileStored', data: { fileId: d.fileId, kind: d.kind, name, contentType: d.contentType, size: d.size, sha256: d.sha256, by: actor.id, at } }];
+      return [{ type: 'FileStored', data: { fileId: d.fileId, kind: d.kind, name, contentType: clip(d.contentType, 100), size: d.size, sha256: d.sha256, by: actor.id, at } }];
     }
     case 'VerifyIdentity': {
       const s = open(state, 'verify identity');
@@ -251,21 +318,33 @@ export function decideSession(command: SessionCommand, state: Session): SessionE
       const s = live(state, 'record a violation');
       if (!isMetricCode(command.data.code)) throw new ValidationError(`unknown metric ${command.data.code}`);
       if (!s.metrics.includes(command.data.code)) throw new ValidationError(`metric ${command.data.code} is not used by this session`);
-      return [{ type: 'ViolationDetected', data: { code: command.data.code, detail: command.data.detail?.slice(0, 1000) ?? null, at } }];
+      return [{ type: 'ViolationDetected', data: { code: command.data.code, detail: command.data.detail == null ? null : clip(command.data.detail, 1000), at } }];
     }
     case 'RecordFaceCheck': {
       const s = exists(state, 'record a face check');
       if (s.status === 'cancelled' || s.status === 'scheduled') throw new IllegalStateError(`cannot record a face check: the session is ${readable(s.status)}`);
       const d = command.data;
       if (!['green', 'yellow', 'red'].includes(d.result)) throw new ValidationError(`face check result ${JSON.stringify(d.result)} is not green, yellow or red`);
-      if (d.distance != null && (!Number.isFinite(d.distance) || d.distance < 0)) throw new ValidationError('face distance must be a non-negative number');
+      identifier(d.photoId, 'photo id');
+      if (d.distance != null && (!Number.isFinite(d.distance) || d.distance < 0 || d.distance > 100)) throw new ValidationError('face distance must be a number from 0 to 100');
+      if ((d.similarProfiles ?? []).length > 50) throw new ValidationError('at most 50 similar profiles');
+      for (const p of d.similarProfiles ?? []) login(p, 'similar profile');
+      const reason = d.reason ?? null;
+      if (reason !== null) {
+        if (!FACE_CHECK_REASONS.includes(reason)) throw new ValidationError(`face check reason ${JSON.stringify(reason)} is not one of ${FACE_CHECK_REASONS.join(', ')}`);
+        if ((d.result === 'red') !== !PASSING_REASONS.has(reason)) throw new ValidationError(`a ${d.result} face check cannot have the reason ${reason}`);
+      }
+      if (d.faceCount != null && (!Number.isInteger(d.faceCount) || d.faceCount < 0 || d.faceCount > 1000)) throw new ValidationError('face count must be a whole number from 0 to 1000');
       const events: SessionEvent[] = [
-        { type: 'FaceChecked', data: { photoId: d.photoId, result: d.result, distance: d.distance ?? null, similarProfiles: [...(d.similarProfiles ?? [])], at } },
+        {
+          type: 'FaceChecked',
+          data: { photoId: d.photoId, result: d.result, distance: d.distance ?? null, similarProfiles: [...(d.similarProfiles ?? [])], reason, faceCount: d.faceCount ?? null, at },
+        },
       ];
       // A yellow check is c5 (a similar profile exists), a red one c6 (the face does not match), while the exam runs.
       const code = d.result === 'yellow' ? 'c5' : d.result === 'red' ? 'c6' : null;
       if (code && s.metrics.includes(code) && (s.status === 'in_progress' || s.status === 'paused')) {
-        const detail = code === 'c5' ? `similar profiles: ${(d.similarProfiles ?? []).join(', ')}` : `photo ${d.photoId} does not match the profile`;
+        const detail = code === 'c5' ? `similar profiles: ${(d.similarProfiles ?? []).join(', ')}` : `photo ${d.photoId} ${RED_DETAIL[reason ?? 'mismatch']}`;
         events.push({ type: 'ViolationDetected', data: { code, detail, at } });
       }
       return events;
@@ -273,7 +352,11 @@ export function decideSession(command: SessionCommand, state: Session): SessionE
     case 'SendMessage': {
       const s = open(state, 'send a message');
       const d = command.data;
+      identifier(d.messageId, 'message id');
       if (s.messageIds.includes(d.messageId)) return [];
+      if (d.attachmentId != null && s.files[identifier(d.attachmentId, 'attachment id')] !== 'attachment') {
+        throw new ValidationError(`file ${d.attachmentId} is not an attachment uploaded to this session`, { field: 'attachmentId' });
+      }
       const body = d.attachmentId && !d.text.trim() ? '' : text(d.text, 'message');
       const fromStaff = actor.role === 'proctor' || actor.role === 'admin';
       if (d.incident && !fromStaff) throw new ValidationError('only a proctor can send a message in incident mode');
@@ -291,16 +374,44 @@ export function decideSession(command: SessionCommand, state: Session): SessionE
       }
       const d = command.data;
       if (!['camera', 'screen', 'mobile'].includes(d.track)) throw new ValidationError(`track ${JSON.stringify(d.track)} is not camera, screen or mobile`);
-      if (!Number.isInteger(d.seq) || d.seq < 0) throw new ValidationError('segment number must be a whole number from 0');
+      wholeNumber(d.seq, 'segment number', 0, MAX_SEGMENT_SEQ);
+      instant(d.start, 'segment start');
+      if (d.start.getTime() < Date.parse(s.startedAt) - RECORDING_LEAD_MS || d.start.getTime() > now.getTime() + CLOCK_SKEW_MS) {
+        throw new ValidationError(`a segment starting at ${d.start.toISOString()} lies outside the session`, { field: 'start' });
+      }
+      wholeNumber(d.size, 'segment size', 1, MAX_INT4);
       if (!Number.isFinite(d.durationMs) || d.durationMs <= 0 || d.durationMs > 10 * 60_000) throw new ValidationError('segment duration must be from 1 ms to 10 minutes');
       if (!/^[0-9a-f]{64}$/.test(d.sha256)) throw new ValidationError('the segment hash is not a sha-256');
+      if (s.status === 'finished' || s.status === 'concluded') assertRecordedBeforeEnd(s.finishedAt, d.start);
       const stored = s.segments[`${d.track}:${d.seq}`];
       if (stored === d.sha256) return []; // the same upload again
       if (stored) throw new IllegalStateError(`segment ${d.seq} of ${d.track} is already stored with other content`);
+      if (d.quotaBytes !== undefined && s.recordedBytes + d.size > d.quotaBytes) {
+        throw new IllegalStateError(`the session's recording quota of ${Math.round(d.quotaBytes / 1024 / 1024)} MB is used up`, { quota: 'recording' });
+      }
       return [{ type: 'RecordingSegmentStored', data: { track: d.track, seq: d.seq, start: d.start.toISOString(), durationMs: Math.round(d.durationMs), size: d.size, sha256: d.sha256, at } }];
+    }
+    case 'RefuseRecordingSegment': {
+      const s = exists(state, 'refuse a recording');
+      const d = command.data;
+      if (!['camera', 'screen', 'mobile'].includes(d.track)) throw new ValidationError(`track ${JSON.stringify(d.track)} is not camera, screen or mobile`);
+      wholeNumber(d.seq, 'segment number', 0, MAX_SEGMENT_SEQ);
+      instant(d.start, 'segment start');
+      if (s.status === 'finished' || s.status === 'concluded') assertRecordedBeforeEnd(s.finishedAt, d.start); // not a gap: nothing was to be recorded
+      const key = `${d.track}:${d.seq}`;
+      if (s.segments[key] || s.lost.includes(key) || s.refusalCount >= MAX_REFUSALS_RECORDED) return [];
+      const attempt = (s.refusals[key] ?? 0) + 1;
+      const reason = clip(d.reason, 500);
+      const events: SessionEvent[] = [{ type: 'RecordingSegmentRefused', data: { track: d.track, seq: d.seq, reason, attempt, at } }];
+      if (d.final || attempt >= REFUSALS_BEFORE_LOST) {
+        const durationMs = Number.isFinite(d.durationMs) ? Math.max(0, Math.min(Math.round(d.durationMs), 10 * 60_000)) : 0;
+        events.push({ type: 'RecordingSegmentLost', data: { track: d.track, seq: d.seq, start: d.start.toISOString(), durationMs, reason, at } });
+      }
+      return events;
     }
     case 'RecordPlayback': {
       const s = exists(state, 'play a recording');
+      wholeNumber(command.data.seq, 'segment number', 0, MAX_SEGMENT_SEQ);
       if (!s.segments[`${command.data.track}:${command.data.seq}`]) throw new IllegalStateError(`no segment ${command.data.seq} of ${command.data.track}`);
       return [{ type: 'RecordingPlayed', data: { track: command.data.track, seq: command.data.seq, by: actor.id, at } }];
     }
@@ -315,18 +426,20 @@ export function decideSession(command: SessionCommand, state: Session): SessionE
     }
     case 'StartCall': {
       const s = live(state, 'call');
+      identifier(command.data.callId, 'call id');
       if (s.call) throw new IllegalStateError('a call is already in progress');
       return [{ type: 'CallStarted', data: { callId: command.data.callId, by: actor.id, video: command.data.video, at } }];
     }
     case 'EndCall': {
       const s = exists(state, 'hang up');
+      identifier(command.data.callId, 'call id');
       if (!s.call || s.call.callId !== command.data.callId) return []; // already over: both sides may hang up at once
       return [{ type: 'CallEnded', data: { callId: command.data.callId, by: actor.id, at } }];
     }
     case 'ConnectMobileCamera': {
       const s = open(state, 'connect a mobile camera');
       if (!s.secondCamera) throw new IllegalStateError('this session does not use a second camera');
-      return [{ type: 'MobileCameraConnected', data: { userAgent: command.data.userAgent.slice(0, 500), at } }];
+      return [{ type: 'MobileCameraConnected', data: { userAgent: clip(command.data.userAgent, 500), at } }];
     }
     case 'JoinAsProctor': {
       const s = open(state, 'join');
@@ -340,6 +453,7 @@ export function decideSession(command: SessionCommand, state: Session): SessionE
     }
     case 'AddNote': {
       const s = exists(state, 'add a note');
+      identifier(command.data.noteId, 'note id');
       if (s.noteIds.includes(command.data.noteId)) return [];
       return [{ type: 'NoteAdded', data: { noteId: command.data.noteId, author: actor.id, text: text(command.data.text, 'note'), at } }];
     }
@@ -363,10 +477,13 @@ export function decideSession(command: SessionCommand, state: Session): SessionE
         if (now.getTime() < Date.parse(s.deadline)) throw new IllegalStateError(`cannot finish on time-out before the deadline ${s.deadline}`);
         by = 'timeout';
       } else {
-        by = actor.role === 'student' ? 'student' : actor.role === 'proctor' ? 'proctor' : 'admin';
+        by = actor.role === 'student' ? 'student' : actor.role === 'proctor' ? 'proctor' : actor.role === 'integrator' ? 'integrator' : 'admin';
       }
       if (d.conclusion) conclusionValue(d.conclusion);
+      const comment = optionalText(d.comment, 'comment', MAX_TEXT, { multiline: true });
       if (d.conclusion && by === 'student') throw new ValidationError('a test-taker cannot give a conclusion');
+      const messageToStudent = optionalText(d.messageToStudent, 'message to the test-taker', MAX_TEXT, { multiline: true });
+      if (messageToStudent && !d.conclusion) throw new ValidationError('a message to the test-taker goes with a conclusion');
       const pausedAt = s.status === 'paused' ? s.pausedAt : undefined;
       const score = computeScore({
         metrics: s.metrics, weights: s.weights, minutes: s.minutes, sessionMinutes: elapsedMinutes(s, now, pausedAt), violatedMs: faceViolation(s, now),
@@ -376,12 +493,12 @@ export function decideSession(command: SessionCommand, state: Session): SessionE
         { type: 'ScoreComputed', data: { ...score, at } },
       ];
       if (d.conclusion) {
-        events.push({ type: 'SessionConcluded', data: { conclusion: d.conclusion, comment: d.comment?.trim() || null, by: actor.id, automatic: false, at } });
+        events.push({ type: 'SessionConcluded', data: { conclusion: d.conclusion, comment, messageToStudent, by: actor.id, automatic: false, at } });
       } else if (s.autoConclude) {
         const conclusion = score.score < s.threshold ? 'negative' : 'positive';
         events.push({
           type: 'SessionConcluded',
-          data: { conclusion, comment: `automatic: score ${score.score} against threshold ${s.threshold}`, by: 'system', automatic: true, at },
+          data: { conclusion, comment: `automatic: score ${score.score} against threshold ${s.threshold}`, messageToStudent: null, by: 'system', automatic: true, at },
         });
       }
       return events;
@@ -392,7 +509,8 @@ export function decideSession(command: SessionCommand, state: Session): SessionE
       if (s.status !== 'finished' && s.status !== 'concluded') throw new IllegalStateError(`cannot conclude: the session is ${readable(s.status)}`);
       conclusionValue(command.data.conclusion);
       const comment = command.data.comment?.trim() ? text(command.data.comment, 'comment') : null;
-      return [{ type: 'SessionConcluded', data: { conclusion: command.data.conclusion, comment, by: actor.id, automatic: false, at } }];
+      const messageToStudent = optionalText(command.data.messageToStudent, 'message to the test-taker', MAX_TEXT, { multiline: true });
+      return [{ type: 'SessionConcluded', data: { conclusion: command.data.conclusion, comment, messageToStudent, by: actor.id, automatic: false, at } }];
     }
     default:
       return assertNever(command, 'session command');

@@ -1,9 +1,17 @@
 import type { MetricCode, MetricValues } from './metrics.js';
 
-/** Who ended a session. */
-export type FinishedBy = 'student' | 'proctor' | 'admin' | 'timeout';
+/** Who ended a session: `integrator` is the LMS that created it. */
+export type FinishedBy = 'student' | 'proctor' | 'admin' | 'integrator' | 'timeout';
 export type Conclusion = 'positive' | 'negative';
 export type FaceResult = 'green' | 'yellow' | 'red';
+/**
+ * Why a face check came out as it did. Green or yellow: `match` (within the 1:1 threshold of the profile's reference)
+ * or `new_reference` (the profile had none: this photo's face became it). Red: `mismatch` (another person),
+ * `no_face`, `several_faces` (a face photo must show the test-taker alone), `unreadable` (not a complete image, or its
+ * content is gone) or `no_reference` (a document photo with nothing to compare it with).
+ */
+export type FaceCheckReason = 'match' | 'new_reference' | 'mismatch' | 'no_face' | 'several_faces' | 'unreadable' | 'no_reference';
+export const FACE_CHECK_REASONS: readonly FaceCheckReason[] = ['match', 'new_reference', 'mismatch', 'no_face', 'several_faces', 'unreadable', 'no_reference'];
 export type IdentityPhotoKind = 'face' | 'document';
 /** The recorded media of a session: camera with microphone, the shared screen, the phone's camera. */
 export type RecordingTrack = 'camera' | 'screen' | 'mobile';
@@ -32,6 +40,14 @@ export type SessionEvent =
         readonly secondCamera: boolean;
         /** Absent in events from before self-scheduling existed. */
         readonly selfScheduling?: boolean;
+        /** Absent (false) in events from before: the test-taker sees the conclusion, not the score. */
+        readonly scoreVisibleToStudent?: boolean;
+        /**
+         * Check-in opens this many minutes before the scheduled (or booked) start and closes this many after it.
+         * Absent in events from before the window existed: 15 and the duration.
+         */
+        readonly checkInBeforeMinutes?: number;
+        readonly checkInAfterMinutes?: number;
         readonly createdBy: string;
         readonly integrationId: string | null;
         readonly at: string;
@@ -69,6 +85,10 @@ export type SessionEvent =
         readonly result: FaceResult;
         readonly distance: number | null;
         readonly similarProfiles: readonly string[];
+        /** Absent in events recorded before reasons were: read it as unknown (`null`). */
+        readonly reason?: FaceCheckReason | null;
+        /** How many faces the photo showed (null when it could not be read; absent in older events). */
+        readonly faceCount?: number | null;
         readonly at: string;
       };
     }
@@ -98,6 +118,16 @@ export type SessionEvent =
         readonly at: string;
       };
     }
+  /** An upload refused because its content is not a whole, playable segment (checked before it is stored). */
+  | {
+      readonly type: 'RecordingSegmentRefused';
+      readonly data: { readonly track: RecordingTrack; readonly seq: number; readonly reason: string; readonly attempt: number; readonly at: string };
+    }
+  /** A segment that stayed broken: a gap in the recording, with its cause, never a recording. */
+  | {
+      readonly type: 'RecordingSegmentLost';
+      readonly data: { readonly track: RecordingTrack; readonly seq: number; readonly start: string; readonly durationMs: number; readonly reason: string; readonly at: string };
+    }
   | { readonly type: 'RecordingPlayed'; readonly data: { readonly track: RecordingTrack; readonly seq: number; readonly by: string; readonly at: string } }
   /** A reviewer opened the recording for watching: one event covers the segments fetched under `viewId` while it lasts. */
   | { readonly type: 'RecordingViewed'; readonly data: { readonly viewId: string; readonly by: string; readonly until: string; readonly at: string } }
@@ -123,7 +153,16 @@ export type SessionEvent =
     }
   | {
       readonly type: 'SessionConcluded';
-      readonly data: { readonly conclusion: Conclusion; readonly comment: string | null; readonly by: string; readonly automatic: boolean; readonly at: string };
+      readonly data: {
+        readonly conclusion: Conclusion;
+        /** For the record: proctors, the committee and auditors read it; the test-taker never does. */
+        readonly comment: string | null;
+        /** What the test-taker is told, if anything (absent in events from before it existed). */
+        readonly messageToStudent?: string | null;
+        readonly by: string;
+        readonly automatic: boolean;
+        readonly at: string;
+      };
     };
 
 export type SessionEventType = SessionEvent['type'];
@@ -133,7 +172,7 @@ const EVENT_TYPES: Record<SessionEventType, true> = {
   SessionCreated: true, ProctorAssigned: true, SessionBooked: true, SessionCancelled: true, ParticipantCheckedIn: true, IdentityPhotoSubmitted: true, FileStored: true,
   IdentityVerified: true, SessionStarted: true, MetricsRecorded: true, ViolationDetected: true, FaceChecked: true, MessageSent: true,
   ContentBlocked: true, ContentUnblocked: true, ProctorJoined: true, ProctorLeft: true, NoteAdded: true, SessionPaused: true,
-  SessionResumed: true, SessionFinished: true, RecordingSegmentStored: true, RecordingPlayed: true, RecordingViewed: true, CallStarted: true, CallEnded: true, MobileCameraConnected: true, ScoreComputed: true, SessionConcluded: true,
+  SessionResumed: true, SessionFinished: true, RecordingSegmentStored: true, RecordingSegmentRefused: true, RecordingSegmentLost: true, RecordingPlayed: true, RecordingViewed: true, CallStarted: true, CallEnded: true, MobileCameraConnected: true, ScoreComputed: true, SessionConcluded: true,
 };
 export const SESSION_EVENT_TYPES = Object.keys(EVENT_TYPES) as SessionEventType[];
 

@@ -1,5 +1,6 @@
 import { assertNever } from '../core/errors.js';
-import type { Conclusion, FinishedBy, SessionEvent } from './events.js';
+import { DEFAULT_CHECK_IN_BEFORE_MINUTES } from './check-in.js';
+import type { Conclusion, FileKind, FinishedBy, SessionEvent } from './events.js';
 import type { MetricCode, MetricValues } from './metrics.js';
 
 /** What every existing session knows, whatever its status. */
@@ -18,6 +19,10 @@ export interface SessionFacts {
   /** The test-taker books the time from the proctors' slots; `booking` is the slot booked (whose calendar, when), once it is. */
   readonly selfScheduling: boolean;
   readonly booking: { readonly proctor: string; readonly start: string } | null;
+  /** The start set by the organisers (a booking, once made, takes its place). */
+  readonly scheduledAt: string | null;
+  /** Minutes before and after the start during which the test-taker may check in. */
+  readonly checkInMinutes: { readonly before: number; readonly after: number };
   readonly checkedIn: boolean;
   readonly identityVerified: boolean;
   /** An incident message is in force: the test content is covered. */
@@ -28,7 +33,17 @@ export interface SessionFacts {
   readonly messageIds: readonly string[];
   readonly noteIds: readonly string[];
   readonly photoIds: readonly string[];
-  readonly fileIds: readonly string[];
+  /** Files stored in the session by id, with what each is for (identity photos must be one of these). */
+  readonly files: Readonly<Record<string, FileKind>>;
+  /** Bytes of recording stored so far (the upload quota counts them). */
+  readonly recordedBytes: number;
+  /** Bytes of files stored so far. */
+  readonly fileBytes: number;
+  /** Refused uploads per `track:seq`, and how many refusals the session has recorded in all. */
+  readonly refusals: Readonly<Record<string, number>>;
+  readonly refusalCount: number;
+  /** Segments recorded as lost, as `track:seq`. */
+  readonly lost: readonly string[];
   /** Stored recording segments, as `track:seq` → sha-256 (a retried upload of the same segment is recognised). */
   readonly segments: Readonly<Record<string, string>>;
   /**
@@ -82,6 +97,8 @@ export function evolveSession(state: Session, event: SessionEvent): Session {
       secondCamera: d.secondCamera,
       selfScheduling: d.selfScheduling ?? false,
       booking: null,
+      scheduledAt: d.scheduledAt,
+      checkInMinutes: { before: d.checkInBeforeMinutes ?? DEFAULT_CHECK_IN_BEFORE_MINUTES, after: d.checkInAfterMinutes ?? d.durationMinutes },
       checkedIn: false,
       identityVerified: false,
       blocked: false,
@@ -90,7 +107,12 @@ export function evolveSession(state: Session, event: SessionEvent): Session {
       messageIds: [],
       noteIds: [],
       photoIds: [],
-      fileIds: [],
+      files: {},
+      recordedBytes: 0,
+      fileBytes: 0,
+      refusals: {},
+      refusalCount: 0,
+      lost: [],
       segments: {},
       faceSpans: { c5: [], c6: [] },
       call: null,
@@ -111,11 +133,21 @@ export function evolveSession(state: Session, event: SessionEvent): Session {
     case 'IdentityPhotoSubmitted':
       return { ...state, photoIds: [...state.photoIds, event.data.photoId] };
     case 'FileStored':
-      return { ...state, fileIds: [...state.fileIds, event.data.fileId] };
+      return { ...state, files: { ...state.files, [event.data.fileId]: event.data.kind }, fileBytes: state.fileBytes + event.data.size };
     case 'IdentityVerified':
       return { ...state, identityVerified: true };
     case 'RecordingSegmentStored':
-      return { ...state, segments: { ...state.segments, [`${event.data.track}:${event.data.seq}`]: event.data.sha256 } };
+      return {
+        ...state,
+        segments: { ...state.segments, [`${event.data.track}:${event.data.seq}`]: event.data.sha256 },
+        recordedBytes: state.recordedBytes + event.data.size,
+      };
+    case 'RecordingSegmentRefused': {
+      const key = `${event.data.track}:${event.data.seq}`;
+      return { ...state, refusals: { ...state.refusals, [key]: (state.refusals[key] ?? 0) + 1 }, refusalCount: state.refusalCount + 1 };
+    }
+    case 'RecordingSegmentLost':
+      return { ...state, lost: [...state.lost, `${event.data.track}:${event.data.seq}`] };
     case 'RecordingPlayed':
     case 'RecordingViewed':
       return state;

@@ -50,6 +50,14 @@ describe('when the bytes are not an image', () => {
   it('refuses a truncated JPEG and a text file with ImageDecodeError', async () => {
     await expect(analyzer.analyze(truncated(photo.a))).rejects.toBeInstanceOf(ImageDecodeError);
     await expect(analyzer.analyze(Buffer.from('not an image'))).rejects.toBeInstanceOf(ImageDecodeError);
+  });
+
+  it('says what is wrong with a corrupt image in words, not in the decoder\'s', async () => {
+    await expect(analyzer.analyze(truncated(photo.a))).rejects.toThrow(/^the photo could not be read: it is not a complete image$/);
+    await expect(analyzer.analyze(Buffer.from('not an image'))).rejects.toThrow(/^the photo could not be read: it is not an image$/);
+    const error = await analyzer.analyze(Buffer.from('GIF89a but not really')).catch((e: Error) => e);
+    expect((error as Error).message).toMatch(/^the photo could not be read: it is /);
+    expect((error as Error).message).not.toMatch(/vips|gifload|buffer/i);
     expect((await analyzer.analyze(photo.b)).faces).toHaveLength(1); // and goes on working
   });
 });

@@ -61,12 +61,28 @@ export interface FaceAnalyzer {
   analyze(image: Uint8Array): Promise<FaceAnalysis>;
 }
 
-/** The bytes are not a decodable image (corrupt, truncated, not an image, too large). */
+/**
+ * The bytes are not a decodable image (corrupt, truncated, not an image, too large). Its message says so in words, for
+ * people ("the photo could not be read: it is not a complete image"); the decoder's own text is kept in `cause`.
+ */
 export class ImageDecodeError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(
+    /** What is wrong, in words: "it is not a complete image", "it is not an image", … */
+    readonly problem: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`the photo could not be read: ${problem}`, options);
     this.name = 'ImageDecodeError';
   }
+}
+
+/** The decoder's error (libvips text) in words. */
+export function decodeProblem(decoderMessage: string): string {
+  if (/premature end|truncat|unexpected end|end of (file|data)|incomplete|short read/i.test(decoderMessage)) return 'it is not a complete image';
+  if (/unsupported image format|not a known|bad seek|no loader/i.test(decoderMessage)) return 'it is not an image';
+  if (/pixel limit|too large|exceeds/i.test(decoderMessage)) return 'it has too many pixels';
+  if (/corrupt|invalid|bad|header/i.test(decoderMessage)) return 'it is damaged';
+  return 'it is not an image that can be decoded';
 }
 
 interface Models {
@@ -131,7 +147,7 @@ async function decode(image: Uint8Array, maxSide: number, maxInputPixels: number
     if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels`);
     return { pixels: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
   } catch (error) {
-    throw new ImageDecodeError(`not a decodable image: ${(error as Error).message}`, { cause: error });
+    throw new ImageDecodeError(decodeProblem((error as Error).message), { cause: error });
   }
 }
 

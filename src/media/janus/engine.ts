@@ -6,11 +6,14 @@ import Janode, { type Connection, type Session } from 'janode';
 import VideoRoom, { type StreamInfo, type VideoRoomHandle } from 'janode/plugins/videoroom';
 import type { Core } from '../../core.js';
 import { SYSTEM_ACTOR } from '../../domain/core/decider.js';
+import { sessionStreamId } from '../../domain/session/events.js';
 import { ForbiddenError, IllegalStateError, NotFoundError } from '../../domain/core/errors.js';
+import { getMonitorRow } from '../../projections/monitor/queries.js';
 import { recordingSegments } from '../../projections/protocol/queries.js';
 import type { BlobStore } from '../blob-store.js';
+import { checkWebm } from '../webm.js';
 import { startJanus, type RunningJanus } from './process.js';
-import { convertRecording, DEFAULT_TOOLS, groupRecordings, type RecordingFiles, type Tools } from './recording.js';
+import { baseTime, convertRecording, DEFAULT_TOOLS, groupRecordings, type RecordingFiles, type Tools } from './recording.js';
 
 /** What the participant publishes: the camera (with the microphone) and the screen, each its own Janus publisher. */
 export type PublishedTrack = 'camera' | 'screen';
@@ -65,6 +68,9 @@ interface Watch {
 }
 
 const quiet = { info() {}, warn() {}, error() {} };
+const SESSION_STREAM = sessionStreamId('');
+/** Events after which a session's room records nobody. */
+const ENDS_RECORDING = new Set(['SessionFinished', 'SessionCancelled']);
 
 /**
  * The `janus` media engine: Debian's Janus with its VideoRoom plugin, driven through janode. One room per exam
@@ -84,7 +90,10 @@ export class JanusEngine {
   private readonly seqs = new Map<string, number>();
   private conversions: Promise<void> = Promise.resolve();
   private pending = 0;
+  /** Set when closing ran out of time: recordings not converted yet are left for the next start's sweep. */
+  private leaveTheRest = false;
   private timer: ReturnType<typeof setInterval> | null = null;
+  private stopFollowing: () => void = () => {};
   private closing = false;
   private readonly log: NonNullable<JanusEngineOptions['log']>;
   private readonly tools: Tools;
@@ -122,6 +131,11 @@ export class JanusEngine {
     engine.connection.on(Janode.EVENT.CONNECTION_ERROR, (e: unknown) => engine.lost(`the connection to Janus failed: ${String(e)}`));
     await engine.sweep();
     engine.timer = setInterval(() => void engine.cycle(), options.segmentMs ?? 10_000);
+    engine.stopFollowing = options.core.runner.onApplied((batch) => {
+      for (const e of batch.events) {
+        if (ENDS_RECORDING.has(e.type) && e.streamId.startsWith(SESSION_STREAM)) void engine.endSession(e.streamId.slice(SESSION_STREAM.length));
+      }
+    });
     engine.log.info({ url, pid: engine.janus?.pid ?? null }, 'janus media engine ready');
     return engine;
   }
@@ -205,6 +219,9 @@ export class JanusEngine {
         room: sessionId, feed: track, display: track, record: true, filename: publisher.base!, jsep: { type: 'offer', sdp: offerSdp },
       });
       if (!joined.jsep) throw new Error('Janus answered a publisher without SDP');
+      // The session may have ended while this publisher joined, before `endSession` could see it.
+      const row = await getMonitorRow(this.options.core.db, sessionId);
+      if (row?.status !== 'in_progress' && row?.status !== 'paused') throw new IllegalStateError('cannot publish: the session has ended');
       return joined.jsep.sdp;
     } catch (error) {
       await this.closePublisher(publisher);
@@ -228,6 +245,17 @@ export class JanusEngine {
     await publisher.handle.detach().catch(() => {}); // Janus closes the recording files here
     if (publisher.base) this.queue(publisher.sessionId, publisher.track, publisher.base);
     publisher.base = null;
+  }
+
+  /**
+   * The session has ended (whoever ended it, whatever the test-taker's browser does next): its publishers are cut
+   * and their recordings so far stored, and nobody watches it any more. Nothing of the person is recorded after.
+   */
+  async endSession(sessionId: string): Promise<void> {
+    const watches = [...this.watches].filter(([, w]) => w.sessionId === sessionId).map(([id]) => id);
+    const publishers = [...this.publishers.values()].filter((p) => p.sessionId === sessionId);
+    if (publishers.length) this.log.info({ sessionId, tracks: publishers.map((p) => p.track) }, 'the session ended: stopping its Janus publishers');
+    await Promise.all([...watches.map((id) => this.dropWatch(id)), ...publishers.map((p) => this.closePublisher(p))]);
   }
 
   /** Ends each publisher's current recording and starts the next, so segments reach the store while the exam runs. */
@@ -335,7 +363,7 @@ export class JanusEngine {
   private queue(sessionId: string, track: PublishedTrack, base: string): void {
     this.pending += 1;
     this.conversions = this.conversions
-      .then(() => this.store(sessionId, track, base))
+      .then(() => (this.leaveTheRest ? undefined : this.store(sessionId, track, base)))
       .catch((error) => this.log.error({ err: error, sessionId, base }, 'could not store a Janus recording'))
       .finally(() => void (this.pending -= 1));
   }
@@ -352,14 +380,19 @@ export class JanusEngine {
     if (!files) return;
     // Janus may still be flushing a file it was just told to stop recording (seen in CI: a half-written .mjr gave a
     // broken WebM), so a failed conversion is tried again a little later before the recording is set aside.
+    // The WebM made is checked as an upload would be: a broken one counts as a failed conversion.
     let segment: Awaited<ReturnType<typeof convertRecording>> = null;
     for (let attempt = 1; ; attempt++) {
       try {
         segment = await convertRecording(dir, files, dir, this.tools);
+        const verdict = segment ? checkWebm(segment.data) : null;
+        if (verdict && !verdict.ok) throw new Error(`the converted segment is broken: ${verdict.reason}`);
         break;
       } catch (error) {
         if (attempt >= 3) {
           await this.setAside(dir, files);
+          // A gap with its cause on the protocol, never a recording that does not play.
+          await this.recordLost(sessionId, track, base, (error as Error).message).catch((err) => this.log.error({ err, sessionId, base }, 'could not record a lost segment'));
           throw error;
         }
         this.log.warn({ err: error, sessionId, base, attempt }, 'a Janus recording did not convert; trying again');
@@ -393,6 +426,19 @@ export class JanusEngine {
     }
   }
 
+  /** A piece that could not be made into a segment: recorded lost under the next number, with why. */
+  private async recordLost(sessionId: string, track: PublishedTrack, base: string, reason: string): Promise<void> {
+    const key = `${sessionId}/${track}`;
+    if (!this.seqs.has(key)) {
+      const stored = await recordingSegments(this.options.core.db, sessionId, track);
+      this.seqs.set(key, stored.reduce((max, s) => Math.max(max, s.seq + 1), 0));
+    }
+    const seq = this.seqs.get(key)!;
+    this.seqs.set(key, seq + 1);
+    const start = new Date(baseTime(base) || Date.now());
+    await this.options.core.session(sessionId, 'RefuseRecordingSegment', { track, seq, start, durationMs: this.options.segmentMs ?? 10_000, reason, final: true }, SYSTEM_ACTOR);
+  }
+
   /** A recording that cannot be converted is kept aside (renamed .failed) for a person to look at. */
   private async setAside(dir: string, files: RecordingFiles): Promise<void> {
     await Promise.all([files.video, files.audio].filter(Boolean).map((f) => rename(join(dir, f!), join(dir, `${f}.failed`)).catch(() => {})));
@@ -409,13 +455,29 @@ export class JanusEngine {
     }
   }
 
-  /** Stops publishers and watchers, stores what was recorded, and stops Janus if we started it. */
-  async close(): Promise<void> {
+  /**
+   * Stops publishers and watchers, stores what was recorded, and stops Janus if we started it. Recordings still
+   * unconverted after `budgetMs` stay on disk and are stored by the next start's sweep (the one being converted
+   * then is finished first), so a shutdown is never held up by a backlog.
+   */
+  async close(options: { budgetMs?: number } = {}): Promise<void> {
     this.closing = true;
+    this.stopFollowing();
     if (this.timer) clearInterval(this.timer);
     await Promise.all([...this.watches.keys()].map((id) => this.dropWatch(id)));
     await Promise.all([...this.publishers.values()].map((p) => this.closePublisher(p)));
-    await this.drained();
+    if (options.budgetMs === undefined) await this.drained();
+    else {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const outOfTime = new Promise<void>((resolve) => (timer = setTimeout(() => resolve(), options.budgetMs)));
+      await Promise.race([this.drained(), outOfTime]);
+      clearTimeout(timer);
+      if (this.pending > 0) {
+        this.log.warn({ pending: this.pending }, 'recordings left for the next start to store');
+        this.leaveTheRest = true;
+        await this.drained();
+      }
+    }
     await this.connection?.close().catch(() => {});
     await this.janus?.stop();
   }

@@ -25,10 +25,13 @@ export const monitorProjection: Projection = {
         const d = event.data;
         await tx.query(
           `INSERT INTO monitor_sessions (session_id, name, student, student_name, proctor, status, date, created_at, scheduled_at, duration,
-             template, tags, url, created_by, version, metrics, second_camera, self_scheduling)
-           VALUES ($1, $2, $3, $4, $5, 'scheduled', coalesce($7::timestamptz, $6::timestamptz), $6, $7, $8, $9, $10::text[], $11, $12, $13, $14::text[], $15, $16)
+             template, tags, url, created_by, version, metrics, second_camera, self_scheduling, check_in_before, check_in_after, score_visible)
+           VALUES ($1, $2, $3, $4, $5, 'scheduled', coalesce($7::timestamptz, $6::timestamptz), $6, $7, $8, $9, $10::text[], $11, $12, $13, $14::text[], $15, $16, $17, $18, $19)
            ON CONFLICT (session_id) DO NOTHING`,
-          [d.sessionId, d.name, d.student, d.studentName, d.proctor, d.at, d.scheduledAt, d.durationMinutes, d.template, [...d.tags], d.url, d.createdBy, v, [...d.metrics], d.secondCamera ?? false, d.selfScheduling ?? false],
+          [
+            d.sessionId, d.name, d.student, d.studentName, d.proctor, d.at, d.scheduledAt, d.durationMinutes, d.template, [...d.tags], d.url, d.createdBy, v, [...d.metrics],
+            d.secondCamera ?? false, d.selfScheduling ?? false, d.checkInBeforeMinutes ?? null, d.checkInAfterMinutes ?? null, d.scoreVisibleToStudent ?? false,
+          ],
         );
         return;
       }
@@ -77,10 +80,12 @@ export const monitorProjection: Projection = {
         return;
       }
       case 'SessionConcluded':
-        return void (await set(`status = 'concluded', conclusion = $3, comment = $4`, [event.data.conclusion, event.data.comment]));
+        return void (await set(`status = 'concluded', conclusion = $3, comment = $4, message_to_student = $5`, [event.data.conclusion, event.data.comment, event.data.messageToStudent ?? null]));
       case 'IdentityPhotoSubmitted':
       case 'FileStored':
       case 'RecordingSegmentStored':
+      case 'RecordingSegmentRefused':
+      case 'RecordingSegmentLost':
       case 'RecordingPlayed':
       case 'RecordingViewed':
       case 'CallStarted':

@@ -1,4 +1,5 @@
 import { ValidationError } from '../../domain/core/errors.js';
+import { DEFAULT_CHECK_IN_BEFORE_MINUTES } from '../../domain/session/check-in.js';
 import { METRIC_CODES, type MetricCode } from '../../domain/session/metrics.js';
 import type { Sql } from '../../store/sql.js';
 import type { MonitorRow, SessionStatus } from './row.js';
@@ -28,6 +29,7 @@ export function toMonitorRow(r: DbRow): MonitorRow {
     score: r.score === null || r.score === undefined ? null : Number(r.score),
     conclusion: (r.conclusion as string | null) ?? null,
     comment: (r.comment as string | null) ?? null,
+    messageToStudent: (r.message_to_student as string | null) ?? null,
     template: (r.template as string | null) ?? null,
     tags: (r.tags as string[] | null) ?? [],
     metrics: ((r.metrics as string[] | null) ?? []) as MetricCode[],
@@ -36,8 +38,11 @@ export function toMonitorRow(r: DbRow): MonitorRow {
     blocked: Boolean(r.blocked),
     finishedBy: (r.finished_by as string | null) ?? null,
     secondCamera: Boolean(r.second_camera),
+    scoreVisible: Boolean(r.score_visible),
     selfScheduling: Boolean(r.self_scheduling),
     booked: Boolean(r.booked),
+    checkInBefore: r.check_in_before === null || r.check_in_before === undefined ? DEFAULT_CHECK_IN_BEFORE_MINUTES : Number(r.check_in_before),
+    checkInAfter: r.check_in_after === null || r.check_in_after === undefined ? Number(r.duration) : Number(r.check_in_after),
     averages,
     recentCodes: ((r.recent_codes as string[] | null) ?? []) as MetricCode[],
     version: Number(r.version),

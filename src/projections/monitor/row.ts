@@ -22,17 +22,21 @@ export interface MonitorRow {
   duration: number; //           duration    integer (planned minutes)
   score: number | null; //       score       double precision
   conclusion: string | null; //  conclusion  text ('positive' | 'negative')
-  comment: string | null; //     comment     text
+  comment: string | null; //     comment     text (for the record: never shown to the test-taker)
+  messageToStudent: string | null; // message_to_student text (what the test-taker is told with the conclusion)
   template: string | null; //    template    text
   tags: string[]; //             tags        text[]
   metrics: MetricCode[]; //      metrics     text[] (the metrics this session uses)
   url: string | null; //         url         text (the LMS test content)
   createdBy: string; //          created_by  text
   blocked: boolean; //           blocked     boolean (an incident is active)
-  finishedBy: string | null; //  finished_by text ('student' | 'proctor' | 'timeout' | 'admin')
+  finishedBy: string | null; //  finished_by text ('student' | 'proctor' | 'admin' | 'integrator' | 'timeout')
+  scoreVisible: boolean; //      score_visible boolean (the test-taker may see the score)
   secondCamera: boolean; //      second_camera boolean (the session asks for a mobile camera)
   selfScheduling: boolean; //    self_scheduling boolean (the test-taker books the time from the proctors' slots)
   booked: boolean; //            booked      boolean (the test-taker has booked it)
+  checkInBefore: number; //      check_in_before integer: check-in opens this many minutes before the start
+  checkInAfter: number; //       check_in_after  integer: and closes this many after it
   averages: Partial<Record<MetricCode, number>>; // avg_<code> double precision, one column per metric
   recentCodes: MetricCode[]; //  recent_codes text[]: metrics in violation in the last recorded minute
   version: number; //            version     integer: stream version folded into this row

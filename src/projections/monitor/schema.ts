@@ -34,8 +34,13 @@ CREATE TABLE IF NOT EXISTS monitor_sessions (
 );
 -- Added after the first release: data directories from before get the column (false until the projection is rebuilt).
 ALTER TABLE monitor_sessions ADD COLUMN IF NOT EXISTS second_camera boolean NOT NULL DEFAULT false;
+ALTER TABLE monitor_sessions ADD COLUMN IF NOT EXISTS score_visible boolean NOT NULL DEFAULT false;
 ALTER TABLE monitor_sessions ADD COLUMN IF NOT EXISTS self_scheduling boolean NOT NULL DEFAULT false;
 ALTER TABLE monitor_sessions ADD COLUMN IF NOT EXISTS booked boolean NOT NULL DEFAULT false;
+ALTER TABLE monitor_sessions ADD COLUMN IF NOT EXISTS message_to_student text;
+-- Null in rows from before the check-in window: the defaults (15 minutes, the duration) apply.
+ALTER TABLE monitor_sessions ADD COLUMN IF NOT EXISTS check_in_before integer;
+ALTER TABLE monitor_sessions ADD COLUMN IF NOT EXISTS check_in_after integer;
 CREATE INDEX IF NOT EXISTS monitor_sessions_proctor ON monitor_sessions (proctor, status);
 CREATE INDEX IF NOT EXISTS monitor_sessions_student ON monitor_sessions (student, status);
 CREATE INDEX IF NOT EXISTS monitor_sessions_status ON monitor_sessions (status, date);

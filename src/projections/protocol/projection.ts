@@ -39,7 +39,7 @@ CREATE TABLE IF NOT EXISTS protocol_segments (
 `;
 
 /** Entry kinds: what the timeline's first section and the event list group by. */
-export type EntryKind = 'message' | 'file' | 'call' | 'playback' | 'note' | 'face' | 'identity' | 'violation' | 'state' | 'presence' | 'block' | 'score';
+export type EntryKind = 'message' | 'file' | 'call' | 'playback' | 'recording' | 'note' | 'face' | 'identity' | 'violation' | 'state' | 'presence' | 'block' | 'score';
 
 export const protocolProjection: Projection = {
   name: 'protocol',
@@ -75,6 +75,9 @@ export const protocolProjection: Projection = {
       case 'RecordingPlayed':
       case 'RecordingViewed':
         return void (await entry('playback', event.data.at, event.data.by, event.data));
+      case 'RecordingSegmentRefused':
+      case 'RecordingSegmentLost':
+        return void (await entry('recording', event.data.at, actor, event.data));
       case 'CallStarted':
       case 'CallEnded':
         return void (await entry('call', event.data.at, event.data.by, event.data));

@@ -55,3 +55,14 @@ export function compileSql(query: Query, firstParamIndex = 1): SqlCondition {
 export function compilePredicate(query: Query): (row: MonitorRow) => boolean {
   return toPredicate(query);
 }
+
+/** The fields a search compares (free text names none). */
+export function fieldsOf(query: Query): Set<string> {
+  const out = new Set<string>();
+  const walk = (e: Query): void => {
+    if (e.kind === 'compare') out.add(e.field);
+    else if (e.kind === 'and' || e.kind === 'or') e.items.forEach(walk);
+  };
+  walk(query);
+  return out;
+}

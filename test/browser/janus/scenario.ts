@@ -15,7 +15,7 @@ import { JanusEngine } from '../../../src/media/janus/engine.js';
 import { RecordingWatchdog } from '../../../src/processes/recording-watchdog.js';
 import { eventually, startTestApi } from '../../support/api.js';
 import { probeStreams } from '../../support/ffprobe.js';
-import { intoRunningExam, launchChromium, newContext, signIn } from '../../support/browser.js';
+import { captureState, intoRunningExam, launchChromium, newContext, signIn, watchCapture } from '../../support/browser.js';
 import { setUpNamespaceNetwork } from '../../support/netns.js';
 
 const WEB_DIR = fileURLToPath(new URL('../../../web/dist', import.meta.url));
@@ -37,7 +37,9 @@ const browser = await launchChromium();
 try {
   const url = `${api.server.url}/demo-test.html`;
   await api.createSession(SESSION, { name: 'Janus exam', url, student: 'student1', metrics: ['b2', 'c2', 'm2', 'n3'] });
-  const student = await (await newContext(browser, api.server.url)).newPage();
+  const studentContext = await newContext(browser, api.server.url);
+  await studentContext.addInitScript(watchCapture);
+  const student = await studentContext.newPage();
   const proctor = await (await newContext(browser, api.server.url)).newPage();
   const engine = await proctor.goto('/').then(() => proctor.evaluate(async () => (await (await fetch('/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ mediaEngine }"}' })).json()).data.mediaEngine));
   const startedAt = Date.now();
@@ -69,9 +71,32 @@ try {
   await sleep(Math.max(0, RUN_MS - (Date.now() - startedAt)));
   framesSeen.push(await frames());
 
+  // The server must stop recording whatever the browser does. This page does nothing at all: its script is paused
+  // (its connections to Janus stay up and keep sending), and when it runs again it is not let to unpublish.
+  let unpublishBlocked = 0;
+  await student.route('**/graphql', (route) => {
+    if (!route.request().postData()?.includes('unpublishMedia')) return route.continue();
+    unpublishBlocked += 1;
+    return route.abort();
+  });
+  const debug = await studentContext.newCDPSession(student);
+  await debug.send('Debugger.enable');
+  await debug.send('Debugger.pause');
+  const publishersBefore = api.janus!.stats().publishers;
+  const finishedAt = performance.now();
   await api.as('proctor1', `mutation { finishSession(id: "${SESSION}") { id } }`);
+  await eventually(() => api.janus!.stats().publishers === 0, 10_000).catch(() => false);
+  const msToNoPublishers = Math.round(performance.now() - finishedAt);
+  const publishersWhilePaused = api.janus!.stats().publishers;
+  await debug.send('Debugger.resume');
+  await debug.detach();
   await student.getByRole('heading', { name: 'The session has ended' }).waitFor();
-  log('finished; waiting for the last segments');
+  const capture = await eventually(async () => {
+    const c = await captureState(student);
+    return c.live === 0 && c.connected === 0 && c.waiting === 0 ? c : null;
+  }, 10_000).catch(() => captureState(student));
+  const afterEnd = { publishersBefore, publishers: publishersWhilePaused, msToNoPublishers, unpublishBlocked, capture };
+  log(`finished; ${JSON.stringify(afterEnd)}; waiting for the last segments`);
 
   type Seg = { track: string; seq: number; start: string; durationMs: number; sha256: string; size: number };
   const query = `{ session(id: "${SESSION}") { startedAt stoppedAt recordings { track seq start durationMs sha256 size } } }`;
@@ -125,6 +150,7 @@ try {
     session: { startedAt: session.startedAt, stoppedAt: session.stoppedAt },
     segments,
     protocolPlays,
+    afterEnd,
   };
   console.log(JSON.stringify(result));
 } finally {

@@ -1,6 +1,6 @@
 import { Client, fetchExchange, subscriptionExchange, type AnyVariables, type TypedDocumentNode } from '@urql/core';
 import { createClient as createWsClient, type Client as WsClient } from 'graphql-ws';
-import { auth } from './auth.svelte.js';
+import { auth, signOut } from './auth.svelte.js';
 import { connection } from './connection.svelte.js';
 
 /** An API error as the server states it: message plus `extensions.code` and details (a search error's column …). */
@@ -23,7 +23,8 @@ function wsClient(): WsClient {
     url,
     connectionParams: () => (auth.token ? { token: auth.token } : {}),
     retryAttempts: Infinity,
-    shouldRetry: () => true,
+    // 4403: the server no longer takes this sign-in (expired, password changed, account disabled): sign in again.
+    shouldRetry: (event) => (event as CloseEvent | undefined)?.code !== 4403,
     retryWait: async (retries) => new Promise((r) => setTimeout(r, Math.min(5000, 300 * 2 ** retries))),
     keepAlive: 10_000,
     on: {
@@ -32,8 +33,10 @@ function wsClient(): WsClient {
         connection.everConnected = true;
       },
       closed: (event) => {
+        const code = (event as CloseEvent | undefined)?.code;
+        if (code === 4403 && auth.token === wsToken) signOut();
         // 1000 is graphql-ws closing an idle lazy connection on purpose; anything else is a lost connection.
-        if ((event as CloseEvent | undefined)?.code !== 1000) connection.online = false;
+        else if (code !== 1000) connection.online = false;
       },
     },
   });
@@ -75,6 +78,8 @@ export async function request<Data, Vars extends AnyVariables>(
     const first = result.error.graphQLErrors[0];
     if (first) {
       const { code, ...details } = (first.extensions ?? {}) as Record<string, unknown>;
+      // A sign-in the server no longer takes (disabled, password changed elsewhere, expired): back to the login page.
+      if (code === 'UNAUTHENTICATED' && auth.token) signOut();
       throw new ApiError(first.message, code as string | undefined, details);
     }
     throw new ApiError(result.error.networkError ? 'the server cannot be reached' : result.error.message, 'NETWORK');

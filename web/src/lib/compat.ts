@@ -1,3 +1,4 @@
+import { auth } from './auth.svelte.js';
 /** The compatibility check a test-taker runs before the exam: each item passes or says what to do. */
 export type CheckId = 'browser' | 'camera' | 'microphone' | 'screen' | 'network' | 'webrtc';
 
@@ -91,9 +92,13 @@ export async function checkScreen(): Promise<CheckResult> {
 export async function checkNetwork(bytes = 1024 * 1024): Promise<CheckResult> {
   try {
     const t0 = performance.now();
-    const down = await (await fetch(`/speedtest?bytes=${bytes}`, { cache: 'no-store' })).arrayBuffer();
+    // Signed-in users only (it costs the server bandwidth): the same token as the API.
+    const headers: Record<string, string> = auth.token ? { authorization: `Bearer ${auth.token}` } : {};
+    const got = await fetch(`/speedtest?bytes=${bytes}`, { cache: 'no-store', headers });
+    if (!got.ok) throw new Error(`the network test was refused (${got.status})`);
+    const down = await got.arrayBuffer();
     const t1 = performance.now();
-    const res = await fetch('/speedtest', { method: 'POST', body: new Uint8Array(bytes) });
+    const res = await fetch('/speedtest', { method: 'POST', body: new Uint8Array(bytes), headers });
     await res.json();
     const t2 = performance.now();
     const mbit = (n: number, ms: number) => (n * 8) / 1e6 / Math.max(ms / 1000, 1e-3);

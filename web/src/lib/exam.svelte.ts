@@ -1,12 +1,35 @@
 import type { Client } from '@urql/core';
 import { ChatState } from './chat.svelte.js';
 import { live, request, uploadFile } from './client.js';
+import { connection } from './connection.svelte.js';
 import { ACTIVITY, CHECK_IN, FINISH, SESSION, START, SUBMIT_PHOTO } from './documents.js';
 import type { ActivityView, MessageView, SessionView } from './types.js';
+import { retakePrompt, type PhotoKind } from './faces.js';
+
+/**
+ * What the LMS test content may do inside our page: run its scripts, send its forms, keep its own cookies (its origin),
+ * open a help window and ask a confirmation. Not navigate our page away, not download, not lock the pointer.
+ */
+export const TEST_CONTENT_SANDBOX = 'allow-scripts allow-forms allow-same-origin allow-popups allow-modals';
 
 export type Step = 'loading' | 'book' | 'rules' | 'check' | 'identity' | 'exam' | 'ended' | 'error';
 
 const ENDED = new Set(['finished', 'concluded', 'cancelled']);
+/** How long the identity step waits for the server's verdict on a photo before it lets the exam start anyway. */
+const VERDICT_WAIT_MS = 20_000;
+
+/**
+ * The server's verdict on the latest identity photo of a kind: `checking` until its face check arrives over the
+ * activity stream, then `ok` or `retake` (with the words to show); `slow` when it takes longer than the step waits.
+ */
+export interface PhotoCheck {
+  photoId: string;
+  state: 'checking' | 'ok' | 'retake' | 'slow';
+  prompt: string | null;
+}
+
+/** Where the test-taker stands with check-in: before its window, in it, or after it closed. */
+export type CheckInPhase = 'early' | 'open' | 'closed';
 
 /** The test-taker's way through one session: rules → compatibility check → identity photos → exam → end. */
 export class ExamState {
@@ -15,12 +38,27 @@ export class ExamState {
   error = $state<string | null>(null);
   now = $state(Date.now());
   photos = $state<{ face: string | null; document: string | null }>({ face: null, document: null });
+  checks = $state<Record<PhotoKind, PhotoCheck | null>>({ face: null, document: null });
+  /** The exam may start once both photos are taken and none waits for its verdict or needs a retake. */
+  identityReady = $derived(
+    !!this.photos.face && !!this.photos.document && (['face', 'document'] as const).every((k) => this.checks[k]?.state !== 'checking' && this.checks[k]?.state !== 'retake'),
+  );
   /** The proctor's call in progress (the media itself travels peer to peer). */
   callId = $state<string | null>(null);
   readonly chat: ChatState;
   remainingMs = $derived(
     this.session?.startedAt ? Date.parse(this.session.startedAt) + this.session.duration * 60_000 - this.now : (this.session?.duration ?? 0) * 60_000,
   );
+  /** Only the first check-in has a window: a test-taker who checked in may come back to the page later. */
+  checkInPhase = $derived.by((): CheckInPhase => {
+    const s = this.session;
+    if (!s || s.status !== 'scheduled') return 'open';
+    if (s.checkInOpensAt && this.now < Date.parse(s.checkInOpensAt)) return 'early';
+    if (s.checkInClosesAt && this.now > Date.parse(s.checkInClosesAt)) return 'closed';
+    return 'open';
+  });
+  /** Milliseconds until check-in opens (the countdown). */
+  opensInMs = $derived(this.session?.checkInOpensAt ? Date.parse(this.session.checkInOpensAt) - this.now : 0);
   private stops: Array<() => void> = [];
 
   /** The proctor's message that blocked the content, shown over it. */
@@ -50,6 +88,17 @@ export class ExamState {
       this.stops.push(live<{ sessionActivity: ActivityView }, { id: string }>(this.client, ACTIVITY, { id: this.sessionId }, (d) => void this.onActivity(d.sessionActivity)));
       const timer = setInterval(() => (this.now = Date.now()), 1000);
       this.stops.push(() => clearInterval(timer));
+      // Events sent while the connection was down never arrive: after a reconnect, ask whether the session ended.
+      this.stops.push($effect.root(() => {
+        let wasOffline = false;
+        $effect(() => {
+          if (!connection.online) wasOffline = true;
+          else if (wasOffline) {
+            wasOffline = false;
+            void this.reload().then(() => this.endIfOver()).catch(() => {});
+          }
+        });
+      }));
     } catch (error) {
       this.error = (error as Error).message;
       this.step = 'error';
@@ -68,6 +117,9 @@ export class ExamState {
         if (a.data.attachmentId) await this.chat.load(); // the attachment's name and type come with the chat query
         else this.chat.add({ id: String(a.data.messageId), from: String(a.data.from), role: String(a.data.role), text: String(a.data.text), incident: Boolean(a.data.incident), at: a.at, attachment: null } satisfies MessageView);
         break;
+      case 'FaceChecked':
+        this.onFaceChecked(String(a.data.photoId), (a.data.problem as string | null) ?? null, (a.data.faceCount as number | null) ?? null);
+        break;
       case 'CallStarted':
         this.callId = String(a.data.callId);
         break;
@@ -81,14 +133,30 @@ export class ExamState {
         this.session = { ...this.session, blocked: false };
         break;
       case 'SessionFinished':
-      case 'SessionConcluded':
       case 'SessionCancelled':
+        // Whoever ended it, the exam page goes at once, and with it camera, screen and recording.
+        this.step = 'ended';
+        await this.reload();
+        break;
+      case 'SessionConcluded':
       case 'SessionPaused':
       case 'SessionResumed':
         await this.reload();
-        if (this.session && ENDED.has(this.session.status)) this.step = 'ended';
+        this.endIfOver();
         break;
     }
+  }
+
+  private onFaceChecked(photoId: string, problem: string | null, faceCount: number | null): void {
+    for (const kind of ['face', 'document'] as const) {
+      if (this.checks[kind]?.photoId !== photoId) continue;
+      const prompt = retakePrompt(kind, problem, faceCount);
+      this.checks = { ...this.checks, [kind]: { photoId, state: prompt ? 'retake' : 'ok', prompt } };
+    }
+  }
+
+  private endIfOver(): void {
+    if (this.session && ENDED.has(this.session.status)) this.step = 'ended';
   }
 
   acceptRules(): void {
@@ -108,7 +176,18 @@ export class ExamState {
   async submitPhoto(kind: 'face' | 'document', photo: Blob): Promise<void> {
     await this.run(async () => {
       const { fileId } = await uploadFile(this.sessionId, photo, `${kind}.jpg`, kind);
-      await request(this.client, SUBMIT_PHOTO, { id: this.sessionId, p: fileId, k: kind }, 'mutation');
+      // Waiting for this photo's verdict before it is submitted: the server may answer before the mutation returns.
+      this.checks = { ...this.checks, [kind]: { photoId: fileId, state: 'checking', prompt: null } };
+      const slow = setTimeout(() => {
+        if (this.checks[kind]?.photoId === fileId && this.checks[kind]?.state === 'checking') this.checks = { ...this.checks, [kind]: { photoId: fileId, state: 'slow', prompt: null } };
+      }, VERDICT_WAIT_MS);
+      this.stops.push(() => clearTimeout(slow));
+      try {
+        await request(this.client, SUBMIT_PHOTO, { id: this.sessionId, p: fileId, k: kind }, 'mutation');
+      } catch (error) {
+        this.checks = { ...this.checks, [kind]: null };
+        throw error;
+      }
       if (this.photos[kind]) URL.revokeObjectURL(this.photos[kind]!);
       this.photos = { ...this.photos, [kind]: URL.createObjectURL(photo) };
     });

@@ -32,4 +32,5 @@ export const FINISHED_BY: Record<string, string> = {
   proctor: 'The proctor finished the session.',
   timeout: 'The time allotted for the session ran out.',
   admin: 'An administrator finished the session.',
+  integrator: 'Your school\'s learning system finished the session.',
 };

@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { applyChange, gridColumns, groupSessions, moveInGrid } from './grouping.js';
+import { compilePredicate, parseQuery } from '../../../src/projections/search/index.js';
+import { monitorRow } from '../../../src/projections/search/fixture.js';
+import { applyChange, gridColumns, groupSessions, moveInGrid, watchQueries } from './grouping.js';
 import type { SessionView } from './types.js';
 
 const s = (id: string, status: SessionView['status'], date: string, version = 1): SessionView => ({
   id, status, date, version, name: id, student: 'st', studentName: null, proctor: 'p', startedAt: null, stoppedAt: null, duration: 60, score: null,
-  conclusion: null, comment: null, url: null, blocked: false, finishedBy: null, recentCodes: [], tags: [], metrics: [], secondCamera: false, selfScheduling: false, booked: false,
+  conclusion: null, comment: null, messageToStudent: null, checkInOpensAt: null, checkInClosesAt: null, url: null, blocked: false, finishedBy: null, recentCodes: [], tags: [], metrics: [], secondCamera: false, selfScheduling: false, booked: false,
 });
 
 describe('the proctor\'s session list', () => {
@@ -30,5 +32,22 @@ describe('keyboard moves between tiles', () => {
     expect(moveInGrid(1, 9, 3, 'ArrowUp')).toBe(1);
     expect(moveInGrid(8, 9, 3, 'ArrowRight')).toBe(8);
     expect(moveInGrid(0, 0, 1, 'ArrowDown')).toBe(-1);
+  });
+});
+
+describe('following the watched sessions apart from the list\'s search', () => {
+  it('matches exactly the watched ids, not ids that contain them or differ in case', () => {
+    const [query] = watchQueries(['mon-1', 'Exam.2:b']);
+    const matches = compilePredicate(parseQuery(query));
+    expect(['mon-1', 'Exam.2:b', 'mon-10', 'xmon-1', 'exam.2:b'].filter((id) => matches(monitorRow({ sessionId: id })))).toEqual(['mon-1', 'Exam.2:b']);
+  });
+
+  it('splits thirty of the longest ids into searches the server accepts, together matching all of them', () => {
+    const ids = Array.from({ length: 30 }, (_, i) => `${String(i).padStart(2, '0')}${'x'.repeat(98)}`);
+    const queries = watchQueries(ids);
+    expect(queries.length).toBeGreaterThan(1);
+    for (const q of queries) expect(q.length).toBeLessThanOrEqual(2000);
+    const predicates = queries.map((q) => compilePredicate(parseQuery(q)));
+    expect(ids.every((id) => predicates.filter((p) => p(monitorRow({ sessionId: id }))).length === 1)).toBe(true);
   });
 });

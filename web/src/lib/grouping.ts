@@ -39,3 +39,21 @@ export function moveInGrid(index: number, count: number, columns: number, key: s
 export function gridColumns(n: number): number {
   return Math.max(1, Math.ceil(Math.sqrt(n)));
 }
+
+const MAX_QUERY = 1900; // under the server's 2,000-character limit for a search
+
+/** Searches that match exactly the sessions `ids`, split where one would be too long for the server. */
+export function watchQueries(ids: readonly string[]): string[] {
+  const queries: string[] = [];
+  let values: string[] = [];
+  for (const id of ids) {
+    const value = JSON.stringify(id); // a quoted string of the search language (session ids hold no other escapes)
+    if (values.length && `session==${[...values, value].join(',')}`.length > MAX_QUERY) {
+      queries.push(`session==${values.join(',')}`);
+      values = [];
+    }
+    values.push(value);
+  }
+  if (values.length) queries.push(`session==${values.join(',')}`);
+  return queries;
+}

@@ -55,6 +55,8 @@ export class NewSessionForm {
     try {
       const input = {
         id, name: this.name, student: this.student, duration: Number(this.duration),
+        // Lists and tiles name the test-taker by this; without it they fall back to the login.
+        studentName: this.students.find((p) => p.username === this.student)?.displayName ?? null,
         proctor: this.selfScheduling ? null : this.proctor || null,
         scheduledAt: this.selfScheduling || !this.scheduledAt ? null : new Date(this.scheduledAt).toISOString(),
         url: this.url.trim() || null,

@@ -1,7 +1,8 @@
 import type { Client } from '@urql/core';
 import { request } from './client.js';
+import { signIn, type User } from './auth.svelte.js';
 
-const CHANGE = `mutation ChangePassword($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) }`;
+const CHANGE = `mutation ChangePassword($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) { token user { username role displayName } } }`;
 
 /** Changing one's own password: the two new ones must agree before the server is asked. */
 export class PasswordChange {
@@ -20,7 +21,9 @@ export class PasswordChange {
     }
     this.busy = true;
     try {
-      await request(this.client, CHANGE, { c: this.current, n: this.next }, 'mutation');
+      // Every earlier sign-in of this account stops working; this tab goes on with the new one.
+      const { changePassword } = await request<{ changePassword: { token: string; user: User } }, Record<string, string>>(this.client, CHANGE, { c: this.current, n: this.next }, 'mutation');
+      signIn(changePassword.token, changePassword.user);
       this.result = { ok: true, text: 'Password changed: sign in with the new one from now on' };
       this.current = this.next = this.repeated = '';
     } catch (e) {

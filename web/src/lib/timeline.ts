@@ -1,3 +1,4 @@
+import { faceVerdict } from './faces.js';
 /**
  * The protocol timeline as data: one column per minute of the session coloured from green to red by the sum of its
  * metrics, markers for the moments of the first section (face photos, chat, notes), and the recorded segments of
@@ -70,7 +71,8 @@ export function buildTimeline(input: TimelineInput, tracks: readonly string[] = 
   for (const e of input.entries) {
     if (e.kind === 'face') {
       const result = String(e.data.result ?? '');
-      markers.push({ seq: e.seq, kind: 'face', at: at(e.at), label: `Face photo: ${result}`, color: FACE_COLOURS[result] ?? '#5d6b7a' });
+      const verdict = faceVerdict({ result, reason: (e.data.reason as string | null | undefined) ?? null, faceCount: (e.data.faceCount as number | null | undefined) ?? null });
+      markers.push({ seq: e.seq, kind: 'face', at: at(e.at), label: `Face photo: ${verdict}`, color: FACE_COLOURS[result] ?? '#5d6b7a' });
     } else if (e.kind === 'message') {
       const incident = Boolean(e.data.incident);
       markers.push({ seq: e.seq, kind: incident ? 'incident' : 'message', at: at(e.at), label: `${String(e.data.from ?? '')}: ${String(e.data.text ?? '')}`, color: incident ? '#c62828' : '#1f6feb' });

@@ -3,6 +3,9 @@ export interface SessionView {
   secondCamera: boolean;
   selfScheduling: boolean;
   booked: boolean;
+  /** The check-in window (null: the session has no start, check in at any time). */
+  checkInOpensAt: string | null;
+  checkInClosesAt: string | null;
   name: string;
   student: string;
   studentName: string | null;
@@ -14,7 +17,10 @@ export interface SessionView {
   duration: number;
   score: number | null;
   conclusion: 'positive' | 'negative' | null;
+  /** For the record; always null for the test-taker. */
   comment: string | null;
+  /** What the proctor tells the test-taker with the conclusion. */
+  messageToStudent: string | null;
   url: string | null;
   blocked: boolean;
   finishedBy: string | null;

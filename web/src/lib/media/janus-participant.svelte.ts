@@ -55,12 +55,15 @@ export class JanusParticipantMedia implements PublicSurface<ParticipantMedia> {
       this.error = `Camera and microphone are needed: ${(e as Error).name}`;
       return;
     }
+    if (this.stopped) return this.release(); // stopped while the browser asked for the camera
     try {
       this.screen = await navigator.mediaDevices.getDisplayMedia({ video: true, audio: false });
     } catch (e) {
       this.error = `Screen sharing is needed: ${(e as Error).name}`;
     }
+    if (this.stopped) return this.release();
     await loadIceServers(this.client);
+    if (this.stopped) return;
     this.channel.open((s) => void this.onSignal(s));
     await Promise.all([this.publish('camera'), this.screen ? this.publish('screen') : null]);
   }
@@ -120,17 +123,24 @@ export class JanusParticipantMedia implements PublicSurface<ParticipantMedia> {
     await endCall();
   }
 
-  /** Stops publishing; Janus finishes the recording and the server stores its last segment. */
+  /**
+   * Stops capturing and publishing at once; Janus finishes the recording and the server stores its last segment (the
+   * server also cuts the publishers itself when the session ends, whatever this browser does).
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     for (const timer of this.retries.values()) clearTimeout(timer);
     this.retries.clear();
+    this.release();
     const tracks = [...this.peers.keys()];
     for (const pc of this.peers.values()) pc.close();
     this.peers.clear();
-    await Promise.all(tracks.map((t) => request(this.client, UNPUBLISH, { s: this.sessionId, t }, 'mutation').catch(() => {})));
     this.calls.end();
     this.channel.close();
+    await Promise.all(tracks.map((t) => request(this.client, UNPUBLISH, { s: this.sessionId, t }, 'mutation').catch(() => {})));
+  }
+
+  private release(): void {
     for (const s of [this.camera, this.screen]) s?.getTracks().forEach((t) => t.stop());
   }
 }

@@ -163,4 +163,9 @@ export class JanusViewerMedia implements PublicSurface<ViewerMedia> {
   framesDecoded(): Promise<number> {
     return cameraFramesDecoded(this.pc, this.camera);
   }
+
+  /** Frames decoded so far on one of this session's streams (0 while it has none): the large view shows it moving. */
+  async framesDecodedOf(stream: MediaStream | null): Promise<number> {
+    return stream ? cameraFramesDecoded(this.pc, stream) : 0;
+  }
 }

@@ -32,6 +32,8 @@ export class ParticipantMedia {
   private readonly peers = new Map<string, RTCPeerConnection>();
   private readonly calls: CallAnswerer;
   private recorders: SegmentRecorder[] = [];
+  /** Set by `stop`: a `start` still waiting for camera or screen gives them back instead of recording. */
+  private stopped = false;
   private readonly onOnline = () => void pendingSegments.flush().catch(() => {});
 
   constructor(private readonly client: Client, readonly sessionId: string, private readonly options: PublishOptions = COMPUTER) {
@@ -52,12 +54,14 @@ export class ParticipantMedia {
       this.error = `${this.options.audio ? 'Camera and microphone are' : 'The camera is'} needed: ${(e as Error).name}`;
       return;
     }
+    if (this.stopped) return this.release();
     if (this.options.screen) {
       try {
         this.screen = await navigator.mediaDevices.getDisplayMedia({ video: true, audio: false });
       } catch (e) {
         this.error = `Screen sharing is needed: ${(e as Error).name}`;
       }
+      if (this.stopped) return this.release();
     }
     this.recorders = [new SegmentRecorder(this.camera, this.sessionId, this.options.track)];
     if (this.screen) this.recorders.push(new SegmentRecorder(this.screen, this.sessionId, 'screen'));
@@ -65,6 +69,7 @@ export class ParticipantMedia {
     window.addEventListener('online', this.onOnline);
     void pendingSegments.flush().catch(() => {}); // segments left from an earlier visit
     await loadIceServers(this.client);
+    if (this.stopped) return;
     this.channel.open((s) => void this.onSignal(s));
     await this.channel.send('*', 'ready');
   }
@@ -145,14 +150,20 @@ export class ParticipantMedia {
     this.watchers = [...this.peers.keys()];
   }
 
-  /** Stops sending and recording; the last segments still upload. */
+  /** Stops capturing, sending and recording at once; the last segments still upload. */
   async stop(): Promise<void> {
+    this.stopped = true;
     for (const r of this.recorders) r.stop();
-    await Promise.all(this.recorders.flatMap((r) => [...r.inFlight]));
+    this.release();
     for (const viewer of [...this.peers.keys()]) this.drop(viewer);
     this.calls.end();
     this.channel.close();
     window.removeEventListener('online', this.onOnline);
+    await Promise.all(this.recorders.flatMap((r) => [...r.inFlight]));
+  }
+
+  /** Gives camera, microphone and screen back (the browser's recording light goes off). */
+  private release(): void {
     for (const s of [this.camera, this.screen]) s?.getTracks().forEach((t) => t.stop());
   }
 }

@@ -15,11 +15,21 @@ export interface Segment {
   blob: Blob;
 }
 
-/** Throws when worth retrying (network, 5xx); a 4xx will not get better, so it is reported and dropped. */
+/**
+ * Throws when worth retrying: the network, a 5xx, or a segment the server found broken (it arrives whole the next
+ * time if it was damaged on the way; after three tries the server records it lost and says so, and it is dropped).
+ * Any other 4xx will not get better, so it is reported and dropped.
+ */
 export async function upload(segment: Segment): Promise<void> {
   const q = new URLSearchParams({ sessionId: segment.sessionId, track: segment.track, seq: String(segment.seq), start: segment.start, durationMs: String(Math.round(segment.durationMs)) });
   const res = await fetch(`/recordings?${q}`, { method: 'POST', headers: auth.token ? { authorization: `Bearer ${auth.token}` } : {}, body: segment.blob });
   if (res.status >= 500 || res.status === 0) throw new Error(`upload failed (${res.status})`);
+  if (res.status === 422) {
+    const body = (await res.json().catch(() => ({}))) as { error?: string; lost?: boolean };
+    if (!body.lost) throw new Error(body.error ?? 'the segment arrived broken');
+    console.warn('recording segment lost', body.error);
+    return;
+  }
   if (!res.ok) console.warn('recording segment refused', res.status, await res.text().catch(() => ''));
 }
 

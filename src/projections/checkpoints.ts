@@ -1,0 +1,133 @@
+import type { RecordedEvent } from '../store/event-store.js';
+import type { Sql } from '../store/sql.js';
+import type { Projection } from './projection.js';
+
+/** Where a projection stopped on an event it could not apply. */
+export interface ProjectionFailure {
+  /** The store checkpoint of the event (the projection's own checkpoint is still before it). */
+  readonly checkpoint: string;
+  readonly eventId: string;
+  readonly eventType: string;
+  readonly streamId: string;
+  readonly error: string;
+  readonly at: Date;
+}
+
+export interface ProjectionStatus {
+  readonly name: string;
+  /** The last event applied (null: none yet). */
+  readonly checkpoint: string | null;
+  readonly failure: ProjectionFailure | null;
+}
+
+interface Row {
+  name: string;
+  checkpoint: string | null;
+  failed_checkpoint: string | null;
+  failed_event_id: string | null;
+  failed_event_type: string | null;
+  failed_stream_id: string | null;
+  failed_error: string | null;
+  failed_at: Date | null;
+}
+
+const COLUMNS = 'name, checkpoint, failed_checkpoint, failed_event_id, failed_event_type, failed_stream_id, failed_error, failed_at';
+
+function toStatus(r: Row): ProjectionStatus {
+  const failure = r.failed_checkpoint === null
+    ? null
+    : {
+        checkpoint: r.failed_checkpoint,
+        eventId: r.failed_event_id ?? '',
+        eventType: r.failed_event_type ?? '',
+        streamId: r.failed_stream_id ?? '',
+        error: r.failed_error ?? '',
+        at: new Date(r.failed_at ?? 0),
+      };
+  return { name: r.name, checkpoint: r.checkpoint, failure };
+}
+
+export async function readStatuses(db: Sql, names: readonly string[]): Promise<ProjectionStatus[]> {
+  const rows = await db.query<Row>(`SELECT ${COLUMNS} FROM projection_checkpoints WHERE name = ANY($1::text[])`, [names]);
+  return rows.map(toStatus);
+}
+
+/** Locks the checkpoint rows of `names` for this transaction (creating missing ones) and returns them by name. */
+export async function lockCheckpoints(tx: Sql, names: readonly string[]): Promise<Map<string, ProjectionStatus>> {
+  const lock = () => tx.query<Row>(`SELECT ${COLUMNS} FROM projection_checkpoints WHERE name = ANY($1::text[]) ORDER BY name FOR UPDATE`, [names]);
+  let rows = await lock();
+  if (rows.length < names.length) {
+    // First batch after a start or a rebuild: create the missing rows, then lock them all.
+    await tx.query(
+      `INSERT INTO projection_checkpoints (name, checkpoint, updated_at) SELECT n, NULL, now() FROM unnest($1::text[]) n ON CONFLICT (name) DO NOTHING`,
+      [names],
+    );
+    rows = await lock();
+  }
+  return new Map(rows.map((r) => [r.name, toStatus(r)]));
+}
+
+/** One statement for every checkpoint a batch moved (PGlite costs ≈0.2 ms a statement, whatever its size). */
+export async function moveCheckpoints(tx: Sql, names: readonly string[], checkpoint: string): Promise<void> {
+  if (names.length === 0) return;
+  await tx.query(`UPDATE projection_checkpoints SET checkpoint = $2, updated_at = now() WHERE name = ANY($1::text[])`, [names, checkpoint]);
+}
+
+/** Sets (or with `failure` null, clears) a projection's failure. */
+export async function recordFailure(tx: Sql, name: string, failure: Omit<ProjectionFailure, 'at'> | null): Promise<void> {
+  await tx.query(
+    `UPDATE projection_checkpoints SET failed_checkpoint = $2, failed_event_id = $3, failed_event_type = $4, failed_stream_id = $5,
+       failed_error = $6, failed_at = CASE WHEN $2::text IS NULL THEN NULL ELSE now() END, updated_at = now() WHERE name = $1`,
+    [name, failure?.checkpoint ?? null, failure?.eventId ?? null, failure?.eventType ?? null, failure?.streamId ?? null, failure?.error.slice(0, 2000) ?? null],
+  );
+}
+
+const ATTEMPTS = 3;
+
+/**
+ * Applies a batch with each projection behind a savepoint: one that throws is rolled back to its savepoint and tried
+ * again (a lock timeout passes), and after the last attempt marked failed at the event that threw, while the others
+ * apply and move on. Returns the projections that failed here.
+ */
+export async function applyInIsolation(
+  tx: Sql,
+  projections: readonly Projection[],
+  events: readonly RecordedEvent[],
+): Promise<Array<{ name: string; failure: Omit<ProjectionFailure, 'at'> }>> {
+  const checkpoints = await lockCheckpoints(tx, projections.map((p) => p.name));
+  const last = events[events.length - 1].checkpoint;
+  const moved: string[] = [];
+  const failed: Array<{ name: string; failure: Omit<ProjectionFailure, 'at'> }> = [];
+  for (const projection of projections) {
+    const state = checkpoints.get(projection.name);
+    if (state?.failure) continue;
+    const from = state?.checkpoint ?? null;
+    if (from !== null && from >= last) continue;
+    for (let attempt = 1; ; attempt++) {
+      let current: RecordedEvent | null = null;
+      try {
+        await tx.savepoint(async (sp) => {
+          for (const event of events) {
+            if (from !== null && event.checkpoint <= from) continue;
+            current = event;
+            if (projection.handles.has(event.type)) await projection.apply(sp, event);
+          }
+        });
+        moved.push(projection.name);
+        break;
+      } catch (error) {
+        if (attempt < ATTEMPTS) continue;
+        const at: RecordedEvent = current ?? events[0];
+        const failure = {
+          checkpoint: at.checkpoint, eventId: at.id, eventType: at.type, streamId: at.streamId,
+          error: error instanceof Error ? error.message : String(error),
+        };
+        await recordFailure(tx, projection.name, failure);
+        failed.push({ name: projection.name, failure });
+        break;
+      }
+    }
+  }
+  await moveCheckpoints(tx, moved, last);
+  return failed;
+}

@@ -1,0 +1,103 @@
+/**
+ * What the signed-in user may do, for deciding what the screens show: the rows of the server's authorisation matrix
+ * (`src/api/authorization.ts`) that a control or a page depends on. The server still decides every request; this
+ * table only keeps controls that would be refused off the screen. `test/permissions.test.ts` compares it with the
+ * server's `can()` for every role and relation, so the two cannot drift apart unnoticed.
+ *
+ * A table here rather than a question to the server: the session lists come from subscriptions whose execution is
+ * shared by every subscriber with the same visibility (all administrators and auditors), so a per-viewer field on a
+ * session would be computed for one of them and sent to all.
+ */
+export type Role = 'admin' | 'proctor' | 'student' | 'auditor' | 'integrator';
+
+export type UiOperation =
+  | 'session.create'
+  | 'session.start'
+  | 'session.sendMessage'
+  | 'session.sendIncident'
+  | 'session.join'
+  | 'session.finish'
+  | 'session.conclude'
+  | 'session.media'
+  | 'session.watch'
+  | 'session.call'
+  | 'account.list'
+  | 'schedule.manage';
+
+/** Whose sessions a role may touch: every session, the ones it proctors, takes or created, or none. */
+export type Reach = 'all' | 'assigned' | 'own' | 'created' | 'none';
+
+const A = 'all', P = 'assigned', S = 'own', C = 'created', N = 'none';
+//                                          admin proctor student auditor integrator
+export const UI_MATRIX: Record<UiOperation, readonly [Reach, Reach, Reach, Reach, Reach]> = {
+  'session.create':       [A, N, N, N, A],
+  'session.start':        [A, N, S, N, N],
+  'session.sendMessage':  [A, P, S, N, N],
+  'session.sendIncident': [A, P, N, N, N],
+  'session.join':         [A, P, N, N, N],
+  'session.finish':       [A, P, S, N, N],
+  'session.conclude':     [A, P, N, N, N],
+  'session.media':        [A, P, S, N, N],
+  'session.watch':        [A, P, N, N, N],
+  'session.call':         [A, P, N, N, N],
+  'account.list':         [A, A, N, A, N],
+  'schedule.manage':      [A, P, N, N, N],
+};
+
+const COLUMN: Record<Role, number> = { admin: 0, proctor: 1, student: 2, auditor: 3, integrator: 4 };
+
+export interface Viewer {
+  username: string;
+  role: Role;
+}
+
+/** The people a session relates to, as the session lists carry them. */
+export interface Parties {
+  student: string;
+  proctor: string | null;
+  createdBy?: string;
+}
+
+/**
+ * Whether `user` may do `operation` to `session`; without a session, whether to some sessions at all (the page-level
+ * question: does this role have the control anywhere).
+ */
+export function can(user: Viewer | null | undefined, operation: UiOperation, session?: Parties | null): boolean {
+  if (!user) return false;
+  const reach = UI_MATRIX[operation][COLUMN[user.role]];
+  if (session === undefined || session === null) return reach !== 'none';
+  switch (reach) {
+    case 'all':
+      return true;
+    case 'none':
+      return false;
+    case 'assigned':
+      return session.proctor === user.username;
+    case 'own':
+      return session.student === user.username;
+    case 'created':
+      return session.createdBy === user.username;
+    default: {
+      const exhaustive: never = reach;
+      throw new Error(`unknown reach ${String(exhaustive)}`);
+    }
+  }
+}
+
+/** The pages that are forms for one kind of work, and what a role needs to use them. */
+export const PAGE_NEEDS = {
+  'new-session': ['session.create', 'account.list'],
+  calendar: ['schedule.manage'],
+} as const satisfies Record<string, readonly UiOperation[]>;
+
+export type GuardedPage = keyof typeof PAGE_NEEDS;
+
+export function mayOpen(user: Viewer | null | undefined, page: GuardedPage): boolean {
+  return PAGE_NEEDS[page].every((op) => can(user, op));
+}
+
+const ROLE_NAME: Record<Role, string> = { admin: 'an administrator', proctor: 'a proctor', student: 'a test-taker', auditor: 'an auditor', integrator: 'an integration' };
+
+export function roleName(role: Role): string {
+  return ROLE_NAME[role];
+}
