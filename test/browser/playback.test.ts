@@ -187,12 +187,18 @@ describeWithServer('watching a whole recorded session in the protocol (Media Sou
 
   it('fits the player, its controls and the timeline at 1440×900 and at 390 px', async () => {
     const player = page.locator('.player');
+    // Each picture shown is the one of the position (no video still seeking or waiting for its frames there).
+    await expect
+      .poll(() => page.evaluate(() => [...document.querySelectorAll<HTMLVideoElement>('video[data-track]')].every((v) => !v.seeking && v.readyState >= 2)))
+      .toBe(true);
     await page.locator('h1').scrollIntoViewIfNeeded();
     await page.screenshot({ path: `${SHOTS}/protocol-player.png` });
     await page.setViewportSize({ width: 390, height: 844 });
     await player.scrollIntoViewIfNeeded();
     await page.screenshot({ path: `${SHOTS}/protocol-player-390.png` });
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    // The pictures and the controls together fit on the phone's screen.
+    expect((await player.boundingBox())!.height).toBeLessThanOrEqual(844 - 60);
     for (const control of [page.locator('.player button.play'), page.getByRole('group', { name: 'Speed' })]) {
       const box = (await control.boundingBox())!;
       expect(box.x).toBeGreaterThanOrEqual(0);

@@ -53,7 +53,8 @@ describe('the protocol’s event list in words', () => {
       who: 'proctor1', what: 'gave the conclusion: negative', details: '“Phone on the desk”', tone: 'danger',
     });
     expect(line('SessionConcluded', { conclusion: 'positive', comment: 'Fine', messageToStudent: 'Well done', automatic: false }, 'proctor1').details).toBe('“Fine”; told the test-taker: “Well done”');
-    expect(line('ScoreComputed', { score: 33.33, minutes: 6, breakdown: [{ code: 'c2', contribution: 60 }, { code: 'm2', contribution: 0 }] }, 'system')).toMatchObject({
+    expect(line('ScoreComputed', { score: 33.33, minutes: 6, breakdown: [{ code: 'c2', contribution: 60 }, { code: 'm2', contribution: 0 }] }, 'student1')).toMatchObject({
+      who: 'System',
       what: 'computed the score: 33.33 of 100', details: 'over 6 min; points off: c2 −60',
     });
   });
@@ -86,7 +87,7 @@ describe('the protocol’s event list in words', () => {
     expect(m).toMatchObject({
       when: '14:11:00, 30 Nov 2026',
       who: 'student1’s browser',
-      what: 'measured in minute 12: b2 (focus changed to a different window) 35 %, c2 (face invisible or not looking into the camera) 20 %',
+      what: 'measured in minute 12: b2 (focus changed to a different window) 35\u00a0%, c2 (face invisible or not looking into the camera) 20\u00a0%',
       tone: 'danger',
     });
     expect(describeMinute({ minute: 0, total: 0, values: [{ code: 'c2', value: 0 }] }, '2026-11-30T13:00:00.000Z', 'student1', TZ)).toBeNull();
@@ -103,6 +104,6 @@ describe('the protocol’s event list in words', () => {
         { ...entry('NoteAdded', { text: 'ok' }, 'proctor1', '2026-11-30T13:00:30.000Z'), seq: 4 },
       ],
     }, TZ);
-    expect(lines.map((l) => l.what)).toEqual(['started the session', 'measured in minute 1: b2 (focus changed to a different window) 10 %', 'added a note']);
+    expect(lines.map((l) => l.what)).toEqual(['started the session', 'measured in minute 1: b2 (focus changed to a different window) 10\u00a0%', 'added a note']);
   });
 });

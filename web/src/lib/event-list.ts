@@ -136,6 +136,8 @@ const SAID: Record<string, Describe> = {
   ScoreComputed: (d) => {
     const terms = Array.isArray(d.breakdown) ? (d.breakdown as Array<{ code: string; contribution: number }>).filter((t) => t.contribution > 0) : [];
     return {
+      // Computed by the server as the session ends, whoever ended it.
+      who: 'System',
       what: `computed the score: ${str(d.score)} of 100`,
       details: `over ${str(d.minutes)} min${terms.length ? `; points off: ${terms.map((t) => `${t.code} −${t.contribution}`).join(', ')}` : ''}`,
     };
@@ -181,7 +183,7 @@ export function describeMinute(m: MinuteLike, startedAt: string, student: string
     at,
     when: formatWhen(at, timeZone),
     who: `${student}’s browser`,
-    what: `measured in minute ${m.minute + 1}: ${values.map((v) => `${metric(v.code)} ${round(v.value)} %`).join(', ')}`,
+    what: `measured in minute ${m.minute + 1}: ${values.map((v) => `${metric(v.code)} ${round(v.value)}\u00a0%`).join(', ')}`,
     details: null,
     tone: m.total >= 50 ? 'danger' : 'warning',
   };
