@@ -55,7 +55,6 @@ describeWithServer('watching a whole recorded session in the protocol (Media Sou
   }
 
   beforeAll(async () => {
-    releaseChromium = await holdChromium();
     api = await startTestApi({}, { webDir: WEB_DIR });
     dir = mkdtempSync(join(tmpdir(), 'playback-'));
     await api.createSession('long-1', { name: 'Recorded exam', secondCamera: true, metrics: ['b2', 'c2', 'c3', 'm2'], duration: MINUTES + 10 });
@@ -87,13 +86,15 @@ describeWithServer('watching a whole recorded session in the protocol (Media Sou
     segments = made.flat().sort((a, b) => a.start.getTime() - b.start.getTime());
     for (const s of segments) await upload('long-1', s, readFileSync(s.file));
 
+    // The browser is taken only now: encoding the recording needs none, and other test files may be waiting for it.
+    releaseChromium = await holdChromium();
     browser = await launchChromium({ args: ['--autoplay-policy=no-user-gesture-required'] });
     page = await (await newContext(browser, api.server.url)).newPage();
     await signIn(page, 'proctor1');
     await page.getByRole('navigation', { name: 'Sessions' }).waitFor();
     await page.goto('/#/protocol/long-1');
     await page.getByRole('heading', { name: 'Recorded exam' }).waitFor();
-  }, 600_000);
+  }, 1_800_000); // encoding minutes of three tracks, then waiting for the one Chromium other files may hold
 
   afterAll(async () => {
     releaseChromium?.();
@@ -125,10 +126,12 @@ describeWithServer('watching a whole recorded session in the protocol (Media Sou
     const positions = probe.samples.map((s) => s.pos);
     expect(Math.min(...positions.filter((p) => p > 0))).toBeLessThan(3);
     expect(Math.max(...positions)).toBeGreaterThan(L - 1.5);
-    // The time it took is the recorded time at 4× (the 20 s gap skipped), give or take the start.
-    const recorded = L - 1 - 2 - (GAP.to - GAP.from);
-    expect(m.wallSeconds).toBeGreaterThan(recorded / 4 - 2);
-    expect(m.wallSeconds).toBeLessThan(recorded / 4 + 10);
+    // Nothing recorded was jumped over: the camera showed pictures of every 5 s of its recording (how long that took
+    // is printed above, not asserted).
+    const shown = new Set(probe.frames.filter(([t]) => t === 'camera').map(([, , code]) => Math.floor(code / FIXTURE_FPS / 5)));
+    const cameraStretches = [[2, GAP.from], [GAP.to, L - 1]];
+    const unseen = cameraStretches.flatMap(([a, b]) => [...Array(Math.floor(b / 5) - Math.ceil(a / 5)).keys()].map((i) => Math.ceil(a / 5) + i)).filter((w) => !shown.has(w));
+    expect(unseen.map((w) => `${w * 5}–${w * 5 + 5} s`)).toEqual([]);
     // No stall: the leading track's time never stood still at a segment boundary (a quarter of a second would be
     // seen), nor anywhere for half a second (brief `waiting` blips of a CPU-starved decoder are counted, not failed).
     expect(m.longestFreezeAtBoundaryMs).toBeLessThan(250);
