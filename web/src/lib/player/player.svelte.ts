@@ -205,7 +205,10 @@ export class RecordingPlayer {
     if (!this.playing) {
       for (const track of this.plan.tracks) {
         const f = this.feeds.get(track);
-        this.setState(track, !f ? 'idle' : !covering(track) ? 'not-recorded' : hasDataAt(f.ranges(), t) ? 'playing' : 'loading');
+        const s = segmentAt(this.plan.segments[track], t);
+        // A segment in the buffer without frames here is a still picture (a screen that did not change), not loading.
+        const status = s && f ? f.status(s.seq) : null;
+        this.setState(track, !f ? 'idle' : !s || status === 'broken' ? 'not-recorded' : hasDataAt(f.ranges(), t) || status === 'appended' ? 'playing' : 'loading');
       }
       return;
     }
