@@ -107,6 +107,28 @@ describeWithServer('the protocol page in Chromium', HAS_CHROMIUM, NO_CHROMIUM_RE
     await page.screenshot({ path: `${SHOTS}/protocol-timeline.png`, fullPage: true });
   });
 
+  it('lists what happened in words, with the date and time, who did it and the details', async () => {
+    const list = page.getByRole('region', { name: 'Events' }).locator('li');
+    const lines = (await list.allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
+    const find = (what: RegExp) => lines.find((l) => what.test(l));
+    const when = String.raw`\d{2}:\d{2}:\d{2}, \d{1,2} [A-Z][a-z]{2} \d{4}`;
+    expect(find(/sent an incident message/)).toMatch(new RegExp(`^${when} proctor1 sent an incident message \\(the test content is blocked\\) “Look at the screen”$`));
+    expect(find(/2 faces/)).toMatch(new RegExp(`^${when} System face check: red, 2 faces in the photo$`));
+    expect(find(/similar profiles/)).toMatch(/face check: yellow, matches the profile, but similar profiles exist distance 0\.42; similar profiles: student9$/);
+    expect(find(/measured in minute 3:/)).toMatch(/student1’s browser measured in minute 3: c2 \(face invisible or not looking into the camera\) 60 %, b2 \(focus changed to a different window\) 10 %$/);
+    expect(find(/added a note/)).toMatch(/proctor1 added a note “Second person at minute 4”$/);
+    expect(find(/finished the session/)).toMatch(/student1 finished the session \(the test-taker\)$/);
+    // Not one bare type name is left.
+    expect(lines.filter((l) => /\b[A-Z][a-z]+[A-Z][a-zA-Z]+\b/.test(l))).toEqual([]);
+    await page.getByRole('region', { name: 'Events' }).scrollIntoViewIfNeeded();
+    await page.screenshot({ path: `${SHOTS}/protocol-events.png` });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.getByRole('region', { name: 'Events' }).scrollIntoViewIfNeeded();
+    await page.screenshot({ path: `${SHOTS}/protocol-events-390.png` });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await page.setViewportSize({ width: 1440, height: 900 });
+  });
+
   it('stores the conclusion given with Rate, hides the button, and makes it searchable', async () => {
     await page.getByRole('button', { name: 'Rate' }).click();
     const dialog = page.getByRole('dialog', { name: 'Rate the session' });

@@ -7,6 +7,7 @@ import { handleDownload, handleUpload } from './files.js';
 import { graphqlOverHttp } from './graphql.js';
 import { health } from './healthz.js';
 import { handleSegmentDownload, handleSegmentUpload } from './recordings.js';
+import { handleOpenView, handleViewedSegment } from './playback.js';
 import { handleReferenceUpload } from './reference-upload.js';
 import type { Route } from './route.js';
 import { speedTest } from './speedtest.js';
@@ -42,6 +43,17 @@ export function httpRoutes({ core, config, blobs, apollo, actorFrom, context, we
       methods: ['GET'],
       path: /^\/recordings\/([^/]+)\/(camera|screen|mobile)\/(\d+)$/,
       handle: async ({ res, params: [session, track, seq], actor }) => handleSegmentDownload(res, decodeURIComponent(session), track, Number(seq), await actor(), core, blobs),
+    },
+    {
+      methods: ['POST'],
+      path: /^\/playback\/([^/]+)\/views$/,
+      handle: async ({ res, params: [session], actor }) => handleOpenView(res, decodeURIComponent(session), await actor(), core, config.jwtSecret),
+    },
+    {
+      methods: ['GET'],
+      path: /^\/playback\/([^/]+)\/(camera|screen|mobile)\/(\d+)$/,
+      handle: async ({ req, res, params: [session, track, seq], actor }) =>
+        handleViewedSegment(req, res, { sessionId: decodeURIComponent(session), track, seq: Number(seq) }, await actor(), core, blobs, config.jwtSecret),
     },
     ...(webDir ? [{ methods: ['GET', 'HEAD'], path: /^\//, handle: serveWebClient(webDir, config) }] : []),
   ];

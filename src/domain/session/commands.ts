@@ -102,6 +102,7 @@ export type SessionCommand =
       readonly metadata: CommandMetadata;
     }
   | { readonly type: 'RecordPlayback'; readonly data: { readonly track: RecordingTrack; readonly seq: number }; readonly metadata: CommandMetadata }
+  | { readonly type: 'ViewRecording'; readonly data: { readonly viewId: string; readonly until: Date }; readonly metadata: CommandMetadata }
   | { readonly type: 'StartCall'; readonly data: { readonly callId: string; readonly video: boolean }; readonly metadata: CommandMetadata }
   | { readonly type: 'EndCall'; readonly data: { readonly callId: string }; readonly metadata: CommandMetadata }
   | { readonly type: 'ConnectMobileCamera'; readonly data: { readonly userAgent: string }; readonly metadata: CommandMetadata }

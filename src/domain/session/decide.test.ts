@@ -407,6 +407,18 @@ describe('recordings and calls', () => {
     spec([...running, stored]).when(cmd('RecordPlayback', { track: 'camera', seq: 0 }, { id: 'auditor1', role: 'auditor' }, 90)).then([
       { type: 'RecordingPlayed', data: { track: 'camera', seq: 0, by: 'auditor1', at: iso(90) } },
     ]));
+  describe('when a reviewer opens the recording for watching', () => {
+    const auditor: Actor = { id: 'auditor1', role: 'auditor' };
+    const view = (until: Date, viewId = 'v-1') => cmd('ViewRecording', { viewId, until }, auditor, 90);
+    it('logs one view, by whom and until when it lets segments be fetched', () =>
+      spec([...running, stored]).when(view(at(92))).then([{ type: 'RecordingViewed', data: { viewId: 'v-1', by: 'auditor1', until: iso(92), at: iso(90) } }]));
+    it('refuses a view of a session with nothing recorded', () => spec(running).when(view(at(92))).thenThrows(IllegalStateError, /nothing has been recorded/));
+    it('refuses a view that ends before it starts or lasts over 12 hours, and a malformed id', () => {
+      spec([...running, stored]).when(view(at(90))).thenThrows(ValidationError, /lasts/);
+      spec([...running, stored]).when(view(at(90 + 12 * 60 + 1))).thenThrows(ValidationError, /lasts/);
+      spec([...running, stored]).when(view(at(92), 'a b\n')).thenThrows(ValidationError, /view id/);
+    });
+  });
   it('starts one call at a time and ends it once', () => {
     const started: SessionEvent = { type: 'CallStarted', data: { callId: 'k1', by: 'proctor1', video: true, at: iso(5) } };
     spec(running).when(cmd('StartCall', { callId: 'k1', video: true }, proctor, 5)).then([started]);

@@ -5,7 +5,7 @@ import type { SessionCommand } from './commands.js';
 import type { SessionEvent } from './events.js';
 import { recordFaceCheck, submitIdentityPhoto, verifyIdentity } from './identity.js';
 import { checkIn, concludeSession, finishSession, pauseSession, resumeSession, startSession } from './lifecycle.js';
-import { connectMobileCamera, recordPlayback, refuseRecordingSegment, storeFile, storeRecordingSegment } from './recordings.js';
+import { connectMobileCamera, recordPlayback, refuseRecordingSegment, storeFile, storeRecordingSegment, viewRecording } from './recordings.js';
 import { assignProctor, bookTime, cancelSession, createSession } from './scheduling.js';
 import { evolveSession, initialSession, type Session } from './state.js';
 import { recordMetrics, recordViolation } from './violations.js';
@@ -41,6 +41,7 @@ export function decideSession(command: SessionCommand, state: Session): SessionE
     case 'StoreRecordingSegment': return storeRecordingSegment(command, state);
     case 'RefuseRecordingSegment': return refuseRecordingSegment(command, state);
     case 'RecordPlayback': return recordPlayback(command, state);
+    case 'ViewRecording': return viewRecording(command, state);
     case 'ConnectMobileCamera': return connectMobileCamera(command, state);
     case 'RecordMetrics': return recordMetrics(command, state);
     case 'RecordViolation': return recordViolation(command, state);

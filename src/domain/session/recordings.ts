@@ -15,6 +15,8 @@ const MAX_REFUSALS_RECORDED = 300;
 /** How long before the start a recording may begin (the recorder starts as the exam page opens), and clock skew after now. */
 const RECORDING_LEAD_MS = 10 * 60_000;
 const CLOCK_SKEW_MS = 5 * 60_000;
+/** How long one logged view of a recording may authorise downloads (a longer watch opens another view). */
+export const MAX_VIEW_MS = 12 * 3_600_000;
 
 export function storeFile(command: CommandOf<'StoreFile'>, state: Session): SessionEvent[] {
   const s = open(state, 'attach a file');
@@ -84,6 +86,16 @@ export function recordPlayback(command: CommandOf<'RecordPlayback'>, state: Sess
   wholeNumber(command.data.seq, 'segment number', 0, MAX_SEGMENT_SEQ);
   if (!s.segments[`${command.data.track}:${command.data.seq}`]) throw new IllegalStateError(`no segment ${command.data.seq} of ${command.data.track}`);
   return [{ type: 'RecordingPlayed', data: { track: command.data.track, seq: command.data.seq, by: command.metadata.actor.id, at: command.metadata.now.toISOString() } }];
+}
+
+export function viewRecording(command: CommandOf<'ViewRecording'>, state: Session): SessionEvent[] {
+  const s = exists(state, 'view the recording');
+  if (Object.keys(s.segments).length === 0) throw new IllegalStateError('cannot view the recording: nothing has been recorded');
+  const { viewId, until } = command.data;
+  if (!/^[A-Za-z0-9-]{1,64}$/.test(viewId)) throw new ValidationError('a view id is 1 to 64 letters, digits or dashes');
+  const lasts = until.getTime() - command.metadata.now.getTime();
+  if (!(lasts > 0 && lasts <= MAX_VIEW_MS)) throw new ValidationError(`a view lasts from 1 ms to ${MAX_VIEW_MS / 3_600_000} hours`);
+  return [{ type: 'RecordingViewed', data: { viewId, by: command.metadata.actor.id, until: until.toISOString(), at: command.metadata.now.toISOString() } }];
 }
 
 export function connectMobileCamera(command: CommandOf<'ConnectMobileCamera'>, state: Session): SessionEvent[] {

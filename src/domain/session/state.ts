@@ -168,6 +168,7 @@ function rememberFact(state: Existing, event: Exclude<SessionEvent, StatusEvent>
     case 'NoteAdded':
       return { ...state, noteIds: [...state.noteIds, event.data.noteId] };
     case 'RecordingPlayed':
+    case 'RecordingViewed':
     case 'MobileCameraConnected':
     case 'ViolationDetected':
       return state;

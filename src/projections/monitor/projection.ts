@@ -85,6 +85,7 @@ export const monitorProjection: Projection<SessionEvent> = {
       case 'RecordingSegmentRefused':
       case 'RecordingSegmentLost':
       case 'RecordingPlayed':
+      case 'RecordingViewed':
       case 'CallStarted':
       case 'CallEnded':
       case 'MobileCameraConnected':

@@ -70,6 +70,7 @@ export const protocolProjection: Projection<SessionEvent> = {
         );
         return;
       case 'RecordingPlayed':
+      case 'RecordingViewed':
         return void (await entry('playback', event.data.at, event.data.by, event.data));
       case 'RecordingSegmentRefused':
       case 'RecordingSegmentLost':

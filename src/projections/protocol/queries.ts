@@ -52,6 +52,15 @@ export async function recordingSegments(db: Sql, sessionId: string, track?: stri
   return rows.map((r) => ({ track: r.track, seq: Number(r.seq), start: new Date(r.start_at), durationMs: Number(r.duration_ms), size: Number(r.size), sha256: r.sha256 }));
 }
 
+export async function recordingSegment(db: Sql, sessionId: string, track: string, seq: number): Promise<RecordingSegment | null> {
+  const rows = await db.query<{ track: string; seq: number; start_at: Date; duration_ms: number; size: string | number; sha256: string }>(
+    `SELECT track, seq, start_at, duration_ms, size, sha256 FROM protocol_segments WHERE session_id = $1 AND track = $2 AND seq = $3`,
+    [sessionId, track, seq],
+  );
+  const r = rows[0];
+  return r ? { track: r.track, seq: Number(r.seq), start: new Date(r.start_at), durationMs: Number(r.duration_ms), size: Number(r.size), sha256: r.sha256 } : null;
+}
+
 /** Where the recording of each track of a session ends now (start + duration of its latest segment). */
 export async function recordedUntil(db: Sql, sessionId: string): Promise<Map<string, Date>> {
   const rows = await db.query<{ track: string; until: Date }>(
