@@ -3,7 +3,8 @@ import { auth, signIn, signOut } from '../auth.svelte.js';
 import { live, request } from '../client.js';
 import { ACTIVITY, CONNECT_MOBILE, MOBILE_LINK } from '../documents.js';
 import type { ActivityView } from '../types.js';
-import { ParticipantMedia } from './participant.svelte.js';
+import { createMobileMedia } from './engine.js';
+import type { ParticipantMedia } from './ports.js';
 
 /** How often the phone tells the test-taker's computer it is there (the computer reports n2 after 6 s of silence). */
 const HEARTBEAT_MS = 2000;
@@ -40,7 +41,7 @@ export class MobileCamera {
     } else if (!auth.token || !student) {
       return this.fail('Open this page by scanning the QR code on the exam page.');
     }
-    const media = new ParticipantMedia(this.client, this.sessionId, { screen: false, audio: false, track: 'mobile' });
+    const media = createMobileMedia(this.client, this.sessionId);
     this.media = media;
     await media.start();
     if (media.error) return this.fail(media.error);
