@@ -7,6 +7,7 @@ export const ME = `query Me { me { username role displayName } }`;
 export const SESSIONS = `query Sessions($q: String, $first: Int) { sessions(query: $q, first: $first) { totalCount edges { node { ${SESSION_FIELDS} } } } }`;
 export const SESSION = `query Session($id: ID!) { session(id: $id) { ${SESSION_FIELDS} } }`;
 export const CHAT = `query Chat($id: ID!) { session(id: $id) { id messages { ${MESSAGE_FIELDS} } } }`;
+export const CHAT_FILES = `query ChatFiles($id: ID!) { session(id: $id) { id files { id name contentType size } } }`;
 export const FACES = `query Faces($id: ID!) { session(id: $id) { id faces { photoId result reason faceCount distance similarProfiles at } files { id kind name contentType } } }`;
 export const PROTOCOL = `query Protocol($id: ID!) { session(id: $id) { ${SESSION_FIELDS} createdAt scheduledAt template averages { code value }
   messages { ${MESSAGE_FIELDS} } notes { id author text at } faces { photoId result reason faceCount distance similarProfiles at } minutes { minute total values { code value } }

@@ -114,8 +114,7 @@ export class ExamState {
     if (!this.session) return;
     switch (a.type) {
       case 'MessageSent':
-        if (a.data.attachmentId) await this.chat.load(); // the attachment's name and type come with the chat query
-        else this.chat.add({ id: String(a.data.messageId), from: String(a.data.from), role: String(a.data.role), text: String(a.data.text), incident: Boolean(a.data.incident), at: a.at, attachment: null } satisfies MessageView);
+        await this.chat.received(a);
         break;
       case 'FaceChecked':
         this.onFaceChecked(String(a.data.photoId), (a.data.problem as string | null) ?? null, (a.data.faceCount as number | null) ?? null);
