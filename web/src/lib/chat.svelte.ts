@@ -21,7 +21,7 @@ export class ChatState {
 
   async load(): Promise<void> {
     try {
-      const data = await request<{ session: { messages: MessageView[] } }, { id: string }>(this.client, CHAT, { id: this.sessionId });
+      const data = await request(this.client, CHAT, { id: this.sessionId });
       this.messages = mergeChat(data.session.messages, this.messages);
       this.error = null;
     } catch (error) {
@@ -38,7 +38,7 @@ export class ChatState {
     this.error = null;
     try {
       const uploaded = options.file ? await uploadFile(this.sessionId, options.file, options.file.name) : null;
-      const data = await request<{ sendMessage: MessageView }, { id: string; text: string; incident: boolean; file: string | null }>(
+      const data = await request(
         this.client,
         SEND,
         { id: this.sessionId, text, incident: options.incident ?? false, file: uploaded?.fileId ?? null },
@@ -70,7 +70,7 @@ export class ChatState {
   }
 
   private async attachment(fileId: string): Promise<AttachmentView | null> {
-    const data = await request<{ session: { files: AttachmentView[] } }, { id: string }>(this.client, CHAT_FILES, { id: this.sessionId });
+    const data = await request(this.client, CHAT_FILES, { id: this.sessionId });
     return data.session.files.find((f) => f.id === fileId) ?? null;
   }
 

@@ -1,10 +1,8 @@
 import type { Client } from '@urql/core';
 import { request } from '../client.js';
+import { END_CALL, START_CALL } from './documents.js';
 import type { PlacedCall, ReceivedCall } from './ports.js';
 import { gathered, ICE_SERVERS, type SignalChannel, type SignalMessage } from './signals.js';
-
-const START_CALL = `mutation StartCall($s: ID!, $v: Boolean!) { startCall(sessionId: $s, video: $v) { callId video } }`;
-const END_CALL = `mutation EndCall($s: ID!, $c: ID!) { endCall(sessionId: $s, callId: $c) }`;
 
 /**
  * The test-taker's side of a proctor's call, browser to browser through signals in both engines (a call is one to
@@ -98,7 +96,7 @@ export class CallPlacer {
     this.error = null;
     try {
       const local = await navigator.mediaDevices.getUserMedia({ audio: true, video });
-      const { startCall } = await request<{ startCall: { callId: string; video: boolean } }, { s: string; v: boolean }>(
+      const { startCall } = await request(
         this.client, START_CALL, { s: this.channel.sessionId, v: video }, 'mutation',
       );
       await this.place(startCall.callId, video, local);

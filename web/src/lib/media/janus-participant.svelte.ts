@@ -1,10 +1,8 @@
 import type { Client } from '@urql/core';
 import { request } from '../client.js';
+import { PUBLISH_MEDIA, UNPUBLISH_MEDIA } from './documents.js';
 import { ParticipantBase } from './participant-base.svelte.js';
 import { gathered, ICE_SERVERS } from './signals.js';
-
-const PUBLISH = `mutation Publish($s: ID!, $t: String!, $sdp: String!) { publishMedia(sessionId: $s, track: $t, sdp: $sdp) }`;
-const UNPUBLISH = `mutation Unpublish($s: ID!, $t: String!) { unpublishMedia(sessionId: $s, track: $t) }`;
 
 /**
  * The camera goes up in two simulcast layers: Janus forwards the small one (320×240, ≤ 8 fps, ≤ 120 kbit/s) to
@@ -59,7 +57,7 @@ export class JanusParticipantMedia extends ParticipantBase {
       }
       await pc.setLocalDescription(await pc.createOffer());
       const offer = await gathered(pc);
-      const { publishMedia } = await request<{ publishMedia: string }, { s: string; t: string; sdp: string }>(this.client, PUBLISH, { s: this.sessionId, t: track, sdp: offer.sdp! }, 'mutation');
+      const { publishMedia } = await request(this.client, PUBLISH_MEDIA, { s: this.sessionId, t: track, sdp: offer.sdp! }, 'mutation');
       if (this.peers.get(track) !== pc) return;
       await pc.setRemoteDescription({ type: 'answer', sdp: publishMedia });
       await this.channel.send('*', 'ready').catch(() => {}); // watchers subscribe again to the new publisher
@@ -91,6 +89,6 @@ export class JanusParticipantMedia extends ParticipantBase {
     this.peers.clear();
     this.calls.end();
     this.channel.close();
-    await Promise.all(tracks.map((t) => request(this.client, UNPUBLISH, { s: this.sessionId, t }, 'mutation').catch(() => {})));
+    await Promise.all(tracks.map((t) => request(this.client, UNPUBLISH_MEDIA, { s: this.sessionId, t }, 'mutation').catch(() => {})));
   }
 }

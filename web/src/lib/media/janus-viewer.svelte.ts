@@ -1,18 +1,8 @@
 import type { Client } from '@urql/core';
 import { ApiError, request } from '../client.js';
+import { START_WATCHING, STOP_WATCHING, WATCH_MEDIA, WATCH_QUALITY } from './documents.js';
 import { gathered, ICE_SERVERS, type SignalMessage } from './signals.js';
 import { ViewerBase } from './viewer-base.svelte.js';
-
-const WATCH = `mutation Watch($s: ID!, $a: Boolean!) { watchMedia(sessionId: $s, active: $a) { watchId sdp streams { mid feed kind } } }`;
-const START = `mutation StartWatching($s: ID!, $w: ID!, $sdp: String!) { startWatching(sessionId: $s, watchId: $w, sdp: $sdp) }`;
-const QUALITY = `mutation WatchQuality($s: ID!, $w: ID!, $a: Boolean!) { setWatchQuality(sessionId: $s, watchId: $w, active: $a) }`;
-const STOP = `mutation StopWatching($s: ID!, $w: ID!) { stopWatching(sessionId: $s, watchId: $w) }`;
-
-interface Offer {
-  watchId: string;
-  sdp: string;
-  streams: Array<{ mid: string; feed: string; kind: string }>;
-}
 
 /**
  * A watcher's side of one session in `janus` mode: subscribes through our API to what the test-taker publishes
@@ -49,10 +39,10 @@ export class JanusViewerMedia extends ViewerBase {
     this.watching = true;
     this.again = false;
     try {
-      const { watchMedia: offer } = await request<{ watchMedia: Offer }, { s: string; a: boolean }>(this.client, WATCH, { s: this.sessionId, a: this.active }, 'mutation');
+      const { watchMedia: offer } = await request(this.client, WATCH_MEDIA, { s: this.sessionId, a: this.active }, 'mutation');
       this.drop();
       if (this.closed) {
-        await request(this.client, STOP, { s: this.sessionId, w: offer.watchId }, 'mutation').catch(() => {});
+        await request(this.client, STOP_WATCHING, { s: this.sessionId, w: offer.watchId }, 'mutation').catch(() => {});
         return;
       }
       const pc = new RTCPeerConnection({ iceServers: ICE_SERVERS });
@@ -74,7 +64,7 @@ export class JanusViewerMedia extends ViewerBase {
       this.screen = screen.length ? new MediaStream(screen) : null;
       await pc.setLocalDescription(await pc.createAnswer());
       const answer = await gathered(pc);
-      await request(this.client, START, { s: this.sessionId, w: offer.watchId, sdp: answer.sdp! }, 'mutation');
+      await request(this.client, START_WATCHING, { s: this.sessionId, w: offer.watchId, sdp: answer.sdp! }, 'mutation');
     } catch (e) {
       // NOT_FOUND: nothing published yet; the timer asks again.
       if (!(e instanceof ApiError && e.code === 'NOT_FOUND')) console.warn('watching through Janus failed', e);
@@ -89,7 +79,7 @@ export class JanusViewerMedia extends ViewerBase {
   setActive(active: boolean): void {
     if (this.active === active) return;
     this.active = active;
-    if (this.watchId) void request(this.client, QUALITY, { s: this.sessionId, w: this.watchId, a: active }, 'mutation').catch(() => {});
+    if (this.watchId) void request(this.client, WATCH_QUALITY, { s: this.sessionId, w: this.watchId, a: active }, 'mutation').catch(() => {});
   }
 
   private drop(): void {
@@ -97,7 +87,7 @@ export class JanusViewerMedia extends ViewerBase {
     this.pc?.close();
     this.pc = null;
     this.watchId = null;
-    if (watchId) void request(this.client, STOP, { s: this.sessionId, w: watchId }, 'mutation').catch(() => {});
+    if (watchId) void request(this.client, STOP_WATCHING, { s: this.sessionId, w: watchId }, 'mutation').catch(() => {});
   }
 
   protected disconnect(): void {
