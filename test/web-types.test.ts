@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { buildSchema, parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { generate } from '../scripts/web-types.js';
-import { operationTypes, type Named } from '../scripts/web-types/operation.js';
+import { named, operationTypes } from '../scripts/web-types/operation.js';
 
 describe('the web client\'s GraphQL documents', () => {
   it('are valid against schema.graphql, and graphql.generated.ts is up to date (else: npm run web:types)', async () => {
@@ -21,8 +21,8 @@ describe('typing one operation', () => {
   `);
 
   it('types the result field by field (aliases, nullability, lists, enums) and the variables (optional when nullable or defaulted)', () => {
-    const named: Named = new Map();
-    const types = operationTypes(schema, parse('query Items($r: Range, $n: Int = 5, $q: String!) { all: items(range: $r, first: $n, q: $q) { id label: name status tags parts { id } } }'), named);
+    const met = named();
+    const types = operationTypes(schema, parse('query Items($r: Range, $n: Int = 5, $q: String!) { all: items(range: $r, first: $n, q: $q) { id label: name status tags parts { id } } }'), met);
     expect(types.name).toBe('Items');
     expect(types.data).toBe([
       '{',
@@ -38,12 +38,19 @@ describe('typing one operation', () => {
       '}',
     ].join('\n'));
     expect(types.variables).toBe('{\n  r?: Range | null;\n  n?: number | null;\n  q: string;\n}');
-    expect([...named.keys()]).toEqual(['Range', 'Status']);
-    expect(named.get('Range')).toBe('export interface Range {\n  from: number;\n  to?: number | null;\n}\n');
-    expect(named.get('Status')).toBe("export type Status = 'open' | 'closed';\n");
+    expect([...met.declarations.keys()]).toEqual(['Range', 'Status']);
+    expect(met.declarations.get('Range')).toBe('export interface Range {\n  from: number;\n  to?: number | null;\n}\n');
+    expect(met.declarations.get('Status')).toBe("export type Status = 'open' | 'closed';\n");
+  });
+
+  it('refers to the first place a selection was typed when another document makes it again', () => {
+    const met = named();
+    operationTypes(schema, parse('query First { items(q: "a") { id name } }'), met);
+    const again = operationTypes(schema, parse('query Again { items(q: "b") { parts { id name } } }'), met);
+    expect(again.data).toBe("{\n  items: Array<{\n    parts: Array<FirstData['items'][number] | null> | null;\n  }>;\n}");
   });
 
   it('refuses what the client does not use yet: fragments', () => {
-    expect(() => operationTypes(schema, parse('query Q { items(q: "x") { ... on Item { id } } }'), new Map())).toThrow(/only plain fields/);
+    expect(() => operationTypes(schema, parse('query Q { items(q: "x") { ... on Item { id } } }'), named())).toThrow(/only plain fields/);
   });
 });

@@ -165,12 +165,7 @@ export type ChatVariables = {
 export type ChatFilesData = {
   session: {
     id: string;
-    files: Array<{
-      id: string;
-      name: string;
-      contentType: string;
-      size: number;
-    }>;
+    files: Array<NonNullable<ChatData['session']['messages'][number]['attachment']>>;
   };
 };
 export type ChatFilesVariables = {
@@ -178,34 +173,7 @@ export type ChatFilesVariables = {
 };
 
 export type CheckInData = {
-  checkIn: {
-    id: string;
-    name: string;
-    student: string;
-    studentName: string | null;
-    proctor: string | null;
-    status: SessionStatus;
-    date: string;
-    startedAt: string | null;
-    stoppedAt: string | null;
-    duration: number;
-    score: number | null;
-    conclusion: Conclusion | null;
-    comment: string | null;
-    messageToStudent: string | null;
-    url: string | null;
-    blocked: boolean;
-    finishedBy: string | null;
-    recentCodes: Array<string>;
-    tags: Array<string>;
-    metrics: Array<string>;
-    secondCamera: boolean;
-    selfScheduling: boolean;
-    booked: boolean;
-    checkInOpensAt: string | null;
-    checkInClosesAt: string | null;
-    version: number;
-  };
+  checkIn: BookData['bookSlot'];
 };
 export type CheckInVariables = {
   id: string;
@@ -243,34 +211,7 @@ export type CompleteVariables = {
 };
 
 export type ConcludeData = {
-  concludeSession: {
-    id: string;
-    name: string;
-    student: string;
-    studentName: string | null;
-    proctor: string | null;
-    status: SessionStatus;
-    date: string;
-    startedAt: string | null;
-    stoppedAt: string | null;
-    duration: number;
-    score: number | null;
-    conclusion: Conclusion | null;
-    comment: string | null;
-    messageToStudent: string | null;
-    url: string | null;
-    blocked: boolean;
-    finishedBy: string | null;
-    recentCodes: Array<string>;
-    tags: Array<string>;
-    metrics: Array<string>;
-    secondCamera: boolean;
-    selfScheduling: boolean;
-    booked: boolean;
-    checkInOpensAt: string | null;
-    checkInClosesAt: string | null;
-    version: number;
-  };
+  concludeSession: BookData['bookSlot'];
 };
 export type ConcludeVariables = {
   id: string;
@@ -312,9 +253,7 @@ export type DisableVariables = {
 };
 
 export type EnableData = {
-  enableAccount: {
-    username: string;
-  };
+  enableAccount: DisableData['disableAccount'];
 };
 export type EnableVariables = {
   u: string;
@@ -345,34 +284,7 @@ export type FacesVariables = {
 };
 
 export type FinishData = {
-  finishSession: {
-    id: string;
-    name: string;
-    student: string;
-    studentName: string | null;
-    proctor: string | null;
-    status: SessionStatus;
-    date: string;
-    startedAt: string | null;
-    stoppedAt: string | null;
-    duration: number;
-    score: number | null;
-    conclusion: Conclusion | null;
-    comment: string | null;
-    messageToStudent: string | null;
-    url: string | null;
-    blocked: boolean;
-    finishedBy: string | null;
-    recentCodes: Array<string>;
-    tags: Array<string>;
-    metrics: Array<string>;
-    secondCamera: boolean;
-    selfScheduling: boolean;
-    booked: boolean;
-    checkInOpensAt: string | null;
-    checkInClosesAt: string | null;
-    version: number;
-  };
+  finishSession: BookData['bookSlot'];
 };
 export type FinishVariables = {
   id: string;
@@ -382,23 +294,14 @@ export type FinishVariables = {
 };
 
 export type JoinData = {
-  joinSession: {
-    id: string;
-  };
+  joinSession: CreateData['createSession'];
 };
 export type JoinVariables = {
   id: string;
 };
 
 export type LoginData = {
-  login: {
-    token: string;
-    user: {
-      username: string;
-      role: string;
-      displayName: string;
-    };
-  };
+  login: ChangePasswordData['changePassword'];
 };
 export type LoginVariables = {
   u: string;
@@ -406,11 +309,7 @@ export type LoginVariables = {
 };
 
 export type MeData = {
-  me: {
-    username: string;
-    role: string;
-    displayName: string;
-  } | null;
+  me: ChangePasswordData['changePassword']['user'] | null;
 };
 export type MeVariables = Record<string, never>;
 
@@ -440,18 +339,12 @@ export type PeopleData = {
     username: string;
     displayName: string;
   }>;
-  proctors: Array<{
-    username: string;
-    displayName: string;
-  }>;
+  proctors: Array<PeopleData['students'][number]>;
 };
 export type PeopleVariables = Record<string, never>;
 
 export type ProctorsData = {
-  accounts: Array<{
-    username: string;
-    displayName: string;
-  }>;
+  accounts: Array<PeopleData['students'][number]>;
 };
 export type ProctorsVariables = Record<string, never>;
 
@@ -490,42 +383,18 @@ export type ProtocolData = {
       code: string;
       value: number;
     }>;
-    messages: Array<{
-      id: string;
-      from: string;
-      role: string;
-      text: string;
-      incident: boolean;
-      at: string;
-      attachment: {
-        id: string;
-        name: string;
-        contentType: string;
-        size: number;
-      } | null;
-    }>;
+    messages: Array<ChatData['session']['messages'][number]>;
     notes: Array<{
       id: string;
       author: string;
       text: string;
       at: string;
     }>;
-    faces: Array<{
-      photoId: string;
-      result: string;
-      reason: string | null;
-      faceCount: number | null;
-      distance: number | null;
-      similarProfiles: Array<string>;
-      at: string;
-    }>;
+    faces: Array<FacesData['session']['faces'][number]>;
     minutes: Array<{
       minute: number;
       total: number;
-      values: Array<{
-        code: string;
-        value: number;
-      }>;
+      values: Array<ProtocolData['session']['averages'][number]>;
     }>;
     timeline: Array<{
       seq: number;
@@ -558,9 +427,7 @@ export type ProtocolVariables = {
 };
 
 export type RegisterData = {
-  registerAccount: {
-    username: string;
-  };
+  registerAccount: DisableData['disableAccount'];
 };
 export type RegisterVariables = {
   u: string;
@@ -570,9 +437,7 @@ export type RegisterVariables = {
 };
 
 export type ResetData = {
-  resetPassword: {
-    username: string;
-  };
+  resetPassword: DisableData['disableAccount'];
 };
 export type ResetVariables = {
   u: string;
@@ -580,20 +445,7 @@ export type ResetVariables = {
 };
 
 export type SendData = {
-  sendMessage: {
-    id: string;
-    from: string;
-    role: string;
-    text: string;
-    incident: boolean;
-    at: string;
-    attachment: {
-      id: string;
-      name: string;
-      contentType: string;
-      size: number;
-    } | null;
-  };
+  sendMessage: ChatData['session']['messages'][number];
 };
 export type SendVariables = {
   id: string;
@@ -603,34 +455,7 @@ export type SendVariables = {
 };
 
 export type SessionData = {
-  session: {
-    id: string;
-    name: string;
-    student: string;
-    studentName: string | null;
-    proctor: string | null;
-    status: SessionStatus;
-    date: string;
-    startedAt: string | null;
-    stoppedAt: string | null;
-    duration: number;
-    score: number | null;
-    conclusion: Conclusion | null;
-    comment: string | null;
-    messageToStudent: string | null;
-    url: string | null;
-    blocked: boolean;
-    finishedBy: string | null;
-    recentCodes: Array<string>;
-    tags: Array<string>;
-    metrics: Array<string>;
-    secondCamera: boolean;
-    selfScheduling: boolean;
-    booked: boolean;
-    checkInOpensAt: string | null;
-    checkInClosesAt: string | null;
-    version: number;
-  };
+  session: BookData['bookSlot'];
 };
 export type SessionVariables = {
   id: string;
@@ -640,34 +465,7 @@ export type SessionsData = {
   sessions: {
     totalCount: number;
     edges: Array<{
-      node: {
-        id: string;
-        name: string;
-        student: string;
-        studentName: string | null;
-        proctor: string | null;
-        status: SessionStatus;
-        date: string;
-        startedAt: string | null;
-        stoppedAt: string | null;
-        duration: number;
-        score: number | null;
-        conclusion: Conclusion | null;
-        comment: string | null;
-        messageToStudent: string | null;
-        url: string | null;
-        blocked: boolean;
-        finishedBy: string | null;
-        recentCodes: Array<string>;
-        tags: Array<string>;
-        metrics: Array<string>;
-        secondCamera: boolean;
-        selfScheduling: boolean;
-        booked: boolean;
-        checkInOpensAt: string | null;
-        checkInClosesAt: string | null;
-        version: number;
-      };
+      node: BookData['bookSlot'];
     }>;
   };
 };
@@ -680,34 +478,7 @@ export type ChangedData = {
   sessionsChanged: Array<{
     event: string;
     matches: boolean;
-    session: {
-      id: string;
-      name: string;
-      student: string;
-      studentName: string | null;
-      proctor: string | null;
-      status: SessionStatus;
-      date: string;
-      startedAt: string | null;
-      stoppedAt: string | null;
-      duration: number;
-      score: number | null;
-      conclusion: Conclusion | null;
-      comment: string | null;
-      messageToStudent: string | null;
-      url: string | null;
-      blocked: boolean;
-      finishedBy: string | null;
-      recentCodes: Array<string>;
-      tags: Array<string>;
-      metrics: Array<string>;
-      secondCamera: boolean;
-      selfScheduling: boolean;
-      booked: boolean;
-      checkInOpensAt: string | null;
-      checkInClosesAt: string | null;
-      version: number;
-    };
+    session: BookData['bookSlot'];
   }>;
 };
 export type ChangedVariables = {
@@ -732,43 +503,14 @@ export type SlotsVariables = {
 };
 
 export type StartData = {
-  startSession: {
-    id: string;
-    name: string;
-    student: string;
-    studentName: string | null;
-    proctor: string | null;
-    status: SessionStatus;
-    date: string;
-    startedAt: string | null;
-    stoppedAt: string | null;
-    duration: number;
-    score: number | null;
-    conclusion: Conclusion | null;
-    comment: string | null;
-    messageToStudent: string | null;
-    url: string | null;
-    blocked: boolean;
-    finishedBy: string | null;
-    recentCodes: Array<string>;
-    tags: Array<string>;
-    metrics: Array<string>;
-    secondCamera: boolean;
-    selfScheduling: boolean;
-    booked: boolean;
-    checkInOpensAt: string | null;
-    checkInClosesAt: string | null;
-    version: number;
-  };
+  startSession: BookData['bookSlot'];
 };
 export type StartVariables = {
   id: string;
 };
 
 export type PhotoData = {
-  submitIdentityPhoto: {
-    id: string;
-  };
+  submitIdentityPhoto: CreateData['createSession'];
 };
 export type PhotoVariables = {
   id: string;
@@ -886,9 +628,7 @@ export type WatchQualityVariables = {
 };
 
 export type MetricsData = {
-  recordMetrics: {
-    id: string;
-  };
+  recordMetrics: CreateData['createSession'];
 };
 export type MetricsVariables = {
   s: string;
@@ -897,9 +637,7 @@ export type MetricsVariables = {
 };
 
 export type ViolationData = {
-  recordViolation: {
-    id: string;
-  };
+  recordViolation: CreateData['createSession'];
 };
 export type ViolationVariables = {
   s: string;
@@ -907,11 +645,7 @@ export type ViolationVariables = {
   d?: string | null;
 };
 
-export type SnapshotData = {
-  submitIdentityPhoto: {
-    id: string;
-  };
-};
+export type SnapshotData = PhotoData;
 export type SnapshotVariables = {
   id: string;
   p: string;
