@@ -1,14 +1,10 @@
 import type { Client } from '@urql/core';
 import { auth } from './auth.svelte.js';
 import { ApiError, request } from './client.js';
+import { ACCOUNTS, CLEAR_FACE_REFERENCE, DISABLE_ACCOUNT, ENABLE_ACCOUNT, REGISTER_ACCOUNT, RESET_PASSWORD } from './documents.js';
+import type { AccountsData } from './graphql.generated.js';
 
-export interface AccountView {
-  username: string;
-  role: string;
-  displayName: string;
-  disabled: boolean;
-  faceReference: { photoId: string; setAt: string } | null;
-}
+export type AccountView = AccountsData['accounts'][number];
 
 /** What an administrator fills in to create an account. */
 export interface NewAccount {
@@ -19,13 +15,6 @@ export interface NewAccount {
 }
 
 export const ROLES = ['student', 'proctor', 'auditor', 'admin', 'integrator'] as const;
-
-const ACCOUNTS = `query Accounts($d: Boolean) { accounts(includeDisabled: $d) { username role displayName disabled faceReference { photoId setAt } } }`;
-const CLEAR = `mutation Clear($u: String!, $r: String!) { clearFaceReference(username: $u, reason: $r) }`;
-const REGISTER = `mutation Register($u: String!, $n: String, $r: String!, $p: String!) { registerAccount(username: $u, displayName: $n, role: $r, password: $p) { username } }`;
-const RESET = `mutation Reset($u: String!, $p: String!) { resetPassword(username: $u, password: $p) { username } }`;
-const DISABLE = `mutation Disable($u: String!, $r: String!) { disableAccount(username: $u, reason: $r) { username } }`;
-const ENABLE = `mutation Enable($u: String!) { enableAccount(username: $u) { username } }`;
 
 /**
  * The accounts page: who has which role, and each profile's reference face. An administrator also sees disabled
@@ -44,7 +33,7 @@ export class AccountsState {
 
   async load(): Promise<void> {
     try {
-      this.accounts = (await request<{ accounts: AccountView[] }, { d: boolean }>(this.client, ACCOUNTS, { d: this.admin })).accounts;
+      this.accounts = (await request(this.client, ACCOUNTS, { d: this.admin })).accounts;
     } catch (e) {
       this.error = (e as Error).message;
     }
@@ -64,7 +53,7 @@ export class AccountsState {
 
   async clear(username: string, reason: string): Promise<void> {
     await this.act(username, async () => {
-      const { clearFaceReference } = await request<{ clearFaceReference: boolean }, { u: string; r: string }>(this.client, CLEAR, { u: username, r: reason }, 'mutation');
+      const { clearFaceReference } = await request(this.client, CLEAR_FACE_REFERENCE, { u: username, r: reason }, 'mutation');
       return clearFaceReference ? 'Reference face cleared' : 'There was no reference face';
     });
   }
@@ -74,7 +63,7 @@ export class AccountsState {
     this.createError = null;
     try {
       const vars = { u: account.username.trim(), n: account.displayName.trim() || null, r: account.role, p: account.password };
-      await request<{ registerAccount: { username: string } }, typeof vars>(this.client, REGISTER, vars, 'mutation');
+      await request(this.client, REGISTER_ACCOUNT, vars, 'mutation');
       this.notes = { ...this.notes, [vars.u]: { ok: true, text: 'Account created' } };
       await this.load();
       return true;
@@ -86,21 +75,21 @@ export class AccountsState {
 
   async resetPassword(username: string, password: string): Promise<void> {
     await this.act(username, async () => {
-      await request(this.client, RESET, { u: username, p: password }, 'mutation');
+      await request(this.client, RESET_PASSWORD, { u: username, p: password }, 'mutation');
       return 'Password reset: tell its owner the new one';
     });
   }
 
   async disable(username: string, reason: string): Promise<void> {
     await this.act(username, async () => {
-      await request(this.client, DISABLE, { u: username, r: reason }, 'mutation');
+      await request(this.client, DISABLE_ACCOUNT, { u: username, r: reason }, 'mutation');
       return 'Disabled: it cannot sign in';
     });
   }
 
   async enable(username: string): Promise<void> {
     await this.act(username, async () => {
-      await request(this.client, ENABLE, { u: username }, 'mutation');
+      await request(this.client, ENABLE_ACCOUNT, { u: username }, 'mutation');
       return 'Enabled again';
     });
   }

@@ -22,10 +22,12 @@ function load(): { token: string | null; user: User | null } {
 
 export const auth = $state(load());
 
-export function signIn(token: string, user: User): void {
+/** Signs in as `user`, as the server returned it: the schema types the role as a string, and it is always one of User's. */
+export function signIn(token: string, user: Omit<User, 'role'> & { role: string }): void {
+  const known = user as User;
   auth.token = token;
-  auth.user = user;
-  sessionStorage.setItem(KEY, JSON.stringify({ token, user }));
+  auth.user = known;
+  sessionStorage.setItem(KEY, JSON.stringify({ token, user: known }));
 }
 
 export function signOut(): void {

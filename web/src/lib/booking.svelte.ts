@@ -1,16 +1,10 @@
 import type { Client } from '@urql/core';
 import { request } from './client.js';
-import { SESSION_FIELDS } from './documents.js';
+import { AVAILABLE_SLOTS, BOOK_SLOT } from './documents.js';
+import type { AvailableData } from './graphql.generated.js';
 import type { SessionView } from './types.js';
 
-export interface OpenSlot {
-  proctor: string;
-  start: string;
-  end: string;
-}
-
-const AVAILABLE = `query Available($s: ID!) { availableSlots(sessionId: $s) { proctor start end } }`;
-const BOOK = `mutation Book($s: ID!, $p: String!, $t: DateTimeISO!) { bookSlot(sessionId: $s, proctor: $p, start: $t) { ${SESSION_FIELDS} } }`;
+export type OpenSlot = AvailableData['availableSlots'][number];
 
 /** Open slots by local day, in order: what a test-taker chooses from. */
 export function byDay(slots: readonly OpenSlot[]): Array<{ day: string; slots: OpenSlot[] }> {
@@ -32,7 +26,7 @@ export class Booking {
 
   async load(): Promise<void> {
     try {
-      this.slots = (await request<{ availableSlots: OpenSlot[] }, { s: string }>(this.client, AVAILABLE, { s: this.sessionId })).availableSlots;
+      this.slots = (await request(this.client, AVAILABLE_SLOTS, { s: this.sessionId })).availableSlots;
     } catch (e) {
       this.error = (e as Error).message;
     }
@@ -43,7 +37,7 @@ export class Booking {
     this.busy = true;
     this.error = null;
     try {
-      return (await request<{ bookSlot: SessionView }, { s: string; p: string; t: string }>(this.client, BOOK, { s: this.sessionId, p: slot.proctor, t: slot.start }, 'mutation')).bookSlot;
+      return (await request(this.client, BOOK_SLOT, { s: this.sessionId, p: slot.proctor, t: slot.start }, 'mutation')).bookSlot;
     } catch (e) {
       this.error = (e as Error).message;
       await this.load();

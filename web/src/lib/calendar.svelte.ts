@@ -1,14 +1,10 @@
 import type { Client } from '@urql/core';
 import { request } from './client.js';
+import { CLOSE_SLOT, OPEN_SLOTS, PROCTORS, SLOTS } from './documents.js';
 import { daysOf, mergeCells, slotCovering, weekStartOf, type SlotView } from './week.js';
 
 export { cellStart, FIRST_HOUR, LAST_HOUR, slotCovering, slotShownAt, type SlotView } from './week.js';
 const DAY = 86_400_000;
-
-const SLOTS = `query Slots($f: DateTimeISO!, $t: DateTimeISO!, $p: String) { slots(from: $f, to: $t, proctor: $p) { proctor start end seats booked closed sessions } }`;
-const OPEN = `mutation Open($s: [SlotInput!]!, $n: Int!, $p: String) { openSlots(slots: $s, seats: $n, proctor: $p) { start } }`;
-const CLOSE = `mutation Close($t: DateTimeISO!, $p: String) { closeSlot(start: $t, proctor: $p) }`;
-const PROCTORS = `query Proctors { accounts(role: "proctor") { username displayName } }`;
 
 /**
  * A proctor's weekly calendar: their slots this week, the hour cells chosen to open as slots, and the seats each
@@ -30,7 +26,7 @@ export class CalendarState {
 
   async init(): Promise<void> {
     if (this.admin) {
-      this.proctors = (await request<{ accounts: Array<{ username: string; displayName: string }> }, Record<string, never>>(this.client, PROCTORS, {})).accounts;
+      this.proctors = (await request(this.client, PROCTORS, {})).accounts;
       this.proctor = this.proctors[0]?.username ?? null;
     }
     await this.load();
@@ -42,7 +38,7 @@ export class CalendarState {
     const proctor = this.proctor;
     const to = new Date(week.getFullYear(), week.getMonth(), week.getDate() + 7);
     try {
-      const data = await request<{ slots: SlotView[] }, { f: string; t: string; p: string | null }>(this.client, SLOTS, { f: week.toISOString(), t: to.toISOString(), p: proctor });
+      const data = await request(this.client, SLOTS, { f: week.toISOString(), t: to.toISOString(), p: proctor });
       if (week !== this.week || proctor !== this.proctor) return; // another week or proctor was chosen meanwhile
       this.slots = data.slots;
     } catch (e) {
@@ -80,7 +76,7 @@ export class CalendarState {
     const slots = mergeCells(this.chosen);
     if (slots.length === 0) return;
     await this.act(async () => {
-      await request(this.client, OPEN, { s: slots, n: this.seats, p: this.proctor }, 'mutation');
+      await request(this.client, OPEN_SLOTS, { s: slots, n: this.seats, p: this.proctor }, 'mutation');
       this.chosen = [];
       return `${slots.length} slot${slots.length === 1 ? '' : 's'} opened`;
     });
@@ -88,7 +84,7 @@ export class CalendarState {
 
   async close(slot: SlotView): Promise<void> {
     await this.act(async () => {
-      await request(this.client, CLOSE, { t: slot.start, p: this.proctor }, 'mutation');
+      await request(this.client, CLOSE_SLOT, { t: slot.start, p: this.proctor }, 'mutation');
       return slot.booked ? `Slot closed; its ${slot.booked} booking${slot.booked === 1 ? '' : 's'} stay` : 'Slot closed';
     });
   }

@@ -1,4 +1,4 @@
-import { Client, fetchExchange, subscriptionExchange, type AnyVariables, type TypedDocumentNode } from '@urql/core';
+import { Client, fetchExchange, subscriptionExchange, type AnyVariables } from '@urql/core';
 import { createClient as createWsClient, type Client as WsClient } from 'graphql-ws';
 import { auth, signOut } from './auth.svelte.js';
 import { connection } from './connection.svelte.js';
@@ -66,10 +66,16 @@ export function createApiClient(): Client {
   });
 }
 
+/**
+ * A GraphQL document as the client sends it (a string), carrying the types of its result and variables: the documents
+ * modules declare theirs with the types `npm run web:types` generates from schema.graphql (graphql.generated.ts).
+ */
+export type GqlDocument<Data, Variables> = string & { readonly __apiType?: (variables: Variables) => Data };
+
 /** Runs a query or mutation and returns its data, or throws ApiError with the server's code. */
 export async function request<Data, Vars extends AnyVariables>(
   client: Client,
-  document: TypedDocumentNode<Data, Vars> | string,
+  document: GqlDocument<Data, Vars>,
   variables: Vars,
   kind: 'query' | 'mutation' = 'query',
 ): Promise<Data> {
@@ -90,7 +96,7 @@ export async function request<Data, Vars extends AnyVariables>(
 /** Subscribes; `onData` gets each result's data, `onError` the first error. Returns the unsubscribe function. */
 export function live<Data, Vars extends AnyVariables>(
   client: Client,
-  document: string,
+  document: GqlDocument<Data, Vars>,
   variables: Vars,
   onData: (data: Data) => void,
   onError?: (error: ApiError) => void,

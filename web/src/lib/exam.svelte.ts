@@ -85,7 +85,7 @@ export class ExamState {
       const s = this.session!;
       this.step = ENDED.has(s.status) ? 'ended' : s.status === 'in_progress' || s.status === 'paused' ? 'exam' : s.selfScheduling && !s.booked ? 'book' : 'rules';
       await this.chat.load();
-      this.stops.push(live<{ sessionActivity: ActivityView }, { id: string }>(this.client, ACTIVITY, { id: this.sessionId }, (d) => void this.onActivity(d.sessionActivity)));
+      this.stops.push(live(this.client, ACTIVITY, { id: this.sessionId }, (d) => void this.onActivity(d.sessionActivity)));
       const timer = setInterval(() => (this.now = Date.now()), 1000);
       this.stops.push(() => clearInterval(timer));
       // Events sent while the connection was down never arrive: after a reconnect, ask whether the session ended.
@@ -106,7 +106,7 @@ export class ExamState {
   }
 
   private async reload(): Promise<void> {
-    const data = await request<{ session: SessionView }, { id: string }>(this.client, SESSION, { id: this.sessionId });
+    const data = await request(this.client, SESSION, { id: this.sessionId });
     this.session = data.session;
   }
 
@@ -114,8 +114,7 @@ export class ExamState {
     if (!this.session) return;
     switch (a.type) {
       case 'MessageSent':
-        if (a.data.attachmentId) await this.chat.load(); // the attachment's name and type come with the chat query
-        else this.chat.add({ id: String(a.data.messageId), from: String(a.data.from), role: String(a.data.role), text: String(a.data.text), incident: Boolean(a.data.incident), at: a.at, attachment: null } satisfies MessageView);
+        await this.chat.received(a);
         break;
       case 'FaceChecked':
         this.onFaceChecked(String(a.data.photoId), (a.data.problem as string | null) ?? null, (a.data.faceCount as number | null) ?? null);
@@ -165,7 +164,7 @@ export class ExamState {
 
   async checkIn(browserSupported: boolean): Promise<void> {
     await this.run(async () => {
-      const data = await request<{ checkIn: SessionView }, { id: string; ua: string; ok: boolean }>(
+      const data = await request(
         this.client, CHECK_IN, { id: this.sessionId, ua: navigator.userAgent, ok: browserSupported }, 'mutation',
       );
       this.session = data.checkIn;
@@ -195,7 +194,7 @@ export class ExamState {
 
   async start(): Promise<void> {
     await this.run(async () => {
-      const data = await request<{ startSession: SessionView }, { id: string }>(this.client, START, { id: this.sessionId }, 'mutation');
+      const data = await request(this.client, START, { id: this.sessionId }, 'mutation');
       this.session = data.startSession;
       this.step = 'exam';
     });
@@ -203,7 +202,7 @@ export class ExamState {
 
   async finish(): Promise<void> {
     await this.run(async () => {
-      const data = await request<{ finishSession: SessionView }, { id: string }>(this.client, FINISH, { id: this.sessionId }, 'mutation');
+      const data = await request(this.client, FINISH, { id: this.sessionId }, 'mutation');
       this.session = data.finishSession;
       this.step = 'ended';
     });

@@ -1,6 +1,7 @@
 import type { Client } from '@urql/core';
 import { ApiError, live, request } from './client.js';
 import { COMPLETE, JOIN, SESSIONS, SESSIONS_CHANGED } from './documents.js';
+import type { ChangedData } from './graphql.generated.js';
 import { applyChange, groupSessions, watchQueries } from './grouping.js';
 import { can, type Viewer } from './permissions.js';
 import type { SessionView } from './types.js';
@@ -17,10 +18,7 @@ function newer(a: SessionView | undefined, b: SessionView | undefined): SessionV
 }
 
 /** One entry of a `sessionsChanged` message. */
-interface Change {
-  session: SessionView;
-  matches: boolean;
-}
+type Change = ChangedData['sessionsChanged'][number];
 
 export interface SearchProblem {
   message: string;
@@ -74,7 +72,7 @@ export class MonitorState {
       else this.apply(changes);
     });
     try {
-      const data = await request<{ sessions: { edges: { node: SessionView }[] } }, { q: string; first: number }>(this.client, SESSIONS, { q: query, first: 500 });
+      const data = await request(this.client, SESSIONS, { q: query, first: 500 });
       // A newer search, or leaving the page, while this one was on its way: it is not wanted any more.
       if (generation !== this.generation || this.disposed) {
         stopNext();
@@ -106,7 +104,7 @@ export class MonitorState {
   }
 
   private follow(query: string, onChanges: (changes: Change[]) => void): () => void {
-    return live<{ sessionsChanged: Change[] }, { q: string }>(this.client, SESSIONS_CHANGED, { q: query }, ({ sessionsChanged }) => onChanges(sessionsChanged));
+    return live(this.client, SESSIONS_CHANGED, { q: query }, ({ sessionsChanged }) => onChanges(sessionsChanged));
   }
 
   private apply(changes: readonly Change[]): void {
@@ -147,7 +145,7 @@ export class MonitorState {
   }
 
   async complete(text: string, offset: number) {
-    const data = await request<{ searchCompletion: { fields: string[]; tokens: string[]; values: string[]; start: number } }, { t: string; o: number }>(
+    const data = await request(
       this.client, COMPLETE, { t: text, o: offset },
     );
     return data.searchCompletion;

@@ -1,13 +1,9 @@
 import type { Client } from '@urql/core';
 import { request } from './client.js';
+import { CREATE_SESSION, PEOPLE } from './documents.js';
+import type { PeopleData } from './graphql.generated.js';
 
-const PEOPLE = `query People { students: accounts(role: "student") { username displayName } proctors: accounts(role: "proctor") { username displayName } }`;
-const CREATE = `mutation Create($input: CreateSessionInput!) { createSession(input: $input) { id } }`;
-
-export interface Person {
-  username: string;
-  displayName: string;
-}
+export type Person = PeopleData['students'][number];
 
 /** A session id from its name: what an administrator would type, made unique by the minute. */
 export function suggestId(name: string, now = new Date()): string {
@@ -38,7 +34,7 @@ export class NewSessionForm {
 
   async load(): Promise<void> {
     try {
-      const people = await request<{ students: Person[]; proctors: Person[] }, Record<string, never>>(this.client, PEOPLE, {});
+      const people = await request(this.client, PEOPLE, {});
       this.students = people.students;
       this.proctors = people.proctors;
       this.student ||= people.students[0]?.username ?? '';
@@ -63,7 +59,7 @@ export class NewSessionForm {
         tags: this.tags.split(',').map((t) => t.trim()).filter(Boolean),
         secondCamera: this.secondCamera, selfScheduling: this.selfScheduling,
       };
-      await request(this.client, CREATE, { input }, 'mutation');
+      await request(this.client, CREATE_SESSION, { input }, 'mutation');
       return id;
     } catch (e) {
       this.error = (e as Error).message;

@@ -1,8 +1,7 @@
 import type { Client } from '@urql/core';
 import { request } from './client.js';
+import { CHANGE_PASSWORD } from './documents.js';
 import { signIn, type User } from './auth.svelte.js';
-
-const CHANGE = `mutation ChangePassword($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) { token user { username role displayName } } }`;
 
 /** Changing one's own password: the two new ones must agree before the server is asked. */
 export class PasswordChange {
@@ -22,7 +21,7 @@ export class PasswordChange {
     this.busy = true;
     try {
       // Every earlier sign-in of this account stops working; this tab goes on with the new one.
-      const { changePassword } = await request<{ changePassword: { token: string; user: User } }, Record<string, string>>(this.client, CHANGE, { c: this.current, n: this.next }, 'mutation');
+      const { changePassword } = await request(this.client, CHANGE_PASSWORD, { c: this.current, n: this.next }, 'mutation');
       signIn(changePassword.token, changePassword.user);
       this.result = { ok: true, text: 'Password changed: sign in with the new one from now on' };
       this.current = this.next = this.repeated = '';

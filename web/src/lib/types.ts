@@ -1,50 +1,10 @@
-export interface SessionView {
-  id: string;
-  secondCamera: boolean;
-  selfScheduling: boolean;
-  booked: boolean;
-  /** The check-in window (null: the session has no start, check in at any time). */
-  checkInOpensAt: string | null;
-  checkInClosesAt: string | null;
-  name: string;
-  student: string;
-  studentName: string | null;
-  proctor: string | null;
-  status: 'scheduled' | 'waiting' | 'in_progress' | 'paused' | 'finished' | 'concluded' | 'cancelled';
-  date: string;
-  startedAt: string | null;
-  stoppedAt: string | null;
-  duration: number;
-  score: number | null;
-  conclusion: 'positive' | 'negative' | null;
-  /** For the record; always null for the test-taker. */
-  comment: string | null;
-  /** What the proctor tells the test-taker with the conclusion. */
-  messageToStudent: string | null;
-  url: string | null;
-  blocked: boolean;
-  finishedBy: string | null;
-  recentCodes: string[];
-  tags: string[];
-  metrics: string[];
-  version: number;
-}
+import type { ActivityData, ChatData, SessionData } from './graphql.generated.js';
 
-export interface MessageView {
-  id: string;
-  from: string;
-  role: string;
-  text: string;
-  incident: boolean;
-  at: string;
-  attachment: { id: string; name: string; contentType: string; size: number } | null;
-}
+/** A session as lists, tiles and the exam page show it (the fields of SESSION_FIELDS). */
+export type SessionView = SessionData['session'];
 
-export interface ActivityView {
-  sessionId: string;
-  seq: number;
-  type: string;
-  at: string;
-  actor: string | null;
-  data: Record<string, unknown>;
-}
+/** One chat message (the fields of MESSAGE_FIELDS). */
+export type MessageView = ChatData['session']['messages'][number];
+
+/** One event of a session as `sessionActivity` sends it: its data is the event's own (see the event types). */
+export type ActivityView = ActivityData['sessionActivity'];

@@ -1,18 +1,12 @@
 /** The week grid of the proctors' calendar: pure date arithmetic, in local time. */
+import type { SlotsData } from './graphql.generated.js';
 
 /** The hours a week's grid shows, local time: [FIRST_HOUR, LAST_HOUR). */
 export const FIRST_HOUR = 7;
 export const LAST_HOUR = 21;
 
-export interface SlotView {
-  proctor: string;
-  start: string;
-  end: string;
-  seats: number;
-  booked: number;
-  closed: boolean;
-  sessions: string[];
-}
+/** One slot of the calendar (as `slots` answers). */
+export type SlotView = SlotsData['slots'][number];
 
 /** Monday 00:00 (local time) of the week holding `date`. */
 export function weekStartOf(date: Date): Date {

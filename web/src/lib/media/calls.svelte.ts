@@ -1,3 +1,7 @@
+import type { Client } from '@urql/core';
+import { request } from '../client.js';
+import { END_CALL, START_CALL } from './documents.js';
+import type { PlacedCall, ReceivedCall } from './ports.js';
 import { gathered, ICE_SERVERS, type SignalChannel, type SignalMessage } from './signals.js';
 
 /**
@@ -6,7 +10,7 @@ import { gathered, ICE_SERVERS, type SignalChannel, type SignalMessage } from '.
  * call-candidate, call-bye.
  */
 export class CallAnswerer {
-  call = $state<{ stream: MediaStream | null; video: boolean; from: string } | null>(null);
+  call = $state<ReceivedCall | null>(null);
   private peer: RTCPeerConnection | null = null;
 
   constructor(private readonly channel: SignalChannel) {}
@@ -47,6 +51,14 @@ export class CallAnswerer {
     await this.peer?.addIceCandidate(candidate).catch(() => {});
   }
 
+  /** The test-taker hangs up: the proctor's browser hears it at once; `endCall` records it (the proctor's page also learns from CallEnded). */
+  async hangUp(endCall: () => Promise<void>): Promise<void> {
+    const from = this.call?.from;
+    this.end();
+    if (from) await this.channel.send(from, 'call-bye').catch(() => {});
+    await endCall();
+  }
+
   end(): void {
     this.peer?.close();
     this.peer = null;
@@ -54,12 +66,13 @@ export class CallAnswerer {
   }
 }
 
-/** The proctor's side of a call (as ViewerMedia's): offers, takes the answer, hangs up. */
+/** The proctor's side of a call (a ViewerMedia's, in both engines): records it on the server, offers, takes the answer, hangs up. */
 export class CallPlacer {
-  call = $state<{ callId: string; video: boolean; local: MediaStream } | null>(null);
+  call = $state<PlacedCall | null>(null);
+  error = $state<string | null>(null);
   private peer: RTCPeerConnection | null = null;
 
-  constructor(private readonly channel: SignalChannel, private readonly participant: string) {}
+  constructor(private readonly client: Client, private readonly channel: SignalChannel, private readonly participant: string) {}
 
   /** Takes the call signals (answer, candidate, bye); says whether `s` was one. */
   async handle(s: SignalMessage): Promise<boolean> {
@@ -78,7 +91,31 @@ export class CallPlacer {
     }
   }
 
-  async place(callId: string, video: boolean, local: MediaStream): Promise<void> {
+  /** Calls the test-taker: microphone only, or camera and microphone. A failure is kept in `error`. */
+  async start(video: boolean): Promise<void> {
+    this.error = null;
+    try {
+      const local = await navigator.mediaDevices.getUserMedia({ audio: true, video });
+      const { startCall } = await request(
+        this.client, START_CALL, { s: this.channel.sessionId, v: video }, 'mutation',
+      );
+      await this.place(startCall.callId, video, local);
+    } catch (e) {
+      this.error = (e as Error).message;
+      this.end();
+    }
+  }
+
+  /** The proctor hangs up: the test-taker's browser hears it at once, the server records the end. */
+  async hangUp(): Promise<void> {
+    const call = this.call;
+    this.end();
+    if (!call) return;
+    await this.channel.send(this.participant, 'call-bye').catch(() => {});
+    await request(this.client, END_CALL, { s: this.channel.sessionId, c: call.callId }, 'mutation').catch(() => {});
+  }
+
+  private async place(callId: string, video: boolean, local: MediaStream): Promise<void> {
     const pc = new RTCPeerConnection({ iceServers: ICE_SERVERS });
     this.peer = pc;
     for (const track of local.getTracks()) pc.addTrack(track, local);
@@ -87,7 +124,7 @@ export class CallPlacer {
     await this.channel.send(this.participant, 'call-offer', { sdp: await gathered(pc), video });
   }
 
-  async answered(sdp: RTCSessionDescriptionInit): Promise<void> {
+  private async answered(sdp: RTCSessionDescriptionInit): Promise<void> {
     await this.peer?.setRemoteDescription(sdp);
   }
 

@@ -1,13 +1,11 @@
 import type { Client } from '@urql/core';
 import { JanusParticipantMedia } from './janus-participant.svelte.js';
 import { JanusViewerMedia } from './janus-viewer.svelte.js';
-import { ParticipantMedia } from './participant.svelte.js';
-import { ViewerMedia } from './viewer.svelte.js';
+import { P2pParticipantMedia } from './p2p-participant.svelte.js';
+import { P2pViewerMedia } from './p2p-viewer.svelte.js';
+import type { ParticipantMedia, ViewerMedia } from './ports.js';
 
 export type MediaEngineKind = 'p2p' | 'janus';
-
-/** The public members of a class (what pages may touch): the Janus classes must offer all of them. */
-export type PublicSurface<T> = { [K in keyof T]: T[K] };
 
 let engine: MediaEngineKind = 'p2p';
 
@@ -32,15 +30,25 @@ export function mediaEngine(): MediaEngineKind {
   return engine;
 }
 
-/**
- * The test-taker's media for this deployment's engine. The Janus class offers every public member of the p2p one
- * (checked by `implements PublicSurface<ParticipantMedia>`), so pages keep their ParticipantMedia type.
- */
+/** The test-taker's computer's media for this deployment's engine. */
 export function createParticipantMedia(client: Client, sessionId: string): ParticipantMedia {
-  return engine === 'janus' ? (new JanusParticipantMedia(client, sessionId) as unknown as ParticipantMedia) : new ParticipantMedia(client, sessionId);
+  return engine === 'janus' ? new JanusParticipantMedia(client, sessionId) : new P2pParticipantMedia(client, sessionId);
 }
 
-/** A watcher's media of one session, for this deployment's engine (see createParticipantMedia). */
+/** A watcher's media of one session's computer, for this deployment's engine. */
 export function createViewerMedia(client: Client, sessionId: string, participant: string): ViewerMedia {
-  return engine === 'janus' ? (new JanusViewerMedia(client, sessionId, participant) as unknown as ViewerMedia) : new ViewerMedia(client, sessionId, participant);
+  return engine === 'janus' ? new JanusViewerMedia(client, sessionId, participant) : new P2pViewerMedia(client, sessionId, participant);
+}
+
+/**
+ * The phone of the second camera publishes browser to browser in both engines (Janus carries the computer's camera
+ * and screen only), and records its own segments.
+ */
+export function createMobileMedia(client: Client, sessionId: string): ParticipantMedia {
+  return new P2pParticipantMedia(client, sessionId, { screen: false, audio: false, track: 'mobile' });
+}
+
+/** A watcher of the phone of the second camera (`<student>~mobile`), browser to browser in both engines. */
+export function createMobileViewerMedia(client: Client, sessionId: string, student: string): ViewerMedia {
+  return new P2pViewerMedia(client, sessionId, `${student}~mobile`);
 }

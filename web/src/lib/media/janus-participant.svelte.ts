@@ -1,12 +1,8 @@
 import type { Client } from '@urql/core';
 import { request } from '../client.js';
-import { CallAnswerer } from './calls.svelte.js';
-import type { PublicSurface } from './engine.js';
-import type { ParticipantMedia } from './participant.svelte.js';
-import { gathered, ICE_SERVERS, loadIceServers, SignalChannel, type SignalMessage } from './signals.js';
-
-const PUBLISH = `mutation Publish($s: ID!, $t: String!, $sdp: String!) { publishMedia(sessionId: $s, track: $t, sdp: $sdp) }`;
-const UNPUBLISH = `mutation Unpublish($s: ID!, $t: String!) { unpublishMedia(sessionId: $s, track: $t) }`;
+import { PUBLISH_MEDIA, UNPUBLISH_MEDIA } from './documents.js';
+import { ParticipantBase } from './participant-base.svelte.js';
+import { gathered, ICE_SERVERS } from './signals.js';
 
 /**
  * The camera goes up in two simulcast layers: Janus forwards the small one (320×240, ≤ 8 fps, ≤ 120 kbit/s) to
@@ -25,51 +21,25 @@ type Track = 'camera' | 'screen';
  * our API, whoever watches gets them from Janus, and Janus records them (the browser records nothing). A lost
  * connection is published again. Calls from the proctor stay browser to browser (CallAnswerer).
  */
-export class JanusParticipantMedia implements PublicSurface<ParticipantMedia> {
-  camera = $state<MediaStream | null>(null);
-  screen = $state<MediaStream | null>(null);
-  error = $state<string | null>(null);
+export class JanusParticipantMedia extends ParticipantBase {
   /** Janus fans out: this browser does not know who watches. */
-  watchers = $state<string[]>([]);
-  /** When the phone of the second camera last said it is alive (ms since epoch; 0: never). */
-  mobileSeenAt = $state(0);
-  private readonly channel: SignalChannel;
-  private readonly calls: CallAnswerer;
+  readonly watchers: readonly string[] = [];
   private readonly peers = new Map<Track, RTCPeerConnection>();
   private readonly retries = new Map<Track, ReturnType<typeof setTimeout>>();
-  private stopped = false;
 
-  constructor(private readonly client: Client, readonly sessionId: string) {
-    this.channel = new SignalChannel(client, sessionId);
-    this.calls = new CallAnswerer(this.channel);
+  constructor(client: Client, sessionId: string) {
+    super(client, sessionId, { screen: true, audio: true });
   }
 
-  get call() {
-    return this.calls.call;
+  protected async publish(): Promise<void> {
+    await Promise.all([this.publishTrack('camera'), this.screen ? this.publishTrack('screen') : null]);
   }
 
-  async start(): Promise<void> {
-    try {
-      this.camera = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 }, audio: true });
-    } catch (e) {
-      this.error = `Camera and microphone are needed: ${(e as Error).name}`;
-      return;
-    }
-    if (this.stopped) return this.release(); // stopped while the browser asked for the camera
-    try {
-      this.screen = await navigator.mediaDevices.getDisplayMedia({ video: true, audio: false });
-    } catch (e) {
-      this.error = `Screen sharing is needed: ${(e as Error).name}`;
-    }
-    if (this.stopped) return this.release();
-    await loadIceServers(this.client);
-    if (this.stopped) return;
-    this.channel.open((s) => void this.onSignal(s));
-    await Promise.all([this.publish('camera'), this.screen ? this.publish('screen') : null]);
-  }
+  /** Only calls and the phone's heartbeat come as signals: the media goes through our API. */
+  protected async onSignal(): Promise<void> {}
 
   /** One publisher connection per track; on failure or loss it is made again after a pause. */
-  private async publish(track: Track): Promise<void> {
+  private async publishTrack(track: Track): Promise<void> {
     const stream = track === 'camera' ? this.camera : this.screen;
     if (this.stopped || !stream) return;
     this.peers.get(track)?.close();
@@ -87,7 +57,7 @@ export class JanusParticipantMedia implements PublicSurface<ParticipantMedia> {
       }
       await pc.setLocalDescription(await pc.createOffer());
       const offer = await gathered(pc);
-      const { publishMedia } = await request<{ publishMedia: string }, { s: string; t: string; sdp: string }>(this.client, PUBLISH, { s: this.sessionId, t: track, sdp: offer.sdp! }, 'mutation');
+      const { publishMedia } = await request(this.client, PUBLISH_MEDIA, { s: this.sessionId, t: track, sdp: offer.sdp! }, 'mutation');
       if (this.peers.get(track) !== pc) return;
       await pc.setRemoteDescription({ type: 'answer', sdp: publishMedia });
       await this.channel.send('*', 'ready').catch(() => {}); // watchers subscribe again to the new publisher
@@ -101,26 +71,8 @@ export class JanusParticipantMedia implements PublicSurface<ParticipantMedia> {
     if (this.stopped || this.peers.get(track) !== pc || this.retries.has(track)) return;
     this.retries.set(track, setTimeout(() => {
       this.retries.delete(track);
-      void this.publish(track);
+      void this.publishTrack(track);
     }, 3000));
-  }
-
-  private async onSignal(s: SignalMessage): Promise<void> {
-    if (await this.calls.handle(s)) return;
-    if (s.kind === 'mobile-alive') this.mobileSeenAt = Date.now();
-  }
-
-  /** Tells `to` that this device is still there (the phone of the second camera). */
-  async heartbeat(to: string): Promise<void> {
-    await this.channel.send(to, 'mobile-alive').catch(() => {});
-  }
-
-  /** The test-taker hangs up. */
-  async hangUp(endCall: () => Promise<void>): Promise<void> {
-    const from = this.calls.call?.from;
-    this.calls.end();
-    if (from) await this.channel.send(from, 'call-bye').catch(() => {});
-    await endCall();
   }
 
   /**
@@ -137,10 +89,6 @@ export class JanusParticipantMedia implements PublicSurface<ParticipantMedia> {
     this.peers.clear();
     this.calls.end();
     this.channel.close();
-    await Promise.all(tracks.map((t) => request(this.client, UNPUBLISH, { s: this.sessionId, t }, 'mutation').catch(() => {})));
-  }
-
-  private release(): void {
-    for (const s of [this.camera, this.screen]) s?.getTracks().forEach((t) => t.stop());
+    await Promise.all(tracks.map((t) => request(this.client, UNPUBLISH_MEDIA, { s: this.sessionId, t }, 'mutation').catch(() => {})));
   }
 }

@@ -2,8 +2,8 @@ import type { Client } from '@urql/core';
 import { auth, signIn, signOut } from '../auth.svelte.js';
 import { live, request } from '../client.js';
 import { ACTIVITY, CONNECT_MOBILE, MOBILE_LINK } from '../documents.js';
-import type { ActivityView } from '../types.js';
-import { ParticipantMedia } from './participant.svelte.js';
+import { createMobileMedia } from './engine.js';
+import type { ParticipantMedia } from './ports.js';
 
 /** How often the phone tells the test-taker's computer it is there (the computer reports n2 after 6 s of silence). */
 const HEARTBEAT_MS = 2000;
@@ -27,7 +27,7 @@ export class MobileCamera {
     if (linkToken) {
       signIn(linkToken, { username: '', role: 'student', displayName: '' });
       try {
-        const { connectMobileCamera: c } = await request<{ connectMobileCamera: { student: string; token: string } }, { s: string; ua: string }>(
+        const { connectMobileCamera: c } = await request(
           this.client, CONNECT_MOBILE, { s: this.sessionId, ua: navigator.userAgent }, 'mutation',
         );
         signIn(c.token, { username: `${c.student}~mobile`, role: 'student', displayName: 'Mobile camera' });
@@ -40,7 +40,7 @@ export class MobileCamera {
     } else if (!auth.token || !student) {
       return this.fail('Open this page by scanning the QR code on the exam page.');
     }
-    const media = new ParticipantMedia(this.client, this.sessionId, { screen: false, audio: false, track: 'mobile' });
+    const media = createMobileMedia(this.client, this.sessionId);
     this.media = media;
     await media.start();
     if (media.error) return this.fail(media.error);
@@ -48,7 +48,7 @@ export class MobileCamera {
     void media.heartbeat(student);
     const timer = setInterval(() => void media.heartbeat(student), HEARTBEAT_MS);
     this.stops.push(() => clearInterval(timer));
-    this.stops.push(live<{ sessionActivity: ActivityView }, { id: string }>(this.client, ACTIVITY, { id: this.sessionId }, ({ sessionActivity: a }) => {
+    this.stops.push(live(this.client, ACTIVITY, { id: this.sessionId }, ({ sessionActivity: a }) => {
       if (ENDED.has(a.type)) void this.end();
     }));
   }
@@ -79,7 +79,7 @@ export class MobileLink {
 
   async refresh(): Promise<void> {
     try {
-      const { mobileCameraLink: link } = await request<{ mobileCameraLink: { url: string; expiresAt: string } }, { s: string }>(this.client, MOBILE_LINK, { s: this.sessionId }, 'mutation');
+      const { mobileCameraLink: link } = await request(this.client, MOBILE_LINK, { s: this.sessionId }, 'mutation');
       this.url = link.url;
       this.error = null;
       this.timer = setTimeout(() => void this.refresh(), Math.max(10_000, Date.parse(link.expiresAt) - Date.now() - 60_000));

@@ -1,5 +1,6 @@
 import type { Client } from '@urql/core';
 import { live, request } from '../client.js';
+import { ICE, SIGNAL, SIGNALS } from './documents.js';
 
 export interface SignalMessage {
   from: string;
@@ -8,9 +9,6 @@ export interface SignalMessage {
   payload: any;
 }
 
-const SIGNAL = `mutation Signal($s: ID!, $to: String!, $k: String!, $p: JSON) { signal(sessionId: $s, to: $to, kind: $k, payload: $p) }`;
-const SIGNALS = `subscription Signals($s: ID!) { signals(sessionId: $s) { from to kind payload } }`;
-
 /** The signalling channel of one session for this browser: send to a username (or `*`), receive what is addressed here. */
 export class SignalChannel {
   private stop: (() => void) | null = null;
@@ -18,11 +16,11 @@ export class SignalChannel {
 
   open(onSignal: (s: SignalMessage) => void): void {
     void loadIceServers(this.client);
-    this.stop = live<{ signals: SignalMessage }, { s: string }>(this.client, SIGNALS, { s: this.sessionId }, (d) => onSignal(d.signals));
+    this.stop = live(this.client, SIGNALS, { s: this.sessionId }, (d) => onSignal(d.signals));
   }
 
   async send(to: string, kind: string, payload: unknown = null): Promise<number> {
-    const data = await request<{ signal: number }, { s: string; to: string; k: string; p: unknown }>(this.client, SIGNAL, { s: this.sessionId, to, k: kind, p: payload }, 'mutation');
+    const data = await request(this.client, SIGNAL, { s: this.sessionId, to, k: kind, p: payload }, 'mutation');
     return data.signal;
   }
 
@@ -36,8 +34,8 @@ export const ICE_SERVERS: RTCIceServer[] = [];
 let loading: Promise<void> | null = null;
 
 export function loadIceServers(client: Client): Promise<void> {
-  loading ??= request<{ iceServers: Array<{ urls: string[]; username: string | null; credential: string | null }> }, Record<string, never>>(
-    client, `query Ice { iceServers { urls username credential } }`, {},
+  loading ??= request(
+    client, ICE, {},
   ).then(({ iceServers }) => {
     ICE_SERVERS.splice(0, ICE_SERVERS.length, ...iceServers.map((s) => ({ urls: s.urls, ...(s.username ? { username: s.username } : {}), ...(s.credential ? { credential: s.credential } : {}) })));
   }).catch(() => {

@@ -1,7 +1,6 @@
 import type { Client } from '@urql/core';
 import { request, uploadFile } from '../client.js';
-
-const SUBMIT = `mutation Snapshot($id: ID!, $p: String!) { submitIdentityPhoto(id: $id, photoId: $p, kind: "face") { id } }`;
+import { SUBMIT_SNAPSHOT } from './documents.js';
 
 /**
  * Face photos at random moments of the exam, verified on the server like the identity photo (green, yellow, red;
@@ -39,7 +38,7 @@ export class FaceSnapshots {
     if (!photo) return;
     try {
       const { fileId } = await uploadFile(this.sessionId, photo, `snapshot-${Date.now()}.jpg`, 'face');
-      await request(this.client, SUBMIT, { id: this.sessionId, p: fileId }, 'mutation');
+      await request(this.client, SUBMIT_SNAPSHOT, { id: this.sessionId, p: fileId }, 'mutation');
       this.taken += 1;
     } catch {
       // a missed snapshot is not worth an error for the test-taker; the next one is on its way

@@ -1,13 +1,11 @@
 import type { Client } from '@urql/core';
 import { request } from '../client.js';
+import { RECORD_METRICS, RECORD_VIOLATION } from './documents.js';
 import { MinuteAggregator, started, type MinuteValues, type Sample } from './minutes.js';
 import { AudioMeter, readSensors } from './sensors.js';
 import { Outbox } from './outbox.js';
 import { FaceWatcher } from './faces.js';
 import { FaceSnapshots } from './snapshots.js';
-
-const RECORD = `mutation Metrics($s: ID!, $m: Int!, $v: [MetricValueInput!]!) { recordMetrics(sessionId: $s, minute: $m, values: $v) { id } }`;
-const VIOLATION = `mutation Violation($s: ID!, $c: String!, $d: String) { recordViolation(sessionId: $s, code: $c, detail: $d) { id } }`;
 
 /** Metrics read in this browser (the others come from the face detector or the server). */
 export const BROWSER_METRICS = ['b1', 'b2', 'b3', 'c1', 'c2', 'c3', 'c4', 'm1', 'm2', 'n1', 'n2', 's1', 's2'];
@@ -101,7 +99,7 @@ export class Supervisor {
     this.active = Object.keys(sample).filter((c) => sample[c]);
     for (const code of started(this.previous, sample)) {
       for (const l of this.listeners) l(code);
-      if (navigator.onLine) void request(this.client, VIOLATION, { s: this.sessionId, c: code, d: null }, 'mutation').catch(() => {});
+      if (navigator.onLine) void request(this.client, RECORD_VIOLATION, { s: this.sessionId, c: code, d: null }, 'mutation').catch(() => {});
     }
     this.previous = sample;
     const done = this.aggregator.add(sample, Date.now());
@@ -111,7 +109,7 @@ export class Supervisor {
   private async send(m: MinuteValues): Promise<void> {
     const values = Object.entries(m.values).map(([code, value]) => ({ code, value }));
     try {
-      await request(this.client, RECORD, { s: this.sessionId, m: m.minute, v: values }, 'mutation');
+      await request(this.client, RECORD_METRICS, { s: this.sessionId, m: m.minute, v: values }, 'mutation');
       this.lastSent = m.minute;
     } catch (error) {
       // Only a lost connection is worth retrying; a refusal (the session ended, the minute is known) is final.
