@@ -7,6 +7,7 @@ import type { BlobStore } from '../../media/blob-store.js';
 import { getMonitorRow } from '../../projections/monitor/queries.js';
 import { authorize } from '../authorization.js';
 import { fail } from './files.js';
+import { sendSegment } from './recordings.js';
 
 /**
  * The player's routes (see src/app/recordings/views.ts for why views):
@@ -41,16 +42,7 @@ export async function handleViewedSegment(
   try {
     const view = req.headers[VIEW_HEADER];
     const who = await reviewer(core, actor, wanted.sessionId);
-    const { segment, content } = await segmentUnderView(core, blobs, secret, who, { ...wanted, view: typeof view === 'string' ? view : undefined });
-    res.writeHead(200, {
-      'content-type': 'video/webm',
-      'content-length': String(segment.size),
-      // Not even the browser's cache: it is keyed by address only, so it would hand the segment to the next account
-      // signed in on the same machine without asking us.
-      'cache-control': 'private, no-store',
-      'x-content-type-options': 'nosniff',
-    });
-    content.pipe(res);
+    sendSegment(res, await segmentUnderView(core, blobs, secret, who, { ...wanted, view: typeof view === 'string' ? view : undefined }));
   } catch (error) {
     if (!fail(res, error)) throw error;
   }

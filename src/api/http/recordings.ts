@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
 import type { Core } from '../../app/core/core.js';
 import { playSegment, storeSegment } from '../../app/recordings/segments.js';
 import type { Actor } from '../../domain/core/decider.js';
@@ -7,6 +8,7 @@ import type { RecordingTrack } from '../../domain/session/events.js';
 import { BlobTooLargeError, type BlobStore } from '../../media/blob-store.js';
 import type { Limits } from '../../config.js';
 import { getMonitorRow } from '../../projections/monitor/queries.js';
+import type { RecordingSegment } from '../../projections/protocol/queries.js';
 import { authorizeOn, type Operation } from '../authorization.js';
 import { fail } from './files.js';
 
@@ -52,17 +54,23 @@ export async function handleSegmentUpload(req: IncomingMessage, res: ServerRespo
 }
 
 /** GET /recordings/:sessionId/:track/:seq — one segment, to whoever may review the session; each playback is an event. */
+/** A segment's WebM bytes, kept out of every cache. */
+export function sendSegment(res: ServerResponse, { segment, content }: { segment: RecordingSegment; content: Readable }): void {
+  res.writeHead(200, {
+    'content-type': 'video/webm',
+    'content-length': String(segment.size),
+    // Not even the browser's cache: it is keyed by address only, so it would hand the segment to the next account
+    // signed in on the same machine without asking us.
+    'cache-control': 'private, no-store',
+    'x-content-type-options': 'nosniff',
+  });
+  content.pipe(res);
+}
+
 export async function handleSegmentDownload(res: ServerResponse, sessionId: string, track: string, seq: number, actor: Actor | null, core: Core, blobs: BlobStore): Promise<void> {
   try {
     const who = await session(core, actor, sessionId, 'session.playback');
-    const { segment, content } = await playSegment(core, blobs, who, { sessionId, track, seq });
-    res.writeHead(200, {
-      'content-type': 'video/webm',
-      'content-length': String(segment.size),
-      'cache-control': 'private, no-store',
-      'x-content-type-options': 'nosniff',
-    });
-    content.pipe(res);
+    sendSegment(res, await playSegment(core, blobs, who, { sessionId, track, seq }));
   } catch (error) {
     if (!fail(res, error)) throw error;
   }

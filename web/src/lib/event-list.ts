@@ -1,5 +1,6 @@
 import { faceVerdict } from './faces.js';
 import { METRICS } from './metrics.js';
+import type { ProtocolData } from './graphql.generated.js';
 
 /**
  * The protocol's event list in words: every entry of the session's timeline as what happened, when (date and time),
@@ -7,15 +8,8 @@ import { METRICS } from './metrics.js';
  * value), plus one line per minute whose measured metrics were above zero. Pure, so the page only draws it.
  */
 
-/** An entry of `Session.timeline` as the API returns it. */
-export interface TimelineEntryLike {
-  seq: number;
-  kind: string;
-  type: string;
-  at: string;
-  actor: string | null;
-  data: Record<string, unknown>;
-}
+/** An entry of `Session.timeline` as the protocol's query returns it. */
+export type TimelineEntryLike = ProtocolData['session']['timeline'][number];
 
 export interface MinuteLike {
   minute: number;
