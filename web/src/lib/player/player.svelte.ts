@@ -190,7 +190,6 @@ export class RecordingPlayer {
     // The clock: the leading element's own time while it plays on from where we stood, else where we stand.
     const own = lead?.video.currentTime ?? NaN;
     let t = this.playing && lead && !lead.video.paused && !lead.video.seeking && own >= this.time - 0.25 && own <= this.time + 2 ? own : this.time;
-    const covering = (track: string) => segmentAt(this.plan.segments[track], t) !== null;
 
     if (this.playing) {
       if (t >= this.plan.end - 0.03) return this.end();
@@ -202,25 +201,8 @@ export class RecordingPlayer {
     if (leader !== this.leader) this.leader = leader;
     for (const f of this.feeds.values()) f.want(t, ahead);
 
-    if (!this.playing) {
-      for (const track of this.plan.tracks) {
-        const f = this.feeds.get(track);
-        const s = segmentAt(this.plan.segments[track], t);
-        // A segment in the buffer without frames here is a still picture (a screen that did not change), not loading.
-        const status = s && f ? f.status(s.seq) : null;
-        this.setState(track, !f ? 'idle' : !s || status === 'broken' ? 'not-recorded' : hasDataAt(f.ranges(), t) || status === 'appended' ? 'playing' : 'loading');
-      }
-      return;
-    }
-
-    if (!leader) {
-      // No track can play on from here. Frames still coming: wait for them. Otherwise every track's recording stops
-      // here (a gap, or files shorter than stated): go on where the next frames are.
-      const coming = this.coming(t);
-      for (const track of this.plan.tracks) this.setState(track, covering(track) ? 'loading' : 'not-recorded');
-      if (!coming) this.skipFrom(t);
-      return;
-    }
+    if (!this.playing) return this.showStill(t);
+    if (!leader) return this.waitOrSkip(t);
 
     const leading = this.feeds.get(leader)!;
     if (Math.abs(leading.video.currentTime - t) > SEEK_DRIFT_S) {
@@ -234,41 +216,67 @@ export class RecordingPlayer {
     if (hole !== null) return this.moveTo(hole);
     this.run(leading.video, this.rate);
     this.setState(leader, 'playing');
-
     // While the leader stands still (a hiccup, or a seek landing), the others wait with it rather than run ahead.
     // Its own progress tells, not its readyState or `waiting` events, which also come while it plays on.
     const leaderWaits = leading.video.seeking || performance.now() - (this.moving.get(leader)?.since ?? 0) >= LEADER_STILL_MS;
-    for (const [track, f] of this.feeds) {
-      if (track === leader) continue;
-      const v = f.video;
-      if (leaderWaits) {
-        if (!v.paused) v.pause();
-        continue;
-      }
-      if (!covering(track)) {
-        if (!v.paused) v.pause();
-        this.setState(track, 'not-recorded');
-        continue;
-      }
-      const ranges = f.ranges();
-      if (!hasDataAt(ranges, t)) {
-        // Its frames for this moment are still coming, or it shows a still picture (a screen that did not change).
-        if (Math.abs(v.currentTime - t) > SEEK_DRIFT_S && !v.seeking) v.currentTime = t;
-        this.setState(track, this.coming(t) && !runsOut(ranges, this.plan.segments[track], t) ? 'loading' : 'playing');
-        continue;
-      }
-      // Stuck behind in a hole of its own data: move it to the leader's moment.
-      const stuck = !hasDataAt(ranges, v.currentTime, 0.02);
-      const action = followerAction(v.currentTime - t, this.rate);
-      if ((stuck || action.seek) && !v.seeking) {
-        // It lands a moment later: aim where the leader will be, but not past this track's frames.
-        const end = ranges.find(([a, b]) => a <= t + 0.001 && t < b)![1];
-        v.currentTime = Math.min(t + 0.02 * this.rate, end - 0.05);
-        this.run(v, this.rate);
-      } else if (!action.seek) this.run(v, action.playbackRate);
-      this.setState(track, 'playing');
-    }
+    for (const [track, f] of this.feeds) if (track !== leader) this.follow(track, f, t, leaderWaits);
     this.time = t;
+  }
+
+  private covering(track: string, t: number): boolean {
+    return segmentAt(this.plan.segments[track], t) !== null;
+  }
+
+  /** Paused: what each track shows at `t`. */
+  private showStill(t: number): void {
+    for (const track of this.plan.tracks) {
+      const f = this.feeds.get(track);
+      const s = segmentAt(this.plan.segments[track], t);
+      // A segment in the buffer without frames here is a still picture (a screen that did not change), not loading.
+      const status = s && f ? f.status(s.seq) : null;
+      this.setState(track, !f ? 'idle' : !s || status === 'broken' ? 'not-recorded' : hasDataAt(f.ranges(), t) || status === 'appended' ? 'playing' : 'loading');
+    }
+  }
+
+  /**
+   * No track can play on from `t`. Frames still coming: wait for them. Otherwise every track's recording stops here
+   * (a gap, or files shorter than stated): go on where the next frames are.
+   */
+  private waitOrSkip(t: number): void {
+    const coming = this.coming(t);
+    for (const track of this.plan.tracks) this.setState(track, this.covering(track, t) ? 'loading' : 'not-recorded');
+    if (!coming) this.skipFrom(t);
+  }
+
+  /** Keeps a following track on the leader's moment `t`: waiting with it, steered by its rate, or moved there. */
+  private follow(track: string, f: TrackFeed, t: number, leaderWaits: boolean): void {
+    const v = f.video;
+    if (leaderWaits) {
+      if (!v.paused) v.pause();
+      return;
+    }
+    if (!this.covering(track, t)) {
+      if (!v.paused) v.pause();
+      this.setState(track, 'not-recorded');
+      return;
+    }
+    const ranges = f.ranges();
+    if (!hasDataAt(ranges, t)) {
+      // Its frames for this moment are still coming, or it shows a still picture (a screen that did not change).
+      if (Math.abs(v.currentTime - t) > SEEK_DRIFT_S && !v.seeking) v.currentTime = t;
+      this.setState(track, this.coming(t) && !runsOut(ranges, this.plan.segments[track], t) ? 'loading' : 'playing');
+      return;
+    }
+    // Stuck behind in a hole of its own data: move it to the leader's moment.
+    const stuck = !hasDataAt(ranges, v.currentTime, 0.02);
+    const action = followerAction(v.currentTime - t, this.rate);
+    if ((stuck || action.seek) && !v.seeking) {
+      // It lands a moment later: aim where the leader will be, but not past this track's frames.
+      const end = ranges.find(([a, b]) => a <= t + 0.001 && t < b)![1];
+      v.currentTime = Math.min(t + 0.02 * this.rate, end - 0.05);
+      this.run(v, this.rate);
+    } else if (!action.seek) this.run(v, action.playbackRate);
+    this.setState(track, 'playing');
   }
 
   /** Nothing more to play from `t` on in this stretch: go to where frames are next (saying so past a real gap), or end. */
