@@ -31,8 +31,3 @@ export function chainKeys(secret: string): ChainKeys {
   };
 }
 
-/** A public key given as raw base64 (from an export) as a key object. */
-export function publicKeyFromBase64(base64: string): KeyObject {
-  const spkiPrefix = Buffer.from('302a300506032b6570032100', 'hex');
-  return createPublicKey({ key: Buffer.concat([spkiPrefix, Buffer.from(base64, 'base64')]), format: 'der', type: 'spki' });
-}

@@ -14,16 +14,15 @@ export interface Booking {
  * Books a self-scheduled session into a proctor's slot: a seat on the proctor's schedule, then the time on the
  * session. Two streams, so a saga: the session's own rules are checked first, so a refusal leaves no seat taken; a
  * refusal after the seat was taken gives the seat back. A booking moved elsewhere frees its old seat.
- *
- * Answers false when the session is booked into that slot already (nothing changes), true once it is.
+ * Booking the slot the session already has changes nothing, and answers once the read models show that booking.
  */
-export async function bookSlot(core: Core, actor: Actor, target: { readonly sessionId: string; readonly proctor: string; readonly start: Date }): Promise<boolean> {
+export async function bookSlot(core: Core, actor: Actor, target: { readonly sessionId: string; readonly proctor: string; readonly start: Date }): Promise<void> {
   const { sessionId, proctor, start } = target;
   const { state, version } = await core.loadSession(sessionId);
   if (state.status === 'none') throw new NotFoundError(`no session ${sessionId}`);
   if (bookingVerdict(state, actor, start, proctor, core.now()) === 'same') {
     await core.caughtUpWith(sessionStreamId(sessionId), version); // the booking may be another request's, just made
-    return false;
+    return;
   }
   const previous = state.booking;
 
@@ -38,7 +37,6 @@ export async function bookSlot(core: Core, actor: Actor, target: { readonly sess
     throw error instanceof ConcurrencyError ? new IllegalStateError('the session changed while booking; try again') : error;
   }
   if (previous) await releaseSeat(core, actor, previous, sessionId, 'moved to another slot');
-  return true;
 }
 
 /** Gives a session to another proctor (or to nobody); a booked seat belongs to the proctor who had it, so it is freed. */
