@@ -252,10 +252,15 @@ describe('live subscriptions over graphql-ws', () => {
   });
 
   it('ends a subscription whose sign-in expired, at its next event', async () => {
-    const { token } = await new TokenService(api.config.jwtSecret).issue({ id: 'admin', role: 'admin' }, { ttlSeconds: 2 });
+    // The token's exp is whole seconds (rounded down), so it can end up to a second early: five seconds leave a busy
+    // machine room to connect and subscribe while it is still good, and the test then waits for the real exp.
+    const { token } = await new TokenService(api.config.jwtSecret).issue({ id: 'admin', role: 'admin' }, { ttlSeconds: 5 });
+    const exp = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()).exp as number;
     const sub = api.subscribe(api.wsClient(token), CHANGED);
     await sub.ready;
-    await new Promise((r) => setTimeout(r, 2100));
+    expect(sub.errors).toEqual([]);
+    expect(sub.results).toEqual([]);
+    await new Promise((r) => setTimeout(r, Math.max(0, exp * 1000 - Date.now()) + 100));
     await api.createSession('expired-1');
     const [result] = await eventually(() => (sub.results.length ? sub.results : null));
     expect(result.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
