@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { loadConfig } from './config.js';
 import { openCore } from './app/core/core.js';
+import { toolKeyring } from './app/lti/keys.js';
 import { startServer } from './api/server.js';
 import { LocalBlobStore } from './media/blob-store.js';
 import { startMediaEngine } from './media/engine.js';
@@ -72,6 +73,12 @@ watchdog.start();
 // Every 10 s, the heads of the streams that changed are signed (see README, "A chain you can trust").
 const checkpoints = new ChainCheckpointer(core, core.chainKeys!, { report });
 await checkpoints.start();
+// Our LTI key pair exists from the first start; keys replaced more than a week ago leave the JWKS (checked hourly).
+const keyring = toolKeyring(core);
+const retireKeys = () => keyring.retireExpired().catch((err) => log.warn({ err }, 'could not retire old LTI keys'));
+await keyring.keys();
+await retireKeys();
+const keyTimer = setInterval(retireKeys, 3600_000).unref();
 
 log.info({ store: config.store, dataDir: config.dataDir }, `listening on ${server.url}`);
 console.log(`\n  Proctoring is running: ${server.url}\n  GraphQL: ${server.url}/graphql (HTTP and graphql-ws)`);
@@ -94,6 +101,7 @@ async function shutdown(signal: string): Promise<void> {
   let code = 0;
   try {
     watchdog.stop();
+    clearInterval(keyTimer);
     const timerStopped = timer.stop(); // no new time-out pass; the one running finishes its appends
     await server.close(); // no new connections; sockets closed; requests in flight get 2 s to finish
     await timerStopped;

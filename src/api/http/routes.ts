@@ -6,6 +6,7 @@ import type { ApiContext } from '../context.js';
 import { handleDownload, handleUpload } from './files.js';
 import { graphqlOverHttp } from './graphql.js';
 import { health } from './healthz.js';
+import { jwks } from './jwks.js';
 import { handleSegmentDownload, handleSegmentUpload } from './recordings.js';
 import { handleOpenView, handleViewedSegment } from './playback.js';
 import { handleReferenceUpload } from './reference-upload.js';
@@ -33,6 +34,7 @@ export function httpRoutes({ core, config, blobs, apollo, actorFrom, context, we
   return [
     { methods: '*', path: '/graphql', handle: graphqlOverHttp(apollo, actorFrom, context) },
     { methods: '*', path: '/healthz', handle: health(core) },
+    { methods: ['GET'], path: '/.well-known/jwks.json', handle: jwks(core) },
     { methods: ['POST'], path: '/files', handle: async ({ req, res, url, actor }) => handleUpload(req, res, url, await actor(), core, blobs, config.limits) },
     { methods: ['GET'], path: /^\/files\/([0-9a-f-]{36})$/, handle: async ({ res, params, actor }) => handleDownload(res, params[0], await actor(), core, blobs) },
     { methods: ['POST'], path: '/profiles/reference', handle: async ({ req, res, url, actor }) => handleReferenceUpload(req, res, url, await actor(), core, blobs) },

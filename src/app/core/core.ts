@@ -5,6 +5,8 @@ import type { Config } from '../../config.js';
 import { accountDecider, accountStreamId, type Account, type AccountCommand, type AccountEvent } from '../../domain/account/account.js';
 import type { Actor, CommandMetadata, Decider } from '../../domain/core/decider.js';
 import { ALL_EVENT_TYPES } from '../../domain/event-types.js';
+import { ltiPlatformDecider, ltiPlatformStreamId, type LtiPlatform, type LtiPlatformCommand, type LtiPlatformEvent } from '../../domain/lti/platform.js';
+import { TOOL_KEYS_STREAM, toolKeysDecider, type ToolKeyCommand, type ToolKeyEvent, type ToolKeys } from '../../domain/lti/tool-keys.js';
 import { profileDecider, profileStreamId, type Profile, type ProfileCommand, type ProfileEvent } from '../../domain/profile/profile.js';
 import { scheduleDecider, scheduleStreamId, type Schedule, type ScheduleCommand, type ScheduleEvent } from '../../domain/schedule/schedule.js';
 import type { SessionCommand } from '../../domain/session/commands.js';
@@ -56,6 +58,10 @@ export class Core {
   readonly schedule: Write<ScheduleCommand, ScheduleEvent, Schedule> = this.writer(scheduleDecider, scheduleStreamId, new StateCache<Schedule>(500));
   /** Commands to a profile, by username. */
   readonly profile: Write<ProfileCommand, ProfileEvent, Profile> = this.writer(profileDecider, profileStreamId);
+  /** Commands to a registered LMS platform, by platform id. */
+  readonly ltiPlatform: Write<LtiPlatformCommand, LtiPlatformEvent, LtiPlatform> = this.writer(ltiPlatformDecider, ltiPlatformStreamId);
+  /** Commands to our LTI signing keys (one stream: the key is ignored). */
+  readonly toolKeys: Write<ToolKeyCommand, ToolKeyEvent, ToolKeys> = this.writer(toolKeysDecider, () => TOOL_KEYS_STREAM);
   private readonly accounts: Write<AccountCommand, AccountEvent, Account> = this.writer(accountDecider, accountStreamId, new StateCache<Account>(500));
   /** Single-use tokens and links, shared by every node on the database. */
   readonly claims: OnceClaims;
@@ -91,7 +97,8 @@ export class Core {
     const next = (options: CommandOptions): CommandOptions => (options.commandId ? options : { ...options, commandId: n++ === 0 ? base : `${base}#${n}` });
     const again = <C extends AnyEvent, E, S>(write: Write<C, E, S>): Write<C, E, S> => (key, type, data, who, options = {}) => write(key, type, data, who, next(options));
     const scoped: Core = Object.create(this);
-    return Object.assign(scoped, { session: again(this.session), schedule: again(this.schedule), profile: again(this.profile), accounts: again(this.accounts) });
+    return Object.assign(scoped, { session: again(this.session), schedule: again(this.schedule), profile: again(this.profile), accounts: again(this.accounts),
+      ltiPlatform: again(this.ltiPlatform), toolKeys: again(this.toolKeys) });
   }
 
   /** Commands to an account, by username; answers the account after the command. */
@@ -130,6 +137,12 @@ export class Core {
   async loadAccount(username: string): Promise<Account> {
     const events = await this.store.readStream(accountStreamId(username));
     return events.reduce((s, e) => accountDecider.evolve(s, e as never), accountDecider.initialState());
+  }
+
+  /** Our LTI keys as their stream says (every node signs with the same ones). */
+  async loadToolKeys(): Promise<ToolKeys> {
+    const events = await this.store.readStream<ToolKeyEvent>(TOOL_KEYS_STREAM);
+    return events.reduce((s, e) => toolKeysDecider.evolve(s, e), toolKeysDecider.initialState());
   }
 
   async loadSession(sessionId: string): Promise<{ state: Session; version: number }> {

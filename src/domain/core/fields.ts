@@ -76,3 +76,17 @@ export function instant(value: Date, what: string): Date {
   if (t < EARLIEST || t >= LATEST) throw new ValidationError(`${what} ${value.toISOString()} is not between the years 2000 and 2199`, { field: what });
   return value;
 }
+
+/** An http(s) URL without control characters or credentials, at most `max` characters, kept as given. */
+export function httpUrl(value: string, what: string, max = 2000): string {
+  const raw = text(value, what, max);
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ValidationError(`${what} ${JSON.stringify(raw.slice(0, 80))} is not a URL`, { field: what });
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ValidationError(`${what} must be an http or https URL`, { field: what });
+  if (url.username || url.password) throw new ValidationError(`${what} must not carry a user name or password`, { field: what });
+  return raw;
+}

@@ -1,5 +1,5 @@
 import type { CommandMetadata } from '../core/decider.js';
-import type { Conclusion, FaceCheckReason, FaceResult, FileKind, IdentityPhotoKind, RecordingTrack } from './events.js';
+import type { Conclusion, FaceCheckReason, LtiLink, LtiService, FaceResult, FileKind, IdentityPhotoKind, RecordingTrack } from './events.js';
 import type { MetricCode, MetricValues } from './metrics.js';
 
 /** What can be asked of a session. Each carries `metadata` (now, actor, command id): the decider reads no clock. */
@@ -119,6 +119,17 @@ export type SessionCommand =
   | {
       readonly type: 'ConcludeSession';
       readonly data: { readonly conclusion: Conclusion; readonly comment?: string | null; readonly messageToStudent?: string | null };
+      readonly metadata: CommandMetadata;
+    }
+  | { readonly type: 'RecordLtiLaunch'; readonly data: { readonly messageType: string; readonly link: LtiLink }; readonly metadata: CommandMetadata }
+  | { readonly type: 'RecordLtiMessage'; readonly data: { readonly messageType: string; readonly url: string }; readonly metadata: CommandMetadata }
+  | { readonly type: 'EndLtiAssessment'; readonly data: { readonly errorMessage?: string | null; readonly errorLog?: string | null }; readonly metadata: CommandMetadata }
+  | {
+      readonly type: 'RecordLtiServiceCall';
+      readonly data: {
+        readonly service: LtiService; readonly action: string; readonly url: string; readonly attempt: number;
+        readonly status: number | null; readonly outcome: string; readonly ok: boolean;
+      };
       readonly metadata: CommandMetadata;
     };
 

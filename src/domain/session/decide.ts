@@ -4,6 +4,7 @@ import { addNote, endCall, joinAsProctor, leaveAsProctor, sendMessage, startCall
 import type { SessionCommand } from './commands.js';
 import type { SessionEvent } from './events.js';
 import { recordFaceCheck, submitIdentityPhoto, verifyIdentity } from './identity.js';
+import { endLtiAssessment, recordLtiLaunch, recordLtiMessage, recordLtiServiceCall } from './lti.js';
 import { checkIn, concludeSession, finishSession, pauseSession, resumeSession, startSession } from './lifecycle.js';
 import { connectMobileCamera, recordPlayback, refuseRecordingSegment, storeFile, storeRecordingSegment, viewRecording } from './recordings.js';
 import { assignProctor, bookTime, cancelSession, createSession } from './scheduling.js';
@@ -14,7 +15,7 @@ export { bookingVerdict } from './scheduling.js';
 
 /**
  * The session's rules, one function per command (emmett's shape): this only routes, grouped as the modules are —
- * scheduling, lifecycle, identity, chat, recordings, violations.
+ * scheduling, lifecycle, identity, chat, recordings, violations, the LMS (LTI).
  */
 export function decideSession(command: SessionCommand, state: Session): SessionEvent[] {
   switch (command.type) {
@@ -45,6 +46,10 @@ export function decideSession(command: SessionCommand, state: Session): SessionE
     case 'ConnectMobileCamera': return connectMobileCamera(command, state);
     case 'RecordMetrics': return recordMetrics(command, state);
     case 'RecordViolation': return recordViolation(command, state);
+    case 'RecordLtiLaunch': return recordLtiLaunch(command, state);
+    case 'RecordLtiMessage': return recordLtiMessage(command, state);
+    case 'EndLtiAssessment': return endLtiAssessment(command, state);
+    case 'RecordLtiServiceCall': return recordLtiServiceCall(command, state);
     default:
       return assertNever(command, 'session command');
   }

@@ -151,6 +151,20 @@ export type SessionEvent =
         readonly at: string;
       };
     }
+  /** An LMS launched (or launched again) into this session: the link is what later messages and service calls use. */
+  | { readonly type: 'LtiLaunched'; readonly data: { readonly messageType: string; readonly link: LtiLink; readonly at: string } }
+  /** We sent an LTI message back to the platform through the browser (LtiStartAssessment, a deep-linking response). */
+  | { readonly type: 'LtiMessageSent'; readonly data: { readonly messageType: string; readonly url: string; readonly at: string } }
+  /** The platform said the attempt is over (LtiEndAssessment), with its error message and log when it went wrong. */
+  | { readonly type: 'LtiAssessmentEnded'; readonly data: { readonly errorMessage: string | null; readonly errorLog: string | null; readonly at: string } }
+  /** One call to one of the platform's services, and what came of it (status null: no answer). */
+  | {
+      readonly type: 'LtiServiceCalled';
+      readonly data: {
+        readonly service: LtiService; readonly action: string; readonly url: string; readonly attempt: number;
+        readonly status: number | null; readonly outcome: string; readonly ok: boolean; readonly at: string;
+      };
+    }
   | {
       readonly type: 'SessionConcluded';
       readonly data: {
@@ -165,6 +179,36 @@ export type SessionEvent =
       };
     };
 
+/** The LMS services a session's platform may offer: grades (AGS), the course's people (NRPS), control of the attempt (ACS). */
+export type LtiService = 'ags' | 'nrps' | 'acs';
+
+/** How a session is tied to the LMS launch it came from (LTI 1.3): where its results and controls go. No secrets. */
+export interface LtiLink {
+  readonly platformId: string;
+  readonly deploymentId: string;
+  /** The platform's id of the person (`sub`), under the platform's issuer. */
+  readonly userId: string;
+  readonly resourceLinkId: string;
+  readonly contextId: string | null;
+  /** AGS (from the launch's endpoint claim): the line items container, the launch's own line item, the scopes granted. */
+  readonly lineItemsUrl: string | null;
+  readonly lineItemUrl: string | null;
+  readonly agsScopes: readonly string[];
+  /** NRPS: the course's memberships URL. */
+  readonly membershipsUrl: string | null;
+  /** LTI Proctoring Services, when the launch was LtiStartProctoring: what to echo back and where. */
+  readonly proctoring: {
+    readonly attemptNumber: number;
+    readonly startAssessmentUrl: string;
+    /** Opaque to us: echoed unchanged in LtiStartAssessment. */
+    readonly sessionData: string;
+    readonly acsUrl: string | null;
+    readonly acsActions: readonly string[];
+    /** The `proctoring_settings` claim as JSON text, when sent. */
+    readonly settings: string | null;
+  } | null;
+}
+
 export type SessionEventType = SessionEvent['type'];
 
 // A record, so adding an event type without listing it here is a compile error.
@@ -173,6 +217,7 @@ const EVENT_TYPES: Record<SessionEventType, true> = {
   IdentityVerified: true, SessionStarted: true, MetricsRecorded: true, ViolationDetected: true, FaceChecked: true, MessageSent: true,
   ContentBlocked: true, ContentUnblocked: true, ProctorJoined: true, ProctorLeft: true, NoteAdded: true, SessionPaused: true,
   SessionResumed: true, SessionFinished: true, RecordingSegmentStored: true, RecordingSegmentRefused: true, RecordingSegmentLost: true, RecordingPlayed: true, RecordingViewed: true, CallStarted: true, CallEnded: true, MobileCameraConnected: true, ScoreComputed: true, SessionConcluded: true,
+  LtiLaunched: true, LtiMessageSent: true, LtiAssessmentEnded: true, LtiServiceCalled: true,
 };
 export const SESSION_EVENT_TYPES = Object.keys(EVENT_TYPES) as SessionEventType[];
 

@@ -1,6 +1,6 @@
 import { assertNever } from '../core/errors.js';
 import { DEFAULT_CHECK_IN_BEFORE_MINUTES } from './check-in.js';
-import type { Conclusion, FileKind, FinishedBy, SessionEvent } from './events.js';
+import type { Conclusion, FileKind, FinishedBy, LtiLink, SessionEvent } from './events.js';
 import type { MetricCode, MetricValues } from './metrics.js';
 
 /** What every existing session knows, whatever its status. */
@@ -56,6 +56,10 @@ export interface SessionFacts {
   readonly startedAt: string | null;
   /** Milliseconds spent paused so far (not counted as session time). */
   readonly pausedMs: number;
+  /** The LMS launch the session came from by LTI 1.3 (the latest, when launched again); null otherwise. */
+  readonly lti: LtiLink | null;
+  /** The platform has said the attempt is over (LtiEndAssessment). */
+  readonly ltiEnded: boolean;
 }
 
 export type Session =
@@ -167,10 +171,16 @@ function rememberFact(state: Existing, event: Exclude<SessionEvent, StatusEvent>
       return { ...state, proctorsPresent: state.proctorsPresent.filter((p) => p !== event.data.proctor) };
     case 'NoteAdded':
       return { ...state, noteIds: [...state.noteIds, event.data.noteId] };
+    case 'LtiLaunched':
+      return { ...state, lti: event.data.link };
+    case 'LtiAssessmentEnded':
+      return { ...state, ltiEnded: true };
     case 'RecordingPlayed':
     case 'RecordingViewed':
     case 'MobileCameraConnected':
     case 'ViolationDetected':
+    case 'LtiMessageSent':
+    case 'LtiServiceCalled':
       return state;
     default:
       return assertNever(event, 'session event');
@@ -218,6 +228,8 @@ function createdSession(d: Created): Session {
     call: null,
     startedAt: null,
     pausedMs: 0,
+    lti: null,
+    ltiEnded: false,
   };
 }
 

@@ -95,6 +95,10 @@ export const monitorProjection: Projection<SessionEvent> = {
       case 'ProctorJoined':
       case 'ProctorLeft':
       case 'NoteAdded':
+      case 'LtiLaunched':
+      case 'LtiMessageSent':
+      case 'LtiAssessmentEnded':
+      case 'LtiServiceCalled':
         return void (await set('', []));
       default:
         return assertNever(event, 'session event');

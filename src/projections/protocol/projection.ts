@@ -37,7 +37,7 @@ CREATE TABLE IF NOT EXISTS protocol_segments (
 `;
 
 /** Entry kinds: what the timeline's first section and the event list group by. */
-export type EntryKind = 'message' | 'file' | 'call' | 'playback' | 'recording' | 'note' | 'face' | 'identity' | 'violation' | 'state' | 'presence' | 'block' | 'score';
+export type EntryKind = 'message' | 'file' | 'call' | 'playback' | 'recording' | 'note' | 'face' | 'identity' | 'violation' | 'state' | 'presence' | 'block' | 'score' | 'lms';
 
 export const protocolProjection: Projection<SessionEvent> = {
   name: 'protocol',
@@ -99,6 +99,11 @@ export const protocolProjection: Projection<SessionEvent> = {
         return void (await entry('presence', event.data.at, actor, event.data));
       case 'ScoreComputed':
         return void (await entry('score', event.data.at, actor, event.data));
+      case 'LtiLaunched':
+      case 'LtiMessageSent':
+      case 'LtiAssessmentEnded':
+      case 'LtiServiceCalled':
+        return void (await entry('lms', event.data.at, actor, event.data));
       case 'SessionCreated':
       case 'ProctorAssigned':
       case 'SessionBooked':

@@ -45,6 +45,7 @@ export function formatWhen(iso: string, timeZone?: string): string {
 const str = (v: unknown): string => (typeof v === 'string' ? v : v === null || v === undefined ? '' : String(v));
 const quote = (text: unknown): string => `“${str(text)}”`;
 const TRACK_NAMES: Record<string, string> = { camera: 'camera', screen: 'screen', mobile: 'phone camera' };
+const LMS_SERVICES: Record<string, string> = { ags: 'grade sent to the LMS', nrps: 'course members read from the LMS', acs: 'LMS asked to control the attempt' };
 const FACE_TONE: Record<string, Tone> = { green: 'good', yellow: 'warning', red: 'danger' };
 const FINISHED_BY: Record<string, string> = {
   student: 'finished the session (the test-taker)',
@@ -141,6 +142,20 @@ const SAID: Record<string, Describe> = {
     // The comment is for the record; what the test-taker was told, if anything, is said apart.
     details: [str(d.comment) ? quote(d.comment) : null, str(d.messageToStudent) ? `told the test-taker: ${quote(d.messageToStudent)}` : null].filter(Boolean).join('; ') || null,
     tone: d.conclusion === 'negative' ? 'danger' : 'good',
+  }),
+  LtiLaunched: (d) => ({ what: `opened from the LMS (${str(d.messageType)})`, who: 'LMS' }),
+  LtiMessageSent: (d) => ({ what: `sent ${str(d.messageType)} back to the LMS`, details: str(d.url) || null, who: 'System' }),
+  LtiAssessmentEnded: (d) => ({
+    what: d.errorMessage ? 'ended the assessment with an error' : 'ended the assessment (the attempt was submitted)',
+    details: [str(d.errorMessage), str(d.errorLog)].filter(Boolean).join(': ') || null,
+    who: 'LMS',
+    tone: d.errorMessage ? 'warning' : 'plain',
+  }),
+  LtiServiceCalled: (d) => ({
+    what: `${LMS_SERVICES[str(d.service)] ?? str(d.service)}: ${str(d.action)} ${d.ok ? 'accepted' : 'not accepted'}`,
+    details: [d.status === null ? 'no answer' : `HTTP ${str(d.status)}`, `attempt ${str(d.attempt)}`, str(d.outcome)].filter(Boolean).join(', '),
+    who: 'System',
+    tone: d.ok ? 'plain' : 'warning',
   }),
 };
 
