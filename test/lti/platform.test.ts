@@ -205,6 +205,8 @@ describe('the test LTI platform', () => {
       const registrationToken = url.searchParams.get('registration_token')!;
       const config = (await (await fetch(lms.endpoints.openidConfiguration)).json()) as Record<string, unknown>;
       expect(config).toMatchObject({ issuer: lms.issuer, registration_endpoint: lms.endpoints.registration, response_types_supported: ['id_token'], id_token_signing_alg_values_supported: ['RS256'] });
+      const messages = (config['https://purl.imsglobal.org/spec/lti-platform-configuration'] as { messages_supported: { type: string }[] }).messages_supported;
+      expect(messages.map((m) => m.type)).toEqual(['LtiResourceLinkRequest', 'LtiDeepLinkingRequest', 'LtiStartProctoring', 'LtiEndAssessment']);
       const bad = await post(registrationToken, { ...request(tool.base), token_endpoint_auth_method: 'client_secret_basic' });
       expect(bad.status).toBe(400);
       expect(await bad.json()).toMatchObject({ error: 'invalid_client_metadata' });

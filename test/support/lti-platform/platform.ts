@@ -7,11 +7,11 @@ import type { IdTokenContext } from './id-token.js';
 import { KeyRing } from './keys.js';
 import { authorize, launchPage, replayPage } from './launch-flow.js';
 import { AssessmentControl, assessmentPage } from './proctoring.js';
-import { checkToolRegistration, registrationResponse } from './registration.js';
+import { checkToolRegistration, openidConfiguration, registrationResponse } from './registration.js';
 import { TokenEndpoint } from './token.js';
 import { ToolKeys, verifyDeepLinkingResponse, verifyStartAssessment } from './tool-jwt.js';
 import type { AcsRecord, DynamicRegistrationRecord, LaunchOptions, LineItem, NrpsMember, PreparedLaunch, RecordedRequest, RegisterToolInput, ScoreRecord, ToolMessageRecord, ToolRegistration } from './types.js';
-import { ALL_SCOPES, CLAIM, PLATFORM_MESSAGE_TYPES, PROCTORING_TAMPERS } from './vocabulary.js';
+import { ALL_SCOPES, CLAIM, PROCTORING_TAMPERS } from './vocabulary.js';
 
 /**
  * A spec-exact LTI 1.3 platform on 127.0.0.1 for tests: OIDC login and authorization, JWKS, dynamic registration,
@@ -216,7 +216,7 @@ export class LtiPlatform {
     const flow = { issuer: this.issuer, keys: this.keys, launches: this.launches, idTokenContext: () => this.idTokenContext() };
     switch (parts[0]) {
       case '.well-known':
-        return parts[1] === 'openid-configuration' ? json(200, this.openidConfiguration(), 'ok: openid-configuration') : notFound();
+        return parts[1] === 'openid-configuration' ? json(200, openidConfiguration(this.issuer, this.endpoints), 'ok: openid-configuration') : notFound();
       case 'jwks':
         return json(200, this.keys.jwks(), 'ok: jwks', 'application/jwk-set+json');
       case 'auth':
@@ -241,30 +241,6 @@ export class LtiPlatform {
       default:
         return notFound();
     }
-  }
-
-  private openidConfiguration(): Record<string, unknown> {
-    const e = this.endpoints;
-    return {
-      issuer: this.issuer,
-      authorization_endpoint: e.authorization,
-      token_endpoint: e.token,
-      token_endpoint_auth_methods_supported: ['private_key_jwt'],
-      token_endpoint_auth_signing_alg_values_supported: ['RS256'],
-      jwks_uri: e.jwks,
-      registration_endpoint: e.registration,
-      scopes_supported: ['openid', ...ALL_SCOPES],
-      response_types_supported: ['id_token'],
-      subject_types_supported: ['public', 'pairwise'],
-      id_token_signing_alg_values_supported: ['RS256'],
-      claims_supported: ['sub', 'iss', 'name', 'given_name', 'family_name', 'email', 'picture', 'locale'],
-      'https://purl.imsglobal.org/spec/lti-platform-configuration': {
-        product_family_code: 'proctor-test-lms',
-        version: '1.0',
-        messages_supported: PLATFORM_MESSAGE_TYPES.map((type) => ({ type })),
-        variables: [],
-      },
-    };
   }
 
   private registerTool(req: Request): Reply {

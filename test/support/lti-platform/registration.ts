@@ -1,5 +1,5 @@
 import { isHttpUrl, isObject } from './http.js';
-import { ALL_SCOPES } from './vocabulary.js';
+import { ALL_SCOPES, PLATFORM_MESSAGE_TYPES } from './vocabulary.js';
 
 const TOOL_CONFIGURATION = 'https://purl.imsglobal.org/spec/lti-tool-configuration';
 
@@ -57,4 +57,28 @@ export function registrationResponse(b: Record<string, unknown>, clientId: strin
 
 function sameSet(v: unknown, expected: string[]): boolean {
   return Array.isArray(v) && v.length === expected.length && expected.every((e) => v.includes(e));
+}
+
+/** The platform's OpenID configuration with the LTI platform configuration (Dynamic Registration 1.0 §3.4). */
+export function openidConfiguration(issuer: string, e: { authorization: string; token: string; jwks: string; registration: string }): Record<string, unknown> {
+  return {
+    issuer,
+    authorization_endpoint: e.authorization,
+    token_endpoint: e.token,
+    token_endpoint_auth_methods_supported: ['private_key_jwt'],
+    token_endpoint_auth_signing_alg_values_supported: ['RS256'],
+    jwks_uri: e.jwks,
+    registration_endpoint: e.registration,
+    scopes_supported: ['openid', ...ALL_SCOPES],
+    response_types_supported: ['id_token'],
+    subject_types_supported: ['public', 'pairwise'],
+    id_token_signing_alg_values_supported: ['RS256'],
+    claims_supported: ['sub', 'iss', 'name', 'given_name', 'family_name', 'email', 'picture', 'locale'],
+    'https://purl.imsglobal.org/spec/lti-platform-configuration': {
+      product_family_code: 'proctor-test-lms',
+      version: '1.0',
+      messages_supported: PLATFORM_MESSAGE_TYPES.map((type) => ({ type })),
+      variables: [],
+    },
+  };
 }
