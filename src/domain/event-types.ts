@@ -3,6 +3,8 @@ import { CHAIN_EVENT_TYPES } from './chain/chain.js';
 import { PROFILE_EVENT_TYPES } from './profile/profile.js';
 import { SCHEDULE_EVENT_TYPES } from './schedule/schedule.js';
 import { SESSION_EVENT_TYPES } from './session/events.js';
+import { DELIVERY_EVENT_TYPES } from './webhook/delivery.js';
+import { ENDPOINT_EVENT_TYPES } from './webhook/endpoint.js';
 
 /** Every event type the store accepts; anything else is refused at append time. */
-export const ALL_EVENT_TYPES: ReadonlySet<string> = new Set<string>([...SESSION_EVENT_TYPES, ...ACCOUNT_EVENT_TYPES, ...PROFILE_EVENT_TYPES, ...SCHEDULE_EVENT_TYPES, ...CHAIN_EVENT_TYPES]);
+export const ALL_EVENT_TYPES: ReadonlySet<string> = new Set<string>([...SESSION_EVENT_TYPES, ...ACCOUNT_EVENT_TYPES, ...PROFILE_EVENT_TYPES, ...SCHEDULE_EVENT_TYPES, ...CHAIN_EVENT_TYPES, ...ENDPOINT_EVENT_TYPES, ...DELIVERY_EVENT_TYPES]);

@@ -6,6 +6,7 @@ import { filesProjection } from './files/projection.js';
 import { facesProjection } from './faces/projection.js';
 import { scheduleProjection } from './schedule/projection.js';
 import { chainProjection } from './chain/projection.js';
+import { webhooksProjection } from './webhooks/projection.js';
 
 /** Every read model, in the order the runner applies them. */
-export const ALL_PROJECTIONS: readonly Projection[] = [monitorProjection, protocolProjection, accountsProjection, filesProjection, facesProjection, scheduleProjection, chainProjection];
+export const ALL_PROJECTIONS: readonly Projection[] = [monitorProjection, protocolProjection, accountsProjection, filesProjection, facesProjection, scheduleProjection, chainProjection, webhooksProjection];
