@@ -16,6 +16,7 @@ import { SessionTimer } from './app/sessions/session-timer.js';
 import { RecordingWatchdog } from './app/recordings/recording-watchdog.js';
 import { holdDataDir, serverHoldingDataDir } from './server-lock.js';
 import { ChainCheckpointer } from './app/chain/checkpointer.js';
+import { WebhookDeliverer } from './app/webhooks/deliverer.js';
 
 let config: ReturnType<typeof loadConfig>;
 try {
@@ -70,6 +71,9 @@ const timer = new SessionTimer(core, report);
 timer.start();
 const watchdog = new RecordingWatchdog(core, 90_000, report);
 watchdog.start();
+// Results of concluded sessions to their integrations' webhooks (see README, "Result webhook").
+const webhooks = new WebhookDeliverer(core, { publicUrl: config.publicUrl, log: report });
+webhooks.start();
 // Every 10 s, the heads of the streams that changed are signed (see README, "A chain you can trust").
 const checkpoints = new ChainCheckpointer(core, core.chainKeys!, { report });
 await checkpoints.start();
@@ -105,6 +109,7 @@ async function shutdown(signal: string): Promise<void> {
     const timerStopped = timer.stop(); // no new time-out pass; the one running finishes its appends
     await server.close(); // no new connections; sockets closed; requests in flight get 2 s to finish
     await timerStopped;
+    await webhooks.stop(); // attempts in flight get 1.5 s to be recorded; one cut short is tried again later
     await faces.stop();
     await janus?.close({ budgetMs: 1500 }); // publishers cut, Janus stopped; unconverted pieces wait for the next start
     // Every append is done now: the last events get their signature before we go.

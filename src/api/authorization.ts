@@ -38,7 +38,8 @@ export type Operation =
   | 'schedule.read'
   | 'schedule.manage'
   | 'system.inspect'
-  | 'system.manage';
+  | 'system.manage'
+  | 'integration.webhook';
 
 /** Whose sessions a role may touch for an operation: every session, its own ones (by relation), or none. */
 type Reach = 'all' | 'assigned' | 'own' | 'created' | 'none';
@@ -83,6 +84,8 @@ const MATRIX: Record<Operation, readonly [Reach, Reach, Reach, Reach, Reach]> = 
   'schedule.manage':          [A, P, N, N, N],
   'system.inspect':           [A, N, N, A, N],
   'system.manage':            [A, N, N, N, N],
+  // An integration sets its own result webhook (src/app/webhooks/settings.ts narrows 'own' to its username).
+  'integration.webhook':      [A, N, N, N, S],
 };
 
 const COLUMN = { admin: 0, proctor: 1, student: 2, auditor: 3, integrator: 4 } as const;

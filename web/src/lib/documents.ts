@@ -58,3 +58,8 @@ export const PROCTORS: Documents['PROCTORS'] = `query Proctors { accounts(role: 
 // Booking a slot
 export const AVAILABLE_SLOTS: Documents['AVAILABLE_SLOTS'] = `query Available($s: ID!) { availableSlots(sessionId: $s) { proctor start end } }`;
 export const BOOK_SLOT: Documents['BOOK_SLOT'] = `mutation Book($s: ID!, $p: String!, $t: DateTimeISO!) { bookSlot(sessionId: $s, proctor: $p, start: $t) { ${SESSION_FIELDS} } }`;
+
+// An integration's result webhook
+const WEBHOOK_FIELDS = `integration url deliveries { sessionId deliveryId status attempts lastStatus lastError lastAttemptAt nextAttemptAt concludedAt }`;
+export const INTEGRATION_WEBHOOK: Documents['INTEGRATION_WEBHOOK'] = `query IntegrationWebhook($u: String!) { integrationWebhook(username: $u) { ${WEBHOOK_FIELDS} } }`;
+export const SET_WEBHOOK_URL: Documents['SET_WEBHOOK_URL'] = `mutation SetWebhookUrl($u: String!, $url: String) { setWebhookUrl(username: $u, url: $url) { ${WEBHOOK_FIELDS} } }`;

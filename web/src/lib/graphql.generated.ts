@@ -37,6 +37,8 @@ export interface SlotInput {
   start: string;
 }
 
+export type WebhookDeliveryStatus = 'delivered' | 'failed' | 'pending';
+
 export type AccountsData = {
   accounts: Array<{
     username: string;
@@ -293,6 +295,27 @@ export type FinishVariables = {
   m?: string | null;
 };
 
+export type IntegrationWebhookData = {
+  integrationWebhook: {
+    integration: string;
+    url: string | null;
+    deliveries: Array<{
+      sessionId: string;
+      deliveryId: string | null;
+      status: WebhookDeliveryStatus;
+      attempts: number;
+      lastStatus: number | null;
+      lastError: string | null;
+      lastAttemptAt: string | null;
+      nextAttemptAt: string | null;
+      concludedAt: string;
+    }>;
+  };
+};
+export type IntegrationWebhookVariables = {
+  u: string;
+};
+
 export type JoinData = {
   joinSession: CreateData['createSession'];
 };
@@ -485,6 +508,14 @@ export type ChangedVariables = {
   q?: string | null;
 };
 
+export type SetWebhookUrlData = {
+  setWebhookUrl: IntegrationWebhookData['integrationWebhook'];
+};
+export type SetWebhookUrlVariables = {
+  u: string;
+  url?: string | null;
+};
+
 export type SlotsData = {
   slots: Array<{
     proctor: string;
@@ -672,6 +703,7 @@ export interface Documents {
   ENABLE_ACCOUNT: GqlDocument<EnableData, EnableVariables>;
   FACES: GqlDocument<FacesData, FacesVariables>;
   FINISH: GqlDocument<FinishData, FinishVariables>;
+  INTEGRATION_WEBHOOK: GqlDocument<IntegrationWebhookData, IntegrationWebhookVariables>;
   JOIN: GqlDocument<JoinData, JoinVariables>;
   LOGIN: GqlDocument<LoginData, LoginVariables>;
   ME: GqlDocument<MeData, MeVariables>;
@@ -686,6 +718,7 @@ export interface Documents {
   SESSION: GqlDocument<SessionData, SessionVariables>;
   SESSIONS: GqlDocument<SessionsData, SessionsVariables>;
   SESSIONS_CHANGED: GqlDocument<ChangedData, ChangedVariables>;
+  SET_WEBHOOK_URL: GqlDocument<SetWebhookUrlData, SetWebhookUrlVariables>;
   SLOTS: GqlDocument<SlotsData, SlotsVariables>;
   START: GqlDocument<StartData, StartVariables>;
   SUBMIT_PHOTO: GqlDocument<PhotoData, PhotoVariables>;
