@@ -58,3 +58,7 @@ export const PROCTORS: Documents['PROCTORS'] = `query Proctors { accounts(role: 
 // Booking a slot
 export const AVAILABLE_SLOTS: Documents['AVAILABLE_SLOTS'] = `query Available($s: ID!) { availableSlots(sessionId: $s) { proctor start end } }`;
 export const BOOK_SLOT: Documents['BOOK_SLOT'] = `mutation Book($s: ID!, $p: String!, $t: DateTimeISO!) { bookSlot(sessionId: $s, proctor: $p, start: $t) { ${SESSION_FIELDS} } }`;
+
+// The LMS a session came from (LTI 1.3), and the page that opens its assessment (LtiStartAssessment).
+export const SESSION_LMS: Documents['SESSION_LMS'] = `query SessionLms($id: ID!) { session(id: $id) { id lms { proctored returnUrl assessmentEnded } } }`;
+export const START_LMS_ASSESSMENT: Documents['START_LMS_ASSESSMENT'] = `mutation StartLmsAssessment($s: ID!) { startLmsAssessment(sessionId: $s) { url expiresAt } }`;
