@@ -14,6 +14,7 @@ import { ProfileResolver } from './profile/profile.resolver.js';
 import { ScheduleResolver } from './schedule/schedule.resolver.js';
 import { WebhookResolver } from './webhook/webhook.resolver.js';
 import { withCommandIds } from './idempotency.js';
+import { StartAssessmentResolver } from './lti/start-assessment.resolver.js';
 
 let built: Promise<GraphQLSchema> | null = null;
 
@@ -23,7 +24,11 @@ let built: Promise<GraphQLSchema> | null = null;
  * type-graphql insists on a pubSub all the same, so it gets an idle one.
  */
 export function buildApiSchema(): Promise<GraphQLSchema> {
-  built ??= buildSchema({ resolvers: [AuthResolver, AccountResolver, SessionResolver, SessionProtocolResolver, SystemResolver, MediaResolver, JanusResolver, MobileCameraResolver, ProfileResolver, ScheduleResolver, WebhookResolver], validate: false, pubSub: createPubSub() }).then(withCommandIds);
+  built ??= buildSchema({
+    resolvers: [AuthResolver, AccountResolver, SessionResolver, SessionProtocolResolver, SystemResolver, MediaResolver, JanusResolver, MobileCameraResolver, ProfileResolver, ScheduleResolver, WebhookResolver, StartAssessmentResolver],
+    validate: false,
+    pubSub: createPubSub(),
+  }).then(withCommandIds);
   return built;
 }
 

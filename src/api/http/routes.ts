@@ -12,6 +12,7 @@ import { handleOpenView, handleViewedSegment } from './playback.js';
 import { handleReferenceUpload } from './reference-upload.js';
 import type { Route } from './route.js';
 import { speedTest } from './speedtest.js';
+import { startAssessmentPage } from './start-assessment.js';
 import { serveVendorAsset, serveWebClient } from './static.js';
 
 /** What the routes answer with. */
@@ -35,6 +36,7 @@ export function httpRoutes({ core, config, blobs, apollo, actorFrom, context, we
     { methods: '*', path: '/graphql', handle: graphqlOverHttp(apollo, actorFrom, context) },
     { methods: '*', path: '/healthz', handle: health(core) },
     { methods: ['GET'], path: '/.well-known/jwks.json', handle: jwks(core) },
+    { methods: ['GET'], path: /^\/lti\/start-assessment\/([^/]+)$/, handle: startAssessmentPage(core, config) },
     { methods: ['POST'], path: '/files', handle: async ({ req, res, url, actor }) => handleUpload(req, res, url, await actor(), core, blobs, config.limits) },
     { methods: ['GET'], path: /^\/files\/([0-9a-f-]{36})$/, handle: async ({ res, params, actor }) => handleDownload(res, params[0], await actor(), core, blobs) },
     { methods: ['POST'], path: '/profiles/reference', handle: async ({ req, res, url, actor }) => handleReferenceUpload(req, res, url, await actor(), core, blobs) },

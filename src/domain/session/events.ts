@@ -207,6 +207,16 @@ export interface LtiLink {
     /** The `proctoring_settings` claim as JSON text, when sent. */
     readonly settings: string | null;
   } | null;
+  /**
+   * Where the learner goes back to the course (the launch's `launch_presentation.return_url`), when the platform gave
+   * one; absent in links recorded before it was kept.
+   */
+  readonly returnUrl?: string | null;
+  /**
+   * The launch's `resource_link` claim as JSON text (id, title, description…), echoed unchanged in LtiStartAssessment;
+   * absent in links recorded before it was kept (then `{ id: resourceLinkId }` is echoed).
+   */
+  readonly resourceLinkClaim?: string | null;
 }
 
 export type SessionEventType = SessionEvent['type'];

@@ -42,6 +42,21 @@ describe('a session launched from an LMS by LTI', () => {
     spec([created]).when(cmd('RecordLtiLaunch', { messageType: 'LtiStartProctoring', link: { ...link, proctoring: { ...proctoring, sessionData: 'x'.repeat(8001) } } })).thenThrows(ValidationError, /session_data/);
     spec([]).when(cmd('RecordLtiLaunch', { messageType: 'LtiStartProctoring', link })).thenThrows(IllegalStateError, /does not exist/);
   });
+  it('keeps the course\'s return URL when the launch gave one, and refuses one that is not http(s)', () => {
+    const back = { ...link, returnUrl: 'https://lms.example.edu/course/7?tab=quiz' };
+    spec([created]).when(cmd('RecordLtiLaunch', { messageType: 'LtiStartProctoring', link: back }))
+      .then([{ type: 'LtiLaunched', data: { messageType: 'LtiStartProctoring', link: back, at: T0.toISOString() } }]);
+    spec([created]).when(cmd('RecordLtiLaunch', { messageType: 'LtiStartProctoring', link: { ...link, returnUrl: null } })).then([launched]);
+    spec([created]).when(cmd('RecordLtiLaunch', { messageType: 'LtiStartProctoring', link: { ...link, returnUrl: 'javascript:alert(1)' } })).thenThrows(ValidationError, /return_url/);
+  });
+  it('keeps the resource_link claim as sent, to echo it, and refuses one that is not an object with the link\'s id', () => {
+    const claim = JSON.stringify({ id: 'rl-1', title: 'Examen « final »', description: 'ß' });
+    spec([created]).when(cmd('RecordLtiLaunch', { messageType: 'LtiStartProctoring', link: { ...link, resourceLinkClaim: claim } }))
+      .then([{ type: 'LtiLaunched', data: { messageType: 'LtiStartProctoring', link: { ...link, resourceLinkClaim: claim }, at: T0.toISOString() } }]);
+    for (const bad of ['{"id":"rl-2"}', '["rl-1"]', 'not json']) {
+      spec([created]).when(cmd('RecordLtiLaunch', { messageType: 'LtiStartProctoring', link: { ...link, resourceLinkClaim: bad } })).thenThrows(ValidationError, /resource_link claim/);
+    }
+  });
   it('records messages sent back, the end of the assessment and service calls, only for a launched session', () => {
     spec([created, launched]).when(cmd('RecordLtiMessage', { messageType: 'LtiStartAssessment', url: 'https://lms.example.edu/lti-ap/start' }))
       .then([{ type: 'LtiMessageSent', data: { messageType: 'LtiStartAssessment', url: 'https://lms.example.edu/lti-ap/start', at: T0.toISOString() } }]);

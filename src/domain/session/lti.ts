@@ -57,7 +57,23 @@ export function ltiLink(l: LtiLink): LtiLink {
       acsActions: list(p.acsActions, 'ACS action'),
       settings: p.settings === null ? null : opaque(p.settings, 'proctoring_settings'),
     },
+    ...(l.returnUrl === undefined || l.returnUrl === null ? {} : { returnUrl: httpUrl(l.returnUrl, 'launch_presentation return_url') }),
+    ...(l.resourceLinkClaim === undefined || l.resourceLinkClaim === null ? {} : { resourceLinkClaim: resourceLinkClaim(opaque(l.resourceLinkClaim, 'resource_link claim'), l.resourceLinkId) }),
   };
+}
+
+/** The resource_link claim as sent: a JSON object whose id is the link's (what LtiStartAssessment echoes must be it). */
+function resourceLinkClaim(json: string, id: string): string {
+  let claim: unknown;
+  try {
+    claim = JSON.parse(json);
+  } catch {
+    throw new ValidationError('the resource_link claim must be JSON text');
+  }
+  if (typeof claim !== 'object' || claim === null || Array.isArray(claim) || (claim as { id?: unknown }).id !== id) {
+    throw new ValidationError('the resource_link claim must be an object with the resource link id');
+  }
+  return json;
 }
 
 export function recordLtiLaunch(command: CommandOf<'RecordLtiLaunch'>, state: Session): SessionEvent[] {

@@ -63,3 +63,7 @@ export const BOOK_SLOT: Documents['BOOK_SLOT'] = `mutation Book($s: ID!, $p: Str
 const WEBHOOK_FIELDS = `integration url deliveries { sessionId deliveryId status attempts lastStatus lastError lastAttemptAt nextAttemptAt concludedAt }`;
 export const INTEGRATION_WEBHOOK: Documents['INTEGRATION_WEBHOOK'] = `query IntegrationWebhook($u: String!) { integrationWebhook(username: $u) { ${WEBHOOK_FIELDS} } }`;
 export const SET_WEBHOOK_URL: Documents['SET_WEBHOOK_URL'] = `mutation SetWebhookUrl($u: String!, $url: String) { setWebhookUrl(username: $u, url: $url) { ${WEBHOOK_FIELDS} } }`;
+
+// The LMS a session came from (LTI 1.3), and the page that opens its assessment (LtiStartAssessment).
+export const SESSION_LMS: Documents['SESSION_LMS'] = `query SessionLms($id: ID!) { session(id: $id) { id lms { proctored returnUrl assessmentEnded } } }`;
+export const START_LMS_ASSESSMENT: Documents['START_LMS_ASSESSMENT'] = `mutation StartLmsAssessment($s: ID!) { startLmsAssessment(sessionId: $s) { url expiresAt } }`;

@@ -508,6 +508,20 @@ export type ChangedVariables = {
   q?: string | null;
 };
 
+export type SessionLmsData = {
+  session: {
+    id: string;
+    lms: {
+      proctored: boolean;
+      returnUrl: string | null;
+      assessmentEnded: boolean;
+    } | null;
+  };
+};
+export type SessionLmsVariables = {
+  id: string;
+};
+
 export type SetWebhookUrlData = {
   setWebhookUrl: IntegrationWebhookData['integrationWebhook'];
 };
@@ -538,6 +552,16 @@ export type StartData = {
 };
 export type StartVariables = {
   id: string;
+};
+
+export type StartLmsAssessmentData = {
+  startLmsAssessment: {
+    url: string;
+    expiresAt: string;
+  };
+};
+export type StartLmsAssessmentVariables = {
+  s: string;
 };
 
 export type PhotoData = {
@@ -718,9 +742,11 @@ export interface Documents {
   SESSION: GqlDocument<SessionData, SessionVariables>;
   SESSIONS: GqlDocument<SessionsData, SessionsVariables>;
   SESSIONS_CHANGED: GqlDocument<ChangedData, ChangedVariables>;
+  SESSION_LMS: GqlDocument<SessionLmsData, SessionLmsVariables>;
   SET_WEBHOOK_URL: GqlDocument<SetWebhookUrlData, SetWebhookUrlVariables>;
   SLOTS: GqlDocument<SlotsData, SlotsVariables>;
   START: GqlDocument<StartData, StartVariables>;
+  START_LMS_ASSESSMENT: GqlDocument<StartLmsAssessmentData, StartLmsAssessmentVariables>;
   SUBMIT_PHOTO: GqlDocument<PhotoData, PhotoVariables>;
   END_CALL: GqlDocument<EndCallData, EndCallVariables>;
   ICE: GqlDocument<IceData, IceVariables>;
