@@ -14,6 +14,7 @@ import { DEMO_ACCOUNTS, seedDemo, storeIsEmpty } from './seed.js';
 import { createFirstAdmin } from './app/accounts/first-admin.js';
 import { SessionTimer } from './app/sessions/session-timer.js';
 import { RecordingWatchdog } from './app/recordings/recording-watchdog.js';
+import { LtiServiceWorker } from './app/lti/services/worker.js';
 import { holdDataDir, serverHoldingDataDir } from './server-lock.js';
 import { ChainCheckpointer } from './app/chain/checkpointer.js';
 
@@ -70,6 +71,9 @@ const timer = new SessionTimer(core, report);
 timer.start();
 const watchdog = new RecordingWatchdog(core, 90_000, report);
 watchdog.start();
+// Grades (AGS) and assessment control (ACS) to the LMS of sessions launched from one, retried across restarts.
+const ltiServices = new LtiServiceWorker(core, { log: report });
+await ltiServices.start();
 // Every 10 s, the heads of the streams that changed are signed (see README, "A chain you can trust").
 const checkpoints = new ChainCheckpointer(core, core.chainKeys!, { report });
 await checkpoints.start();
@@ -106,6 +110,7 @@ async function shutdown(signal: string): Promise<void> {
     await server.close(); // no new connections; sockets closed; requests in flight get 2 s to finish
     await timerStopped;
     await faces.stop();
+    await ltiServices.stop();
     await janus?.close({ budgetMs: 1500 }); // publishers cut, Janus stopped; unconverted pieces wait for the next start
     // Every append is done now: the last events get their signature before we go.
     await checkpoints.checkpoint().catch(() => false);
