@@ -13,7 +13,7 @@ import { MobileCameraResolver } from './media/mobile.resolver.js';
 import { ProfileResolver } from './profile/profile.resolver.js';
 import { ScheduleResolver } from './schedule/schedule.resolver.js';
 import { withCommandIds } from './idempotency.js';
-import { CourseMembersResolver } from './lti/course-members.resolver.js';
+import { CourseMembersResolver, SessionLmsResolver } from './lti/course-members.resolver.js';
 
 let built: Promise<GraphQLSchema> | null = null;
 
@@ -24,7 +24,7 @@ let built: Promise<GraphQLSchema> | null = null;
  */
 export function buildApiSchema(): Promise<GraphQLSchema> {
   built ??= buildSchema({ resolvers: [AuthResolver, AccountResolver, SessionResolver, SessionProtocolResolver, SystemResolver, MediaResolver, JanusResolver, MobileCameraResolver, ProfileResolver, ScheduleResolver,
-    CourseMembersResolver], validate: false, pubSub: createPubSub() }).then(withCommandIds);
+    CourseMembersResolver, SessionLmsResolver], validate: false, pubSub: createPubSub() }).then(withCommandIds);
   return built;
 }
 

@@ -130,12 +130,14 @@ for (const [engine, available, postgresUrl] of ENGINES) describeWithServer(`the 
         { userId: 'teacher-1', name: 'Tom Teacher', email: null, roles: [ROLE.instructor], status: 'Inactive' },
       ]);
       expect(await calls(id, 'nrps')).toEqual([expect.objectContaining({ action: 'members', status: 200, ok: true, outcome: '2 members' })]);
+      expect((await api.as<{ session: { fromLms: boolean } }>('proctor1', `query($id: ID!) { session(id: $id) { fromLms } }`, { id })).session.fromLms).toBe(true);
       expect(await api.errorCode('student1', q, { id })).toBe('FORBIDDEN');
       expect(await api.errorCode('proctor2', q, { id })).toBe('NOT_FOUND');
     });
 
     it('says so when the session did not come from an LMS', async () => {
       await api.createSession('plain-1');
+      expect((await api.as<{ session: { fromLms: boolean } }>('admin', `query { session(id: "plain-1") { fromLms } }`)).session.fromLms).toBe(false);
       expect(await api.errorCode('admin', `query { ltiCourseMembers(sessionId: "plain-1") { userId } }`)).toBe('CONFLICT');
     });
   });
@@ -178,6 +180,11 @@ for (const [engine, available, postgresUrl] of ENGINES) describeWithServer(`the 
       await worker.idle();
       expect(lms.acsRequests.filter((r) => (r.body.user as { sub: string }).sub === sub).map((r) => r.body.action)).toEqual(['flag']);
       expect((await calls(id, 'acs')).map((c) => c.action)).toEqual(['flag']);
+    });
+
+    it('has asked the token endpoint once per set of scopes so far: grades, members, control', () => {
+      const tokens = lms.requests.filter((r) => r.path === '/token');
+      expect(tokens.map((r) => r.status)).toEqual([200, 200, 200]);
     });
 
     it('sends nothing for an attempt the LMS ended itself', async () => {

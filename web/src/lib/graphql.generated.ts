@@ -233,6 +233,19 @@ export type ConnectMobileVariables = {
   ua: string;
 };
 
+export type CourseMembersData = {
+  ltiCourseMembers: Array<{
+    userId: string;
+    name: string | null;
+    email: string | null;
+    roles: Array<string>;
+    status: string;
+  }>;
+};
+export type CourseMembersVariables = {
+  id: string;
+};
+
 export type CreateData = {
   createSession: {
     id: string;
@@ -297,6 +310,16 @@ export type JoinData = {
   joinSession: CreateData['createSession'];
 };
 export type JoinVariables = {
+  id: string;
+};
+
+export type LmsLinkData = {
+  session: {
+    id: string;
+    fromLms: boolean;
+  };
+};
+export type LmsLinkVariables = {
   id: string;
 };
 
@@ -667,12 +690,14 @@ export interface Documents {
   COMPLETE: GqlDocument<CompleteData, CompleteVariables>;
   CONCLUDE: GqlDocument<ConcludeData, ConcludeVariables>;
   CONNECT_MOBILE: GqlDocument<ConnectMobileData, ConnectMobileVariables>;
+  COURSE_MEMBERS: GqlDocument<CourseMembersData, CourseMembersVariables>;
   CREATE_SESSION: GqlDocument<CreateData, CreateVariables>;
   DISABLE_ACCOUNT: GqlDocument<DisableData, DisableVariables>;
   ENABLE_ACCOUNT: GqlDocument<EnableData, EnableVariables>;
   FACES: GqlDocument<FacesData, FacesVariables>;
   FINISH: GqlDocument<FinishData, FinishVariables>;
   JOIN: GqlDocument<JoinData, JoinVariables>;
+  LMS_LINK: GqlDocument<LmsLinkData, LmsLinkVariables>;
   LOGIN: GqlDocument<LoginData, LoginVariables>;
   ME: GqlDocument<MeData, MeVariables>;
   MOBILE_LINK: GqlDocument<MobileLinkData, MobileLinkVariables>;
