@@ -64,10 +64,10 @@ export async function getLtiSessionLink(db: Sql, sessionId: string): Promise<Lti
   return { sessionId: r.session_id, platformId: r.platform_id, link: typeof r.link === 'string' ? (JSON.parse(r.link) as LtiLink) : r.link, ended: r.ended };
 }
 
-/** Sessions with an LMS link that did something since `since`, oldest activity first. */
+/** Sessions with an LMS link that did something since `since`, the most recent first. */
 export async function ltiSessionsActiveSince(db: Sql, since: Date, limit = 1000): Promise<string[]> {
   const rows = await db.query<{ session_id: string }>(
-    `SELECT session_id FROM lti_session_links WHERE last_activity_at >= $1 ORDER BY last_activity_at LIMIT $2`,
+    `SELECT session_id FROM lti_session_links WHERE last_activity_at >= $1 ORDER BY last_activity_at DESC LIMIT $2`,
     [since, limit],
   );
   return rows.map((r) => r.session_id);

@@ -80,7 +80,7 @@ export class LtiServiceWorker {
     } catch (error) {
       this.log('LTI services: could not look for pending calls', error);
     }
-    this.sweepTimer = this.timers.setTimeout(() => void this.sweep(), this.options.sweepMs ?? 300_000);
+    if (!this.stopped) this.sweepTimer = this.timers.setTimeout(() => void this.sweep(), this.options.sweepMs ?? 300_000);
   }
 
   /** Resolves once no session is being worked on (a session waiting for its back-off does not count). */
