@@ -73,7 +73,7 @@ for (const [engine, available, postgresUrl] of ENGINES) describeWithServer(`the 
       expect(Date.parse(score.score.timestamp as string)).not.toBeNaN();
       // The platform verified our assertion against our JWKS before it issued the token.
       expect(lms.requests.filter((r) => r.path === '/token').every((r) => r.status === 200 && r.decision.startsWith('ok: token'))).toBe(true);
-      await eventually(async () => (await calls(id, 'ags')).some((c) => c.action === 'score' && c.ok));
+      await eventually(async () => (await calls(id, 'ags')).some((c) => c.action === 'score' && c.ok), 15_000);
       expect((await calls(id, 'ags')).map((c) => [c.action, c.attempt, c.ok])).toEqual([['lineitem', 1, true], ['score', 1, true]]);
 
       // An administrator changes the conclusion: published again, on the same line item.
@@ -91,7 +91,7 @@ for (const [engine, available, postgresUrl] of ENGINES) describeWithServer(`the 
       const scores = await eventually(async () => {
         const c = (await calls(id, 'ags')).filter((x) => x.action === 'score');
         return c.some((x) => x.ok) ? c : null;
-      });
+      }, 15_000);
       expect(scores.map((c) => [c.attempt, c.status, c.ok])).toEqual([[1, 500, false], [2, 500, false], [3, 204, true]]);
       expect(lms.scores.filter((s) => s.score.userId === sub)).toHaveLength(1);
     });
@@ -165,7 +165,7 @@ for (const [engine, available, postgresUrl] of ENGINES) describeWithServer(`the 
       const recorded = await eventually(async () => {
         const c = await calls(id, 'acs');
         return c.length === 5 ? c : null;
-      });
+      }, 15_000);
       expect(recorded.map((c) => [c.action, c.status, c.outcome, c.ok])).toEqual([
         ['pause', 200, 'paused', true], ['resume', 200, 'running', true], ['pause', 200, 'paused', true], ['flag', 200, 'paused', true], ['terminate', 200, 'terminated', true],
       ]);
