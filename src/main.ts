@@ -14,6 +14,7 @@ import { DEMO_ACCOUNTS, seedDemo, storeIsEmpty } from './seed.js';
 import { createFirstAdmin } from './app/accounts/first-admin.js';
 import { SessionTimer } from './app/sessions/session-timer.js';
 import { RecordingWatchdog } from './app/recordings/recording-watchdog.js';
+import { LtiServiceWorker } from './app/lti/services/worker.js';
 import { holdDataDir, serverHoldingDataDir } from './server-lock.js';
 import { ChainCheckpointer } from './app/chain/checkpointer.js';
 import { WebhookDeliverer } from './app/webhooks/deliverer.js';
@@ -74,6 +75,9 @@ watchdog.start();
 // Results of concluded sessions to their integrations' webhooks (see README, "Result webhook").
 const webhooks = new WebhookDeliverer(core, { publicUrl: config.publicUrl, log: report });
 webhooks.start();
+// Grades (AGS) and assessment control (ACS) to the LMS of sessions launched from one, retried across restarts.
+const ltiServices = new LtiServiceWorker(core, { log: report });
+await ltiServices.start();
 // Every 10 s, the heads of the streams that changed are signed (see README, "A chain you can trust").
 const checkpoints = new ChainCheckpointer(core, core.chainKeys!, { report });
 await checkpoints.start();
@@ -111,6 +115,7 @@ async function shutdown(signal: string): Promise<void> {
     await timerStopped;
     await webhooks.stop(); // attempts in flight get 1.5 s to be recorded; one cut short is tried again later
     await faces.stop();
+    await ltiServices.stop();
     await janus?.close({ budgetMs: 1500 }); // publishers cut, Janus stopped; unconverted pieces wait for the next start
     // Every append is done now: the last events get their signature before we go.
     await checkpoints.checkpoint().catch(() => false);

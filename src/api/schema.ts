@@ -15,6 +15,7 @@ import { ScheduleResolver } from './schedule/schedule.resolver.js';
 import { WebhookResolver } from './webhook/webhook.resolver.js';
 import { withCommandIds } from './idempotency.js';
 import { StartAssessmentResolver } from './lti/start-assessment.resolver.js';
+import { CourseMembersResolver, SessionLmsResolver } from './lti/course-members.resolver.js';
 
 let built: Promise<GraphQLSchema> | null = null;
 
@@ -25,7 +26,10 @@ let built: Promise<GraphQLSchema> | null = null;
  */
 export function buildApiSchema(): Promise<GraphQLSchema> {
   built ??= buildSchema({
-    resolvers: [AuthResolver, AccountResolver, SessionResolver, SessionProtocolResolver, SystemResolver, MediaResolver, JanusResolver, MobileCameraResolver, ProfileResolver, ScheduleResolver, WebhookResolver, StartAssessmentResolver],
+    resolvers: [
+      AuthResolver, AccountResolver, SessionResolver, SessionProtocolResolver, SystemResolver, MediaResolver, JanusResolver, MobileCameraResolver, ProfileResolver, ScheduleResolver,
+      WebhookResolver, StartAssessmentResolver, CourseMembersResolver, SessionLmsResolver,
+    ],
     validate: false,
     pubSub: createPubSub(),
   }).then(withCommandIds);

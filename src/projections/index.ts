@@ -7,9 +7,11 @@ import { facesProjection } from './faces/projection.js';
 import { scheduleProjection } from './schedule/projection.js';
 import { chainProjection } from './chain/projection.js';
 import { ltiPlatformsProjection } from './lti/projection.js';
+import { ltiSessionLinksProjection } from './lti/session-links.js';
 import { webhooksProjection } from './webhooks/projection.js';
 
 /** Every read model, in the order the runner applies them. */
 export const ALL_PROJECTIONS: readonly Projection[] = [
-  monitorProjection, protocolProjection, accountsProjection, filesProjection, facesProjection, scheduleProjection, chainProjection, ltiPlatformsProjection, webhooksProjection,
+  monitorProjection, protocolProjection, accountsProjection, filesProjection, facesProjection, scheduleProjection, chainProjection, ltiPlatformsProjection,
+  ltiSessionLinksProjection, webhooksProjection,
 ];

@@ -18,6 +18,8 @@ export const FACES: Documents['FACES'] = `query Faces($id: ID!) { session(id: $i
 export const PROTOCOL = `query Protocol($id: ID!) { session(id: $id) { ${SESSION_FIELDS} createdAt scheduledAt template averages { code value }
   messages { ${MESSAGE_FIELDS} } notes { id author text at } faces { photoId result reason faceCount distance similarProfiles at } minutes { minute total values { code value } }
   timeline { seq kind type at actor data } scoreBreakdown { score minutes terms { code share weight contribution } } recordings { track seq start durationMs } } }`;
+export const LMS_LINK: Documents['LMS_LINK'] = `query LmsLink($id: ID!) { session(id: $id) { id fromLms } }`;
+export const COURSE_MEMBERS: Documents['COURSE_MEMBERS'] = `query CourseMembers($id: ID!) { ltiCourseMembers(sessionId: $id) { userId name email roles status } }`;
 export const COMPLETE: Documents['COMPLETE'] = `query Complete($t: String!, $o: Int!) { searchCompletion(text: $t, offset: $o) { fields tokens values start } }`;
 
 export const SESSIONS_CHANGED: Documents['SESSIONS_CHANGED'] = `subscription Changed($q: String) { sessionsChanged(query: $q) { event matches session { ${SESSION_FIELDS} } } }`;

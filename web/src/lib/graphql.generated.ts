@@ -235,6 +235,19 @@ export type ConnectMobileVariables = {
   ua: string;
 };
 
+export type CourseMembersData = {
+  ltiCourseMembers: Array<{
+    userId: string;
+    name: string | null;
+    email: string | null;
+    roles: Array<string>;
+    status: string;
+  }>;
+};
+export type CourseMembersVariables = {
+  id: string;
+};
+
 export type CreateData = {
   createSession: {
     id: string;
@@ -320,6 +333,16 @@ export type JoinData = {
   joinSession: CreateData['createSession'];
 };
 export type JoinVariables = {
+  id: string;
+};
+
+export type LmsLinkData = {
+  session: {
+    id: string;
+    fromLms: boolean;
+  };
+};
+export type LmsLinkVariables = {
   id: string;
 };
 
@@ -722,6 +745,7 @@ export interface Documents {
   COMPLETE: GqlDocument<CompleteData, CompleteVariables>;
   CONCLUDE: GqlDocument<ConcludeData, ConcludeVariables>;
   CONNECT_MOBILE: GqlDocument<ConnectMobileData, ConnectMobileVariables>;
+  COURSE_MEMBERS: GqlDocument<CourseMembersData, CourseMembersVariables>;
   CREATE_SESSION: GqlDocument<CreateData, CreateVariables>;
   DISABLE_ACCOUNT: GqlDocument<DisableData, DisableVariables>;
   ENABLE_ACCOUNT: GqlDocument<EnableData, EnableVariables>;
@@ -729,6 +753,7 @@ export interface Documents {
   FINISH: GqlDocument<FinishData, FinishVariables>;
   INTEGRATION_WEBHOOK: GqlDocument<IntegrationWebhookData, IntegrationWebhookVariables>;
   JOIN: GqlDocument<JoinData, JoinVariables>;
+  LMS_LINK: GqlDocument<LmsLinkData, LmsLinkVariables>;
   LOGIN: GqlDocument<LoginData, LoginVariables>;
   ME: GqlDocument<MeData, MeVariables>;
   MOBILE_LINK: GqlDocument<MobileLinkData, MobileLinkVariables>;
