@@ -62,7 +62,7 @@ export async function startLogin(core: Core, states: LoginStates, p: LoginInitia
   if (targetOrigin !== new URL(publicUrl).origin) throw new ValidationError(`The target_link_uri ${JSON.stringify(target.slice(0, 200))} is not an address of this tool (${publicUrl}).`);
   const platform = await findLtiPlatform(core.db, iss, p.client_id?.trim() || null);
   if (!platform) {
-    throw new ValidationError(`No platform with issuer ${JSON.stringify(iss.slice(0, 200))}${p.client_id ? ` and client id ${JSON.stringify(p.client_id.slice(0, 100))}` : ''} is registered with this tool. An administrator registers it first (Administration → LMS platforms).`);
+    throw new ValidationError(`No platform with issuer ${JSON.stringify(iss.slice(0, 200))}${p.client_id ? ` and client id ${JSON.stringify(p.client_id.slice(0, 100))}` : ''} is registered with this tool; an administrator of this tool registers the platform first.`);
   }
   if (p.lti_deployment_id && !platform.deploymentIds.includes(p.lti_deployment_id)) {
     throw new ValidationError(`The deployment id ${JSON.stringify(p.lti_deployment_id.slice(0, 100))} is not registered for the platform "${platform.name}".`);
