@@ -43,7 +43,9 @@ describeWithServer('a learner launched from an LMS inside its iframe', HAS_CHROM
     await api.core.ltiLink(ltiLinkKey(platformId, 'rl-1'), 'ConfigureLtiLink', {
       platformId, resourceLinkId: 'rl-1', contextId: 'course-1', name: 'Final exam', durationMinutes: 60, proctor: 'proctor1', secondCamera: false,
     }, { id: 'proctor1', role: 'proctor' });
-    browser = await launchChromium();
+    // Pages the test serves through routes have no address, so Chromium would take them for the public internet and
+    // block their navigation to loopback (Local Network Access); the LMS and the tool are both on loopback here.
+    browser = await launchChromium({ args: ['--disable-features=WebRtcHideLocalIpsWithMdns,LocalNetworkAccessChecks'] });
     context = await newContext(browser, app);
     page = await context.newPage();
   }, 300_000);
@@ -64,5 +66,42 @@ describeWithServer('a learner launched from an LMS inside its iframe', HAS_CHROM
     expect(tool.url()).toContain(`/#/exam/${sessionId}`);
     expect(tool.url()).not.toContain('token=');
     expect(await frame.getByText('Final exam').first().isVisible()).toBe(true);
+  }, 120_000);
+
+  it('keeps the state in the platform\'s window when the frame gets no cookies (lti_storage_target), and lands on the exam page', async () => {
+    const launch = lms.prepareLaunch({ user: { sub: 'learner-2', name: 'Cookie-less Learner' } });
+    const app = api.config.publicUrl;
+    const login = new URL(`${app}/lti/login`);
+    for (const [k, v] of Object.entries({
+      iss: lms.issuer, login_hint: launch.loginHint, target_link_uri: `${app}/lti/launch`, lti_message_hint: launch.id,
+      client_id: launch.registration.clientId, lti_deployment_id: launch.deploymentId, lti_storage_target: '_parent',
+    })) login.searchParams.set(k, v);
+    // The platform's course page, which keeps data for the frames it hosts (1EdTech postMessage storage).
+    const course = `<!doctype html><title>Course</title><iframe id="tool" style="width:100%;height:90vh" allow="camera *; microphone *"></iframe><script>
+      const store = {}; window.ltiLog = [];
+      addEventListener('message', (e) => {
+        const m = e.data; if (!m || typeof m.subject !== 'string') return; window.ltiLog.push(m.subject);
+        if (m.subject === 'lti.put_data') { store[m.key] = m.value; e.source.postMessage({ subject: 'lti.put_data.response', message_id: m.message_id, key: m.key, value: m.value }, e.origin); }
+        if (m.subject === 'lti.get_data') e.source.postMessage({ subject: 'lti.get_data.response', message_id: m.message_id, key: m.key, value: store[m.key] }, e.origin);
+      });
+      document.getElementById('tool').src = ${JSON.stringify(login.toString())};
+    </script>`;
+    const storagePage = await context.newPage();
+    await storagePage.route(`${lms.issuer}/course-with-storage`, (route) => route.fulfill({ contentType: 'text/html', body: course }));
+    // Third-party cookies blocked: the state cookie never reaches the browser.
+    await storagePage.route(/\/lti\/login\?/, async (route) => {
+      const response = await route.fetch({ maxRedirects: 0 });
+      await context.clearCookies(); // route.fetch shares the context's cookie jar
+      const headers = Object.fromEntries(Object.entries(response.headers()).filter(([k]) => k !== 'set-cookie'));
+      await route.fulfill({ response, headers });
+    });
+    const completed: string[] = [];
+    storagePage.on('request', (r) => r.url().endsWith('/lti/launch/complete') && completed.push(r.method()));
+    await storagePage.goto(`${lms.issuer}/course-with-storage`);
+    await storagePage.frameLocator('#tool').getByRole('button', { name: 'I accept the rules' }).waitFor({ timeout: 60_000 });
+    expect(storagePage.frames().find((f) => f.url().includes('/#/exam/'))!.url()).toContain(`/#/exam/${ltiSessionId(platformId, 'rl-1', 'learner-2', 1)}`);
+    expect(completed).toEqual(['POST']);
+    expect(await storagePage.evaluate(() => (window as unknown as { ltiLog: string[] }).ltiLog)).toEqual(['lti.put_data', 'lti.put_data', 'lti.get_data', 'lti.get_data']);
+    expect(await context.cookies(app)).toEqual([]);
   }, 120_000);
 });
