@@ -58,6 +58,8 @@ describeWithServer('a learner launched from an LMS inside its iframe', HAS_CHROM
   });
 
   it('goes through login, the platform\'s authorization and the launch, and lands on our exam page, signed in', async () => {
+    const launchCookies: Promise<string>[] = [];
+    page.on('request', (r) => r.url().endsWith('/lti/launch') && launchCookies.push(r.allHeaders().then((h) => h.cookie ?? '')));
     await page.goto(lms.launchPage({ iframe: true }));
     const sessionId = ltiSessionId(platformId, 'rl-1', 'learner-1', 1);
     const frame = page.frameLocator('#lti-tool-frame');
@@ -66,6 +68,8 @@ describeWithServer('a learner launched from an LMS inside its iframe', HAS_CHROM
     expect(tool.url()).toContain(`/#/exam/${sessionId}`);
     expect(tool.url()).not.toContain('token=');
     expect(await frame.getByText('Final exam').first().isVisible()).toBe(true);
+    // The state cookie (SameSite=None; Secure) came back with the platform's cross-origin form post.
+    expect(await Promise.all(launchCookies)).toEqual([expect.stringMatching(/lti_state_[0-9a-f]{20}=/)]);
   }, 120_000);
 
   it('keeps the state in the platform\'s window when the frame gets no cookies (lti_storage_target), and lands on the exam page', async () => {

@@ -1,4 +1,4 @@
-import { ForbiddenError, IllegalStateError } from '../../domain/core/errors.js';
+import { ConcurrencyError, ForbiddenError, IllegalStateError } from '../../domain/core/errors.js';
 import type { LtiLinkSettings } from '../../domain/lti/link.js';
 import type { LtiLink } from '../../domain/session/events.js';
 import type { LtiPlatformRow } from '../../projections/lti/projection.js';
@@ -78,10 +78,17 @@ async function learnerLaunch(core: Core, platform: LtiPlatformRow, claims: Launc
   let { state } = await core.loadSession(sessionId);
   if (state.status === 'none') {
     const tags = claims.context ? [courseTag(platform.platformId, claims.context.id), ...(claims.context.label ? [claims.context.label.slice(0, 64)] : [])] : [];
-    state = (await core.session(sessionId, 'CreateSession', {
-      sessionId, name: settings.name, student: student.username, studentName: student.displayName, proctor: settings.proctor,
-      durationMinutes: settings.durationMinutes, secondCamera: settings.secondCamera, tags, integrationId: platform.platformId,
-    }, actor)).state;
+    try {
+      state = (await core.session(sessionId, 'CreateSession', {
+        sessionId, name: settings.name, student: student.username, studentName: student.displayName, proctor: settings.proctor,
+        durationMinutes: settings.durationMinutes, secondCamera: settings.secondCamera, tags, integrationId: platform.platformId,
+      }, actor)).state;
+    } catch (error) {
+      // The same attempt launched in two tabs at once: the other created it.
+      if (!(error instanceof ConcurrencyError || error instanceof IllegalStateError)) throw error;
+      state = (await core.loadSession(sessionId)).state;
+      if (state.status === 'none') throw error;
+    }
   }
   if (state.status === 'none' || state.student !== student.username) throw new ForbiddenError('This attempt belongs to another user.');
   await core.session(sessionId, 'RecordLtiLaunch', { messageType: claims.messageType, link: linkOf(platform, claims) }, actor);

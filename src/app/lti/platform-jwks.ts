@@ -2,9 +2,9 @@ import { createRemoteJWKSet, type JWTVerifyGetKey } from 'jose';
 
 /**
  * The public keys of each registered platform, fetched from its JWKS URL. jose's remote key set does what LTI asks of
- * a tool: keys kept for `cacheMaxAge`; a token naming a kid not in the cached set makes it fetch again once, unless it
- * fetched within `cooldownDuration` (so a stream of tokens with made-up kids cannot make us hammer the platform);
- * concurrent fetches share one request; no redirects are followed; a fetch times out after `timeoutDuration`.
+ * a tool: keys kept for 10 minutes; a token naming a kid not in the cached set makes it fetch again once, unless it
+ * fetched within the cooldown (10 s: tokens with made-up kids cannot make us hammer the platform, and a platform's
+ * new key is seen within seconds); concurrent fetches share one request; no redirects; a fetch times out after 5 s.
  */
 export class PlatformKeySets {
   private readonly sets = new Map<string, JWTVerifyGetKey>();
@@ -18,7 +18,7 @@ export class PlatformKeySets {
     if (!set) {
       for (const k of this.sets.keys()) if (k.startsWith(`${platformId}\n`)) this.sets.delete(k);
       set = createRemoteJWKSet(new URL(jwksUrl), {
-        cooldownDuration: this.options.cooldownMs ?? 30_000,
+        cooldownDuration: this.options.cooldownMs ?? 10_000,
         cacheMaxAge: this.options.cacheMaxAgeMs ?? 600_000,
         timeoutDuration: this.options.timeoutMs ?? 5_000,
       });
