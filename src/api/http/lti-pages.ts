@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from '../../config.js';
+import { STATE_COOKIE_PATH } from '../../app/lti/state.js';
 import { DomainError, ValidationError, type ErrorCode } from '../../domain/core/errors.js';
 
 /**
@@ -91,5 +92,5 @@ export function cookiesOf(req: IncomingMessage): Record<string, string> {
 
 /** A cookie for a third-party frame: sent on the platform's cross-site form post (SameSite=None needs Secure). */
 export function stateCookie(name: string, value: string, maxAgeSeconds: number): string {
-  return `${name}=${encodeURIComponent(value)}; Max-Age=${maxAgeSeconds}; Path=/lti; Secure; HttpOnly; SameSite=None`;
+  return `${name}=${encodeURIComponent(value)}; Max-Age=${maxAgeSeconds}; Path=${STATE_COOKIE_PATH}; Secure; HttpOnly; SameSite=None`;
 }

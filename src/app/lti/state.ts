@@ -18,11 +18,16 @@ import { UnauthenticatedError } from '../../domain/core/errors.js';
  *   frame with `lti.put_data`; the launch page reads them back with `lti.get_data` from the frame it runs in and posts
  *   them with the id_token. Only a page framed by that platform window, in that browser, can read them back.
  * - neither (cookies blocked and no storage target): the state is still single-use, bound to its nonce and platform,
- *   and expires in minutes. That stops replays (a captured id_token or state works once, and never after expiry), a
- *   forged state, and pairing one login's state with another login's id_token. It does NOT stop login CSRF: someone
- *   who starts a login in their own browser and gets the platform's id_token form can make a victim's browser post it
- *   first, signing the victim into the attacker's LMS identity. Such launches are accepted, as LTI 1.3 tools in
- *   cookie-less frames must; `binding` says which case a launch was, so the caller can tell.
+ *   and expires in minutes. That stops: replays (an id_token and its state work once, and never after expiry); forged
+ *   or altered states; pairing one login's state with another login's id_token; a launch for one platform passed off
+ *   as another's. It does NOT tie the launch to the browser that started the login, so it does not stop login CSRF
+ *   (an attacker starts a login in their own browser, stops at the platform's id_token form, and makes a victim's
+ *   browser post it: the victim is signed in as the attacker's LMS user) nor the use of a stolen, not yet used
+ *   id_token and state from another browser. Because such launches are accepted (LTI tools in cookie-less frames of
+ *   platforms without postMessage storage have nothing else) and the attacker chooses their own login's parameters,
+ *   those two attacks stay open in every browser; the cookie and storage checks refuse only a state posted with
+ *   another login's browser secret. Closing them means refusing unbound launches, at the price of those frames.
+ *   `VerifiedLaunch.binding` says which case a launch was.
  */
 
 /** How long a login may take from initiation to the id_token post. */
