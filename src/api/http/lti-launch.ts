@@ -6,8 +6,9 @@ import { cookieName } from '../../app/lti/state.js';
 import type { Core } from '../../app/core/core.js';
 import { getLtiPlatform } from '../../projections/lti/projection.js';
 import type { Config } from '../../config.js';
+import { assertNever } from '../../domain/core/errors.js';
 import type { TokenService } from '../auth/tokens.js';
-import { autoPostForm, cookiesOf, escapeHtml, jsonData, readForm, sendPage, sendRefusal, stateCookie } from './lti-pages.js';
+import { autoPostForm, cookiesOf, jsonData, readForm, sendPage, sendRefusal, stateCookie } from './lti-pages.js';
 import { monitorRedirect, showSettingsForm } from './lti-settings.js';
 import { GET_SCRIPT, storageKeys } from './lti-storage.js';
 import type { RouteRequest } from './route.js';
@@ -47,8 +48,7 @@ async function storagePage(res: ServerResponse, config: Config, core: Core, form
   const origin = platform ? new URL(platform.authUrl).origin : 'null';
   const keys = storageKeys(form.state!, login.nonce);
   const post = autoPostForm(`${config.publicUrl}/lti/launch/complete`, { id_token: form.id_token ?? '', state: form.state!, stored_0: '', stored_1: '' });
-  const body = post.body.replace('name="stored_0"', 'id="stored_0" name="stored_0"').replace('name="stored_1"', 'id="stored_1" name="stored_1"');
-  sendPage(res, config, 200, 'Signing in…', `<p>Signing you in through your LMS…</p>${body}${jsonData('lti-data', { target: login.storageTarget, origin, keys })}`, { script: GET_SCRIPT });
+  sendPage(res, config, 200, 'Signing in…', `<p>Signing you in through your LMS…</p>${post.body}${jsonData('lti-data', { target: login.storageTarget, origin, keys })}`, { script: GET_SCRIPT });
 }
 
 /** Sends the browser where the launch leads: the exam, the monitor, the settings form, or the end page. */
@@ -68,9 +68,7 @@ async function answer(res: ServerResponse, core: Core, config: Config, tokens: T
       return showSettingsForm(res, core, config, outcome.ticket, outcome.defaults, null, headers);
     case 'ended':
       return sendPage(res, config, 200, 'Proctoring has ended', `<p id="lti-ended">Your attempt was submitted; proctoring has ended. You may close this window.</p>`, { headers });
-    default: {
-      const exhaustive: never = outcome;
-      throw new Error(`unhandled launch outcome ${escapeHtml(String(exhaustive))}`);
-    }
+    default:
+      return assertNever(outcome, 'launch outcome');
   }
 }

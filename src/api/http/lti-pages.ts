@@ -45,7 +45,8 @@ export function jsonData(id: string, data: unknown): string {
 
 /** A form that posts itself at once (and a button when scripts are off). */
 export function autoPostForm(action: string, fields: Record<string, string>, method: 'post' | 'get' = 'post'): { body: string; script: string } {
-  const inputs = Object.entries(fields).map(([k, v]) => `<input type="hidden" name="${escapeHtml(k)}" value="${escapeHtml(v)}">`).join('');
+  // Each field has its name as id too, so a page's script can fill one in before posting.
+  const inputs = Object.entries(fields).map(([k, v]) => `<input type="hidden" id="${escapeHtml(k)}" name="${escapeHtml(k)}" value="${escapeHtml(v)}">`).join('');
   return {
     body: `<form id="lti-auto" method="${method}" action="${escapeHtml(action)}">${inputs}<noscript><button type="submit">Continue</button></noscript></form>`,
     script: "document.getElementById('lti-auto').submit();",

@@ -2,7 +2,7 @@ import { compactVerify, decodeProtectedHeader, errors, type JWTVerifyGetKey } fr
 import { UnauthenticatedError, ValidationError } from '../../domain/core/errors.js';
 import { getLtiPlatform, type LtiPlatformRow } from '../../projections/lti/projection.js';
 import type { Core } from '../core/core.js';
-import { CLAIM, readLaunchClaims, type LaunchClaims } from './claims.js';
+import { readLaunchClaims, type LaunchClaims } from './claims.js';
 import type { PlatformKeySets } from './platform-jwks.js';
 import { cookieName, matchesBrowser, type LoginState, type LoginStates } from './state.js';
 
@@ -124,5 +124,4 @@ function checkRegisteredClaims(c: Record<string, unknown>, platform: LtiPlatform
   if ((c.iat as number) > seconds + CLOCK_SKEW_S) unauthenticated('The id_token was issued in the future (iat); check the platform\'s clock.');
   if (typeof c.nonce !== 'string' || !c.nonce) unauthenticated('The id_token has no nonce; the platform must copy the nonce this tool sent at login.');
   if (c.nonce !== login.nonce) unauthenticated('The id_token\'s nonce is not the one this login sent (a launch of another login).');
-  if (c[CLAIM.messageType] === undefined && c[CLAIM.version] === undefined) throw new ValidationError('The id_token carries no LTI claims.');
 }

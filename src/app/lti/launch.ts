@@ -1,4 +1,4 @@
-import { ConcurrencyError, ForbiddenError, IllegalStateError } from '../../domain/core/errors.js';
+import { assertNever, ConcurrencyError, ForbiddenError, IllegalStateError } from '../../domain/core/errors.js';
 import type { LtiLinkSettings } from '../../domain/lti/link.js';
 import type { LtiLink } from '../../domain/session/events.js';
 import type { LtiPlatformRow } from '../../projections/lti/projection.js';
@@ -49,10 +49,8 @@ export async function completeLaunch(core: Core, { platform, claims }: VerifiedL
       if (!(await settingsForLaunch(core, platform.platformId, claims))) return settingsForm(core, platform, claims, 'configure', staff);
       return { kind: 'monitor', staff, query: claims.context ? courseQuery(courseTag(platform.platformId, claims.context.id)) : null };
     }
-    default: {
-      const exhaustive: never = claims.messageType;
-      throw new IllegalStateError(`message type ${String(exhaustive)} is not handled`);
-    }
+    default:
+      return assertNever(claims.messageType, 'LTI message type');
   }
 }
 
