@@ -7,6 +7,9 @@ import { handleDownload, handleUpload } from './files.js';
 import { graphqlOverHttp } from './graphql.js';
 import { health } from './healthz.js';
 import { jwks } from './jwks.js';
+import { ltiLaunch } from './lti-launch.js';
+import { ltiLogin } from './lti-login.js';
+import { ltiSettings } from './lti-settings.js';
 import { handleSegmentDownload, handleSegmentUpload } from './recordings.js';
 import { handleOpenView, handleViewedSegment } from './playback.js';
 import { handleReferenceUpload } from './reference-upload.js';
@@ -37,6 +40,10 @@ export function httpRoutes({ core, config, blobs, apollo, actorFrom, context, we
     { methods: '*', path: '/healthz', handle: health(core) },
     { methods: ['GET'], path: '/.well-known/jwks.json', handle: jwks(core) },
     { methods: ['GET'], path: /^\/lti\/start-assessment\/([^/]+)$/, handle: startAssessmentPage(core, config) },
+    { methods: ['GET', 'POST'], path: '/lti/login', handle: ltiLogin(core, config) },
+    { methods: ['POST'], path: '/lti/launch', handle: ltiLaunch(core, config, () => context(null, '').tokens, { fromStorage: false }) },
+    { methods: ['POST'], path: '/lti/launch/complete', handle: ltiLaunch(core, config, () => context(null, '').tokens, { fromStorage: true }) },
+    { methods: ['POST'], path: '/lti/settings', handle: ltiSettings(core, config, () => context(null, '').tokens) },
     { methods: ['POST'], path: '/files', handle: async ({ req, res, url, actor }) => handleUpload(req, res, url, await actor(), core, blobs, config.limits) },
     { methods: ['GET'], path: /^\/files\/([0-9a-f-]{36})$/, handle: async ({ res, params, actor }) => handleDownload(res, params[0], await actor(), core, blobs) },
     { methods: ['POST'], path: '/profiles/reference', handle: async ({ req, res, url, actor }) => handleReferenceUpload(req, res, url, await actor(), core, blobs) },

@@ -6,6 +6,7 @@ import { accountDecider, accountStreamId, type Account, type AccountCommand, typ
 import type { Actor, CommandMetadata, Decider } from '../../domain/core/decider.js';
 import { ALL_EVENT_TYPES } from '../../domain/event-types.js';
 import { ltiPlatformDecider, ltiPlatformStreamId, type LtiPlatform, type LtiPlatformCommand, type LtiPlatformEvent } from '../../domain/lti/platform.js';
+import { ltiLinkDecider, ltiLinkStreamId, type LtiLink, type LtiLinkCommand, type LtiLinkEvent } from '../../domain/lti/link.js';
 import { TOOL_KEYS_STREAM, toolKeysDecider, type ToolKeyCommand, type ToolKeyEvent, type ToolKeys } from '../../domain/lti/tool-keys.js';
 import { profileDecider, profileStreamId, type Profile, type ProfileCommand, type ProfileEvent } from '../../domain/profile/profile.js';
 import { scheduleDecider, scheduleStreamId, type Schedule, type ScheduleCommand, type ScheduleEvent } from '../../domain/schedule/schedule.js';
@@ -60,6 +61,8 @@ export class Core {
   readonly profile: Write<ProfileCommand, ProfileEvent, Profile> = this.writer(profileDecider, profileStreamId);
   /** Commands to a registered LMS platform, by platform id. */
   readonly ltiPlatform: Write<LtiPlatformCommand, LtiPlatformEvent, LtiPlatform> = this.writer(ltiPlatformDecider, ltiPlatformStreamId);
+  /** Commands to an LMS resource link's exam settings, by `<platformId>-<hash of the resource link id>`. */
+  readonly ltiLink: Write<LtiLinkCommand, LtiLinkEvent, LtiLink> = this.writer(ltiLinkDecider, ltiLinkStreamId);
   /** Commands to our LTI signing keys (one stream: the key is ignored). */
   readonly toolKeys: Write<ToolKeyCommand, ToolKeyEvent, ToolKeys> = this.writer(toolKeysDecider, () => TOOL_KEYS_STREAM);
   private readonly accounts: Write<AccountCommand, AccountEvent, Account> = this.writer(accountDecider, accountStreamId, new StateCache<Account>(500));
@@ -98,7 +101,7 @@ export class Core {
     const again = <C extends AnyEvent, E, S>(write: Write<C, E, S>): Write<C, E, S> => (key, type, data, who, options = {}) => write(key, type, data, who, next(options));
     const scoped: Core = Object.create(this);
     return Object.assign(scoped, { session: again(this.session), schedule: again(this.schedule), profile: again(this.profile), accounts: again(this.accounts),
-      ltiPlatform: again(this.ltiPlatform), toolKeys: again(this.toolKeys) });
+      ltiPlatform: again(this.ltiPlatform), toolKeys: again(this.toolKeys), ltiLink: again(this.ltiLink) });
   }
 
   /** Commands to an account, by username; answers the account after the command. */
@@ -137,6 +140,12 @@ export class Core {
   async loadAccount(username: string): Promise<Account> {
     const events = await this.store.readStream(accountStreamId(username));
     return events.reduce((s, e) => accountDecider.evolve(s, e as never), accountDecider.initialState());
+  }
+
+  /** A resource link's exam settings as its stream says. */
+  async loadLtiLink(key: string): Promise<LtiLink> {
+    const events = await this.store.readStream<LtiLinkEvent>(ltiLinkStreamId(key));
+    return events.reduce((s, e) => ltiLinkDecider.evolve(s, e), ltiLinkDecider.initialState());
   }
 
   /** Our LTI keys as their stream says (every node signs with the same ones). */
