@@ -254,6 +254,9 @@ for (const [engine, available, postgresUrl] of ENGINES) describeWithServer(`LTI 
       messageType: 'LtiStartProctoring',
       link: { proctoring: { attemptNumber: 2, sessionData: 'opaque-2', startAssessmentUrl: expect.stringMatching(/\/start-assessment\//), acsUrl: lms.endpoints.assessmentControl, acsActions: ['pause', 'terminate'], settings: '{"camera":true}' } },
     });
+    // What LtiStartAssessment echoes and where "Return to the course" goes, kept as the platform sent them.
+    expect(JSON.parse((launched.data as { link: { resourceLinkClaim: string } }).link.resourceLinkClaim)).toEqual({ id: 'rl-1', title: 'Final exam' });
+    expect(launched.data).toMatchObject({ link: { returnUrl: `${lms.issuer}/return` } });
     const third = await launch(lms, { ...options, proctoring: { attemptNumber: 3 } });
     expect(third.location).toContain(`/#/exam/${ltiSessionId(platformId, 'rl-1', 'learner-1', 3)}?`);
   });

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { LtiLink } from '../../src/domain/session/events.js';
-import { CLAIM, type LaunchOptions, type LtiPlatform } from './lti-platform.js';
+import { readLaunchClaims } from '../../src/app/lti/claims.js';
+import { linkOf } from '../../src/app/lti/launch.js';
+import type { LaunchOptions, LtiPlatform } from './lti-platform.js';
 
 /**
  * Has the test platform authenticate a launch without a browser or the tool's launch pipeline: the authorization
@@ -17,31 +19,7 @@ export async function issueLaunch(lms: LtiPlatform, options: LaunchOptions): Pro
   return launch.issued.claims;
 }
 
-/** The session link the launch claims give (what the launch pipeline stores with RecordLtiLaunch). */
+/** The session link the launch claims give: the launch pipeline's own reading of them (what it stores with RecordLtiLaunch). */
 export function linkFromClaims(claims: Record<string, unknown>, platformId: string): LtiLink {
-  const ags = claims[CLAIM.ags] as { lineitems?: string; lineitem?: string; scope?: string[] } | undefined;
-  const nrps = claims[CLAIM.nrps] as { context_memberships_url?: string } | undefined;
-  const acs = claims[CLAIM.acs] as { assessment_control_url?: string; actions?: string[] } | undefined;
-  const proctoring = claims[CLAIM.startAssessmentUrl] !== undefined;
-  return {
-    platformId,
-    deploymentId: claims[CLAIM.deploymentId] as string,
-    userId: claims.sub as string,
-    resourceLinkId: (claims[CLAIM.resourceLink] as { id: string }).id,
-    contextId: (claims[CLAIM.context] as { id?: string } | undefined)?.id ?? null,
-    lineItemsUrl: ags?.lineitems ?? null,
-    lineItemUrl: ags?.lineitem ?? null,
-    agsScopes: ags?.scope ?? [],
-    membershipsUrl: nrps?.context_memberships_url ?? null,
-    proctoring: proctoring
-      ? {
-          attemptNumber: claims[CLAIM.attemptNumber] as number,
-          startAssessmentUrl: claims[CLAIM.startAssessmentUrl] as string,
-          sessionData: claims[CLAIM.sessionData] as string,
-          acsUrl: acs?.assessment_control_url ?? null,
-          acsActions: acs?.actions ?? [],
-          settings: null,
-        }
-      : null,
-  };
+  return linkOf(platformId, readLaunchClaims(claims));
 }

@@ -1,8 +1,9 @@
 import { ltiPlatformId, registerLtiPlatform } from '../../src/app/lti/platforms.js';
 import { TokenService } from '../../src/api/auth/tokens.js';
 import type { LtiLink } from '../../src/domain/session/events.js';
+import { linkFromClaims } from './lti-link.js';
 import type { TestApi } from './api.js';
-import { CLAIM, type LtiPlatform, type ProctoringLaunchOptions, type ToolRegistration } from './lti-platform.js';
+import { type LtiPlatform, type ProctoringLaunchOptions, type ToolRegistration } from './lti-platform.js';
 import { launchClaims } from './lti-platform/id-token.js';
 
 /** Our tool registered at the test platform, and the platform registered with us: what a proctored launch needs. */
@@ -14,23 +15,6 @@ export async function connectPlatform(api: TestApi, platform: LtiPlatform): Prom
     authUrl: platform.endpoints.authorization, tokenUrl: platform.endpoints.token, jwksUrl: platform.endpoints.jwks,
   }, 'manual', { id: 'admin', role: 'admin' });
   return registration;
-}
-
-/** The session's link as the launch pipeline derives it from an LtiStartProctoring id_token's claims. */
-export function linkFromClaims(claims: Record<string, unknown>): LtiLink {
-  const c = claims as Record<string, any>;
-  const acs = c[CLAIM.acs] as { assessment_control_url: string; actions: string[] } | undefined;
-  return {
-    platformId: ltiPlatformId(c.iss, c.aud), deploymentId: c[CLAIM.deploymentId], userId: c.sub, resourceLinkId: c[CLAIM.resourceLink].id,
-    contextId: c[CLAIM.context]?.id ?? null, lineItemsUrl: c[CLAIM.ags]?.lineitems ?? null, lineItemUrl: c[CLAIM.ags]?.lineitem ?? null,
-    agsScopes: c[CLAIM.ags]?.scope ?? [], membershipsUrl: c[CLAIM.nrps]?.context_memberships_url ?? null,
-    proctoring: {
-      attemptNumber: c[CLAIM.attemptNumber], startAssessmentUrl: c[CLAIM.startAssessmentUrl], sessionData: c[CLAIM.sessionData],
-      acsUrl: acs?.assessment_control_url ?? null, acsActions: acs?.actions ?? [], settings: c[CLAIM.proctoringSettings] ? JSON.stringify(c[CLAIM.proctoringSettings]) : null,
-    },
-    returnUrl: c[CLAIM.launchPresentation]?.return_url ?? null,
-    resourceLinkClaim: JSON.stringify(c[CLAIM.resourceLink]),
-  };
 }
 
 /**
@@ -52,7 +36,7 @@ export async function proctoredSession(
   launch.issued = { idToken: '', claims, state: 'state', redirectUri: launch.registration.redirectUris[0], nonce: 'nonce-of-the-launch' };
   const student = options.student ?? 'student1';
   await api.createSession(sessionId, { student, studentName: options.studentName ?? null, proctor: 'proctor1', url: options.url ?? null });
-  const link = linkFromClaims(claims);
+  const link = linkFromClaims(claims, ltiPlatformId(platform.issuer, launch.registration.clientId));
   await api.core.session(sessionId, 'RecordLtiLaunch', { messageType: 'LtiStartProctoring', link }, { id: `lti:${link.platformId}`, role: 'integrator' });
   const { token } = await new TokenService(api.config.jwtSecret).issue({ id: student, role: 'student' }, { sessionId, ttlSeconds: 3600 });
   return { link, claims, token, launchId: launch.id };

@@ -25,6 +25,7 @@ export const CLAIM = {
   acs: `${AP}acs`,
   errorMsg: `${AP}errormsg`,
   errorLog: `${AP}errorlog`,
+  launchPresentation: `${LTI}launch_presentation`,
 } as const;
 
 /** The messages a platform may launch us with. */
@@ -38,7 +39,10 @@ export interface LaunchClaims {
   readonly sub: string;
   readonly name: string | null;
   readonly roles: readonly string[];
-  readonly resourceLink: { readonly id: string; readonly title: string | null } | null;
+  /** `raw`: the claim as sent, as JSON text (LtiStartAssessment echoes it), or null when too long to keep. */
+  readonly resourceLink: { readonly id: string; readonly title: string | null; readonly raw: string | null } | null;
+  /** launch_presentation.return_url when it is an http(s) URL we can keep: where "Return to the course" goes. */
+  readonly returnUrl: string | null;
   readonly context: { readonly id: string; readonly label: string | null; readonly title: string | null } | null;
   readonly custom: Readonly<Record<string, string>>;
   readonly ags: { readonly lineItemsUrl: string | null; readonly lineItemUrl: string | null; readonly scopes: readonly string[] } | null;
@@ -103,7 +107,8 @@ export function readLaunchClaims(c: Claims): LaunchClaims {
     sub,
     name,
     roles: roles as string[],
-    resourceLink: linkId ? { id: linkId, title: str((link as Claims).title) } : null,
+    resourceLink: linkId ? { id: linkId, title: str((link as Claims).title), raw: rawClaim(link) } : null,
+    returnUrl: returnUrlOf(c[CLAIM.launchPresentation]),
     context: context && str(context.id) ? { id: str(context.id)!, label: str(context.label), title: str(context.title) } : null,
     custom,
     ags: ags ? { lineItemsUrl: optionalUrl(ags.lineitems, 'AGS line items'), lineItemUrl: optionalUrl(ags.lineitem, 'AGS line item'), scopes: strings(ags.scope) } : null,
@@ -112,6 +117,26 @@ export function readLaunchClaims(c: Claims): LaunchClaims {
     endAssessment: type === 'LtiEndAssessment' ? { attemptNumber: attemptNumber(c), errorMessage: str(c[CLAIM.errorMsg]), errorLog: str(c[CLAIM.errorLog]) } : null,
     deepLinking: type === 'LtiDeepLinkingRequest' ? deepLinkingClaims(c) : null,
   };
+}
+
+/** The longest claim we keep verbatim (the session's link stores it; see MAX_LTI_OPAQUE). */
+const MAX_RAW_CLAIM = 8000;
+
+function rawClaim(v: unknown): string | null {
+  const json = JSON.stringify(v);
+  return json.length <= MAX_RAW_CLAIM ? json : null;
+}
+
+/** A return URL is a convenience: one we cannot use is dropped, not a reason to refuse the launch. */
+function returnUrlOf(presentation: unknown): string | null {
+  const v = isObject(presentation) ? str(presentation.return_url) : null;
+  if (!v || v.length > 2000 || /[\u0000-\u001f\u007f]/.test(v)) return null;
+  try {
+    const u = new URL(v);
+    return /^https?:$/.test(u.protocol) && !u.username && !u.password ? v : null;
+  } catch {
+    return null;
+  }
 }
 
 function attemptNumber(c: Claims): number {

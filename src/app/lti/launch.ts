@@ -89,17 +89,19 @@ async function learnerLaunch(core: Core, platform: LtiPlatformRow, claims: Launc
     }
   }
   if (state.status === 'none' || state.student !== student.username) throw new ForbiddenError('This attempt belongs to another user.');
-  await core.session(sessionId, 'RecordLtiLaunch', { messageType: claims.messageType, link: linkOf(platform, claims) }, actor);
+  await core.session(sessionId, 'RecordLtiLaunch', { messageType: claims.messageType, link: linkOf(platform.platformId, claims) }, actor);
   return { kind: 'exam', sessionId, student, durationMinutes: state.durationMinutes };
 }
 
 /** The session's link to the platform, from the launch's claims. */
-function linkOf(platform: LtiPlatformRow, claims: LaunchClaims): LtiLink {
+export function linkOf(platformId: string, claims: LaunchClaims): LtiLink {
   const p = claims.proctoring;
   return {
-    platformId: platform.platformId, deploymentId: claims.deploymentId, userId: claims.sub, resourceLinkId: claims.resourceLink!.id,
+    platformId, deploymentId: claims.deploymentId, userId: claims.sub, resourceLinkId: claims.resourceLink!.id,
     contextId: claims.context?.id ?? null, lineItemsUrl: claims.ags?.lineItemsUrl ?? null, lineItemUrl: claims.ags?.lineItemUrl ?? null,
     agsScopes: claims.ags?.scopes.slice(0, 20) ?? [], membershipsUrl: claims.membershipsUrl,
     proctoring: p ? { attemptNumber: p.attemptNumber, startAssessmentUrl: p.startAssessmentUrl, sessionData: p.sessionData, acsUrl: p.acsUrl, acsActions: p.acsActions.slice(0, 20), settings: p.settings } : null,
+    returnUrl: claims.returnUrl,
+    resourceLinkClaim: claims.resourceLink!.raw,
   };
 }
