@@ -38,7 +38,8 @@ export type Operation =
   | 'schedule.read'
   | 'schedule.manage'
   | 'system.inspect'
-  | 'system.manage';
+  | 'system.manage'
+  | 'lti.manage';
 
 /** Whose sessions a role may touch for an operation: every session, its own ones (by relation), or none. */
 type Reach = 'all' | 'assigned' | 'own' | 'created' | 'none';
@@ -83,6 +84,8 @@ const MATRIX: Record<Operation, readonly [Reach, Reach, Reach, Reach, Reach]> = 
   'schedule.manage':          [A, P, N, N, N],
   'system.inspect':           [A, N, N, A, N],
   'system.manage':            [A, N, N, N, N],
+  // LMS platforms, our LTI keys and registration links.
+  'lti.manage':               [A, N, N, N, N],
 };
 
 const COLUMN = { admin: 0, proctor: 1, student: 2, auditor: 3, integrator: 4 } as const;

@@ -12,6 +12,7 @@ import { JanusResolver } from './media/janus.resolver.js';
 import { MobileCameraResolver } from './media/mobile.resolver.js';
 import { ProfileResolver } from './profile/profile.resolver.js';
 import { ScheduleResolver } from './schedule/schedule.resolver.js';
+import { LtiResolver } from './lti/lti.resolver.js';
 import { withCommandIds } from './idempotency.js';
 
 let built: Promise<GraphQLSchema> | null = null;
@@ -22,7 +23,7 @@ let built: Promise<GraphQLSchema> | null = null;
  * type-graphql insists on a pubSub all the same, so it gets an idle one.
  */
 export function buildApiSchema(): Promise<GraphQLSchema> {
-  built ??= buildSchema({ resolvers: [AuthResolver, AccountResolver, SessionResolver, SessionProtocolResolver, SystemResolver, MediaResolver, JanusResolver, MobileCameraResolver, ProfileResolver, ScheduleResolver], validate: false, pubSub: createPubSub() }).then(withCommandIds);
+  built ??= buildSchema({ resolvers: [AuthResolver, AccountResolver, SessionResolver, SessionProtocolResolver, SystemResolver, MediaResolver, JanusResolver, MobileCameraResolver, ProfileResolver, ScheduleResolver, LtiResolver], validate: false, pubSub: createPubSub() }).then(withCommandIds);
   return built;
 }
 

@@ -7,6 +7,8 @@ import { handleDownload, handleUpload } from './files.js';
 import { graphqlOverHttp } from './graphql.js';
 import { health } from './healthz.js';
 import { jwks } from './jwks.js';
+import { ltiRegister } from './lti-register.js';
+import { ltiFrameAncestors } from '../../app/lti/frame-ancestors.js';
 import { handleSegmentDownload, handleSegmentUpload } from './recordings.js';
 import { handleOpenView, handleViewedSegment } from './playback.js';
 import { handleReferenceUpload } from './reference-upload.js';
@@ -35,6 +37,7 @@ export function httpRoutes({ core, config, blobs, apollo, actorFrom, context, we
     { methods: '*', path: '/graphql', handle: graphqlOverHttp(apollo, actorFrom, context) },
     { methods: '*', path: '/healthz', handle: health(core) },
     { methods: ['GET'], path: '/.well-known/jwks.json', handle: jwks(core) },
+    { methods: ['GET'], path: '/lti/register', handle: ltiRegister(core, config) },
     { methods: ['POST'], path: '/files', handle: async ({ req, res, url, actor }) => handleUpload(req, res, url, await actor(), core, blobs, config.limits) },
     { methods: ['GET'], path: /^\/files\/([0-9a-f-]{36})$/, handle: async ({ res, params, actor }) => handleDownload(res, params[0], await actor(), core, blobs) },
     { methods: ['POST'], path: '/profiles/reference', handle: async ({ req, res, url, actor }) => handleReferenceUpload(req, res, url, await actor(), core, blobs) },
@@ -57,6 +60,6 @@ export function httpRoutes({ core, config, blobs, apollo, actorFrom, context, we
       handle: async ({ req, res, params: [session, track, seq], actor }) =>
         handleViewedSegment(req, res, { sessionId: decodeURIComponent(session), track, seq: Number(seq) }, await actor(), core, blobs, config.jwtSecret),
     },
-    ...(webDir ? [{ methods: ['GET', 'HEAD'], path: /^\//, handle: serveWebClient(webDir, config) }] : []),
+    ...(webDir ? [{ methods: ['GET', 'HEAD'], path: /^\//, handle: serveWebClient(webDir, config, ltiFrameAncestors(core)) }] : []),
   ];
 }
