@@ -150,6 +150,20 @@ for (const [engine, available, postgresUrl] of ENGINES) describeWithServer(`LTI 
       }
     });
 
+    it('refuses an OpenID configuration larger than 256 KB without reading it all', async () => {
+      const doctored = await startDoctoredPlatform((base) => ({ issuer: base, padding: 'x'.repeat(300 * 1024) }));
+      try {
+        const link = new URL(await registrationLink());
+        link.searchParams.set('openid_configuration', `${doctored.base}/.well-known/openid-configuration`);
+        const page = await open(link.toString());
+        expect(page.status).toBe(400);
+        expect(page.html).toContain('answered more than 256 KB');
+        expect(await platforms()).toHaveLength(1);
+      } finally {
+        await doctored.close();
+      }
+    });
+
     it('refuses a link that is not ours, and an OpenID configuration over plain http to another machine', async () => {
       const forged = await open(`${api.server.url}/lti/register?t=not.a.token&openid_configuration=${encodeURIComponent(lms.endpoints.openidConfiguration)}`);
       expect(forged.status).toBe(403);
