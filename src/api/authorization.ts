@@ -39,7 +39,8 @@ export type Operation =
   | 'schedule.manage'
   | 'system.inspect'
   | 'system.manage'
-  | 'integration.webhook';
+  | 'integration.webhook'
+  | 'lti.manage';
 
 /** Whose sessions a role may touch for an operation: every session, its own ones (by relation), or none. */
 type Reach = 'all' | 'assigned' | 'own' | 'created' | 'none';
@@ -86,6 +87,8 @@ const MATRIX: Record<Operation, readonly [Reach, Reach, Reach, Reach, Reach]> = 
   'system.manage':            [A, N, N, N, N],
   // An integration sets its own result webhook (src/app/webhooks/settings.ts narrows 'own' to its username).
   'integration.webhook':      [A, N, N, N, S],
+  // LMS platforms, our LTI keys and registration links.
+  'lti.manage':               [A, N, N, N, N],
 };
 
 const COLUMN = { admin: 0, proctor: 1, student: 2, auditor: 3, integrator: 4 } as const;

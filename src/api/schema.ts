@@ -13,6 +13,7 @@ import { MobileCameraResolver } from './media/mobile.resolver.js';
 import { ProfileResolver } from './profile/profile.resolver.js';
 import { ScheduleResolver } from './schedule/schedule.resolver.js';
 import { WebhookResolver } from './webhook/webhook.resolver.js';
+import { LtiResolver } from './lti/lti.resolver.js';
 import { withCommandIds } from './idempotency.js';
 import { StartAssessmentResolver } from './lti/start-assessment.resolver.js';
 import { CourseMembersResolver, SessionLmsResolver } from './lti/course-members.resolver.js';
@@ -28,7 +29,7 @@ export function buildApiSchema(): Promise<GraphQLSchema> {
   built ??= buildSchema({
     resolvers: [
       AuthResolver, AccountResolver, SessionResolver, SessionProtocolResolver, SystemResolver, MediaResolver, JanusResolver, MobileCameraResolver, ProfileResolver, ScheduleResolver,
-      WebhookResolver, StartAssessmentResolver, CourseMembersResolver, SessionLmsResolver,
+      WebhookResolver, StartAssessmentResolver, CourseMembersResolver, SessionLmsResolver, LtiResolver,
     ],
     validate: false,
     pubSub: createPubSub(),

@@ -18,6 +18,7 @@ import type { sharedSubscriptions } from './subscriptions/shared.js';
 import { buildApiSchema } from './schema.js';
 import { LocalBlobStore, type BlobStore } from '../media/blob-store.js';
 import { SignallingHub } from '../media/signalling.js';
+import { ltiFrameAncestors } from '../app/lti/frame-ancestors.js';
 import type { JanusEngine } from '../media/janus/engine.js';
 
 /** What one operation may ask for: see `queryLimits`. A page of sessionEvents is 1,000 events unless `first` says. */
@@ -89,6 +90,7 @@ export async function startServer(core: Core, config: Config, log: Logger, optio
     async close() {
       ws.stopChecks();
       offAccounts();
+      ltiFrameAncestors(core).stop();
       await apollo.stop();
       ws.close();
       const closed = new Promise<void>((resolve) => http.close(() => resolve()));

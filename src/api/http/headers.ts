@@ -5,9 +5,10 @@ import type { Config } from '../../config.js';
  * The Content-Security-Policy of the web client's pages. Scripts only from us, and WebAssembly compiled from them
  * ('wasm-unsafe-eval': tfjs runs face detection as WebAssembly; no eval of strings); workers from us or a blob (the
  * face worker); media from cameras, blobs and our recordings; connections to us over HTTP and WebSockets; frames of
- * any https page (the test content comes from the LMS), never plugins; and only the LMS origins configured may frame us.
+ * any https page (the test content comes from the LMS), never plugins; and only the LMS origins configured, and those of
+ * the registered LTI platforms (`platformOrigins`), may frame us.
  */
-export function contentSecurityPolicy(config: Config, req: IncomingMessage): string {
+export function contentSecurityPolicy(config: Config, req: IncomingMessage, platformOrigins: readonly string[] = []): string {
   // The host the page was asked for: the socket it opens goes back there (a Host header only changes its own page).
   const host = (req.headers.host ?? '').replace(/[^A-Za-z0-9.:[\]-]/g, '');
   const sockets = host ? ` ws://${host} wss://${host}` : '';
@@ -24,7 +25,7 @@ export function contentSecurityPolicy(config: Config, req: IncomingMessage): str
     "object-src 'none'",
     "base-uri 'self'",
     "form-action 'self'",
-    `frame-ancestors ${config.frameAncestors.join(' ')}`,
+    `frame-ancestors ${[...new Set([...config.frameAncestors, ...platformOrigins])].join(' ')}`,
   ].join('; ');
 }
 

@@ -10,6 +10,8 @@ import { jwks } from './jwks.js';
 import { ltiLaunch } from './lti-launch.js';
 import { ltiLogin } from './lti-login.js';
 import { ltiSettings } from './lti-settings.js';
+import { ltiRegister } from './lti-register.js';
+import { ltiFrameAncestors } from '../../app/lti/frame-ancestors.js';
 import { handleSegmentDownload, handleSegmentUpload } from './recordings.js';
 import { handleOpenView, handleViewedSegment } from './playback.js';
 import { handleReferenceUpload } from './reference-upload.js';
@@ -44,6 +46,7 @@ export function httpRoutes({ core, config, blobs, apollo, actorFrom, context, we
     { methods: ['POST'], path: '/lti/launch', handle: ltiLaunch(core, config, () => context(null, '').tokens, { fromStorage: false }) },
     { methods: ['POST'], path: '/lti/launch/complete', handle: ltiLaunch(core, config, () => context(null, '').tokens, { fromStorage: true }) },
     { methods: ['POST'], path: '/lti/settings', handle: ltiSettings(core, config, () => context(null, '').tokens) },
+    { methods: ['GET'], path: '/lti/register', handle: ltiRegister(core, config) },
     { methods: ['POST'], path: '/files', handle: async ({ req, res, url, actor }) => handleUpload(req, res, url, await actor(), core, blobs, config.limits) },
     { methods: ['GET'], path: /^\/files\/([0-9a-f-]{36})$/, handle: async ({ res, params, actor }) => handleDownload(res, params[0], await actor(), core, blobs) },
     { methods: ['POST'], path: '/profiles/reference', handle: async ({ req, res, url, actor }) => handleReferenceUpload(req, res, url, await actor(), core, blobs) },
@@ -66,6 +69,6 @@ export function httpRoutes({ core, config, blobs, apollo, actorFrom, context, we
       handle: async ({ req, res, params: [session, track, seq], actor }) =>
         handleViewedSegment(req, res, { sessionId: decodeURIComponent(session), track, seq: Number(seq) }, await actor(), core, blobs, config.jwtSecret),
     },
-    ...(webDir ? [{ methods: ['GET', 'HEAD'], path: /^\//, handle: serveWebClient(webDir, config) }] : []),
+    ...(webDir ? [{ methods: ['GET', 'HEAD'], path: /^\//, handle: serveWebClient(webDir, config, ltiFrameAncestors(core)) }] : []),
   ];
 }

@@ -35,10 +35,20 @@ export function serveVendorAsset({ res, params: [kind, name] }: RouteRequest): v
   createReadStream(file).pipe(res);
 }
 
-/** GET and HEAD of any other path: the web client's files from `root`, its page for anything that is not one. */
-export function serveWebClient(root: string, config: Config) {
-  return ({ req, res, url }: RouteRequest): void => {
-    const csp = contentSecurityPolicy(config, req);
+/** Origins that may frame the page beside the configured ones (the registered LMS platforms), known once `ready`. */
+export interface FrameAncestorSource {
+  readonly ready: Promise<void>;
+  origins(): readonly string[];
+}
+
+/**
+ * GET and HEAD of any other path: the web client's files from `root`, its page for anything that is not one. The page
+ * may be framed by the origins of `frameAncestors` too.
+ */
+export function serveWebClient(root: string, config: Config, frameAncestors?: FrameAncestorSource) {
+  return async ({ req, res, url }: RouteRequest): Promise<void> => {
+    await frameAncestors?.ready;
+    const csp = contentSecurityPolicy(config, req, frameAncestors?.origins());
     const safe = normalize(decodeURIComponent(url.pathname)).replace(/^(\.\.[/\\])+/, '');
     let file = join(root, safe);
     if (!file.startsWith(root) || !existsSync(file) || statSync(file).isDirectory()) file = join(root, 'index.html');

@@ -4,6 +4,7 @@ import { NotFoundError } from '../../domain/core/errors.js';
 import type { LtiPlatformSettings, LtiRegistrationMethod } from '../../domain/lti/platform.js';
 import { getLtiPlatform, type LtiPlatformRow } from '../../projections/lti/projection.js';
 import type { Core } from '../core/core.js';
+import { refreshFrameAncestors } from './frame-ancestors.js';
 
 /**
  * The platform id of an (issuer, client id) pair: derived, not drawn, so registering the same pair twice (two
@@ -17,6 +18,7 @@ export function ltiPlatformId(issuer: string, clientId: string): string {
 export async function registerLtiPlatform(core: Core, settings: LtiPlatformSettings, method: LtiRegistrationMethod, actor: Actor): Promise<LtiPlatformRow> {
   const platformId = ltiPlatformId(String(settings.issuer ?? '').trim(), String(settings.clientId ?? '').trim());
   await core.ltiPlatform(platformId, 'RegisterLtiPlatform', { ...settings, platformId, method }, actor);
+  await refreshFrameAncestors(core);
   return (await getLtiPlatform(core.db, platformId))!;
 }
 
@@ -24,6 +26,7 @@ export async function registerLtiPlatform(core: Core, settings: LtiPlatformSetti
 export async function updateLtiPlatform(core: Core, platformId: string, settings: Omit<LtiPlatformSettings, 'issuer' | 'clientId'>, actor: Actor): Promise<LtiPlatformRow> {
   await requirePlatform(core, platformId);
   await core.ltiPlatform(platformId, 'UpdateLtiPlatform', settings, actor);
+  await refreshFrameAncestors(core);
   return (await getLtiPlatform(core.db, platformId))!;
 }
 
@@ -31,6 +34,7 @@ export async function updateLtiPlatform(core: Core, platformId: string, settings
 export async function removeLtiPlatform(core: Core, platformId: string, actor: Actor): Promise<LtiPlatformRow> {
   await requirePlatform(core, platformId);
   await core.ltiPlatform(platformId, 'RemoveLtiPlatform', {}, actor);
+  await refreshFrameAncestors(core);
   return (await getLtiPlatform(core.db, platformId))!;
 }
 

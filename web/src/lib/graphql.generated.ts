@@ -25,9 +25,27 @@ export interface CreateSessionInput {
   weights?: Array<MetricValueInput> | null;
 }
 
+export interface LtiPlatformSettingsInput {
+  authUrl: string;
+  deploymentIds: Array<string>;
+  jwksUrl: string;
+  name: string;
+  tokenUrl: string;
+}
+
 export interface MetricValueInput {
   code: string;
   value: number;
+}
+
+export interface RegisterLtiPlatformInput {
+  authUrl: string;
+  clientId: string;
+  deploymentIds: Array<string>;
+  issuer: string;
+  jwksUrl: string;
+  name: string;
+  tokenUrl: string;
 }
 
 export type SessionStatus = 'cancelled' | 'concluded' | 'finished' | 'in_progress' | 'paused' | 'scheduled' | 'waiting';
@@ -729,6 +747,74 @@ export type SnapshotVariables = {
   p: string;
 };
 
+export type CreateLtiRegistrationLinkData = {
+  createLtiRegistrationLink: {
+    url: string;
+    expiresAt: string;
+  };
+};
+export type CreateLtiRegistrationLinkVariables = Record<string, never>;
+
+export type LtiAdminData = {
+  ltiPlatforms: Array<{
+    id: string;
+    name: string;
+    issuer: string;
+    clientId: string;
+    deploymentIds: Array<string>;
+    authUrl: string;
+    tokenUrl: string;
+    jwksUrl: string;
+    method: string;
+    removed: boolean;
+    registeredBy: string;
+    registeredAt: string;
+  }>;
+  ltiTool: {
+    toolUrl: string;
+    loginUrl: string;
+    launchUrl: string;
+    deepLinkingUrl: string;
+    jwksUrl: string;
+    registrationUrl: string;
+    scopes: Array<string>;
+    keys: Array<{
+      kid: string;
+      createdAt: string;
+      retiredAt: string | null;
+      signing: boolean;
+    }>;
+  };
+};
+export type LtiAdminVariables = Record<string, never>;
+
+export type RegisterLtiPlatformData = {
+  registerLtiPlatform: LtiAdminData['ltiPlatforms'][number];
+};
+export type RegisterLtiPlatformVariables = {
+  input: RegisterLtiPlatformInput;
+};
+
+export type RemoveLtiPlatformData = {
+  removeLtiPlatform: LtiAdminData['ltiPlatforms'][number];
+};
+export type RemoveLtiPlatformVariables = {
+  id: string;
+};
+
+export type RotateLtiKeyData = {
+  rotateLtiKey: LtiAdminData['ltiTool'];
+};
+export type RotateLtiKeyVariables = Record<string, never>;
+
+export type UpdateLtiPlatformData = {
+  updateLtiPlatform: LtiAdminData['ltiPlatforms'][number];
+};
+export type UpdateLtiPlatformVariables = {
+  id: string;
+  input: LtiPlatformSettingsInput;
+};
+
 /** Each document by the name its module exports it under: `export const CHAT: Documents['CHAT'] = `…``. */
 export interface Documents {
   ACCOUNTS: GqlDocument<AccountsData, AccountsVariables>;
@@ -787,4 +873,10 @@ export interface Documents {
   RECORD_METRICS: GqlDocument<MetricsData, MetricsVariables>;
   RECORD_VIOLATION: GqlDocument<ViolationData, ViolationVariables>;
   SUBMIT_SNAPSHOT: GqlDocument<SnapshotData, SnapshotVariables>;
+  CREATE_LTI_REGISTRATION_LINK: GqlDocument<CreateLtiRegistrationLinkData, CreateLtiRegistrationLinkVariables>;
+  LTI_ADMIN: GqlDocument<LtiAdminData, LtiAdminVariables>;
+  REGISTER_LTI_PLATFORM: GqlDocument<RegisterLtiPlatformData, RegisterLtiPlatformVariables>;
+  REMOVE_LTI_PLATFORM: GqlDocument<RemoveLtiPlatformData, RemoveLtiPlatformVariables>;
+  ROTATE_LTI_KEY: GqlDocument<RotateLtiKeyData, RotateLtiKeyVariables>;
+  UPDATE_LTI_PLATFORM: GqlDocument<UpdateLtiPlatformData, UpdateLtiPlatformVariables>;
 }

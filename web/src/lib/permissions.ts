@@ -22,7 +22,8 @@ export type UiOperation =
   | 'session.watch'
   | 'session.call'
   | 'account.list'
-  | 'schedule.manage';
+  | 'schedule.manage'
+  | 'lti.manage';
 
 /** Whose sessions a role may touch: every session, the ones it proctors, takes or created, or none. */
 export type Reach = 'all' | 'assigned' | 'own' | 'created' | 'none';
@@ -42,6 +43,7 @@ export const UI_MATRIX: Record<UiOperation, readonly [Reach, Reach, Reach, Reach
   'session.call':         [A, P, N, N, N],
   'account.list':         [A, A, N, A, N],
   'schedule.manage':      [A, P, N, N, N],
+  'lti.manage':           [A, N, N, N, N],
 };
 
 const COLUMN: Record<Role, number> = { admin: 0, proctor: 1, student: 2, auditor: 3, integrator: 4 };
@@ -88,6 +90,7 @@ export function can(user: Viewer | null | undefined, operation: UiOperation, ses
 export const PAGE_NEEDS = {
   'new-session': ['session.create', 'account.list'],
   calendar: ['schedule.manage'],
+  lms: ['lti.manage'],
 } as const satisfies Record<string, readonly UiOperation[]>;
 
 export type GuardedPage = keyof typeof PAGE_NEEDS;
