@@ -11,7 +11,7 @@ import { ltiLaunch } from './lti-launch.js';
 import { ltiLogin } from './lti-login.js';
 import { ltiSettings } from './lti-settings.js';
 import { ltiRegister } from './lti-register.js';
-import { ltiFrameAncestors } from '../../app/lti/frame-ancestors.js';
+import { ltiFrameAncestors, type LtiFrameAncestors } from '../../app/lti/frame-ancestors.js';
 import { handleSegmentDownload, handleSegmentUpload } from './recordings.js';
 import { handleOpenView, handleViewedSegment } from './playback.js';
 import { handleReferenceUpload } from './reference-upload.js';
@@ -37,16 +37,17 @@ export interface RouteDeps {
  * as sent, still percent-encoded; a route decodes what it takes from them.
  */
 export function httpRoutes({ core, config, blobs, apollo, actorFrom, context, webDir }: RouteDeps): Route[] {
+  const lti = framedByPlatforms(config, ltiFrameAncestors(core));
   return [
     { methods: '*', path: '/graphql', handle: graphqlOverHttp(apollo, actorFrom, context) },
     { methods: '*', path: '/healthz', handle: health(core) },
     { methods: ['GET'], path: '/.well-known/jwks.json', handle: jwks(core) },
-    { methods: ['GET'], path: /^\/lti\/start-assessment\/([^/]+)$/, handle: startAssessmentPage(core, config) },
-    { methods: ['GET', 'POST'], path: '/lti/login', handle: ltiLogin(core, config) },
-    { methods: ['POST'], path: '/lti/launch', handle: ltiLaunch(core, config, () => context(null, '').tokens, { fromStorage: false }) },
-    { methods: ['POST'], path: '/lti/launch/complete', handle: ltiLaunch(core, config, () => context(null, '').tokens, { fromStorage: true }) },
-    { methods: ['POST'], path: '/lti/settings', handle: ltiSettings(core, config, () => context(null, '').tokens) },
-    { methods: ['GET'], path: '/lti/register', handle: ltiRegister(core, config) },
+    { methods: ['GET'], path: /^\/lti\/start-assessment\/([^/]+)$/, handle: startAssessmentPage(core, lti) },
+    { methods: ['GET', 'POST'], path: '/lti/login', handle: ltiLogin(core, lti) },
+    { methods: ['POST'], path: '/lti/launch', handle: ltiLaunch(core, lti, () => context(null, '').tokens, { fromStorage: false }) },
+    { methods: ['POST'], path: '/lti/launch/complete', handle: ltiLaunch(core, lti, () => context(null, '').tokens, { fromStorage: true }) },
+    { methods: ['POST'], path: '/lti/settings', handle: ltiSettings(core, lti, () => context(null, '').tokens) },
+    { methods: ['GET'], path: '/lti/register', handle: ltiRegister(core, lti) },
     { methods: ['POST'], path: '/files', handle: async ({ req, res, url, actor }) => handleUpload(req, res, url, await actor(), core, blobs, config.limits) },
     { methods: ['GET'], path: /^\/files\/([0-9a-f-]{36})$/, handle: async ({ res, params, actor }) => handleDownload(res, params[0], await actor(), core, blobs) },
     { methods: ['POST'], path: '/profiles/reference', handle: async ({ req, res, url, actor }) => handleReferenceUpload(req, res, url, await actor(), core, blobs) },
@@ -71,4 +72,12 @@ export function httpRoutes({ core, config, blobs, apollo, actorFrom, context, we
     },
     ...(webDir ? [{ methods: ['GET', 'HEAD'], path: /^\//, handle: serveWebClient(webDir, config, ltiFrameAncestors(core)) }] : []),
   ];
+}
+
+/**
+ * The configuration as the LTI pages see it: the registered platforms may frame them (a launch, the settings form, a
+ * refusal all show inside the LMS), as they may the web client.
+ */
+function framedByPlatforms(config: Config, platforms: LtiFrameAncestors): Config {
+  return Object.create(config, { frameAncestors: { get: () => [...new Set([...config.frameAncestors, ...platforms.origins()])], enumerable: true } }) as Config;
 }
