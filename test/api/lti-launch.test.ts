@@ -121,7 +121,8 @@ for (const [engine, available, postgresUrl] of ENGINES) describeWithServer(`LTI 
     expect(framed.status).toBe(200);
     expect(framed.body).toContain('<button type="button" id="lti-open">Continue in a new window</button>');
     expect([...framed.cookies.keys()]).toEqual([expect.stringMatching(/^lti_state_[0-9a-f]{20}$/), 'lti_frame_check']);
-    const data = JSON.parse(/<script type="application\/json" id="lti-data">([^<]*)<\/script>/.exec(framed.body)![1]) as { authUrl: string; topUrl: string; retried: boolean };
+    const data = JSON.parse(/<script type="application\/json" id="lti-data">([^<]*)<\/script>/.exec(framed.body)![1]) as { authUrl: string; topUrl: string; retried: boolean; check: string };
+    expect(data.check).toBe(`lti_frame_check=${framed.cookies.get('lti_frame_check')}`);
     expect(new URL(data.authUrl).searchParams.get('state')).toMatch(/\./);
     const top = new URL(data.topUrl);
     expect(`${top.origin}${top.pathname}`).toBe(`${app}/lti/login`);

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { Config } from '../../config.js';
 import { UNBOUND_LAUNCH } from '../../app/lti/id-token.js';
@@ -36,7 +37,7 @@ const CHECK_SCRIPT = "var d=JSON.parse(document.getElementById('lti-data').textC
   "btn.addEventListener('click',function(){if(direct||access||!document.requestStorageAccess)return openTop();direct=true;" +
   "document.requestStorageAccess().then(function(){window.location.href=d.retryUrl;},function(){" +
   "if(!navigator.userActivation||navigator.userActivation.isActive)openTop();else btn.textContent='Open a new window';});});" +
-  "if(document.cookie.split(/;\\s*/).indexOf(d.check+'=1')>=0)go();" +
+  "if(document.cookie.split(/;\\s*/).indexOf(d.check)>=0)go();" +
   "else if(document.hasStorageAccess)document.hasStorageAccess().then(function(a){access=a;offer();},offer);else offer();";
 
 /**
@@ -47,15 +48,16 @@ export function sendFrameCheck(res: ServerResponse, config: Config, p: Record<st
   const top = new URL(`${config.publicUrl}/lti/login`);
   for (const name of INITIATION) if (p[name]) top.searchParams.set(name, p[name]);
   const topUrl = top.toString();
-  const check = `${CHECK_COOKIE}=1; Max-Age=60; Path=${STATE_COOKIE_PATH}; Secure; SameSite=None`;
-  const data = { authUrl: next.authUrl, topUrl, retryUrl: `${topUrl}&lti_retry=1`, retried: p.lti_retry === '1', check: CHECK_COOKIE };
+  // A value of this answer's own, so a check cookie left by an earlier page proves nothing.
+  const check = `${CHECK_COOKIE}=${randomBytes(9).toString('base64url')}`;
+  const data = { authUrl: next.authUrl, topUrl, retryUrl: `${topUrl}&lti_retry=1`, retried: p.lti_retry === '1', check };
   const body = `<p id="lti-checking">Signing you in through your LMS…</p>` +
     `<div id="lti-new-window" hidden><p>Your browser does not let this tool keep its sign-in cookie inside the LMS page, and the sign-in needs it.</p>` +
     `<p><button type="button" id="lti-open">Continue in a new window</button></p>` +
     `<p id="lti-opened" hidden>The exam continues in the new window; you may leave this page.</p></div>` +
     `<noscript><p><a href="${escapeHtml(topUrl)}" target="_blank" rel="noopener">Continue in a new window</a></p></noscript>` +
     `${next.form}${jsonData('lti-data', data)}`;
-  sendPage(res, config, 200, 'Signing in…', body, { script: CHECK_SCRIPT, headers: { 'set-cookie': [stateCookie, check] } });
+  sendPage(res, config, 200, 'Signing in…', body, { script: CHECK_SCRIPT, headers: { 'set-cookie': [stateCookie, `${check}; Max-Age=60; Path=${STATE_COOKIE_PATH}; Secure; SameSite=None`] } });
 }
 
 /** The refusal of a launch bound to the browser neither by its cookie nor by platform storage. */
