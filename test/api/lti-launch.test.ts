@@ -38,12 +38,12 @@ function formOf(html: string): { action: string; method: string; fields: Record<
 /** What our tool answered at the end of a flow. */
 interface Answer { status: number; location: string | null; body: string; cookies: Map<string, string> }
 
-async function submit(action: string, method: string, fields: Record<string, string>, cookies = new Map<string, string>()): Promise<Answer> {
+async function submit(action: string, method: string, fields: Record<string, string>, cookies = new Map<string, string>(), headers: Record<string, string> = {}): Promise<Answer> {
   const cookie = [...cookies].map(([k, v]) => `${k}=${v}`).join('; ');
   const url = method === 'get' ? `${action}${action.includes('?') ? '&' : '?'}${new URLSearchParams(fields)}` : action;
   const res = await fetch(url, {
     method: method.toUpperCase(), redirect: 'manual',
-    headers: { ...(cookie ? { cookie } : {}), ...(method === 'post' ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
+    headers: { ...headers, ...(cookie ? { cookie } : {}), ...(method === 'post' ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
     ...(method === 'post' ? { body: new URLSearchParams(fields).toString() } : {}),
   });
   for (const set of res.headers.getSetCookie()) {
@@ -115,6 +115,25 @@ for (const [engine, available, postgresUrl] of ENGINES) describeWithServer(`LTI 
     expect([...login.cookies.keys()]).toEqual([expect.stringMatching(/^lti_state_[0-9a-f]{20}$/)]);
   });
 
+  it('checks in a frame that the cookie is kept before going to the platform, offering a new window with the same initiation; a top-level login still redirects', async () => {
+    const page = formOf(await (await fetch(lms.launchPage({}))).text());
+    const framed = await submit(page.action, page.method, page.fields, new Map(), { 'sec-fetch-dest': 'iframe' });
+    expect(framed.status).toBe(200);
+    expect(framed.body).toContain('<button type="button" id="lti-open">Continue in a new window</button>');
+    expect([...framed.cookies.keys()]).toEqual([expect.stringMatching(/^lti_state_[0-9a-f]{20}$/), 'lti_frame_check']);
+    const data = JSON.parse(/<script type="application\/json" id="lti-data">([^<]*)<\/script>/.exec(framed.body)![1]) as { authUrl: string; topUrl: string; retried: boolean; check: string };
+    expect(data.check).toBe(`lti_frame_check=${framed.cookies.get('lti_frame_check')}`);
+    expect(new URL(data.authUrl).searchParams.get('state')).toMatch(/\./);
+    const top = new URL(data.topUrl);
+    expect(`${top.origin}${top.pathname}`).toBe(`${app}/lti/login`);
+    expect(Object.fromEntries(top.searchParams)).toEqual(page.fields);
+    expect(data.retried).toBe(false);
+    const topLevel = await submit(data.topUrl, 'get', {}, new Map(), { 'sec-fetch-dest': 'document' });
+    expect(topLevel.status).toBe(302);
+    expect(topLevel.location!.startsWith(lms.endpoints.authorization)).toBe(true);
+    expect([...topLevel.cookies.keys()]).toEqual([expect.stringMatching(/^lti_state_[0-9a-f]{20}$/)]);
+  });
+
   it('tells a learner that an exam nobody configured is not ready, and writes nothing', async () => {
     const before = await eventCount();
     const answer = await launch(lms, { resourceLink: { id: 'rl-unconfigured', title: 'Quiz' } });
@@ -184,7 +203,8 @@ for (const [engine, available, postgresUrl] of ENGINES) describeWithServer(`LTI 
     'missing-sub': /no user id \("sub" claim\)/,
     'roles-not-array': /roles claim must be an array/,
     'missing-resource-link-id': /no resource link id \(resource_link.id claim\)/,
-    'replayed-id-token': /used already \(its nonce was seen before\)/,
+    // Replayed from a browser without the cookie of that launch (it was cleared when the launch completed).
+    'replayed-id-token': /did not send back the cookie that ties the launch to it/,
     'state-mismatch': /"state" was not issued by this tool \(or was altered\)/,
     'missing-start-assessment-url': /start_assessment_url claim is missing or is not an http\(s\) URL/,
     'missing-session-data': /needs the session_data claim/,
@@ -212,6 +232,34 @@ for (const [engine, available, postgresUrl] of ENGINES) describeWithServer(`LTI 
     const answer = await submit(post.action, 'post', post.fields, new Map([[name, 'another-browser-secret']]));
     expect(answer.status).toBe(401);
     expect(reasonOf(answer.body)).toMatch(/state does not match the one this browser started \(state mismatch\)/);
+  });
+
+  it('refuses a launch that comes back without its cookie and without platform storage, saying what to do, and writes nothing', async () => {
+    const page = formOf(await (await fetch(lms.launchPage({}))).text());
+    const login = await submit(page.action, page.method, page.fields);
+    const post = formOf(await (await fetch(login.location!)).text());
+    const before = await eventCount();
+    const blocked = await submit(post.action, 'post', post.fields);
+    expect(blocked.status).toBe(401);
+    expect(reasonOf(blocked.body)).toMatch(/did not send back the cookie that ties the launch to it/);
+    expect(blocked.body).toMatch(/<p id="lti-way-on">[^<]*offers to continue in a new window/);
+    expect(await eventCount()).toBe(before);
+    // Nothing used up either: the browser that started the login still completes it.
+    const own = await submit(post.action, 'post', post.fields, login.cookies);
+    expect(own.status).toBe(303);
+  });
+
+  it('refuses an id_token posted again by the browser that still holds its cookie (its nonce was used)', async () => {
+    const page = formOf(await (await fetch(lms.launchPage({}))).text());
+    const login = await submit(page.action, page.method, page.fields);
+    const post = formOf(await (await fetch(login.location!)).text());
+    const kept = new Map(login.cookies);
+    expect((await submit(post.action, 'post', post.fields, login.cookies)).status).toBe(303);
+    const before = await eventCount();
+    const again = await submit(post.action, 'post', post.fields, kept);
+    expect(again.status).toBe(401);
+    expect(reasonOf(again.body)).toMatch(/used already \(its nonce was seen before\)/);
+    expect(await eventCount()).toBe(before);
   });
 
   it('answers a deep linking request with a signed LtiDeepLinkingResponse carrying the settings; launches of that item need no configuration', async () => {

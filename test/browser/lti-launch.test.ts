@@ -60,6 +60,8 @@ describeWithServer('a learner launched from an LMS inside its iframe', HAS_CHROM
   it('goes through login, the platform\'s authorization and the launch, and lands on our exam page, signed in', async () => {
     const launchCookies: Promise<string>[] = [];
     page.on('request', (r) => r.url().endsWith('/lti/launch') && launchCookies.push(r.allHeaders().then((h) => h.cookie ?? '')));
+    const logins: number[] = [];
+    page.on('response', (r) => r.url().includes('/lti/login') && logins.push(r.status()));
     await page.goto(lms.launchPage({ iframe: true }));
     const sessionId = ltiSessionId(platformId, 'rl-1', 'learner-1', 1);
     const frame = page.frameLocator('#lti-tool-frame');
@@ -70,6 +72,8 @@ describeWithServer('a learner launched from an LMS inside its iframe', HAS_CHROM
     expect(await frame.getByText('Final exam').first().isVisible()).toBe(true);
     // The state cookie (SameSite=None; Secure) came back with the platform's cross-origin form post.
     expect(await Promise.all(launchCookies)).toEqual([expect.stringMatching(/lti_state_[0-9a-f]{20}=/)]);
+    // The frame's login answered the page that checks the cookie is kept (200, not a redirect), which went on by itself.
+    expect(logins).toEqual([200]);
   }, 120_000);
 
   it('keeps the state in the platform\'s window when the frame gets no cookies (lti_storage_target), and lands on the exam page', async () => {
@@ -107,5 +111,26 @@ describeWithServer('a learner launched from an LMS inside its iframe', HAS_CHROM
     expect(completed).toEqual(['POST']);
     expect(await storagePage.evaluate(() => (window as unknown as { ltiLog: string[] }).ltiLog)).toEqual(['lti.put_data', 'lti.put_data', 'lti.get_data', 'lti.get_data']);
     expect(await context.cookies(app)).toEqual([]);
+  }, 120_000);
+  it('offers a new window when the frame keeps no cookie and the platform has no storage; the launch completes there, on the exam page', async () => {
+    const framePage = await context.newPage();
+    // Third-party cookies blocked in the frame: neither the state cookie nor the check cookie reaches the browser.
+    await framePage.route(/\/lti\/login/, async (route) => {
+      // Interception sees the request before Chromium adds its Fetch Metadata: say it is a frame's, as the browser does.
+      const response = await route.fetch({ maxRedirects: 0, headers: { ...(await route.request().allHeaders()), 'sec-fetch-dest': 'iframe' } });
+      await context.clearCookies(); // route.fetch shares the context's cookie jar
+      const headers = Object.fromEntries(Object.entries(response.headers()).filter(([k]) => k !== 'set-cookie'));
+      await route.fulfill({ response, headers });
+    });
+    await framePage.goto(lms.launchPage({ iframe: true, user: { sub: 'learner-3', name: 'Framed Learner' } }));
+    const button = framePage.frameLocator('#lti-tool-frame').getByRole('button', { name: 'Continue in a new window' });
+    await button.waitFor({ timeout: 60_000 });
+    const opened = context.waitForEvent('page');
+    await button.click();
+    const popup = await opened;
+    await popup.getByRole('button', { name: 'I accept the rules' }).waitFor({ timeout: 60_000 });
+    expect(popup.url()).toContain(`/#/exam/${ltiSessionId(platformId, 'rl-1', 'learner-3', 1)}`);
+    expect(await popup.evaluate(() => window.opener)).toBeNull();
+    await framePage.frameLocator('#lti-tool-frame').getByText('The exam continues in the new window').waitFor();
   }, 120_000);
 });

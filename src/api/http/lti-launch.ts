@@ -10,14 +10,16 @@ import { assertNever } from '../../domain/core/errors.js';
 import type { TokenService } from '../auth/tokens.js';
 import { autoPostForm, cookiesOf, jsonData, readForm, sendPage, sendRefusal, stateCookie } from './lti-pages.js';
 import { monitorRedirect, showSettingsForm } from './lti-settings.js';
+import { sendUnboundRefusal } from './lti-frame.js';
 import { GET_SCRIPT, storageKeys } from './lti-storage.js';
 import type { RouteRequest } from './route.js';
 
 /**
  * POST /lti/launch (the platform's id_token form post) and POST /lti/launch/complete (the same, once the storage page
  * read the state and nonce back from the platform's window). A launch without its cookie whose login used platform
- * storage first answers that storage page; every other launch is verified and carried out, or refused with a page
- * saying why (nothing written).
+ * storage first answers that storage page; one without its cookie and without what storage gave back is refused with
+ * a page saying what to do; every other launch is verified and carried out, or refused with a page saying why
+ * (nothing written in either case).
  */
 export function ltiLaunch(core: Core, config: Config, tokens: () => TokenService, options: { fromStorage: boolean }) {
   return async ({ req, res, url }: RouteRequest): Promise<void> => {
@@ -29,9 +31,10 @@ export function ltiLaunch(core: Core, config: Config, tokens: () => TokenService
         idToken: form.id_token, state: form.state, cookies,
         stored: options.fromStorage && form.stored_0 && form.stored_1 ? { state: form.stored_0, nonce: form.stored_1 } : null,
       };
-      if (!options.fromStorage && form.state && cookies[cookieName(form.state)] === undefined) {
+      if (form.id_token && form.state && cookies[cookieName(form.state)] === undefined) {
         const login = services.states.open(form.state, core.now());
-        if (login.storageTarget) return await storagePage(res, config, core, form, login);
+        if (!options.fromStorage && login.storageTarget) return await storagePage(res, config, core, form, login);
+        if (!input.stored) return sendUnboundRefusal(res, config);
       }
       const verified = await verifyLaunch(core, services, input);
       const outcome = await completeLaunch(core, verified);

@@ -21,7 +21,7 @@ export const PUT_SCRIPT = `${FRAME}` +
 
 /**
  * The launch page's script: get `d.keys` back, put them in the form's `stored_<i>` fields and post it (also after
- * 3 s, with whatever came back: the server then treats the launch as not bound to the browser).
+ * 3 s, with whatever came back: the server then refuses the launch as not bound to the browser).
  */
 export const GET_SCRIPT = `${FRAME}` +
   "function post(){if(done)return;done=true;d.keys.forEach(function(k,i){document.getElementById('stored_'+i).value=got[k]||'';});document.getElementById('lti-auto').submit();}" +

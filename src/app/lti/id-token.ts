@@ -21,7 +21,7 @@ export interface LaunchInput {
 export interface VerifiedLaunch {
   readonly platform: LtiPlatformRow;
   readonly claims: LaunchClaims;
-  readonly binding: 'cookie' | 'storage' | 'none';
+  readonly binding: 'cookie' | 'storage';
 }
 
 /** What verification needs besides the core. */
@@ -30,13 +30,17 @@ export interface LaunchVerifier {
   readonly keys: PlatformKeySets;
 }
 
+/** Why a launch bound to the browser neither by its cookie nor by platform storage is refused (see state.ts). */
+export const UNBOUND_LAUNCH = 'This browser did not send back the cookie that ties the launch to it (cookies are blocked for this tool here), '
+  + 'so the launch cannot be told apart from one started in someone else\'s browser and was refused.';
+
 const unauthenticated = (message: string): never => {
   throw new UnauthenticatedError(message);
 };
 
 /**
  * Verifies an LTI 1.3 launch (1EdTech Security Framework §5.1.3, LTI 1.3 Core §5.1.2): the state is ours, unexpired
- * and this browser's; the id_token is RS256, signed by a key the platform's JWKS publishes under its `kid`, issued by
+ * and bound to this browser (by its cookie or by platform storage, else refused as `UNBOUND_LAUNCH`); the id_token is RS256, signed by a key the platform's JWKS publishes under its `kid`, issued by
  * the registered issuer for our client id, current, with the login's nonce; its LTI claims are complete; and its nonce
  * has not been used. Throws `ValidationError` or `UnauthenticatedError` with a message for the platform's
  * administrator; writes nothing but the used nonce.
@@ -74,7 +78,7 @@ function bindingOf(login: LoginState, input: LaunchInput): VerifiedLaunch['bindi
     }
     return 'storage';
   }
-  return 'none';
+  return unauthenticated(UNBOUND_LAUNCH);
 }
 
 async function verifiedPayload(idToken: string, keys: JWTVerifyGetKey, platform: LtiPlatformRow): Promise<Record<string, unknown>> {

@@ -10,24 +10,21 @@ import { UnauthenticatedError } from '../../domain/core/errors.js';
  * claims once in the store (`OnceClaims`, shared by every node): a state, its nonce and the id_token issued for it
  * work once, within `STATE_TTL_MS`.
  *
- * Binding to the browser, strongest first:
+ * Binding to the browser (a launch must have one of the two):
  * - cookie: the login sets `lti_state_<key>` = a random browser secret (SameSite=None; Secure; HttpOnly; Path=/lti);
  *   the state carries its hash, so the launch proves it comes from the browser that started the login.
  * - platform storage (1EdTech "LTI Client Side postMessage storage", when the platform sends `lti_storage_target`,
  *   for frames where third-party cookies are blocked): the login page stores the state and nonce in the platform's
  *   frame with `lti.put_data`; the launch page reads them back with `lti.get_data` from the frame it runs in and posts
  *   them with the id_token. Only a page framed by that platform window, in that browser, can read them back.
- * - neither (cookies blocked and no storage target): the state is still single-use, bound to its nonce and platform,
- *   and expires in minutes. That stops: replays (an id_token and its state work once, and never after expiry); forged
- *   or altered states; pairing one login's state with another login's id_token; a launch for one platform passed off
- *   as another's. It does NOT tie the launch to the browser that started the login, so it does not stop login CSRF
- *   (an attacker starts a login in their own browser, stops at the platform's id_token form, and makes a victim's
- *   browser post it: the victim is signed in as the attacker's LMS user) nor the use of a stolen, not yet used
- *   id_token and state from another browser. Because such launches are accepted (LTI tools in cookie-less frames of
- *   platforms without postMessage storage have nothing else) and the attacker chooses their own login's parameters,
- *   those two attacks stay open in every browser; the cookie and storage checks refuse only a state posted with
- *   another login's browser secret. Closing them means refusing unbound launches, at the price of those frames.
- *   `VerifiedLaunch.binding` says which case a launch was.
+ * A launch with neither is refused, nothing written. Single use, the MAC and the expiry stop replays, forged states and
+ * one login's state paired with another's id_token; only the binding stops login CSRF (an attacker starts a login in
+ * their own browser, stops at the platform's id_token form and makes a victim's browser post it, signing the victim in
+ * as the attacker's LMS user) and the use of a stolen, unused id_token and state from another browser: the attacker
+ * cannot set our cookie in the victim's browser nor write into the victim's platform window. Frames that keep no
+ * cookie and have no platform storage are not stuck: the login first checks, in the frame, that our cookie is kept,
+ * and otherwise offers to continue in a new top-level window, where the cookie is first-party (lti-login.ts).
+ * `VerifiedLaunch.binding` says which binding a launch had.
  */
 
 /** How long a login may take from initiation to the id_token post. */
