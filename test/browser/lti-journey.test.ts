@@ -84,9 +84,9 @@ describeWithServer('an LMS connected by dynamic registration, from the administr
     await admin.goto(lms.startDynamicRegistration(createLtiRegistrationLink.url));
     await admin.getByText(/registered/i).first().waitFor({ timeout: 30_000 });
     expect(lms.dynamicRegistrations).toHaveLength(1);
-    const { ltiPlatforms } = await api.as<{ ltiPlatforms: Array<{ platformId: string; issuer: string; method: string }> }>('admin', `{ ltiPlatforms { platformId issuer method } }`);
+    const { ltiPlatforms } = await api.as<{ ltiPlatforms: Array<{ id: string; issuer: string; method: string }> }>('admin', `{ ltiPlatforms { id issuer method } }`);
     expect(ltiPlatforms).toEqual([expect.objectContaining({ issuer: lms.issuer, method: 'dynamic' })]);
-    platformId = ltiPlatforms[0].platformId;
+    platformId = ltiPlatforms[0].id;
   }, 120_000);
 
   it('lets the course\'s instructor set the exam up at the first launch, inside the LMS page', async () => {
