@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerLtiPlatform } from '../../src/app/lti/platforms.js';
 import { ltiLinkKey, ltiSessionId, ltiUsername } from '../../src/app/lti/mapping.js';
@@ -7,18 +6,11 @@ import { getMonitorRow } from '../../src/projections/monitor/queries.js';
 import { startTestApi, type TestApi } from '../support/api.js';
 import { ENGINES } from '../support/engines.js';
 import { CLAIM, LTI_TAMPERS, PROCTORING_TAMPERS, ROLE, startLtiPlatform, type LaunchOptions, type LtiPlatform, type LtiTamper, type ToolRegistration } from '../support/lti-platform.js';
-import { describeWithServer, NO_POSTGRES_REASON } from '../support/servers.js';
+import { describeWithServer, NO_POSTGRES_REASON, freePort } from '../support/servers.js';
 
 const admin = { id: 'admin', role: 'admin' } as const;
 const instructor = { sub: 'teacher-1', name: 'Ina Instructor' };
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 const unescape = (s: string) => s.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 

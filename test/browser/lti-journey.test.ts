@@ -1,5 +1,4 @@
 import { mkdirSync, mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,19 +12,12 @@ import { photo, stillVideo } from '../faces/photos.js';
 import { eventually, startTestApi, type TestApi } from '../support/api.js';
 import { HAS_CHROMIUM, holdChromium, launchChromium, newContext, NO_CHROMIUM_REASON, signIn } from '../support/browser.js';
 import { CLAIM, ROLE, startLtiPlatform, type LtiPlatform } from '../support/lti-platform.js';
-import { describeWithServer } from '../support/servers.js';
+import { describeWithServer, freePort } from '../support/servers.js';
 
 const WEB_DIR = fileURLToPath(new URL('../../web/dist', import.meta.url));
 const SHOTS = fileURLToPath(new URL('../../docs/screenshots', import.meta.url));
 const LEARNER = { sub: 'learner-7', name: 'Lea Learner' };
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /**
  * Issue #15's "done when", in one run through real browsers: an administrator connects an LMS by pasting one URL

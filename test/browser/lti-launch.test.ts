@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -7,17 +6,10 @@ import { registerLtiPlatform } from '../../src/app/lti/platforms.js';
 import { startTestApi, type TestApi } from '../support/api.js';
 import { HAS_CHROMIUM, holdChromium, launchChromium, newContext, NO_CHROMIUM_REASON } from '../support/browser.js';
 import { startLtiPlatform, type LtiPlatform } from '../support/lti-platform.js';
-import { describeWithServer } from '../support/servers.js';
+import { describeWithServer, freePort } from '../support/servers.js';
 
 const WEB_DIR = fileURLToPath(new URL('../../web/dist', import.meta.url));
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describeWithServer('a learner launched from an LMS inside its iframe', HAS_CHROMIUM, NO_CHROMIUM_REASON, () => {
   let api: TestApi;

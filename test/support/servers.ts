@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import { describe, expect, inject, it } from 'vitest';
 
 /**
@@ -41,4 +42,13 @@ let schemaCounter = 0;
 export function uniqueSchema(prefix: string): string {
   schemaCounter += 1;
   return `${prefix}_${process.pid}_${Date.now().toString(36)}_${schemaCounter}`.toLowerCase();
+}
+
+/** A loopback port free right now: for a server whose public URL must be known before it starts (LTI redirect URIs). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }

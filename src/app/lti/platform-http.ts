@@ -1,4 +1,5 @@
 import { ValidationError } from '../../domain/core/errors.js';
+import { callService, jsonObject, ServiceCallError } from './http.js';
 
 /** How long we wait for a platform's answer during dynamic registration. */
 export const PLATFORM_TIMEOUT_MS = 10_000;
@@ -32,43 +33,15 @@ export interface PlatformAnswer {
 }
 
 /**
- * One request to a platform: no redirects followed (a registration token must not travel on), a timeout, and at most
- * `PLATFORM_MAX_BYTES` read. Network failures become a `ValidationError` that names the URL, never a crash.
+ * One request to a platform (`callService`: no redirects followed, so a registration token does not travel on; a
+ * timeout; at most `PLATFORM_MAX_BYTES` read). No usable answer becomes a `ValidationError` that names the URL.
  */
 export async function callPlatform(url: URL, init: { method: 'GET' | 'POST'; headers?: Record<string, string>; body?: string }, what: string): Promise<PlatformAnswer> {
-  let res: Response;
-  let text: string;
   try {
-    res = await fetch(url, { ...init, redirect: 'manual', signal: AbortSignal.timeout(PLATFORM_TIMEOUT_MS) });
-    text = await readLimited(res, what);
+    const res = await callService(url.href, { method: init.method, headers: init.headers ?? {}, body: init.body }, { timeoutMs: PLATFORM_TIMEOUT_MS, maxBytes: PLATFORM_MAX_BYTES });
+    return { status: res.status, json: jsonObject(res.body) };
   } catch (error) {
-    if (error instanceof ValidationError) throw error;
-    const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
-    throw new ValidationError(`the platform's ${what} (${url.origin}${url.pathname}) ${timedOut ? `did not answer within ${PLATFORM_TIMEOUT_MS / 1000} s` : 'could not be reached'}`);
+    if (error instanceof ServiceCallError) throw new ValidationError(`the platform's ${what} (${url.origin}${url.pathname}) ${error.message}`);
+    throw error;
   }
-  let json: unknown = null;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = null;
-  }
-  return { status: res.status, json: json && typeof json === 'object' && !Array.isArray(json) ? (json as Record<string, unknown>) : null };
-}
-
-async function readLimited(res: Response, what: string): Promise<string> {
-  if (!res.body) return '';
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > PLATFORM_MAX_BYTES) {
-      await reader.cancel();
-      throw new ValidationError(`the platform's ${what} answered more than ${PLATFORM_MAX_BYTES / 1024} KB`);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }

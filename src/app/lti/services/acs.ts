@@ -1,7 +1,7 @@
 import { getLtiPlatform } from '../../../projections/lti/projection.js';
 import type { Core } from '../../core/core.js';
 import { messageOf } from './ags.js';
-import { callService, describeAnswer, jsonObject } from './http.js';
+import { callService, describeAnswer, jsonObject } from '../http.js';
 import { callCommandId, type AcsJob } from './plan.js';
 import { recordCall } from './record.js';
 import { SCOPES, type ServiceTokens } from './token.js';

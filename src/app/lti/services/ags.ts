@@ -1,5 +1,5 @@
 import type { Core } from '../../core/core.js';
-import { callService, describeAnswer, jsonObject, ServiceCallError } from './http.js';
+import { callService, describeAnswer, jsonObject, ServiceCallError } from '../http.js';
 import { callCommandId, type AgsJob } from './plan.js';
 import { recordCall } from './record.js';
 import { SCOPES, type ServiceTokens } from './token.js';

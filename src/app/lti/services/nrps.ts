@@ -2,7 +2,7 @@ import { IllegalStateError } from '../../../domain/core/errors.js';
 import { getLtiSessionLink } from '../../../projections/lti/session-links.js';
 import type { Core } from '../../core/core.js';
 import { messageOf } from './ags.js';
-import { callService, describeAnswer, jsonObject } from './http.js';
+import { callService, describeAnswer, jsonObject } from '../http.js';
 import { recordCall } from './record.js';
 import { SCOPES, type ServiceTokens } from './token.js';
 

@@ -4,7 +4,7 @@ import { NotFoundError } from '../../../domain/core/errors.js';
 import { getLtiPlatform } from '../../../projections/lti/projection.js';
 import type { Core } from '../../core/core.js';
 import { toolKeyring } from '../keys.js';
-import { callService, describeAnswer, jsonObject, ServiceCallError } from './http.js';
+import { callService, describeAnswer, jsonObject, ServiceCallError } from '../http.js';
 
 /** OAuth2 scopes of the LTI Advantage services we call. */
 export const SCOPES = {

@@ -1,5 +1,5 @@
 /**
- * The one way we call an LMS platform's services: loopback or not, every call has a deadline, follows no redirect
+ * The one way we call an LMS platform (its services, its registration endpoints): loopback or not, every call has a deadline, follows no redirect
  * (a token must never be replayed to a host the platform did not name) and reads at most a small body, so a slow or
  * hostile platform cannot hold a worker or fill memory.
  */
@@ -56,7 +56,7 @@ async function readLimited(res: Response, maxBytes: number): Promise<string> {
     size += value.byteLength;
     if (size > maxBytes) {
       await reader.cancel();
-      throw new ServiceCallError(`answered more than ${maxBytes} bytes`);
+      throw new ServiceCallError(`answered more than ${maxBytes >= 1024 ? `${Math.round(maxBytes / 1024)} KB` : `${maxBytes} bytes`}`);
     }
     chunks.push(value);
   }
