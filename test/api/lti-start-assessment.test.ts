@@ -96,7 +96,8 @@ for (const [engine, available, postgresUrl] of ENGINES) describeWithServer(`LtiS
       expect(directives['default-src']).toEqual(["'none'"]);
       expect(directives['script-src']).toHaveLength(1);
       expect(directives['script-src'][0]).toMatch(/^'nonce-/);
-      expect(directives['frame-ancestors']).toEqual(["'self'"]);
+      // Shown in our exam page's test frame, or inside the LMS: framed by us and by the registered platform only.
+      expect(directives['frame-ancestors']).toEqual(["'self'", platform.issuer]);
       expect(res.headers.get('referrer-policy')).toBe('no-referrer');
       expect(res.headers.get('cache-control')).toBe('no-store');
       // The web client's pages keep their own form-action.
