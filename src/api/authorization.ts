@@ -8,6 +8,8 @@ export type Operation =
   | 'session.create'
   | 'session.assignProctor'
   | 'session.cancel'
+  | 'session.reschedule'
+  | 'session.bulk'
   | 'session.checkIn'
   | 'session.submitPhoto'
   | 'session.verifyIdentity'
@@ -52,6 +54,9 @@ const MATRIX: Record<Operation, readonly [Reach, Reach, Reach, Reach, Reach]> = 
   'session.create':           [A, N, N, N, A],
   'session.assignProctor':    [A, N, N, N, C],
   'session.cancel':           [A, N, N, N, C],
+  'session.reschedule':       [A, N, N, N, C],
+  // The console's actions on many sessions at once; proctors pause and resume their own one at a time.
+  'session.bulk':             [A, N, N, N, N],
   'session.checkIn':          [A, N, S, N, N],
   'session.submitPhoto':      [A, N, S, N, N],
   'session.verifyIdentity':   [A, P, N, N, N],

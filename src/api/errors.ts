@@ -11,6 +11,9 @@ const API_CODE: Record<ErrorCode, string> = {
   TOO_MANY_REQUESTS: 'TOO_MANY_REQUESTS',
 };
 
+/** The `extensions.code` the API gives an error of ours (also each session's code in a bulk answer). */
+export const apiCode = (code: ErrorCode): string => API_CODE[code];
+
 /** Finds our error under graphql-js's wrapping (resolver errors arrive as `originalError`). */
 function domainErrorOf(error: unknown): DomainError | null {
   let e: unknown = error;

@@ -5,6 +5,7 @@ import { buildSchema } from 'type-graphql';
 import { AccountResolver } from './account/account.resolver.js';
 import { AuthResolver } from './auth/auth.resolver.js';
 import { SessionResolver } from './session/session.resolver.js';
+import { BulkSessionResolver } from './session/bulk.resolver.js';
 import { SessionProtocolResolver } from './session/session-protocol.resolver.js';
 import { SystemResolver } from './system/system.resolver.js';
 import { MediaResolver } from './media/media.resolver.js';
@@ -29,7 +30,7 @@ export function buildApiSchema(): Promise<GraphQLSchema> {
   built ??= buildSchema({
     resolvers: [
       AuthResolver, AccountResolver, SessionResolver, SessionProtocolResolver, SystemResolver, MediaResolver, JanusResolver, MobileCameraResolver, ProfileResolver, ScheduleResolver,
-      WebhookResolver, StartAssessmentResolver, CourseMembersResolver, SessionLmsResolver, LtiResolver,
+      WebhookResolver, StartAssessmentResolver, CourseMembersResolver, SessionLmsResolver, LtiResolver, BulkSessionResolver,
     ],
     validate: false,
     pubSub: createPubSub(),

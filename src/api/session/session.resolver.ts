@@ -5,7 +5,7 @@ import { ValidationError } from '../../domain/core/errors.js';
 import type { SessionCommand } from '../../domain/session/commands.js';
 import { sessionStreamId } from '../../domain/session/events.js';
 import type { MetricCode } from '../../domain/session/metrics.js';
-import { encodeCursor, getMonitorRow, listMonitorRows } from '../../projections/monitor/queries.js';
+import { getMonitorRow, listMonitorRows } from '../../projections/monitor/queries.js';
 import { compileSql, parseQuery } from '../../projections/search/index.js';
 import { verifySessionStream } from '../../app/chain/verify-stream.js';
 import { assignProctor, cancelSession } from '../../app/scheduling/booking.js';
@@ -16,6 +16,7 @@ import { sessionActivitySource, sessionsChangedSource } from './live.js';
 import { readable } from './readable.js';
 import { assertSearchable, commentFor, scoreVisibleTo } from './student-view.js';
 import { toSession } from './mapping.js';
+import { SessionOrder, sessionSort } from './sort.js';
 import { CreateSessionInput, MetricValueInput } from './session.inputs.js';
 import {
   Conclusion, Message, MetricValue, Note, Session, SessionActivity, SessionChange, SessionConnection, StoredEvent, StreamVerification,
@@ -55,12 +56,14 @@ export class SessionResolver {
     return toSession(await readable(ctx, id));
   }
 
-  @Query(() => SessionConnection, { description: 'Sessions you may see, newest first, filtered by the search language.' })
+  @Query(() => SessionConnection, { description: 'Sessions you may see, filtered by the search language, in the order asked (newest first by default), keyset-paged.' })
   async sessions(
     @Ctx() ctx: ApiContext,
     @Arg('query', () => String, { nullable: true }) query?: string | null,
     @Arg('first', () => Int, { nullable: true }) first?: number | null,
     @Arg('after', () => String, { nullable: true }) after?: string | null,
+    @Arg('orderBy', () => SessionOrder, { nullable: true, description: 'The order (newest first when not given).' }) orderBy?: SessionOrder | null,
+    @Arg('descending', () => Boolean, { nullable: true, description: 'Reverse the order (by default only date is newest first).' }) descending?: boolean | null,
   ): Promise<SessionConnection> {
     const actor = authorize(ctx.actor, 'session.read');
     if (first != null && (first < 0 || first > 500)) throw new ValidationError('first must be from 0 to 500');
@@ -70,9 +73,9 @@ export class SessionResolver {
       assertSearchable(actor, parsed);
       conditions.push(compileSql(parsed, 1));
     }
-    const page = await listMonitorRows(ctx.core.db, conditions, { first: first ?? 50, after });
+    const page = await listMonitorRows(ctx.core.db, conditions, { first: first ?? 50, after, sort: sessionSort(orderBy, descending) });
     return {
-      edges: page.rows.map((row) => ({ cursor: encodeCursor(row), node: toSession(row) })),
+      edges: page.rows.map((row, i) => ({ cursor: page.cursors[i], node: toSession(row) })),
       pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
       totalCount: page.totalCount,
     };

@@ -35,6 +35,8 @@ export type SessionCommand =
     }
   | { readonly type: 'AssignProctor'; readonly data: { readonly proctor: string | null }; readonly metadata: CommandMetadata }
   | { readonly type: 'BookTime'; readonly data: { readonly scheduledAt: Date; readonly proctor: string }; readonly metadata: CommandMetadata }
+  /** Moves the start of a session set by its organisers (not one the test-taker booked into a slot). */
+  | { readonly type: 'RescheduleSession'; readonly data: { readonly scheduledAt: Date }; readonly metadata: CommandMetadata }
   | { readonly type: 'CancelSession'; readonly data: { readonly reason: string }; readonly metadata: CommandMetadata }
   | { readonly type: 'CheckIn'; readonly data: { readonly userAgent: string; readonly browserSupported: boolean }; readonly metadata: CommandMetadata }
   | { readonly type: 'SubmitIdentityPhoto'; readonly data: { readonly photoId: string; readonly kind: IdentityPhotoKind }; readonly metadata: CommandMetadata }

@@ -435,6 +435,24 @@ describe('recordings and calls', () => {
   });
 });
 
+describe('rescheduling a session its organisers set', () => {
+  const scheduled = createdWith({ scheduledAt: iso(120) });
+  const reschedule = (minute: number, actor: Actor = admin) => cmd('RescheduleSession', { scheduledAt: at(minute) }, actor);
+  const moved = (minute: number, previous: string | null = iso(120)): SessionEvent => ({ type: 'SessionRescheduled', data: { scheduledAt: iso(minute), previous, by: 'admin', at: iso(0) } });
+
+  it('moves the start, saying who moved it and from when', () => spec([scheduled]).when(reschedule(240)).then([moved(240)]));
+  it('gives a time to a session that had none', () => spec([created]).when(reschedule(240)).then([moved(240, null)]));
+  it('does nothing when the time is the same', () => spec([scheduled, moved(240)]).when(reschedule(240)).then([]));
+  it('moves the check-in window with the start', () =>
+    spec([scheduled, moved(240)]).when(cmd('CheckIn', { userAgent: 'ua', browserSupported: true }, student, 110)).thenThrows(IllegalStateError, `check-in opens at ${iso(225)}`));
+  it('refuses a time that has passed', () => spec([scheduled]).when(reschedule(-60)).thenThrows(ValidationError, /has passed/));
+  it('refuses a session that has started', () => spec(running).when(reschedule(240)).thenThrows(IllegalStateError, /in progress/));
+  it('refuses a cancelled session', () =>
+    spec([scheduled, { type: 'SessionCancelled', data: { reason: 'x', by: 'admin', at: iso(0) } }]).when(reschedule(240)).thenThrows(IllegalStateError, /cancelled/));
+  it('refuses a session whose time the test-taker books', () =>
+    spec([createdWith({ proctor: null, selfScheduling: true })]).when(reschedule(240)).thenThrows(IllegalStateError, /book another slot/));
+});
+
 describe('booking the time of a self-scheduled session', () => {
   const selfScheduled: SessionEvent = { type: 'SessionCreated', data: { ...(created.data as Extract<SessionEvent, { type: 'SessionCreated' }>['data']), proctor: null, selfScheduling: true } };
   const book = (minutesAhead: number, actor: Actor = student, proctorName = 'proctor2') => cmd('BookTime', { scheduledAt: at(minutesAhead), proctor: proctorName }, actor);

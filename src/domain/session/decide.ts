@@ -7,7 +7,7 @@ import { recordFaceCheck, submitIdentityPhoto, verifyIdentity } from './identity
 import { endLtiAssessment, recordLtiLaunch, recordLtiMessage, recordLtiServiceCall } from './lti.js';
 import { checkIn, concludeSession, finishSession, pauseSession, resumeSession, startSession } from './lifecycle.js';
 import { connectMobileCamera, recordPlayback, refuseRecordingSegment, storeFile, storeRecordingSegment, viewRecording } from './recordings.js';
-import { assignProctor, bookTime, cancelSession, createSession } from './scheduling.js';
+import { assignProctor, bookTime, cancelSession, createSession, rescheduleSession } from './scheduling.js';
 import { evolveSession, initialSession, type Session } from './state.js';
 import { recordMetrics, recordViolation } from './violations.js';
 
@@ -22,6 +22,7 @@ export function decideSession(command: SessionCommand, state: Session): SessionE
     case 'CreateSession': return createSession(command, state);
     case 'AssignProctor': return assignProctor(command, state);
     case 'BookTime': return bookTime(command, state);
+    case 'RescheduleSession': return rescheduleSession(command, state);
     case 'CancelSession': return cancelSession(command, state);
     case 'CheckIn': return checkIn(command, state);
     case 'StartSession': return startSession(command, state);

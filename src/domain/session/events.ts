@@ -58,6 +58,7 @@ export type SessionEvent =
       readonly type: 'SessionBooked';
       readonly data: { readonly scheduledAt: string; readonly proctor: string; readonly previousProctor: string | null; readonly by: string; readonly at: string };
     }
+  | { readonly type: 'SessionRescheduled'; readonly data: { readonly scheduledAt: string; readonly previous: string | null; readonly by: string; readonly at: string } }
   | { readonly type: 'SessionCancelled'; readonly data: { readonly reason: string; readonly by: string; readonly at: string } }
   | { readonly type: 'ParticipantCheckedIn'; readonly data: { readonly userAgent: string; readonly browserSupported: boolean; readonly at: string } }
   | { readonly type: 'IdentityPhotoSubmitted'; readonly data: { readonly photoId: string; readonly kind: IdentityPhotoKind; readonly at: string } }
@@ -223,7 +224,7 @@ export type SessionEventType = SessionEvent['type'];
 
 // A record, so adding an event type without listing it here is a compile error.
 const EVENT_TYPES: Record<SessionEventType, true> = {
-  SessionCreated: true, ProctorAssigned: true, SessionBooked: true, SessionCancelled: true, ParticipantCheckedIn: true, IdentityPhotoSubmitted: true, FileStored: true,
+  SessionCreated: true, ProctorAssigned: true, SessionBooked: true, SessionRescheduled: true, SessionCancelled: true, ParticipantCheckedIn: true, IdentityPhotoSubmitted: true, FileStored: true,
   IdentityVerified: true, SessionStarted: true, MetricsRecorded: true, ViolationDetected: true, FaceChecked: true, MessageSent: true,
   ContentBlocked: true, ContentUnblocked: true, ProctorJoined: true, ProctorLeft: true, NoteAdded: true, SessionPaused: true,
   SessionResumed: true, SessionFinished: true, RecordingSegmentStored: true, RecordingSegmentRefused: true, RecordingSegmentLost: true, RecordingPlayed: true, RecordingViewed: true, CallStarted: true, CallEnded: true, MobileCameraConnected: true, ScoreComputed: true, SessionConcluded: true,

@@ -131,6 +131,23 @@ export function bookTime(command: CommandOf<'BookTime'>, state: Session): Sessio
   return [{ type: 'SessionBooked', data: { scheduledAt: command.data.scheduledAt.toISOString(), proctor, previousProctor: s.proctor, by: actor.id, at: now.toISOString() } }];
 }
 
+/**
+ * Moves the start of a session that has not started. A booked session's time is a seat on a proctor's calendar, so
+ * it moves by booking another slot, not here; a self-scheduled one has no time of its organisers' to move.
+ */
+export function rescheduleSession(command: CommandOf<'RescheduleSession'>, state: Session): SessionEvent[] {
+  const { now, actor } = command.metadata;
+  const s = exists(state, 'reschedule the session');
+  if (s.status !== 'scheduled' && s.status !== 'waiting') {
+    throw new IllegalStateError(`cannot reschedule: the session is ${readable(s.status)}; only a session that has not started can be moved`);
+  }
+  if (s.selfScheduling) throw new IllegalStateError('the test-taker chooses this session\'s time: book another slot on the calendar instead');
+  startNotPassed(command.data.scheduledAt, now);
+  const scheduledAt = command.data.scheduledAt.toISOString();
+  if (s.scheduledAt !== null && Date.parse(s.scheduledAt) === command.data.scheduledAt.getTime()) return [];
+  return [{ type: 'SessionRescheduled', data: { scheduledAt, previous: s.scheduledAt, by: actor.id, at: now.toISOString() } }];
+}
+
 export function cancelSession(command: CommandOf<'CancelSession'>, state: Session): SessionEvent[] {
   const { now, actor } = command.metadata;
   const s = exists(state, 'cancel the session');

@@ -96,6 +96,8 @@ export function evolveSession(state: Session, event: SessionEvent): Session {
       return { ...state, proctor: event.data.proctor };
     case 'SessionBooked':
       return { ...state, proctor: event.data.proctor, booking: { proctor: event.data.proctor, start: event.data.scheduledAt } };
+    case 'SessionRescheduled':
+      return { ...state, scheduledAt: event.data.scheduledAt };
     case 'SessionCancelled':
       return { ...state, status: 'cancelled' };
     case 'ParticipantCheckedIn':
@@ -125,7 +127,7 @@ type StatusEvent = Extract<
   SessionEvent,
   {
     type:
-      | 'SessionCreated' | 'ProctorAssigned' | 'SessionBooked' | 'SessionCancelled' | 'ParticipantCheckedIn' | 'SessionStarted'
+      | 'SessionCreated' | 'ProctorAssigned' | 'SessionBooked' | 'SessionRescheduled' | 'SessionCancelled' | 'ParticipantCheckedIn' | 'SessionStarted'
       | 'SessionPaused' | 'SessionResumed' | 'SessionFinished' | 'ScoreComputed' | 'SessionConcluded';
   }
 >;

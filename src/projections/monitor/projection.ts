@@ -37,6 +37,8 @@ export const monitorProjection: Projection<SessionEvent> = {
         return void (await set('proctor = $3', [event.data.proctor]));
       case 'SessionBooked':
         return void (await set('proctor = $3, scheduled_at = $4, date = $4, booked = true', [event.data.proctor, event.data.scheduledAt]));
+      case 'SessionRescheduled':
+        return void (await set('scheduled_at = $3, date = $3', [event.data.scheduledAt]));
       case 'SessionCancelled':
         return void (await set(`status = 'cancelled', stopped_at = $3`, [event.data.at]));
       case 'ParticipantCheckedIn':

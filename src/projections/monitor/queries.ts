@@ -1,7 +1,7 @@
-import { ValidationError } from '../../domain/core/errors.js';
 import { DEFAULT_CHECK_IN_BEFORE_MINUTES } from '../../domain/session/check-in.js';
 import { METRIC_CODES, type MetricCode } from '../../domain/session/metrics.js';
 import type { Sql } from '../../store/sql.js';
+import { listSessionPage, type Condition, type SessionPage, type SessionSort } from './paging.js';
 import type { MonitorRow, SessionStatus } from './row.js';
 
 type DbRow = Record<string, unknown>;
@@ -54,69 +54,12 @@ export async function getMonitorRow(db: Sql, sessionId: string): Promise<Monitor
   return row ? toMonitorRow(row) : null;
 }
 
-/** A SQL condition with its bound parameters; `$n` placeholders are numbered from 1 and renumbered when combined. */
-export interface Condition {
-  readonly where: string;
-  readonly params: readonly unknown[];
-}
-
-export interface SessionPage {
-  readonly rows: MonitorRow[];
-  readonly hasNextPage: boolean;
-  readonly endCursor: string | null;
-  readonly totalCount: number;
-}
-
-/** The keyset cursor of a row in the newest-first list (opaque to clients). */
-export const encodeCursor = (row: MonitorRow) => Buffer.from(JSON.stringify([row.date.toISOString(), row.sessionId])).toString('base64url');
-
-function decodeCursor(cursor: string): [string, string] {
-  try {
-    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(value) && value.length === 2 && typeof value[0] === 'string' && typeof value[1] === 'string' && !Number.isNaN(Date.parse(value[0]))) {
-      return [value[0], value[1]];
-    }
-  } catch {
-    // fall through to the error below
-  }
-  throw new ValidationError('the cursor is not one this server gave out');
-}
-
-/** Shifts `$1`, `$2` … in `where` by `offset`, so conditions built separately can share one statement. */
-export function renumber(where: string, offset: number): string {
-  return where.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`);
-}
+export type { Condition, SessionPage } from './paging.js';
+export { renumber } from './paging.js';
 
 /** Newest first (date, then id), keyset-paginated. `conditions` are ANDed (search filter, visibility). */
-export async function listMonitorRows(db: Sql, conditions: readonly Condition[], page: { first: number; after?: string | null }): Promise<SessionPage> {
-  const first = Math.max(0, Math.min(page.first, 500));
-  const parts: string[] = [];
-  const params: unknown[] = [];
-  for (const c of conditions) {
-    parts.push(`(${renumber(c.where, params.length)})`);
-    params.push(...c.params);
-  }
-  const filter = parts.length ? parts.join(' AND ') : 'true';
-  const filterParams = [...params];
-  let keyset = '';
-  if (page.after) {
-    const [date, id] = decodeCursor(page.after);
-    params.push(date, id);
-    keyset = ` AND (date, session_id) < ($${params.length - 1}::timestamptz, $${params.length})`;
-  }
-  params.push(first + 1);
-  const rows = await db.query<DbRow>(
-    `SELECT * FROM monitor_sessions WHERE ${filter}${keyset} ORDER BY date DESC, session_id DESC LIMIT $${params.length}`,
-    params,
-  );
-  const [{ count }] = await db.query<{ count: string | number }>(`SELECT count(*)::int AS count FROM monitor_sessions WHERE ${filter}`, filterParams);
-  const mapped = rows.slice(0, first).map(toMonitorRow);
-  return {
-    rows: mapped,
-    hasNextPage: rows.length > first,
-    endCursor: mapped.length ? encodeCursor(mapped[mapped.length - 1]) : null,
-    totalCount: Number(count),
-  };
+export function listMonitorRows(db: Sql, conditions: readonly Condition[], page: { first: number; after?: string | null; sort?: SessionSort }): Promise<SessionPage> {
+  return listSessionPage(db, conditions, page, toMonitorRow);
 }
 
 /** Sessions running past their planned length at `now` (pauses not counted here: the decider has the exact deadline). */
@@ -136,4 +79,10 @@ export async function runningSessions(db: Sql): Promise<Array<{ sessionId: strin
     `SELECT session_id, started_at FROM monitor_sessions WHERE status = 'in_progress' AND started_at IS NOT NULL ORDER BY started_at LIMIT 1000`,
   );
   return rows.map((r) => ({ sessionId: r.session_id, startedAt: new Date(r.started_at) }));
+}
+
+/** Which of `ids` have a session in the read model (one query, for acting on many at once). */
+export async function existingSessionIds(db: Sql, ids: readonly string[]): Promise<Set<string>> {
+  const rows = await db.query<{ session_id: string }>(`SELECT session_id FROM monitor_sessions WHERE session_id = ANY($1::text[])`, [[...ids]]);
+  return new Set(rows.map((r) => r.session_id));
 }

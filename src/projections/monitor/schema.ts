@@ -1,4 +1,5 @@
 import { METRIC_CODES } from '../../domain/session/metrics.js';
+import { MONITOR_SORT_DDL } from './paging.js';
 
 /** DDL of the monitor read model. Idempotent: run at every start. */
 export const MONITOR_DDL = `
@@ -46,6 +47,8 @@ CREATE INDEX IF NOT EXISTS monitor_sessions_student ON monitor_sessions (student
 CREATE INDEX IF NOT EXISTS monitor_sessions_status ON monitor_sessions (status, date);
 CREATE INDEX IF NOT EXISTS monitor_sessions_date ON monitor_sessions (date);
 CREATE INDEX IF NOT EXISTS monitor_sessions_score ON monitor_sessions (score);
+-- The console's orders (keyset paging over every column it sorts by).
+${MONITOR_SORT_DDL}
 -- The search language compares text ignoring case (lower(col) = lower($n)) and matches free text with ILIKE.
 CREATE INDEX IF NOT EXISTS monitor_sessions_lower_session ON monitor_sessions (lower(session_id));
 CREATE INDEX IF NOT EXISTS monitor_sessions_lower_student ON monitor_sessions (lower(student));

@@ -107,6 +107,7 @@ export const protocolProjection: Projection<SessionEvent> = {
       case 'SessionCreated':
       case 'ProctorAssigned':
       case 'SessionBooked':
+      case 'SessionRescheduled':
       case 'SessionCancelled':
       case 'ParticipantCheckedIn':
       case 'SessionStarted':

@@ -77,6 +77,7 @@ const SAID: Record<string, Describe> = {
   }),
   ProctorAssigned: (d) => (d.proctor ? { what: `assigned the proctor ${str(d.proctor)}`, details: d.previous ? `instead of ${str(d.previous)}` : null } : { what: `removed the proctor ${str(d.previous)}` }),
   SessionBooked: (d, when) => ({ what: `booked the session for ${when(d.scheduledAt)} with ${str(d.proctor)}`, details: d.previousProctor && d.previousProctor !== d.proctor ? `instead of ${str(d.previousProctor)}` : null }),
+  SessionRescheduled: (d, when) => ({ what: `moved the start to ${when(d.scheduledAt)}`, details: d.previous ? `from ${when(d.previous)}` : null }),
   SessionCancelled: (d) => ({ what: 'cancelled the session', details: quote(d.reason), tone: 'warning' }),
   ParticipantCheckedIn: (d) => ({
     what: d.browserSupported === false ? 'checked in with a browser that is not supported' : 'checked in',

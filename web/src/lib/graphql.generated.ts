@@ -48,6 +48,8 @@ export interface RegisterLtiPlatformInput {
   tokenUrl: string;
 }
 
+export type SessionOrder = 'date' | 'name' | 'proctor' | 'scheduled' | 'score' | 'status' | 'student';
+
 export type SessionStatus = 'cancelled' | 'concluded' | 'finished' | 'in_progress' | 'paused' | 'scheduled' | 'waiting';
 
 export interface SlotInput {
@@ -614,6 +616,97 @@ export type PhotoVariables = {
   k: string;
 };
 
+export type BulkAssignData = {
+  assignProctorToSessions: Array<{
+    id: string;
+    ok: boolean;
+    code: string | null;
+    message: string | null;
+  }>;
+};
+export type BulkAssignVariables = {
+  ids: Array<string>;
+  proctor?: string | null;
+};
+
+export type BulkCancelData = {
+  cancelSessions: Array<BulkAssignData['assignProctorToSessions'][number]>;
+};
+export type BulkCancelVariables = {
+  ids: Array<string>;
+  reason: string;
+};
+
+export type BulkPauseData = {
+  pauseSessions: Array<BulkAssignData['assignProctorToSessions'][number]>;
+};
+export type BulkPauseVariables = {
+  ids: Array<string>;
+};
+
+export type BulkRescheduleData = {
+  rescheduleSessions: Array<BulkAssignData['assignProctorToSessions'][number]>;
+};
+export type BulkRescheduleVariables = {
+  ids: Array<string>;
+  at: string;
+};
+
+export type BulkResumeData = {
+  resumeSessions: Array<BulkAssignData['assignProctorToSessions'][number]>;
+};
+export type BulkResumeVariables = {
+  ids: Array<string>;
+};
+
+export type ConsoleIdsData = {
+  sessions: {
+    edges: Array<{
+      node: CreateData['createSession'];
+    }>;
+    pageInfo: {
+      hasNextPage: boolean;
+      endCursor: string | null;
+    };
+  };
+};
+export type ConsoleIdsVariables = {
+  q?: string | null;
+  after?: string | null;
+};
+
+export type ConsoleProctorsData = {
+  accounts: Array<ChangePasswordData['changePassword']['user']>;
+};
+export type ConsoleProctorsVariables = Record<string, never>;
+
+export type ConsoleSessionsData = {
+  sessions: {
+    totalCount: number;
+    edges: Array<{
+      node: {
+        id: string;
+        name: string;
+        student: string;
+        studentName: string | null;
+        proctor: string | null;
+        status: SessionStatus;
+        date: string;
+        scheduledAt: string | null;
+        score: number | null;
+      };
+    }>;
+    pageInfo: ConsoleIdsData['sessions']['pageInfo'];
+  };
+};
+export type ConsoleSessionsVariables = {
+  q?: string | null;
+  first?: number | null;
+  after?: string | null;
+  orderBy?: SessionOrder | null;
+  descending?: boolean | null;
+};
+
 export type EndCallData = {
   endCall: boolean;
 };
@@ -859,6 +952,14 @@ export interface Documents {
   START: GqlDocument<StartData, StartVariables>;
   START_LMS_ASSESSMENT: GqlDocument<StartLmsAssessmentData, StartLmsAssessmentVariables>;
   SUBMIT_PHOTO: GqlDocument<PhotoData, PhotoVariables>;
+  BULK_ASSIGN: GqlDocument<BulkAssignData, BulkAssignVariables>;
+  BULK_CANCEL: GqlDocument<BulkCancelData, BulkCancelVariables>;
+  BULK_PAUSE: GqlDocument<BulkPauseData, BulkPauseVariables>;
+  BULK_RESCHEDULE: GqlDocument<BulkRescheduleData, BulkRescheduleVariables>;
+  BULK_RESUME: GqlDocument<BulkResumeData, BulkResumeVariables>;
+  CONSOLE_IDS: GqlDocument<ConsoleIdsData, ConsoleIdsVariables>;
+  CONSOLE_PROCTORS: GqlDocument<ConsoleProctorsData, ConsoleProctorsVariables>;
+  CONSOLE_SESSIONS: GqlDocument<ConsoleSessionsData, ConsoleSessionsVariables>;
   END_CALL: GqlDocument<EndCallData, EndCallVariables>;
   ICE: GqlDocument<IceData, IceVariables>;
   PUBLISH_MEDIA: GqlDocument<PublishData, PublishVariables>;

@@ -1,5 +1,8 @@
 import { SEARCH_DEBOUNCE_MS, type MonitorState } from './monitor.svelte.js';
 
+/** What a search box drives and reports on: the monitor's list, the console's table. */
+export type SearchTarget = Pick<MonitorState, 'query' | 'problem' | 'search' | 'complete'>;
+
 const COMPLETION_DEBOUNCE_MS = 150;
 const MAX_SUGGESTIONS = 8;
 
@@ -19,7 +22,7 @@ export class SearchInput {
   private asked = 0;
 
   constructor(
-    private readonly monitor: MonitorState,
+    private readonly monitor: SearchTarget,
     private readonly caret: () => number | null,
   ) {
     this.text = monitor.query;
