@@ -7,7 +7,7 @@ export interface CreateSessionInput {
   autoConclude?: boolean | null;
   checkInAfter?: number | null;
   checkInBefore?: number | null;
-  duration: number;
+  duration?: number | null;
   id: string;
   metrics?: Array<string> | null;
   name: string;
