@@ -35,13 +35,11 @@ export async function seedDemo(core: Core, password: string, publicUrl: string):
   // Each session is created an hour before its start (three hours ago at the latest), as an organiser would: a start
   // in the past is refused.
   await seedTemplates(core, admin, at(-24 * 60));
-  const create = async (id: string, name: string, who: string, proctorId: string, minutesFromNow: number, extra: Record<string, unknown> = {}) => {
-    const data = await sessionData(core, {
+  const create = async (id: string, name: string, who: string, proctorId: string, minutesFromNow: number, extra: Record<string, unknown> = {}) =>
+    core.session(id, 'CreateSession', await sessionData(core, {
       sessionId: id, name, student: who, studentName: DEMO_ACCOUNTS.find((a) => a.username === who)?.displayName ?? null, proctor: proctorId,
       durationMinutes: 90, scheduledAt: new Date(now + minutesFromNow * 60_000), url: `${publicUrl}/demo-test.html`, template: 'default', ...extra,
-    });
-    return core.session(id, 'CreateSession', data, admin, at(Math.min(-180, minutesFromNow - 60)));
-  };
+    }), admin, at(Math.min(-180, minutesFromNow - 60)));
 
   // Starts in 10 minutes: check-in (15 minutes before the start) is open, so the demo can be taken at once.
   await create('demo-scheduled', 'Entrance exam in mathematics', 'student1', 'proctor1', 10, { tags: ['math', 'entrance'], template: 'entrance-exam' });

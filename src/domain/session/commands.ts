@@ -1,7 +1,7 @@
 import type { CommandMetadata } from '../core/decider.js';
 import type { Conclusion, FaceCheckReason, LtiLink, LtiService, FaceResult, FileKind, IdentityPhotoKind, RecordingTrack } from './events.js';
 import type { MetricCode, MetricValues } from './metrics.js';
-import type { SessionTemplateRef } from '../template/for-session.js';
+import type { SessionTemplateRef } from '../template/ref.js';
 
 /** What can be asked of a session. Each carries `metadata` (now, actor, command id): the decider reads no clock. */
 export type SessionCommand =

@@ -1,5 +1,5 @@
 import type { MetricCode, MetricValues } from './metrics.js';
-import type { SessionTemplateRef } from '../template/for-session.js';
+import type { SessionTemplateRef } from '../template/ref.js';
 
 /** Who ended a session: `integrator` is the LMS that created it. */
 export type FinishedBy = 'student' | 'proctor' | 'admin' | 'integrator' | 'timeout';

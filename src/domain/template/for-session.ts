@@ -1,16 +1,9 @@
 import type { MetricCode } from '../session/metrics.js';
 import { identifier, MAX_INT4, wholeNumber } from '../core/fields.js';
-import { DEFAULT_TEMPLATE, templateSettings, type TemplateAddons, type TemplateSettings, type TemplateStages } from './settings.js';
+import { DEFAULT_TEMPLATE, templateSettings, type TemplateSettings } from './settings.js';
+import type { SessionTemplateRef } from './ref.js';
 
-/** What a session keeps of the template it came from, beyond the settings the session itself enforces. */
-export interface SessionTemplateRef {
-  readonly templateId: string;
-  readonly version: number;
-  readonly stages: TemplateStages;
-  readonly addons: TemplateAddons;
-  readonly rules: string | null;
-  readonly retentionDays: number;
-}
+export type { SessionTemplateRef } from './ref.js';
 
 /**
  * What the creator of one session may set instead of the template's value (absent or null: the template's). The

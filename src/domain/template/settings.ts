@@ -2,27 +2,9 @@ import { ValidationError } from '../core/errors.js';
 import { optionalText, text, wholeNumber } from '../core/fields.js';
 import { DEFAULT_CHECK_IN_BEFORE_MINUTES, MAX_CHECK_IN_MINUTES } from '../session/check-in.js';
 import { isMetricCode, METRIC_CODES, type MetricCode } from '../session/metrics.js';
+import type { TemplateAddons, TemplateStages } from './ref.js';
 
-/** The steps before the exam starts that a template asks for. */
-export interface TemplateStages {
-  /** The browser and devices are checked before check-in. */
-  readonly compatibilityCheck: boolean;
-  readonly facePhoto: boolean;
-  /** A photo of an identity document, compared with the face. */
-  readonly idPhoto: boolean;
-  /** The proctor lets the test-taker start (otherwise they start on their own once the steps are done). */
-  readonly proctorApproval: boolean;
-}
-
-/** What the exam page adds to the camera: each one on or off. */
-export interface TemplateAddons {
-  readonly screen: boolean;
-  readonly secondCamera: boolean;
-  readonly chat: boolean;
-  readonly calls: boolean;
-  /** Copying, printing and leaving the test content are blocked. */
-  readonly contentProtection: boolean;
-}
+export type { TemplateAddons, TemplateStages } from './ref.js';
 
 /** Everything an exam's sessions share; one version of a template. */
 export interface TemplateSettings {

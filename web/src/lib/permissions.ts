@@ -23,7 +23,9 @@ export type UiOperation =
   | 'session.call'
   | 'account.list'
   | 'schedule.manage'
-  | 'lti.manage';
+  | 'lti.manage'
+  | 'template.read'
+  | 'template.manage';
 
 /** Whose sessions a role may touch: every session, the ones it proctors, takes or created, or none. */
 export type Reach = 'all' | 'assigned' | 'own' | 'created' | 'none';
@@ -44,6 +46,8 @@ export const UI_MATRIX: Record<UiOperation, readonly [Reach, Reach, Reach, Reach
   'account.list':         [A, A, N, A, N],
   'schedule.manage':      [A, P, N, N, N],
   'lti.manage':           [A, N, N, N, N],
+  'template.read':        [A, A, N, A, A],
+  'template.manage':      [A, N, N, N, N],
 };
 
 const COLUMN: Record<Role, number> = { admin: 0, proctor: 1, student: 2, auditor: 3, integrator: 4 };
@@ -91,6 +95,7 @@ export const PAGE_NEEDS = {
   'new-session': ['session.create', 'account.list'],
   calendar: ['schedule.manage'],
   lms: ['lti.manage'],
+  templates: ['template.read'],
 } as const satisfies Record<string, readonly UiOperation[]>;
 
 export type GuardedPage = keyof typeof PAGE_NEEDS;
