@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureDefaultTemplate } from '../../src/app/templates/templates.js';
 import { startTestApi, type TestApi } from '../support/api.js';
 import { describeWithServer, NO_POSTGRES_REASON, testPostgresUrl } from '../support/servers.js';
 
@@ -112,6 +113,15 @@ for (const [engine, available, postgresUrl] of ENGINES) describeWithServer(`exam
       const { session } = await api.as('admin', `{ session(id: "lms-tpl-1") { template duration metrics secondCamera } }`);
       expect(session).toEqual({ template: 'Oral exam', duration: 90, metrics: ['c2', 'b2'], secondCamera: true });
       expect(await createdEvent('lms-tpl-1')).toMatchObject({ threshold: 75, weights: { c2: 5 }, fromTemplate: { templateId: 'oral', version: 2 } });
+    });
+    it('can come from the default template, made once however often the server starts', async () => {
+      await ensureDefaultTemplate(api.core);
+      await ensureDefaultTemplate(api.core);
+      const { template } = await api.as('admin', '{ template(id: "default") { name version metrics threshold autoConclude duration retentionDays stages { facePhoto idPhoto } } }');
+      expect(template).toMatchObject({ name: 'Default', version: 1, threshold: 50, autoConclude: false, duration: 60, retentionDays: 90, stages: { facePhoto: true, idPhoto: false } });
+      expect(template.metrics).toHaveLength(16);
+      await api.createSession('tpl-default', { template: 'default', duration: null, metrics: null });
+      expect(await createdEvent('tpl-default')).toMatchObject({ durationMinutes: 60, checkInBeforeMinutes: 15, fromTemplate: { templateId: 'default', version: 1 } });
     });
     it('without a template keeps the session\'s own settings and needs a duration', async () => {
       await api.createSession('tpl-none', {});
