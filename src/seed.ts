@@ -100,7 +100,7 @@ async function seedTemplates(core: Core, admin: Actor, options: { now: Date }): 
     addons: { screen: true, secondCamera: true, chat: true, calls: true, contentProtection: true },
   };
   const quiz: TemplateSettings = {
-    ...DEFAULT_TEMPLATE, name: 'Quiz (camera only)', metrics: ['c1', 'c2', 'c3', 'm2'], threshold: 40, autoConclude: true, durationMinutes: 20,
+    ...DEFAULT_TEMPLATE, name: 'Quiz (camera only)', metrics: ['b2', 'c1', 'c2', 'c3', 'm2'], threshold: 40, autoConclude: true, durationMinutes: 20,
     checkInBeforeMinutes: 5, checkInAfterMinutes: 10, scoreVisibleToStudent: true, retentionDays: 30,
     rules: 'Keep your face in the camera and work alone.',
     stages: { compatibilityCheck: true, facePhoto: false, idPhoto: false, proctorApproval: false },
