@@ -81,6 +81,9 @@ for (const [engine, available, postgresUrl] of ENGINES) describeWithServer(`exam
         checkInOpensAt: new Date(Date.parse(start) - 30 * 60_000).toISOString(), checkInClosesAt: new Date(Date.parse(start) + 10 * 60_000).toISOString(),
       });
       expect(await createdEvent('tpl-1')).toMatchObject({ fromTemplate: { templateId: 'oral', version: 1, rules: 'Alone, camera on.', retentionDays: 60, stages: { idPhoto: true } } });
+      // The test-taker's page reads the rules of that version.
+      expect((await api.as('student1', '{ session(id: "tpl-1") { fromTemplate { id version rules addons { secondCamera } } } }')).session.fromTemplate)
+        .toEqual({ id: 'oral', version: 1, rules: 'Alone, camera on.', addons: { secondCamera: true } });
       await takeExam('tpl-1');
       // c2 was in violation 30% of the one minute, at weight 2: 100 − 2·30 = 40, under the threshold of 50.
       expect((await api.as('admin', SESSION('tpl-1'))).session).toMatchObject({ score: 40, conclusion: 'negative' });
@@ -126,6 +129,7 @@ for (const [engine, available, postgresUrl] of ENGINES) describeWithServer(`exam
     it('without a template keeps the session\'s own settings and needs a duration', async () => {
       await api.createSession('tpl-none', {});
       expect(await createdEvent('tpl-none')).not.toHaveProperty('fromTemplate');
+      expect((await api.as('student1', '{ session(id: "tpl-none") { fromTemplate { id } } }')).session.fromTemplate).toBeNull();
       expect(await api.errorCode('admin', `mutation { createSession(input: { id: "tpl-no-duration", name: "x", student: "student1" }) { id } }`)).toBe('BAD_USER_INPUT');
     });
   });

@@ -74,6 +74,14 @@ describeWithServer('an administrator manages exam templates on screen', HAS_CHRO
     await admin.waitForURL(/#\/protocol\/entrance-a$/);
     const { sessionEvents } = await api.as('admin', '{ sessionEvents(id: "entrance-a", first: 1) { data } }');
     expect(sessionEvents[0].data).toMatchObject({ template: 'Entrance exam', threshold: 60, metrics: ['b2', 'c2', 'c3'], fromTemplate: { version: 2, stages: { idPhoto: true } } });
+    // The test-taker accepts the template's rules, not the page's own.
+    const student = await (await newContext(browser, api.server.url)).newPage();
+    await signIn(student, 'student1');
+    await student.goto('/#/exam/entrance-a');
+    const rules = student.getByRole('list', { name: 'Rules' });
+    await rules.getByText('Show your ID to the camera.').waitFor();
+    expect(await rules.locator('li').allTextContents()).toEqual(['Show your ID to the camera.', 'No notes.']);
+    await student.close();
   }, 60_000);
 
   it('fits 1440×900 and a 390 px phone, then archives the template', async () => {

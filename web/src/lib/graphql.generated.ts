@@ -898,6 +898,20 @@ export type ReviseTemplateVariables = {
   input: TemplateInput;
 };
 
+export type SessionRulesData = {
+  session: {
+    id: string;
+    fromTemplate: {
+      id: string;
+      version: number;
+      rules: string | null;
+    } | null;
+  };
+};
+export type SessionRulesVariables = {
+  id: string;
+};
+
 export type TemplateData = {
   template: ArchiveTemplateData['archiveTemplate'];
 };
@@ -991,6 +1005,7 @@ export interface Documents {
   ARCHIVE_TEMPLATE: GqlDocument<ArchiveTemplateData, ArchiveTemplateVariables>;
   CREATE_TEMPLATE: GqlDocument<CreateTemplateData, CreateTemplateVariables>;
   REVISE_TEMPLATE: GqlDocument<ReviseTemplateData, ReviseTemplateVariables>;
+  SESSION_RULES: GqlDocument<SessionRulesData, SessionRulesVariables>;
   TEMPLATE: GqlDocument<TemplateData, TemplateVariables>;
   TEMPLATES: GqlDocument<TemplatesData, TemplatesVariables>;
   TEMPLATE_CHOICES: GqlDocument<TemplateChoicesData, TemplateChoicesVariables>;

@@ -11,3 +11,4 @@ export const CREATE_TEMPLATE: Documents['CREATE_TEMPLATE'] = `mutation CreateTem
 export const REVISE_TEMPLATE: Documents['REVISE_TEMPLATE'] = `mutation ReviseTemplate($id: ID!, $input: TemplateInput!) { reviseTemplate(id: $id, input: $input) { ${TEMPLATE_FIELDS} } }`;
 export const ARCHIVE_TEMPLATE: Documents['ARCHIVE_TEMPLATE'] = `mutation ArchiveTemplate($id: ID!) { archiveTemplate(id: $id) { ${TEMPLATE_FIELDS} } }`;
 export const TEMPLATE_CHOICES: Documents['TEMPLATE_CHOICES'] = `query TemplateChoices { templates { id name duration addons { secondCamera } } }`;
+export const SESSION_RULES: Documents['SESSION_RULES'] = `query SessionRules($id: ID!) { session(id: $id) { id fromTemplate { id version rules } } }`;
