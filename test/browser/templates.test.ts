@@ -77,7 +77,8 @@ describeWithServer('an administrator manages exam templates on screen', HAS_CHRO
     // The test-taker accepts the template's rules, not the page's own.
     const student = await (await newContext(browser, api.server.url)).newPage();
     await signIn(student, 'student1');
-    await student.goto('/#/exam/entrance-a');
+    await student.getByRole('link', { name: 'Open' }).click();
+    await student.waitForURL(/#\/exam\/entrance-a$/);
     const rules = student.getByRole('list', { name: 'Rules' });
     await rules.getByText('Show your ID to the camera.').waitFor();
     expect(await rules.locator('li').allTextContents()).toEqual(['Show your ID to the camera.', 'No notes.']);
