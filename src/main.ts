@@ -12,6 +12,7 @@ import { startMediaEngine } from './media/engine.js';
 import { startFaceVerifier } from './app/faces/verifier.js';
 import { DEMO_ACCOUNTS, seedDemo, storeIsEmpty } from './seed.js';
 import { createFirstAdmin } from './app/accounts/first-admin.js';
+import { ensureDefaultTemplate } from './app/templates/templates.js';
 import { SessionTimer } from './app/sessions/session-timer.js';
 import { RecordingWatchdog } from './app/recordings/recording-watchdog.js';
 import { LtiServiceWorker } from './app/lti/services/worker.js';
@@ -58,6 +59,8 @@ if (!config.production && emptyStore && !config.firstAdmin) {
 if (config.production && emptyStore && !config.firstAdmin) {
   console.warn('  No accounts yet: set ADMIN_USERNAME and ADMIN_PASSWORD and start again to create the first administrator.');
 }
+// Not into a store still empty: the first administrator is only made in an empty one.
+if (!(await storeIsEmpty(core))) await ensureDefaultTemplate(core);
 // Uploads a crash cut short are left in the blob store's staging place: gone before anyone uploads again.
 await new LocalBlobStore(join(config.dataDir, 'blobs')).sweepStaging().catch((err) => log.warn({ err }, 'could not sweep the upload staging place'));
 const webDir = fileURLToPath(new URL('../web/dist', import.meta.url));

@@ -2,6 +2,9 @@ import type { Core } from './app/core/core.js';
 import type { AccountRole } from './domain/account/account.js';
 import { SYSTEM_ACTOR, type Actor } from './domain/core/decider.js';
 import { hashPassword } from './app/accounts/passwords.js';
+import { sessionData } from './app/templates/create-session.js';
+import { ensureDefaultTemplate } from './app/templates/templates.js';
+import { DEFAULT_TEMPLATE, type TemplateSettings } from './domain/template/settings.js';
 
 export const DEMO_ACCOUNTS: ReadonlyArray<{ username: string; role: AccountRole; displayName: string }> = [
   { username: 'admin', role: 'admin', displayName: 'Ada Admin' },
@@ -31,20 +34,21 @@ export async function seedDemo(core: Core, password: string, publicUrl: string):
   const student = (id: string): Actor => ({ id, role: 'student' });
   // Each session is created an hour before its start (three hours ago at the latest), as an organiser would: a start
   // in the past is refused.
-  const create = (id: string, name: string, who: string, proctorId: string, minutesFromNow: number, extra: Record<string, unknown> = {}) =>
-    core.session(id, 'CreateSession', {
+  await seedTemplates(core, admin, at(-24 * 60));
+  const create = async (id: string, name: string, who: string, proctorId: string, minutesFromNow: number, extra: Record<string, unknown> = {}) =>
+    core.session(id, 'CreateSession', await sessionData(core, {
       sessionId: id, name, student: who, studentName: DEMO_ACCOUNTS.find((a) => a.username === who)?.displayName ?? null, proctor: proctorId,
-      durationMinutes: 90, scheduledAt: new Date(now + minutesFromNow * 60_000), url: `${publicUrl}/demo-test.html`, template: 'demo', ...extra,
-    }, admin, at(Math.min(-180, minutesFromNow - 60)));
+      durationMinutes: 90, scheduledAt: new Date(now + minutesFromNow * 60_000), url: `${publicUrl}/demo-test.html`, template: 'default', ...extra,
+    }), admin, at(Math.min(-180, minutesFromNow - 60)));
 
   // Starts in 10 minutes: check-in (15 minutes before the start) is open, so the demo can be taken at once.
-  await create('demo-scheduled', 'Entrance exam in mathematics', 'student1', 'proctor1', 10, { tags: ['math', 'entrance'], secondCamera: true });
+  await create('demo-scheduled', 'Entrance exam in mathematics', 'student1', 'proctor1', 10, { tags: ['math', 'entrance'], template: 'entrance-exam' });
   // Tomorrow: its page shows when check-in opens, with a countdown.
   await create('demo-tomorrow', 'Algebra final exam', 'student1', 'proctor2', 24 * 60, { tags: ['math'] });
   await create('demo-live-1', 'Physics midterm', 'student1', 'proctor1', -20, { tags: ['physics'] });
-  await create('demo-live-2', 'Chemistry quiz', 'student2', 'proctor1', -10);
+  await create('demo-live-2', 'Chemistry quiz', 'student2', 'proctor1', -10, { template: 'quiz', durationMinutes: null });
   await create('demo-waiting', 'History final exam', 'student3', 'proctor2', 0);
-  await create('demo-finished', 'Entrance exam in physics', 'student2', 'proctor1', -300, { weights: { c2: 2 } });
+  await create('demo-finished', 'Entrance exam in physics', 'student2', 'proctor1', -300, { weights: { c2: 2 }, template: 'entrance-exam' });
   await create('demo-concluded', 'Biology final exam', 'student3', 'proctor2', -600);
   await create('demo-cancelled', 'Geography retake', 'student1', 'proctor2', 60);
 
@@ -80,6 +84,30 @@ export async function seedDemo(core: Core, password: string, publicUrl: string):
   const slots = [1, 2, 3].map((d) => ({ start: new Date(day.getTime() + d * 86_400_000), end: new Date(day.getTime() + d * 86_400_000 + 3 * 3_600_000) }));
   await core.schedule('proctor1', 'OpenSlots', { proctor: 'proctor1', slots, seats: 5 }, proctor, at(-60));
   await create('demo-self-scheduled', 'Statistics retake (choose your time)', 'student2', '', 7 * 24 * 60, { selfScheduling: true, proctor: null, scheduledAt: null });
+}
+
+/**
+ * The demo's templates beside the default: an entrance exam (ID photo, the proctor's approval, a phone as the second
+ * camera, two hours, recordings kept a year) and a short quiz watched by the camera only (its score shown to the
+ * test-taker, concluded automatically).
+ */
+async function seedTemplates(core: Core, admin: Actor, options: { now: Date }): Promise<void> {
+  await ensureDefaultTemplate(core);
+  const entrance: TemplateSettings = {
+    ...DEFAULT_TEMPLATE, name: 'Entrance exam', weights: { c3: 3, c4: 3, c6: 5 }, threshold: 70, durationMinutes: 120, retentionDays: 365,
+    rules: 'This is an entrance exam. Before it starts, show your face and then an identity document with your photo to the camera.\nKeep your phone on its stand as the second camera, facing you and your desk.\nNo notes, books, other people or other screens. Stay in the exam page until you finish.',
+    stages: { compatibilityCheck: true, facePhoto: true, idPhoto: true, proctorApproval: true },
+    addons: { screen: true, secondCamera: true, chat: true, calls: true, contentProtection: true },
+  };
+  const quiz: TemplateSettings = {
+    ...DEFAULT_TEMPLATE, name: 'Quiz (camera only)', metrics: ['b2', 'c1', 'c2', 'c3', 'm2'], threshold: 40, autoConclude: true, durationMinutes: 20,
+    checkInBeforeMinutes: 5, checkInAfterMinutes: 10, scoreVisibleToStudent: true, retentionDays: 30,
+    rules: 'Keep your face in the camera and work alone.',
+    stages: { compatibilityCheck: true, facePhoto: false, idPhoto: false, proctorApproval: false },
+    addons: { screen: false, secondCamera: false, chat: true, calls: false, contentProtection: false },
+  };
+  await core.template('entrance-exam', 'CreateTemplate', { templateId: 'entrance-exam', ...entrance }, admin, options);
+  await core.template('quiz', 'CreateTemplate', { templateId: 'quiz', ...quiz }, admin, options);
 }
 
 async function registerDemoAccounts(core: Core, password: string): Promise<void> {

@@ -42,7 +42,9 @@ export type Operation =
   | 'system.inspect'
   | 'system.manage'
   | 'integration.webhook'
-  | 'lti.manage';
+  | 'lti.manage'
+  | 'template.read'
+  | 'template.manage';
 
 /** Whose sessions a role may touch for an operation: every session, its own ones (by relation), or none. */
 type Reach = 'all' | 'assigned' | 'own' | 'created' | 'none';
@@ -83,6 +85,8 @@ const MATRIX: Record<Operation, readonly [Reach, Reach, Reach, Reach, Reach]> = 
   'session.verifyStream':     [A, N, N, A, C],
   'account.manage':           [A, N, N, N, N],
   'account.list':             [A, A, N, A, N],
+  'template.read':            [A, A, N, A, A],
+  'template.manage':          [A, N, N, N, N],
   'account.changeOwnPassword':[A, A, A, A, A],
   'session.book':             [A, N, S, N, N],
   // A calendar is "assigned" to its proctor (checked with the proctor as the party).

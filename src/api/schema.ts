@@ -16,6 +16,8 @@ import { ScheduleResolver } from './schedule/schedule.resolver.js';
 import { WebhookResolver } from './webhook/webhook.resolver.js';
 import { LtiResolver } from './lti/lti.resolver.js';
 import { withCommandIds } from './idempotency.js';
+import { TemplateResolver } from './template/template.resolver.js';
+import { SessionTemplateResolver } from './template/session-template.resolver.js';
 import { StartAssessmentResolver } from './lti/start-assessment.resolver.js';
 import { CourseMembersResolver, SessionLmsResolver } from './lti/course-members.resolver.js';
 
@@ -31,6 +33,7 @@ export function buildApiSchema(): Promise<GraphQLSchema> {
     resolvers: [
       AuthResolver, AccountResolver, SessionResolver, SessionProtocolResolver, SystemResolver, MediaResolver, JanusResolver, MobileCameraResolver, ProfileResolver, ScheduleResolver,
       WebhookResolver, StartAssessmentResolver, CourseMembersResolver, SessionLmsResolver, LtiResolver, BulkSessionResolver,
+      TemplateResolver, SessionTemplateResolver,
     ],
     validate: false,
     pubSub: createPubSub(),

@@ -18,6 +18,8 @@ import { assertSearchable, commentFor, scoreVisibleTo } from './student-view.js'
 import { toSession } from './mapping.js';
 import { SessionOrder, sessionSort } from './sort.js';
 import { CreateSessionInput, MetricValueInput } from './session.inputs.js';
+import { metricValues } from './metric-values.js';
+import { createSession } from '../../app/templates/create-session.js';
 import {
   Conclusion, Message, MetricValue, Note, Session, SessionActivity, SessionChange, SessionConnection, StoredEvent, StreamVerification,
 } from './session.type.js';
@@ -34,15 +36,6 @@ async function change(ctx: ApiContext, id: string, operation: Operation, run: (a
   const row = await readable(ctx, id, operation);
   await run(ctx.actor!);
   return toSession((await getMonitorRow(ctx.core.db, id)) ?? row);
-}
-
-function metricValues(values: readonly MetricValueInput[]): Partial<Record<MetricCode, number>> {
-  const out: Record<string, number> = {};
-  for (const { code, value } of values) {
-    if (code in out) throw new ValidationError(`metric ${code} is given twice`);
-    out[code] = value;
-  }
-  return out as Partial<Record<MetricCode, number>>;
 }
 
 /** Events in a page of `sessionEvents` when `first` is not given, and at most. */
@@ -120,20 +113,15 @@ export class SessionResolver {
   @Mutation(() => Session, { description: 'Creates a session (administrators and integrators).' })
   async createSession(@Arg('input', () => CreateSessionInput) input: CreateSessionInput, @Ctx() ctx: ApiContext): Promise<Session> {
     const actor = authorize(ctx.actor, 'session.create');
-    await ctx.core.session(
-      input.id,
-      'CreateSession',
-      {
-        sessionId: input.id, name: input.name, student: input.student, studentName: input.studentName, proctor: input.proctor,
-        durationMinutes: input.duration, scheduledAt: input.scheduledAt, metrics: (input.metrics ?? undefined) as MetricCode[] | undefined,
-        weights: input.weights ? metricValues(input.weights) : undefined, threshold: input.threshold ?? undefined, autoConclude: input.autoConclude ?? undefined,
-        url: input.url, template: input.template, tags: input.tags ?? undefined, secondCamera: input.secondCamera ?? undefined, selfScheduling: input.selfScheduling ?? undefined,
-        scoreVisibleToStudent: input.scoreVisibleToStudent ?? undefined,
-        checkInBeforeMinutes: input.checkInBefore, checkInAfterMinutes: input.checkInAfter,
-        integrationId: actor.role === 'integrator' ? actor.id : null,
-      },
-      actor,
-    );
+    await createSession(ctx.core, actor, {
+      sessionId: input.id, name: input.name, student: input.student, studentName: input.studentName, proctor: input.proctor,
+      durationMinutes: input.duration, scheduledAt: input.scheduledAt, metrics: (input.metrics ?? undefined) as MetricCode[] | undefined,
+      weights: input.weights ? metricValues(input.weights) : undefined, threshold: input.threshold ?? undefined, autoConclude: input.autoConclude ?? undefined,
+      url: input.url, template: input.template, tags: input.tags ?? undefined, secondCamera: input.secondCamera ?? undefined, selfScheduling: input.selfScheduling ?? undefined,
+      scoreVisibleToStudent: input.scoreVisibleToStudent ?? undefined,
+      checkInBeforeMinutes: input.checkInBefore, checkInAfterMinutes: input.checkInAfter,
+      integrationId: actor.role === 'integrator' ? actor.id : null,
+    });
     return toSession((await getMonitorRow(ctx.core.db, input.id))!);
   }
 

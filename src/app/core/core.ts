@@ -14,6 +14,7 @@ import type { SessionCommand } from '../../domain/session/commands.js';
 import { sessionDecider } from '../../domain/session/decide.js';
 import { sessionStreamId, type SessionEvent } from '../../domain/session/events.js';
 import type { Session } from '../../domain/session/state.js';
+import { templateDecider, templateStreamId, type Template, type TemplateCommand, type TemplateEvent } from '../../domain/template/template.js';
 import { ALL_PROJECTIONS } from '../../projections/index.js';
 import { ProjectionRunner } from '../../projections/runner.js';
 import type { EventStore } from '../../store/event-store.js';
@@ -65,6 +66,8 @@ export class Core {
   readonly ltiLink: Write<LtiLinkCommand, LtiLinkEvent, LtiLink> = this.writer(ltiLinkDecider, ltiLinkStreamId);
   /** Commands to our LTI signing keys (one stream: the key is ignored). */
   readonly toolKeys: Write<ToolKeyCommand, ToolKeyEvent, ToolKeys> = this.writer(toolKeysDecider, () => TOOL_KEYS_STREAM);
+  /** Commands to an exam template, by template id. */
+  readonly template: Write<TemplateCommand, TemplateEvent, Template> = this.writer(templateDecider, templateStreamId);
   private readonly accounts: Write<AccountCommand, AccountEvent, Account> = this.writer(accountDecider, accountStreamId, new StateCache<Account>(500));
   /** Single-use tokens and links, shared by every node on the database. */
   readonly claims: OnceClaims;
@@ -101,7 +104,8 @@ export class Core {
     const again = <C extends AnyEvent, E, S>(write: Write<C, E, S>): Write<C, E, S> => (key, type, data, who, options = {}) => write(key, type, data, who, next(options));
     const scoped: Core = Object.create(this);
     return Object.assign(scoped, { session: again(this.session), schedule: again(this.schedule), profile: again(this.profile), accounts: again(this.accounts),
-      ltiPlatform: again(this.ltiPlatform), toolKeys: again(this.toolKeys), ltiLink: again(this.ltiLink) });
+      ltiPlatform: again(this.ltiPlatform), toolKeys: again(this.toolKeys), ltiLink: again(this.ltiLink),
+      template: again(this.template) });
   }
 
   /** Commands to an account, by username; answers the account after the command. */
@@ -146,6 +150,12 @@ export class Core {
   async loadLtiLink(key: string): Promise<LtiLink> {
     const events = await this.store.readStream<LtiLinkEvent>(ltiLinkStreamId(key));
     return events.reduce((s, e) => ltiLinkDecider.evolve(s, e), ltiLinkDecider.initialState());
+  }
+
+  /** A template as its stream says: its current version, whatever the read model has caught up with. */
+  async loadTemplate(templateId: string): Promise<Template> {
+    const events = await this.store.readStream<TemplateEvent>(templateStreamId(templateId));
+    return events.reduce((s, e) => templateDecider.evolve(s, e), templateDecider.initialState());
   }
 
   /** Our LTI keys as their stream says (every node signs with the same ones). */

@@ -8,7 +8,8 @@ export interface IntegrationClaims {
   readonly nickname: string | null;
   readonly identifier: string;
   readonly subject: string;
-  readonly timeout: number;
+  /** Minutes; null when not given (the template's duration, else 60). */
+  readonly timeout: number | null;
   readonly template: string | null;
   readonly metrics: string[] | null;
   readonly weights: Record<string, number> | null;
@@ -17,8 +18,8 @@ export interface IntegrationClaims {
   readonly proctor: string | null;
   /** `schedule`: the test-taker books the time from the proctors' calendars. */
   readonly selfScheduling: boolean;
-  /** `secondCamera`: the session asks for a phone as a second camera. */
-  readonly secondCamera: boolean;
+  /** `secondCamera`: the session asks for a phone as a second camera; null when not given (the template says, else no). */
+  readonly secondCamera: boolean | null;
   /** The token's own id: each token opens a link once. */
   readonly jti: string;
   readonly expiresAt: Date;
@@ -112,7 +113,7 @@ function claimsOf(payload: Record<string, unknown>, integration: string, jti: st
     nickname: str('nickname'),
     identifier: str('identifier', true)!,
     subject: str('subject') ?? str('identifier', true)!,
-    timeout: num('timeout') ?? 60,
+    timeout: num('timeout'),
     template: str('template'),
     metrics: list('metrics'),
     weights: (weights as Record<string, number> | undefined) ?? null,
@@ -120,7 +121,7 @@ function claimsOf(payload: Record<string, unknown>, integration: string, jti: st
     url: str('url'),
     proctor: str('proctor'),
     selfScheduling: bool('schedule'),
-    secondCamera: bool('secondCamera'),
+    secondCamera: payload.secondCamera === undefined || payload.secondCamera === null ? null : bool('secondCamera'),
     jti,
     expiresAt: new Date(exp * 1000),
   };

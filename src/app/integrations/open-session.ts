@@ -5,6 +5,7 @@ import { getMonitorRow } from '../../projections/monitor/queries.js';
 import type { MonitorRow } from '../../projections/monitor/row.js';
 import { NO_PASSWORD } from '../accounts/passwords.js';
 import type { Core } from '../core/core.js';
+import { createSession } from '../templates/create-session.js';
 import { integrationOf, verifyIntegrationToken, type IntegrationClaims } from './integration-token.js';
 
 /** What an LMS link opens: the session, and its test-taker's account (whose token version a sign-in carries). */
@@ -23,17 +24,16 @@ export async function openIntegrationSession(core: Core, token: string): Promise
   const student = await studentFor(core, integration, claims);
   let row = await getMonitorRow(core.db, claims.identifier);
   if (!row) {
-    await core.session(
-      claims.identifier,
-      'CreateSession',
+    await createSession(
+      core,
+      { id: integration, role: 'integrator' },
       {
         sessionId: claims.identifier, name: claims.subject, student: claims.username, studentName: claims.nickname, proctor: claims.proctor,
-        durationMinutes: claims.timeout, metrics: (claims.metrics ?? undefined) as MetricCode[] | undefined,
+        durationMinutes: claims.timeout ?? (claims.template ? null : 60), metrics: (claims.metrics ?? undefined) as MetricCode[] | undefined,
         weights: (claims.weights ?? undefined) as Partial<Record<MetricCode, number>> | undefined, threshold: claims.threshold ?? undefined,
         url: claims.url, template: claims.template, integrationId: integration,
-        selfScheduling: claims.selfScheduling, secondCamera: claims.secondCamera,
+        selfScheduling: claims.selfScheduling, secondCamera: claims.secondCamera ?? (claims.template ? undefined : false),
       },
-      { id: integration, role: 'integrator' },
     );
     row = (await getMonitorRow(core.db, claims.identifier))!;
   }

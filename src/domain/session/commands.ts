@@ -1,6 +1,7 @@
 import type { CommandMetadata } from '../core/decider.js';
 import type { Conclusion, FaceCheckReason, LtiLink, LtiService, FaceResult, FileKind, IdentityPhotoKind, RecordingTrack } from './events.js';
 import type { MetricCode, MetricValues } from './metrics.js';
+import type { SessionTemplateRef } from '../template/ref.js';
 
 /** What can be asked of a session. Each carries `metadata` (now, actor, command id): the decider reads no clock. */
 export type SessionCommand =
@@ -30,6 +31,8 @@ export type SessionCommand =
         readonly checkInBeforeMinutes?: number | null;
         readonly checkInAfterMinutes?: number | null;
         readonly integrationId?: string | null;
+        /** The template version the settings came from (the app fills them from it), and what else of it the session keeps. */
+        readonly fromTemplate?: SessionTemplateRef | null;
       };
       readonly metadata: CommandMetadata;
     }

@@ -65,6 +65,20 @@ describe('creating a session', () => {
   it('refuses an empty name', () => spec([]).when(create({ name: '  ' })).thenThrows(ValidationError, /name/));
   it('refuses a url that is not http', () => spec([]).when(create({ url: 'javascript:alert(1)' })).thenThrows(ValidationError, /url/));
 
+  describe('from a template', () => {
+    const ref = {
+      templateId: 'entrance', version: 3, stages: { compatibilityCheck: true, facePhoto: true, idPhoto: true, proctorApproval: false },
+      addons: { screen: true, secondCamera: true, chat: true, calls: false, contentProtection: true }, rules: 'No notes.', retentionDays: 30,
+    };
+    it('records the template id and version with its stages, addons, rules and retention', () =>
+      spec([]).when(create({ fromTemplate: ref })).then([createdWith({ fromTemplate: ref })]));
+    it('refuses a reference a read model cannot hold', () => {
+      spec([]).when(create({ fromTemplate: { ...ref, version: 0 } })).thenThrows(ValidationError, /template version/);
+      spec([]).when(create({ fromTemplate: { ...ref, templateId: 'a b' } })).thenThrows(ValidationError, /template id/);
+      spec([]).when(create({ fromTemplate: { ...ref, addons: { ...ref.addons, chat: 'y' as never } } })).thenThrows(ValidationError, /addons.chat/);
+    });
+  });
+
   describe('with a start time', () => {
     // `create` runs at minute -60.
     it('refuses a start that has passed', () =>

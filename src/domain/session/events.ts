@@ -1,4 +1,5 @@
 import type { MetricCode, MetricValues } from './metrics.js';
+import type { SessionTemplateRef } from '../template/ref.js';
 
 /** Who ended a session: `integrator` is the LMS that created it. */
 export type FinishedBy = 'student' | 'proctor' | 'admin' | 'integrator' | 'timeout';
@@ -50,6 +51,8 @@ export type SessionEvent =
         readonly checkInAfterMinutes?: number;
         readonly createdBy: string;
         readonly integrationId: string | null;
+        /** The template version the session was made from, with its stages, addons, rules and retention; absent: none. */
+        readonly fromTemplate?: SessionTemplateRef;
         readonly at: string;
       };
     }

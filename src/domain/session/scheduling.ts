@@ -7,6 +7,7 @@ import type { SessionEvent } from './events.js';
 import { isMetricCode, METRIC_CODES, type MetricCode } from './metrics.js';
 import { exists, type Existing, login, readable, text } from './rules.js';
 import type { Session } from './state.js';
+import { templateRef } from '../template/for-session.js';
 
 /** Deciders that set a session up before it runs: creating it, giving it a proctor, booking its time, cancelling it. */
 
@@ -60,6 +61,7 @@ export function createSession(command: CommandOf<'CreateSession'>, state: Sessio
         checkInAfterMinutes,
         createdBy: actor.id,
         integrationId: d.integrationId ?? null,
+        ...(d.fromTemplate ? { fromTemplate: templateRef(d.fromTemplate) } : {}),
         at: now.toISOString(),
       },
     },

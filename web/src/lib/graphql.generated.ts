@@ -7,7 +7,7 @@ export interface CreateSessionInput {
   autoConclude?: boolean | null;
   checkInAfter?: number | null;
   checkInBefore?: number | null;
-  duration: number;
+  duration?: number | null;
   id: string;
   metrics?: Array<string> | null;
   name: string;
@@ -55,6 +55,37 @@ export type SessionStatus = 'cancelled' | 'concluded' | 'finished' | 'in_progres
 export interface SlotInput {
   end: string;
   start: string;
+}
+
+export interface TemplateAddonsInput {
+  calls: boolean;
+  chat: boolean;
+  contentProtection: boolean;
+  screen: boolean;
+  secondCamera: boolean;
+}
+
+export interface TemplateInput {
+  addons: TemplateAddonsInput;
+  autoConclude: boolean;
+  checkInAfter?: number | null;
+  checkInBefore: number;
+  duration: number;
+  metrics: Array<string>;
+  name: string;
+  retentionDays: number;
+  rules?: string | null;
+  scoreVisibleToStudent: boolean;
+  stages: TemplateStagesInput;
+  threshold: number;
+  weights: Array<MetricValueInput>;
+}
+
+export interface TemplateStagesInput {
+  compatibilityCheck: boolean;
+  facePhoto: boolean;
+  idPhoto: boolean;
+  proctorApproval: boolean;
 }
 
 export type WebhookDeliveryStatus = 'delivered' | 'failed' | 'pending';
@@ -908,6 +939,98 @@ export type UpdateLtiPlatformVariables = {
   input: LtiPlatformSettingsInput;
 };
 
+export type ArchiveTemplateData = {
+  archiveTemplate: {
+    id: string;
+    version: number;
+    name: string;
+    metrics: Array<string>;
+    weights: Array<ProtocolData['session']['averages'][number]>;
+    threshold: number;
+    autoConclude: boolean;
+    rules: string | null;
+    stages: {
+      compatibilityCheck: boolean;
+      facePhoto: boolean;
+      idPhoto: boolean;
+      proctorApproval: boolean;
+    };
+    addons: {
+      screen: boolean;
+      secondCamera: boolean;
+      chat: boolean;
+      calls: boolean;
+      contentProtection: boolean;
+    };
+    checkInBefore: number;
+    checkInAfter: number | null;
+    duration: number;
+    scoreVisibleToStudent: boolean;
+    retentionDays: number;
+    archived: boolean;
+    updatedBy: string;
+    updatedAt: string;
+  };
+};
+export type ArchiveTemplateVariables = {
+  id: string;
+};
+
+export type CreateTemplateData = {
+  createTemplate: ArchiveTemplateData['archiveTemplate'];
+};
+export type CreateTemplateVariables = {
+  input: TemplateInput;
+};
+
+export type ReviseTemplateData = {
+  reviseTemplate: ArchiveTemplateData['archiveTemplate'];
+};
+export type ReviseTemplateVariables = {
+  id: string;
+  input: TemplateInput;
+};
+
+export type SessionRulesData = {
+  session: {
+    id: string;
+    fromTemplate: {
+      id: string;
+      version: number;
+      rules: string | null;
+    } | null;
+  };
+};
+export type SessionRulesVariables = {
+  id: string;
+};
+
+export type TemplateData = {
+  template: ArchiveTemplateData['archiveTemplate'];
+};
+export type TemplateVariables = {
+  id: string;
+};
+
+export type TemplatesData = {
+  templates: Array<ArchiveTemplateData['archiveTemplate']>;
+};
+export type TemplatesVariables = {
+  archived: boolean;
+};
+
+export type TemplateChoicesData = {
+  templates: Array<{
+    id: string;
+    name: string;
+    duration: number;
+    addons: {
+      secondCamera: boolean;
+    };
+  }>;
+};
+export type TemplateChoicesVariables = Record<string, never>;
+
 /** Each document by the name its module exports it under: `export const CHAT: Documents['CHAT'] = `…``. */
 export interface Documents {
   ACCOUNTS: GqlDocument<AccountsData, AccountsVariables>;
@@ -980,4 +1103,11 @@ export interface Documents {
   REMOVE_LTI_PLATFORM: GqlDocument<RemoveLtiPlatformData, RemoveLtiPlatformVariables>;
   ROTATE_LTI_KEY: GqlDocument<RotateLtiKeyData, RotateLtiKeyVariables>;
   UPDATE_LTI_PLATFORM: GqlDocument<UpdateLtiPlatformData, UpdateLtiPlatformVariables>;
+  ARCHIVE_TEMPLATE: GqlDocument<ArchiveTemplateData, ArchiveTemplateVariables>;
+  CREATE_TEMPLATE: GqlDocument<CreateTemplateData, CreateTemplateVariables>;
+  REVISE_TEMPLATE: GqlDocument<ReviseTemplateData, ReviseTemplateVariables>;
+  SESSION_RULES: GqlDocument<SessionRulesData, SessionRulesVariables>;
+  TEMPLATE: GqlDocument<TemplateData, TemplateVariables>;
+  TEMPLATES: GqlDocument<TemplatesData, TemplatesVariables>;
+  TEMPLATE_CHOICES: GqlDocument<TemplateChoicesData, TemplateChoicesVariables>;
 }

@@ -1,9 +1,11 @@
 import type { Client } from '@urql/core';
 import { request } from './client.js';
 import { CREATE_SESSION, PEOPLE } from './documents.js';
-import type { PeopleData } from './graphql.generated.js';
+import type { PeopleData, TemplateChoicesData } from './graphql.generated.js';
+import { TEMPLATE_CHOICES } from './templates/documents.js';
 
 export type Person = PeopleData['students'][number];
+export type TemplateChoice = TemplateChoicesData['templates'][number];
 
 /** A session id from its name: what an administrator would type, made unique by the minute. */
 export function suggestId(name: string, now = new Date()): string {
@@ -27,6 +29,9 @@ export class NewSessionForm {
   selfScheduling = $state(false);
   students = $state<Person[]>([]);
   proctors = $state<Person[]>([]);
+  /** The template's id; empty: none (the session's own settings). */
+  template = $state('');
+  templates = $state<TemplateChoice[]>([]);
   error = $state<string | null>(null);
   busy = $state(false);
 
@@ -38,9 +43,20 @@ export class NewSessionForm {
       this.students = people.students;
       this.proctors = people.proctors;
       this.student ||= people.students[0]?.username ?? '';
+      this.templates = (await request(this.client, TEMPLATE_CHOICES, {})).templates;
+      this.pickTemplate(this.templates.find((t) => t.id === 'default')?.id ?? '');
     } catch (e) {
       this.error = (e as Error).message;
     }
+  }
+
+  /** Picks a template: the form then shows its duration and second camera, which may still be changed for this session. */
+  pickTemplate(id: string): void {
+    this.template = id;
+    const t = this.templates.find((x) => x.id === id);
+    if (!t) return;
+    this.duration = t.duration;
+    this.secondCamera = t.addons.secondCamera;
   }
 
   /** Creates the session; answers its id, or null with `error` saying what the server refused. */
@@ -58,6 +74,7 @@ export class NewSessionForm {
         url: this.url.trim() || null,
         tags: this.tags.split(',').map((t) => t.trim()).filter(Boolean),
         secondCamera: this.secondCamera, selfScheduling: this.selfScheduling,
+        template: this.template || null,
       };
       await request(this.client, CREATE_SESSION, { input }, 'mutation');
       return id;

@@ -24,7 +24,9 @@ export type UiOperation =
   | 'account.list'
   | 'schedule.manage'
   | 'lti.manage'
-  | 'session.bulk';
+  | 'session.bulk'
+  | 'template.read'
+  | 'template.manage';
 
 /** Whose sessions a role may touch: every session, the ones it proctors, takes or created, or none. */
 export type Reach = 'all' | 'assigned' | 'own' | 'created' | 'none';
@@ -46,6 +48,8 @@ export const UI_MATRIX: Record<UiOperation, readonly [Reach, Reach, Reach, Reach
   'schedule.manage':      [A, P, N, N, N],
   'lti.manage':           [A, N, N, N, N],
   'session.bulk':         [A, N, N, N, N],
+  'template.read':        [A, A, N, A, A],
+  'template.manage':      [A, N, N, N, N],
 };
 
 const COLUMN: Record<Role, number> = { admin: 0, proctor: 1, student: 2, auditor: 3, integrator: 4 };
@@ -94,6 +98,7 @@ export const PAGE_NEEDS = {
   calendar: ['schedule.manage'],
   lms: ['lti.manage'],
   console: ['session.bulk'],
+  templates: ['template.read'],
 } as const satisfies Record<string, readonly UiOperation[]>;
 
 export type GuardedPage = keyof typeof PAGE_NEEDS;

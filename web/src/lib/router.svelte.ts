@@ -1,9 +1,10 @@
 /**
  * Hash routes, so the server only ever serves index.html: `#/login`, `#/monitor`, `#/exam/ID`, `#/protocol/ID`,
- * `#/sessions`, `#/accounts`, `#/password`, `#/calendar`, `#/new-session`, `#/lms`, `#/console`, and `#/mobile/ID?token=…` (the phone of a second camera).
+ * `#/sessions`, `#/accounts`, `#/password`, `#/calendar`, `#/new-session`, `#/lms`, `#/console`, `#/templates`, `#/template/ID` (`new` for a new one),
+ * and `#/mobile/ID?token=…` (the phone of a second camera).
  */
 export interface Route {
-  name: 'login' | 'monitor' | 'exam' | 'protocol' | 'sessions' | 'mobile' | 'accounts' | 'password' | 'calendar' | 'new-session' | 'lms' | 'console';
+  name: 'login' | 'monitor' | 'exam' | 'protocol' | 'sessions' | 'mobile' | 'accounts' | 'password' | 'calendar' | 'new-session' | 'lms' | 'console' | 'templates' | 'template';
   id: string | null;
   params: URLSearchParams;
 }
@@ -13,8 +14,10 @@ export function parseRoute(hash: string): Route {
   const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
   const params = new URLSearchParams(query);
   const [name, id] = parts;
-  if ((name === 'exam' || name === 'protocol' || name === 'mobile') && id) return { name, id, params };
-  if (name === 'monitor' || name === 'sessions' || name === 'login' || name === 'accounts' || name === 'password' || name === 'calendar' || name === 'new-session' || name === 'lms' || name === 'console') return { name, id: null, params };
+  if ((name === 'exam' || name === 'protocol' || name === 'mobile' || name === 'template') && id) return { name, id, params };
+  if (name === 'monitor' || name === 'sessions' || name === 'login' || name === 'accounts' || name === 'password' || name === 'calendar' || name === 'new-session' || name === 'lms' || name === 'console' || name === 'templates') {
+    return { name, id: null, params };
+  }
   return { name: 'login', id: null, params };
 }
 
