@@ -17,6 +17,8 @@ import { LtiResolver } from './lti/lti.resolver.js';
 import { withCommandIds } from './idempotency.js';
 import { StartAssessmentResolver } from './lti/start-assessment.resolver.js';
 import { CourseMembersResolver, SessionLmsResolver } from './lti/course-members.resolver.js';
+import { PeopleResolver } from './account/people.resolver.js';
+import { IntegrationsResolver } from './integrations/integrations.resolver.js';
 
 let built: Promise<GraphQLSchema> | null = null;
 
@@ -30,6 +32,7 @@ export function buildApiSchema(): Promise<GraphQLSchema> {
     resolvers: [
       AuthResolver, AccountResolver, SessionResolver, SessionProtocolResolver, SystemResolver, MediaResolver, JanusResolver, MobileCameraResolver, ProfileResolver, ScheduleResolver,
       WebhookResolver, StartAssessmentResolver, CourseMembersResolver, SessionLmsResolver, LtiResolver,
+      PeopleResolver, IntegrationsResolver,
     ],
     validate: false,
     pubSub: createPubSub(),
