@@ -34,23 +34,7 @@ export function parseCsv(input: string, maxRecords = Number.POSITIVE_INFINITY): 
     const c = text[i];
     if (c === '"' && field === '' && !quoted) {
       quoted = true;
-      const start = line;
-      i++;
-      for (;;) {
-        if (i >= text.length) throw new ValidationError(`line ${start}: a quoted field is never closed`);
-        const q = text[i];
-        if (q === '"' && text[i + 1] === '"') {
-          field += '"';
-          i += 2;
-        } else if (q === '"') {
-          i++;
-          break;
-        } else {
-          if (q === '\n' || (q === '\r' && text[i + 1] !== '\n')) line++;
-          field += q;
-          i++;
-        }
-      }
+      ({ value: field, next: i, line } = readQuoted(text, i, line));
       if (i < text.length && text[i] !== ',' && text[i] !== '\r' && text[i] !== '\n') throw new ValidationError(`line ${line}: text after a closing quote`);
       continue;
     }
@@ -72,4 +56,24 @@ export function parseCsv(input: string, maxRecords = Number.POSITIVE_INFINITY): 
   }
   if (field !== '' || quoted || fields.length > 0) endRecord();
   return records;
+}
+
+/** The quoted field opening at `start`: its value, where reading goes on, and the line it ends on. */
+function readQuoted(text: string, start: number, startLine: number): { value: string; next: number; line: number } {
+  let value = '';
+  let line = startLine;
+  for (let i = start + 1; ; ) {
+    if (i >= text.length) throw new ValidationError(`line ${startLine}: a quoted field is never closed`);
+    const q = text[i];
+    if (q === '"' && text[i + 1] === '"') {
+      value += '"';
+      i += 2;
+    } else if (q === '"') {
+      return { value, next: i + 1, line };
+    } else {
+      if (q === '\n' || (q === '\r' && text[i + 1] !== '\n')) line++;
+      value += q;
+      i++;
+    }
+  }
 }
