@@ -1,9 +1,9 @@
 /**
  * Hash routes, so the server only ever serves index.html: `#/login`, `#/monitor`, `#/exam/ID`, `#/protocol/ID`,
- * `#/sessions`, `#/accounts`, `#/password`, `#/calendar`, `#/new-session`, `#/lms`, and `#/mobile/ID?token=…` (the phone of a second camera).
+ * `#/sessions`, `#/accounts`, `#/password`, `#/calendar`, `#/new-session`, `#/lms`, `#/integrations`, `#/set-password?user=…&key=…`, and `#/mobile/ID?token=…` (the phone of a second camera).
  */
 export interface Route {
-  name: 'login' | 'monitor' | 'exam' | 'protocol' | 'sessions' | 'mobile' | 'accounts' | 'password' | 'calendar' | 'new-session' | 'lms';
+  name: 'login' | 'monitor' | 'exam' | 'protocol' | 'sessions' | 'mobile' | 'accounts' | 'password' | 'calendar' | 'new-session' | 'lms' | 'integrations' | 'set-password';
   id: string | null;
   params: URLSearchParams;
 }
@@ -14,7 +14,7 @@ export function parseRoute(hash: string): Route {
   const params = new URLSearchParams(query);
   const [name, id] = parts;
   if ((name === 'exam' || name === 'protocol' || name === 'mobile') && id) return { name, id, params };
-  if (name === 'monitor' || name === 'sessions' || name === 'login' || name === 'accounts' || name === 'password' || name === 'calendar' || name === 'new-session' || name === 'lms') return { name, id: null, params };
+  if (name === 'monitor' || name === 'sessions' || name === 'login' || name === 'accounts' || name === 'password' || name === 'calendar' || name === 'new-session' || name === 'lms' || name === 'integrations' || name === 'set-password') return { name, id: null, params };
   return { name: 'login', id: null, params };
 }
 
