@@ -20,6 +20,8 @@ import { TemplateResolver } from './template/template.resolver.js';
 import { SessionTemplateResolver } from './template/session-template.resolver.js';
 import { StartAssessmentResolver } from './lti/start-assessment.resolver.js';
 import { CourseMembersResolver, SessionLmsResolver } from './lti/course-members.resolver.js';
+import { PeopleResolver } from './account/people.resolver.js';
+import { IntegrationsResolver } from './integrations/integrations.resolver.js';
 
 let built: Promise<GraphQLSchema> | null = null;
 
@@ -33,7 +35,7 @@ export function buildApiSchema(): Promise<GraphQLSchema> {
     resolvers: [
       AuthResolver, AccountResolver, SessionResolver, SessionProtocolResolver, SystemResolver, MediaResolver, JanusResolver, MobileCameraResolver, ProfileResolver, ScheduleResolver,
       WebhookResolver, StartAssessmentResolver, CourseMembersResolver, SessionLmsResolver, LtiResolver, BulkSessionResolver,
-      TemplateResolver, SessionTemplateResolver,
+      TemplateResolver, SessionTemplateResolver, PeopleResolver, IntegrationsResolver,
     ],
     validate: false,
     pubSub: createPubSub(),

@@ -46,3 +46,35 @@ describe('changing an account', () => {
     spec([registered]).when({ type: 'SetIntegrationSecret', data: { secret }, metadata }).thenThrows(IllegalStateError, /integrator/);
   });
 });
+
+describe('integration secrets and set-password links', () => {
+  const secretSet: AccountEvent = { type: 'IntegrationSecretSet', data: { secret: 's'.repeat(43), by: 'admin', at: now.toISOString() } };
+  const revoked: AccountEvent = { type: 'IntegrationSecretRevoked', data: { by: 'admin', at: now.toISOString() } };
+  const keyHash = 'a'.repeat(64);
+  const expiresAt = '2026-01-08T00:00:00.000Z';
+  const issued: AccountEvent = { type: 'PasswordLinkIssued', data: { keyHash, expiresAt, by: 'admin', at: now.toISOString() } };
+  const useLink = (over: Partial<{ keyHash: string; passwordHash: string }> = {}, at = now): AccountCommand => ({
+    type: 'SetPasswordByLink', data: { keyHash, passwordHash: 'scrypt$z', ...over }, metadata: { ...metadata, now: at, actor: { id: 'proctor1', role: 'proctor' } },
+  });
+
+  it('revokes a secret once, and only an integrator has one', () => {
+    spec([integrator, secretSet]).when({ type: 'RevokeIntegrationSecret', data: {}, metadata }).then([revoked]);
+    spec([integrator, secretSet, revoked]).when({ type: 'RevokeIntegrationSecret', data: {}, metadata }).then([]);
+    spec([registered]).when({ type: 'RevokeIntegrationSecret', data: {}, metadata }).thenThrows(IllegalStateError, /integrator/);
+  });
+  it('issues a link that expires within 30 days', () => {
+    spec([registered]).when({ type: 'IssuePasswordLink', data: { keyHash, expiresAt }, metadata }).then([issued]);
+    spec([registered]).when({ type: 'IssuePasswordLink', data: { keyHash, expiresAt: '2026-03-01T00:00:00.000Z' }, metadata }).thenThrows(ValidationError, /30 days/);
+    spec([registered]).when({ type: 'IssuePasswordLink', data: { keyHash: 'nothex', expiresAt }, metadata }).thenThrows(ValidationError, /hex/);
+  });
+  it('sets the password with the open link, once', () => {
+    const changed: AccountEvent = { type: 'PasswordChanged', data: { passwordHash: 'scrypt$z', by: 'proctor1', at: now.toISOString() } };
+    spec([registered, issued]).when(useLink()).then([changed]);
+    spec([registered, issued, changed]).when(useLink()).thenThrows(ValidationError, /not valid/);
+  });
+  it('refuses a wrong key, an expired link, or no link', () => {
+    spec([registered, issued]).when(useLink({ keyHash: 'b'.repeat(64) })).thenThrows(ValidationError, /not valid/);
+    spec([registered, issued]).when(useLink({}, new Date(expiresAt))).thenThrows(ValidationError, /not valid/);
+    spec([registered]).when(useLink()).thenThrows(ValidationError, /not valid/);
+  });
+});

@@ -1,6 +1,7 @@
 import type { CommandMetadata, Decider, Role } from '../core/decider.js';
 import { assertNever, IllegalStateError, ValidationError } from '../core/errors.js';
 import { optionalText, text } from '../core/fields.js';
+import { issuePasswordLink, setPasswordByLink } from './password-link.js';
 
 /** Roles a person or an LMS integration can hold ('system' is reserved for the server's own actions). */
 export type AccountRole = Exclude<Role, 'system'>;
@@ -15,9 +16,15 @@ export type AccountEvent =
   | { readonly type: 'AccountDisabled'; readonly data: { readonly reason: string; readonly by: string; readonly at: string } }
   | { readonly type: 'AccountEnabled'; readonly data: { readonly by: string; readonly at: string } }
   /** The HS256 secret an LMS integration signs its session tokens with (kept in clear: verifying needs it). */
-  | { readonly type: 'IntegrationSecretSet'; readonly data: { readonly secret: string; readonly by: string; readonly at: string } };
+  | { readonly type: 'IntegrationSecretSet'; readonly data: { readonly secret: string; readonly by: string; readonly at: string } }
+  /** The integration's secret is gone: its signed links are refused and its webhooks unsigned, so not sent. */
+  | { readonly type: 'IntegrationSecretRevoked'; readonly data: { readonly by: string; readonly at: string } }
+  /** A one-time set-password link; only the SHA-256 of its key is kept, and a newer link or any new password ends it. */
+  | { readonly type: 'PasswordLinkIssued'; readonly data: { readonly keyHash: string; readonly expiresAt: string; readonly by: string; readonly at: string } };
 
-export const ACCOUNT_EVENT_TYPES: readonly AccountEvent['type'][] = ['AccountRegistered', 'PasswordChanged', 'AccountDisabled', 'AccountEnabled', 'IntegrationSecretSet'];
+export const ACCOUNT_EVENT_TYPES: readonly AccountEvent['type'][] = [
+  'AccountRegistered', 'PasswordChanged', 'AccountDisabled', 'AccountEnabled', 'IntegrationSecretSet', 'IntegrationSecretRevoked', 'PasswordLinkIssued',
+];
 
 export type AccountCommand =
   | {
@@ -28,7 +35,10 @@ export type AccountCommand =
   | { readonly type: 'ChangePassword'; readonly data: { readonly passwordHash: string }; readonly metadata: CommandMetadata }
   | { readonly type: 'DisableAccount'; readonly data: { readonly reason: string }; readonly metadata: CommandMetadata }
   | { readonly type: 'EnableAccount'; readonly data: Record<string, never>; readonly metadata: CommandMetadata }
-  | { readonly type: 'SetIntegrationSecret'; readonly data: { readonly secret: string }; readonly metadata: CommandMetadata };
+  | { readonly type: 'SetIntegrationSecret'; readonly data: { readonly secret: string }; readonly metadata: CommandMetadata }
+  | { readonly type: 'RevokeIntegrationSecret'; readonly data: Record<string, never>; readonly metadata: CommandMetadata }
+  | { readonly type: 'IssuePasswordLink'; readonly data: { readonly keyHash: string; readonly expiresAt: string }; readonly metadata: CommandMetadata }
+  | { readonly type: 'SetPasswordByLink'; readonly data: { readonly keyHash: string; readonly passwordHash: string }; readonly metadata: CommandMetadata };
 
 export type Account =
   | { readonly status: 'none' }
@@ -39,6 +49,10 @@ export type Account =
       readonly displayName: string;
       readonly passwordHash: string;
       readonly integrationSecret: string | null;
+      /** When the current integration secret was set (null: none). */
+      readonly integrationSecretSetAt: string | null;
+      /** The open set-password link, if any. */
+      readonly passwordLink: PasswordLink | null;
       /** Who created the account (an integration creates its test-takers' accounts). */
       readonly registeredBy: string;
       /**
@@ -47,6 +61,12 @@ export type Account =
        */
       readonly tokenVersion: number;
     };
+
+/** A set-password link as the account keeps it: the hash of its key and when it stops working. */
+export interface PasswordLink {
+  readonly keyHash: string;
+  readonly expiresAt: string;
+}
 
 const ACCOUNT_STREAM = 'account-';
 export const accountStreamId = (username: string) => `${ACCOUNT_STREAM}${username.toLowerCase()}`;
@@ -86,6 +106,13 @@ export function decideAccount(command: AccountCommand, state: Account): AccountE
       if (command.data.secret.length < 32) throw new ValidationError('an integration secret must be at least 32 characters long');
       text(command.data.secret, 'integration secret', 500);
       return [{ type: 'IntegrationSecretSet', data: { secret: command.data.secret, by: actor.id, at } }];
+    case 'RevokeIntegrationSecret':
+      if (state.role !== 'integrator') throw new IllegalStateError(`only an integrator account has an integration secret, not a ${state.role}`);
+      return state.integrationSecret === null ? [] : [{ type: 'IntegrationSecretRevoked', data: { by: actor.id, at } }];
+    case 'IssuePasswordLink':
+      return issuePasswordLink(state, command.data, actor.id, now);
+    case 'SetPasswordByLink':
+      return setPasswordByLink(state, command.data, actor.id, now);
     default:
       return assertNever(command, 'account command');
   }
@@ -94,18 +121,25 @@ export function decideAccount(command: AccountCommand, state: Account): AccountE
 export function evolveAccount(state: Account, event: AccountEvent): Account {
   if (event.type === 'AccountRegistered') {
     const d = event.data;
-    return { status: 'active', username: d.username, role: d.role, displayName: d.displayName, passwordHash: d.passwordHash, integrationSecret: null, registeredBy: d.by, tokenVersion: 0 };
+    return {
+      status: 'active', username: d.username, role: d.role, displayName: d.displayName, passwordHash: d.passwordHash, integrationSecret: null,
+      integrationSecretSetAt: null, passwordLink: null, registeredBy: d.by, tokenVersion: 0,
+    };
   }
   if (state.status === 'none') return state;
   switch (event.type) {
     case 'PasswordChanged':
-      return { ...state, passwordHash: event.data.passwordHash, tokenVersion: state.tokenVersion + 1 };
+      return { ...state, passwordHash: event.data.passwordHash, passwordLink: null, tokenVersion: state.tokenVersion + 1 };
     case 'AccountDisabled':
       return { ...state, status: 'disabled', tokenVersion: state.tokenVersion + 1 };
     case 'AccountEnabled':
       return { ...state, status: 'active' };
     case 'IntegrationSecretSet':
-      return { ...state, integrationSecret: event.data.secret };
+      return { ...state, integrationSecret: event.data.secret, integrationSecretSetAt: event.data.at };
+    case 'IntegrationSecretRevoked':
+      return { ...state, integrationSecret: null, integrationSecretSetAt: null };
+    case 'PasswordLinkIssued':
+      return { ...state, passwordLink: { keyHash: event.data.keyHash, expiresAt: event.data.expiresAt } };
     default:
       return assertNever(event, 'account event');
   }

@@ -31,6 +31,8 @@ CREATE TABLE IF NOT EXISTS accounts (
         return;
       case 'PasswordChanged':
       case 'IntegrationSecretSet':
+      case 'IntegrationSecretRevoked':
+      case 'PasswordLinkIssued':
         return;
       default:
         return assertNever(event, 'account event');

@@ -1031,6 +1031,63 @@ export type TemplateChoicesData = {
 };
 export type TemplateChoicesVariables = Record<string, never>;
 
+export type GenerateIntegrationSecretData = {
+  generateIntegrationSecret: string;
+};
+export type GenerateIntegrationSecretVariables = {
+  u: string;
+};
+
+export type ImportAccountsData = {
+  importAccounts: {
+    created: boolean;
+    rows: Array<{
+      line: number;
+      username: string;
+      name: string;
+      email: string;
+      role: string;
+      status: string;
+      problem: string | null;
+    }>;
+    links: Array<{
+      username: string;
+      url: string;
+      expiresAt: string;
+    }>;
+  };
+};
+export type ImportAccountsVariables = {
+  csv: string;
+  dry: boolean;
+};
+
+export type IntegrationsData = {
+  integrations: Array<{
+    username: string;
+    displayName: string;
+    disabled: boolean;
+    secretSetAt: string | null;
+  }>;
+};
+export type IntegrationsVariables = Record<string, never>;
+
+export type RevokeIntegrationSecretData = {
+  revokeIntegrationSecret: boolean;
+};
+export type RevokeIntegrationSecretVariables = {
+  u: string;
+};
+
+export type SetPasswordWithLinkData = {
+  setPasswordWithLink: boolean;
+};
+export type SetPasswordWithLinkVariables = {
+  u: string;
+  k: string;
+  p: string;
+};
+
 /** Each document by the name its module exports it under: `export const CHAT: Documents['CHAT'] = `…``. */
 export interface Documents {
   ACCOUNTS: GqlDocument<AccountsData, AccountsVariables>;
@@ -1110,4 +1167,9 @@ export interface Documents {
   TEMPLATE: GqlDocument<TemplateData, TemplateVariables>;
   TEMPLATES: GqlDocument<TemplatesData, TemplatesVariables>;
   TEMPLATE_CHOICES: GqlDocument<TemplateChoicesData, TemplateChoicesVariables>;
+  GENERATE_INTEGRATION_SECRET: GqlDocument<GenerateIntegrationSecretData, GenerateIntegrationSecretVariables>;
+  IMPORT_ACCOUNTS: GqlDocument<ImportAccountsData, ImportAccountsVariables>;
+  INTEGRATIONS: GqlDocument<IntegrationsData, IntegrationsVariables>;
+  REVOKE_INTEGRATION_SECRET: GqlDocument<RevokeIntegrationSecretData, RevokeIntegrationSecretVariables>;
+  SET_PASSWORD_WITH_LINK: GqlDocument<SetPasswordWithLinkData, SetPasswordWithLinkVariables>;
 }

@@ -1,10 +1,12 @@
 /**
  * Hash routes, so the server only ever serves index.html: `#/login`, `#/monitor`, `#/exam/ID`, `#/protocol/ID`,
  * `#/sessions`, `#/accounts`, `#/password`, `#/calendar`, `#/new-session`, `#/lms`, `#/console`, `#/templates`, `#/template/ID` (`new` for a new one),
- * and `#/mobile/ID?token=…` (the phone of a second camera).
+ * `#/integrations`, `#/set-password?user=…&key=…`, and `#/mobile/ID?token=…` (the phone of a second camera).
  */
 export interface Route {
-  name: 'login' | 'monitor' | 'exam' | 'protocol' | 'sessions' | 'mobile' | 'accounts' | 'password' | 'calendar' | 'new-session' | 'lms' | 'console' | 'templates' | 'template';
+  name:
+    | 'login' | 'monitor' | 'exam' | 'protocol' | 'sessions' | 'mobile' | 'accounts' | 'password' | 'calendar' | 'new-session' | 'lms' | 'console' | 'templates' | 'template'
+    | 'integrations' | 'set-password';
   id: string | null;
   params: URLSearchParams;
 }
@@ -15,9 +17,8 @@ export function parseRoute(hash: string): Route {
   const params = new URLSearchParams(query);
   const [name, id] = parts;
   if ((name === 'exam' || name === 'protocol' || name === 'mobile' || name === 'template') && id) return { name, id, params };
-  if (name === 'monitor' || name === 'sessions' || name === 'login' || name === 'accounts' || name === 'password' || name === 'calendar' || name === 'new-session' || name === 'lms' || name === 'console' || name === 'templates') {
-    return { name, id: null, params };
-  }
+  const single = ['monitor', 'sessions', 'login', 'accounts', 'password', 'calendar', 'new-session', 'lms', 'console', 'templates', 'integrations', 'set-password'] as const;
+  if ((single as readonly string[]).includes(name)) return { name: name as (typeof single)[number], id: null, params };
   return { name: 'login', id: null, params };
 }
 
