@@ -14,6 +14,7 @@ import { ProfileResolver } from './profile/profile.resolver.js';
 import { ScheduleResolver } from './schedule/schedule.resolver.js';
 import { WebhookResolver } from './webhook/webhook.resolver.js';
 import { LtiResolver } from './lti/lti.resolver.js';
+import { ExportResolver } from './export/export.resolver.js';
 import { withCommandIds } from './idempotency.js';
 import { StartAssessmentResolver } from './lti/start-assessment.resolver.js';
 import { CourseMembersResolver, SessionLmsResolver } from './lti/course-members.resolver.js';
@@ -29,7 +30,7 @@ export function buildApiSchema(): Promise<GraphQLSchema> {
   built ??= buildSchema({
     resolvers: [
       AuthResolver, AccountResolver, SessionResolver, SessionProtocolResolver, SystemResolver, MediaResolver, JanusResolver, MobileCameraResolver, ProfileResolver, ScheduleResolver,
-      WebhookResolver, StartAssessmentResolver, CourseMembersResolver, SessionLmsResolver, LtiResolver,
+      WebhookResolver, StartAssessmentResolver, CourseMembersResolver, SessionLmsResolver, LtiResolver, ExportResolver,
     ],
     validate: false,
     pubSub: createPubSub(),

@@ -32,9 +32,9 @@ describe('a data export', () => {
   });
   it('records one download with its row count, and refuses a second or a late one', () => {
     const downloaded: ExportEvent = { type: 'ExportDownloaded', data: { exportId: 'e1', rows: 42, complete: true, by: 'proctor1', at: NOW.toISOString() } };
-    spec([requested]).when(cmd('RecordExportDownload', { rows: 42, complete: true })).then([downloaded]);
-    spec([requested, downloaded]).when(cmd('RecordExportDownload', { rows: 1, complete: true })).thenThrows(IllegalStateError, /used already/);
-    spec([requested]).when(cmd('RecordExportDownload', { rows: 1, complete: true }, LATER)).thenThrows(IllegalStateError, /expired/);
-    spec([]).when(cmd('RecordExportDownload', { rows: 1, complete: true })).thenThrows(IllegalStateError, /no such/);
+    spec([requested]).when(cmd('RecordExportDownload', { rows: 42, complete: true, startedAt: NOW })).then([downloaded]);
+    spec([requested, downloaded]).when(cmd('RecordExportDownload', { rows: 1, complete: true, startedAt: NOW })).thenThrows(IllegalStateError, /used already/);
+    spec([requested]).when(cmd('RecordExportDownload', { rows: 1, complete: true, startedAt: LATER })).thenThrows(IllegalStateError, /expired/);
+    spec([]).when(cmd('RecordExportDownload', { rows: 1, complete: true, startedAt: NOW })).thenThrows(IllegalStateError, /no such/);
   });
 });

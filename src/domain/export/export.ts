@@ -36,7 +36,12 @@ export type ExportCommand =
       readonly data: { readonly exportId: string; readonly fields: readonly string[]; readonly query: string; readonly format: ExportFormat; readonly bom: boolean; readonly expiresAt: Date };
       readonly metadata: CommandMetadata;
     }
-  | { readonly type: 'RecordExportDownload'; readonly data: { readonly rows: number; readonly complete: boolean }; readonly metadata: CommandMetadata };
+  | {
+      readonly type: 'RecordExportDownload';
+      /** `startedAt`: when the link was used (the expiry applies to that, not to the end of a long download). */
+      readonly data: { readonly rows: number; readonly complete: boolean; readonly startedAt: Date };
+      readonly metadata: CommandMetadata;
+    };
 
 export type Export =
   | { readonly status: 'none' }
@@ -78,7 +83,7 @@ export function decideExport(command: ExportCommand, state: Export): ExportEvent
       if (state.status === 'none') throw new IllegalStateError('there is no such export');
       if (state.status === 'downloaded') throw new IllegalStateError('the export link was used already');
       const { now, actor } = command.metadata;
-      if (Date.parse(state.request.expiresAt) <= now.getTime()) throw new IllegalStateError('the export link has expired');
+      if (Date.parse(state.request.expiresAt) <= instant(command.data.startedAt, 'start of the download').getTime()) throw new IllegalStateError('the export link has expired');
       const rows = wholeNumber(command.data.rows, 'rows', 0, MAX_INT4);
       return [{ type: 'ExportDownloaded', data: { exportId: state.request.exportId, rows, complete: Boolean(command.data.complete), by: actor.id, at: now.toISOString() } }];
     }
