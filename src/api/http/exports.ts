@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http';
+import type { Writable } from 'node:stream';
 import { once } from 'node:events';
 import { exportChunks, openExport, recordDownload, type OpenedExport } from '../../app/export/export.js';
 import type { Core } from '../../app/core/core.js';
@@ -27,7 +27,7 @@ export function downloadExport(core: Core, secret: string) {
       'x-content-type-options': 'nosniff',
     });
     let rows = 0;
-    const complete = await send(res, exportChunks(core, opened, visibleSessions(opened.requester), (n) => (rows = n)));
+    const complete = await send(res, exportChunks(core.db, opened, visibleSessions(opened.requester), (n) => (rows = n)));
     // The event is in before the download ends: a client holding a whole file is always on the record.
     try {
       await recordDownload(core, opened, rows, complete);
@@ -40,7 +40,7 @@ export function downloadExport(core: Core, secret: string) {
 }
 
 /** Writes every chunk (the caller ends the response), waiting for the socket to drain; false when the client went away first. */
-async function send(res: ServerResponse, chunks: AsyncGenerator<string>): Promise<boolean> {
+export async function send(res: Writable, chunks: AsyncGenerator<string>): Promise<boolean> {
   let gone = false;
   const closed = once(res, 'close').then(() => (gone = true));
   try {

@@ -3,11 +3,12 @@ import type { Actor } from '../../domain/core/decider.js';
 import { ForbiddenError, IllegalStateError, NotFoundError, ValidationError } from '../../domain/core/errors.js';
 import { exportDecider, exportStreamId, type ExportEvent, type ExportFormat, type ExportRequest } from '../../domain/export/export.js';
 import type { Condition } from '../../projections/monitor/queries.js';
-import { streamMonitorRows } from '../../projections/monitor/export-rows.js';
+import { streamExportLines } from '../../projections/monitor/export-rows.js';
 import { findField, nearestField, type FieldDef } from '../../projections/search/fields.js';
 import { compileSql, parseQuery } from '../../projections/search/index.js';
+import type { Sql } from '../../store/sql.js';
 import type { Core } from '../core/core.js';
-import { CONTENT_TYPES, encoderFor, EXTENSIONS } from './format.js';
+import { CONTENT_TYPES, exportHead, EXTENSIONS } from './format.js';
 
 /**
  * Data export: the mutation records the request (an `ExportRequested` event) and answers a one-time link; the download
@@ -93,20 +94,17 @@ export async function openExport(core: Core, secret: string, exportId: string, k
  * The export's bytes as text chunks (the head, then one chunk per batch of rows), limited by `visible` (what the
  * requester may read) and the export's search. `counted` learns the rows written so far after each chunk.
  */
-export async function* exportChunks(core: Core, opened: OpenedExport, visible: Condition, counted: (rows: number) => void): AsyncGenerator<string> {
+export async function* exportChunks(db: Sql, opened: Pick<OpenedExport, 'request'>, visible: Condition, counted: (rows: number) => void): AsyncGenerator<string> {
   const { request } = opened;
   const fields = fieldDefs(request.fields);
   const conditions: Condition[] = [visible];
   if (request.query) conditions.push(compileSql(parseQuery(request.query), 1));
-  const encoder = encoderFor(request.format, fields, request.bom);
-  yield encoder.head();
+  yield exportHead(request.format, fields.map((f) => f.name), request.bom);
   let rows = 0;
-  for await (const batch of streamMonitorRows(core.db, fields, conditions, EXPORT_BATCH)) {
-    let chunk = '';
-    for (const row of batch) chunk += encoder.row(row);
-    rows += batch.length;
+  for await (const lines of streamExportLines(db, fields, request.format, conditions, EXPORT_BATCH)) {
+    rows += lines.length;
     counted(rows);
-    yield chunk;
+    yield lines.join('');
   }
 }
 

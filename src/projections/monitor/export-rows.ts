@@ -1,20 +1,80 @@
+import { assertNever } from '../../domain/core/errors.js';
 import type { Sql } from '../../store/sql.js';
 import type { FieldDef } from '../search/fields.js';
 import { renumber, type Condition } from './queries.js';
 
 /**
- * The chosen columns of every monitor row that meets all `conditions` (visibility, search), newest first as the
- * sessions list shows them, `batch` rows at a time from a server-side cursor: any number of rows in constant memory.
- * Rows are keyed by field name. Identifiers come only from `fields.ts`.
+ * Export lines straight from the read model. PostgreSQL renders each row as one finished line (CSV or JSON Lines), so
+ * the driver parses one text value per row instead of a date, a float and an array per field: that is what keeps an
+ * export near the speed of `COPY … TO STDOUT`. Identifiers come only from `fields.ts`; nothing is interpolated.
+ *
+ * CSV (RFC 4180): a value with a comma, quote, CR or LF is quoted with its quotes doubled; absent values are empty;
+ * text starting with = + - @ TAB or CR gets a leading apostrophe, so a spreadsheet shows it instead of running it as
+ * a formula. Dates are ISO 8601 in UTC with milliseconds; tags are joined with "; ".
+ * JSON Lines: one object per row, keys in the chosen order, numbers and booleans typed, tags an array, null for absent.
  */
-export function streamMonitorRows(db: Sql, fields: readonly FieldDef[], conditions: readonly Condition[], batch = 1000): AsyncIterable<Record<string, unknown>[]> {
+export type LineFormat = 'csv' | 'jsonl';
+
+const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+const quoted = (text: string) => `CASE WHEN ${text} ~ '[",\\r\\n]' THEN '"' || replace(${text}, '"', '""') || '"' ELSE ${text} END`;
+
+function csvCell(field: FieldDef): string {
+  const c = field.column;
+  switch (field.type) {
+    case 'text':
+      return `coalesce(${quoted(`(CASE WHEN ${c} ~ '^[-=+@\\t\\r]' THEN '''' || ${c} ELSE ${c} END)`)}, '')`;
+    case 'number':
+    case 'boolean':
+      return `coalesce(${c}::text, '')`;
+    case 'date':
+      return `coalesce(${iso(c)}, '')`;
+    case 'text[]':
+      return `coalesce(${quoted(`array_to_string(${c}, '; ')`)}, '')`;
+    default:
+      return assertNever(field.type, 'field type');
+  }
+}
+
+function jsonValue(field: FieldDef): string {
+  switch (field.type) {
+    case 'date':
+      return iso(field.column);
+    case 'text':
+    case 'number':
+    case 'boolean':
+    case 'text[]':
+      return field.column;
+    default:
+      return assertNever(field.type, 'field type');
+  }
+}
+
+/** The SQL expression of one export line of a `monitor_sessions` row, with its line end. */
+export function lineExpression(fields: readonly FieldDef[], format: LineFormat): string {
+  switch (format) {
+    case 'csv':
+      return `concat_ws(',', ${fields.map(csvCell).join(', ')}) || E'\\r\\n'`;
+    case 'jsonl':
+      // json_build_object keeps the keys in order (jsonb would sort them) and takes at most 100 arguments.
+      if (fields.length > 50) throw new Error('at most 50 fields in a JSON Lines export');
+      return `json_build_object(${fields.map((f) => `'${f.name}', ${jsonValue(f)}`).join(', ')})::text || E'\\n'`;
+    default:
+      return assertNever(format, 'export format');
+  }
+}
+
+/**
+ * The export lines of every monitor row that meets all `conditions` (visibility, search), newest first as the
+ * sessions list shows them, `batch` at a time from a server-side cursor: any number of rows in constant memory.
+ */
+export async function* streamExportLines(db: Sql, fields: readonly FieldDef[], format: LineFormat, conditions: readonly Condition[], batch = 1000): AsyncGenerator<string[]> {
   const parts: string[] = [];
   const params: unknown[] = [];
   for (const c of conditions) {
     parts.push(`(${renumber(c.where, params.length)})`);
     params.push(...c.params);
   }
-  const columns = fields.map((f) => `${f.column} AS "${f.name}"`).join(', ');
   const where = parts.length ? parts.join(' AND ') : 'true';
-  return db.cursor(`SELECT ${columns} FROM monitor_sessions WHERE ${where} ORDER BY date DESC, session_id DESC`, params, batch);
+  const sql = `SELECT ${lineExpression(fields, format)} AS line FROM monitor_sessions WHERE ${where} ORDER BY date DESC, session_id DESC`;
+  for await (const rows of db.cursor<{ line: string }>(sql, params, batch)) yield rows.map((r) => r.line);
 }
