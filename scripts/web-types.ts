@@ -9,7 +9,8 @@ import { writeOrCheck } from './generated-file.js';
 import { named as startNaming, operationTypes } from './web-types/operation.js';
 
 /** The modules that hold the client's documents (plain .ts: they are imported here, in Node). */
-export const DOCUMENT_MODULES = ['web/src/lib/documents.ts', 'web/src/lib/media/documents.ts', 'web/src/lib/supervisor/documents.ts', 'web/src/lib/lms/documents.ts'];
+export const DOCUMENT_MODULES = ['web/src/lib/documents.ts', 'web/src/lib/media/documents.ts', 'web/src/lib/supervisor/documents.ts', 'web/src/lib/lms/documents.ts',
+  'web/src/lib/export/documents.ts'];
 const OUTPUT = 'web/src/lib/graphql.generated.ts';
 const root = new URL('..', import.meta.url);
 

@@ -25,6 +25,8 @@ export interface CreateSessionInput {
   weights?: Array<MetricValueInput> | null;
 }
 
+export type ExportFormat = 'CSV' | 'JSONL';
+
 export interface LtiPlatformSettingsInput {
   authUrl: string;
   deploymentIds: Array<string>;
@@ -815,6 +817,29 @@ export type UpdateLtiPlatformVariables = {
   input: LtiPlatformSettingsInput;
 };
 
+export type ExportFieldsData = {
+  exportFields: Array<{
+    name: string;
+    type: string;
+    description: string;
+  }>;
+};
+export type ExportFieldsVariables = Record<string, never>;
+
+export type ExportSessionsData = {
+  exportSessions: {
+    exportId: string;
+    path: string;
+    expiresAt: string;
+  };
+};
+export type ExportSessionsVariables = {
+  fields: Array<string>;
+  query?: string | null;
+  format: ExportFormat;
+  bom?: boolean | null;
+};
+
 /** Each document by the name its module exports it under: `export const CHAT: Documents['CHAT'] = `…``. */
 export interface Documents {
   ACCOUNTS: GqlDocument<AccountsData, AccountsVariables>;
@@ -879,4 +904,6 @@ export interface Documents {
   REMOVE_LTI_PLATFORM: GqlDocument<RemoveLtiPlatformData, RemoveLtiPlatformVariables>;
   ROTATE_LTI_KEY: GqlDocument<RotateLtiKeyData, RotateLtiKeyVariables>;
   UPDATE_LTI_PLATFORM: GqlDocument<UpdateLtiPlatformData, UpdateLtiPlatformVariables>;
+  EXPORT_FIELDS: GqlDocument<ExportFieldsData, ExportFieldsVariables>;
+  EXPORT_SESSIONS: GqlDocument<ExportSessionsData, ExportSessionsVariables>;
 }

@@ -23,7 +23,8 @@ export type UiOperation =
   | 'session.call'
   | 'account.list'
   | 'schedule.manage'
-  | 'lti.manage';
+  | 'lti.manage'
+  | 'session.export';
 
 /** Whose sessions a role may touch: every session, the ones it proctors, takes or created, or none. */
 export type Reach = 'all' | 'assigned' | 'own' | 'created' | 'none';
@@ -44,6 +45,7 @@ export const UI_MATRIX: Record<UiOperation, readonly [Reach, Reach, Reach, Reach
   'account.list':         [A, A, N, A, N],
   'schedule.manage':      [A, P, N, N, N],
   'lti.manage':           [A, N, N, N, N],
+  'session.export':       [A, P, N, A, C],
 };
 
 const COLUMN: Record<Role, number> = { admin: 0, proctor: 1, student: 2, auditor: 3, integrator: 4 };
