@@ -65,7 +65,10 @@ export function lineExpression(fields: readonly FieldDef[], format: LineFormat):
 
 /**
  * The export lines of every monitor row that meets all `conditions` (visibility, search), newest first as the
- * sessions list shows them, `batch` at a time from a server-side cursor: any number of rows in constant memory.
+ * sessions list shows them, `batch` at a time: any number of rows in constant memory. On PostgreSQL from a
+ * server-side cursor (one consistent snapshot). PGlite has one connection: its cursor must be WITH HOLD, which
+ * renders the whole result before the first row, so there the rows come in keyset pages (date, id), each its own
+ * short statement that writers interleave with.
  */
 export async function* streamExportLines(db: Sql, fields: readonly FieldDef[], format: LineFormat, conditions: readonly Condition[], batch = 1000): AsyncGenerator<string[]> {
   const parts: string[] = [];
@@ -75,6 +78,24 @@ export async function* streamExportLines(db: Sql, fields: readonly FieldDef[], f
     params.push(...c.params);
   }
   const where = parts.length ? parts.join(' AND ') : 'true';
-  const sql = `SELECT ${lineExpression(fields, format)} AS line FROM monitor_sessions WHERE ${where} ORDER BY date DESC, session_id DESC`;
-  for await (const rows of db.cursor<{ line: string }>(sql, params, batch)) yield rows.map((r) => r.line);
+  const line = lineExpression(fields, format);
+  const order = 'ORDER BY date DESC, session_id DESC';
+  if (db.engine === 'postgres') {
+    for await (const rows of db.cursor<{ line: string }>(`SELECT ${line} AS line FROM monitor_sessions WHERE ${where} ${order}`, params, batch)) yield rows.map((r) => r.line);
+    return;
+  }
+  const size = Math.max(1, Math.floor(batch));
+  const n = params.length;
+  let after: [string, string] | null = null;
+  for (;;) {
+    const keyset = after ? ` AND (date, session_id) < ($${n + 1}::timestamptz, $${n + 2}::text)` : '';
+    // date as text: it goes back as a parameter exactly, microseconds and all.
+    const rows: Array<{ line: string; k_date: string; k_id: string }> = await db.query(
+      `SELECT ${line} AS line, date::text AS k_date, session_id AS k_id FROM monitor_sessions WHERE ${where}${keyset} ${order} LIMIT ${size}`,
+      after ? [...params, ...after] : params,
+    );
+    if (rows.length > 0) yield rows.map((r) => r.line);
+    if (rows.length < size) return;
+    after = [rows[rows.length - 1].k_date, rows[rows.length - 1].k_id];
+  }
 }
