@@ -11,7 +11,7 @@ import { named as startNaming, operationTypes } from './web-types/operation.js';
 /** The modules that hold the client's documents (plain .ts: they are imported here, in Node). */
 export const DOCUMENT_MODULES = [
   'web/src/lib/documents.ts', 'web/src/lib/console/documents.ts', 'web/src/lib/media/documents.ts', 'web/src/lib/supervisor/documents.ts', 'web/src/lib/lms/documents.ts',
-  'web/src/lib/templates/documents.ts', 'web/src/lib/people/documents.ts',
+  'web/src/lib/templates/documents.ts', 'web/src/lib/people/documents.ts', 'web/src/lib/export/documents.ts',
 ];
 const OUTPUT = 'web/src/lib/graphql.generated.ts';
 const root = new URL('..', import.meta.url);

@@ -33,6 +33,7 @@ export type Operation =
   | 'session.hangUp'
   | 'session.events'
   | 'session.verifyStream'
+  | 'session.export'
   | 'account.manage'
   | 'account.list'
   | 'account.changeOwnPassword'
@@ -83,6 +84,8 @@ const MATRIX: Record<Operation, readonly [Reach, Reach, Reach, Reach, Reach]> = 
   'session.hangUp':           [A, P, S, N, N],
   'session.events':           [A, N, N, A, C],
   'session.verifyStream':     [A, N, N, A, C],
+  // A data export holds the sessions the caller may list, never more (see `visibleSessions`).
+  'session.export':           [A, P, N, A, C],
   'account.manage':           [A, N, N, N, N],
   'account.list':             [A, A, N, A, N],
   'template.read':            [A, A, N, A, A],

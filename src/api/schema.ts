@@ -15,6 +15,7 @@ import { ProfileResolver } from './profile/profile.resolver.js';
 import { ScheduleResolver } from './schedule/schedule.resolver.js';
 import { WebhookResolver } from './webhook/webhook.resolver.js';
 import { LtiResolver } from './lti/lti.resolver.js';
+import { ExportResolver } from './export/export.resolver.js';
 import { withCommandIds } from './idempotency.js';
 import { TemplateResolver } from './template/template.resolver.js';
 import { SessionTemplateResolver } from './template/session-template.resolver.js';
@@ -35,7 +36,7 @@ export function buildApiSchema(): Promise<GraphQLSchema> {
     resolvers: [
       AuthResolver, AccountResolver, SessionResolver, SessionProtocolResolver, SystemResolver, MediaResolver, JanusResolver, MobileCameraResolver, ProfileResolver, ScheduleResolver,
       WebhookResolver, StartAssessmentResolver, CourseMembersResolver, SessionLmsResolver, LtiResolver, BulkSessionResolver,
-      TemplateResolver, SessionTemplateResolver, PeopleResolver, IntegrationsResolver,
+      TemplateResolver, SessionTemplateResolver, PeopleResolver, IntegrationsResolver, ExportResolver,
     ],
     validate: false,
     pubSub: createPubSub(),

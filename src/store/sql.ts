@@ -20,6 +20,12 @@ export interface Sql {
    * transaction goes on (the error is rethrown).
    */
   savepoint<T>(fn: (tx: Sql) => Promise<T>): Promise<T>;
+  /**
+   * Runs one SELECT and yields its rows `batch` at a time from a server-side cursor, so a result of any size streams
+   * in constant memory. The next batch is fetched only when the consumer asks for it (backpressure); breaking out of
+   * the loop closes the cursor. Not inside a transaction.
+   */
+  cursor<Row = Record<string, unknown>>(text: string, params?: readonly unknown[], batch?: number): AsyncIterable<Row[]>;
   /** Calls `onNotify` for each NOTIFY on `channel`, from any connection or process. */
   listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
   /** Which engine this is, for the few places that differ (extension loading). */
@@ -43,6 +49,8 @@ export function sqlErrorInfo(error: unknown): SqlErrorInfo {
     message: typeof e?.message === 'string' ? e.message : String(error),
   };
 }
+
+let cursorCount = 0;
 
 type PGliteLike = Pick<PGlite, 'query' | 'exec'> & Partial<Pick<PGlite, 'transaction' | 'listen' | 'close'>>;
 
@@ -77,6 +85,23 @@ class PGliteSql implements Sql {
     } catch (error) {
       await this.db.exec('ROLLBACK TO SAVEPOINT sql_savepoint');
       throw error;
+    }
+  }
+
+  async *cursor<Row>(text: string, params: readonly unknown[] = [], batch = 1000): AsyncIterable<Row[]> {
+    if (!this.root) throw new Error('a cursor inside a transaction');
+    // PGlite has one connection: a cursor inside a transaction would hold it (and every writer) for the whole read.
+    // WITH HOLD keeps the cursor after its implicit transaction commits, and the FETCHes interleave with other work.
+    const name = `sql_cursor_${++cursorCount}`;
+    await this.root.query(`DECLARE ${name} NO SCROLL CURSOR WITH HOLD FOR ${text}`, params as unknown[]);
+    try {
+      for (;;) {
+        const { rows } = await this.root.query<Row>(`FETCH FORWARD ${Math.max(1, Math.floor(batch))} FROM ${name}`);
+        if (rows.length === 0) return;
+        yield rows;
+      }
+    } finally {
+      if (!this.root.closed) await this.root.exec(`CLOSE ${name}`);
     }
   }
 
@@ -131,6 +156,12 @@ class PostgresSql implements Sql {
     // postgres.js fails the whole transaction on any failed query unless it ran inside its own savepoint.
     const tx = this.sql as postgres.TransactionSql<Record<string, never>>;
     return (await tx.savepoint((sp) => fn(new PostgresSql(sp as never, null)))) as T;
+  }
+
+  async *cursor<Row>(text: string, params: readonly unknown[] = [], batch = 1000): AsyncIterable<Row[]> {
+    if (!this.root) throw new Error('a cursor inside a transaction');
+    const rows = this.root.unsafe(text, params as postgres.ParameterOrJSON<never>[]).cursor(Math.max(1, Math.floor(batch)));
+    for await (const page of rows) yield page as unknown as Row[];
   }
 
   async listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>> {

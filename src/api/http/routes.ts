@@ -5,6 +5,7 @@ import type { BlobStore } from '../../media/blob-store.js';
 import type { ApiContext } from '../context.js';
 import { handleDownload, handleUpload } from './files.js';
 import { graphqlOverHttp } from './graphql.js';
+import { downloadExport } from './exports.js';
 import { health } from './healthz.js';
 import { jwks } from './jwks.js';
 import { ltiLaunch } from './lti-launch.js';
@@ -51,6 +52,7 @@ export function httpRoutes({ core, config, blobs, apollo, actorFrom, context, we
     { methods: ['POST'], path: '/files', handle: async ({ req, res, url, actor }) => handleUpload(req, res, url, await actor(), core, blobs, config.limits) },
     { methods: ['GET'], path: /^\/files\/([0-9a-f-]{36})$/, handle: async ({ res, params, actor }) => handleDownload(res, params[0], await actor(), core, blobs) },
     { methods: ['POST'], path: '/profiles/reference', handle: async ({ req, res, url, actor }) => handleReferenceUpload(req, res, url, await actor(), core, blobs) },
+    { methods: ['GET'], path: /^\/exports\/([0-9a-f-]{36})$/, handle: downloadExport(core, config.jwtSecret) },
     { methods: '*', path: '/speedtest', handle: speedTest(config) },
     { methods: ['GET'], path: /^\/(models|wasm)\/([A-Za-z0-9_.-]+)$/, handle: serveVendorAsset },
     { methods: ['POST'], path: '/recordings', handle: async ({ req, res, url, actor }) => handleSegmentUpload(req, res, url, await actor(), core, blobs, config.limits) },

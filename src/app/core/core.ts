@@ -7,6 +7,7 @@ import type { Actor, CommandMetadata, Decider } from '../../domain/core/decider.
 import { ALL_EVENT_TYPES } from '../../domain/event-types.js';
 import { ltiPlatformDecider, ltiPlatformStreamId, type LtiPlatform, type LtiPlatformCommand, type LtiPlatformEvent } from '../../domain/lti/platform.js';
 import { ltiLinkDecider, ltiLinkStreamId, type LtiLink, type LtiLinkCommand, type LtiLinkEvent } from '../../domain/lti/link.js';
+import { exportDecider, exportStreamId, type Export, type ExportCommand, type ExportEvent } from '../../domain/export/export.js';
 import { TOOL_KEYS_STREAM, toolKeysDecider, type ToolKeyCommand, type ToolKeyEvent, type ToolKeys } from '../../domain/lti/tool-keys.js';
 import { profileDecider, profileStreamId, type Profile, type ProfileCommand, type ProfileEvent } from '../../domain/profile/profile.js';
 import { scheduleDecider, scheduleStreamId, type Schedule, type ScheduleCommand, type ScheduleEvent } from '../../domain/schedule/schedule.js';
@@ -68,6 +69,8 @@ export class Core {
   readonly toolKeys: Write<ToolKeyCommand, ToolKeyEvent, ToolKeys> = this.writer(toolKeysDecider, () => TOOL_KEYS_STREAM);
   /** Commands to an exam template, by template id. */
   readonly template: Write<TemplateCommand, TemplateEvent, Template> = this.writer(templateDecider, templateStreamId);
+  /** Commands to a data export, by export id. */
+  readonly export: Write<ExportCommand, ExportEvent, Export> = this.writer(exportDecider, exportStreamId);
   private readonly accounts: Write<AccountCommand, AccountEvent, Account> = this.writer(accountDecider, accountStreamId, new StateCache<Account>(500));
   /** Single-use tokens and links, shared by every node on the database. */
   readonly claims: OnceClaims;
@@ -105,7 +108,7 @@ export class Core {
     const scoped: Core = Object.create(this);
     return Object.assign(scoped, { session: again(this.session), schedule: again(this.schedule), profile: again(this.profile), accounts: again(this.accounts),
       ltiPlatform: again(this.ltiPlatform), toolKeys: again(this.toolKeys), ltiLink: again(this.ltiLink),
-      template: again(this.template) });
+      template: again(this.template), export: again(this.export) });
   }
 
   /** Commands to an account, by username; answers the account after the command. */

@@ -46,6 +46,8 @@ CREATE INDEX IF NOT EXISTS monitor_sessions_proctor ON monitor_sessions (proctor
 CREATE INDEX IF NOT EXISTS monitor_sessions_student ON monitor_sessions (student, status);
 CREATE INDEX IF NOT EXISTS monitor_sessions_status ON monitor_sessions (status, date);
 CREATE INDEX IF NOT EXISTS monitor_sessions_date ON monitor_sessions (date);
+-- The newest-first order of the list and the export, (date, id): keyset pages read just their rows.
+CREATE INDEX IF NOT EXISTS monitor_sessions_date_id ON monitor_sessions (date, session_id);
 CREATE INDEX IF NOT EXISTS monitor_sessions_score ON monitor_sessions (score);
 -- The console's orders (keyset paging over every column it sorts by).
 ${MONITOR_SORT_DDL}

@@ -25,6 +25,8 @@ export interface CreateSessionInput {
   weights?: Array<MetricValueInput> | null;
 }
 
+export type ExportFormat = 'CSV' | 'JSONL';
+
 export interface LtiPlatformSettingsInput {
   authUrl: string;
   deploymentIds: Array<string>;
@@ -1088,6 +1090,29 @@ export type SetPasswordWithLinkVariables = {
   p: string;
 };
 
+export type ExportFieldsData = {
+  exportFields: Array<{
+    name: string;
+    type: string;
+    description: string;
+  }>;
+};
+export type ExportFieldsVariables = Record<string, never>;
+
+export type ExportSessionsData = {
+  exportSessions: {
+    exportId: string;
+    path: string;
+    expiresAt: string;
+  };
+};
+export type ExportSessionsVariables = {
+  fields: Array<string>;
+  query?: string | null;
+  format: ExportFormat;
+  bom?: boolean | null;
+};
+
 /** Each document by the name its module exports it under: `export const CHAT: Documents['CHAT'] = `…``. */
 export interface Documents {
   ACCOUNTS: GqlDocument<AccountsData, AccountsVariables>;
@@ -1172,4 +1197,6 @@ export interface Documents {
   INTEGRATIONS: GqlDocument<IntegrationsData, IntegrationsVariables>;
   REVOKE_INTEGRATION_SECRET: GqlDocument<RevokeIntegrationSecretData, RevokeIntegrationSecretVariables>;
   SET_PASSWORD_WITH_LINK: GqlDocument<SetPasswordWithLinkData, SetPasswordWithLinkVariables>;
+  EXPORT_FIELDS: GqlDocument<ExportFieldsData, ExportFieldsVariables>;
+  EXPORT_SESSIONS: GqlDocument<ExportSessionsData, ExportSessionsVariables>;
 }

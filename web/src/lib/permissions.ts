@@ -26,7 +26,8 @@ export type UiOperation =
   | 'lti.manage'
   | 'session.bulk'
   | 'template.read'
-  | 'template.manage';
+  | 'template.manage'
+  | 'session.export';
 
 /** Whose sessions a role may touch: every session, the ones it proctors, takes or created, or none. */
 export type Reach = 'all' | 'assigned' | 'own' | 'created' | 'none';
@@ -50,6 +51,7 @@ export const UI_MATRIX: Record<UiOperation, readonly [Reach, Reach, Reach, Reach
   'session.bulk':         [A, N, N, N, N],
   'template.read':        [A, A, N, A, A],
   'template.manage':      [A, N, N, N, N],
+  'session.export':       [A, P, N, A, C],
 };
 
 const COLUMN: Record<Role, number> = { admin: 0, proctor: 1, student: 2, auditor: 3, integrator: 4 };
