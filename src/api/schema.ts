@@ -6,6 +6,7 @@ import { AccountResolver } from './account/account.resolver.js';
 import { AuthResolver } from './auth/auth.resolver.js';
 import { SessionResolver } from './session/session.resolver.js';
 import { BulkSessionResolver } from './session/bulk.resolver.js';
+import { SessionImportResolver } from './session/import.resolver.js';
 import { SessionProtocolResolver } from './session/session-protocol.resolver.js';
 import { SystemResolver } from './system/system.resolver.js';
 import { MediaResolver } from './media/media.resolver.js';
@@ -37,6 +38,7 @@ export function buildApiSchema(): Promise<GraphQLSchema> {
       AuthResolver, AccountResolver, SessionResolver, SessionProtocolResolver, SystemResolver, MediaResolver, JanusResolver, MobileCameraResolver, ProfileResolver, ScheduleResolver,
       WebhookResolver, StartAssessmentResolver, CourseMembersResolver, SessionLmsResolver, LtiResolver, BulkSessionResolver,
       TemplateResolver, SessionTemplateResolver, PeopleResolver, IntegrationsResolver, ExportResolver,
+      SessionImportResolver,
     ],
     validate: false,
     pubSub: createPubSub(),

@@ -4,7 +4,7 @@ import type { Actor } from '../../domain/core/decider.js';
 import { DomainError, ValidationError } from '../../domain/core/errors.js';
 import { listAccounts } from '../../projections/accounts/projection.js';
 import type { Core } from '../core/core.js';
-import { parseCsv, type CsvRecord } from './csv.js';
+import { parseCsv, type CsvRecord } from '../csv/csv.js';
 import { issuePasswordLink, type IssuedPasswordLink } from './password-links.js';
 import { NO_PASSWORD } from './passwords.js';
 

@@ -3,7 +3,7 @@ import { ValidationError } from '../../domain/core/errors.js';
 import type { SessionCommand } from '../../domain/session/commands.js';
 import { sessionFromTemplate, type SessionOverrides } from '../../domain/template/for-session.js';
 import type { Core, DataOf } from '../core/core.js';
-import { resolveTemplate } from './templates.js';
+import { resolveTemplate, type Current } from './templates.js';
 
 type CreateData = DataOf<SessionCommand, 'CreateSession'>;
 
@@ -20,13 +20,16 @@ export async function createSession(core: Core, actor: Actor, input: NewSession)
   await core.session(input.sessionId, 'CreateSession', data, actor);
 }
 
-/** The `CreateSession` data for `input`: filled from its template when it names one. */
-export async function sessionData(core: Core, input: NewSession): Promise<CreateData> {
+/**
+ * The `CreateSession` data for `input`: filled from its template when it names one (`resolved`: that template,
+ * already read, so many sessions made at once all take the same version).
+ */
+export async function sessionData(core: Core, input: NewSession, resolved?: Current): Promise<CreateData> {
   if (input.template == null || !String(input.template).trim()) {
     if (input.durationMinutes == null) throw new ValidationError('a session without a template needs a duration', { field: 'duration' });
     return { ...input, durationMinutes: input.durationMinutes, template: null };
   }
-  const template = await resolveTemplate(core, input.template);
+  const template = resolved ?? (await resolveTemplate(core, input.template));
   const overrides: SessionOverrides = {
     durationMinutes: input.durationMinutes, metrics: input.metrics, weights: input.weights, threshold: input.threshold, autoConclude: input.autoConclude,
     secondCamera: input.secondCamera, scoreVisibleToStudent: input.scoreVisibleToStudent, checkInBeforeMinutes: input.checkInBeforeMinutes, checkInAfterMinutes: input.checkInAfterMinutes,

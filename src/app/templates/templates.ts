@@ -9,7 +9,8 @@ import type { Core } from '../core/core.js';
 /** The id of the template every installation has from its first start. */
 export const DEFAULT_TEMPLATE_ID = 'default';
 
-type Current = Exclude<Template, { status: 'none' }>;
+/** A template that exists: active or archived. */
+export type Current = Exclude<Template, { status: 'none' }>;
 
 /** Creates a template (its id made here unless given); refuses a name another template in use has, so names stay references. */
 export async function createTemplate(core: Core, actor: Actor, settings: TemplateSettings, templateId?: string | null): Promise<TemplateRow> {

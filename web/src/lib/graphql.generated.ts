@@ -740,6 +740,27 @@ export type ConsoleSessionsVariables = {
   descending?: boolean | null;
 };
 
+export type ImportSessionsData = {
+  importSessions: {
+    created: boolean;
+    rows: Array<{
+      line: number;
+      id: string;
+      name: string;
+      student: string;
+      proctor: string;
+      scheduledAt: string;
+      status: string;
+      problem: string | null;
+    }>;
+  };
+};
+export type ImportSessionsVariables = {
+  csv: string;
+  template: string;
+  dry: boolean;
+};
+
 export type EndCallData = {
   endCall: boolean;
 };
@@ -1165,6 +1186,7 @@ export interface Documents {
   CONSOLE_IDS: GqlDocument<ConsoleIdsData, ConsoleIdsVariables>;
   CONSOLE_PROCTORS: GqlDocument<ConsoleProctorsData, ConsoleProctorsVariables>;
   CONSOLE_SESSIONS: GqlDocument<ConsoleSessionsData, ConsoleSessionsVariables>;
+  IMPORT_SESSIONS: GqlDocument<ImportSessionsData, ImportSessionsVariables>;
   END_CALL: GqlDocument<EndCallData, EndCallVariables>;
   ICE: GqlDocument<IceData, IceVariables>;
   PUBLISH_MEDIA: GqlDocument<PublishData, PublishVariables>;

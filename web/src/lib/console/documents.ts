@@ -14,3 +14,5 @@ export const BULK_RESCHEDULE: Documents['BULK_RESCHEDULE'] = `mutation BulkResch
 export const BULK_CANCEL: Documents['BULK_CANCEL'] = `mutation BulkCancel($ids: [ID!]!, $reason: String!) { cancelSessions(ids: $ids, reason: $reason) { ${RESULT} } }`;
 export const BULK_PAUSE: Documents['BULK_PAUSE'] = `mutation BulkPause($ids: [ID!]!) { pauseSessions(ids: $ids) { ${RESULT} } }`;
 export const BULK_RESUME: Documents['BULK_RESUME'] = `mutation BulkResume($ids: [ID!]!) { resumeSessions(ids: $ids) { ${RESULT} } }`;
+export const IMPORT_SESSIONS: Documents['IMPORT_SESSIONS'] =
+  `mutation ImportSessions($csv: String!, $template: String!, $dry: Boolean!) { importSessions(csv: $csv, template: $template, dryRun: $dry) { created rows { line id name student proctor scheduledAt status problem } } }`;
