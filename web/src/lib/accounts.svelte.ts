@@ -3,6 +3,7 @@ import { auth } from './auth.svelte.js';
 import { ApiError, request } from './client.js';
 import { ACCOUNTS, CLEAR_FACE_REFERENCE, DISABLE_ACCOUNT, ENABLE_ACCOUNT, REGISTER_ACCOUNT, RESET_PASSWORD } from './documents.js';
 import type { AccountsData } from './graphql.generated.js';
+import { actOnRow } from './row-actions.js';
 
 export type AccountView = AccountsData['accounts'][number];
 
@@ -94,15 +95,7 @@ export class AccountsState {
     });
   }
 
-  private async act(username: string, action: () => Promise<string>): Promise<void> {
-    this.busy = username;
-    try {
-      this.notes = { ...this.notes, [username]: { ok: true, text: await action() } };
-      await this.load();
-    } catch (e) {
-      this.notes = { ...this.notes, [username]: { ok: false, text: (e as Error).message } };
-    } finally {
-      this.busy = null;
-    }
+  private act(username: string, action: () => Promise<string>): Promise<void> {
+    return actOnRow(this, username, action);
   }
 }

@@ -2,6 +2,7 @@ import type { Client } from '@urql/core';
 import { request } from '../client.js';
 import type { IntegrationsData } from '../graphql.generated.js';
 import { GENERATE_INTEGRATION_SECRET, INTEGRATIONS, REVOKE_INTEGRATION_SECRET } from './documents.js';
+import { actOnRow } from '../row-actions.js';
 
 export type IntegrationView = IntegrationsData['integrations'][number];
 
@@ -43,15 +44,7 @@ export class IntegrationsState {
     });
   }
 
-  private async act(username: string, action: () => Promise<string>): Promise<void> {
-    this.busy = username;
-    try {
-      this.notes = { ...this.notes, [username]: { ok: true, text: await action() } };
-      await this.load();
-    } catch (e) {
-      this.notes = { ...this.notes, [username]: { ok: false, text: (e as Error).message } };
-    } finally {
-      this.busy = null;
-    }
+  private act(username: string, action: () => Promise<string>): Promise<void> {
+    return actOnRow(this, username, action);
   }
 }
