@@ -170,11 +170,15 @@ describeWithServer('live video, calls and recordings between real browsers (p2p)
     const [m, sec] = (await proctor.getByTestId('player-time').textContent())!.split(':').map(Number);
     expect(Math.abs(m * 60 + sec - 30)).toBeLessThanOrEqual(2); // give or take a pixel
     // Each track's element holds the picture of that moment (the segments are fed to it through Media Source Extensions).
+    // (When it does not, the message says where the element stands and what its buffer holds.)
     for (const track of ['camera', 'screen']) {
-      await expect.poll(() => proctor.locator(`video[data-track="${track}"]`).evaluate((v) => {
+      const state = () => proctor.locator(`video[data-track="${track}"]`).evaluate((v) => {
         const video = v as HTMLVideoElement;
-        return Boolean(video.currentSrc) && video.readyState >= 2;
-      }), { timeout: 15_000, message: track }).toBe(true);
+        const ranges = Array.from({ length: video.buffered.length }, (_, i) => `${video.buffered.start(i).toFixed(2)}-${video.buffered.end(i).toFixed(2)}`);
+        return { ok: Boolean(video.currentSrc) && video.readyState >= 2, at: video.currentTime.toFixed(2), readyState: video.readyState, ranges };
+      });
+      await expect.poll(async () => (await state()).ok, { timeout: 15_000, message: track }).toBe(true)
+        .catch(async (e: Error) => { throw new Error(`${e.message}: ${JSON.stringify(await state())}`); });
     }
   });
 });

@@ -232,6 +232,38 @@ describeWithServer('watching a whole recorded session in the protocol (Media Sou
     expect(await seconds()).toBeCloseTo(paused, 0);
   });
 
+  it('shows each track\'s picture when paused where a still screen sent no frames', async () => {
+    // (The phone has no recording before 0:30: it says so.) The screen's 6th segment (12.3–14.3 s) has frames until 13.7 only: the screen did not change after that.
+    const tail = { from: 13.7, to: 14.3 };
+    const seconds = async () => Number(await page.getByTestId('player-time').getAttribute('data-seconds'));
+    const lanes = page.getByRole('slider', { name: /Playback position/ });
+    await lanes.scrollIntoViewIfNeeded();
+    const box = (await lanes.boundingBox())!;
+    // A pixel of the timeline is a quarter of a second or so: try the pixels around 14.0 s until one lands in the tail.
+    const x = box.x + box.width * (14 / L);
+    for (const dx of [0, -1, 1, -2, 2, -3, 3]) {
+      await page.mouse.click(x + dx, box.y + box.height - 5);
+      const t = await seconds();
+      if (t > tail.from + 0.02 && t < tail.to - 0.02) break;
+    }
+    const t = await seconds();
+    expect(t > tail.from && t < tail.to, `position ${t}`).toBe(true);
+    await expect
+      .poll(() => page.evaluate(() => [...document.querySelectorAll<HTMLVideoElement>('video[data-track="camera"], video[data-track="screen"]')].every((v) => !v.seeking && v.readyState >= 2)), { timeout: 15_000 })
+      .toBe(true)
+      .catch(async (e: Error) => {
+        throw new Error(`${e.message}\n${await playerState(page)}`);
+      });
+    // The screen shows its last frame before the moment (what was on the screen then), not one from elsewhere.
+    const screenAt = await page.locator('video[data-track="screen"]').evaluate((v) => (v as HTMLVideoElement).currentTime);
+    expect(screenAt).toBeGreaterThan(tail.from - 0.3);
+    expect(screenAt).toBeLessThanOrEqual(tail.from + 0.001);
+    // Playing on from there goes past the still stretch.
+    await page.locator('.player button.play').click();
+    await expect.poll(seconds, { timeout: 20_000 }).toBeGreaterThan(tail.to + 1);
+    await page.locator('.player button.play').click();
+  });
+
   it('plays what Chromium’s own MediaRecorder recorded (1 s pieces of camera with sound, and screen) at 4× across every boundary', async () => {
     await api.createSession('real-1', { name: 'Recorded by the browser' });
     await api.as('student1', `mutation { checkIn(id: "real-1", userAgent: "Chromium") { id } }`);

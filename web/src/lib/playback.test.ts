@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  evictable, followerAction, hasDataAt, holeAhead, mediaOf, minutesOf, planPlayback, resumeAt, runsOut, segmentAt, segmentsAhead, stretchAt,
+  evictable, followerAction, hasDataAt, holeAhead, mediaOf, nearestFrame, minutesOf, planPlayback, resumeAt, runsOut, segmentAt, segmentsAhead, stretchAt,
 } from './playback.js';
 
 const start = Date.parse('2026-03-01T09:00:00.000Z');
@@ -106,5 +106,15 @@ describe('the buffered data of one track', () => {
     expect(holeAhead(ranges, 9.9, 0.2)).toBe(10.4);
     expect(holeAhead(ranges, 9, 0.2)).toBeNull();
     expect(holeAhead(ranges, 19.9, 0.2)).toBeNull();
+  });
+  it('shows a paused moment its segment has no frame for by that segment\'s nearest frame', () => {
+    // A screen that did not change: its segment 23.25–33.25 has frames until 27.88 only; the picture then is still on.
+    const screen: Array<[number, number]> = [[23.25, 27.88], [33.27, 38.66]];
+    expect(nearestFrame(screen, 30, { from: 23.25, to: 33.25 })).toBeCloseTo(27.84);
+    // A segment whose first frame came a little after its stated start.
+    const late: Array<[number, number]> = [[0, 29.93], [30.05, 40]];
+    expect(nearestFrame(late, 30, { from: 29.95, to: 40 })).toBeCloseTo(30.051);
+    expect(nearestFrame(late, 12, { from: 0, to: 29.95 })).toBeNull(); // there is data here
+    expect(nearestFrame([[0, 20], [25, 30]], 22, { from: 21, to: 24 })).toBeNull(); // its segment has no frame at all
   });
 });

@@ -154,6 +154,20 @@ export function holeAhead(ranges: Ranges, t: number, lead: number, maxHole = MIN
 }
 
 /**
+ * Where a paused element should stand to show the picture of `t`, which falls in segment `s` where its buffered data
+ * has no frame: the last frame of `s` before `t` (a screen that did not change sends no new frame, so what it showed
+ * is still on), else the first frame of `s` after `t` within `within` seconds (its first frame came a little after
+ * its stated start). Null when `t` has data or `s` has no frame near.
+ */
+export function nearestFrame(ranges: Ranges, t: number, s: { from: number; to: number }, within = MIN_GAP_S): number | null {
+  if (hasDataAt(ranges, t, 0)) return null;
+  const before = [...ranges].reverse().find(([, b]) => b <= t + 0.001 && b > s.from + 0.001);
+  if (before) return Math.max(before[0], before[1] - 0.04);
+  const after = ranges.find(([a]) => a > t && a < s.to && a - t <= within);
+  return after ? after[0] + 0.001 : null;
+}
+
+/**
  * Whether a track's frames run out shortly after `t` for good: its buffered data ends within `near` seconds and no
  * segment of the track follows on directly (the next one starts after a hole, or there is none). A <video> stops a
  * little before the end of its data when nothing follows (it keeps some data ahead to play), so the player cannot

@@ -27,6 +27,9 @@ export class TrackFeed {
   /** A MediaSource just opened: its element takes its position once it has its first data. */
   private placed = true;
   private generation = 0;
+  /** Held still at a picture: nothing from here on is appended until `release` or a seek (see `holdStill`). */
+  private stillUntil: number | null = null;
+  private stillEnded = false;
   private pumping: Promise<void> | null = null;
   private again = false;
   /** Segments being downloaded or appended right now. */
@@ -62,9 +65,48 @@ export class TrackFeed {
     void this.pump();
   }
 
+  /**
+   * Lets a paused element show its picture at the end of a stretch of frames. A seek completes only once the decoder
+   * has a few frames after its target, or the end of the stream: where frames are sparse (a screen that did not
+   * change sends few) and a hole follows, it would wait for ever and show nothing. So what lies after this stretch
+   * is removed and the stream ended; `release` (playing on) or a seek appends it again.
+   */
+  async holdStill(): Promise<void> {
+    const buffer = this.buffer;
+    if (!buffer || this.stillEnded) return;
+    const at = this.video.currentTime;
+    const range = this.ranges().find(([a, b]) => a <= at + 0.001 && at < b);
+    if (!range) return;
+    this.stillUntil = range[1]; // from now on nothing after it is appended
+    this.stillEnded = true;
+    const generation = this.generation;
+    // What is being appended now finishes first (the player asks for data at every tick, so a pump may be under way).
+    while (this.pumping) await this.pumping;
+    if (buffer.updating) await new Promise((resolve) => buffer.addEventListener('updateend', resolve, { once: true }));
+    if (generation !== this.generation || buffer !== this.buffer || !this.source || this.source.readyState === 'closed') return;
+    if (this.ranges().some(([, b]) => b > range[1] + 0.001)) await this.update(() => buffer.remove(range[1], Infinity));
+    for (const s of this.segments) if (s.from >= range[1] - 0.001) this.appended.delete(s.seq);
+    if (generation === this.generation && this.source?.readyState === 'open' && !buffer.updating) this.source.endOfStream();
+  }
+
+  /** Ends `holdStill`: playback goes on, so the segments after the picture are wanted again. */
+  release(): void {
+    if (this.stillUntil === null) return;
+    this.stillUntil = null;
+    this.stillEnded = false;
+    void this.pump();
+  }
+
+  /** Whether `holdStill` holds the element at a picture. */
+  get held(): boolean {
+    return this.stillEnded;
+  }
+
   /** Moves to `t`: the element seeks, and the segments there are loaded first. */
   seek(t: number, ahead: number): void {
     this.generation++;
+    this.stillUntil = null;
+    this.stillEnded = false;
     if (t < this.floor) this.floor = -Infinity;
     this.target = t;
     this.ahead = ahead;
@@ -115,12 +157,13 @@ export class TrackFeed {
     for (;;) {
       const generation = this.generation;
       const t = this.target;
-      const wanted = segmentsAhead(this.segments, t, this.ahead).filter((s) => !this.broken.has(s.seq) && s.from >= this.floor - 0.001);
+      const until = this.stillUntil ?? Infinity;
+      const wanted = segmentsAhead(this.segments, t, this.ahead).filter((s) => !this.broken.has(s.seq) && s.from >= this.floor - 0.001 && s.from < until - 0.001);
       const missing = wanted.filter((s) => !this.appended.has(s.seq));
       // Downloads for segments far from here are of no use any more.
       const near = new Set(wanted.map((s) => s.seq));
       for (const seq of this.fetches.keys()) if (!near.has(seq)) this.fetches.delete(seq);
-      if (!missing.length) return this.endIfLast();
+      if (!missing.length) return this.stillUntil === null ? this.endIfLast() : undefined;
       for (const s of missing.slice(0, PREFETCH)) void this.fetch(s).catch(() => {});
       const next = missing[0];
       this.loading = missing.length;
@@ -213,6 +256,8 @@ export class TrackFeed {
       await this.update(() => buffer.remove(0, Math.max(0.001, this.target - 1)));
       await this.update(() => buffer.appendBuffer(bytes));
     }
+    // Ending the stream (`holdStill`, a switch of MediaSource) cut its duration to the data held: give it back.
+    if (this.source?.readyState === 'open' && this.source.duration < this.duration && !buffer.updating) this.source.duration = this.duration;
   }
 
   /** Removes whole segments far behind or ahead of `t`. */

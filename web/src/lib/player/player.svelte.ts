@@ -1,5 +1,5 @@
 import {
-  aheadFor, followerAction, hasDataAt, holeAhead, MIN_GAP_S, resumeAt, runsOut, SEEK_DRIFT_S, segmentAt, stretchAt,
+  aheadFor, followerAction, hasDataAt, holeAhead, MIN_GAP_S, nearestFrame, resumeAt, runsOut, SEEK_DRIFT_S, segmentAt, stretchAt,
   type PlaybackPlan, type Stretch,
 } from '../playback.js';
 import { TrackFeed, type SegmentFetcher } from './feed.js';
@@ -14,6 +14,8 @@ const STILL_MS = 150;
 const LEADER_STILL_MS = 40;
 /** A track takes over the lead only if its frames go on at least this far (media seconds). */
 const TAKE_OVER_S = 0.5;
+/** A paused element's seek onto its data that has not given a picture after this long (ms) waits for more frames. */
+const STILL_SEEK_MS = 400;
 
 /**
  * Plays every recorded track of a session continuously and in step. One track leads (the first of camera, screen,
@@ -80,6 +82,7 @@ export class RecordingPlayer {
 
   play(): void {
     this.ensureFeeds();
+    for (const f of this.feeds.values()) f.release();
     let t = this.time;
     if (t >= this.plan.end - 0.05) t = this.plan.stretches[0]?.from ?? 0; // from the start again, as players do
     const from = resumeAt(this.plan, t);
@@ -234,8 +237,28 @@ export class RecordingPlayer {
       const s = segmentAt(this.plan.segments[track], t);
       // A segment in the buffer without frames here is a still picture (a screen that did not change), not loading.
       const status = s && f ? f.status(s.seq) : null;
+      // Standing where its segment has no frame, an element shows nothing: show the picture of that moment.
+      // (A seek into a hole never completes: the element stays `seeking`, so that is no reason to leave it there.)
+      if (f && s && status === 'appended') {
+        const ranges = f.ranges();
+        const near = hasDataAt(ranges, f.video.currentTime, 0) ? null : nearestFrame(ranges, t, s);
+        if (near !== null) f.video.currentTime = near;
+        else this.stillPicture(track, f);
+      }
       this.setState(track, !f ? 'idle' : !s || status === 'broken' ? 'not-recorded' : hasDataAt(f.ranges(), t) || status === 'appended' ? 'playing' : 'loading');
     }
+  }
+
+  /** Since when each paused element has stood on its data without a picture. */
+  private readonly blank = new Map<string, number>();
+
+  /** A paused element on its data still without a picture a while after its seek is waiting for frames: hold it still. */
+  private stillPicture(track: string, f: TrackFeed): void {
+    const blank = f.video.readyState < 2 && !f.held && hasDataAt(f.ranges(), f.video.currentTime, 0);
+    if (!blank) return void this.blank.delete(track);
+    const since = this.blank.get(track) ?? performance.now();
+    this.blank.set(track, since);
+    if (performance.now() - since >= STILL_SEEK_MS) void f.holdStill();
   }
 
   /**
