@@ -300,9 +300,14 @@ describeWithServer('watching a whole recorded session in the protocol (Media Sou
             recorder.stop();
             uploads.push(stopped.then(async () => {
               const q = new URLSearchParams({ sessionId: 'real-1', track, seq: String(seq), start: startedAt.toISOString(), durationMs: String(Date.now() - startedAt.getTime()) });
-              const res = await fetch(`/recordings?${q}`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: new Blob(chunks) });
+              const body = new Blob(chunks);
+              const res = await fetch(`/recordings?${q}`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body });
               if (res.status === 201) done++;
-              else refused.push(`${track} ${seq}: ${res.status} ${await res.text()}`);
+              else {
+                // What the browser wrote, to tell a broken recording from a refusal of a good one.
+                const head = [...new Uint8Array(await body.slice(0, 64).arrayBuffer())].map((b) => b.toString(16).padStart(2, '0')).join('');
+                refused.push(`${track} ${seq}: ${res.status} ${await res.text()} (${chunks.length} chunks, ${body.size} bytes: ${head})`);
+              }
             }));
           }
           await Promise.all(uploads);
