@@ -56,8 +56,7 @@ export async function seedDemo(core: Core, password: string, publicUrl: string):
   await core.session('demo-waiting', 'CheckIn', { userAgent: 'demo', browserSupported: true }, student('student3'), at(-1));
 
   for (const [id, who, started] of [['demo-live-1', 'student1', -20], ['demo-live-2', 'student2', -10]] as const) {
-    await core.session(id, 'CheckIn', { userAgent: 'demo', browserSupported: true }, student(who), at(started - 1));
-    await core.session(id, 'StartSession', {}, student(who), at(started));
+    await startDemo(core, id, who, at(started - 1), at(started));
     for (let m = 0; m < -started - 1; m++) {
       const values = { c2: (m * 17) % 40, b2: m % 5 === 0 ? 30 : 0, m2: (m * 7) % 20 };
       await core.session(id, 'RecordMetrics', { minute: m, values }, student(who), at(started + m + 1));
@@ -68,8 +67,7 @@ export async function seedDemo(core: Core, password: string, publicUrl: string):
   await core.session('demo-live-2', 'SendMessage', { messageId: 'demo-m3', text: 'Put the phone away.', incident: true }, proctor, at(-2));
 
   for (const [id, who, started, finishBy] of [['demo-finished', 'student2', -300, student('student2')], ['demo-concluded', 'student3', -600, student('student3')]] as const) {
-    await core.session(id, 'CheckIn', { userAgent: 'demo', browserSupported: true }, student(who), at(started - 2));
-    await core.session(id, 'StartSession', {}, student(who), at(started));
+    await startDemo(core, id, who, at(started - 2), at(started));
     for (let m = 0; m < 45; m++) {
       await core.session(id, 'RecordMetrics', { minute: m, values: { c2: m > 30 ? 60 : 5, b2: m % 9 === 0 ? 50 : 0 } }, student(who), at(started + m + 1));
     }
@@ -84,6 +82,34 @@ export async function seedDemo(core: Core, password: string, publicUrl: string):
   const slots = [1, 2, 3].map((d) => ({ start: new Date(day.getTime() + d * 86_400_000), end: new Date(day.getTime() + d * 86_400_000 + 3 * 3_600_000) }));
   await core.schedule('proctor1', 'OpenSlots', { proctor: 'proctor1', slots, seats: 5 }, proctor, at(-60));
   await create('demo-self-scheduled', 'Statistics retake (choose your time)', 'student2', '', 7 * 24 * 60, { selfScheduling: true, proctor: null, scheduledAt: null });
+}
+
+/** Checks the test-taker in, through the stages of the session's template, and starts the session. */
+async function startDemo(core: Core, id: string, who: string, checkedIn: { now: Date }, started: { now: Date }): Promise<void> {
+  const by: Actor = { id: who, role: 'student' };
+  await core.session(id, 'CheckIn', { userAgent: 'demo', browserSupported: true }, by, checkedIn);
+  await passStages(core, id, who, checkedIn);
+  await core.session(id, 'StartSession', {}, by, started);
+}
+
+/**
+ * What a started demo session went through before its start: the identity photos its template asks for, already
+ * checked (the demo has no pictures, so the face verifier is not left to find them unreadable), and its proctor's
+ * approval when the template asks for one.
+ */
+async function passStages(core: Core, id: string, who: string, options: { now: Date }): Promise<void> {
+  const { state } = await core.loadSession(id);
+  if (state.status === 'none') return;
+  const { stages, photosDemanded } = state.steps;
+  const kinds = photosDemanded ? [...(stages.facePhoto ? (['face'] as const) : []), ...(stages.idPhoto ? (['document'] as const) : [])] : [];
+  const by: Actor = { id: who, role: 'student' };
+  for (const kind of kinds) {
+    const photoId = `${id}-${kind}`;
+    await core.session(id, 'StoreFile', { fileId: photoId, kind, name: `${kind}.jpg`, contentType: 'image/jpeg', size: 1, sha256: '0'.repeat(64) }, by, options);
+    await core.session(id, 'SubmitIdentityPhoto', { photoId, kind }, by, options);
+    await core.session(id, 'RecordFaceCheck', { photoId, result: 'green', reason: 'match', distance: 0.3 }, SYSTEM_ACTOR, options);
+  }
+  if (stages.proctorApproval && state.proctor) await core.session(id, 'VerifyIdentity', { method: 'proctor' }, { id: state.proctor, role: 'proctor' }, options);
 }
 
 /**

@@ -325,4 +325,47 @@ for (const [engine, available, postgresUrl] of ENGINES) describeWithServer(`LTI 
     expect(end.status).toBe(404);
     expect(reasonOf(end.body)).toMatch(/no proctoring session for attempt 99/);
   });
+
+  describe('when a resource link names an exam template', () => {
+    const TEMPLATE = `mutation($id: ID, $input: TemplateInput!) { createTemplate(id: $id, input: $input) { id } }`;
+    const oral = {
+      name: 'LTI oral exam', metrics: ['c2', 'b2'], weights: [], threshold: 50, autoConclude: false, rules: 'Alone.', checkInBefore: 15, checkInAfter: null,
+      duration: 20, scoreVisibleToStudent: false, retentionDays: 30,
+      stages: { compatibilityCheck: true, facePhoto: true, idPhoto: false, proctorApproval: true },
+      addons: { screen: false, secondCamera: true, chat: false, calls: false, contentProtection: true },
+    };
+    const STEPS = `query($id: ID!) { session(id: $id) { duration secondCamera fromTemplate { id version } examSteps { stages { proctorApproval } addons { chat screen } } } }`;
+
+    it('offers the templates in use on the settings form and refuses one that does not exist, showing the form again', async () => {
+      await api.as('admin', TEMPLATE, { id: 'lti-oral', input: oral });
+      const first = await launch(lms, { user: instructor, roles: [ROLE.instructor], resourceLink: { id: 'rl-tpl', title: 'Oral' } });
+      expect(first.body).toContain('<option value="lti-oral">LTI oral exam</option>');
+      const form = formOf(first.body);
+      const wrong = await submit(form.action, 'post', { ...form.fields, template: 'no-such-template' });
+      expect(wrong.status).toBe(400);
+      expect(reasonOf(wrong.body)).toMatch(/no template "no-such-template"/);
+      const saved = await submit(form.action, 'post', { ...form.fields, duration_minutes: '25', template: 'LTI oral exam' });
+      expect(saved.status).toBe(303);
+      // Named by its name on the form, kept by its id.
+      expect(await api.core.loadLtiLink(ltiLinkKey(platformId, 'rl-tpl'))).toMatchObject({ status: 'configured', template: 'lti-oral', durationMinutes: 25 });
+    });
+
+    it('makes a learner\'s session from the template\'s current version, with the link\'s name and duration over it', async () => {
+      await api.as('admin', `mutation($input: TemplateInput!) { reviseTemplate(id: "lti-oral", input: $input) { version } }`, { input: { ...oral, rules: 'Alone, door shut.' } });
+      expect((await launch(lms, { resourceLink: { id: 'rl-tpl', title: 'Oral' } })).status).toBe(303);
+      const sessionId = ltiSessionId(platformId, 'rl-tpl', 'learner-1', 1);
+      expect((await api.as('admin', STEPS, { id: sessionId })).session).toEqual({
+        duration: 25, secondCamera: true, fromTemplate: { id: 'lti-oral', version: 2 },
+        examSteps: { stages: { proctorApproval: true }, addons: { chat: false, screen: false } },
+      });
+      expect((await getMonitorRow(api.core.db, sessionId))!).toMatchObject({ name: 'Oral', metrics: ['c2', 'b2'] });
+    });
+
+    it('carries the template in a deep-linked item\'s custom parameters', async () => {
+      const custom = { exam_name: 'Deep oral', duration_minutes: '15', template: 'lti-oral' };
+      expect((await launch(lms, { resourceLink: { id: 'rl-deep-tpl', title: 'Deep oral' }, custom })).status).toBe(303);
+      const { session } = await api.as('admin', STEPS, { id: ltiSessionId(platformId, 'rl-deep-tpl', 'learner-1', 1) });
+      expect(session).toMatchObject({ duration: 15, fromTemplate: { id: 'lti-oral' } });
+    });
+  });
 });

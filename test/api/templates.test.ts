@@ -43,6 +43,12 @@ for (const [engine, available, postgresUrl] of ENGINES) describeWithServer(`exam
     expect((await api.as('student1', CHECK_IN(id))).checkIn.status).toBe('waiting');
     const t0 = Date.now();
     const student = { id: 'student1', role: 'student' as const };
+    // The template asks for a face and an ID photo before the start.
+    for (const kind of ['face', 'document'] as const) {
+      const photoId = `${id}-${kind}`;
+      await api.core.session(id, 'StoreFile', { fileId: photoId, kind, name: `${kind}.jpg`, contentType: 'image/jpeg', size: 10, sha256: 'a'.repeat(64) }, student);
+      await api.core.session(id, 'SubmitIdentityPhoto', { photoId, kind }, student);
+    }
     await api.core.session(id, 'StartSession', {}, student, { now: new Date(t0) });
     await api.core.session(id, 'RecordMetrics', { minute: 0, values: { c2: 30 } }, student, { now: new Date(t0 + 30_000) });
     await api.core.session(id, 'FinishSession', {}, student, { now: new Date(t0 + 50_000) });

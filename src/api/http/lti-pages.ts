@@ -23,7 +23,7 @@ export function sendPage(res: ServerResponse, config: Config, status: number, ti
   res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': csp, 'cache-control': 'no-store', ...options.headers });
   res.end(
     `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${escapeHtml(title)}</title>` +
-      `<style>body{font:16px system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem}label{display:block;margin:.8rem 0}input[type=text],input[type=number]{width:100%}</style>` +
+      `<style>body{font:16px system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem}label{display:block;margin:.8rem 0}input[type=text],input[type=number],select{width:100%}</style>` +
       `</head><body><h1>${escapeHtml(title)}</h1>${body}${script}</body></html>`,
   );
 }

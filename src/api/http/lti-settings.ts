@@ -7,6 +7,7 @@ import type { Core } from '../../app/core/core.js';
 import type { Config } from '../../config.js';
 import { ValidationError } from '../../domain/core/errors.js';
 import type { LtiLinkSettings } from '../../domain/lti/link.js';
+import { listTemplates } from '../../projections/templates/projection.js';
 import type { TokenService } from '../auth/tokens.js';
 import { autoPostForm, escapeHtml, readForm, sendPage, sendRefusal } from './lti-pages.js';
 import type { RouteRequest } from './route.js';
@@ -14,10 +15,18 @@ import type { RouteRequest } from './route.js';
 /** How long an instructor may take to fill in the settings form. */
 const TICKET_TTL_MS = 60 * 60_000;
 
+/** The template choice: none, or one of the templates in use (its current version is what each session takes). */
+async function templateField(core: Core, chosen: string | null | undefined): Promise<string> {
+  const templates = await listTemplates(core.db);
+  const option = (value: string, label: string) => `<option value="${escapeHtml(value)}"${value === (chosen ?? '') ? ' selected' : ''}>${escapeHtml(label)}</option>`;
+  return `<label for="${CUSTOM.template}">Exam template (its stages, addons, rules and metrics; the fields here override it)</label>` +
+    `<select id="${CUSTOM.template}" name="${CUSTOM.template}">${option('', 'No template')}${templates.map((t) => option(t.templateId, t.settings.name)).join('')}</select>`;
+}
+
 /** The exam settings form of a resource link (first launch) or of a deep linking request, with the ticket that allows it. */
-export function showSettingsForm(
+export async function showSettingsForm(
   res: ServerResponse, core: Core, config: Config, ticket: SettingsTicket, values: LtiLinkSettings, error: string | null, headers: Record<string, string> = {}, status = 200,
-): void {
+): Promise<void> {
   const sealed = ltiLaunchServices(core, config.jwtSecret).tickets.seal(ticket, new Date(core.now().getTime() + TICKET_TTL_MS));
   const intro = ticket.kind === 'deep-link'
     ? 'Choose the settings of the proctored exam to add to your course.'
@@ -26,6 +35,7 @@ export function showSettingsForm(
   const body = `<p>${escapeHtml(intro)}</p>${error ? `<p id="lti-error" role="alert">${escapeHtml(error)}</p>` : ''}` +
     `<form id="lti-settings" method="post" action="${escapeHtml(config.publicUrl)}/lti/settings">` +
     `<input type="hidden" name="ticket" value="${escapeHtml(sealed)}">` +
+    await templateField(core, values.template) +
     field(CUSTOM.name, 'Exam name', `<input type="text" id="${CUSTOM.name}" name="${CUSTOM.name}" required maxlength="300" value="${escapeHtml(values.name)}">`) +
     field(CUSTOM.duration, 'Duration (minutes)', `<input type="number" id="${CUSTOM.duration}" name="${CUSTOM.duration}" required min="1" max="1440" value="${values.durationMinutes}">`) +
     field(CUSTOM.proctor, 'Proctor (username; empty: assigned later by an administrator)', `<input type="text" id="${CUSTOM.proctor}" name="${CUSTOM.proctor}" maxlength="100" value="${escapeHtml(values.proctor ?? '')}">`) +
@@ -48,8 +58,11 @@ export function ltiSettings(core: Core, config: Config, tokens: () => TokenServi
       return sendPage(res, config, 200, 'Returning to your course…', post.body, { script: post.script });
     } catch (error) {
       if (ticket && error instanceof ValidationError) {
-        const values = { name: form[CUSTOM.name] ?? '', durationMinutes: Number(form[CUSTOM.duration]) || 60, proctor: form[CUSTOM.proctor] ?? null, secondCamera: form[CUSTOM.secondCamera] === 'true' };
-        return showSettingsForm(res, core, config, ticket, values, error.message, {}, 400);
+        const values = {
+          name: form[CUSTOM.name] ?? '', durationMinutes: Number(form[CUSTOM.duration]) || 60, proctor: form[CUSTOM.proctor] ?? null,
+          secondCamera: form[CUSTOM.secondCamera] === 'true', template: form[CUSTOM.template] || null,
+        };
+        return await showSettingsForm(res, core, config, ticket, values, error.message, {}, 400);
       }
       sendRefusal(res, config, error, 'The settings could not be saved');
     }

@@ -7,7 +7,7 @@ import type { Core } from '../core/core.js';
 import { toolKeyring } from './keys.js';
 import { CLAIM } from './claims.js';
 import type { LaunchOutcome, SettingsTicket } from './launch.js';
-import { checkProctor, configureLink, settingsAsCustom, settingsFromFields } from './link-settings.js';
+import { checkProctor, configureLink, settingsAsCustom, settingsFromFields, withTemplateChecked } from './link-settings.js';
 import { courseQuery, courseTag } from './mapping.js';
 
 /** How long a deep linking response is valid for the platform. */
@@ -30,7 +30,8 @@ export async function submitSettings(core: Core, ticket: SettingsTicket, fields:
   const by = { id: staff.username, role: staff.role };
   if (ticket.kind === 'deep-link') {
     await checkProctor(core, settings);
-    return { kind: 'deep-link-response', returnUrl: ticket.deepLink!.returnUrl, jwt: await deepLinkingResponse(core, ticket, settings, launchUrl) };
+    const checked = await withTemplateChecked(core, settings);
+    return { kind: 'deep-link-response', returnUrl: ticket.deepLink!.returnUrl, jwt: await deepLinkingResponse(core, ticket, checked, launchUrl) };
   }
   if (!ticket.resourceLinkId) throw new ValidationError('this form names no resource link');
   await configureLink(core, { platformId: ticket.platformId, resourceLinkId: ticket.resourceLinkId, contextId: ticket.contextId }, settings, by);

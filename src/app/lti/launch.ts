@@ -7,6 +7,7 @@ import type { LaunchClaims } from './claims.js';
 import { endAssessment } from './end-assessment.js';
 import type { VerifiedLaunch } from './id-token.js';
 import { settingsForLaunch } from './link-settings.js';
+import { sessionData } from '../templates/create-session.js';
 import { courseQuery, courseTag, ltiAccount, ltiSessionId, personaOf, platformActor, type ActiveAccount } from './mapping.js';
 
 /** What the settings form is for, sealed into it: configuring a resource link, or answering a deep linking request. */
@@ -77,10 +78,14 @@ async function learnerLaunch(core: Core, platform: LtiPlatformRow, claims: Launc
   if (state.status === 'none') {
     const tags = claims.context ? [courseTag(platform.platformId, claims.context.id), ...(claims.context.label ? [claims.context.label.slice(0, 64)] : [])] : [];
     try {
-      state = (await core.session(sessionId, 'CreateSession', {
+      // With a template, its current version gives the rest; the link's name, duration and proctor override it, and
+      // its second camera adds one where the template has none.
+      const data = await sessionData(core, {
         sessionId, name: settings.name, student: student.username, studentName: student.displayName, proctor: settings.proctor,
-        durationMinutes: settings.durationMinutes, secondCamera: settings.secondCamera, tags, integrationId: platform.platformId,
-      }, actor)).state;
+        durationMinutes: settings.durationMinutes, secondCamera: settings.template && !settings.secondCamera ? undefined : settings.secondCamera,
+        tags, integrationId: platform.platformId, template: settings.template ?? null,
+      });
+      state = (await core.session(sessionId, 'CreateSession', data, actor)).state;
     } catch (error) {
       // The same attempt launched in two tabs at once: the other created it.
       if (!(error instanceof ConcurrencyError || error instanceof IllegalStateError)) throw error;

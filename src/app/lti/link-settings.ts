@@ -1,7 +1,8 @@
 import type { Actor } from '../../domain/core/decider.js';
-import { ValidationError } from '../../domain/core/errors.js';
+import { IllegalStateError, NotFoundError, ValidationError } from '../../domain/core/errors.js';
 import { ltiLinkSettings, type LtiLinkSettings } from '../../domain/lti/link.js';
 import type { Core } from '../core/core.js';
+import { resolveTemplate } from '../templates/templates.js';
 import type { LaunchClaims } from './claims.js';
 import { ltiLinkKey } from './mapping.js';
 
@@ -12,7 +13,7 @@ import { ltiLinkKey } from './mapping.js';
  */
 
 /** The custom parameter names a deep-linked item carries its settings in. */
-export const CUSTOM = { name: 'exam_name', duration: 'duration_minutes', proctor: 'proctor', secondCamera: 'second_camera' } as const;
+export const CUSTOM = { name: 'exam_name', duration: 'duration_minutes', proctor: 'proctor', secondCamera: 'second_camera', template: 'template' } as const;
 
 /** The settings a form (or custom parameters) gives, checked; a clear refusal for anything wrong. */
 export function settingsFromFields(fields: Readonly<Record<string, string | undefined>>): LtiLinkSettings {
@@ -24,6 +25,7 @@ export function settingsFromFields(fields: Readonly<Record<string, string | unde
     durationMinutes: Number(duration),
     proctor: fields[CUSTOM.proctor] ?? null,
     secondCamera: camera === 'true' || camera === 'on' || camera === 'yes',
+    template: fields[CUSTOM.template] ?? null,
   });
 }
 
@@ -32,6 +34,7 @@ export function settingsAsCustom(s: LtiLinkSettings): Record<string, string> {
   return {
     [CUSTOM.name]: s.name, [CUSTOM.duration]: String(s.durationMinutes), [CUSTOM.secondCamera]: String(s.secondCamera),
     ...(s.proctor ? { [CUSTOM.proctor]: s.proctor } : {}),
+    ...(s.template ? { [CUSTOM.template]: s.template } : {}),
   };
 }
 
@@ -47,7 +50,7 @@ export async function settingsForLaunch(core: Core, platformId: string, claims: 
   }
   const link = await core.loadLtiLink(ltiLinkKey(platformId, claims.resourceLink!.id));
   if (link.status === 'none') return null;
-  return { name: link.name, durationMinutes: link.durationMinutes, proctor: link.proctor, secondCamera: link.secondCamera };
+  return { name: link.name, durationMinutes: link.durationMinutes, proctor: link.proctor, secondCamera: link.secondCamera, template: link.template ?? null };
 }
 
 /** A proctor named in settings must be an account that proctors. */
@@ -59,6 +62,21 @@ export async function checkProctor(core: Core, settings: LtiLinkSettings): Promi
   }
 }
 
+/**
+ * The settings with their template, if any, checked: it must exist and be in use. Named by id or by name, it is kept
+ * by id, so renaming the template later does not lose it.
+ */
+export async function withTemplateChecked(core: Core, settings: LtiLinkSettings): Promise<LtiLinkSettings> {
+  if (!settings.template) return settings;
+  try {
+    return { ...settings, template: (await resolveTemplate(core, settings.template)).templateId };
+  } catch (error) {
+    // Said on the form, beside the choice, like any other wrong value.
+    if (error instanceof NotFoundError || error instanceof IllegalStateError) throw new ValidationError(error.message, { field: 'template' });
+    throw error;
+  }
+}
+
 /** Stores the settings of a resource link, as the instructor who chose them. */
 export async function configureLink(
   core: Core,
@@ -67,5 +85,6 @@ export async function configureLink(
   by: Actor,
 ): Promise<void> {
   await checkProctor(core, settings);
-  await core.ltiLink(ltiLinkKey(link.platformId, link.resourceLinkId), 'ConfigureLtiLink', { ...settings, ...link }, by);
+  const checked = await withTemplateChecked(core, settings);
+  await core.ltiLink(ltiLinkKey(link.platformId, link.resourceLinkId), 'ConfigureLtiLink', { ...checked, ...link }, by);
 }

@@ -33,6 +33,13 @@ describe('a resource link configured as an exam', () => {
     spec([]).when(configure({ secondCamera: 'yes' })).thenThrows(ValidationError, /second camera/);
     spec([]).when(configure({ name: 'x'.repeat(301) })).thenThrows(ValidationError, /limit is 300/);
   });
+  it('names the exam template its sessions are made from, and can drop it again', () => {
+    spec([]).when(configure({ template: ' entrance-exam ' })).then([configured({ template: 'entrance-exam' })]);
+    spec([configured({ template: 'entrance-exam' })]).when(configure({ template: 'entrance-exam' })).then([]);
+    spec([configured({ template: 'entrance-exam' })]).when(configure({ template: null })).then([configured()]);
+    spec([]).when(configure({ template: 'x'.repeat(201) })).thenThrows(ValidationError, /template/);
+    spec([]).when(configure({ template: 'Oral\u0000exam' })).thenThrows(ValidationError, /template/);
+  });
   it('refuses settings for another resource link on the same stream', () => {
     spec([configured()]).when(configure({ resourceLinkId: 'rl-2' })).thenThrows(IllegalStateError, /another resource link/);
   });

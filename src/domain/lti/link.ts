@@ -12,8 +12,14 @@ export interface LtiLinkSettings {
   readonly durationMinutes: number;
   /** Who proctors its sessions (our username); null: nobody assigned, an administrator assigns one. */
   readonly proctor: string | null;
-  /** A phone as the second camera. */
+  /** A phone as the second camera (with a template: also when the template asks for one). */
   readonly secondCamera: boolean;
+  /**
+   * The exam template its sessions are made from (its id, or its name in custom parameters; each session takes the
+   * version current at its creation),
+   * the settings above overriding the template's; absent or null: none, as links configured before templates.
+   */
+  readonly template?: string | null;
 }
 
 export type LtiLinkEvent = {
@@ -44,11 +50,15 @@ export function ltiLinkSettings(s: LtiLinkSettings): LtiLinkSettings {
   const proctor = optionalText(s.proctor, 'proctor', 100);
   if (proctor !== null && !/^[A-Za-z0-9_.@-]{1,100}$/.test(proctor)) throw new ValidationError(`proctor ${JSON.stringify(proctor.slice(0, 40))} is not a username`, { field: 'proctor' });
   if (typeof s.secondCamera !== 'boolean') throw new ValidationError('second camera must be yes or no', { field: 'secondCamera' });
+  // By id or by name (as a signed link names one); the app keeps the id once it has found the template.
+  const template = optionalText(s.template, 'template', 200);
   return {
     name: text(s.name, 'exam name', 300),
     durationMinutes: wholeNumber(s.durationMinutes, 'duration (minutes)', 1, 1440),
     proctor,
     secondCamera: s.secondCamera,
+    // Only when there is one: the settings of links without a template stay as they were recorded before templates.
+    ...(template === null ? {} : { template }),
   };
 }
 
@@ -61,7 +71,7 @@ export function decideLtiLink(command: LtiLinkCommand, state: LtiLink): LtiLinkE
         throw new IllegalStateError('this stream belongs to another resource link');
       }
       const same = state.status === 'configured' && state.name === settings.name && state.durationMinutes === settings.durationMinutes
-        && state.proctor === settings.proctor && state.secondCamera === settings.secondCamera;
+        && state.proctor === settings.proctor && state.secondCamera === settings.secondCamera && (state.template ?? null) === (settings.template ?? null);
       if (same) return [];
       const data = {
         ...settings, platformId: identifier(d.platformId, 'platform id'), resourceLinkId: text(d.resourceLinkId, 'resource link id', 255),

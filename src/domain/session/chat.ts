@@ -4,6 +4,7 @@ import type { CommandOf } from './commands.js';
 import type { SessionEvent } from './events.js';
 import { exists, live, open, text } from './rules.js';
 import type { Session } from './state.js';
+import { requireAddon } from './steps.js';
 
 /** Deciders about the people in the session and what they say: messages (incident mode), notes, calls, proctors present. */
 
@@ -19,6 +20,8 @@ export function sendMessage(command: CommandOf<'SendMessage'>, state: Session): 
   }
   const body = d.attachmentId && !d.text.trim() ? '' : text(d.text, 'message');
   const fromStaff = actor.role === 'proctor' || actor.role === 'admin';
+  // Without the chat the proctor may still warn (an incident message covers the content) and lift the warning.
+  if (!fromStaff) requireAddon(s.steps, 'chat', 'send a message');
   if (d.incident && !fromStaff) throw new ValidationError('only a proctor can send a message in incident mode');
   const events: SessionEvent[] = [
     { type: 'MessageSent', data: { messageId: d.messageId, from: actor.id, role: actor.role, text: body, incident: d.incident ?? false, attachmentId: d.attachmentId ?? null, at } },
@@ -37,6 +40,7 @@ export function addNote(command: CommandOf<'AddNote'>, state: Session): SessionE
 
 export function startCall(command: CommandOf<'StartCall'>, state: Session): SessionEvent[] {
   const s = live(state, 'call');
+  requireAddon(s.steps, 'calls', 'call');
   identifier(command.data.callId, 'call id');
   if (s.call) throw new IllegalStateError('a call is already in progress');
   return [{ type: 'CallStarted', data: { callId: command.data.callId, by: command.metadata.actor.id, video: command.data.video, at: command.metadata.now.toISOString() } }];

@@ -35,7 +35,8 @@ export function submitIdentityPhoto(command: CommandOf<'SubmitIdentityPhoto'>, s
 export function verifyIdentity(command: CommandOf<'VerifyIdentity'>, state: Session): SessionEvent[] {
   const s = open(state, 'verify identity');
   if (!s.checkedIn) throw new IllegalStateError('cannot verify identity: the test-taker has not checked in');
-  if (s.identityVerified) return [];
+  // A proctor's confirmation is also the approval to start: an automatic one before it does not stand in for it.
+  if (s.identityVerified && (command.data.method !== 'proctor' || s.approvedBy !== null)) return [];
   return [{ type: 'IdentityVerified', data: { by: command.metadata.actor.id, method: command.data.method, at: command.metadata.now.toISOString() } }];
 }
 

@@ -6,6 +6,7 @@ import type { FinishedBy, SessionEvent } from './events.js';
 import { elapsedMinutes, exists, faceViolation, live, MAX_TEXT, readable, text } from './rules.js';
 import { computeScore } from './score.js';
 import type { Session } from './state.js';
+import { missingBeforeStart } from './steps.js';
 
 /** Deciders that move a session through its exam: check-in, start, pause and resume, finish, conclusion. */
 
@@ -32,6 +33,8 @@ export function startSession(command: CommandOf<'StartSession'>, state: Session)
   if (s.status === 'in_progress' || s.status === 'paused') return []; // a retried start is harmless
   if (s.status === 'scheduled') throw new IllegalStateError('cannot start: the test-taker has not checked in');
   if (s.status !== 'waiting') throw new IllegalStateError(`cannot start: the session is ${readable(s.status)}`);
+  const missing = missingBeforeStart(s);
+  if (missing.length) throw new IllegalStateError(`cannot start yet: waiting for ${missing.join(' and ')}`, { missing });
   const deadline = new Date(now.getTime() + s.durationMinutes * 60_000).toISOString();
   return [{ type: 'SessionStarted', data: { at: now.toISOString(), deadline } }];
 }

@@ -4,6 +4,7 @@ import type { CommandOf } from './commands.js';
 import type { RecordingTrack, SessionEvent } from './events.js';
 import { exists, open, readable } from './rules.js';
 import type { Session } from './state.js';
+import { requireAddon } from './steps.js';
 
 /** Deciders about what the session stores: files, recording segments (stored, refused, lost, played), the mobile camera. */
 
@@ -42,6 +43,8 @@ export function storeRecordingSegment(command: CommandOf<'StoreRecordingSegment'
   }
   const d = command.data;
   segmentNamed(d);
+  if (d.track === 'screen') requireAddon(s.steps, 'screen', 'store a screen recording');
+  if (d.track === 'mobile') requireAddon(s.steps, 'secondCamera', 'store a second-camera recording');
   if (d.start.getTime() < Date.parse(s.startedAt) - RECORDING_LEAD_MS || d.start.getTime() > now.getTime() + CLOCK_SKEW_MS) {
     throw new ValidationError(`a segment starting at ${d.start.toISOString()} lies outside the session`, { field: 'start' });
   }

@@ -1,7 +1,8 @@
 import { assertNever } from '../core/errors.js';
 import { DEFAULT_CHECK_IN_BEFORE_MINUTES } from './check-in.js';
-import type { Conclusion, FileKind, FinishedBy, LtiLink, SessionEvent } from './events.js';
+import type { Conclusion, FileKind, FinishedBy, IdentityPhotoKind, LtiLink, SessionEvent } from './events.js';
 import type { MetricCode, MetricValues } from './metrics.js';
+import { examSteps, type ExamSteps } from './steps.js';
 
 /** What every existing session knows, whatever its status. */
 export interface SessionFacts {
@@ -25,6 +26,12 @@ export interface SessionFacts {
   readonly checkInMinutes: { readonly before: number; readonly after: number };
   readonly checkedIn: boolean;
   readonly identityVerified: boolean;
+  /** The stages and addons of the session's exam (its template's, or those of a session without one). */
+  readonly steps: ExamSteps;
+  /** The kinds of identity photo submitted so far. */
+  readonly identityPhotos: readonly IdentityPhotoKind[];
+  /** The proctor who confirmed the test-taker and let them start (the approval stage), once one has. */
+  readonly approvedBy: string | null;
   /** An incident message is in force: the test content is covered. */
   readonly blocked: boolean;
   readonly proctorsPresent: readonly string[];
@@ -135,12 +142,14 @@ type StatusEvent = Extract<
 /** Files, recordings, identity, calls, metrics, messages, proctors present: what happened in the session, status aside. */
 function rememberFact(state: Existing, event: Exclude<SessionEvent, StatusEvent>): Existing {
   switch (event.type) {
-    case 'IdentityPhotoSubmitted':
-      return { ...state, photoIds: [...state.photoIds, event.data.photoId] };
+    case 'IdentityPhotoSubmitted': {
+      const identityPhotos = state.identityPhotos.includes(event.data.kind) ? state.identityPhotos : [...state.identityPhotos, event.data.kind];
+      return { ...state, photoIds: [...state.photoIds, event.data.photoId], identityPhotos };
+    }
     case 'FileStored':
       return { ...state, files: { ...state.files, [event.data.fileId]: event.data.kind }, fileBytes: state.fileBytes + event.data.size };
     case 'IdentityVerified':
-      return { ...state, identityVerified: true };
+      return { ...state, identityVerified: true, approvedBy: event.data.method === 'proctor' ? state.approvedBy ?? event.data.by : state.approvedBy };
     case 'RecordingSegmentStored':
       return {
         ...state,
@@ -213,6 +222,9 @@ function createdSession(d: Created): Session {
     checkInMinutes: { before: d.checkInBeforeMinutes ?? DEFAULT_CHECK_IN_BEFORE_MINUTES, after: d.checkInAfterMinutes ?? d.durationMinutes },
     checkedIn: false,
     identityVerified: false,
+    steps: examSteps(d.fromTemplate, d.secondCamera),
+    identityPhotos: [],
+    approvedBy: null,
     blocked: false,
     proctorsPresent: [],
     minutes: {},

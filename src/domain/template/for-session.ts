@@ -36,12 +36,15 @@ export interface SessionSettings {
   readonly fromTemplate: SessionTemplateRef;
 }
 
+/** Metrics measured on the shared screen: a session without screen sharing cannot measure them, so does not count them. */
+const SCREEN_METRICS: readonly MetricCode[] = ['s1', 's2'];
+
 /** The settings of a session made from version `version` of template `templateId`, with the creator's overrides. */
 export function sessionFromTemplate(templateId: string, version: number, t: TemplateSettings, o: SessionOverrides): SessionSettings {
   return {
     template: t.name,
     durationMinutes: o.durationMinutes ?? t.durationMinutes,
-    metrics: o.metrics ?? t.metrics,
+    metrics: (o.metrics ?? t.metrics).filter((code) => t.addons.screen || !SCREEN_METRICS.includes(code)),
     weights: { ...t.weights, ...(o.weights ?? {}) },
     threshold: o.threshold ?? t.threshold,
     autoConclude: o.autoConclude ?? t.autoConclude,

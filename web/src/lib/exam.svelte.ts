@@ -5,6 +5,8 @@ import { connection } from './connection.svelte.js';
 import { ACTIVITY, CHECK_IN, FINISH, SESSION, START, SUBMIT_PHOTO } from './documents.js';
 import type { ActivityView, MessageView, SessionView } from './types.js';
 import { retakePrompt, type PhotoKind } from './faces.js';
+import { EXAM_STEPS } from './templates/documents.js';
+import { ALWAYS, awaitingApproval, photoKinds, type ExamStepsView } from './templates/exam-steps.js';
 
 /**
  * What the LMS test content may do inside our page: run its scripts, send its forms, keep its own cookies (its origin),
@@ -12,7 +14,7 @@ import { retakePrompt, type PhotoKind } from './faces.js';
  */
 export const TEST_CONTENT_SANDBOX = 'allow-scripts allow-forms allow-same-origin allow-popups allow-modals';
 
-export type Step = 'loading' | 'book' | 'rules' | 'check' | 'identity' | 'exam' | 'ended' | 'error';
+export type Step = 'loading' | 'book' | 'rules' | 'check' | 'identity' | 'approval' | 'exam' | 'ended' | 'error';
 
 const ENDED = new Set(['finished', 'concluded', 'cancelled']);
 /** How long the identity step waits for the server's verdict on a photo before it lets the exam start anyway. */
@@ -31,7 +33,10 @@ export interface PhotoCheck {
 /** Where the test-taker stands with check-in: before its window, in it, or after it closed. */
 export type CheckInPhase = 'early' | 'open' | 'closed';
 
-/** The test-taker's way through one session: rules → compatibility check → identity photos → exam → end. */
+/**
+ * The test-taker's way through one session: rules → compatibility check → identity photos → the proctor's approval →
+ * exam → end, each stage only when the session's exam has it.
+ */
 export class ExamState {
   session = $state<SessionView | null>(null);
   step = $state<Step>('loading');
@@ -39,10 +44,15 @@ export class ExamState {
   now = $state(Date.now());
   photos = $state<{ face: string | null; document: string | null }>({ face: null, document: null });
   checks = $state<Record<PhotoKind, PhotoCheck | null>>({ face: null, document: null });
-  /** The exam may start once both photos are taken and none waits for its verdict or needs a retake. */
-  identityReady = $derived(
-    !!this.photos.face && !!this.photos.document && (['face', 'document'] as const).every((k) => this.checks[k]?.state !== 'checking' && this.checks[k]?.state !== 'retake'),
-  );
+  /** The stages and addons of this session's exam. */
+  steps = $state<ExamStepsView>(ALWAYS);
+  /** The proctor who let the test-taker start, once one has (the approval stage). */
+  approvedBy = $state<string | null>(null);
+  /** The identity photos this exam asks for. */
+  photoKinds = $derived(photoKinds(this.steps));
+  /** The exam may start once every photo asked for is taken and none waits for its verdict or needs a retake. */
+  identityReady = $derived(this.photoKinds.every((k) => !!this.photos[k] && this.checks[k]?.state !== 'checking' && this.checks[k]?.state !== 'retake'));
+  awaitingApproval = $derived(awaitingApproval(this.steps, this.approvedBy));
   /** The proctor's call in progress (the media itself travels peer to peer). */
   callId = $state<string | null>(null);
   readonly chat: ChatState;
@@ -106,8 +116,14 @@ export class ExamState {
   }
 
   private async reload(): Promise<void> {
-    const data = await request(this.client, SESSION, { id: this.sessionId });
+    const [data, steps] = await Promise.all([request(this.client, SESSION, { id: this.sessionId }), this.loadSteps()]);
     this.session = data.session;
+    this.steps = steps?.examSteps ?? ALWAYS;
+    this.approvedBy = steps?.approvedBy ?? null;
+  }
+
+  private async loadSteps() {
+    return (await request(this.client, EXAM_STEPS, { id: this.sessionId })).session;
   }
 
   private async onActivity(a: ActivityView): Promise<void> {
@@ -118,6 +134,9 @@ export class ExamState {
         break;
       case 'FaceChecked':
         this.onFaceChecked(String(a.data.photoId), (a.data.problem as string | null) ?? null, (a.data.faceCount as number | null) ?? null);
+        break;
+      case 'IdentityVerified':
+        if (a.data.method === 'proctor') this.approvedBy = String(a.data.by);
         break;
       case 'CallStarted':
         this.callId = String(a.data.callId);
@@ -159,7 +178,9 @@ export class ExamState {
   }
 
   acceptRules(): void {
-    this.step = 'check';
+    // Without the compatibility check nothing was checked: the browser is not reported as unsupported for it.
+    if (this.steps.stages.compatibilityCheck) this.step = 'check';
+    else void this.checkIn(true);
   }
 
   async checkIn(browserSupported: boolean): Promise<void> {
@@ -168,8 +189,15 @@ export class ExamState {
         this.client, CHECK_IN, { id: this.sessionId, ua: navigator.userAgent, ok: browserSupported }, 'mutation',
       );
       this.session = data.checkIn;
-      this.step = 'identity';
+      if (this.photoKinds.length) this.step = 'identity';
+      else await this.proceed();
     });
+  }
+
+  /** On from the photos: to the wait for the proctor's approval when the exam has it and none came yet, else the start. */
+  async proceed(): Promise<void> {
+    if (this.awaitingApproval) this.step = 'approval';
+    else await this.start();
   }
 
   async submitPhoto(kind: 'face' | 'document', photo: Blob): Promise<void> {

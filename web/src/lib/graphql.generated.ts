@@ -962,6 +962,13 @@ export type UpdateLtiPlatformVariables = {
   input: LtiPlatformSettingsInput;
 };
 
+export type ApproveStartData = {
+  verifyIdentity: CreateData['createSession'];
+};
+export type ApproveStartVariables = {
+  id: string;
+};
+
 export type ArchiveTemplateData = {
   archiveTemplate: {
     id: string;
@@ -1004,6 +1011,21 @@ export type CreateTemplateData = {
 };
 export type CreateTemplateVariables = {
   input: TemplateInput;
+};
+
+export type ExamStepsData = {
+  session: {
+    id: string;
+    approvedBy: string | null;
+    examSteps: {
+      photosDemanded: boolean;
+      stages: ArchiveTemplateData['archiveTemplate']['stages'];
+      addons: ArchiveTemplateData['archiveTemplate']['addons'];
+    } | null;
+  };
+};
+export type ExamStepsVariables = {
+  id: string;
 };
 
 export type ReviseTemplateData = {
@@ -1207,8 +1229,10 @@ export interface Documents {
   REMOVE_LTI_PLATFORM: GqlDocument<RemoveLtiPlatformData, RemoveLtiPlatformVariables>;
   ROTATE_LTI_KEY: GqlDocument<RotateLtiKeyData, RotateLtiKeyVariables>;
   UPDATE_LTI_PLATFORM: GqlDocument<UpdateLtiPlatformData, UpdateLtiPlatformVariables>;
+  APPROVE_START: GqlDocument<ApproveStartData, ApproveStartVariables>;
   ARCHIVE_TEMPLATE: GqlDocument<ArchiveTemplateData, ArchiveTemplateVariables>;
   CREATE_TEMPLATE: GqlDocument<CreateTemplateData, CreateTemplateVariables>;
+  EXAM_STEPS: GqlDocument<ExamStepsData, ExamStepsVariables>;
   REVISE_TEMPLATE: GqlDocument<ReviseTemplateData, ReviseTemplateVariables>;
   SESSION_RULES: GqlDocument<SessionRulesData, SessionRulesVariables>;
   TEMPLATE: GqlDocument<TemplateData, TemplateVariables>;

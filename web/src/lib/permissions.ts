@@ -21,6 +21,7 @@ export type UiOperation =
   | 'session.media'
   | 'session.watch'
   | 'session.call'
+  | 'session.verifyIdentity'
   | 'account.list'
   | 'schedule.manage'
   | 'lti.manage'
@@ -45,6 +46,7 @@ export const UI_MATRIX: Record<UiOperation, readonly [Reach, Reach, Reach, Reach
   'session.media':        [A, P, S, N, N],
   'session.watch':        [A, P, N, N, N],
   'session.call':         [A, P, N, N, N],
+  'session.verifyIdentity': [A, P, N, N, N],
   'account.list':         [A, A, N, A, N],
   'schedule.manage':      [A, P, N, N, N],
   'lti.manage':           [A, N, N, N, N],

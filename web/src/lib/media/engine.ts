@@ -30,9 +30,9 @@ export function mediaEngine(): MediaEngineKind {
   return engine;
 }
 
-/** The test-taker's computer's media for this deployment's engine. */
-export function createParticipantMedia(client: Client, sessionId: string): ParticipantMedia {
-  return engine === 'janus' ? new JanusParticipantMedia(client, sessionId) : new P2pParticipantMedia(client, sessionId);
+/** The test-taker's computer's media for this deployment's engine; `screen`: the exam shares the screen too. */
+export function createParticipantMedia(client: Client, sessionId: string, screen = true): ParticipantMedia {
+  return engine === 'janus' ? new JanusParticipantMedia(client, sessionId, screen) : new P2pParticipantMedia(client, sessionId, { screen, audio: true, track: 'camera' });
 }
 
 /** A watcher's media of one session's computer, for this deployment's engine. */

@@ -27,8 +27,8 @@ export class JanusParticipantMedia extends ParticipantBase {
   private readonly peers = new Map<Track, RTCPeerConnection>();
   private readonly retries = new Map<Track, ReturnType<typeof setTimeout>>();
 
-  constructor(client: Client, sessionId: string) {
-    super(client, sessionId, { screen: true, audio: true });
+  constructor(client: Client, sessionId: string, screen = true) {
+    super(client, sessionId, { screen, audio: true });
   }
 
   protected async publish(): Promise<void> {
