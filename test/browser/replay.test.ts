@@ -1,4 +1,7 @@
 import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
@@ -7,6 +10,7 @@ import { ChainCheckpointer } from '../../src/app/chain/checkpointer.js';
 import type { Actor } from '../../src/domain/core/decider.js';
 import { startTestApi, type TestApi } from '../support/api.js';
 import { HAS_CHROMIUM, holdChromium, launchChromium, newContext, NO_CHROMIUM_REASON, signIn } from '../support/browser.js';
+import { encodeStretch, HAS_FFMPEG } from '../support/recording-fixture.js';
 import { describeWithServer } from '../support/servers.js';
 
 const WEB_DIR = fileURLToPath(new URL('../../web/dist', import.meta.url));
@@ -14,6 +18,7 @@ const SHOTS = fileURLToPath(new URL('../../docs/screenshots', import.meta.url));
 const VERIFIER = fileURLToPath(new URL('../../scripts/verify-stream.mjs', import.meta.url));
 const student: Actor = { id: 'student1', role: 'student' };
 const proctor: Actor = { id: 'proctor1', role: 'proctor' };
+const admin: Actor = { id: 'admin', role: 'admin' };
 
 /** A datetime-local value for `ms` in the page's own time zone. */
 const localTime = (page: Page, ms: number) => page.evaluate((t) => {
@@ -45,9 +50,32 @@ describeWithServer('the auditor\'s replay in Chromium', HAS_CHROMIUM, NO_CHROMIU
     await api.core.session(id, 'FinishSession', {}, proctor, { now: at(5) });
   }
 
+  /**
+   * A session with a camera recording around its note (ffmpeg's test pattern, 5-second segments from 2:30 to 3:30): it ran ten
+   * minutes ago, so its segments upload now as they would have then.
+   */
+  const P = Math.floor((Date.now() - 10 * 60_000) / 60_000) * 60_000;
+  async function filmedSession(id: string, dir: string) {
+    const past = (minutes: number) => ({ now: new Date(P + minutes * 60_000) });
+    await api.core.session(id, 'CreateSession', { sessionId: id, name: 'Filmed exam', student: 'student1', proctor: 'proctor1', durationMinutes: 30, metrics: ['b2', 'c2'] }, admin, past(-2));
+    await api.core.session(id, 'CheckIn', { userAgent: 'Chromium', browserSupported: true }, student, past(-1));
+    await api.core.session(id, 'StartSession', {}, student, past(0));
+    await api.core.session(id, 'AddNote', { noteId: `${id}-n1`, text: 'Looked at a phone' }, proctor, past(3));
+    await api.core.session(id, 'FinishSession', {}, proctor, past(4));
+    const token = await api.login('student1');
+    for (const s of await encodeStretch({ dir, track: 'camera', sessionStart: new Date(P), from: 150, to: 210, segmentS: 5, firstSeq: 0, audio: false, live: false })) {
+      const q = new URLSearchParams({ sessionId: id, track: s.track, seq: String(s.seq), start: s.start.toISOString(), durationMs: String(s.durationMs) });
+      const res = await fetch(`${api.server.url}/recordings?${q}`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: new Uint8Array(readFileSync(s.file)) });
+      if (res.status !== 201) throw new Error(`upload ${s.seq}: ${res.status} ${await res.text()}`);
+    }
+  }
+
+  let dir: string | undefined;
   beforeAll(async () => {
-    releaseChromium = await holdChromium();
     api = await startTestApi({}, { webDir: WEB_DIR });
+    if (HAS_FFMPEG) await filmedSession('replay-3', (dir = mkdtempSync(join(tmpdir(), 'replay-'))));
+    // The browser is taken only now: encoding needs none, and other test files may be waiting for it.
+    releaseChromium = await holdChromium();
     await recordedSession('replay-1');
     await recordedSession('replay-2');
     const checkpointer = new ChainCheckpointer(api.core, api.core.chainKeys!, { intervalMs: 3_600_000 });
@@ -60,12 +88,13 @@ describeWithServer('the auditor\'s replay in Chromium', HAS_CHROMIUM, NO_CHROMIU
     page = await (await newContext(browser, api.server.url)).newPage();
     await signIn(page, 'auditor1');
     await page.getByRole('navigation', { name: 'Sessions' }).waitFor();
-  }, 300_000);
+  }, 900_000); // encoding a minute of video on a busy machine, then waiting for the one Chromium other files may hold
 
   afterAll(async () => {
     releaseChromium?.();
     await browser?.close();
     await api?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('is reached from the session list, and checks the whole chain in the browser', async () => {
@@ -114,7 +143,19 @@ describeWithServer('the auditor\'s replay in Chromium', HAS_CHROMIUM, NO_CHROMIU
     await page.getByRole('button', { name: 'Last event' }).click();
     // Over the 5 minutes: c2 80/5 = 16, b2 10/5 = 2 → 82, as the server stored it when the session ended.
     expect(await page.getByTestId('state-score').textContent()).toBe('82 (stored: 82)');
+  });
+
+  it.runIf(HAS_FFMPEG)('puts the recording at the moment of the event it is on', async () => {
+    await page.goto('/#/replay/replay-3');
+    await page.getByTestId('chain-summary').waitFor();
+    await page.getByLabel('Filter by event type').selectOption('NoteAdded');
+    await page.keyboard.press('Home');
+    await expect.poll(() => page.getByTestId('player-time').getAttribute('data-seconds')).toBe('180.00');
+    expect(await page.locator('.player video[data-track="camera"]').count()).toBe(1);
+    await page.getByLabel('Filter by event type').selectOption('');
     await page.screenshot({ path: `${SHOTS}/replay-1440.png`, fullPage: true });
+    await page.goto('/#/replay/replay-1');
+    await page.getByTestId('chain-summary').waitFor();
   });
 
   it('offers the auditor nothing they cannot use', async () => {
@@ -127,7 +168,8 @@ describeWithServer('the auditor\'s replay in Chromium', HAS_CHROMIUM, NO_CHROMIU
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export for an outside auditor' }).click()]);
     const file = await download.path();
     const { stdout } = await promisify(execFile)('node', [VERIFIER, file, '--key', api.core.chainKeys!.publicKeyBase64]);
-    expect(stdout).toMatch(/^OK session-replay-1: 12 events, chain intact; version 10 signed/);
+    // Its 11 events and the replays opened so far (one more when the filmed session's test came back to it).
+    expect(stdout).toMatch(new RegExp(`^OK session-replay-1: ${HAS_FFMPEG ? 13 : 12} events, chain intact; version 10 signed`));
     const types = (await api.core.store.readStream('session-replay-1')).map((e) => e.type);
     expect(types.slice(-2)).toEqual(['StreamReplayed', 'StreamExported']);
   });
