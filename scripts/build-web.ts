@@ -13,7 +13,8 @@ function newest(path: string): number {
 
 export async function buildWebIfStale(force = false): Promise<boolean> {
   const built = join(web, 'dist', 'index.html');
-  const sources = Math.max(newest(join(web, 'src')), newest(join(web, 'public')), newest(join(web, 'index.html')), newest(join(web, 'vite.config.ts')));
+  // The replay screen bundles the domain's own rules (src/domain): a change there is a change of the client too.
+  const sources = Math.max(newest(join(web, 'src')), newest(join(web, 'public')), newest(join(web, 'index.html')), newest(join(web, 'vite.config.ts')), newest(join(web, '..', 'src', 'domain')));
   if (!force && existsSync(built) && statSync(built).mtimeMs >= sources) return false;
   const { build } = await import('vite');
   await build({ configFile: join(web, 'vite.config.ts'), logLevel: 'warn' });

@@ -33,6 +33,7 @@ export type Operation =
   | 'session.hangUp'
   | 'session.events'
   | 'session.verifyStream'
+  | 'session.replay'
   | 'session.export'
   | 'account.manage'
   | 'account.list'
@@ -84,6 +85,8 @@ const MATRIX: Record<Operation, readonly [Reach, Reach, Reach, Reach, Reach]> = 
   'session.hangUp':           [A, P, S, N, N],
   'session.events':           [A, N, N, A, C],
   'session.verifyStream':     [A, N, N, A, C],
+  // The replay screen and the export for an outside auditor: the audit roles only.
+  'session.replay':           [A, N, N, A, N],
   // A data export holds the sessions the caller may list, never more (see `visibleSessions`).
   'session.export':           [A, P, N, A, C],
   'account.manage':           [A, N, N, N, N],

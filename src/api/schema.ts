@@ -17,6 +17,7 @@ import { ScheduleResolver } from './schedule/schedule.resolver.js';
 import { WebhookResolver } from './webhook/webhook.resolver.js';
 import { LtiResolver } from './lti/lti.resolver.js';
 import { ExportResolver } from './export/export.resolver.js';
+import { AuditResolver } from './audit/audit.resolver.js';
 import { withCommandIds } from './idempotency.js';
 import { TemplateResolver } from './template/template.resolver.js';
 import { SessionTemplateResolver } from './template/session-template.resolver.js';
@@ -38,7 +39,7 @@ export function buildApiSchema(): Promise<GraphQLSchema> {
       AuthResolver, AccountResolver, SessionResolver, SessionProtocolResolver, SystemResolver, MediaResolver, JanusResolver, MobileCameraResolver, ProfileResolver, ScheduleResolver,
       WebhookResolver, StartAssessmentResolver, CourseMembersResolver, SessionLmsResolver, LtiResolver, BulkSessionResolver,
       TemplateResolver, SessionTemplateResolver, PeopleResolver, IntegrationsResolver, ExportResolver,
-      SessionImportResolver,
+      SessionImportResolver, AuditResolver,
     ],
     validate: false,
     pubSub: createPubSub(),

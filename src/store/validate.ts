@@ -1,4 +1,5 @@
 import { createHash, createHmac } from 'node:crypto';
+import { canonicalJson as specCanonicalJson, eventHashInput } from '../domain/chain/spec.mjs';
 import { ValidationError } from '../domain/core/errors.js';
 import { MAX_EVENTS_PER_APPEND, MAX_STREAM_ID_LENGTH, type NewEvent } from './event-store.js';
 
@@ -83,13 +84,8 @@ export function assertPlainJson(value: unknown, where: string): void {
   visit(value);
 }
 
-/** JSON with object keys sorted, so equal values hash equally whatever order jsonb or a client gives the keys. */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const keys = Object.keys(value).sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
-}
+/** JSON with object keys sorted (the chain's specification, `src/domain/chain/spec.mjs`). */
+export const canonicalJson: (value: unknown) => string = specCanonicalJson;
 
 export interface HashedFields {
   prevHash: string | null;
@@ -107,8 +103,7 @@ export function eventHash(e: HashedFields & { data: unknown; metadata: unknown }
 
 /** The same hash from data and metadata already in canonical JSON (the append path serialises once, for both uses). */
 export function hashCanonical(e: HashedFields, data: string, metadata: string): string {
-  const body = `[${JSON.stringify(e.prevHash)},${JSON.stringify(e.streamId)},${e.streamVersion},${JSON.stringify(e.id.toLowerCase())},${JSON.stringify(e.type)},${JSON.stringify(e.recordedAt.toISOString())},${data},${metadata}]`;
-  return createHash('sha256').update(body).digest('hex');
+  return createHash('sha256').update(eventHashInput(e, data, metadata)).digest('hex');
 }
 
 /** The seal of an event: HMAC-SHA256 of its hash with the server's seal key. */

@@ -19,6 +19,7 @@ const OPERATIONS: Array<[string, string, Caller[]]> = [
   ['list sessions', `{ sessions { totalCount } }`, ['admin', 'proctor1', 'proctor2', 'student1', 'student2', 'auditor1', 'lms', 'lms2']],
   ['read the raw events', `{ sessionEvents(id: "$S") { type } }`, ['admin', 'auditor1', 'lms']],
   ['verify the stream', `{ verifyStream(id: "$S") { ok } }`, ['admin', 'auditor1', 'lms']],
+  ['open the stream for replay', `mutation { openReplay(id: "$S") { streamId } }`, ['admin', 'auditor1']],
   ['list export fields', `{ exportFields { name } }`, ['admin', 'proctor1', 'proctor2', 'student1', 'student2', 'auditor1', 'lms', 'lms2']],
   ['create a session', `mutation { createSession(input: { id: "new-$N", name: "n", student: "student1", duration: 10 }) { id } }`, ['admin', 'lms', 'lms2']],
   ['assign a proctor', `mutation { assignProctor(id: "$S", proctor: "proctor1") { id } }`, ['admin', 'lms']],

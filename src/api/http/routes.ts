@@ -6,6 +6,7 @@ import type { ApiContext } from '../context.js';
 import { handleDownload, handleUpload } from './files.js';
 import { graphqlOverHttp } from './graphql.js';
 import { downloadExport } from './exports.js';
+import { downloadStream } from './stream-export.js';
 import { health } from './healthz.js';
 import { jwks } from './jwks.js';
 import { ltiLaunch } from './lti-launch.js';
@@ -53,6 +54,7 @@ export function httpRoutes({ core, config, blobs, apollo, actorFrom, context, we
     { methods: ['GET'], path: /^\/files\/([0-9a-f-]{36})$/, handle: async ({ res, params, actor }) => handleDownload(res, params[0], await actor(), core, blobs) },
     { methods: ['POST'], path: '/profiles/reference', handle: async ({ req, res, url, actor }) => handleReferenceUpload(req, res, url, await actor(), core, blobs) },
     { methods: ['GET'], path: /^\/exports\/([0-9a-f-]{36})$/, handle: downloadExport(core, config.jwtSecret) },
+    { methods: ['GET'], path: /^\/audit\/sessions\/([^/]+)\/stream\.jsonl$/, handle: downloadStream(core) },
     { methods: '*', path: '/speedtest', handle: speedTest(config) },
     { methods: ['GET'], path: /^\/(models|wasm)\/([A-Za-z0-9_.-]+)$/, handle: serveVendorAsset },
     { methods: ['POST'], path: '/recordings', handle: async ({ req, res, url, actor }) => handleSegmentUpload(req, res, url, await actor(), core, blobs, config.limits) },

@@ -1,3 +1,5 @@
+import { checkpointSignedText } from './spec.mjs';
+
 /**
  * Signed checkpoints of stream heads (stream `chain-checkpoints`): every few seconds the server signs the last
  * version and hash of each stream that changed, so that removing a stream's last events, or rewriting a stream with
@@ -28,7 +30,7 @@ export type ChainEvent = {
 
 export const CHAIN_EVENT_TYPES: readonly ChainEvent['type'][] = ['ChainCheckpointSigned'];
 
-/** What a checkpoint's signature covers: every field but the signature, in a fixed order. */
+/** What a checkpoint's signature covers: every field but the signature, in a fixed order (see `spec.mjs`). */
 export function signedPayload(d: Omit<ChainEvent['data'], 'signature'>): string {
-  return JSON.stringify([d.keyId, d.at, d.through, d.previous, d.heads.map((h) => [h.stream, h.version, h.hash])]);
+  return checkpointSignedText(d);
 }

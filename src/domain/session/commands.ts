@@ -108,6 +108,10 @@ export type SessionCommand =
     }
   | { readonly type: 'RecordPlayback'; readonly data: { readonly track: RecordingTrack; readonly seq: number }; readonly metadata: CommandMetadata }
   | { readonly type: 'ViewRecording'; readonly data: { readonly viewId: string; readonly until: Date }; readonly metadata: CommandMetadata }
+  /** Records who opened the stream for replay, and how many events it held then. */
+  | { readonly type: 'RecordReplay'; readonly data: { readonly events: number }; readonly metadata: CommandMetadata }
+  /** Records who took the stream away, and up to which version. */
+  | { readonly type: 'RecordStreamExport'; readonly data: { readonly throughVersion: number }; readonly metadata: CommandMetadata }
   | { readonly type: 'StartCall'; readonly data: { readonly callId: string; readonly video: boolean }; readonly metadata: CommandMetadata }
   | { readonly type: 'EndCall'; readonly data: { readonly callId: string }; readonly metadata: CommandMetadata }
   | { readonly type: 'ConnectMobileCamera'; readonly data: { readonly userAgent: string }; readonly metadata: CommandMetadata }

@@ -1,4 +1,5 @@
 import type { Decider } from '../core/decider.js';
+import { recordReplay, recordStreamExport } from './audit.js';
 import { assertNever } from '../core/errors.js';
 import { addNote, endCall, joinAsProctor, leaveAsProctor, sendMessage, startCall } from './chat.js';
 import type { SessionCommand } from './commands.js';
@@ -44,6 +45,8 @@ export function decideSession(command: SessionCommand, state: Session): SessionE
     case 'RefuseRecordingSegment': return refuseRecordingSegment(command, state);
     case 'RecordPlayback': return recordPlayback(command, state);
     case 'ViewRecording': return viewRecording(command, state);
+    case 'RecordReplay': return recordReplay(command, state);
+    case 'RecordStreamExport': return recordStreamExport(command, state);
     case 'ConnectMobileCamera': return connectMobileCamera(command, state);
     case 'RecordMetrics': return recordMetrics(command, state);
     case 'RecordViolation': return recordViolation(command, state);

@@ -135,6 +135,10 @@ export type SessionEvent =
   | { readonly type: 'RecordingPlayed'; readonly data: { readonly track: RecordingTrack; readonly seq: number; readonly by: string; readonly at: string } }
   /** A reviewer opened the recording for watching: one event covers the segments fetched under `viewId` while it lasts. */
   | { readonly type: 'RecordingViewed'; readonly data: { readonly viewId: string; readonly by: string; readonly until: string; readonly at: string } }
+  /** An auditor or administrator opened the session's event stream for replay (the access log of audits). */
+  | { readonly type: 'StreamReplayed'; readonly data: { readonly by: string; readonly role: string; readonly events: number; readonly at: string } }
+  /** The session's event stream left the system for an outside auditor: versions 0 to `throughVersion`. */
+  | { readonly type: 'StreamExported'; readonly data: { readonly by: string; readonly role: string; readonly throughVersion: number; readonly at: string } }
   | { readonly type: 'CallStarted'; readonly data: { readonly callId: string; readonly by: string; readonly video: boolean; readonly at: string } }
   | { readonly type: 'CallEnded'; readonly data: { readonly callId: string; readonly by: string; readonly at: string } }
   /** The test-taker's phone opened the second-camera link and publishes its camera into the session. */
@@ -230,7 +234,7 @@ const EVENT_TYPES: Record<SessionEventType, true> = {
   SessionCreated: true, ProctorAssigned: true, SessionBooked: true, SessionRescheduled: true, SessionCancelled: true, ParticipantCheckedIn: true, IdentityPhotoSubmitted: true, FileStored: true,
   IdentityVerified: true, SessionStarted: true, MetricsRecorded: true, ViolationDetected: true, FaceChecked: true, MessageSent: true,
   ContentBlocked: true, ContentUnblocked: true, ProctorJoined: true, ProctorLeft: true, NoteAdded: true, SessionPaused: true,
-  SessionResumed: true, SessionFinished: true, RecordingSegmentStored: true, RecordingSegmentRefused: true, RecordingSegmentLost: true, RecordingPlayed: true, RecordingViewed: true, CallStarted: true, CallEnded: true, MobileCameraConnected: true, ScoreComputed: true, SessionConcluded: true,
+  SessionResumed: true, SessionFinished: true, RecordingSegmentStored: true, RecordingSegmentRefused: true, RecordingSegmentLost: true, RecordingPlayed: true, RecordingViewed: true, StreamReplayed: true, StreamExported: true, CallStarted: true, CallEnded: true, MobileCameraConnected: true, ScoreComputed: true, SessionConcluded: true,
   LtiLaunched: true, LtiMessageSent: true, LtiAssessmentEnded: true, LtiServiceCalled: true,
 };
 export const SESSION_EVENT_TYPES = Object.keys(EVENT_TYPES) as SessionEventType[];

@@ -188,6 +188,8 @@ function rememberFact(state: Existing, event: Exclude<SessionEvent, StatusEvent>
       return { ...state, ltiEnded: true };
     case 'RecordingPlayed':
     case 'RecordingViewed':
+    case 'StreamReplayed':
+    case 'StreamExported':
     case 'MobileCameraConnected':
     case 'ViolationDetected':
     case 'LtiMessageSent':

@@ -88,6 +88,8 @@ export const monitorProjection: Projection<SessionEvent> = {
       case 'RecordingSegmentLost':
       case 'RecordingPlayed':
       case 'RecordingViewed':
+      case 'StreamReplayed':
+      case 'StreamExported':
       case 'CallStarted':
       case 'CallEnded':
       case 'MobileCameraConnected':

@@ -71,6 +71,8 @@ export const protocolProjection: Projection<SessionEvent> = {
         return;
       case 'RecordingPlayed':
       case 'RecordingViewed':
+      case 'StreamReplayed':
+      case 'StreamExported':
         return void (await entry('playback', event.data.at, event.data.by, event.data));
       case 'RecordingSegmentRefused':
       case 'RecordingSegmentLost':

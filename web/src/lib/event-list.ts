@@ -120,6 +120,8 @@ const SAID: Record<string, Describe> = {
   }),
   RecordingPlayed: (d) => ({ what: `downloaded piece ${str(d.seq)} of the ${TRACK_NAMES[str(d.track)] ?? str(d.track)} recording` }),
   RecordingViewed: (d, when) => ({ what: 'opened the recording for watching', details: d.until ? `the view lasts until ${when(d.until)}` : null }),
+  StreamReplayed: (d) => ({ what: 'opened the event stream for replay', details: `${str(d.events)} events, as ${str(d.role)}` }),
+  StreamExported: (d) => ({ what: 'exported the event stream for an outside auditor', details: `events 0–${str(d.throughVersion)}` }),
   CallStarted: (d) => ({ what: d.video ? 'started a video call' : 'started an audio call' }),
   CallEnded: () => ({ what: 'ended the call' }),
   MobileCameraConnected: (d) => ({ what: 'connected the phone camera', details: str(d.userAgent).slice(0, 120) || null }),

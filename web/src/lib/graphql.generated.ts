@@ -1156,6 +1156,59 @@ export type ExportSessionsVariables = {
   bom?: boolean | null;
 };
 
+export type OpenReplayData = {
+  openReplay: {
+    sessionId: string;
+    streamId: string;
+    publicKey: string | null;
+    keyId: string | null;
+    events: Array<{
+      id: string;
+      streamVersion: number;
+      type: string;
+      data: Record<string, unknown>;
+      metadata: Record<string, unknown>;
+      recordedAt: string;
+      prevHash: string | null;
+      hash: string;
+    }>;
+    anchor: {
+      version: number;
+      hash: string;
+      checkpoint: {
+        keyId: string;
+        at: string;
+        through: string;
+        previous: string | null;
+        signature: string;
+        heads: Array<{
+          stream: string;
+          version: number;
+          hash: string;
+        }>;
+      };
+    } | null;
+  };
+};
+export type OpenReplayVariables = {
+  id: string;
+};
+
+export type ReplaySessionData = {
+  session: {
+    id: string;
+    name: string;
+    student: string;
+    studentName: string | null;
+    startedAt: string | null;
+    createdAt: string;
+    recordings: Array<ProtocolData['session']['recordings'][number]>;
+  };
+};
+export type ReplaySessionVariables = {
+  id: string;
+};
+
 /** Each document by the name its module exports it under: `export const CHAT: Documents['CHAT'] = `…``. */
 export interface Documents {
   ACCOUNTS: GqlDocument<AccountsData, AccountsVariables>;
@@ -1245,4 +1298,6 @@ export interface Documents {
   SET_PASSWORD_WITH_LINK: GqlDocument<SetPasswordWithLinkData, SetPasswordWithLinkVariables>;
   EXPORT_FIELDS: GqlDocument<ExportFieldsData, ExportFieldsVariables>;
   EXPORT_SESSIONS: GqlDocument<ExportSessionsData, ExportSessionsVariables>;
+  OPEN_REPLAY: GqlDocument<OpenReplayData, OpenReplayVariables>;
+  REPLAY_SESSION: GqlDocument<ReplaySessionData, ReplaySessionVariables>;
 }

@@ -28,7 +28,8 @@ export type UiOperation =
   | 'session.bulk'
   | 'template.read'
   | 'template.manage'
-  | 'session.export';
+  | 'session.export'
+  | 'session.replay';
 
 /** Whose sessions a role may touch: every session, the ones it proctors, takes or created, or none. */
 export type Reach = 'all' | 'assigned' | 'own' | 'created' | 'none';
@@ -54,6 +55,7 @@ export const UI_MATRIX: Record<UiOperation, readonly [Reach, Reach, Reach, Reach
   'template.read':        [A, A, N, A, A],
   'template.manage':      [A, N, N, N, N],
   'session.export':       [A, P, N, A, C],
+  'session.replay':       [A, N, N, A, N],
 };
 
 const COLUMN: Record<Role, number> = { admin: 0, proctor: 1, student: 2, auditor: 3, integrator: 4 };
@@ -109,6 +111,11 @@ export type GuardedPage = keyof typeof PAGE_NEEDS;
 
 export function mayOpen(user: Viewer | null | undefined, page: GuardedPage): boolean {
   return PAGE_NEEDS[page].every((op) => can(user, op));
+}
+
+/** The replay screen and its export: auditors and administrators. */
+export function mayReplay(user: Viewer | null | undefined): boolean {
+  return can(user, 'session.replay');
 }
 
 const ROLE_NAME: Record<Role, string> = { admin: 'an administrator', proctor: 'a proctor', student: 'a test-taker', auditor: 'an auditor', integrator: 'an integration' };
