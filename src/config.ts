@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { blobStoreConfig, type BlobStoreSettings } from './media/blob-config.js';
 
 export type StoreKind = 'pglite' | 'postgres' | 'kurrentdb';
 
@@ -59,6 +60,8 @@ export interface Config {
   readonly frameAncestors: readonly string[];
   /** The first administrator, created once on an empty store (ADMIN_USERNAME, ADMIN_PASSWORD). */
   readonly firstAdmin: { readonly username: string; readonly password: string } | null;
+  /** Where file contents live (BLOB_STORE=local|s3 and the S3_* variables; unset: DATA_DIR/blobs). */
+  readonly blobs?: BlobStoreSettings;
 }
 
 export interface JanusConfig {
@@ -194,6 +197,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     limits: limits(env),
     frameAncestors: frameAncestors(env.FRAME_ANCESTORS),
     firstAdmin,
+    blobs: blobStoreConfig(env),
     faces: { matchThreshold: distance('FACE_MATCH_THRESHOLD', env.FACE_MATCH_THRESHOLD), similarThreshold: distance('FACE_SIMILAR_THRESHOLD', env.FACE_SIMILAR_THRESHOLD) },
   };
 }
