@@ -21,6 +21,9 @@ stop() {
   done
 }
 wait_for() { for _ in $(seq 1 "$2"); do eval "$1" && return 0; sleep 0.5; done; echo "$3" >&2; exit 1; }
+# Test files starting it at once take turns: the first sets it up, the others find it running.
+exec 9>"/tmp/proctor-test-s3-$port.lock"
+flock 9
 case "${1:-start}" in
   start)
     command -v radosgw >/dev/null && command -v ceph-osd >/dev/null && command -v ceph-mon >/dev/null \
@@ -65,13 +68,14 @@ EOF
     ceph-authtool "$dir/keyring" --gen-key -n client.rgw.a --cap mon 'allow rw' --cap osd 'allow rwx' >/dev/null
     monmaptool --create --fsid "$fsid" --addv a "[v2:127.0.0.1:$monport]" "$dir/monmap" >/dev/null
     ceph-mon "${c[@]}" --mkfs -i a --monmap "$dir/monmap" --keyring "$dir/keyring" 2>>"$dir/log/setup.log"
-    ceph-mon "${c[@]}" -i a 2>>"$dir/log/setup.log"
+    # The daemons must not inherit the lock (fd 9): they would hold it for as long as they run.
+    ceph-mon "${c[@]}" -i a 2>>"$dir/log/setup.log" 9>&-
     timeout 30 ceph "${c[@]}" auth import -i "$dir/keyring" >>"$dir/log/setup.log" 2>&1
     timeout 30 ceph "${c[@]}" osd create >/dev/null 2>>"$dir/log/setup.log"
     ceph-osd "${c[@]}" -i 0 --mkfs >>"$dir/log/setup.log" 2>&1
     timeout 30 ceph "${c[@]}" osd crush add osd.0 1.0 host=localhost root=default >>"$dir/log/setup.log" 2>&1
-    ceph-osd "${c[@]}" -i 0 >>"$dir/log/setup.log" 2>&1
-    radosgw "${c[@]}" -n client.rgw.a >>"$dir/log/setup.log" 2>&1
+    ceph-osd "${c[@]}" -i 0 >>"$dir/log/setup.log" 2>&1 9>&-
+    radosgw "${c[@]}" -n client.rgw.a >>"$dir/log/setup.log" 2>&1 9>&-
     wait_for up 120 "the RADOS Gateway did not answer on 127.0.0.1:$port (logs in $dir/log)"
     timeout 60 radosgw-admin "${c[@]}" -n client.admin user create --uid=proctor-test --display-name=proctor-test \
       --access-key="$access" --secret-key="$secret" >>"$dir/log/setup.log" 2>&1

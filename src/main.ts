@@ -1,13 +1,12 @@
 import 'reflect-metadata';
 import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import pino from 'pino';
 import { loadConfig } from './config.js';
 import { openCore } from './app/core/core.js';
 import { toolKeyring } from './app/lti/keys.js';
 import { startServer } from './api/server.js';
-import { LocalBlobStore } from './media/blob-store.js';
+import { openBlobStore } from './media/blob-config.js';
 import { startMediaEngine } from './media/engine.js';
 import { startFaceVerifier } from './app/faces/verifier.js';
 import { DEMO_ACCOUNTS, seedDemo, storeIsEmpty } from './seed.js';
@@ -37,6 +36,11 @@ if (config.store === 'pglite') {
     process.exit(1);
   }
 }
+// Checked before anything is written: an object store that cannot be used stops the start in one line.
+const blobs = await openBlobStore(config).catch((error: Error) => {
+  console.error(`cannot start: ${error.message}`);
+  process.exit(1);
+});
 const core = await openCore(config, { log: (message, err) => log.error({ err }, message) });
 const releaseDataDir = config.store === 'pglite' ? holdDataDir(config.dataDir) : () => {};
 const emptyStore = await storeIsEmpty(core);
@@ -62,13 +66,13 @@ if (config.production && emptyStore && !config.firstAdmin) {
 // Not into a store still empty: the first administrator is only made in an empty one.
 if (!(await storeIsEmpty(core))) await ensureDefaultTemplate(core);
 // Uploads a crash cut short are left in the blob store's staging place: gone before anyone uploads again.
-await new LocalBlobStore(join(config.dataDir, 'blobs')).sweepStaging().catch((err) => log.warn({ err }, 'could not sweep the upload staging place'));
+await blobs.sweepStaging().catch((err) => log.warn({ err }, 'could not sweep the upload staging place'));
 const webDir = fileURLToPath(new URL('../web/dist', import.meta.url));
-const janus = await startMediaEngine(config, core, new LocalBlobStore(join(config.dataDir, 'blobs')), log); // null in p2p mode
-const server = await startServer(core, config, log, { webDir: existsSync(webDir) ? webDir : undefined, janus });
-const faces = startFaceVerifier(core, new LocalBlobStore(join(config.dataDir, 'blobs')), {
+const janus = await startMediaEngine(config, core, blobs, log); // null in p2p mode
+const server = await startServer(core, config, log, { webDir: existsSync(webDir) ? webDir : undefined, janus, blobs });
+const faces = startFaceVerifier(core, blobs, {
   log, threshold: config.faces?.matchThreshold, similarThreshold: config.faces?.similarThreshold,
-}); // the server's blob directory
+});
 
 const report = (message: string, err?: unknown) => log.error({ err }, message);
 const timer = new SessionTimer(core, report);
