@@ -9,6 +9,7 @@ import { startServer } from './api/server.js';
 import { openBlobStore } from './media/blob-config.js';
 import { startMediaEngine } from './media/engine.js';
 import { startFaceVerifier } from './app/faces/verifier.js';
+import { closeSharedFaceAnalysisPool, sharedFaceAnalysisPool } from './media/faces/pool.js';
 import { DEMO_ACCOUNTS, seedDemo, storeIsEmpty } from './seed.js';
 import { createFirstAdmin } from './app/accounts/first-admin.js';
 import { ensureDefaultTemplate } from './app/templates/templates.js';
@@ -70,8 +71,9 @@ await blobs.sweepStaging().catch((err) => log.warn({ err }, 'could not sweep the
 const webDir = fileURLToPath(new URL('../web/dist', import.meta.url));
 const janus = await startMediaEngine(config, core, blobs, log); // null in p2p mode
 const server = await startServer(core, config, log, { webDir: existsSync(webDir) ? webDir : undefined, janus, blobs });
+// Face analysis runs in FACE_WORKERS threads, shared by identity-photo checks and reference uploads.
 const faces = startFaceVerifier(core, blobs, {
-  log, threshold: config.faces?.matchThreshold, similarThreshold: config.faces?.similarThreshold,
+  analyzer: sharedFaceAnalysisPool(config.faceWorkers), log, threshold: config.faces?.matchThreshold, similarThreshold: config.faces?.similarThreshold,
 });
 
 const report = (message: string, err?: unknown) => log.error({ err }, message);
@@ -121,7 +123,8 @@ async function shutdown(signal: string): Promise<void> {
     await server.close(); // no new connections; sockets closed; requests in flight get 2 s to finish
     await timerStopped;
     await webhooks.stop(); // attempts in flight get 1.5 s to be recorded; one cut short is tried again later
-    await faces.stop();
+    await faces.stop(); // a check in progress ends (its job is marked done, or failed and retried later)
+    await closeSharedFaceAnalysisPool();
     await ltiServices.stop();
     await janus?.close({ budgetMs: 1500 }); // publishers cut, Janus stopped; unconverted pieces wait for the next start
     // Every append is done now: the last events get their signature before we go.

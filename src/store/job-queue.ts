@@ -52,7 +52,7 @@ export interface JobQueueOptions {
   /** Who claims (default host:pid:random): a claim is completed only by the claim that made it. */
   readonly owner?: string;
   readonly clock?: () => Date;
-  /** How long a claim holds a job before another worker may take it (default 5 min; a face check takes about a second). */
+  /** How long a claim holds a job before another worker may take it (default 2 min; a face check takes about a second). */
   readonly leaseMs?: number;
   /** Runs a job may take before it is given up as failed (default 5), crashed runs included. */
   readonly maxAttempts?: number;
@@ -80,7 +80,7 @@ export class JobQueue {
   ) {
     this.owner = options.owner ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     this.clock = options.clock ?? (() => new Date());
-    this.leaseMs = options.leaseMs ?? 300_000;
+    this.leaseMs = options.leaseMs ?? 120_000;
     this.maxAttempts = options.maxAttempts ?? 5;
     this.backoffMs = options.backoffMs ?? ((attempt) => Math.min(600_000, 30_000 * 2 ** (attempt - 1)));
   }
