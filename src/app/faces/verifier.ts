@@ -58,9 +58,9 @@ const SILENT: Log = { info() {}, warn() {}, error() {} };
  * Checks every identity photo on the server. After each committed batch of events, each `IdentityPhotoSubmitted`
  * becomes a job in the store's queue (`JobQueue`, kind `face-check`), and at start every photo without a check is
  * enqueued again (a job already there, done or not, stays as it is). Jobs are taken by whichever node is free, as many
- * at once as there are analysis threads; the photo is judged (`judgePhoto`: decoded, its face found and described, compared 1:1 with
- * the test-taker's reference face and searched 1:N among every other profile), and the verdict is recorded as
- * `RecordFaceCheck` with its reason. A profile without a reference gets the face of its first face photo as reference
+ * at once as there are analysis threads; the photo is judged (`judgePhoto`: decoded, its face found and described,
+ * compared 1:1 with the test-taker's reference face and searched 1:N among every other profile), and the verdict is
+ * recorded as `RecordFaceCheck` with its reason. A profile without a reference gets the face of its first face photo as reference
  * (`new_reference`, green or yellow).
  *
  * Idempotent: a photo whose `FaceChecked` is in the session stream is skipped, and the commands carry ids derived from
