@@ -1,5 +1,5 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from './config.js';
@@ -14,6 +14,17 @@ describe('the configuration', () => {
     expect(config.jwtSecret.length).toBeGreaterThanOrEqual(32);
     expect(readFileSync(join(dir, 'jwt-secret'), 'utf8')).toBe(config.jwtSecret);
     expect(loadConfig({ DATA_DIR: dir }).jwtSecret).toBe(config.jwtSecret); // the same after a restart
+  });
+
+  it('runs face analysis on one thread per core at most, leaving one core by default (FACE_WORKERS)', () => {
+    const DATA_DIR = dataDir();
+    const cores = availableParallelism();
+    expect(loadConfig({ DATA_DIR }).faceWorkers).toBe(Math.max(1, cores - 1));
+    expect(loadConfig({ DATA_DIR, FACE_WORKERS: '1' }).faceWorkers).toBe(1);
+    expect(loadConfig({ DATA_DIR, FACE_WORKERS: String(cores) }).faceWorkers).toBe(cores);
+    for (const bad of ['0', String(cores + 1), '1.5', 'many']) {
+      expect(() => loadConfig({ DATA_DIR, FACE_WORKERS: bad })).toThrow(`FACE_WORKERS=${bad} is not a number of threads from 1 to ${cores} (one per core at most)`);
+    }
   });
 
   it('says what is wrong with a bad setting', () => {

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { blobStoreConfig, type BlobStoreSettings } from './media/blob-config.js';
 
 export type StoreKind = 'pglite' | 'postgres' | 'kurrentdb';
 
@@ -59,6 +61,10 @@ export interface Config {
   readonly frameAncestors: readonly string[];
   /** The first administrator, created once on an empty store (ADMIN_USERNAME, ADMIN_PASSWORD). */
   readonly firstAdmin: { readonly username: string; readonly password: string } | null;
+  /** Face analysis threads (FACE_WORKERS: 1 to the number of cores; default one core less, at least one). */
+  readonly faceWorkers?: number;
+  /** Where file contents live (BLOB_STORE=local|s3 and the S3_* variables; unset: DATA_DIR/blobs). */
+  readonly blobs?: BlobStoreSettings;
 }
 
 export interface JanusConfig {
@@ -194,6 +200,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     limits: limits(env),
     frameAncestors: frameAncestors(env.FRAME_ANCESTORS),
     firstAdmin,
+    blobs: blobStoreConfig(env),
+    faceWorkers: faceWorkers(env.FACE_WORKERS),
     faces: { matchThreshold: distance('FACE_MATCH_THRESHOLD', env.FACE_MATCH_THRESHOLD), similarThreshold: distance('FACE_SIMILAR_THRESHOLD', env.FACE_SIMILAR_THRESHOLD) },
   };
 }
@@ -235,5 +243,13 @@ function distance(name: string, value: string | undefined): number | undefined {
   if (value === undefined || value === '') return undefined;
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0 || n >= 2) throw new Error(`${name}=${value} is not a distance between 0 and 2 (the default 1:1 is 0.5, 1:N 0.4)`);
+  return n;
+}
+
+/** Worker threads for face analysis: at most one per core, at least one; by default a core is left to HTTP. */
+function faceWorkers(value: string | undefined, cores = availableParallelism()): number {
+  if (value === undefined || value === '') return Math.max(1, cores - 1);
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > cores) throw new ConfigError(`FACE_WORKERS=${value} is not a number of threads from 1 to ${cores} (one per core at most)`);
   return n;
 }

@@ -1,15 +1,15 @@
 import 'reflect-metadata';
 import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import pino from 'pino';
 import { loadConfig } from './config.js';
 import { openCore } from './app/core/core.js';
 import { toolKeyring } from './app/lti/keys.js';
 import { startServer } from './api/server.js';
-import { LocalBlobStore } from './media/blob-store.js';
+import { openBlobStore } from './media/blob-config.js';
 import { startMediaEngine } from './media/engine.js';
 import { startFaceVerifier } from './app/faces/verifier.js';
+import { closeSharedFaceAnalysisPool, sharedFaceAnalysisPool } from './media/faces/pool.js';
 import { DEMO_ACCOUNTS, seedDemo, storeIsEmpty } from './seed.js';
 import { createFirstAdmin } from './app/accounts/first-admin.js';
 import { ensureDefaultTemplate } from './app/templates/templates.js';
@@ -37,6 +37,11 @@ if (config.store === 'pglite') {
     process.exit(1);
   }
 }
+// Checked before anything is written: an object store that cannot be used stops the start in one line.
+const blobs = await openBlobStore(config).catch((error: Error) => {
+  console.error(`cannot start: ${error.message}`);
+  process.exit(1);
+});
 const core = await openCore(config, { log: (message, err) => log.error({ err }, message) });
 const releaseDataDir = config.store === 'pglite' ? holdDataDir(config.dataDir) : () => {};
 const emptyStore = await storeIsEmpty(core);
@@ -62,13 +67,14 @@ if (config.production && emptyStore && !config.firstAdmin) {
 // Not into a store still empty: the first administrator is only made in an empty one.
 if (!(await storeIsEmpty(core))) await ensureDefaultTemplate(core);
 // Uploads a crash cut short are left in the blob store's staging place: gone before anyone uploads again.
-await new LocalBlobStore(join(config.dataDir, 'blobs')).sweepStaging().catch((err) => log.warn({ err }, 'could not sweep the upload staging place'));
+await blobs.sweepStaging().catch((err) => log.warn({ err }, 'could not sweep the upload staging place'));
 const webDir = fileURLToPath(new URL('../web/dist', import.meta.url));
-const janus = await startMediaEngine(config, core, new LocalBlobStore(join(config.dataDir, 'blobs')), log); // null in p2p mode
-const server = await startServer(core, config, log, { webDir: existsSync(webDir) ? webDir : undefined, janus });
-const faces = startFaceVerifier(core, new LocalBlobStore(join(config.dataDir, 'blobs')), {
-  log, threshold: config.faces?.matchThreshold, similarThreshold: config.faces?.similarThreshold,
-}); // the server's blob directory
+const janus = await startMediaEngine(config, core, blobs, log); // null in p2p mode
+const server = await startServer(core, config, log, { webDir: existsSync(webDir) ? webDir : undefined, janus, blobs });
+// Face analysis runs in FACE_WORKERS threads, shared by identity-photo checks and reference uploads.
+const faces = startFaceVerifier(core, blobs, {
+  analyzer: sharedFaceAnalysisPool(config.faceWorkers), log, threshold: config.faces?.matchThreshold, similarThreshold: config.faces?.similarThreshold,
+});
 
 const report = (message: string, err?: unknown) => log.error({ err }, message);
 const timer = new SessionTimer(core, report);
@@ -117,7 +123,8 @@ async function shutdown(signal: string): Promise<void> {
     await server.close(); // no new connections; sockets closed; requests in flight get 2 s to finish
     await timerStopped;
     await webhooks.stop(); // attempts in flight get 1.5 s to be recorded; one cut short is tried again later
-    await faces.stop();
+    await faces.stop(); // a check in progress ends (its job is marked done, or failed and retried later)
+    await closeSharedFaceAnalysisPool();
     await ltiServices.stop();
     await janus?.close({ budgetMs: 1500 }); // publishers cut, Janus stopped; unconverted pieces wait for the next start
     // Every append is done now: the last events get their signature before we go.

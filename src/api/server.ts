@@ -1,5 +1,4 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { WebSocketServer } from 'ws';
 import type { Config } from '../config.js';
@@ -16,7 +15,8 @@ import { SESSION_EVENTS_PAGE } from './session/session.resolver.js';
 import { startGraphqlWs } from './subscriptions/graphql-ws.js';
 import type { sharedSubscriptions } from './subscriptions/shared.js';
 import { buildApiSchema } from './schema.js';
-import { LocalBlobStore, type BlobStore } from '../media/blob-store.js';
+import type { BlobStore } from '../media/blob-store.js';
+import { openBlobStore } from '../media/blob-config.js';
 import { SignallingHub } from '../media/signalling.js';
 import { ltiFrameAncestors } from '../app/lti/frame-ancestors.js';
 import type { JanusEngine } from '../media/janus/engine.js';
@@ -40,7 +40,7 @@ export interface RunningServer {
  * web client's files.
  */
 export async function startServer(core: Core, config: Config, log: Logger, options: { webDir?: string; blobs?: BlobStore; janus?: JanusEngine | null } = {}): Promise<RunningServer> {
-  const blobs = options.blobs ?? new LocalBlobStore(join(config.dataDir, 'blobs'));
+  const blobs = options.blobs ?? (await openBlobStore(config));
   const schema = await buildApiSchema();
   const tokens = new TokenService(config.jwtSecret);
   const limits = queryLimits(QUERY_LIMITS);

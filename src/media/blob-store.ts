@@ -27,7 +27,9 @@ export class BlobTooLargeError extends Error {
 
 /**
  * Where file contents live (chat attachments, identity photos, recordings). Content-addressed by sha-256, so a
- * retried upload stores nothing twice. The local directory is the default; an S3-compatible store fits the same port.
+ * retried upload stores nothing twice. Two adapters pass one contract (`blob-store.contract.ts`): a local directory
+ * (`LocalBlobStore`, the default) and an S3-compatible object store (`S3BlobStore`, BLOB_STORE=s3). Reads are whole
+ * objects: nothing reads a range (playback sends whole segments).
  */
 export interface BlobStore {
   /** Stores `data` under `sha256` (which the caller computed from it). */
@@ -41,6 +43,8 @@ export interface BlobStore {
   get(sha256: string): Promise<Readable | null>;
   /** Removes content (a commit undone because the command that needed it was refused). */
   remove(sha256: string): Promise<void>;
+  /** Removes what a crash left in the staging place (staged more than an hour ago); answers how many. */
+  sweepStaging(): Promise<number>;
 }
 
 const HASH = /^[0-9a-f]{64}$/;
@@ -48,6 +52,72 @@ const HEAD_BYTES = 64 * 1024;
 /** Staged files older than this were left by a crash: removed at the next start. */
 const STALE_STAGING_MS = 3_600_000;
 
+/** A staged upload's file, hashed on the way in. */
+export interface StagedFile {
+  readonly path: string;
+  readonly sha256: string;
+  readonly size: number;
+  readonly head: Buffer;
+}
+
+/**
+ * Streams `source` to a new file in `dir`, hashing it and handing each chunk to `observe`, holding at most one chunk
+ * and the first 64 KB in memory. Past `maxBytes` (or when `source` fails) the file is removed and the error thrown.
+ * Every blob store stages this way: a staged upload is checked (its head, its content) before anything is kept.
+ */
+export async function stageToFile(
+  dir: string, source: AsyncIterable<Buffer>, options: { maxBytes: number; observe?: (chunk: Buffer) => void },
+): Promise<StagedFile> {
+  await mkdir(dir, { recursive: true });
+  const path = join(dir, `${randomUUID()}.part`);
+  const out = createWriteStream(path, { flags: 'wx' });
+  const hash = createHash('sha256');
+  const head: Buffer[] = [];
+  let headBytes = 0;
+  let size = 0;
+  try {
+    for await (const chunk of source) {
+      size += chunk.length;
+      if (size > options.maxBytes) throw new BlobTooLargeError(options.maxBytes);
+      hash.update(chunk);
+      options.observe?.(chunk);
+      if (headBytes < HEAD_BYTES) {
+        head.push(chunk.subarray(0, HEAD_BYTES - headBytes));
+        headBytes += Math.min(chunk.length, HEAD_BYTES - headBytes);
+      }
+      if (!out.write(chunk)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+    }
+    out.end();
+    await finished(out);
+  } catch (error) {
+    out.destroy();
+    await rm(path, { force: true });
+    throw error;
+  }
+  return { path, sha256: hash.digest('hex'), size, head: Buffer.concat(head) };
+}
+
+/** Removes the staged files in `dir` older than an hour: what a crash left. */
+export async function sweepStagingDir(dir: string, now = Date.now()): Promise<number> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  let removed = 0;
+  for (const name of names) {
+    const file = join(dir, name);
+    const info = await stat(file).catch(() => null);
+    if (info && now - info.mtimeMs > STALE_STAGING_MS) {
+      await rm(file, { force: true });
+      removed += 1;
+    }
+  }
+  return removed;
+}
+
+/** Whether `key` can name a blob: a sha-256 in lowercase hex. */
+export function isBlobKey(key: string): boolean {
+  return HASH.test(key);
+}
+
+/** The blob store on a local directory (the default): `<dir>/<first two hex digits>/<sha-256>`, staging in `<dir>/staging`. */
 export class LocalBlobStore implements BlobStore {
   private readonly staging: string;
 
@@ -56,7 +126,7 @@ export class LocalBlobStore implements BlobStore {
   }
 
   private path(sha256: string): string {
-    if (!HASH.test(sha256)) throw new Error('bad blob key');
+    if (!HASH.test(sha256)) throw new Error('bad blob key: not a sha-256 in hex');
     return join(this.dir, sha256.slice(0, 2), sha256);
   }
 
@@ -70,49 +140,21 @@ export class LocalBlobStore implements BlobStore {
   }
 
   async stage(source: AsyncIterable<Buffer>, options: { maxBytes: number; observe?: (chunk: Buffer) => void }): Promise<StagedBlob> {
-    await mkdir(this.staging, { recursive: true });
-    const temp = join(this.staging, `${randomUUID()}.part`);
-    const out = createWriteStream(temp, { flags: 'wx' });
-    const hash = createHash('sha256');
-    const head: Buffer[] = [];
-    let headBytes = 0;
-    let size = 0;
-    try {
-      for await (const chunk of source) {
-        size += chunk.length;
-        if (size > options.maxBytes) throw new BlobTooLargeError(options.maxBytes);
-        hash.update(chunk);
-        options.observe?.(chunk);
-        if (headBytes < HEAD_BYTES) {
-          head.push(chunk.subarray(0, HEAD_BYTES - headBytes));
-          headBytes += Math.min(chunk.length, HEAD_BYTES - headBytes);
-        }
-        if (!out.write(chunk)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
-      }
-      out.end();
-      await finished(out);
-    } catch (error) {
-      out.destroy();
-      await rm(temp, { force: true });
-      throw error;
-    }
-    const sha256 = hash.digest('hex');
+    const file = await stageToFile(this.staging, source, options);
     return {
-      sha256,
-      size,
-      head: Buffer.concat(head),
-      read: () => createReadStream(temp),
+      ...file,
+      read: () => createReadStream(file.path),
       commit: async () => {
-        const file = this.path(sha256);
-        if (await exists(file)) {
-          await rm(temp, { force: true });
+        const target = this.path(file.sha256);
+        if (await exists(target)) {
+          await rm(file.path, { force: true });
           return false;
         }
-        await mkdir(join(this.dir, sha256.slice(0, 2)), { recursive: true });
-        await rename(temp, file);
+        await mkdir(join(this.dir, file.sha256.slice(0, 2)), { recursive: true });
+        await rename(file.path, target);
         return true;
       },
-      discard: () => rm(temp, { force: true }),
+      discard: () => rm(file.path, { force: true }),
     };
   }
 
@@ -127,18 +169,8 @@ export class LocalBlobStore implements BlobStore {
   }
 
   /** Removes what a crash left in the staging place. */
-  async sweepStaging(now = Date.now()): Promise<number> {
-    const names = await readdir(this.staging).catch(() => [] as string[]);
-    let removed = 0;
-    for (const name of names) {
-      const file = join(this.staging, name);
-      const info = await stat(file).catch(() => null);
-      if (info && now - info.mtimeMs > STALE_STAGING_MS) {
-        await rm(file, { force: true });
-        removed += 1;
-      }
-    }
-    return removed;
+  sweepStaging(now = Date.now()): Promise<number> {
+    return sweepStagingDir(this.staging, now);
   }
 }
 

@@ -3,11 +3,14 @@ import { SYSTEM_ACTOR } from '../../domain/core/decider.js';
 import { sessionDecider } from '../../domain/session/decide.js';
 import { isSessionStream, sessionIdOf, sessionStreamId, type SessionEvent } from '../../domain/session/events.js';
 import type { BlobStore } from '../../media/blob-store.js';
-import { createFaceAnalyzer, loadFaceModels, type FaceAnalyzer } from '../../media/faces/analyzer.js';
+import type { FaceAnalyzer } from '../../media/faces/analyzer.js';
 import { DEFAULT_MATCH_THRESHOLD, DEFAULT_SIMILAR_THRESHOLD, judgePhoto, unreadable, type Verdict } from '../../media/faces/judge.js';
 import { DescriptorIndex } from '../../projections/faces/descriptor-index.js';
 import { getFaceReference, pendingFacePhotos } from '../../projections/faces/projection.js';
 import { getFile } from '../../projections/files/projection.js';
+import { FaceAnalysisPool, sharedFaceAnalysisPool } from '../../media/faces/pool.js';
+import { JobQueue, type JobQueueOptions } from '../../store/job-queue.js';
+import { JobRunner } from '../jobs/job-runner.js';
 import { adoptReference } from '../profiles/reference.js';
 
 interface Log {
@@ -21,8 +24,12 @@ export interface FaceVerifierOptions {
   readonly threshold?: number;
   /** 1:N distance threshold for similar profiles (default `DEFAULT_SIMILAR_THRESHOLD`, 0.4). */
   readonly similarThreshold?: number;
-  /** The face analyser (default `createFaceAnalyzer()`). */
+  /** The face analyser (default: the process's worker threads, `sharedFaceAnalysisPool()`). */
   readonly analyzer?: FaceAnalyzer;
+  /** Photos checked at once (default: the analyser's threads, one for another analyser). */
+  readonly concurrency?: number;
+  /** The job queue's lease, attempts and back-off (tests shorten them). */
+  readonly queue?: JobQueueOptions;
   /** Photos larger than this are red without being decoded (default 20 MB). */
   readonly maxBytes?: number;
   readonly log?: Log;
@@ -36,6 +43,9 @@ export interface FaceVerifier {
   readonly index: DescriptorIndex;
 }
 
+/** The queue's kind for identity-photo checks; a job's id is `face-check:<session>:<photo>`. */
+export const FACE_CHECK_JOB = 'face-check';
+
 interface Job {
   readonly sessionId: string;
   readonly photoId: string;
@@ -45,15 +55,19 @@ interface Job {
 const SILENT: Log = { info() {}, warn() {}, error() {} };
 
 /**
- * Checks every identity photo on the server. After each committed batch of events, each `IdentityPhotoSubmitted` is
- * queued; one at a time, the photo is judged (`judgePhoto`: decoded, its face found and described, compared 1:1 with
- * the test-taker's reference face and searched 1:N among every other profile), and the verdict is recorded as
- * `RecordFaceCheck` with its reason. A profile without a reference gets the face of its first face photo as reference
+ * Checks every identity photo on the server. After each committed batch of events, each `IdentityPhotoSubmitted`
+ * becomes a job in the store's queue (`JobQueue`, kind `face-check`), and at start every photo without a check is
+ * enqueued again (a job already there, done or not, stays as it is). Jobs are taken by whichever node is free, as many
+ * at once as there are analysis threads; the photo is judged (`judgePhoto`: decoded, its face found and described,
+ * compared 1:1 with the test-taker's reference face and searched 1:N among every other profile), and the verdict is
+ * recorded as `RecordFaceCheck` with its reason. A profile without a reference gets the face of its first face photo as reference
  * (`new_reference`, green or yellow).
  *
  * Idempotent: a photo whose `FaceChecked` is in the session stream is skipped, and the commands carry ids derived from
- * the photo, so a replay or a second node appends nothing twice. Photos left unchecked by a stop are checked at the
- * next start. A bad image is logged once, in words, and recorded red as `unreadable`; nothing here throws into the server.
+ * the photo, so a replay or a second node appends nothing twice; the queue runs each job once, and again only when its
+ * run failed or its node died (after a back-off, at most `maxAttempts` runs). The decoding and the networks run in
+ * worker threads, never on the thread serving HTTP. A bad image is logged once, in words, and recorded red as
+ * `unreadable`; nothing here throws into the server.
  */
 export function startFaceVerifier(core: Core, blobs: BlobStore, options: FaceVerifierOptions = {}): FaceVerifier {
   return new FaceVerification(core, blobs, options);
@@ -66,10 +80,10 @@ class FaceVerification implements FaceVerifier {
   private readonly analyzer: FaceAnalyzer;
   private readonly maxBytes: number;
   private readonly log: Log;
-  private readonly queue: Job[] = [];
-  private readonly queued = new Set<string>();
+  private readonly queue: JobQueue;
+  private readonly runner: JobRunner<Job>;
+  private readonly enqueuing = new Set<Promise<void>>();
   private stopped = false;
-  private worker: Promise<void> | null = null;
   private readonly unsubscribe: () => void;
   private readonly ready: Promise<void>;
 
@@ -80,58 +94,60 @@ class FaceVerification implements FaceVerifier {
   ) {
     this.threshold = options.threshold ?? DEFAULT_MATCH_THRESHOLD;
     this.similarThreshold = options.similarThreshold ?? DEFAULT_SIMILAR_THRESHOLD;
-    this.analyzer = options.analyzer ?? createFaceAnalyzer();
+    this.analyzer = options.analyzer ?? sharedFaceAnalysisPool();
     this.maxBytes = options.maxBytes ?? 20 * 1024 * 1024;
     this.log = options.log ?? SILENT;
+    this.queue = new JobQueue(core.db, options.queue);
+    this.runner = new JobRunner<Job>(this.queue, FACE_CHECK_JOB, (job) => this.check(job.payload), {
+      concurrency: options.concurrency ?? (this.analyzer instanceof FaceAnalysisPool ? this.analyzer.threads : 1),
+      log: (message, err) => this.log.error({ err }, `faces: ${message}`),
+    });
     this.unsubscribe = core.runner.onApplied((batch) => {
       this.index.applyBatch(batch);
+      const jobs: Job[] = [];
       for (const event of batch.events) {
         if (event.type !== 'IdentityPhotoSubmitted' || !isSessionStream(event.streamId)) continue;
         const data = event.data as Extract<SessionEvent, { type: 'IdentityPhotoSubmitted' }>['data'];
-        this.enqueue({ sessionId: sessionIdOf(event), photoId: data.photoId, kind: data.kind });
+        jobs.push({ sessionId: sessionIdOf(event), photoId: data.photoId, kind: data.kind });
       }
+      this.enqueue(jobs);
     });
     // Subscribed first, then loaded: a reference set meanwhile is in the batch or in the page, and versions keep the newer.
-    this.ready = (async () => {
-      await this.index.load(core.db);
-      for (const job of await pendingFacePhotos(core.db)) this.enqueue(job);
-    })().catch((error) => this.log.error({ err: error }, 'faces: could not load the reference faces'));
+    this.ready = this.begin().catch((error) => this.log.error({ err: error }, 'faces: could not start checking photos; they are checked at the next start'));
+  }
+
+  /** Loads the reference faces, queues the photos left unchecked, and starts taking jobs. */
+  private async begin(): Promise<void> {
+    await this.index.load(this.core.db);
+    this.enqueue(await pendingFacePhotos(this.core.db));
+    await Promise.all([...this.enqueuing]);
+    if (!this.stopped) await this.runner.start();
   }
 
   async idle(): Promise<void> {
     await this.ready;
-    while (this.worker) await this.worker;
+    while (this.enqueuing.size > 0) await Promise.all([...this.enqueuing]);
+    await this.runner.idle();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     this.unsubscribe();
-    this.queue.length = 0;
-    await this.worker;
-  }
-
-  private enqueue(job: Job): void {
-    const key = `${job.sessionId}\u0000${job.photoId}`;
-    if (this.stopped || this.queued.has(key)) return;
-    this.queued.add(key);
-    this.queue.push(job);
-    this.worker ??= this.drain().finally(() => {
-      this.worker = null;
-    });
-  }
-
-  private async drain(): Promise<void> {
     await this.ready;
-    while (!this.stopped && this.queue.length > 0) {
-      const job = this.queue.shift()!;
-      try {
-        await this.check(job);
-      } catch (error) {
-        this.log.error({ err: error, sessionId: job.sessionId, photoId: job.photoId }, 'faces: could not record a face check; it is retried at the next start');
-      } finally {
-        this.queued.delete(`${job.sessionId}\u0000${job.photoId}`);
-      }
-    }
+    await Promise.all([...this.enqueuing]);
+    await this.runner.stop();
+  }
+
+  private enqueue(jobs: readonly Job[]): void {
+    if (this.stopped || jobs.length === 0) return;
+    const added = this.queue
+      .enqueue(jobs.map((job) => ({ id: `${FACE_CHECK_JOB}:${job.sessionId}:${job.photoId}`, kind: FACE_CHECK_JOB, payload: job })))
+      .then((n) => {
+        if (n > 0) this.runner.kick();
+      })
+      .catch((error) => this.log.error({ err: error }, 'faces: could not queue photos to check; they are queued at the next start'))
+      .finally(() => this.enqueuing.delete(added));
+    this.enqueuing.add(added);
   }
 
   private async check(job: Job): Promise<void> {
@@ -139,7 +155,6 @@ class FaceVerification implements FaceVerifier {
     if (events.some((e) => e.type === 'FaceChecked' && e.data.photoId === job.photoId)) return;
     const session = events.reduce(sessionDecider.evolve, sessionDecider.initialState());
     if (session.status === 'none') return;
-    await loadFaceModels(); // a broken installation is logged and retried later, never recorded as a red photo
     const verdict = await this.judge(job, session.student);
     const { problem, ...data } = verdict;
     // One line per photo; an unreadable one says what is wrong in words (the decoder's text helps nobody here).

@@ -2,11 +2,10 @@ import { createHash, randomUUID } from 'node:crypto';
 import { SYSTEM_ACTOR, type Actor } from '../../domain/core/decider.js';
 import { NotFoundError } from '../../domain/core/errors.js';
 import type { BlobStore } from '../../media/blob-store.js';
-import { createFaceAnalyzer, type FaceAnalyzer } from '../../media/faces/analyzer.js';
+import type { FaceAnalyzer } from '../../media/faces/analyzer.js';
+import { sharedFaceAnalysisPool } from '../../media/faces/pool.js';
 import { referenceDescriptor } from '../../media/faces/judge.js';
 import type { Core } from '../core/core.js';
-
-let uploadAnalyzer: FaceAnalyzer | null = null;
 
 /**
  * An administrator's upload of a reference face for an existing account: the image must show exactly one face
@@ -23,8 +22,7 @@ export async function uploadReference(
   const image = await upload.image();
   const sha256 = createHash('sha256').update(image).digest('hex');
   const photoId = `upload:${sha256}`;
-  uploadAnalyzer ??= createFaceAnalyzer();
-  await setReferenceFromImage(core, image, { username: account.username, photoId, actor: upload.actor }, uploadAnalyzer);
+  await setReferenceFromImage(core, image, { username: account.username, photoId, actor: upload.actor });
   await blobs.put(sha256, image);
   return { username: account.username, photoId };
 }
@@ -38,7 +36,7 @@ export async function setReferenceFromImage(
   core: Core,
   image: Uint8Array,
   target: { readonly username: string; readonly photoId: string; readonly actor: Actor },
-  analyzer: FaceAnalyzer = createFaceAnalyzer(),
+  analyzer: FaceAnalyzer = sharedFaceAnalysisPool(), // worker threads: an upload never holds up the HTTP thread
 ): Promise<void> {
   const descriptor = await referenceDescriptor(analyzer, image);
   await core.profile(target.username, 'SetProfileReference', { username: target.username, photoId: target.photoId, descriptor, replace: true }, target.actor, {

@@ -118,6 +118,11 @@ export function loadFaceModels(): Promise<Models> {
   return models;
 }
 
+/** Whether this thread has started loading tfjs and the models (the server's main thread never should). */
+export function faceModelsLoaded(): boolean {
+  return models !== null;
+}
+
 /** Euclidean distance between two descriptors. */
 export function faceDistance(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) throw new Error(`descriptor lengths differ: ${a.length} and ${b.length}`);
