@@ -54,13 +54,14 @@ const { values: flags } = parseArgs({
     concurrency: { type: 'string', default: '32' },
     search: { type: 'string', default: 'status=in_progress' },
     'cpu-prof': { type: 'string' },
+    env: { type: 'string', multiple: true },
     help: { type: 'boolean', default: false },
   },
 });
 
 const USAGE = `npm run bench:load -- [--sessions N] [--database-url postgres://…] [--nodes K] [--url http://127.0.0.1:PORT … --admin user:password [--database NAME]]
   [--time-scale 1] [--warmup 10] [--seconds 60] [--violation-every 3] [--chat-every 10] [--segment-kbps 400 (0: no recordings)]
-  [--concurrency 32] [--search "status=in_progress"] [--cpu-prof DIR]`;
+  [--concurrency 32] [--search "status=in_progress"] [--cpu-prof DIR] [--env KEY=VALUE … (for the nodes it starts)]`;
 
 function number(name: keyof typeof flags, min: number): number {
   const n = Number(flags[name]);
@@ -113,7 +114,15 @@ async function openDeployment(): Promise<Deployment> {
     }
     return givenDeployment(flags.url, { username, password: rest.join(':') }, flags.database ?? null);
   }
-  return startDeployment({ databaseUrl: flags['database-url'] ?? null, nodes: Math.floor(number('nodes', 1)), cpuProfDir: flags['cpu-prof'] ?? null, log });
+  const env = Object.fromEntries((flags.env ?? []).map((pair) => {
+    const at = pair.indexOf('=');
+    if (at <= 0) {
+      console.error(`--env ${pair}: expected KEY=VALUE\n${USAGE}`);
+      process.exit(2);
+    }
+    return [pair.slice(0, at), pair.slice(at + 1)];
+  }));
+  return startDeployment({ databaseUrl: flags['database-url'] ?? null, nodes: Math.floor(number('nodes', 1)), cpuProfDir: flags['cpu-prof'] ?? null, env, log });
 }
 
 /** Runs `fn` with `concurrency` in flight over `items`. */
@@ -213,13 +222,21 @@ async function main(): Promise<void> {
     await phase({ type: 'steady', seconds: number('warmup', 0), label: 'warm-up' });
     await phase({ type: 'steady', seconds: number('seconds', 1), label: 'steady' });
 
+    // The changes of the last commands may still be on their way: wait for them (bounded), rather than count them lost.
+    const asked = rows.flatMap((r) => (r.takers ? [r.takers.violations] : []));
+    const settled = nextMessage<{ missing: number }>(proctorsWorker!, (m) => m.type === 'settled');
+    proctorsWorker!.postMessage({
+      type: 'settle', timeoutMs: 10_000,
+      sessions: Int32Array.from(asked.flatMap((v) => Array.from(v.session))), versions: Int32Array.from(asked.flatMap((v) => Array.from(v.version))),
+    });
+    await settled;
     const receipts = await (async () => {
       const reply = nextMessage<ProctorsReceipts>(proctorsWorker!, (m) => m.type === 'receipts');
       proctorsWorker!.postMessage({ type: 'stop' });
       return reply;
     })();
     const delivered = deliveries(rows, receipts);
-    console.log(`\nLoad: ${deployment.describe}; ${N} test-takers, ${proctors.length} proctors (list + "${flags.search}" + a tile each), time ×${TIME_SCALE}, ` +
+    console.log(`\nLoad: ${deployment.describe}${flags.env?.length ? ` (${flags.env.join(' ')})` : ''}; ${N} test-takers, ${proctors.length} proctors (list + "${flags.search}" + a tile each), time ×${TIME_SCALE}, ` +
       `segments ${SEGMENT_KBPS ? `${SEGMENT_KBPS} kbit/s every ${SEGMENT_SECONDS} s` : 'off'}; machine: ${availableParallelism()} cores, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
     console.log(phaseTable(rows, delivered));
     console.log(`\n  req/s: the test-takers' requests answered (every one a write) per second; HTTP: their latency (ms); viol→proctor: from sending`);

@@ -37,6 +37,8 @@ export interface StartOptions {
   readonly nodes: number;
   /** Directory for `node --cpu-prof` profiles of each node, or null. */
   readonly cpuProfDir: string | null;
+  /** More environment for the nodes (PGLITE_THREAD=main, say: a before/after in one sitting). */
+  readonly env: Readonly<Record<string, string>>;
   readonly log: (line: string) => void;
 }
 
@@ -125,6 +127,7 @@ export async function startDeployment(options: StartOptions): Promise<Deployment
     JWT_SECRET: randomBytes(36).toString('base64url'), EVENT_KEY: randomBytes(36).toString('base64url'),
     ADMIN_USERNAME: admin.username, ADMIN_PASSWORD: admin.password,
     ...(database ? { STORE: 'postgres', DATABASE_URL: database.url } : { STORE: 'pglite' }),
+    ...options.env,
   };
   const children: ChildProcess[] = [];
   const nodes: Node[] = [];

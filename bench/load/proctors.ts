@@ -52,6 +52,8 @@ let tileMessages = 0;
 let errors = 0;
 const firstErrors = new Set<string>();
 const sockets: WebSocket[] = [];
+/** The highest version of each session any own-list change has shown (-1: none yet). */
+const seen = new Int32Array(input.sessions.length).fill(-1);
 
 function fail(error: unknown): void {
   errors += 1;
@@ -67,6 +69,7 @@ function keep(s: number, v: number, t: number): void {
   }
   session[count] = s;
   version[count] = v;
+  if (v > seen[s]) seen[s] = v;
   at[count] = t;
   count += 1;
 }
@@ -147,8 +150,24 @@ async function connectAll(): Promise<void> {
   parentPort!.postMessage(ready);
 }
 
+/**
+ * Answers `settled` once every (session, version) asked for has reached its proctor's list, or after `timeoutMs`: a
+ * change may arrive a moment after the command's answer, and the last ones of a run must not count as lost.
+ */
+function settle(sessions: Int32Array, versions: Int32Array, timeoutMs: number): void {
+  const deadline = performance.now() + timeoutMs;
+  const check = () => {
+    let missing = 0;
+    for (let k = 0; k < sessions.length; k++) if (seen[sessions[k]] < versions[k]) missing += 1;
+    if (missing === 0 || performance.now() >= deadline) return parentPort!.postMessage({ type: 'settled', missing });
+    setTimeout(check, 50);
+  };
+  check();
+}
+
 const loop = measureLoop();
-parentPort!.on('message', (message: { type: 'stop' }) => {
+parentPort!.on('message', (message: { type: 'stop' } | { type: 'settle'; sessions: Int32Array; versions: Int32Array; timeoutMs: number }) => {
+  if (message.type === 'settle') return settle(message.sessions, message.versions, message.timeoutMs);
   if (message.type !== 'stop') return;
   const receipts: ProctorsReceipts & { loop: ReturnType<typeof loop.stop> } = {
     type: 'receipts', session: session.slice(0, count), version: version.slice(0, count), at: at.slice(0, count),
