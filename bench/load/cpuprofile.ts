@@ -26,7 +26,7 @@ export function partOf(url: string, name: string): string {
   if (name === '(idle)') return '(idle)';
   if (name === '(garbage collector)') return 'GC';
   if (name === '(program)' || name === '(root)') return '(program: native, not attributed)';
-  if (url.startsWith('wasm://') || /pglite/.test(url)) return 'PGlite (WASM + glue)';
+  if (url.startsWith('wasm://') || /node_modules\/@electric-sql\/pglite/.test(url)) return 'PGlite (WASM + glue)';
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (pkg) return pkg[1];
   const ours = /\/(src|bench)\/(.*)$/.exec(url);
@@ -46,6 +46,20 @@ function main(): void {
   }
   const profile = JSON.parse(readFileSync(positionals[0], 'utf8')) as Profile;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  // Native and Node-internal frames (fstat, writev, TextDecoder …) count for the part of the system that called them.
+  const ownerOf = (id: number): string => {
+    const own = byId.get(id)!.callFrame;
+    const part = partOf(own.url, own.functionName);
+    if (!part.startsWith('node internals') || own.functionName === '(idle)') return part;
+    for (let up = parent.get(id); up !== undefined; up = parent.get(up)) {
+      const frame = byId.get(up)!.callFrame;
+      const caller = partOf(frame.url, frame.functionName);
+      if (!caller.startsWith('node internals') && caller !== '(program: native, not attributed)' && frame.functionName !== '(root)') return caller;
+    }
+    return part;
+  };
   const from = values.from ? Number(values.from) * 1e6 : -Infinity;
   const to = values.to ? Number(values.to) * 1e6 : Infinity;
   const parts = new Map<string, number>();
@@ -59,7 +73,7 @@ function main(): void {
     if (t < from || t > to) continue;
     const node = byId.get(profile.samples[k])!;
     const { functionName, url, lineNumber } = node.callFrame;
-    const part = partOf(url, functionName);
+    const part = ownerOf(node.id);
     parts.set(part, (parts.get(part) ?? 0) + dt);
     total += dt;
     if (part !== '(idle)') busy += dt;
@@ -67,9 +81,9 @@ function main(): void {
     functions.set(key, (functions.get(key) ?? 0) + dt);
   }
   const rows = (m: Map<string, number>, n: number) =>
-    [...m].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, us]) => [k, fmt(us / 1e6, 2), `${fmt((100 * us) / busy, 1)} %`]);
+    [...m].filter(([k]) => !k.startsWith('(idle)')).sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, us]) => [k, fmt(us / 1e6, 2), `${fmt((100 * us) / busy, 1)} %`]);
   console.log(`profile: ${fmt(total / 1e6, 1)} s sampled, ${fmt(busy / 1e6, 1)} s busy (not idle)\n`);
-  console.log(table(['part', 'self s', 'of busy'], rows(parts, 40)));
+  console.log(table(['part (native and Node-internal frames count for their caller)', 'self s', 'of busy'], rows(parts, 40)));
   console.log(`\n${table(['function', 'self s', 'of busy'], rows(functions, Number(values.top)))}`);
 }
 

@@ -40,7 +40,7 @@ export function deliveries(rows: readonly PhaseRow[], receipts: ProctorsReceipts
     let missing = 0;
     for (let v = 0; v < session.length; v++) {
       // The first change of that session's row at or after the violation's version: the proctor's screen shows it.
-      const hit = (bySession.get(session[v]) ?? []).find((k) => receipts.version[k] >= version[v]);
+      const hit = (bySession.get(session[v]) ?? []).find((k) => receipts.version[k] >= version[v] && receipts.at[k] >= sentAt[v]);
       if (hit === undefined) missing += 1;
       else latencies.push(receipts.at[hit] - sentAt[v]);
     }
@@ -65,7 +65,7 @@ export function phaseTable(rows: readonly PhaseRow[], delivered: ReturnType<type
       const wall = row.usage.wallMs;
       const sum = (f: (n: Usage['nodes'][number]) => number) => row.usage.nodes.reduce((a, n) => a + f(n), 0);
       const d = delivered[i];
-      const errors = (row.takers?.failures ?? 0) + row.otherErrors.length + d.missing;
+      const errors = (row.takers?.failures ?? 0) + (row.takers?.stale ?? 0) + row.otherErrors.length + d.missing;
       return [
         row.label, fmt(wall / 1000, 0), fmt(requests / (wall / 1000), 1), fmt(quantile(lat, 0.5)), fmt(quantile(lat, 0.99)),
         fmt(quantile(d.latencies, 0.5)), fmt(quantile(d.latencies, 0.99)), fmt(d.latencies.length ? d.latencies[d.latencies.length - 1] : NaN), int(d.latencies.length),
@@ -104,6 +104,7 @@ export function errorLines(rows: readonly PhaseRow[], delivered: ReturnType<type
     for (const e of row.takers?.errors ?? []) lines.push(`${row.label}: ${e}`);
     for (const e of row.otherErrors) lines.push(`${row.label}: ${e}`);
     if (delivered[i].missing) lines.push(`${row.label}: ${delivered[i].missing} violation(s) never reached their proctor's list`);
+    if (row.takers?.stale) lines.push(`${row.label}: ${row.takers.stale} command(s) answered before the read models had them (the API's 5 s wait for them ran out)`);
     if (row.takers?.late) lines.push(`${row.label}: ${row.takers.late} action(s) sent more than 1 s late (the test-taker's previous request was still running)`);
   });
   if (receipts.errors) lines.push(`proctors' sockets: ${receipts.errors} error(s): ${receipts.firstErrors.join(' | ')}`);

@@ -44,6 +44,11 @@ export interface PhaseResult {
   readonly uploadedBytes: number;
   /** Actions sent more than a second after their time (the test-taker's previous command was still running). */
   readonly late: number;
+  /**
+   * Commands answered with the session as it was before them: the API waits at most 5 s for the read models to have a
+   * command's events, then answers anyway. Their violations are left out of the delivery latency (no version to join on).
+   */
+  readonly stale: number;
   readonly loop: LoopStats;
 }
 
@@ -52,6 +57,8 @@ const segment = input.segmentFile ? readFileSync(input.segmentFile) : null;
 const tokens: Array<string | null> = input.sessions.map(() => null);
 const minutes = new Int32Array(input.sessions.length);
 const segmentSeq = new Int32Array(input.sessions.length);
+/** The session version each test-taker's last answer showed: an answer that does not move past it is stale. */
+const lastVersion = new Int32Array(input.sessions.length).fill(-1);
 const originOf = (i: number) => input.nodes[i % input.nodes.length];
 
 /** What one phase collects. */
@@ -62,6 +69,7 @@ class Tally {
   readonly violations: Array<[number, number, number]> = [];
   uploadedBytes = 0;
   late = 0;
+  stale = 0;
   private readonly loop = measureLoop();
   private readonly started = performance.now();
 
@@ -84,7 +92,7 @@ class Tally {
       violations: {
         session: Int32Array.from(this.violations, (v) => v[0]), version: Int32Array.from(this.violations, (v) => v[1]), sentAt: Float64Array.from(this.violations, (v) => v[2]),
       },
-      uploadedBytes: this.uploadedBytes, late: this.late, loop: this.loop.stop(),
+      uploadedBytes: this.uploadedBytes, late: this.late, stale: this.stale, loop: this.loop.stop(),
     };
   }
 }
@@ -115,8 +123,18 @@ async function linkToken(i: number): Promise<string> {
 }
 
 const SESSION = '{ id version }';
-const command = (i: number, query: string, variables: Record<string, unknown>) =>
-  gql<Record<string, { version: number }>>(originOf(i), query, { id: input.sessions[i].id, ...variables }, tokens[i]);
+/** Runs one of test-taker `i`'s commands; answers the session version it came back with, or null when stale. */
+async function command(i: number, query: string, variables: Record<string, unknown>, tally: Tally): Promise<number | null> {
+  const data = await gql<Record<string, { version?: number }>>(originOf(i), query, { id: input.sessions[i].id, ...variables }, tokens[i]);
+  const version = Object.values(data)[0]?.version;
+  if (typeof version !== 'number') return null; // a chat message: no session in the answer
+  if (version <= lastVersion[i]) {
+    tally.stale += 1;
+    return null;
+  }
+  lastVersion[i] = version;
+  return version;
+}
 
 /** Closed loop: `concurrency` lanes, each taking the next test-taker as soon as it is done with one. */
 async function eachTaker(concurrency: number, fn: (i: number) => Promise<void>): Promise<void> {
@@ -141,8 +159,8 @@ async function start(concurrency: number): Promise<PhaseResult> {
   const tally = new Tally();
   await eachTaker(concurrency, async (i) => {
     if (!tokens[i]) return;
-    const checked = await timed(tally, 'checkIn', () => command(i, `mutation($id: ID!) { checkIn(id: $id, userAgent: "bench/load") ${SESSION} }`, {}));
-    if (checked) await timed(tally, 'start', () => command(i, `mutation($id: ID!) { startSession(id: $id) ${SESSION} }`, {}));
+    const checked = await timed(tally, 'checkIn', () => command(i, `mutation($id: ID!) { checkIn(id: $id, userAgent: "bench/load") ${SESSION} }`, {}, tally));
+    if (checked) await timed(tally, 'start', () => command(i, `mutation($id: ID!) { startSession(id: $id) ${SESSION} }`, {}, tally));
   });
   return tally.result('check-in + start');
 }
@@ -200,18 +218,18 @@ function act(tally: Tally, i: number, action: Action): Promise<unknown> {
     case 'metrics': {
       const values = input.metrics.map((code, k) => ({ code, value: (i * 7 + minutes[i] * 13 + k * 29) % 40 }));
       const minute = minutes[i]++;
-      return timed(tally, 'metrics', () => command(i, `mutation($id: ID!, $m: Int!, $v: [MetricValueInput!]!) { recordMetrics(sessionId: $id, minute: $m, values: $v) ${SESSION} }`, { m: minute, v: values }));
+      return timed(tally, 'metrics', () => command(i, `mutation($id: ID!, $m: Int!, $v: [MetricValueInput!]!) { recordMetrics(sessionId: $id, minute: $m, values: $v) ${SESSION} }`, { m: minute, v: values }, tally));
     }
     case 'violation': {
       const sentAt = wallMs();
       const code = input.metrics[(minutes[i] + i) % input.metrics.length];
       return timed(tally, 'violation', async () => {
-        const data = await command(i, `mutation($id: ID!, $c: String!) { recordViolation(sessionId: $id, code: $c, detail: "bench") ${SESSION} }`, { c: code });
-        tally.violations.push([i, data.recordViolation.version, sentAt]);
+        const version = await command(i, `mutation($id: ID!, $c: String!) { recordViolation(sessionId: $id, code: $c, detail: "bench") ${SESSION} }`, { c: code }, tally);
+        if (version !== null) tally.violations.push([i, version, sentAt]);
       });
     }
     case 'chat':
-      return timed(tally, 'chat', () => command(i, `mutation($id: ID!) { sendMessage(sessionId: $id, text: "a question from the test-taker") { id } }`, {}));
+      return timed(tally, 'chat', () => command(i, `mutation($id: ID!) { sendMessage(sessionId: $id, text: "a question from the test-taker") { id } }`, {}, tally));
     case 'segment': {
       const seq = segmentSeq[i]++;
       const query = new URLSearchParams({
