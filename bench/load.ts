@@ -141,7 +141,9 @@ async function setUp(deployment: Deployment, run: string): Promise<{ integration
   const origin = deployment.nodes[0].url;
   const login = async (username: string, password: string) =>
     (await gql<{ login: { token: string } }>(origin, 'mutation($u: String!, $p: String!) { login(username: $u, password: $p) { token } }', { u: username, p: password })).login.token;
-  const admin = await login(deployment.admin.username, deployment.admin.password);
+  const admin = await login(deployment.admin.username, deployment.admin.password).catch((error: Error) => {
+    throw new Error(`cannot sign in as ${deployment.admin.username} at ${origin}: ${error.message}`);
+  });
   const register = (username: string, role: string, password: string) =>
     gql(origin, 'mutation($u: String!, $r: String!, $p: String!) { registerAccount(username: $u, role: $r, password: $p) { username } }', { u: username, r: role, p: password }, admin);
   const integration = { name: `lms-${run}`, secret: randomBytes(32).toString('base64url') };
@@ -260,7 +262,8 @@ const fmtSeconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 main().then(
   () => process.exit(0),
   (error: unknown) => {
-    console.error(error);
+    // What went wrong, for the operator to fix (a URL that does not answer, a wrong password); the stack only if unexpected.
+    console.error(error instanceof Error && /^cannot /.test(error.message) ? `bench:load: ${error.message}` : error);
     process.exit(1);
   },
 );
