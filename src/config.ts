@@ -54,6 +54,8 @@ export interface Config {
   readonly janus?: JanusConfig;
   /** Face verification distances (FACE_MATCH_THRESHOLD for 1:1, FACE_SIMILAR_THRESHOLD for 1:N); unset: the tuned defaults. */
   readonly faces?: { readonly matchThreshold?: number; readonly similarThreshold?: number };
+  /** STORE=pglite: PGlite on a worker thread of its own (default), or on the main thread with PGLITE_THREAD=main. */
+  readonly pgliteThread?: 'worker' | 'main';
   /** STUN/TURN servers handed to browsers (ICE_SERVERS, JSON as in RTCConfiguration.iceServers). */
   readonly iceServers: ReadonlyArray<{ urls: string | string[]; username?: string; credential?: string }>;
   readonly limits: Limits;
@@ -202,6 +204,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     firstAdmin,
     blobs: blobStoreConfig(env),
     faceWorkers: faceWorkers(env.FACE_WORKERS),
+    pgliteThread: oneOf('PGLITE_THREAD', env.PGLITE_THREAD, ['worker', 'main'] as const, 'worker'),
     faces: { matchThreshold: distance('FACE_MATCH_THRESHOLD', env.FACE_MATCH_THRESHOLD), similarThreshold: distance('FACE_SIMILAR_THRESHOLD', env.FACE_SIMILAR_THRESHOLD) },
   };
 }

@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDb } from '../../test/support/core.js';
 import { testPostgresUrl, uniqueSchema } from '../../test/support/servers.js';
+import { openPGliteThread } from './pglite-thread.js';
 import { openPostgres, type Sql } from './sql.js';
 
 const url = testPostgresUrl();
 const engines: Array<[string, () => Promise<Sql>]> = [
   ['pglite', openTestDb], // a clone of a prepared database: a fresh PGlite takes long to start on a busy machine
+  ['pglite on a thread', () => openPGliteThread()],
   ...(url ? [['postgres', () => openPostgres(url, { schema: uniqueSchema('cursor'), max: 2 })] as [string, () => Promise<Sql>]] : []),
 ];
 

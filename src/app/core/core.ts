@@ -24,6 +24,7 @@ import { SqlEventStore } from '../../store/sql-event-store.js';
 import { OnceClaims } from '../../store/claims.js';
 import { chainKeys, type ChainKeys } from '../../store/chain-keys.js';
 import { openPGlite, openPostgres, type Sql } from '../../store/sql.js';
+import { openPGliteThread } from '../../store/pglite-thread.js';
 
 export type DataOf<C extends { type: string; data: unknown }, T extends C['type']> = Extract<C, { type: T }>['data'];
 
@@ -215,5 +216,6 @@ export async function openCore(config: Config, options: { start?: boolean; log?:
 async function openEmbedded(config: Config): Promise<Sql> {
   const dir = join(config.dataDir, 'pglite');
   mkdirSync(dir, { recursive: true });
-  return openPGlite({ dataDir: dir });
+  // Off the thread that serves HTTP and WebSockets unless asked: PGlite's WebAssembly is most of a command's CPU.
+  return config.pgliteThread === 'main' ? openPGlite({ dataDir: dir }) : openPGliteThread({ dataDir: dir });
 }
