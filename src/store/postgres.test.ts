@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeWithServer, NO_POSTGRES_REASON, testPostgresUrl, uniqueSchema } from '../../test/support/servers.js';
 import { CONTRACT_EVENT_TYPES, eventStoreContract } from './contract.js';
 import { SqlEventStore } from './sql-event-store.js';
+import { APPEND_LOCK_KEY } from './read-horizon.js';
 import { openPostgres, type Sql } from './sql.js';
 import { eventHash } from './validate.js';
 
@@ -45,8 +46,10 @@ describeWithServer('the postgres event store', Boolean(url), NO_POSTGRES_REASON,
       const reserved = await raw.reserve();
       const recordedAt = new Date();
       const slowId = randomUUID();
-      // The slow writer takes its position first and holds its transaction open.
+      // The slow writer takes its position first and holds its transaction open (as an append does: under the
+      // append lock, taken before its transaction has an id).
       await reserved.unsafe('BEGIN');
+      await reserved.unsafe(`SELECT pg_advisory_xact_lock_shared(${APPEND_LOCK_KEY}, hashtext(current_schema()))`);
       await reserved.unsafe(
         `INSERT INTO events (stream_id, stream_version, event_id, type, data, metadata, recorded_at, prev_hash, hash)
          VALUES ('slow', 0, $1, 'ThingHappened', '{"n":1}', '{}', $2, NULL, $3)`,
@@ -59,6 +62,30 @@ describeWithServer('the postgres event store', Boolean(url), NO_POSTGRES_REASON,
       reserved.release();
       const afterCommit = await store.readAll();
       expect(afterCommit.map((e) => e.streamId)).toEqual(['slow', 'fast']);
+    });
+
+    it('is not held back by a long transaction that appends nothing, in this database or another', async () => {
+      // An export's cursor, a report, a projection batch: open transactions with an id, writing no events.
+      const here = await raw.reserve();
+      const elsewhere = postgres(url!.replace(/\/[^/?]*(\?|$)/, '/template1$1'), { max: 1, onnotice: () => {} });
+      const there = await elsewhere.reserve();
+      try {
+        for (const c of [here, there]) {
+          await c.unsafe('BEGIN');
+          await c.unsafe('SELECT pg_current_xact_id()');
+        }
+        const before = (await store.readAll()).length;
+        await store.appendToStream('while-others-run', [{ id: randomUUID(), type: 'ThingHappened', data: { n: 3 } }]);
+        const read = await store.readAll();
+        expect(read.length).toBe(before + 1);
+        expect(read.at(-1)!.streamId).toBe('while-others-run');
+      } finally {
+        for (const c of [here, there]) {
+          await c.unsafe('ROLLBACK');
+          c.release();
+        }
+        await elsewhere.end();
+      }
     });
   });
 });

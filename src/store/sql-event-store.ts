@@ -4,6 +4,7 @@ import type {
   AppendResult, EventMetadata, EventShape, EventStore, ExpectedVersion, NewEvent, ReadAllOptions, Recorded, RecordedEvent, SubscribeOptions, Subscription,
 } from './event-store.js';
 import { pollingSubscription } from './polling-subscription.js';
+import { APPEND_LOCK_CTE, readHorizon } from './read-horizon.js';
 import { RecentMap } from './recent-map.js';
 import { EVENTS_DDL } from './sql-schema.js';
 import { sqlErrorInfo, type Sql } from './sql.js';
@@ -155,13 +156,15 @@ export class SqlEventStore implements EventStore {
       prevHash = hash;
       return row;
     });
+    // On PostgreSQL, readers wait only for open appends: see read-horizon.ts.
+    const locked = this.sql.engine === 'postgres';
     try {
       const inserted = await this.sql.query<{ position: string | number }>(
-        `WITH ins AS (
+        `WITH ${locked ? `${APPEND_LOCK_CTE}, ` : ''}ins AS (
            INSERT INTO events (stream_id, stream_version, event_id, type, data, metadata, recorded_at, prev_hash, hash, seal)
            SELECT $1, v, id, t, d::jsonb, m::jsonb, r, p, h, s
              FROM unnest($2::int4[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::text[], $9::text[], $10::text[])
-               AS x(v, id, t, d, m, r, p, h, s)
+               AS x(v, id, t, d, m, r, p, h, s)${locked ? ' CROSS JOIN append_lock' : ''}
            RETURNING position)
          SELECT max(position)::text AS position, pg_notify('${NOTIFY_CHANNEL}', '') IS NULL AS notified FROM ins`,
         [
@@ -231,7 +234,7 @@ export class SqlEventStore implements EventStore {
     const rows = await this.sql.query<EventRow>(
       `SELECT ${SELECT_EVENT} FROM events
         WHERE (transaction_id, position) > ($1::xid8, $2::bigint)
-          AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+          AND transaction_id < ${readHorizon(this.sql.engine)}
         ORDER BY events.transaction_id, events.position -- the columns: the text aliases above would sort '1000' before '999'
         LIMIT $3`,
       [xid, position, limit],
