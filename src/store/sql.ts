@@ -28,9 +28,21 @@ export interface Sql {
   cursor<Row = Record<string, unknown>>(text: string, params?: readonly unknown[], batch?: number): AsyncIterable<Row[]>;
   /** Calls `onNotify` for each NOTIFY on `channel`, from any connection or process. */
   listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
+  /**
+   * One connection of the pool for the caller alone, until `release`: what a session-level lock (an advisory lock)
+   * needs. PGlite has one connection: it answers with that one.
+   */
+  reserve(): Promise<ReservedSql>;
   /** Which engine this is, for the few places that differ (extension loading). */
   readonly engine: 'pglite' | 'postgres';
   close(): Promise<void>;
+}
+
+/** A connection held by one caller (see `Sql.reserve`). A query on a connection that broke throws. */
+export interface ReservedSql {
+  query<Row = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<Row[]>;
+  /** Gives the connection back to the pool. */
+  release(): void;
 }
 
 /** Driver error → the fields we branch on, so callers never import a driver's error class. */
@@ -111,6 +123,11 @@ class PGliteSql implements Sql {
     return async () => unlisten();
   }
 
+  async reserve(): Promise<ReservedSql> {
+    if (!this.root) throw new Error('reserve inside a transaction');
+    return { query: (text, params) => this.query(text, params), release: () => {} };
+  }
+
   async close(): Promise<void> {
     if (this.root && !this.root.closed) await this.root.close();
   }
@@ -168,6 +185,15 @@ class PostgresSql implements Sql {
     if (!this.root) throw new Error('listen inside a transaction');
     const { unlisten } = await this.root.listen(channel, onNotify);
     return unlisten;
+  }
+
+  async reserve(): Promise<ReservedSql> {
+    if (!this.root) throw new Error('reserve inside a transaction');
+    const reserved = await this.root.reserve();
+    return {
+      query: async <Row>(text: string, params: readonly unknown[] = []) => (await reserved.unsafe(text, params as postgres.ParameterOrJSON<never>[])) as unknown as Row[],
+      release: () => reserved.release(),
+    };
   }
 
   async close(): Promise<void> {
