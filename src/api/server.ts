@@ -17,7 +17,7 @@ import { startGraphqlWs } from './subscriptions/graphql-ws.js';
 import type { sharedSubscriptions } from './subscriptions/shared.js';
 import { buildApiSchema } from './schema.js';
 import { LocalBlobStore, type BlobStore } from '../media/blob-store.js';
-import { SignallingHub } from '../media/signalling.js';
+import { openSignalling } from '../media/signalling.js';
 import { ltiFrameAncestors } from '../app/lti/frame-ancestors.js';
 import type { JanusEngine } from '../media/janus/engine.js';
 
@@ -54,11 +54,12 @@ export async function startServer(core: Core, config: Config, log: Logger, optio
   // within that on every node, and at once on this one (its events pass through here).
   const actors = new ActorResolver(tokens, (username) => core.loadAccount(username));
   const actorFrom = (token: string | undefined) => actors.resolve(token);
+  const signals = await openSignalling(core.db);
   const context = contextFor({
     core, config, tokens,
-    loginLimiter: new RateLimiter(10, 60_000),
-    failedLogins: new RateLimiter(config.limits.loginFailuresPerIp, 10 * 60_000),
-    media: { signals: new SignallingHub(), janus: options.janus ?? null },
+    loginLimiter: new RateLimiter(10, 60_000, core.rateWindows, 'login'),
+    failedLogins: new RateLimiter(config.limits.loginFailuresPerIp, 10 * 60_000, core.rateWindows, 'failed-login'),
+    media: { signals, janus: options.janus ?? null },
   }, actors);
 
   const ws = startGraphqlWs({ http, schema, limits, config, log, actors, context });
@@ -96,6 +97,7 @@ export async function startServer(core: Core, config: Config, log: Logger, optio
       const closed = new Promise<void>((resolve) => http.close(() => resolve()));
       http.closeIdleConnections();
       await closed;
+      await signals.close();
     },
   };
 }

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { NotFoundError } from '../domain/core/errors.js';
 import type { EventStore, RecordedEvent, Subscription } from '../store/event-store.js';
 import { leadershipOn, type Leadership } from '../store/leadership.js';
+import { migrate } from '../store/migrate.js';
 import { CHECKPOINTS_DDL } from '../store/sql-schema.js';
 import type { Sql } from '../store/sql.js';
 import { applyInIsolation, applyTogether, readStatuses, type ProjectionStatus } from './checkpoints.js';
@@ -60,8 +61,7 @@ export class ProjectionRunner {
 
   /** Creates the read-model tables if needed. */
   async migrate(): Promise<void> {
-    await this.db.exec(CHECKPOINTS_DDL);
-    for (const p of this.projections) await this.db.exec(p.ddl);
+    await migrate(this.db, CHECKPOINTS_DDL, ...this.projections.map((p) => p.ddl));
   }
 
   /**

@@ -77,7 +77,7 @@ export class AdvisoryLeadership implements Leadership {
     await this.checking;
     const connection = this.connection;
     this.connection = null;
-    if (connection && this.held) await connection.query(UNLOCK, [this.name]).catch(() => {});
+    if (connection && this.held) await withTimeout(connection.query(UNLOCK, [this.name]), 2000).catch(() => {});
     connection?.release();
     this.set(false);
   }
@@ -92,13 +92,15 @@ export class AdvisoryLeadership implements Leadership {
 
   private async check(): Promise<void> {
     try {
-      this.connection ??= await this.sql.reserve();
+      const connection = (this.connection ??= await this.sql.reserve());
+      // A query the network swallowed must not hold the lead (or the wait for it) forever.
+      const ask = <Row>(text: string, params: unknown[] = []) => withTimeout(connection.query<Row>(text, params), 4 * (this.options.checkMs ?? 1000));
       if (this.held) {
-        const [row] = await this.connection.query<{ pid: number }>(`SELECT pg_backend_pid() AS pid`);
+        const [row] = await ask<{ pid: number }>(`SELECT pg_backend_pid() AS pid`);
         if (row.pid !== this.pid) this.set(false); // a new backend: the old one, and the lock with it, is gone
         if (this.held) return;
       }
-      const [row] = await this.connection.query<{ got: boolean; pid: number }>(TRY_LOCK, [this.name]);
+      const [row] = await ask<{ got: boolean; pid: number }>(TRY_LOCK, [this.name]);
       if (this.stopped) return;
       this.pid = row.pid;
       this.set(row.got);
@@ -115,6 +117,14 @@ export class AdvisoryLeadership implements Leadership {
     this.held = leading;
     for (const listener of [...this.listeners]) listener(leading);
   }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer from the database in ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** The lead on `sql`: an advisory lock on PostgreSQL, this node alone on PGlite. */

@@ -1,5 +1,13 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { PGlite } from '@electric-sql/pglite';
 import postgres from 'postgres';
+
+/**
+ * This process's name on the database (each connection's `application_name`): an operator reads in
+ * `pg_stat_activity` which node holds what, and nodes tell a live peer from a dead one by whether it is connected.
+ */
+export const NODE_NAME = `proctor ${hostname().slice(0, 32)} ${process.pid} ${randomBytes(3).toString('hex')}`;
 
 /**
  * The one SQL dialect the project speaks, over either embedded PGlite or a PostgreSQL server.
@@ -29,8 +37,8 @@ export interface Sql {
   /** Calls `onNotify` for each NOTIFY on `channel`, from any connection or process. */
   listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
   /**
-   * One connection of the pool for the caller alone, until `release`: what a session-level lock (an advisory lock)
-   * needs. PGlite has one connection: it answers with that one.
+   * A connection for the caller alone, until `release`: what a session-level lock (an advisory lock) needs. PGlite has
+   * one connection: it answers with that one.
    */
   reserve(): Promise<ReservedSql>;
   /** Which engine this is, for the few places that differ (extension loading). */
@@ -152,6 +160,8 @@ class PostgresSql implements Sql {
   constructor(
     private readonly sql: PostgresClient | postgres.TransactionSql<Record<string, never>>,
     private readonly root: PostgresClient | null,
+    /** Opens a client of one connection with the pool's settings (see `reserve`). */
+    private readonly single: (() => PostgresClient) | null = null,
   ) {}
 
   async query<Row>(text: string, params: readonly unknown[] = []): Promise<Row[]> {
@@ -188,11 +198,13 @@ class PostgresSql implements Sql {
   }
 
   async reserve(): Promise<ReservedSql> {
-    if (!this.root) throw new Error('reserve inside a transaction');
-    const reserved = await this.root.reserve();
+    if (!this.root || !this.single) throw new Error('reserve inside a transaction');
+    // A client of its own rather than one of the pool's connections: when its backend is killed, a query fails and the
+    // next one connects anew (a pooled reserved connection may hang instead), and it does not shrink the pool.
+    const client = this.single();
     return {
-      query: async <Row>(text: string, params: readonly unknown[] = []) => (await reserved.unsafe(text, params as postgres.ParameterOrJSON<never>[])) as unknown as Row[],
-      release: () => reserved.release(),
+      query: async <Row>(text: string, params: readonly unknown[] = []) => (await client.unsafe(text, params as postgres.ParameterOrJSON<never>[])) as unknown as Row[],
+      release: () => void client.end({ timeout: 1 }).catch(() => {}),
     };
   }
 
@@ -216,10 +228,11 @@ export async function openPostgres(url: string, options: { schema?: string; max?
       await admin.end({ timeout: 5 });
     }
   }
-  const client = postgres(url, {
-    max,
+  const open = (connections: number) => postgres(url, {
+    max: connections,
     onnotice: () => {},
-    connection: schema ? { search_path: `${schema},public` } : {},
+    connection: { application_name: NODE_NAME, ...(schema ? { search_path: `${schema},public` } : {}) },
   }) as unknown as PostgresClient;
-  return new PostgresSql(client, client);
+  const client = open(max);
+  return new PostgresSql(client, client, () => open(1));
 }
