@@ -35,6 +35,17 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** The caller of a plain HTTP route (uploads, downloads), from the same Bearer token as the API. */
+function callerOf(actorFrom: (token: string | undefined) => Promise<ApiContext['actor']>) {
+  return async (req: IncomingMessage): Promise<ApiContext['actor']> => {
+    try {
+      return await actorFrom(bearerToken(req));
+    } catch {
+      return null;
+    }
+  };
+}
+
 /**
  * One HTTP server on one port: GraphQL over HTTP and over graphql-ws at /graphql, the routes of `httpRoutes`, and the
  * web client's files.
@@ -69,15 +80,7 @@ export async function startServer(core: Core, config: Config, log: Logger, optio
   });
   const apollo = await startApollo({ schema, config, log, http, limits, drain: () => ws.dispose() });
 
-  /** The caller of a plain HTTP route (uploads, downloads), from the same Bearer token as the API. */
-  const callerOf = async (req: IncomingMessage): Promise<ApiContext['actor']> => {
-    try {
-      return await actorFrom(bearerToken(req));
-    } catch {
-      return null;
-    }
-  };
-  http.on('request', routeRequests(httpRoutes({ core, config, blobs, apollo, actorFrom, context, webDir: options.webDir }), callerOf, log));
+  http.on('request', routeRequests(httpRoutes({ core, config, blobs, apollo, actorFrom, context, webDir: options.webDir }), callerOf(actorFrom), log));
 
   await new Promise<void>((resolve) => http.listen(config.port, config.host, resolve));
   const address = http.address();
