@@ -131,3 +131,25 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 export async function leadershipOn(sql: Sql, name: string, options: AdvisoryLeadershipOptions = {}): Promise<Leadership> {
   return sql.engine === 'postgres' ? AdvisoryLeadership.start(sql, name, options) : soleLeadership();
 }
+
+/**
+ * Holds the cluster-wide lock `name` until `release` (another node asking for it waits): for startup steps that must
+ * not run on two nodes at once, such as creating the first administrator in an empty store. A process that dies
+ * drops it with its connection. On PGlite (one process) it is granted at once.
+ */
+export async function clusterLock(sql: Sql, name: string): Promise<{ release(): Promise<void> }> {
+  if (sql.engine !== 'postgres') return { release: async () => {} };
+  const connection = await sql.reserve();
+  try {
+    await connection.query(`SELECT pg_advisory_lock(hashtext($1), hashtext(current_schema()))`, [`lock:${name}`]);
+  } catch (error) {
+    connection.release();
+    throw error;
+  }
+  return {
+    async release() {
+      await connection.query(`SELECT pg_advisory_unlock(hashtext($1), hashtext(current_schema()))`, [`lock:${name}`]).catch(() => {});
+      connection.release();
+    },
+  };
+}
