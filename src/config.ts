@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 
 export type StoreKind = 'pglite' | 'postgres' | 'kurrentdb';
@@ -57,6 +58,8 @@ export interface Config {
   readonly limits: Limits;
   /** Who may put the web client in a frame (FRAME_ANCESTORS: the LMS origins, space-separated; default only ourselves). */
   readonly frameAncestors: readonly string[];
+  /** Load balancers whose X-Forwarded-For names the client (TRUSTED_PROXIES: addresses or CIDR ranges; none: trust none). */
+  readonly trustedProxies?: readonly string[];
   /** The first administrator, created once on an empty store (ADMIN_USERNAME, ADMIN_PASSWORD). */
   readonly firstAdmin: { readonly username: string; readonly password: string } | null;
 }
@@ -193,6 +196,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     iceServers: iceServers(env.ICE_SERVERS),
     limits: limits(env),
     frameAncestors: frameAncestors(env.FRAME_ANCESTORS),
+    trustedProxies: trustedProxies(env.TRUSTED_PROXIES),
     firstAdmin,
     faces: { matchThreshold: distance('FACE_MATCH_THRESHOLD', env.FACE_MATCH_THRESHOLD), similarThreshold: distance('FACE_SIMILAR_THRESHOLD', env.FACE_SIMILAR_THRESHOLD) },
   };
@@ -236,4 +240,17 @@ function distance(name: string, value: string | undefined): number | undefined {
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0 || n >= 2) throw new Error(`${name}=${value} is not a distance between 0 and 2 (the default 1:1 is 0.5, 1:N 0.4)`);
   return n;
+}
+
+/** Checks TRUSTED_PROXIES entries (addresses or CIDR ranges); answers the list, or throws saying which one is wrong. */
+export function trustedProxies(raw: string | undefined): string[] {
+  const entries = (raw ?? '').split(/[\s,]+/).filter(Boolean);
+  for (const entry of entries) {
+    const [address, bits, extra] = entry.split('/');
+    const family = isIP(address);
+    const max = family === 6 ? 128 : 32;
+    const okBits = bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= max);
+    if (family === 0 || !okBits || extra !== undefined) throw new ConfigError(`TRUSTED_PROXIES: ${entry} is not an address or a CIDR range like 10.0.0.0/8`);
+  }
+  return entries;
 }
