@@ -42,7 +42,9 @@ async function node(schema: string) {
     async note(): Promise<{ id: string; seen: boolean }> {
       const id = crypto.randomUUID();
       await store.appendToStream(`note-${schema}-${id}`, [{ id, type: 'NoteAdded', data: { n: n++ } }]);
-      return { id, seen: await runner.waitForEvent(id) };
+      // Longer than the API's 5 s: on a shared test server another database's open transaction can hold every
+      // reader of the events back for a while (they read below the oldest transaction in progress).
+      return { id, seen: await runner.waitForEvent(id, 30_000) };
     },
     async close() {
       await runner.stop();
