@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import { blobStoreConfig, type BlobStoreSettings } from './media/blob-config.js';
 
@@ -61,6 +62,8 @@ export interface Config {
   readonly limits: Limits;
   /** Who may put the web client in a frame (FRAME_ANCESTORS: the LMS origins, space-separated; default only ourselves). */
   readonly frameAncestors: readonly string[];
+  /** Load balancers whose X-Forwarded-For names the client (TRUSTED_PROXIES: addresses or CIDR ranges; none: trust none). */
+  readonly trustedProxies?: readonly string[];
   /** The first administrator, created once on an empty store (ADMIN_USERNAME, ADMIN_PASSWORD). */
   readonly firstAdmin: { readonly username: string; readonly password: string } | null;
   /** Face analysis threads (FACE_WORKERS: 1 to the number of cores; default one core less, at least one). */
@@ -201,6 +204,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     iceServers: iceServers(env.ICE_SERVERS),
     limits: limits(env),
     frameAncestors: frameAncestors(env.FRAME_ANCESTORS),
+    trustedProxies: trustedProxies(env.TRUSTED_PROXIES),
     firstAdmin,
     blobs: blobStoreConfig(env),
     faceWorkers: faceWorkers(env.FACE_WORKERS),
@@ -255,4 +259,17 @@ function faceWorkers(value: string | undefined, cores = availableParallelism()):
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > cores) throw new ConfigError(`FACE_WORKERS=${value} is not a number of threads from 1 to ${cores} (one per core at most)`);
   return n;
+}
+
+/** Checks TRUSTED_PROXIES entries (addresses or CIDR ranges); answers the list, or throws saying which one is wrong. */
+export function trustedProxies(raw: string | undefined): string[] {
+  const entries = (raw ?? '').split(/[\s,]+/).filter(Boolean);
+  for (const entry of entries) {
+    const [address, bits, extra] = entry.split('/');
+    const family = isIP(address);
+    const max = family === 6 ? 128 : 32;
+    const okBits = bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= max);
+    if (family === 0 || !okBits || extra !== undefined) throw new ConfigError(`TRUSTED_PROXIES: ${entry} is not an address or a CIDR range like 10.0.0.0/8`);
+  }
+  return entries;
 }

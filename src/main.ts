@@ -19,6 +19,7 @@ import { LtiServiceWorker } from './app/lti/services/worker.js';
 import { holdDataDir, serverHoldingDataDir } from './server-lock.js';
 import { ChainCheckpointer } from './app/chain/checkpointer.js';
 import { WebhookDeliverer } from './app/webhooks/deliverer.js';
+import { clusterLock } from './store/leadership.js';
 
 let config: ReturnType<typeof loadConfig>;
 try {
@@ -44,6 +45,7 @@ const blobs = await openBlobStore(config).catch((error: Error) => {
 });
 const core = await openCore(config, { log: (message, err) => log.error({ err }, message) });
 const releaseDataDir = config.store === 'pglite' ? holdDataDir(config.dataDir) : () => {};
+const startup = await clusterLock(core.db, 'startup'); // nodes starting together: one makes the first administrator
 const emptyStore = await storeIsEmpty(core);
 if (config.firstAdmin) {
   try {
@@ -66,6 +68,7 @@ if (config.production && emptyStore && !config.firstAdmin) {
 }
 // Not into a store still empty: the first administrator is only made in an empty one.
 if (!(await storeIsEmpty(core))) await ensureDefaultTemplate(core);
+await startup.release();
 // Uploads a crash cut short are left in the blob store's staging place: gone before anyone uploads again.
 await blobs.sweepStaging().catch((err) => log.warn({ err }, 'could not sweep the upload staging place'));
 const webDir = fileURLToPath(new URL('../web/dist', import.meta.url));

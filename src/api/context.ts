@@ -4,7 +4,7 @@ import type { Actor } from '../domain/core/decider.js';
 import type { ActorResolver, RequestActor } from './auth/actors.js';
 import type { TokenActor, TokenService } from './auth/tokens.js';
 import type { RateLimiter } from './limits.js';
-import type { SignallingHub } from '../media/signalling.js';
+import type { Signalling } from '../media/signalling.js';
 import type { JanusEngine } from '../media/janus/engine.js';
 
 /** What every resolver gets: the system, who is asking, and from where. */
@@ -20,7 +20,7 @@ export interface ApiContext {
   readonly stillSignedIn?: () => boolean;
   readonly ip: string;
   /** Signalling for p2p media and calls; the Janus engine when MEDIA=janus. */
-  readonly media: { readonly signals: SignallingHub; readonly janus?: JanusEngine | null };
+  readonly media: { readonly signals: Signalling; readonly janus?: JanusEngine | null };
   /**
    * Set when this execution serves a shared subscription group (see `sharedSubscriptions`): when its latest member
    * joined (`performance.now()`), so a source can tell what every member has already been sent.

@@ -6,39 +6,64 @@ import {
 /** The largest GraphQL request body over HTTP, and the largest graphql-ws message. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
-/** A fixed-window counter per key (login: per address and username), in memory: one node's view is enough to slow guessing. */
-export class RateLimiter {
+/** Where a `RateLimiter` keeps its windows: this process's memory, or a table every node shares (`SqlRateWindows`). */
+export interface RateWindows {
+  /** Counts one attempt on `key` at `now` (ms): a window older than `windowMs` starts again at 1. */
+  hit(key: string, windowMs: number, now: number): Promise<{ start: number; count: number }>;
+  /** The current window of `key`, counting nothing. */
+  peek(key: string): Promise<{ start: number; count: number } | null>;
+}
+
+/** Windows in this process's memory (one node alone, or a unit test). */
+export class MemoryRateWindows implements RateWindows {
   private readonly windows = new Map<string, { start: number; count: number }>();
+
+  async hit(key: string, windowMs: number, now: number): Promise<{ start: number; count: number }> {
+    const w = this.windows.get(key);
+    if (!w || now - w.start >= windowMs) {
+      const fresh = { start: now, count: 1 };
+      this.windows.set(key, fresh);
+      if (this.windows.size > 10_000) this.sweep(now - windowMs);
+      return { ...fresh };
+    }
+    w.count += 1;
+    return { ...w };
+  }
+
+  async peek(key: string): Promise<{ start: number; count: number } | null> {
+    const w = this.windows.get(key);
+    return w ? { ...w } : null;
+  }
+
+  private sweep(before: number): void {
+    for (const [key, w] of this.windows) if (w.start <= before) this.windows.delete(key);
+  }
+}
+
+/** A fixed-window counter per key (login: per address and username), in `windows` (shared by the nodes in the server). */
+export class RateLimiter {
   constructor(
     private readonly limit: number,
     private readonly windowMs: number,
+    private readonly windows: RateWindows = new MemoryRateWindows(),
+    /** Tells this limiter's keys from another's in shared windows. */
+    private readonly name = 'limit',
   ) {}
 
   /** Counts one attempt; false when the key is over its limit for the current window. */
-  take(key: string, now = Date.now()): boolean {
-    const w = this.windows.get(key);
-    if (!w || now - w.start >= this.windowMs) {
-      this.windows.set(key, { start: now, count: 1 });
-      if (this.windows.size > 10_000) this.sweep(now);
-      return true;
-    }
-    w.count += 1;
-    return w.count <= this.limit;
+  async take(key: string, now = Date.now()): Promise<boolean> {
+    return (await this.windows.hit(`${this.name}:${key}`, this.windowMs, now)).count <= this.limit;
   }
 
   /** True while `key` is over its limit in the current window (counts nothing). */
-  isOver(key: string, now = Date.now()): boolean {
-    const w = this.windows.get(key);
+  async isOver(key: string, now = Date.now()): Promise<boolean> {
+    const w = await this.windows.peek(`${this.name}:${key}`);
     return !!w && now - w.start < this.windowMs && w.count >= this.limit;
   }
 
-  retryAfterSeconds(key: string, now = Date.now()): number {
-    const w = this.windows.get(key);
+  async retryAfterSeconds(key: string, now = Date.now()): Promise<number> {
+    const w = await this.windows.peek(`${this.name}:${key}`);
     return w ? Math.max(1, Math.ceil((w.start + this.windowMs - now) / 1000)) : 0;
-  }
-
-  private sweep(now: number): void {
-    for (const [key, w] of this.windows) if (now - w.start >= this.windowMs) this.windows.delete(key);
   }
 }
 

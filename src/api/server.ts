@@ -17,7 +17,7 @@ import type { sharedSubscriptions } from './subscriptions/shared.js';
 import { buildApiSchema } from './schema.js';
 import type { BlobStore } from '../media/blob-store.js';
 import { openBlobStore } from '../media/blob-config.js';
-import { SignallingHub } from '../media/signalling.js';
+import { openSignalling } from '../media/signalling.js';
 import { ltiFrameAncestors } from '../app/lti/frame-ancestors.js';
 import type { JanusEngine } from '../media/janus/engine.js';
 
@@ -33,6 +33,17 @@ export interface RunningServer {
   /** The graphql-ws sockets (tests cut them to see clients reconnect). */
   readonly sockets: WebSocketServer;
   close(): Promise<void>;
+}
+
+/** The caller of a plain HTTP route (uploads, downloads), from the same Bearer token as the API. */
+function callerOf(actorFrom: (token: string | undefined) => Promise<ApiContext['actor']>) {
+  return async (req: IncomingMessage): Promise<ApiContext['actor']> => {
+    try {
+      return await actorFrom(bearerToken(req));
+    } catch {
+      return null;
+    }
+  };
 }
 
 /**
@@ -54,11 +65,12 @@ export async function startServer(core: Core, config: Config, log: Logger, optio
   // within that on every node, and at once on this one (its events pass through here).
   const actors = new ActorResolver(tokens, (username) => core.loadAccount(username));
   const actorFrom = (token: string | undefined) => actors.resolve(token);
+  const signals = await openSignalling(core.db);
   const context = contextFor({
     core, config, tokens,
-    loginLimiter: new RateLimiter(10, 60_000),
-    failedLogins: new RateLimiter(config.limits.loginFailuresPerIp, 10 * 60_000),
-    media: { signals: new SignallingHub(), janus: options.janus ?? null },
+    loginLimiter: new RateLimiter(10, 60_000, core.rateWindows, 'login'),
+    failedLogins: new RateLimiter(config.limits.loginFailuresPerIp, 10 * 60_000, core.rateWindows, 'failed-login'),
+    media: { signals, janus: options.janus ?? null },
   }, actors);
 
   const ws = startGraphqlWs({ http, schema, limits, config, log, actors, context });
@@ -68,15 +80,7 @@ export async function startServer(core: Core, config: Config, log: Logger, optio
   });
   const apollo = await startApollo({ schema, config, log, http, limits, drain: () => ws.dispose() });
 
-  /** The caller of a plain HTTP route (uploads, downloads), from the same Bearer token as the API. */
-  const callerOf = async (req: IncomingMessage): Promise<ApiContext['actor']> => {
-    try {
-      return await actorFrom(bearerToken(req));
-    } catch {
-      return null;
-    }
-  };
-  http.on('request', routeRequests(httpRoutes({ core, config, blobs, apollo, actorFrom, context, webDir: options.webDir }), callerOf, log));
+  http.on('request', routeRequests(httpRoutes({ core, config, blobs, apollo, actorFrom, context, webDir: options.webDir }), callerOf(actorFrom), log));
 
   await new Promise<void>((resolve) => http.listen(config.port, config.host, resolve));
   const address = http.address();
@@ -96,6 +100,7 @@ export async function startServer(core: Core, config: Config, log: Logger, optio
       const closed = new Promise<void>((resolve) => http.close(() => resolve()));
       http.closeIdleConnections();
       await closed;
+      await signals.close();
     },
   };
 }

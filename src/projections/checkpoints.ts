@@ -82,6 +82,28 @@ export async function recordFailure(tx: Sql, name: string, failure: Omit<Project
   );
 }
 
+/**
+ * Applies a batch to every projection whose checkpoint is behind it and moves those checkpoints, in the caller's
+ * transaction and without savepoints (each statement costs; most batches apply cleanly). Throws if any projection does.
+ */
+export async function applyTogether(tx: Sql, projections: readonly Projection[], events: readonly RecordedEvent[]): Promise<void> {
+  const checkpoints = await lockCheckpoints(tx, projections.map((p) => p.name));
+  const last = events[events.length - 1].checkpoint;
+  const moved: string[] = [];
+  for (const projection of projections) {
+    const state = checkpoints.get(projection.name);
+    if (state?.failure) continue;
+    const from = state?.checkpoint ?? null;
+    if (from !== null && from >= last) continue;
+    for (const event of events) {
+      if (from !== null && event.checkpoint <= from) continue;
+      if (projection.handles.has(event.type)) await projection.apply(tx, event);
+    }
+    moved.push(projection.name);
+  }
+  await moveCheckpoints(tx, moved, last);
+}
+
 const ATTEMPTS = 3;
 
 /**

@@ -1,9 +1,12 @@
 import { EventEmitter } from 'node:events';
 import { NotFoundError } from '../domain/core/errors.js';
 import type { EventStore, RecordedEvent, Subscription } from '../store/event-store.js';
+import { leadershipOn, type Leadership } from '../store/leadership.js';
+import { migrate } from '../store/migrate.js';
 import { CHECKPOINTS_DDL } from '../store/sql-schema.js';
 import type { Sql } from '../store/sql.js';
-import { applyInIsolation, lockCheckpoints, moveCheckpoints, readStatuses, type ProjectionStatus } from './checkpoints.js';
+import { applyInIsolation, applyTogether, readStatuses, type ProjectionStatus } from './checkpoints.js';
+import { APPLIED_CHANNEL, LeaderWatch } from './following.js';
 import type { Projection } from './projection.js';
 import { rebuildInShadow } from './rebuild.js';
 
@@ -21,8 +24,9 @@ const RESTART_DELAYS_MS = [200, 1_000, 5_000, 15_000];
 /**
  * Folds the event store into the read models. Each batch is one transaction that applies the events to every
  * projection whose checkpoint is behind them and moves those checkpoints. Several nodes may run a runner on one
- * database: the checkpoint rows are locked for the transaction, so the second node finds them moved and only
- * notifies its own subscribers.
+ * PostgreSQL database: one leads (an advisory lock, see `Leadership`) and applies; the others read the same events and
+ * only notify their own subscribers once the leader's checkpoints pass them. Should two ever apply at once (a lead
+ * changing hands mid-batch), the checkpoint rows are locked for each transaction, so the second finds them moved.
  *
  * A projection that cannot apply an event fails alone: the batch is applied again with each projection behind a
  * savepoint, the failing one is retried, then marked failed at that event (its tables and checkpoint stay as they
@@ -43,6 +47,8 @@ export class ProjectionRunner {
   private running = false;
   /** Batches apply one at a time; a rebuild's swap takes a turn too. */
   private turn: Promise<unknown> = Promise.resolve();
+  /** Set while started: who leads, and the wait for the leader's commits when this node follows. */
+  private watch: LeaderWatch | null = null;
 
   constructor(
     private readonly store: EventStore,
@@ -55,15 +61,25 @@ export class ProjectionRunner {
 
   /** Creates the read-model tables if needed. */
   async migrate(): Promise<void> {
-    await this.db.exec(CHECKPOINTS_DDL);
-    for (const p of this.projections) await this.db.exec(p.ddl);
+    await migrate(this.db, CHECKPOINTS_DDL, ...this.projections.map((p) => p.ddl));
   }
 
-  /** Catches up from the stored checkpoints and keeps following new events until `stop`. */
-  async start(): Promise<void> {
+  /**
+   * Catches up from the stored checkpoints and keeps following new events until `stop`. On PostgreSQL it contends for
+   * the lead of the cluster's projections (`leadership`, unless one is given).
+   */
+  async start(leadership?: Leadership): Promise<void> {
     await this.migrate();
+    const lead = leadership ?? (await leadershipOn(this.db, 'projections', { log: this.log }));
+    this.watch = new LeaderWatch(this.db, this.projections.map((p) => p.name), lead);
+    await this.watch.start();
     this.running = true;
     await this.follow();
+  }
+
+  /** Who leads the projections (null until started): what must happen once per cluster runs where it leads. */
+  get leadership(): Leadership | null {
+    return this.watch?.leadership ?? null;
   }
 
   private async follow(): Promise<void> {
@@ -99,8 +115,11 @@ export class ProjectionRunner {
     this.running = false;
     if (this.restartTimer) clearTimeout(this.restartTimer);
     this.restartTimer = null;
+    await this.watch?.stop();
     await this.subscription?.close();
     this.subscription = null;
+    await this.watch?.leadership.stop();
+    this.watch = null;
   }
 
   /** Applies everything stored so far, without following (startup scripts, tests). */
@@ -224,32 +243,37 @@ export class ProjectionRunner {
   }
 
   private async applyNow(events: readonly RecordedEvent[]): Promise<void> {
-    const names = this.projections.map((p) => p.name);
+    const watch = this.watch;
+    if (watch && !watch.leadership.leading) {
+      const followed = await watch.waitForLeader(events[events.length - 1].checkpoint);
+      if (followed === 'stopped') return;
+      if (followed === 'leading') await this.applyHere(events, watch.leadership.shared);
+    } else await this.applyHere(events, watch?.leadership.shared ?? false);
+    this.delivered(events);
+  }
+
+  /** Applies a batch to the read models (see the class comment); `announce` tells followers when it is committed. */
+  private async applyHere(events: readonly RecordedEvent[], announce: boolean): Promise<void> {
     try {
       // The common case in one transaction without savepoints: each statement costs, and most batches apply cleanly.
       await this.db.transaction(async (tx) => {
-        const checkpoints = await lockCheckpoints(tx, names);
-        const last = events[events.length - 1].checkpoint;
-        const moved: string[] = [];
-        for (const projection of this.projections) {
-          const state = checkpoints.get(projection.name);
-          if (state?.failure) continue;
-          const from = state?.checkpoint ?? null;
-          if (from !== null && from >= last) continue;
-          for (const event of events) {
-            if (from !== null && event.checkpoint <= from) continue;
-            if (projection.handles.has(event.type)) await projection.apply(tx, event);
-          }
-          moved.push(projection.name);
-        }
-        await moveCheckpoints(tx, moved, last);
+        await applyTogether(tx, this.projections, events);
+        if (announce) await tx.query(`SELECT pg_notify('${APPLIED_CHANNEL}', '')`);
       });
     } catch (error) {
       // Find which projection fails, on which event, by applying each behind a savepoint. If the database itself is
       // the trouble this throws too, and the subscription backs off and tries again.
-      const failures = await this.db.transaction((tx) => applyInIsolation(tx, this.projections, events));
+      const failures = await this.db.transaction(async (tx) => {
+        const failed = await applyInIsolation(tx, this.projections, events);
+        if (announce) await tx.query(`SELECT pg_notify('${APPLIED_CHANNEL}', '')`);
+        return failed;
+      });
       for (const f of failures) this.log(`projection ${f.name} failed at event ${f.failure.eventId} (${f.failure.eventType}); it is skipped until rebuilt`, error);
     }
+  }
+
+  /** The batch is in the read models (applied here or by the leader): waiters are released, subscribers told. */
+  private delivered(events: readonly RecordedEvent[]): void {
     this.stalled = null;
     this.restarts = 0;
     this.reached(events[events.length - 1].checkpoint);

@@ -1,4 +1,5 @@
 import type { Sql } from './sql.js';
+import { migrate } from './migrate.js';
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS used_claims (
@@ -20,7 +21,7 @@ export class OnceClaims {
 
   /** True the first time `key` is claimed before `until`; false when it was claimed already and has not expired. */
   async claim(key: string, until: Date): Promise<boolean> {
-    this.ready ??= this.db.exec(DDL);
+    this.ready ??= migrate(this.db, DDL);
     await this.ready;
     if (++this.sinceSweep >= 1000) {
       this.sinceSweep = 0;

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { Sql } from './sql.js';
+import type { ReservedSql, Sql } from './sql.js';
 
 /** What the main thread asks of the PGlite thread (src/store/pglite-thread-worker.ts). */
 export type ThreadRequest =
@@ -131,6 +131,12 @@ class PGliteThreadSql implements Sql {
       c.open = false;
       ended();
     }
+  }
+
+  /** One connection, as in process: the reserved one is that one (what a lock held on it needs, there is no other). */
+  async reserve(): Promise<ReservedSql> {
+    if (!this.root) throw new Error('reserve inside a transaction');
+    return { query: (text, params) => this.query(text, params), release: () => {} };
   }
 
   async savepoint<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {

@@ -7,6 +7,7 @@ import { pollingSubscription } from './polling-subscription.js';
 import { APPEND_LOCK_CTE, readHorizon } from './read-horizon.js';
 import { RecentMap } from './recent-map.js';
 import { EVENTS_DDL } from './sql-schema.js';
+import { migrate } from './migrate.js';
 import { sqlErrorInfo, type Sql } from './sql.js';
 import { canonicalJson, hashCanonical, sealOf, validateAppend } from './validate.js';
 
@@ -87,7 +88,7 @@ export class SqlEventStore implements EventStore {
 
   /** Creates the table if needed and listens for appends made by other processes. */
   static async open(sql: Sql, options: SqlEventStoreOptions): Promise<SqlEventStore> {
-    await sql.exec(EVENTS_DDL);
+    await migrate(sql, EVENTS_DDL);
     const store = new SqlEventStore(sql, options);
     if (sql.engine === 'postgres') {
       store.unlisten = await sql.listen(NOTIFY_CHANNEL, () => store.appended.emit('appended'));

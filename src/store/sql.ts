@@ -1,5 +1,13 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { PGlite } from '@electric-sql/pglite';
 import postgres from 'postgres';
+
+/**
+ * This process's name on the database (each connection's `application_name`): an operator reads in
+ * `pg_stat_activity` which node holds what, and nodes tell a live peer from a dead one by whether it is connected.
+ */
+export const NODE_NAME = `proctor ${hostname().slice(0, 32)} ${process.pid} ${randomBytes(3).toString('hex')}`;
 
 /**
  * The one SQL dialect the project speaks, over either embedded PGlite or a PostgreSQL server.
@@ -28,9 +36,21 @@ export interface Sql {
   cursor<Row = Record<string, unknown>>(text: string, params?: readonly unknown[], batch?: number): AsyncIterable<Row[]>;
   /** Calls `onNotify` for each NOTIFY on `channel`, from any connection or process. */
   listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
+  /**
+   * A connection for the caller alone, until `release`: what a session-level lock (an advisory lock) needs. PGlite has
+   * one connection: it answers with that one.
+   */
+  reserve(): Promise<ReservedSql>;
   /** Which engine this is, for the few places that differ (extension loading). */
   readonly engine: 'pglite' | 'postgres';
   close(): Promise<void>;
+}
+
+/** A connection held by one caller (see `Sql.reserve`). A query on a connection that broke throws. */
+export interface ReservedSql {
+  query<Row = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<Row[]>;
+  /** Gives the connection back to the pool. */
+  release(): void;
 }
 
 /** Driver error → the fields we branch on, so callers never import a driver's error class. */
@@ -111,6 +131,11 @@ class PGliteSql implements Sql {
     return async () => unlisten();
   }
 
+  async reserve(): Promise<ReservedSql> {
+    if (!this.root) throw new Error('reserve inside a transaction');
+    return { query: (text, params) => this.query(text, params), release: () => {} };
+  }
+
   async close(): Promise<void> {
     if (this.root && !this.root.closed) await this.root.close();
   }
@@ -135,6 +160,8 @@ class PostgresSql implements Sql {
   constructor(
     private readonly sql: PostgresClient | postgres.TransactionSql<Record<string, never>>,
     private readonly root: PostgresClient | null,
+    /** Opens a client of one connection with the pool's settings (see `reserve`). */
+    private readonly single: (() => PostgresClient) | null = null,
   ) {}
 
   async query<Row>(text: string, params: readonly unknown[] = []): Promise<Row[]> {
@@ -170,6 +197,17 @@ class PostgresSql implements Sql {
     return unlisten;
   }
 
+  async reserve(): Promise<ReservedSql> {
+    if (!this.root || !this.single) throw new Error('reserve inside a transaction');
+    // A client of its own rather than one of the pool's connections: when its backend is killed, a query fails and the
+    // next one connects anew (a pooled reserved connection may hang instead), and it does not shrink the pool.
+    const client = this.single();
+    return {
+      query: async <Row>(text: string, params: readonly unknown[] = []) => (await client.unsafe(text, params as postgres.ParameterOrJSON<never>[])) as unknown as Row[],
+      release: () => void client.end({ timeout: 1 }).catch(() => {}),
+    };
+  }
+
   async close(): Promise<void> {
     if (this.root) await this.root.end({ timeout: 5 });
   }
@@ -190,10 +228,11 @@ export async function openPostgres(url: string, options: { schema?: string; max?
       await admin.end({ timeout: 5 });
     }
   }
-  const client = postgres(url, {
-    max,
+  const open = (connections: number) => postgres(url, {
+    max: connections,
     onnotice: () => {},
-    connection: schema ? { search_path: `${schema},public` } : {},
+    connection: { application_name: NODE_NAME, ...(schema ? { search_path: `${schema},public` } : {}) },
   }) as unknown as PostgresClient;
-  return new PostgresSql(client, client);
+  const client = open(max);
+  return new PostgresSql(client, client, () => open(1));
 }

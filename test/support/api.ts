@@ -35,16 +35,22 @@ export interface GqlResult<T = Record<string, any>> {
 /** A real server on a free loopback port, over a fresh PGlite, with the accounts above. Requests go over HTTP. */
 export async function startTestApi(
   overrides: Partial<Config> = {},
-  options: { webDir?: string; postgresUrl?: string; janus?: (core: Core, dataDir: string) => Promise<JanusEngine> } = {},
+  options: {
+    webDir?: string; postgresUrl?: string; janus?: (core: Core, dataDir: string) => Promise<JanusEngine>;
+    /** Another node on the PostgreSQL schema of a running test API (its accounts are there already). */
+    joinSchema?: string;
+  } = {},
 ) {
-  const base = await openTestCore(options.postgresUrl ? await openPostgresTestDb(options.postgresUrl) : undefined);
+  const base = await openTestCore(options.postgresUrl ? await openPostgresTestDb(options.postgresUrl, options.joinSchema) : undefined);
   const core = new Core(base.store, base.sql, base.runner);
   core.chainKeys = base.keys;
   await core.runner.start();
-  const passwordHash = await hashPassword(PASSWORD);
-  for (const a of ACCOUNTS) await core.account(a.username, 'RegisterAccount', { ...a, passwordHash }, SYSTEM_ACTOR);
-  await core.account('lms', 'SetIntegrationSecret', { secret: 'lms-shared-secret-0123456789abcdef' }, SYSTEM_ACTOR);
-  await core.account('lms2', 'SetIntegrationSecret', { secret: 'lms2-shared-secret-0123456789abcde' }, SYSTEM_ACTOR);
+  if (!options.joinSchema) {
+    const passwordHash = await hashPassword(PASSWORD);
+    for (const a of ACCOUNTS) await core.account(a.username, 'RegisterAccount', { ...a, passwordHash }, SYSTEM_ACTOR);
+    await core.account('lms', 'SetIntegrationSecret', { secret: 'lms-shared-secret-0123456789abcdef' }, SYSTEM_ACTOR);
+    await core.account('lms2', 'SetIntegrationSecret', { secret: 'lms2-shared-secret-0123456789abcde' }, SYSTEM_ACTOR);
+  }
   const dataDir = mkdtempSync(join(tmpdir(), 'proctor-api-'));
   const config: Config = {
     port: 0, host: '127.0.0.1', store: 'pglite', databaseUrl: null, kurrentDbUrl: null, dataDir, jwtSecret: 'test-secret-test-secret-test-secret-0001',

@@ -22,9 +22,9 @@ export async function openTestDb(): Promise<Sql> {
   });
 }
 
-/** A fresh schema on the test PostgreSQL server with the same tables. */
-export async function openPostgresTestDb(url: string): Promise<Sql> {
-  const sql = await openPostgres(url, { schema: uniqueSchema('core'), max: 4 });
+/** A fresh schema on the test PostgreSQL server with the same tables (or `schema`: another node on one already made). */
+export async function openPostgresTestDb(url: string, schema = uniqueSchema('core')): Promise<Sql> {
+  const sql = await openPostgres(url, { schema, max: 4 });
   await sql.exec(EVENTS_DDL);
   await sql.exec(CHECKPOINTS_DDL);
   for (const p of ALL_PROJECTIONS) await sql.exec(p.ddl);

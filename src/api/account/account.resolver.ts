@@ -52,7 +52,7 @@ export class AccountResolver {
   async changePassword(@Arg('currentPassword', () => String) currentPassword: string, @Arg('newPassword', () => String) newPassword: string, @Ctx() ctx: ApiContext): Promise<AuthPayload> {
     const actor = authorize(ctx.actor, 'account.changeOwnPassword');
     const key = `${ctx.ip}|${actor.id.toLowerCase()}`;
-    if (!ctx.loginLimiter.take(key)) throw new TooManyRequestsError(`too many attempts; try again in ${ctx.loginLimiter.retryAfterSeconds(key)} s`);
+    if (!(await ctx.loginLimiter.take(key))) throw new TooManyRequestsError(`too many attempts; try again in ${await ctx.loginLimiter.retryAfterSeconds(key)} s`);
     const changed = await changeOwnPassword(ctx.core, actor, currentPassword, newPassword);
     const { token, expiresAt } = await ctx.tokens.issue({ id: changed.username, role: changed.role }, { version: changed.tokenVersion });
     return { token, expiresAt, user: fromAccount(changed) };

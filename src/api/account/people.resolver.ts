@@ -60,7 +60,7 @@ export class PeopleResolver {
     @Ctx() ctx: ApiContext,
   ): Promise<boolean> {
     const limit = `${ctx.ip}|${String(username).toLowerCase()}`;
-    if (!ctx.loginLimiter.take(limit)) throw new TooManyRequestsError(`too many attempts; try again in ${ctx.loginLimiter.retryAfterSeconds(limit)} s`);
+    if (!(await ctx.loginLimiter.take(limit))) throw new TooManyRequestsError(`too many attempts; try again in ${await ctx.loginLimiter.retryAfterSeconds(limit)} s`);
     await setPasswordWithLink(ctx.core, username, key, password);
     return true;
   }

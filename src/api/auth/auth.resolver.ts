@@ -39,18 +39,18 @@ export class AuthResolver {
   @Mutation(() => AuthPayload, { description: 'Signs in with a username and password.' })
   async login(@Arg('username', () => String) username: string, @Arg('password', () => String) password: string, @Ctx() ctx: ApiContext): Promise<AuthPayload> {
     const key = `${ctx.ip}|${username.toLowerCase()}`;
-    if (ctx.failedLogins.isOver(ctx.ip)) {
-      throw new TooManyRequestsError(`too many failed sign-ins from this address; try again in ${ctx.failedLogins.retryAfterSeconds(ctx.ip)} s`);
+    if (await ctx.failedLogins.isOver(ctx.ip)) {
+      throw new TooManyRequestsError(`too many failed sign-ins from this address; try again in ${await ctx.failedLogins.retryAfterSeconds(ctx.ip)} s`);
     }
-    if (!ctx.loginLimiter.take(key)) {
-      throw new TooManyRequestsError(`too many sign-in attempts; try again in ${ctx.loginLimiter.retryAfterSeconds(key)} s`);
+    if (!(await ctx.loginLimiter.take(key))) {
+      throw new TooManyRequestsError(`too many sign-in attempts; try again in ${await ctx.loginLimiter.retryAfterSeconds(key)} s`);
     }
     const account = await ctx.core.loadAccount(username);
     const ok = account.status === 'active'
       ? account.passwordHash !== NO_PASSWORD && (await verifyPassword(password, account.passwordHash))
       : (await verifyPassword(password, await DUMMY_HASH), false);
     if (!ok || account.status !== 'active') {
-      ctx.failedLogins.take(ctx.ip);
+      await ctx.failedLogins.take(ctx.ip);
       throw new UnauthenticatedError('wrong username or password');
     }
     const { token, expiresAt } = await ctx.tokens.issue({ id: account.username, role: account.role }, { version: account.tokenVersion });

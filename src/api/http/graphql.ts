@@ -82,6 +82,7 @@ export function graphqlOverHttp(
   apollo: ApolloServer<ApiContext>,
   actorFrom: (token: string | undefined) => Promise<ApiContext['actor']>,
   context: (actor: ApiContext['actor'], ip: string) => ApiContext,
+  addressOf: (req: IncomingMessage) => string = (req) => req.socket.remoteAddress ?? '',
 ) {
   return async ({ req, res, url }: RouteRequest): Promise<void> => {
     let body: unknown = undefined;
@@ -103,7 +104,7 @@ export function graphqlOverHttp(
     }
     const headers = new HeaderMap();
     for (const [key, value] of Object.entries(req.headers)) if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
-    const ip = req.socket.remoteAddress ?? '';
+    const ip = addressOf(req);
     const result = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
       context: async () => {

@@ -4,6 +4,7 @@ import type { Core } from '../../app/core/core.js';
 import type { BlobStore } from '../../media/blob-store.js';
 import type { ApiContext } from '../context.js';
 import { handleDownload, handleUpload } from './files.js';
+import { clientAddress } from './client-address.js';
 import { graphqlOverHttp } from './graphql.js';
 import { downloadExport } from './exports.js';
 import { downloadStream } from './stream-export.js';
@@ -41,7 +42,7 @@ export interface RouteDeps {
 export function httpRoutes({ core, config, blobs, apollo, actorFrom, context, webDir }: RouteDeps): Route[] {
   const lti = framedByPlatforms(config, ltiFrameAncestors(core));
   return [
-    { methods: '*', path: '/graphql', handle: graphqlOverHttp(apollo, actorFrom, context) },
+    { methods: '*', path: '/graphql', handle: graphqlOverHttp(apollo, actorFrom, context, clientAddress(config.trustedProxies ?? [])) },
     { methods: '*', path: '/healthz', handle: health(core) },
     { methods: ['GET'], path: '/.well-known/jwks.json', handle: jwks(core) },
     { methods: ['GET'], path: /^\/lti\/start-assessment\/([^/]+)$/, handle: startAssessmentPage(core, lti) },

@@ -10,12 +10,15 @@ const MAX_BYTES = 4 * 1024 * 1024;
  * most 4 MB), POST swallows the body (at most 4 MB) and says how much arrived. The client times both.
  */
 export function speedTest(config: Config) {
-  // A download and an upload per check: a test-taker retrying the check a few times stays well within.
+  // A download and an upload per check: a test-taker retrying the check a few times stays well within. Counted per
+  // node, in memory: what it protects is the bandwidth of the node that serves the test.
   const speedTests = new RateLimiter(config.limits.speedTestsPerMinute * 2, 60_000);
   return async ({ req, res, url, actor }: RouteRequest): Promise<void> => {
     const who = await actor();
     if (!who) return sendJson(res, 401, { error: 'sign in first: the network test is for signed-in users', code: 'UNAUTHENTICATED' });
-    if (!speedTests.take(who.id)) return sendJson(res, 429, { error: `too many network tests; try again in ${speedTests.retryAfterSeconds(who.id)} s`, code: 'TOO_MANY_REQUESTS' });
+    if (!(await speedTests.take(who.id))) {
+      return sendJson(res, 429, { error: `too many network tests; try again in ${await speedTests.retryAfterSeconds(who.id)} s`, code: 'TOO_MANY_REQUESTS' });
+    }
     if (req.method === 'POST') {
       let size = 0;
       for await (const chunk of req) {

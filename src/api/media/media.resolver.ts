@@ -64,7 +64,7 @@ export class MediaResolver {
     subscribe: async ({ args, context }) => {
       const ctx = context as ApiContext;
       const { actor } = await partiesOf(ctx, (args as { sessionId: string }).sessionId, 'session.media');
-      return signalStream(ctx, (args as { sessionId: string }).sessionId, signalAddress(actor));
+      return await signalStream(ctx, (args as { sessionId: string }).sessionId, signalAddress(actor));
     },
   })
   signals(@Root() signal: Signal, @Arg('sessionId', () => ID) _sessionId: string): Signal {
@@ -97,9 +97,9 @@ export function signalAddress(actor: Caller): string {
 export const MOBILE_SUFFIX = '~mobile';
 
 /** The signals for one listener, until the subscriber leaves. */
-function signalStream(ctx: ApiContext, sessionId: string, username: string): AsyncIterableIterator<HubSignal> {
+async function signalStream(ctx: ApiContext, sessionId: string, username: string): Promise<AsyncIterableIterator<HubSignal>> {
   let stop = () => {};
   const queue = new PushQueue<HubSignal>(() => stop());
-  stop = ctx.media.signals.listen(sessionId, username, (s) => queue.push(s));
+  stop = await ctx.media.signals.listen(sessionId, username, (s) => queue.push(s));
   return queue;
 }

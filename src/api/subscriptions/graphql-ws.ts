@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import { GraphQLError, parse, specifiedRules, validate, type ExecutionArgs, type ExecutionResult, type GraphQLSchema, type ValidationRule } from 'graphql';
 import type { ServerOptions } from 'graphql-ws';
 import { useServer, type Extra as SocketExtra } from 'graphql-ws/use/ws';
@@ -8,6 +8,7 @@ import type { Config } from '../../config.js';
 import type { ActorResolver } from '../auth/actors.js';
 import type { ApiContext } from '../context.js';
 import { formatError } from '../errors.js';
+import { clientAddress } from '../http/client-address.js';
 import { unusableInput } from '../input-guard.js';
 import { MAX_BODY_BYTES } from '../limits.js';
 import { sharedSubscriptions, type Outlet } from './shared.js';
@@ -61,14 +62,14 @@ function signedInSockets(actors: ActorResolver, log: Logger) {
 }
 
 /** Everything a socket can subscribe to needs a sign-in: an anonymous socket would only hold a connection. */
-function onConnect(actors: ActorResolver, sockets: ReturnType<typeof signedInSockets>): Options['onConnect'] {
+function onConnect(actors: ActorResolver, sockets: ReturnType<typeof signedInSockets>, addressOf: (req: IncomingMessage) => string): Options['onConnect'] {
   return async (ctx) => {
     try {
       const token = typeof ctx.connectionParams?.token === 'string' ? ctx.connectionParams.token : undefined;
       const actor = await actors.resolve(token);
       if (!actor || !token) return false;
       ctx.extra.actor = actor;
-      ctx.extra.ip = ctx.extra.request.socket.remoteAddress ?? '';
+      ctx.extra.ip = addressOf(ctx.extra.request);
       sockets.add(ctx.extra.socket, token, actor.id);
       return true;
     } catch {
@@ -144,7 +145,7 @@ export function startGraphqlWs(options: {
       schema,
       // A socket that never says who it is holds a connection for nothing: closed after 10 s.
       connectionInitWaitTimeout: 10_000,
-      onConnect: onConnect(actors, sockets),
+      onConnect: onConnect(actors, sockets, clientAddress(options.config.trustedProxies ?? [])),
       context: (ctx) => context(ctx.extra.actor ?? null, ctx.extra.ip ?? ''),
       onSubscribe: onSubscribe(options, outlets),
       subscribe: (args) => shared.subscribe(args, outlets.get(args)) as never,

@@ -22,6 +22,7 @@ import type { EventStore } from '../../store/event-store.js';
 import { eventIdFor, handleCommand, StateCache } from './handle-command.js';
 import { SqlEventStore } from '../../store/sql-event-store.js';
 import { OnceClaims } from '../../store/claims.js';
+import { SqlRateWindows } from '../../store/rate-windows.js';
 import { chainKeys, type ChainKeys } from '../../store/chain-keys.js';
 import { openPGlite, openPostgres, type Sql } from '../../store/sql.js';
 import { openPGliteThread } from '../../store/pglite-thread.js';
@@ -75,6 +76,8 @@ export class Core {
   private readonly accounts: Write<AccountCommand, AccountEvent, Account> = this.writer(accountDecider, accountStreamId, new StateCache<Account>(500));
   /** Single-use tokens and links, shared by every node on the database. */
   readonly claims: OnceClaims;
+  /** Rate-limit windows (sign-in attempts), shared by every node on the database. */
+  readonly rateWindows: SqlRateWindows;
   /** The keys that seal events and sign checkpoints (null: a store that does neither, in some tests). */
   chainKeys: ChainKeys | null = null;
 
@@ -85,6 +88,7 @@ export class Core {
     private readonly clock: () => Date = () => new Date(),
   ) {
     this.claims = new OnceClaims(db);
+    this.rateWindows = new SqlRateWindows(db);
   }
 
   now(): Date {

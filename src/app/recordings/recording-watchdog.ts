@@ -7,7 +7,7 @@ import { recordedUntil } from '../../projections/protocol/queries.js';
 /**
  * Raises n3 ("records are not saved") when a running session's camera recording stops keeping up with its time:
  * no segment has arrived for `graceMs` beyond where the recording ends. Only real gaps count: segments queued in the
- * browser while offline arrive later and close the gap, and each gap is reported once.
+ * browser while offline arrive later and close the gap, and each gap is reported once, however many nodes watch.
  */
 export class RecordingWatchdog {
   private timer: ReturnType<typeof setInterval> | null = null;
@@ -32,7 +32,8 @@ export class RecordingWatchdog {
       if (now.getTime() - until < this.graceMs || this.reported.get(sessionId) === until) continue;
       try {
         const detail = `no camera recording since ${new Date(until).toISOString()}`;
-        await this.core.session(sessionId, 'RecordViolation', { code: 'n3', detail }, SYSTEM_ACTOR, { now });
+        // The id names the gap: every node's watchdog may see it (or one that took over after a crash), n3 is raised once.
+        await this.core.session(sessionId, 'RecordViolation', { code: 'n3', detail }, SYSTEM_ACTOR, { now, commandId: `recording-gap:${sessionId}:${until}` });
         this.reported.set(sessionId, until);
         raised.push(sessionId);
       } catch (error) {

@@ -12,6 +12,16 @@ export class ApiError extends Error {
 
 let ws: WsClient | null = null;
 let wsToken: string | null = null;
+const reconnected = new Set<() => void>();
+
+/**
+ * Calls `listener` each time the live connection is back after it was lost (to this server, or to another node behind
+ * the same address): what was sent while it was down never arrives, so a screen reads its list again.
+ */
+export function onReconnected(listener: () => void): () => void {
+  reconnected.add(listener);
+  return () => reconnected.delete(listener);
+}
 
 /** One graphql-ws connection per signed-in user, reconnecting forever with backoff; re-created when the token changes. */
 function wsClient(): WsClient {
@@ -25,12 +35,15 @@ function wsClient(): WsClient {
     retryAttempts: Infinity,
     // 4403: the server no longer takes this sign-in (expired, password changed, account disabled): sign in again.
     shouldRetry: (event) => (event as CloseEvent | undefined)?.code !== 4403,
-    retryWait: async (retries) => new Promise((r) => setTimeout(r, Math.min(5000, 300 * 2 ** retries))),
+    // Spread out: when a node stops, all its sockets come back at once, and the others should not take them in one go.
+    retryWait: async (retries) => new Promise((r) => setTimeout(r, Math.min(5000, 300 * 2 ** retries) * (0.5 + Math.random()))),
     keepAlive: 10_000,
     on: {
       connected: () => {
+        const again = connection.everConnected;
         connection.online = true;
         connection.everConnected = true;
+        if (again) for (const listener of [...reconnected]) listener();
       },
       closed: (event) => {
         const code = (event as CloseEvent | undefined)?.code;

@@ -1,5 +1,5 @@
 import type { Client } from '@urql/core';
-import { ApiError, live, request } from './client.js';
+import { ApiError, live, onReconnected, request } from './client.js';
 import { COMPLETE, JOIN, SESSIONS, SESSIONS_CHANGED } from './documents.js';
 import type { ChangedData } from './graphql.generated.js';
 import { applyChange, groupSessions, watchQueries } from './grouping.js';
@@ -52,6 +52,8 @@ export class MonitorState {
   private watchedKey = '';
   private generation = 0;
   private disposed = false;
+  // Changes made while the socket was down are not sent again: the list is read anew (subscribed first, as always).
+  private readonly offReconnected = onReconnected(() => void this.search(this.query));
 
   constructor(
     private readonly client: Client,
@@ -172,6 +174,7 @@ export class MonitorState {
 
   dispose(): void {
     this.disposed = true;
+    this.offReconnected();
     this.stop?.();
     for (const stop of this.stopWatched) stop();
   }

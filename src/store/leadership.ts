@@ -1,0 +1,155 @@
+import type { ReservedSql, Sql } from './sql.js';
+
+/**
+ * Which node of a cluster does the work that must be done once (applying projections, clocks that append): the holder
+ * of a PostgreSQL advisory lock. Correctness never rests on it alone (checkpoint rows are locked for each batch, appends
+ * check expected versions): it keeps the others from doing the work twice and from contending for those locks.
+ */
+export interface Leadership {
+  /** True while this node holds the lead. */
+  readonly leading: boolean;
+  /** Whether other nodes may hold the lead (false: this node is the only one, as on PGlite). */
+  readonly shared: boolean;
+  /** Calls `listener` each time this node gains (true) or loses (false) the lead. Returns the unsubscribe function. */
+  onChange(listener: (leading: boolean) => void): () => void;
+  /** Gives the lead up (another node takes it within its check interval) and stops trying to take it. */
+  stop(): Promise<void>;
+}
+
+/** The lead of a node that is alone on its database (PGlite is held by one process: see server-lock.ts). */
+export function soleLeadership(): Leadership {
+  return { leading: true, shared: false, onChange: () => () => {}, stop: async () => {} };
+}
+
+export interface AdvisoryLeadershipOptions {
+  /** How often a follower tries to take the lead, and the leader checks it still holds it (ms). Failover takes at most this. */
+  readonly checkMs?: number;
+  /** Told why the lock's connection failed (it is opened again at the next check). */
+  readonly log?: (message: string, error?: unknown) => void;
+}
+
+// The lock is per database, and tests (or tenants) share one database with a schema each: the schema is in the key.
+const TRY_LOCK = `SELECT pg_try_advisory_lock(hashtext($1), hashtext(current_schema())) AS got, pg_backend_pid() AS pid`;
+const UNLOCK = `SELECT pg_advisory_unlock(hashtext($1), hashtext(current_schema()))`;
+
+/**
+ * The lead named `name`, held as a session-level advisory lock on a connection reserved for it. The lock goes with its
+ * connection: when the leader's process dies, PostgreSQL drops the connection and the lock at once, and a follower takes
+ * it at its next check. The leader notices a lost connection at its own next check (a query fails, or the pool gave it
+ * a new backend that does not hold the lock) and steps down.
+ */
+export class AdvisoryLeadership implements Leadership {
+  readonly shared = true;
+  private held = false;
+  private connection: ReservedSql | null = null;
+  private pid: number | null = null;
+  private readonly listeners = new Set<(leading: boolean) => void>();
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
+  private checking: Promise<void> = Promise.resolve();
+
+  private constructor(
+    private readonly sql: Sql,
+    private readonly name: string,
+    private readonly options: AdvisoryLeadershipOptions,
+  ) {}
+
+  /** Starts contending for `name`; resolves after the first attempt (so a lone node leads from the start). */
+  static async start(sql: Sql, name: string, options: AdvisoryLeadershipOptions = {}): Promise<AdvisoryLeadership> {
+    const leadership = new AdvisoryLeadership(sql, name, options);
+    await leadership.check();
+    leadership.schedule();
+    return leadership;
+  }
+
+  get leading(): boolean {
+    return this.held;
+  }
+
+  onChange(listener: (leading: boolean) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.checking;
+    const connection = this.connection;
+    this.connection = null;
+    if (connection && this.held) await withTimeout(connection.query(UNLOCK, [this.name]), 2000).catch(() => {});
+    connection?.release();
+    this.set(false);
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.checking = this.check().finally(() => this.schedule());
+    }, this.options.checkMs ?? 1000);
+    this.timer.unref();
+  }
+
+  private async check(): Promise<void> {
+    try {
+      const connection = (this.connection ??= await this.sql.reserve());
+      // A query the network swallowed must not hold the lead (or the wait for it) forever.
+      const ask = <Row>(text: string, params: unknown[] = []) => withTimeout(connection.query<Row>(text, params), 4 * (this.options.checkMs ?? 1000));
+      if (this.held) {
+        const [row] = await ask<{ pid: number }>(`SELECT pg_backend_pid() AS pid`);
+        if (row.pid !== this.pid) this.set(false); // a new backend: the old one, and the lock with it, is gone
+        if (this.held) return;
+      }
+      const [row] = await ask<{ got: boolean; pid: number }>(TRY_LOCK, [this.name]);
+      if (this.stopped) return;
+      this.pid = row.pid;
+      this.set(row.got);
+    } catch (error) {
+      this.options.log?.(`the lead "${this.name}" could not be checked; trying again`, error);
+      this.connection?.release();
+      this.connection = null;
+      this.set(false);
+    }
+  }
+
+  private set(leading: boolean): void {
+    if (leading === this.held) return;
+    this.held = leading;
+    for (const listener of [...this.listeners]) listener(leading);
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer from the database in ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** The lead on `sql`: an advisory lock on PostgreSQL, this node alone on PGlite. */
+export async function leadershipOn(sql: Sql, name: string, options: AdvisoryLeadershipOptions = {}): Promise<Leadership> {
+  return sql.engine === 'postgres' ? AdvisoryLeadership.start(sql, name, options) : soleLeadership();
+}
+
+/**
+ * Holds the cluster-wide lock `name` until `release` (another node asking for it waits): for startup steps that must
+ * not run on two nodes at once, such as creating the first administrator in an empty store. A process that dies
+ * drops it with its connection. On PGlite (one process) it is granted at once.
+ */
+export async function clusterLock(sql: Sql, name: string): Promise<{ release(): Promise<void> }> {
+  if (sql.engine !== 'postgres') return { release: async () => {} };
+  const connection = await sql.reserve();
+  try {
+    await connection.query(`SELECT pg_advisory_lock(hashtext($1), hashtext(current_schema()))`, [`lock:${name}`]);
+  } catch (error) {
+    connection.release();
+    throw error;
+  }
+  return {
+    async release() {
+      await connection.query(`SELECT pg_advisory_unlock(hashtext($1), hashtext(current_schema()))`, [`lock:${name}`]).catch(() => {});
+      connection.release();
+    },
+  };
+}
