@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { BlobTooLargeError, isBlobKey, type BlobStore, type StagedBlob } from '../blob-store.js';
-import type { SessionKeyTable } from '../../store/session-keys.js';
+import { SessionKeyTable } from '../../store/session-keys.js';
+import type { Sql } from '../../store/sql.js';
 import { openReadable, RECORD_BYTES, sealBuffer, sealStream, unwrapKey, wrapKey } from './seal.js';
 
 /** The session's media was destroyed (its key shredded): nothing of it can be read again. */
@@ -20,7 +21,7 @@ const HEAD_BYTES = 64 * 1024;
  * the sha-256 of its ciphertext, and `session_blobs` maps one to the other. `shred` destroys the key, then removes the
  * objects: a copy that survives anywhere (a backup, a failed removal) no longer opens.
  */
-export class SealedBlobStores {
+export class SealedBlobStores implements BlobStore {
   constructor(
     private readonly inner: BlobStore,
     private readonly keys: SessionKeyTable,
@@ -28,6 +29,27 @@ export class SealedBlobStores {
     private readonly clock: () => Date = () => new Date(),
   ) {
     if (masterKey.length !== 32) throw new Error('the master key must be 32 bytes');
+  }
+
+  /** Content that belongs to no session (an administrator's reference photo) is kept as the inner store keeps it. */
+  put(sha256: string, data: Buffer): Promise<void> {
+    return this.inner.put(sha256, data);
+  }
+
+  stage(source: AsyncIterable<Buffer>, options: { maxBytes: number; observe?: (chunk: Buffer) => void }): Promise<StagedBlob> {
+    return this.inner.stage(source, options);
+  }
+
+  get(sha256: string): Promise<Readable | null> {
+    return this.inner.get(sha256);
+  }
+
+  remove(sha256: string): Promise<void> {
+    return this.inner.remove(sha256);
+  }
+
+  sweepStaging(): Promise<number> {
+    return this.inner.sweepStaging();
   }
 
   /** The blob store of one session's media. */
@@ -59,6 +81,20 @@ export class SealedBlobStores {
     await this.keys.forgetObjects(sessionId);
     return removed;
   }
+}
+
+/**
+ * Where a session's media goes: its sealed view when `blobs` seals (the server's store), else `blobs` itself (a test
+ * that hands the server a plain store).
+ */
+export function sessionBlobs(blobs: BlobStore, sessionId: string): BlobStore {
+  return blobs instanceof SealedBlobStores ? blobs.forSession(sessionId) : blobs;
+}
+
+/** Seals `blobs` with the master key when there is one (the configuration always has one outside tests). */
+export async function sealedWhenKeyed(blobs: BlobStore, sql: Sql, masterKey: Buffer | undefined, clock?: () => Date): Promise<BlobStore> {
+  if (!masterKey || blobs instanceof SealedBlobStores) return blobs;
+  return new SealedBlobStores(blobs, await SessionKeyTable.open(sql), masterKey, clock);
 }
 
 /** One session's view: plaintext in and out, sealed objects underneath. */
