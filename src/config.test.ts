@@ -16,6 +16,18 @@ describe('the configuration', () => {
     expect(loadConfig({ DATA_DIR: dir }).jwtSecret).toBe(config.jwtSecret); // the same after a restart
   });
 
+  it('outside production generates a media master key once, keeps it in the data directory and says where it came from', () => {
+    const dir = dataDir();
+    const first = loadConfig({ DATA_DIR: dir });
+    expect(first.masterKeySource).toBe('generated');
+    expect(first.masterKey).toHaveLength(32);
+    expect(Buffer.from(readFileSync(join(dir, 'master-key'), 'utf8'), 'base64')).toEqual(first.masterKey);
+    const again = loadConfig({ DATA_DIR: dir });
+    expect(again).toMatchObject({ masterKey: first.masterKey, masterKeySource: 'file' });
+    const given = Buffer.alloc(32, 1);
+    expect(loadConfig({ DATA_DIR: dir, MASTER_KEY: given.toString('base64') })).toMatchObject({ masterKey: given, masterKeySource: 'env' });
+  });
+
   it('runs face analysis on one thread per core at most, leaving one core by default (FACE_WORKERS)', () => {
     const DATA_DIR = dataDir();
     const cores = availableParallelism();
