@@ -176,7 +176,7 @@ async function openSystem(dataDir: string) {
   // The server's own defaults for everything not pinned here, so new settings need no change in the benchmark.
   const config: Config = loadConfig({
     PORT: '0', HOST: '127.0.0.1', STORE: 'pglite', DATA_DIR: dataDir, JWT_SECRET: 'bench-secret-bench-secret-bench-secret-0001',
-    NODE_ENV: 'production', LOG_LEVEL: 'silent',
+    NODE_ENV: 'production', LOG_LEVEL: 'silent', MASTER_KEY: Buffer.alloc(32, 3).toString('base64'),
   });
   return { core, config };
 }

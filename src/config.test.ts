@@ -16,6 +16,18 @@ describe('the configuration', () => {
     expect(loadConfig({ DATA_DIR: dir }).jwtSecret).toBe(config.jwtSecret); // the same after a restart
   });
 
+  it('outside production generates a media master key once, keeps it in the data directory and says where it came from', () => {
+    const dir = dataDir();
+    const first = loadConfig({ DATA_DIR: dir });
+    expect(first.masterKeySource).toBe('generated');
+    expect(first.masterKey).toHaveLength(32);
+    expect(Buffer.from(readFileSync(join(dir, 'master-key'), 'utf8'), 'base64')).toEqual(first.masterKey);
+    const again = loadConfig({ DATA_DIR: dir });
+    expect(again).toMatchObject({ masterKey: first.masterKey, masterKeySource: 'file' });
+    const given = Buffer.alloc(32, 1);
+    expect(loadConfig({ DATA_DIR: dir, MASTER_KEY: given.toString('base64') })).toMatchObject({ masterKey: given, masterKeySource: 'env' });
+  });
+
   it('runs face analysis on one thread per core at most, leaving one core by default (FACE_WORKERS)', () => {
     const DATA_DIR = dataDir();
     const cores = availableParallelism();
@@ -52,7 +64,15 @@ describe('the configuration', () => {
 
 describe('the configuration in production', () => {
   const DATA_DIR = mkdtempSync(join(tmpdir(), 'config-prod-'));
-  const production = (env: Record<string, string>) => loadConfig({ NODE_ENV: 'production', DATA_DIR, ...env });
+  const MASTER_KEY = Buffer.alloc(32, 9).toString('base64');
+  const production = (env: Record<string, string>) => loadConfig({ NODE_ENV: 'production', DATA_DIR, MASTER_KEY, ...env });
+
+  it('refuses to start without MASTER_KEY, or with one that is not 32 bytes, saying how to make one', () => {
+    const good = { NODE_ENV: 'production', DATA_DIR, JWT_SECRET: 'k3Jd9-Vq7xLm2Rt8Wz4Bn6Yc1Hf5Gs0Pe9Ua3Io7Kl2' };
+    expect(() => loadConfig(good)).toThrow(/needs MASTER_KEY .*openssl rand -base64 32/);
+    expect(() => loadConfig({ ...good, MASTER_KEY: 'c2hvcnQ=' })).toThrow(/MASTER_KEY must be 32 bytes/);
+    expect(production({ JWT_SECRET: good.JWT_SECRET }).masterKey).toEqual(Buffer.alloc(32, 9));
+  });
 
   it('needs a JWT secret of 32 bytes or more that is not a known placeholder', () => {
     expect(() => production({})).toThrow(/needs JWT_SECRET/);

@@ -70,6 +70,13 @@ export interface Config {
   readonly faceWorkers?: number;
   /** Where file contents live (BLOB_STORE=local|s3 and the S3_* variables; unset: DATA_DIR/blobs). */
   readonly blobs?: BlobStoreSettings;
+  /**
+   * The key that wraps each session's media key (MASTER_KEY, 32 bytes in base64; outside production generated once and
+   * kept in DATA_DIR/master-key). Unset (tests only): media is stored unencrypted.
+   */
+  readonly masterKey?: Buffer;
+  /** Where the master key came from, for the start-up log line. */
+  readonly masterKeySource?: 'env' | 'file' | 'generated';
 }
 
 export interface JanusConfig {
@@ -150,6 +157,31 @@ function eventKey(env: NodeJS.ProcessEnv, dataDir: string): string {
   return key;
 }
 
+/**
+ * MASTER_KEY (32 bytes, base64). Production refuses to start without it: a key generated beside the data would be lost
+ * with the machine, and every recording with it. Elsewhere one is generated on first start and kept in DATA_DIR.
+ */
+function masterKey(env: NodeJS.ProcessEnv, dataDir: string, production: boolean): Required<Pick<Config, 'masterKey' | 'masterKeySource'>> {
+  if (env.MASTER_KEY) {
+    const key = Buffer.from(env.MASTER_KEY, 'base64');
+    if (key.length !== 32) throw new ConfigError('MASTER_KEY must be 32 bytes in base64: make one with `openssl rand -base64 32`');
+    return { masterKey: key, masterKeySource: 'env' };
+  }
+  if (production) {
+    throw new ConfigError('NODE_ENV=production needs MASTER_KEY (32 bytes in base64, `openssl rand -base64 32`): it encrypts every session\'s media; keep it apart from the data and its backups, as losing it loses all recordings');
+  }
+  const file = join(dataDir, 'master-key');
+  if (existsSync(file)) {
+    const key = Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
+    if (key.length !== 32) throw new ConfigError(`${file} does not hold 32 bytes in base64: restore it, or set MASTER_KEY`);
+    return { masterKey: key, masterKeySource: 'file' };
+  }
+  mkdirSync(dataDir, { recursive: true });
+  const key = randomBytes(32);
+  writeFileSync(file, key.toString('base64'), { mode: 0o600 });
+  return { masterKey: key, masterKeySource: 'generated' };
+}
+
 /** A refusal to start, worded for the operator (main prints it and exits with 1). */
 export class ConfigError extends Error {}
 
@@ -195,6 +227,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir,
     jwtSecret: jwtSecret(env, dataDir, production),
     eventKey: eventKey(env, dataDir),
+    ...masterKey(env, dataDir, production),
     production,
     demoPassword: env.DEMO_PASSWORD ?? 'demo',
     publicUrl: (env.PUBLIC_URL ?? `http://${host === '0.0.0.0' ? 'localhost' : host}:${port}`).replace(/\/$/, ''),

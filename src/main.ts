@@ -7,6 +7,7 @@ import { openCore } from './app/core/core.js';
 import { toolKeyring } from './app/lti/keys.js';
 import { startServer } from './api/server.js';
 import { openBlobStore } from './media/blob-config.js';
+import { sealedWhenKeyed } from './media/sealed/sealed-blob-store.js';
 import { startMediaEngine } from './media/engine.js';
 import { startFaceVerifier } from './app/faces/verifier.js';
 import { closeSharedFaceAnalysisPool, sharedFaceAnalysisPool } from './media/faces/pool.js';
@@ -39,11 +40,15 @@ if (config.store === 'pglite') {
   }
 }
 // Checked before anything is written: an object store that cannot be used stops the start in one line.
-const blobs = await openBlobStore(config).catch((error: Error) => {
+const plainBlobs = await openBlobStore(config).catch((error: Error) => {
   console.error(`cannot start: ${error.message}`);
   process.exit(1);
 });
 const core = await openCore(config, { log: (message, err) => log.error({ err }, message) });
+const blobs = await sealedWhenKeyed(plainBlobs, core.db, config.masterKey);
+if (config.masterKeySource === 'generated') {
+  log.warn({ file: `${config.dataDir}/master-key` }, 'no MASTER_KEY: generated one for media encryption and kept it in the data directory (set MASTER_KEY in production)');
+}
 const releaseDataDir = config.store === 'pglite' ? holdDataDir(config.dataDir) : () => {};
 const startup = await clusterLock(core.db, 'startup'); // nodes starting together: one makes the first administrator
 const emptyStore = await storeIsEmpty(core);

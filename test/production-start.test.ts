@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 const TSX = join(process.cwd(), 'node_modules/.bin/tsx');
 const GOOD_SECRET = 'k3Jd9-Vq7xLm2Rt8Wz4Bn6Yc1Hf5Gs0Pe9Ua3Io7Kl2';
+const MASTER_KEY = Buffer.alloc(32, 5).toString('base64');
 
 /** Runs `npm start`'s server with `env` until it prints its URL (→ the URL) or exits (→ the exit code and stderr). */
 function start(env: Record<string, string>): Promise<{ url?: string; code?: number | null; stderr: string; stop: () => Promise<void> }> {
@@ -46,7 +47,7 @@ describe('starting in production', () => {
       ['too-short-secret', /shorter than 32 bytes/],
       ['change-me-to-48-random-characters-change-me-please', /placeholder/],
     ] as const) {
-      const env: Record<string, string> = { NODE_ENV: 'production', DATA_DIR: dataDir() };
+      const env: Record<string, string> = { NODE_ENV: 'production', DATA_DIR: dataDir(), MASTER_KEY };
       if (secret) env.JWT_SECRET = secret;
       const run = await start(env);
       expect(run.code, String(secret)).toBe(1);
@@ -57,7 +58,7 @@ describe('starting in production', () => {
 
   it('creates the first administrator once from ADMIN_USERNAME and ADMIN_PASSWORD, and ignores them afterwards', async () => {
     const DATA_DIR = dataDir();
-    const env = { NODE_ENV: 'production', JWT_SECRET: GOOD_SECRET, DATA_DIR, ADMIN_USERNAME: 'root-admin', ADMIN_PASSWORD: 'correct horse battery' };
+    const env = { NODE_ENV: 'production', JWT_SECRET: GOOD_SECRET, MASTER_KEY, DATA_DIR, ADMIN_USERNAME: 'root-admin', ADMIN_PASSWORD: 'correct horse battery' };
     const login = async (url: string, password: string) => {
       const res = await fetch(`${url}/graphql`, {
         method: 'POST', headers: { 'content-type': 'application/json' },
@@ -86,7 +87,7 @@ describe('starting in production', () => {
   }, 120_000);
 
   it('refuses a weak first administrator password', async () => {
-    const run = await start({ NODE_ENV: 'production', JWT_SECRET: GOOD_SECRET, DATA_DIR: dataDir(), ADMIN_USERNAME: 'root-admin', ADMIN_PASSWORD: 'password123' });
+    const run = await start({ NODE_ENV: 'production', JWT_SECRET: GOOD_SECRET, MASTER_KEY, DATA_DIR: dataDir(), ADMIN_USERNAME: 'root-admin', ADMIN_PASSWORD: 'password123' });
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/ADMIN_PASSWORD cannot be used: this password is one of the most common/);
   }, 120_000);

@@ -124,7 +124,7 @@ export async function startDeployment(options: StartOptions): Promise<Deployment
   const admin = { username: 'bench-admin', password: `Bench-${randomBytes(12).toString('hex')}` };
   const shared = {
     NODE_ENV: 'production', HOST: '127.0.0.1', LOG_LEVEL: 'warn',
-    JWT_SECRET: randomBytes(36).toString('base64url'), EVENT_KEY: randomBytes(36).toString('base64url'),
+    JWT_SECRET: randomBytes(36).toString('base64url'), EVENT_KEY: randomBytes(36).toString('base64url'), MASTER_KEY: randomBytes(32).toString('base64'),
     ADMIN_USERNAME: admin.username, ADMIN_PASSWORD: admin.password,
     ...(database ? { STORE: 'postgres', DATABASE_URL: database.url } : { STORE: 'pglite' }),
     ...options.env,

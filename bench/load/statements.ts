@@ -48,7 +48,7 @@ function counted(sql: Sql): Sql {
 
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'proctor-statements-'));
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', STORE: 'pglite', DATA_DIR: dataDir, JWT_SECRET: randomUUID() + randomUUID(), NODE_ENV: 'production', LOG_LEVEL: 'silent' });
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', STORE: 'pglite', DATA_DIR: dataDir, JWT_SECRET: randomUUID() + randomUUID(), MASTER_KEY: Buffer.alloc(32, 7).toString('base64'), NODE_ENV: 'production', LOG_LEVEL: 'silent' });
   const db = counted(await openPGlite());
   const keys = chainKeys(config.eventKey);
   const store = await SqlEventStore.open(db, { eventTypes: ALL_EVENT_TYPES, sealKey: keys.sealKey });

@@ -17,6 +17,7 @@ import type { sharedSubscriptions } from './subscriptions/shared.js';
 import { buildApiSchema } from './schema.js';
 import type { BlobStore } from '../media/blob-store.js';
 import { openBlobStore } from '../media/blob-config.js';
+import { sealedWhenKeyed } from '../media/sealed/sealed-blob-store.js';
 import { openSignalling } from '../media/signalling.js';
 import { ltiFrameAncestors } from '../app/lti/frame-ancestors.js';
 import type { JanusEngine } from '../media/janus/engine.js';
@@ -51,7 +52,7 @@ function callerOf(actorFrom: (token: string | undefined) => Promise<ApiContext['
  * web client's files.
  */
 export async function startServer(core: Core, config: Config, log: Logger, options: { webDir?: string; blobs?: BlobStore; janus?: JanusEngine | null } = {}): Promise<RunningServer> {
-  const blobs = options.blobs ?? (await openBlobStore(config));
+  const blobs = options.blobs ?? (await sealedWhenKeyed(await openBlobStore(config), core.db, config.masterKey));
   const schema = await buildApiSchema();
   const tokens = new TokenService(config.jwtSecret);
   const limits = queryLimits(QUERY_LIMITS);

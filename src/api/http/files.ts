@@ -9,6 +9,7 @@ import type { Limits } from '../../config.js';
 import { getFile } from '../../projections/files/projection.js';
 import { getMonitorRow } from '../../projections/monitor/queries.js';
 import { authorize, authorizeOn, can } from '../authorization.js';
+import { MediaDeletedError, sessionBlobs } from '../../media/sealed/sealed-blob-store.js';
 
 export function readLimited(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -33,6 +34,11 @@ export function fail(res: ServerResponse, error: unknown): boolean {
   if (error instanceof BlobTooLargeError) {
     res.writeHead(413, { 'content-type': 'application/json; charset=utf-8', connection: 'close' });
     res.end(JSON.stringify({ error: error.message, code: 'BAD_USER_INPUT' }));
+    return true;
+  }
+  if (error instanceof MediaDeletedError) {
+    res.writeHead(410, { 'content-type': 'application/json; charset=utf-8' });
+    res.end(JSON.stringify({ error: error.message, code: 'GONE' }));
     return true;
   }
   if (!(error instanceof DomainError)) return false;
@@ -72,7 +78,7 @@ export async function handleDownload(res: ServerResponse, fileId: string, actor:
       throw new NotFoundError(`no file ${fileId}`);
     }
     if (actor?.role === 'student' && file.kind !== 'attachment') authorize(actor, 'session.verifyIdentity', row);
-    const stream = await blobs.get(file.sha256);
+    const stream = await sessionBlobs(blobs, file.sessionId).get(file.sha256);
     if (!stream) throw new NotFoundError(`the content of file ${fileId} is missing`);
     const inline = file.contentType.startsWith('image/');
     res.writeHead(200, {

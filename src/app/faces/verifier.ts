@@ -12,6 +12,7 @@ import { FaceAnalysisPool, sharedFaceAnalysisPool } from '../../media/faces/pool
 import { JobQueue, type JobQueueOptions } from '../../store/job-queue.js';
 import { JobRunner } from '../jobs/job-runner.js';
 import { adoptReference } from '../profiles/reference.js';
+import { sessionBlobs } from '../../media/sealed/sealed-blob-store.js';
 
 interface Log {
   info(obj: object, msg?: string): void;
@@ -170,7 +171,7 @@ class FaceVerification implements FaceVerifier {
     const file = await getFile(this.core.db, job.photoId);
     if (!file || file.sessionId !== job.sessionId) return unreadable('it is not a file of this session');
     if (file.size > this.maxBytes) return unreadable('it is too large');
-    const content = await this.blobs.get(file.sha256);
+    const content = await sessionBlobs(this.blobs, file.sessionId).get(file.sha256);
     if (!content) return unreadable('its content is missing');
     return judgePhoto(content, job.kind, {
       analyzer: this.analyzer,

@@ -6,6 +6,7 @@ import type { FileKind } from '../../domain/session/events.js';
 import type { BlobStore, StagedBlob } from '../../media/blob-store.js';
 import type { Core } from '../core/core.js';
 import { eventIdFor } from '../core/handle-command.js';
+import { sessionBlobs } from '../../media/sealed/sealed-blob-store.js';
 
 /** What may be uploaded, recognised by content (magic bytes), never by the name or the client's content type. */
 const SNIFFERS: Array<{ type: string; image: boolean; test: (b: Buffer) => boolean }> = [
@@ -71,7 +72,8 @@ export async function storeFile(
   upload: { readonly sessionId: string; readonly kind: FileKind; readonly name: string | null; readonly commandId: string | null; readonly body: AsyncIterable<Buffer> },
 ): Promise<StoredFile> {
   const { sessionId, kind, commandId } = upload;
-  const staged = await blobs.stage(upload.body, { maxBytes: limits.fileBytes });
+  const media = sessionBlobs(blobs, sessionId);
+  const staged = await media.stage(upload.body, { maxBytes: limits.fileBytes });
   const sniffed = staged.size === 0 ? null : sniff(staged.head);
   const refusal = staged.size === 0 ? 'the file is empty'
     : !sniffed ? 'this kind of file cannot be sent: use an image, a PDF, an office document or plain text'
@@ -83,7 +85,7 @@ export async function storeFile(
   if (commandId !== null && !/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$/.test(commandId)) throw new ValidationError('commandId must be 1–100 letters, digits or _ . : -');
   const fileId = commandId ? eventIdFor(`file:${actor.id.toLowerCase()}:${commandId}`, 0) : randomUUID();
   const name = upload.name ?? (kind === 'attachment' ? 'file' : `${kind}.jpg`);
-  await keepIfAccepted(blobs, staged, () =>
+  await keepIfAccepted(media, staged, () =>
     core.scoped(commandId, actor).session(sessionId, 'StoreFile', { fileId, kind, name, contentType: sniffed!.type, size: staged.size, sha256: staged.sha256, quotaBytes: limits.fileQuotaBytes }, actor),
   );
   return { fileId, name, contentType: sniffed!.type, size: staged.size, sha256: staged.sha256 };

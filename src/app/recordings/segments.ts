@@ -8,6 +8,7 @@ import { durationMismatch, WebmChecker } from '../../media/webm.js';
 import { recordingSegments, type RecordingSegment } from '../../projections/protocol/queries.js';
 import type { Core } from '../core/core.js';
 import { keepIfAccepted } from '../files/upload.js';
+import { sessionBlobs } from '../../media/sealed/sealed-blob-store.js';
 
 /** One recorded piece of a track, as the recorder numbers and times it. */
 export interface SegmentUpload {
@@ -40,8 +41,9 @@ export async function storeSegment(
   body: AsyncIterable<Buffer>,
 ): Promise<SegmentOutcome> {
   const { sessionId, track, seq, start, durationMs } = segment;
+  const media = sessionBlobs(blobs, sessionId);
   const checker = new WebmChecker();
-  const staged = await blobs.stage(body, { maxBytes: limits.segmentBytes, observe: (chunk) => checker.push(chunk) });
+  const staged = await media.stage(body, { maxBytes: limits.segmentBytes, observe: (chunk) => checker.push(chunk) });
   const verdict = checker.finish();
   const broken = verdict.ok ? durationMismatch(verdict.facts, durationMs) : verdict.reason;
   if (broken) {
@@ -49,7 +51,7 @@ export async function storeSegment(
     const { events } = await core.session(sessionId, 'RefuseRecordingSegment', { track, seq, start, durationMs, reason: broken }, actor);
     return { kind: 'broken', reason: broken, lost: events.length === 0 || events.some((e) => e.type === 'RecordingSegmentLost') };
   }
-  const { events } = await keepIfAccepted(blobs, staged, () =>
+  const { events } = await keepIfAccepted(media, staged, () =>
     core.session(sessionId, 'StoreRecordingSegment', { track, seq, start, durationMs, size: staged.size, sha256: staged.sha256, quotaBytes: limits.recordingQuotaBytes }, actor),
   );
   return { kind: 'kept', stored: events.length > 0, size: staged.size, sha256: staged.sha256 };
@@ -65,7 +67,7 @@ export async function playSegment(
   const { sessionId, track, seq } = wanted;
   const segment = (await recordingSegments(core.db, sessionId, track)).find((s) => s.seq === seq);
   if (!segment) throw new NotFoundError(`no segment ${seq} of ${track}`);
-  const content = await blobs.get(segment.sha256);
+  const content = await sessionBlobs(blobs, sessionId).get(segment.sha256);
   if (!content) throw new NotFoundError(`the content of segment ${seq} of ${track} is missing`);
   await core.session(sessionId, 'RecordPlayback', { track: track as RecordingTrack, seq }, actor);
   return { segment, content };

@@ -5,6 +5,7 @@ import { ForbiddenError, NotFoundError } from '../../domain/core/errors.js';
 import type { BlobStore } from '../../media/blob-store.js';
 import { recordingSegment, type RecordingSegment } from '../../projections/protocol/queries.js';
 import type { Core } from '../core/core.js';
+import { sessionBlobs } from '../../media/sealed/sealed-blob-store.js';
 
 /**
  * Watching a recording: the protocol's player streams every track segment by segment (Media Source Extensions), so a
@@ -46,7 +47,7 @@ export async function segmentUnderView(
   if (refusal) throw new ForbiddenError(refusal);
   const segment = await recordingSegment(core.db, sessionId, track, seq);
   if (!segment) throw new NotFoundError(`no segment ${seq} of ${track}`);
-  const content = await blobs.get(segment.sha256);
+  const content = await sessionBlobs(blobs, sessionId).get(segment.sha256);
   if (!content) throw new NotFoundError(`the content of segment ${seq} of ${track} is missing`);
   return { segment, content };
 }

@@ -6,6 +6,7 @@ import type { BlobStore } from '../blob-store.js';
 import { checkWebm } from '../webm.js';
 import type { PublishedTrack, Publisher } from './publisher.js';
 import { baseTime, convertRecording, groupRecordings, UnwrittenRecording, type RecordingFiles, type Tools } from './recording.js';
+import { sessionBlobs } from '../sealed/sealed-blob-store.js';
 
 export interface JanusLog {
   info(obj: object, msg?: string): void;
@@ -136,7 +137,7 @@ export class RecordingPipeline {
     }
     const segment = await this.convert(dir, files, sessionId, track, base);
     if (segment) {
-      await this.options.blobs.put(segment.sha256, segment.data);
+      await sessionBlobs(this.options.blobs, sessionId).put(segment.sha256, segment.data);
       await this.segments.store(sessionId, track, { start: segment.start, durationMs: segment.durationMs, size: segment.data.length, sha256: segment.sha256 });
     }
     await Promise.all([files.video, files.audio].filter(Boolean).map((f) => rm(join(dir, f!), { force: true })));
