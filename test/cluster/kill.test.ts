@@ -14,6 +14,8 @@ const PROCTORS = 3;
 const ENV = {
   JWT_SECRET: 'k3Jd9-Vq7xLm2Rt8Wz4Bn6Yc1Hf5Gs0Pe9Ua3Io7Kl2',
   EVENT_KEY: 'cluster-test-event-key-cluster-test-event-key',
+  // The same media master key on every node (production refuses to start without one).
+  MASTER_KEY: Buffer.alloc(32, 7).toString('base64'),
   ADMIN_USERNAME: 'admin',
   ADMIN_PASSWORD: PASSWORD,
 };
