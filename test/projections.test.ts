@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Actor } from '../src/domain/core/decider.js';
-import { getMonitorRow, listMonitorRows } from '../src/projections/monitor/queries.js';
+import { getMonitorRow, getMonitorRows, listMonitorRows } from '../src/projections/monitor/queries.js';
 import { protocolEntries, protocolMinutes } from '../src/projections/protocol/queries.js';
 import type { Projection } from '../src/projections/projection.js';
 import { ProjectionRunner } from '../src/projections/runner.js';
@@ -56,6 +56,15 @@ for (const [engine, available, openDb] of ENGINES) describeWithServer(`the read 
       });
       expect(row!.startedAt?.toISOString()).toBe('2026-03-01T09:00:00.000Z');
       expect(row!.stoppedAt?.toISOString()).toBe('2026-03-01T09:04:00.000Z');
+    });
+
+    it('reads the rows of several sessions in one query, leaving out those it does not hold', async () => {
+      await runExam(core);
+      await core.runner.catchUp();
+      const rows = await getMonitorRows(core.sql, ['exam-1', 'missing']);
+      expect([...rows.keys()]).toEqual(['exam-1']);
+      expect(rows.get('exam-1')).toEqual(await getMonitorRow(core.sql, 'exam-1'));
+      expect((await getMonitorRows(core.sql, [])).size).toBe(0);
     });
 
     it('keeps the minutes and the entries of the protocol in order', async () => {

@@ -1,5 +1,5 @@
 import { SESSION_EVENT_TYPES, sessionIdOf } from '../../domain/session/events.js';
-import { getMonitorRow } from '../../projections/monitor/queries.js';
+import { getMonitorRow, getMonitorRows } from '../../projections/monitor/queries.js';
 import type { MonitorRow } from '../../projections/monitor/row.js';
 import { compilePredicate, parseQuery } from '../../projections/search/index.js';
 import type { AppliedBatch } from '../../projections/runner.js';
@@ -28,22 +28,18 @@ function studentView(e: RecordedEvent): Record<string, unknown> | null {
 const MAX_HIDDEN = 100_000;
 
 /**
- * The monitor rows a batch changed, read once per batch however many subscription groups ask: every group gets the
- * same batch object from the runner, so it keys the memo.
+ * The monitor rows of every session a batch changed, read in one query however many subscription groups ask: every
+ * group gets the same batch object from the runner, so it keys the memo. One round trip per batch, not per session
+ * per group, keeps delivery after a burst from queueing behind the database.
  */
-const rowsOfBatch = new WeakMap<AppliedBatch, Map<string, Promise<MonitorRow | null>>>();
-function rowOf(ctx: ApiContext, batch: AppliedBatch, sessionId: string): Promise<MonitorRow | null> {
+const rowsOfBatch = new WeakMap<AppliedBatch, Promise<Map<string, MonitorRow>>>();
+function rowsOf(ctx: ApiContext, batch: AppliedBatch): Promise<Map<string, MonitorRow>> {
   let rows = rowsOfBatch.get(batch);
   if (!rows) {
-    rows = new Map();
+    rows = getMonitorRows(ctx.core.db, [...changedSessions(batch.events).keys()]);
     rowsOfBatch.set(batch, rows);
   }
-  let row = rows.get(sessionId);
-  if (!row) {
-    row = getMonitorRow(ctx.core.db, sessionId);
-    rows.set(sessionId, row);
-  }
-  return row;
+  return rows;
 }
 
 /** Last event per session in a batch, in batch order. */
@@ -71,8 +67,11 @@ export function sessionsChangedSource(ctx: ApiContext, query: string | null): As
   const hidden = new Map<string, number>();
   return fromBatches(ctx, async (batch) => {
     const changes: SessionChange[] = [];
-    for (const [id, last] of changedSessions(batch.events)) {
-      const row = await rowOf(ctx, batch, id);
+    const changed = changedSessions(batch.events);
+    if (changed.size === 0) return [];
+    const rows = await rowsOf(ctx, batch);
+    for (const [id, last] of changed) {
+      const row = rows.get(id);
       if (!row || !can(ctx.actor, 'session.read', row)) continue;
       const matches = predicate(row);
       if (matches) hidden.delete(id);
@@ -94,7 +93,7 @@ export async function sessionActivitySource(ctx: ApiContext, sessionId: string):
   return fromBatches(ctx, async (batch) => {
     const mine = batch.events.filter((e) => SESSION_TYPES.has(e.type) && sessionIdOf(e) === sessionId);
     if (mine.length === 0) return [];
-    const current = await rowOf(ctx, batch, sessionId);
+    const current = (await rowsOf(ctx, batch)).get(sessionId);
     if (!current || !can(ctx.actor, 'session.read', current)) return [];
     const student = ctx.actor?.role === 'student';
     return mine.flatMap((e) => {

@@ -54,6 +54,15 @@ export async function getMonitorRow(db: Sql, sessionId: string): Promise<Monitor
   return row ? toMonitorRow(row) : null;
 }
 
+/** The rows of `ids` (absent ones left out), in one query: live subscriptions read a whole batch's sessions at once. */
+export async function getMonitorRows(db: Sql, ids: readonly string[]): Promise<Map<string, MonitorRow>> {
+  const out = new Map<string, MonitorRow>();
+  if (ids.length === 0) return out;
+  const rows = await db.query<DbRow>(`SELECT * FROM monitor_sessions WHERE session_id = ANY($1::text[])`, [[...ids]]);
+  for (const r of rows) out.set(r.session_id as string, toMonitorRow(r));
+  return out;
+}
+
 export type { Condition, SessionPage } from './paging.js';
 export { renumber } from './paging.js';
 
