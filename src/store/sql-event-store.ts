@@ -3,6 +3,7 @@ import { ConcurrencyError, ValidationError } from '../domain/core/errors.js';
 import type {
   AppendResult, EventMetadata, EventShape, EventStore, ExpectedVersion, NewEvent, ReadAllOptions, Recorded, RecordedEvent, SubscribeOptions, Subscription,
 } from './event-store.js';
+import { Coalesced } from './coalesced.js';
 import { pollingSubscription } from './polling-subscription.js';
 import { APPEND_LOCK_CTE, readHorizon } from './read-horizon.js';
 import { RecentMap } from './recent-map.js';
@@ -167,7 +168,7 @@ export class SqlEventStore implements EventStore {
              FROM unnest($2::int4[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::text[], $9::text[], $10::text[])
                AS x(v, id, t, d, m, r, p, h, s)${locked ? ' CROSS JOIN append_lock' : ''}
            RETURNING position)
-         SELECT max(position)::text AS position, pg_notify('${NOTIFY_CHANNEL}', '') IS NULL AS notified FROM ins`,
+         SELECT max(position)::text AS position FROM ins`,
         [
           streamId,
           rows.map((r) => r.streamVersion),
@@ -184,6 +185,7 @@ export class SqlEventStore implements EventStore {
       const version = current + events.length;
       this.heads.set(streamId, { version, hash: prevHash! });
       this.appended.emit('appended');
+      if (this.sql.engine === 'postgres') this.wake.run();
       return { nextExpectedVersion: version, lastPosition: Number(inserted[0].position), idempotent: false };
     } catch (error) {
       const info = sqlErrorInfo(error);
@@ -260,7 +262,18 @@ export class SqlEventStore implements EventStore {
     };
   }
 
+  /**
+   * Tells the other nodes' readers there is more, after the commit and one NOTIFY at a time (appends made meanwhile
+   * share the next). A NOTIFY inside the append would hold PostgreSQL's one notification lock from there to the
+   * commit, its WAL flush included, and put every append's commit in single file. Readers also poll, so a node that
+   * dies before it notifies delays the others by a poll at most.
+   */
+  private readonly wake = new Coalesced(async () => {
+    await this.sql.query(`SELECT pg_notify('${NOTIFY_CHANNEL}', '')`);
+  });
+
   async close(): Promise<void> {
+    await this.wake.idle();
     await Promise.all([...this.subscriptions].map((s) => s.close()));
     if (this.unlisten) await this.unlisten().catch(() => {});
   }
