@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { availableParallelism } from 'node:os';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import { blobStoreConfig, type BlobStoreSettings } from './media/blob-config.js';
+import { ConfigError, faceWorkers, masterKey, trustedProxies } from './config-checks.js';
+
+export { ConfigError, trustedProxies } from './config-checks.js';
 
 export type StoreKind = 'pglite' | 'postgres' | 'kurrentdb';
 
@@ -157,33 +158,6 @@ function eventKey(env: NodeJS.ProcessEnv, dataDir: string): string {
   return key;
 }
 
-/**
- * MASTER_KEY (32 bytes, base64). Production refuses to start without it: a key generated beside the data would be lost
- * with the machine, and every recording with it. Elsewhere one is generated on first start and kept in DATA_DIR.
- */
-function masterKey(env: NodeJS.ProcessEnv, dataDir: string, production: boolean): Required<Pick<Config, 'masterKey' | 'masterKeySource'>> {
-  if (env.MASTER_KEY) {
-    const key = Buffer.from(env.MASTER_KEY, 'base64');
-    if (key.length !== 32) throw new ConfigError('MASTER_KEY must be 32 bytes in base64: make one with `openssl rand -base64 32`');
-    return { masterKey: key, masterKeySource: 'env' };
-  }
-  if (production) {
-    throw new ConfigError('NODE_ENV=production needs MASTER_KEY (32 bytes in base64, `openssl rand -base64 32`): it encrypts every session\'s media; keep it apart from the data and its backups, as losing it loses all recordings');
-  }
-  const file = join(dataDir, 'master-key');
-  if (existsSync(file)) {
-    const key = Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
-    if (key.length !== 32) throw new ConfigError(`${file} does not hold 32 bytes in base64: restore it, or set MASTER_KEY`);
-    return { masterKey: key, masterKeySource: 'file' };
-  }
-  mkdirSync(dataDir, { recursive: true });
-  const key = randomBytes(32);
-  writeFileSync(file, key.toString('base64'), { mode: 0o600 });
-  return { masterKey: key, masterKeySource: 'generated' };
-}
-
-/** A refusal to start, worded for the operator (main prints it and exits with 1). */
-export class ConfigError extends Error {}
 
 /** The JWT secret: JWT_SECRET, else (not in production) one generated on first start and kept in the data directory. */
 function jwtSecret(env: NodeJS.ProcessEnv, dataDir: string, production: boolean): string {
@@ -286,23 +260,3 @@ function distance(name: string, value: string | undefined): number | undefined {
   return n;
 }
 
-/** Worker threads for face analysis: at most one per core, at least one; by default a core is left to HTTP. */
-function faceWorkers(value: string | undefined, cores = availableParallelism()): number {
-  if (value === undefined || value === '') return Math.max(1, cores - 1);
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > cores) throw new ConfigError(`FACE_WORKERS=${value} is not a number of threads from 1 to ${cores} (one per core at most)`);
-  return n;
-}
-
-/** Checks TRUSTED_PROXIES entries (addresses or CIDR ranges); answers the list, or throws saying which one is wrong. */
-export function trustedProxies(raw: string | undefined): string[] {
-  const entries = (raw ?? '').split(/[\s,]+/).filter(Boolean);
-  for (const entry of entries) {
-    const [address, bits, extra] = entry.split('/');
-    const family = isIP(address);
-    const max = family === 6 ? 128 : 32;
-    const okBits = bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= max);
-    if (family === 0 || !okBits || extra !== undefined) throw new ConfigError(`TRUSTED_PROXIES: ${entry} is not an address or a CIDR range like 10.0.0.0/8`);
-  }
-  return entries;
-}
