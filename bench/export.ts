@@ -29,6 +29,8 @@ import { seedMonitorRows } from '../test/support/monitor-seed.js';
 const DATABASE_URL = process.env.DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:54329/postgres';
 const ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
 const SCHEMA = 'bench_export';
+/** A child that has not answered by then is stuck, not slow: 100k rows take about a minute on a busy machine. */
+const CHILD_TIMEOUT_MS = 15 * 60_000;
 const SELECT = `SELECT ${FIELDS.map((f) => `${f.column} AS "${f.name}"`).join(', ')} FROM monitor_sessions ORDER BY date DESC, session_id DESC`;
 
 interface Measure {
@@ -110,7 +112,13 @@ async function onPostgres(): Promise<Measure[]> {
     await seedMonitorRows(db, ROWS);
     await db.exec('ANALYZE monitor_sessions');
     const copy = () => measure('COPY … TO STDOUT', async (sink) => {
-      await pipeline(await raw.unsafe(`COPY (${SELECT}) TO STDOUT WITH (FORMAT csv, HEADER)`).readable(), sink);
+      const readable = await raw.unsafe(`COPY (${SELECT}) TO STDOUT WITH (FORMAT csv, HEADER)`).readable();
+      await pipeline(readable, sink);
+      // postgres.js 3.4.9 pauses its socket when a CopyData fills the stream's buffer; when CopyDone came in the same
+      // chunk, the stream ends without asking for more and the socket stays paused, so the next query on this
+      // connection never hears its answer (porsager/postgres#499, #1016): the bench's DROP SCHEMA hung that way,
+      // now and then, under load. The stream's read() is what resumes the socket.
+      readable._read(0);
       return ROWS;
     });
     await copy();
@@ -142,10 +150,14 @@ if (engineArg) {
   for (const engine of engines) {
     // A process per engine: its peak RSS is its own, and a PostgreSQL server that is not there fails only its line.
     try {
-      const out = execFileSync(process.execPath, [...process.execArgv, process.argv[1], `--engine=${engine}`], { encoding: 'utf8', env: process.env, stdio: ['ignore', 'pipe', 'inherit'] });
+      const out = execFileSync(process.execPath, [...process.execArgv, process.argv[1], `--engine=${engine}`], {
+        encoding: 'utf8', env: process.env, stdio: ['ignore', 'pipe', 'inherit'], timeout: CHILD_TIMEOUT_MS, killSignal: 'SIGKILL',
+      });
       print(engine, JSON.parse(out.trim().split('\n').at(-1)!) as Measure[]);
     } catch (error) {
-      console.log(`${engine.padEnd(10)}  failed: ${(error as Error).message.split('\n')[0]}`);
+      const { status, signal } = error as { status?: number | null; signal?: string | null };
+      const why = signal === 'SIGKILL' ? `no answer within ${CHILD_TIMEOUT_MS / 1000} s` : signal ? `killed by ${signal}` : `exit code ${status}`;
+      console.log(`${engine.padEnd(10)}  failed (${why}): ${(error as Error).message.split('\n')[0]}`);
     }
   }
 }
