@@ -1,4 +1,4 @@
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import postgres from 'postgres';
 
 /**
@@ -26,11 +26,24 @@ export interface Sql {
    * the loop closes the cursor. Not inside a transaction.
    */
   cursor<Row = Record<string, unknown>>(text: string, params?: readonly unknown[], batch?: number): AsyncIterable<Row[]>;
+  /**
+   * Like `cursor`, for a SELECT of one text column: yields each batch's values as UTF-8 bytes, in order, in one or more
+   * chunks that never split a value, with how many rows made them (NULLs add nothing). No row becomes a string, so
+   * text the server rendered goes on as it came. On PostgreSQL the next batch is asked for while the consumer handles
+   * this one: one batch ahead, no more.
+   */
+  textCursor(text: string, params?: readonly unknown[], batch?: number): AsyncIterable<TextBatch>;
   /** Calls `onNotify` for each NOTIFY on `channel`, from any connection or process. */
   listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
   /** Which engine this is, for the few places that differ (extension loading). */
   readonly engine: 'pglite' | 'postgres';
   close(): Promise<void>;
+}
+
+/** A batch of `Sql.textCursor`. */
+export interface TextBatch {
+  readonly rows: number;
+  readonly chunks: readonly Buffer[];
 }
 
 /** Driver error → the fields we branch on, so callers never import a driver's error class. */
@@ -105,6 +118,12 @@ class PGliteSql implements Sql {
     }
   }
 
+  async *textCursor(text: string, params: readonly unknown[] = [], batch = 1000): AsyncIterable<TextBatch> {
+    for await (const rows of this.cursor<Record<string, string | null>>(text, params, batch)) {
+      yield { rows: rows.length, chunks: [Buffer.from(rows.map((r) => Object.values(r)[0] ?? '').join(''))] };
+    }
+  }
+
   async listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>> {
     if (!this.root) throw new Error('listen inside a transaction');
     const unlisten = await this.root.listen(channel, onNotify);
@@ -118,7 +137,8 @@ class PGliteSql implements Sql {
 
 /** Opens embedded PostgreSQL; `dataDir` undefined means in memory. */
 export async function openPGlite(options: { dataDir?: string; loadDataDir?: Blob | File } = {}): Promise<Sql> {
-  const { pg_trgm } = await import('@electric-sql/pglite/contrib/pg_trgm');
+  // Loaded here, not at the top: PGlite's module alone is ~45 MB of RSS that a process on a PostgreSQL server never needs.
+  const [{ PGlite }, { pg_trgm }] = await Promise.all([import('@electric-sql/pglite'), import('@electric-sql/pglite/contrib/pg_trgm')]);
   const db = await PGlite.create({ dataDir: options.dataDir, loadDataDir: options.loadDataDir, extensions: { pg_trgm } });
   return new PGliteSql(db, db);
 }
@@ -164,6 +184,30 @@ class PostgresSql implements Sql {
     for await (const page of rows) yield page as unknown as Row[];
   }
 
+  async *textCursor(text: string, params: readonly unknown[] = [], batch = 1000): AsyncIterable<TextBatch> {
+    if (!this.root) throw new Error('a cursor inside a transaction');
+    // raw(): each value stays the bytes the server sent, not a string decoded here to be encoded again for the socket.
+    const pages = this.root.unsafe(text, params as postgres.ParameterOrJSON<never>[]).raw().cursor(Math.max(1, Math.floor(batch)))[Symbol.asyncIterator]();
+    let ahead: Promise<IteratorResult<unknown>> | null = pages.next();
+    try {
+      for (;;) {
+        const page = await ahead;
+        ahead = null;
+        if (page.done) return;
+        // Asked for now, the server renders the next batch while this one is written out.
+        ahead = pages.next();
+        const values = page.value as Array<[Buffer | null]>;
+        // Each value as it lies in the socket's buffer: joining them here would copy each once more, in small pieces.
+        const chunks: Buffer[] = [];
+        for (const row of values) if (row[0]) chunks.push(row[0]);
+        yield { rows: values.length, chunks };
+      }
+    } finally {
+      // A batch still on its way must land before the cursor can be closed, or the connection waits for it forever.
+      if (ahead && !(await ahead.catch(() => ({ done: true }))).done) await pages.return?.();
+    }
+  }
+
   async listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>> {
     if (!this.root) throw new Error('listen inside a transaction');
     const { unlisten } = await this.root.listen(channel, onNotify);
@@ -193,7 +237,8 @@ export async function openPostgres(url: string, options: { schema?: string; max?
   const client = postgres(url, {
     max,
     onnotice: () => {},
-    connection: schema ? { search_path: `${schema},public` } : {},
+    // ISO dates whatever the server's default: postgres.js parses them so, and exports copy their text (export-csv.ts).
+    connection: { DateStyle: 'ISO', ...(schema ? { search_path: `${schema},public` } : {}) },
   }) as unknown as PostgresClient;
   return new PostgresSql(client, client);
 }
