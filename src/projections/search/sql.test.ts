@@ -123,10 +123,17 @@ describe('when the SQL is built', () => {
     expect(where).toMatch(/\$3\b/);
     expect(where).not.toMatch(/\$[12]\b/);
     expect(params).toEqual([
-      'student1', 'student2', "ex'am", 50, '2025-01-01T00:00:00.000Z', "%Robert'); DROP TABLE monitor\\_sessions;--%",
+      'student1', 'student2', "%ex'am%", 50, '2025-01-01T00:00:00.000Z', "%Robert'); DROP TABLE monitor\\_sessions;--%",
     ]);
     const result = await db.query(`SELECT count(*)::int AS n FROM monitor_sessions WHERE $1::int = $2::int AND ${where}`, [1, 1, ...params]);
     expect(result.rows).toEqual([{ n: 0 }]);
+  });
+
+  it('asks for a regular expression without metacharacters as the substring it is, so the trigram index gets all of it', () => {
+    expect(compileSql(parseQuery('name~*"retake 42%"'))).toMatchObject({ where: 'name ILIKE $1::text', params: ['%retake 42\\%%'], textMatch: true });
+    expect(compileSql(parseQuery('name~"Retake"')).where).toBe('name LIKE $1::text');
+    expect(compileSql(parseQuery('name~*"^retake.4"')).where).toBe('name ~* $1::text');
+    expect(compileSql(parseQuery('score<5')).textMatch).toBe(false);
   });
 
   it('takes column names only from the field registry', () => {

@@ -14,10 +14,16 @@ import { fieldDef, FREE_TEXT_FIELDS, type FieldDef } from './fields.js';
 export interface SqlCondition {
   where: string;
   params: unknown[];
+  /**
+   * It matches free text or a regular expression: a trigram index finds its rows, which are usually few, while the
+   * planner guesses many and would rather walk a list's order index filtering every row (see `listSessionPage`).
+   */
+  textMatch: boolean;
 }
 
 class SqlBuilder {
   readonly params: unknown[] = [];
+  textMatch = false;
 
   constructor(private readonly first: number) {}
 
@@ -45,6 +51,7 @@ class SqlBuilder {
   }
 
   private freeText(e: TextExpr): string {
+    this.textMatch = true;
     const parts = e.alternatives.flatMap((alternative) => {
       const pattern = `${e.anchorStart ? '' : '%'}${escapeLike(alternative)}${e.anchorEnd ? '' : '%'}`;
       const ref = this.param(pattern, 'text');
@@ -85,10 +92,21 @@ class SqlBuilder {
         return all(values.map((v) => `${col} <> ${this.param(v, 'text')}`));
       case '~':
       case '~*':
-        return any(values.map((v) => `${col} ${c.op} ${this.param(v, 'text')}`));
+        this.textMatch = true;
+        return any(values.map((v) => this.regex(col, c.op === '~*', v)));
       default:
         throw new Error(`operator ${c.op} on text`);
     }
+  }
+
+  /**
+   * A pattern without metacharacters is a substring, and LIKE hands the trigram index every trigram of it, where
+   * pg_trgm's analysis of a long regular expression keeps only some: on 100k sessions `name~*"chemistry retake 42"`
+   * rechecked 1,700 candidates with the regex engine (30–50 ms), its ILIKE 41 (3 ms). Same rows either way.
+   */
+  private regex(col: string, ignoreCase: boolean, pattern: string): string {
+    if (/[\\^$.|?*+()[\]{}]/.test(pattern)) return `${col} ${ignoreCase ? '~*' : '~'} ${this.param(pattern, 'text')}`;
+    return `${col} ${ignoreCase ? 'ILIKE' : 'LIKE'} ${this.param(`%${escapeLike(pattern)}%`, 'text')}`;
   }
 
   /** Tags: `=` some tag equals a value, `!=` no tag equals any value, `~` some tag matches. */
@@ -174,5 +192,5 @@ export function toSql(expr: Expr, firstParamIndex = 1): SqlCondition {
   if (!Number.isInteger(firstParamIndex) || firstParamIndex < 1) throw new Error(`bad first parameter index ${firstParamIndex}`);
   const builder = new SqlBuilder(firstParamIndex);
   const where = builder.expr(expr);
-  return { where, params: builder.params };
+  return { where, params: builder.params, textMatch: builder.textMatch };
 }
