@@ -14,6 +14,7 @@ import { MONITOR_DDL } from '../src/projections/monitor/schema.js';
 import { insertStatement, monitorRow } from '../src/projections/search/fixture.js';
 import { listMonitorRows } from '../src/projections/monitor/queries.js';
 import { compilePredicate, compileSql, parseQuery } from '../src/projections/search/index.js';
+import { CHECKPOINTS_DDL } from '../src/store/sql-schema.js';
 import { openPostgres, type Sql } from '../src/store/sql.js';
 
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:54329/postgres';
@@ -128,7 +129,8 @@ async function load(sql: postgres.Sql): Promise<string[]> {
   if (kept[0].n > 0 && (await sql.unsafe(`SELECT count(*)::int AS n FROM monitor_sessions`))[0].n === ROWS) return [...(await trigramNotes(sql)), 'sessions kept from the last run (BENCH_KEEP)'];
   await sql.unsafe(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`);
   await sql.unsafe(`CREATE SCHEMA ${SCHEMA}`);
-  await sql.unsafe(MONITOR_DDL);
+  await sql.unsafe(`${CHECKPOINTS_DDL}; ${MONITOR_DDL}`);
+  await sql.unsafe(`INSERT INTO projection_checkpoints (name, checkpoint, updated_at) VALUES ('monitor', 'bench', now())`);
   const rnd = random(42);
   const t = performance.now();
   for (let i = 0; i < ROWS; i += BATCH) {
