@@ -194,8 +194,11 @@ class PostgresSql implements Sql {
         const page = await ahead;
         ahead = null;
         if (page.done) return;
-        // Asked for now, the server renders the next batch while this one is written out.
+        // Asked for now, the server renders the next batch while this one is written out. postgres.js sends a short
+        // message from a setImmediate queued after this one's: wait a turn past it, or the request waits behind
+        // whatever the consumer does with this batch and the two sides take turns instead of working together.
         ahead = pages.next();
+        await new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
         const values = page.value as Array<[Buffer | null]>;
         // Each value as it lies in the socket's buffer: joining them here would copy each once more, in small pieces.
         const chunks: Buffer[] = [];
