@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { ReservedSql, Sql } from './sql.js';
+import type { ReservedSql, Sql, TextBatch } from './sql.js';
 
 /** What the main thread asks of the PGlite thread (src/store/pglite-thread-worker.ts). */
 export type ThreadRequest =
@@ -149,6 +149,12 @@ class PGliteThreadSql implements Sql {
     } catch (error) {
       await this.exec('ROLLBACK TO SAVEPOINT sql_savepoint');
       throw error;
+    }
+  }
+
+  async *textCursor(text: string, params: readonly unknown[] = [], batch = 1000): AsyncIterable<TextBatch> {
+    for await (const rows of this.cursor<Record<string, string | null>>(text, params, batch)) {
+      yield { rows: rows.length, chunks: [Buffer.from(rows.map((r) => Object.values(r)[0] ?? '').join(''))] };
     }
   }
 

@@ -42,3 +42,42 @@ describe.each(engines)('a server-side cursor on %s', (_engine, open) => {
     expect(Number(open[0].count)).toBe(0);
   });
 });
+
+const oneConnection: Array<[string, () => Promise<Sql>]> = [
+  ['pglite', openTestDb],
+  // One connection: a cursor that left it waiting would hang the next statement, not hide behind a second connection.
+  ...(url ? [['postgres', () => openPostgres(url, { schema: uniqueSchema('textcursor'), max: 1 })] as [string, () => Promise<Sql>]] : []),
+];
+
+describe.each(oneConnection)('a text cursor on %s', (_engine, open) => {
+  let sql: Sql;
+  beforeAll(async () => {
+    sql = await open();
+  }, 120_000);
+  afterAll(async () => {
+    await sql?.close();
+  });
+
+  it('yields each batch of lines as the UTF-8 bytes of its rows, with how many rows, NULLs adding nothing', async () => {
+    const batches: Array<{ rows: number; text: string }> = [];
+    const lines = `SELECT CASE WHEN n % 7 = 0 THEN NULL ELSE 'Студент ' || n || ' 🙂' || E'\\r\\n' END
+      FROM generate_series(1, $1::int) AS g(n) ORDER BY n`;
+    for await (const { rows, chunks } of sql.textCursor(lines, [2500], 1000)) batches.push({ rows, text: Buffer.concat(chunks).toString('utf8') });
+    expect(batches.map((b) => b.rows)).toEqual([1000, 1000, 500]);
+    const expected = Array.from({ length: 2500 }, (_, i) => i + 1).filter((n) => n % 7 !== 0).map((n) => `Студент ${n} 🙂\r\n`);
+    expect(batches.map((b) => b.text).join('')).toBe(expected.join(''));
+  });
+
+  it('leaves its connection free for the next statement when the reader stops with the next batch on its way', async () => {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      let seen = 0;
+      for await (const { rows } of sql.textCursor(`SELECT repeat('x', 200) FROM generate_series(1, 50000)`, [], 500)) {
+        seen += rows;
+        if (seen >= 1000) break;
+      }
+      expect(seen).toBe(1000);
+      const [{ one }] = await sql.query<{ one: number }>('SELECT 1 AS one');
+      expect(one).toBe(1);
+    }
+  });
+});

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import postgres from 'postgres';
 
 /**
@@ -34,6 +34,13 @@ export interface Sql {
    * the loop closes the cursor. Not inside a transaction.
    */
   cursor<Row = Record<string, unknown>>(text: string, params?: readonly unknown[], batch?: number): AsyncIterable<Row[]>;
+  /**
+   * Like `cursor`, for a SELECT of one text column: yields each batch's values as UTF-8 bytes, in order, in one or more
+   * chunks that never split a value, with how many rows made them (NULLs add nothing). No row becomes a string, so
+   * text the server rendered goes on as it came. On PostgreSQL the next batch is asked for while the consumer handles
+   * this one: one batch ahead, no more.
+   */
+  textCursor(text: string, params?: readonly unknown[], batch?: number): AsyncIterable<TextBatch>;
   /** Calls `onNotify` for each NOTIFY on `channel`, from any connection or process. */
   listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
   /**
@@ -51,6 +58,12 @@ export interface ReservedSql {
   query<Row = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<Row[]>;
   /** Gives the connection back to the pool. */
   release(): void;
+}
+
+/** A batch of `Sql.textCursor`. */
+export interface TextBatch {
+  readonly rows: number;
+  readonly chunks: readonly Buffer[];
 }
 
 /** Driver error → the fields we branch on, so callers never import a driver's error class. */
@@ -125,6 +138,12 @@ class PGliteSql implements Sql {
     }
   }
 
+  async *textCursor(text: string, params: readonly unknown[] = [], batch = 1000): AsyncIterable<TextBatch> {
+    for await (const rows of this.cursor<Record<string, string | null>>(text, params, batch)) {
+      yield { rows: rows.length, chunks: [Buffer.from(rows.map((r) => Object.values(r)[0] ?? '').join(''))] };
+    }
+  }
+
   async listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>> {
     if (!this.root) throw new Error('listen inside a transaction');
     const unlisten = await this.root.listen(channel, onNotify);
@@ -143,7 +162,8 @@ class PGliteSql implements Sql {
 
 /** Opens embedded PostgreSQL; `dataDir` undefined means in memory. */
 export async function openPGlite(options: { dataDir?: string; loadDataDir?: Blob | File } = {}): Promise<Sql> {
-  const { pg_trgm } = await import('@electric-sql/pglite/contrib/pg_trgm');
+  // Loaded here, not at the top: PGlite's module alone is ~45 MB of RSS that a process on a PostgreSQL server never needs.
+  const [{ PGlite }, { pg_trgm }] = await Promise.all([import('@electric-sql/pglite'), import('@electric-sql/pglite/contrib/pg_trgm')]);
   const db = await PGlite.create({ dataDir: options.dataDir, loadDataDir: options.loadDataDir, extensions: { pg_trgm } });
   return new PGliteSql(db, db);
 }
@@ -191,6 +211,33 @@ class PostgresSql implements Sql {
     for await (const page of rows) yield page as unknown as Row[];
   }
 
+  async *textCursor(text: string, params: readonly unknown[] = [], batch = 1000): AsyncIterable<TextBatch> {
+    if (!this.root) throw new Error('a cursor inside a transaction');
+    // raw(): each value stays the bytes the server sent, not a string decoded here to be encoded again for the socket.
+    const pages = this.root.unsafe(text, params as postgres.ParameterOrJSON<never>[]).raw().cursor(Math.max(1, Math.floor(batch)))[Symbol.asyncIterator]();
+    let ahead: Promise<IteratorResult<unknown>> | null = pages.next();
+    try {
+      for (;;) {
+        const page = await ahead;
+        ahead = null;
+        if (page.done) return;
+        // Asked for now, the server renders the next batch while this one is written out. postgres.js sends a short
+        // message from a setImmediate queued after this one's: wait a turn past it, or the request waits behind
+        // whatever the consumer does with this batch and the two sides take turns instead of working together.
+        ahead = pages.next();
+        await new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
+        const values = page.value as Array<[Buffer | null]>;
+        // Each value as it lies in the socket's buffer: joining them here would copy each once more, in small pieces.
+        const chunks: Buffer[] = [];
+        for (const row of values) if (row[0]) chunks.push(row[0]);
+        yield { rows: values.length, chunks };
+      }
+    } finally {
+      // A batch still on its way must land before the cursor can be closed, or the connection waits for it forever.
+      if (ahead && !(await ahead.catch(() => ({ done: true }))).done) await pages.return?.();
+    }
+  }
+
   async listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>> {
     if (!this.root) throw new Error('listen inside a transaction');
     const { unlisten } = await this.root.listen(channel, onNotify);
@@ -231,7 +278,8 @@ export async function openPostgres(url: string, options: { schema?: string; max?
   const open = (connections: number) => postgres(url, {
     max: connections,
     onnotice: () => {},
-    connection: { application_name: NODE_NAME, ...(schema ? { search_path: `${schema},public` } : {}) },
+    // ISO dates whatever the server's default: postgres.js parses them so, and exports copy their text (export-csv.ts).
+    connection: { application_name: NODE_NAME, DateStyle: 'ISO', ...(schema ? { search_path: `${schema},public` } : {}) },
   }) as unknown as PostgresClient;
   const client = open(max);
   return new PostgresSql(client, client, () => open(1));

@@ -40,7 +40,7 @@ export function downloadExport(core: Core, secret: string) {
 }
 
 /** Writes every chunk (the caller ends the response), waiting for the socket to drain; false when the client went away first. */
-export async function send(res: Writable, chunks: AsyncGenerator<string>): Promise<boolean> {
+export async function send(res: Writable, chunks: AsyncIterable<string | Buffer>): Promise<boolean> {
   let gone = false;
   const closed = once(res, 'close').then(() => (gone = true));
   try {

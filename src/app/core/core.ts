@@ -26,6 +26,7 @@ import { SqlRateWindows } from '../../store/rate-windows.js';
 import { chainKeys, type ChainKeys } from '../../store/chain-keys.js';
 import { openPGlite, openPostgres, type Sql } from '../../store/sql.js';
 import { openPGliteThread } from '../../store/pglite-thread.js';
+import { trigramIndexProblem } from '../../projections/monitor/schema.js';
 
 export type DataOf<C extends { type: string; data: unknown }, T extends C['type']> = Extract<C, { type: T }>['data'];
 
@@ -212,6 +213,8 @@ export async function openCore(config: Config, options: { start?: boolean; log?:
   const runner = new ProjectionRunner(store, db, ALL_PROJECTIONS, options.log);
   if (options.start !== false) await runner.start();
   else await runner.migrate();
+  const trigrams = await trigramIndexProblem(db);
+  if (trigrams) (options.log ?? console.warn)(trigrams);
   const core = new Core(store, db, runner);
   core.chainKeys = keys;
   return core;

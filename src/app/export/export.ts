@@ -94,17 +94,17 @@ export async function openExport(core: Core, secret: string, exportId: string, k
  * The export's bytes as text chunks (the head, then one chunk per batch of rows), limited by `visible` (what the
  * requester may read) and the export's search. `counted` learns the rows written so far after each chunk.
  */
-export async function* exportChunks(db: Sql, opened: Pick<OpenedExport, 'request'>, visible: Condition, counted: (rows: number) => void): AsyncGenerator<string> {
+export async function* exportChunks(db: Sql, opened: Pick<OpenedExport, 'request'>, visible: Condition, counted: (rows: number) => void): AsyncGenerator<string | Buffer> {
   const { request } = opened;
   const fields = fieldDefs(request.fields);
   const conditions: Condition[] = [visible];
   if (request.query) conditions.push(compileSql(parseQuery(request.query), 1));
   yield exportHead(request.format, fields.map((f) => f.name), request.bom);
   let rows = 0;
-  for await (const lines of streamExportLines(db, fields, request.format, conditions, EXPORT_BATCH)) {
-    rows += lines.length;
+  for await (const batch of streamExportLines(db, fields, request.format, conditions, EXPORT_BATCH)) {
+    rows += batch.rows;
     counted(rows);
-    yield lines.join('');
+    yield batch.lines;
   }
 }
 

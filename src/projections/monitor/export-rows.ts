@@ -1,39 +1,20 @@
 import { assertNever } from '../../domain/core/errors.js';
 import type { Sql } from '../../store/sql.js';
 import type { FieldDef } from '../search/fields.js';
+import { csvFrameExpression, renderCsvFrames } from './export-csv.js';
 import { renumber, type Condition } from './queries.js';
 
 /**
- * Export lines straight from the read model. PostgreSQL renders each row as one finished line (CSV or JSON Lines), so
- * the driver parses one text value per row instead of a date, a float and an array per field: that is what keeps an
- * export near the speed of `COPY … TO STDOUT`. Identifiers come only from `fields.ts`; nothing is interpolated.
- *
- * CSV (RFC 4180): a value with a comma, quote, CR or LF is quoted with its quotes doubled; absent values are empty;
- * text starting with = + - @ TAB or CR gets a leading apostrophe, so a spreadsheet shows it instead of running it as
- * a formula. Dates are ISO 8601 in UTC with milliseconds; tags are joined with "; ".
- * JSON Lines: one object per row, keys in the chosen order, numbers and booleans typed, tags an array, null for absent.
+ * Export lines straight from the read model, one text value per row from the database, so the driver never parses a
+ * date, a float and an array per field: that is what keeps an export near the speed of `COPY … TO STDOUT`.
+ * CSV: the database writes a frame per row and `export-csv.ts` makes the lines (its header says why and how).
+ * JSON Lines: PostgreSQL renders one object per row, keys in the chosen order, numbers and booleans typed, tags an
+ * array, null for absent, dates ISO 8601 in UTC with milliseconds.
+ * Identifiers come only from `fields.ts`; nothing is interpolated.
  */
 export type LineFormat = 'csv' | 'jsonl';
 
 const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
-const quoted = (text: string) => `CASE WHEN ${text} ~ '[",\\r\\n]' THEN '"' || replace(${text}, '"', '""') || '"' ELSE ${text} END`;
-
-function csvCell(field: FieldDef): string {
-  const c = field.column;
-  switch (field.type) {
-    case 'text':
-      return `coalesce(${quoted(`(CASE WHEN ${c} ~ '^[-=+@\\t\\r]' THEN '''' || ${c} ELSE ${c} END)`)}, '')`;
-    case 'number':
-    case 'boolean':
-      return `coalesce(${c}::text, '')`;
-    case 'date':
-      return `coalesce(${iso(c)}, '')`;
-    case 'text[]':
-      return `coalesce(${quoted(`array_to_string(${c}, '; ')`)}, '')`;
-    default:
-      return assertNever(field.type, 'field type');
-  }
-}
 
 function jsonValue(field: FieldDef): string {
   switch (field.type) {
@@ -49,18 +30,22 @@ function jsonValue(field: FieldDef): string {
   }
 }
 
-/** The SQL expression of one export line of a `monitor_sessions` row, with its line end. */
-export function lineExpression(fields: readonly FieldDef[], format: LineFormat): string {
-  switch (format) {
-    case 'csv':
-      return `concat_ws(',', ${fields.map(csvCell).join(', ')}) || E'\\r\\n'`;
-    case 'jsonl':
-      // json_build_object keeps the keys in order (jsonb would sort them) and takes at most 100 arguments.
-      if (fields.length > 50) throw new Error('at most 50 fields in a JSON Lines export');
-      return `json_build_object(${fields.map((f) => `'${f.name}', ${jsonValue(f)}`).join(', ')})::text || E'\\n'`;
-    default:
-      return assertNever(format, 'export format');
-  }
+/** The SQL expression of one JSON Lines line of a `monitor_sessions` row, with its line end. */
+export function jsonLineExpression(fields: readonly FieldDef[]): string {
+  // json_build_object keeps the keys in order (jsonb would sort them) and takes at most 100 arguments.
+  if (fields.length > 50) throw new Error('at most 50 fields in a JSON Lines export');
+  return `json_build_object(${fields.map((f) => `'${f.name}', ${jsonValue(f)}`).join(', ')})::text || E'\\n'`;
+}
+
+/** Consecutive export lines, each with its line end, and how many there are. */
+export interface ExportLines {
+  readonly rows: number;
+  readonly lines: Buffer;
+}
+
+async function serverIsUtf8(db: Sql): Promise<boolean> {
+  const [{ encoding }] = await db.query<{ encoding: string }>(`SELECT current_setting('server_encoding') AS encoding`);
+  return encoding === 'UTF8';
 }
 
 /**
@@ -70,7 +55,7 @@ export function lineExpression(fields: readonly FieldDef[], format: LineFormat):
  * renders the whole result before the first row, so there the rows come in keyset pages (date, id), each its own
  * short statement that writers interleave with.
  */
-export async function* streamExportLines(db: Sql, fields: readonly FieldDef[], format: LineFormat, conditions: readonly Condition[], batch = 1000): AsyncGenerator<string[]> {
+export async function* streamExportLines(db: Sql, fields: readonly FieldDef[], format: LineFormat, conditions: readonly Condition[], batch = 1000): AsyncGenerator<ExportLines> {
   const parts: string[] = [];
   const params: unknown[] = [];
   for (const c of conditions) {
@@ -78,10 +63,25 @@ export async function* streamExportLines(db: Sql, fields: readonly FieldDef[], f
     params.push(...c.params);
   }
   const where = parts.length ? parts.join(' AND ') : 'true';
-  const line = lineExpression(fields, format);
+  let line: string;
+  let render: (chunks: readonly Buffer[], rows: number) => Buffer;
+  switch (format) {
+    case 'csv':
+      line = csvFrameExpression(fields, await serverIsUtf8(db));
+      render = (frames, rows) => renderCsvFrames(frames, rows, fields);
+      break;
+    case 'jsonl':
+      line = jsonLineExpression(fields);
+      render = (lines) => Buffer.concat(lines);
+      break;
+    default:
+      return assertNever(format, 'export format');
+  }
   const order = 'ORDER BY date DESC, session_id DESC';
   if (db.engine === 'postgres') {
-    for await (const rows of db.cursor<{ line: string }>(`SELECT ${line} AS line FROM monitor_sessions WHERE ${where} ${order}`, params, batch)) yield rows.map((r) => r.line);
+    for await (const { rows, chunks } of db.textCursor(`SELECT ${line} AS line FROM monitor_sessions WHERE ${where} ${order}`, params, batch)) {
+      yield { rows, lines: render(chunks, rows) };
+    }
     return;
   }
   const size = Math.max(1, Math.floor(batch));
@@ -94,7 +94,7 @@ export async function* streamExportLines(db: Sql, fields: readonly FieldDef[], f
       `SELECT ${line} AS line, date::text AS k_date, session_id AS k_id FROM monitor_sessions WHERE ${where}${keyset} ${order} LIMIT ${size}`,
       after ? [...params, ...after] : params,
     );
-    if (rows.length > 0) yield rows.map((r) => r.line);
+    if (rows.length > 0) yield { rows: rows.length, lines: render([Buffer.from(rows.map((r) => r.line).join(''))], rows.length) };
     if (rows.length < size) return;
     after = [rows[rows.length - 1].k_date, rows[rows.length - 1].k_id];
   }

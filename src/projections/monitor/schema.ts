@@ -1,5 +1,14 @@
 import { METRIC_CODES } from '../../domain/session/metrics.js';
+import type { Sql } from '../../store/sql.js';
 import { MONITOR_SORT_DDL } from './paging.js';
+
+/** The free-text columns with a trigram index (the search language's free text matches these with ILIKE). */
+const TRIGRAM_COLUMNS = [
+  { index: 'session', column: 'session_id' },
+  { index: 'name', column: 'name' },
+  { index: 'student', column: 'student' },
+  { index: 'proctor', column: 'proctor' },
+] as const;
 
 /** DDL of the monitor read model. Idempotent: run at every start. */
 export const MONITOR_DDL = `
@@ -57,15 +66,40 @@ CREATE INDEX IF NOT EXISTS monitor_sessions_lower_student ON monitor_sessions (l
 CREATE INDEX IF NOT EXISTS monitor_sessions_lower_proctor ON monitor_sessions (lower(proctor));
 CREATE INDEX IF NOT EXISTS monitor_sessions_lower_status ON monitor_sessions (lower(status));
 -- Trigram indexes serve ILIKE and regular expressions, where pg_trgm can be had (PGlite ships it; Debian's server has it
--- in postgresql-contrib). Without it the same queries scan, and still answer correctly.
+-- in postgresql-contrib). Without it the same queries scan, and still answer correctly: trigramIndexProblem() says so.
+-- An extension lives once per database, in the schema of whoever created it first, and that schema need not be on
+-- this search path: then CREATE EXTENSION IF NOT EXISTS does nothing and a bare gin_trgm_ops is not found, so the
+-- operator class is named with its schema, wherever pg_trgm is.
 DO $$
+DECLARE
+  trgm text;
 BEGIN
-  CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public;
-  CREATE INDEX IF NOT EXISTS monitor_sessions_trgm_session ON monitor_sessions USING gin (session_id gin_trgm_ops);
-  CREATE INDEX IF NOT EXISTS monitor_sessions_trgm_name ON monitor_sessions USING gin (name gin_trgm_ops);
-  CREATE INDEX IF NOT EXISTS monitor_sessions_trgm_student ON monitor_sessions USING gin (student gin_trgm_ops);
-  CREATE INDEX IF NOT EXISTS monitor_sessions_trgm_proctor ON monitor_sessions USING gin (proctor gin_trgm_ops);
+  SELECT extnamespace::regnamespace::text INTO trgm FROM pg_extension WHERE extname = 'pg_trgm';
+  IF trgm IS NULL THEN
+    BEGIN
+      CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public;
+    EXCEPTION WHEN unique_violation OR duplicate_object THEN
+      NULL; -- another session created it a moment ago
+    END;
+    SELECT extnamespace::regnamespace::text INTO trgm FROM pg_extension WHERE extname = 'pg_trgm';
+  END IF;
+${TRIGRAM_COLUMNS.map((c) => `  EXECUTE format('CREATE INDEX IF NOT EXISTS monitor_sessions_trgm_${c.index} ON monitor_sessions USING gin (${c.column} %s.gin_trgm_ops)', trgm);`).join('\n')}
 EXCEPTION WHEN OTHERS THEN
   RAISE NOTICE 'pg_trgm unavailable (%): text search will scan', SQLERRM;
 END $$;
 `;
+
+/**
+ * Null when every trigram index of `monitor_sessions` is there; otherwise which are missing and what it costs, for the
+ * log: the DDL cannot say so itself (a NOTICE reaches no one) and searches still answer, only by scanning.
+ */
+export async function trigramIndexProblem(db: Sql): Promise<string | null> {
+  const rows = await db.query<{ name: string }>(
+    `SELECT indexname AS name FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'monitor_sessions' AND indexname LIKE 'monitor_sessions_trgm_%'`,
+  );
+  const present = new Set(rows.map((r) => r.name));
+  const missing = TRIGRAM_COLUMNS.map((c) => `monitor_sessions_trgm_${c.index}`).filter((name) => !present.has(name));
+  if (missing.length === 0) return null;
+  return `no trigram index ${missing.join(', ')}: substring and regular-expression searches scan every session. `
+    + 'Install pg_trgm (Debian: postgresql-contrib) or create it once as a user allowed to, then restart.';
+}

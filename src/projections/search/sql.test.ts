@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MONITOR_DDL } from '../monitor/schema.js';
 import { ALL_IDS, FIXTURE, insertStatement } from './fixture.js';
 import { compilePredicate, compileSql, parseQuery } from './index.js';
+import { requiredLiteral } from './sql.js';
 
 let db: PGlite;
 
@@ -123,10 +124,32 @@ describe('when the SQL is built', () => {
     expect(where).toMatch(/\$3\b/);
     expect(where).not.toMatch(/\$[12]\b/);
     expect(params).toEqual([
-      'student1', 'student2', "ex'am", 50, '2025-01-01T00:00:00.000Z', "%Robert'); DROP TABLE monitor\\_sessions;--%",
+      'student1', 'student2', "%ex'am%", 50, '2025-01-01T00:00:00.000Z', "%Robert'); DROP TABLE monitor\\_sessions;--%",
     ]);
     const result = await db.query(`SELECT count(*)::int AS n FROM monitor_sessions WHERE $1::int = $2::int AND ${where}`, [1, 1, ...params]);
     expect(result.rows).toEqual([{ n: 0 }]);
+  });
+
+  it('asks for a regular expression without metacharacters as the substring it is, so the trigram index gets all of it', () => {
+    expect(compileSql(parseQuery('name~*"retake 42%"'))).toMatchObject({ where: 'name ILIKE $1::text', params: ['%retake 42\\%%'], textMatch: true });
+    expect(compileSql(parseQuery('name~"Retake"')).where).toBe('name LIKE $1::text');
+    expect(compileSql(parseQuery('name~*"^re.4"')).where).toBe('name ~* $1::text');
+    expect(compileSql(parseQuery('score<5')).textMatch).toBe(false);
+  });
+
+  it('narrows a regular expression by the run of plain characters every match holds, when the pattern is simple enough to tell', async () => {
+    expect(compileSql(parseQuery('name~*"^chemistry retake 4[12]$"'))).toMatchObject({
+      where: '(name ILIKE $1::text AND name ~* $2::text)', params: ['%chemistry retake 4%', '^chemistry retake 4[12]$'],
+    });
+    expect(requiredLiteral('abc?de+f*ghij{2}k[]xy]lm')).toBe('ghi');
+    expect(requiredLiteral('ab+cd')).toBe('ab');
+    expect(requiredLiteral('[^]]exam.')).toBe('exam');
+    for (const bail of ['exam|test', '(exam)?', 'ex\\.am', 'ab[cd']) expect(requiredLiteral(bail)).toBeNull();
+    for (const search of ['name~*"ntrance ex?am"', 'name~*"^entrance e.am$"', 'name~"Entrance [et]"', 'name~*"exam+"']) {
+      const { where, params } = compileSql(parseQuery(search), 1);
+      const rows = await db.query<{ session_id: string }>(`SELECT session_id FROM monitor_sessions WHERE ${where}`, params);
+      expect(rows.rows.map((r) => r.session_id).sort()).toEqual(FIXTURE.filter(compilePredicate(parseQuery(search))).map((r) => r.sessionId).sort());
+    }
   });
 
   it('takes column names only from the field registry', () => {
