@@ -81,7 +81,10 @@ describeWithServer('an administrator manages exam templates on screen', HAS_CHRO
     await student.waitForURL(/#\/exam\/entrance-a$/);
     const rules = student.getByRole('list', { name: 'Rules' });
     await rules.getByText('Show your ID to the camera.').waitFor();
-    expect(await rules.locator('li').allTextContents()).toEqual(['Show your ID to the camera.', 'No notes.']);
+    // Then what its addons ask of the test-taker (this exam has a second camera).
+    expect(await rules.locator('li').allTextContents()).toEqual([
+      'Show your ID to the camera.', 'No notes.', 'Have your phone at hand: it becomes a second camera during the exam.',
+    ]);
     await student.close();
   }, 60_000);
 
