@@ -1,3 +1,4 @@
+import { migrate } from './migrate.js';
 import type { Sql } from './sql.js';
 
 const DDL = `
@@ -30,7 +31,7 @@ export class SessionKeyTable {
   private constructor(private readonly sql: Sql) {}
 
   static async open(sql: Sql): Promise<SessionKeyTable> {
-    await sql.exec(DDL);
+    await migrate(sql, DDL); // nodes starting together on a new database take turns
     return new SessionKeyTable(sql);
   }
 
