@@ -16,8 +16,8 @@ describeWithServer('a test-taker who comes before check-in opens', HAS_CHROMIUM,
   let releaseChromium: (() => void) | undefined;
 
   beforeAll(async () => {
-    releaseChromium = await holdChromium();
     api = await startTestApi({}, { webDir: WEB_DIR });
+    releaseChromium = await holdChromium();
     browser = await launchChromium();
     student = await (await newContext(browser, api.server.url)).newPage();
     await signIn(student, 'student1');

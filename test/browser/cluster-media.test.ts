@@ -23,10 +23,10 @@ describeWithServer(
     let releaseChromium: (() => void) | undefined;
 
     beforeAll(async () => {
-      releaseChromium = await holdChromium();
       a = await startTestApi({}, { webDir: WEB_DIR, postgresUrl: url });
       const [{ schema }] = await a.core.db.query<{ schema: string }>(`SELECT current_schema() AS schema`);
       b = await startTestApi({}, { webDir: WEB_DIR, postgresUrl: url, joinSchema: schema });
+      releaseChromium = await holdChromium();
       await a.createSession('cross-media', { name: 'Cross-node exam', url: `${a.server.url}/demo-test.html`, student: 'student1' });
       browser = await launchChromium();
       student = await (await newContext(browser, a.server.url)).newPage();

@@ -28,8 +28,8 @@ describeWithServer('capture stops the moment a session ends, however it ends (p2
   let releaseChromium: (() => void) | undefined;
 
   beforeAll(async () => {
-    releaseChromium = await holdChromium();
     api = await startTestApi({}, { webDir: WEB_DIR });
+    releaseChromium = await holdChromium();
     browser = await launchChromium();
     // The proctor watches: each running exam also streams to the proctor's tile.
     proctor = await (await newContext(browser, api.server.url)).newPage();

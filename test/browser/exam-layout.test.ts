@@ -18,8 +18,8 @@ describeWithServer('the exam page laid out for the test-taker, from 390 px to 14
 
   // The demo's entrance exam: LMS content and a second camera, whose QR code takes room in the proctoring panel.
   beforeAll(async () => {
-    releaseChromium = await holdChromium();
     api = await startTestApi({}, { webDir: WEB_DIR });
+    releaseChromium = await holdChromium();
     await api.createSession('layout-1', { name: 'Entrance exam in mathematics', url: `${api.server.url}/demo-test.html`, secondCamera: true });
     browser = await launchChromium();
     student = await (await newContext(browser, api.server.url)).newPage();

@@ -35,8 +35,8 @@ describeWithServer('an exam page that follows its template', HAS_CHROMIUM, NO_CH
   let releaseChromium: (() => void) | undefined;
 
   beforeAll(async () => {
-    releaseChromium = await holdChromium();
     api = await startTestApi({}, { webDir: WEB_DIR });
+    releaseChromium = await holdChromium();
     // As main.ts does: the face photo waits for the server's verdict, so the camera shows a face.
     verifier = startFaceVerifier(api.core, new LocalBlobStore(join(api.config.dataDir, 'blobs')));
     await api.as('admin', CREATE_TEMPLATE, {

@@ -33,8 +33,8 @@ describeWithServer('a proctor and a test-taker in Chromium', HAS_CHROMIUM, NO_CH
 
   let releaseChromium: (() => void) | undefined;
   beforeAll(async () => {
-    releaseChromium = await holdChromium();
     api = await startTestApi({}, { webDir: WEB_DIR });
+    releaseChromium = await holdChromium();
     // As main.ts does: the identity step waits for the server's verdict on each photo, so the camera shows a face.
     verifier = startFaceVerifier(api.core, new LocalBlobStore(join(api.config.dataDir, 'blobs')));
     await api.createSession('browser-1', { name: 'Entrance exam', url: `${api.server.url}/demo-test.html`, metrics: ['b2', 'c2', 'm2', 's1'] });

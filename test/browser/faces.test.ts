@@ -38,8 +38,8 @@ describeWithServer('face metrics in the participant\'s browser (face-api on WebA
 
   let releaseChromium: (() => void) | undefined;
   beforeAll(async () => {
-    releaseChromium = await holdChromium();
     api = await startTestApi({}, { webDir: WEB_DIR });
+    releaseChromium = await holdChromium();
     verifier = startFaceVerifier(api.core, new LocalBlobStore(join(api.config.dataDir, 'blobs'))); // as main.ts does
     video = videos(mkdtempSync(join(tmpdir(), 'faces-')));
   }, 300_000);

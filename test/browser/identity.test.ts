@@ -23,9 +23,9 @@ describeWithServer('the identity step asks for a retake when the server finds no
   let releaseChromium: (() => void) | undefined;
 
   beforeAll(async () => {
-    releaseChromium = await holdChromium();
     await loadFaceModels();
     api = await startTestApi({}, { webDir: WEB_DIR });
+    releaseChromium = await holdChromium();
     verifier = startFaceVerifier(api.core, new LocalBlobStore(join(api.config.dataDir, 'blobs'))); // as main.ts does
     dir = mkdtempSync(join(tmpdir(), 'identity-'));
   }, 300_000);

@@ -29,8 +29,8 @@ describeWithServer('a learner sent by the LMS for a proctored attempt, in Chromi
   let releaseChromium: (() => void) | undefined;
 
   beforeAll(async () => {
-    releaseChromium = await holdChromium();
     api = await startTestApi({}, { webDir: WEB_DIR });
+    releaseChromium = await holdChromium();
     verifier = startFaceVerifier(api.core, new LocalBlobStore(join(api.config.dataDir, 'blobs')));
     platform = await startLtiPlatform();
     await connectPlatform(api, platform);

@@ -44,11 +44,11 @@ describeWithServer('an LMS connected by dynamic registration, from the administr
   };
 
   beforeAll(async () => {
-    releaseChromium = await holdChromium();
     lms = await startLtiPlatform();
     const port = await freePort();
     // No frame-ancestors given: registering the platform is what lets it frame us.
     api = await startTestApi({ port, publicUrl: `http://127.0.0.1:${port}` }, { webDir: WEB_DIR });
+    releaseChromium = await holdChromium();
     verifier = startFaceVerifier(api.core, new LocalBlobStore(join(api.config.dataDir, 'blobs')));
     services = new LtiServiceWorker(api.core, { backoffMs: () => 200 });
     await services.start();

@@ -21,12 +21,12 @@ describeWithServer('a learner launched from an LMS inside its iframe', HAS_CHROM
   let releaseChromium: (() => void) | undefined;
 
   beforeAll(async () => {
-    releaseChromium = await holdChromium();
     lms = await startLtiPlatform();
     const port = await freePort();
     const app = `http://127.0.0.1:${port}`;
     // The LMS frames us: its origin among the frame ancestors (what registering a platform gives on the admin side).
     api = await startTestApi({ port, publicUrl: app, frameAncestors: ["'self'", lms.issuer] }, { webDir: WEB_DIR });
+    releaseChromium = await holdChromium();
     const tool = lms.register({ loginUrl: `${app}/lti/login`, redirectUris: [`${app}/lti/launch`], jwksUrl: `${app}/.well-known/jwks.json`, targetLinkUri: `${app}/lti/launch` });
     platformId = (await registerLtiPlatform(api.core, {
       name: 'Test LMS', issuer: lms.issuer, clientId: tool.clientId, deploymentIds: [tool.deploymentId],

@@ -26,8 +26,8 @@ describeWithServer('live video, calls and recordings between real browsers (p2p)
 
   let releaseChromium: (() => void) | undefined;
   beforeAll(async () => {
-    releaseChromium = await holdChromium();
     api = await startTestApi({}, { webDir: WEB_DIR });
+    releaseChromium = await holdChromium();
     const url = `${api.server.url}/demo-test.html`;
     await api.createSession('media-1', { name: 'Media exam', url, student: 'student1' });
     await api.createSession('media-2', { name: 'Second exam', url, student: 'student2' });

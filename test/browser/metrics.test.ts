@@ -63,8 +63,8 @@ describeWithServer('violation detection in the participant\'s browser', HAS_CHRO
 
   let releaseChromium: (() => void) | undefined;
   beforeAll(async () => {
-    releaseChromium = await holdChromium();
     api = await startTestApi({}, { webDir: WEB_DIR });
+    releaseChromium = await holdChromium();
     const url = `${api.server.url}/demo-test.html`;
     await api.createSession('det-1', { name: 'Detection exam', url, student: 'student1', metrics: BROWSER_METRICS });
     await api.createSession('det-2', { name: 'Old browser', url, student: 'student2', metrics: BROWSER_METRICS });

@@ -51,8 +51,8 @@ describeWithServer('the second (mobile) camera: QR code, phone publishing, proct
   const events = async (): Promise<Event[]> => (await api.as('admin', `{ sessionEvents(id: "mobile-1") { type data } }`)).sessionEvents;
 
   beforeAll(async () => {
-    releaseChromium = await holdChromium();
     api = await startTestApi({}, { webDir: WEB_DIR });
+    releaseChromium = await holdChromium();
     await api.createSession('mobile-1', { name: 'Exam with a phone', url: `${api.server.url}/demo-test.html`, student: 'student1', secondCamera: true, metrics: ['b2', 'n2'] });
     browser = await launchChromium();
     student = await (await newContext(browser, api.server.url)).newPage();

@@ -17,8 +17,8 @@ describeWithServer('the monitoring screen\'s layout and its large view of the ac
 
   // An administrator (the longest top bar: every page link) watching two live sessions, one with a second camera.
   beforeAll(async () => {
-    releaseChromium = await holdChromium();
     api = await startTestApi({}, { webDir: WEB_DIR });
+    releaseChromium = await holdChromium();
     const url = `${api.server.url}/demo-test.html`;
     await api.createSession('big-1', { name: 'Entrance exam in mathematics', url, student: 'student1', secondCamera: true });
     await api.createSession('big-2', { name: 'Physics midterm', url, student: 'student2' });

@@ -21,8 +21,8 @@ describeWithServer('an administrator imports people from a CSV and manages integ
   let releaseChromium: (() => void) | undefined;
 
   beforeAll(async () => {
-    releaseChromium = await holdChromium();
     api = await startTestApi({}, { webDir: WEB_DIR });
+    releaseChromium = await holdChromium();
     browser = await launchChromium();
     admin = await (await newContext(browser, api.server.url)).newPage();
     admin.on('pageerror', (e) => console.error('PAGEERROR', e.message));

@@ -26,8 +26,8 @@ describeWithServer('each role sees only what it can do', HAS_CHROMIUM, NO_CHROMI
   let releaseChromium: (() => void) | undefined;
 
   beforeAll(async () => {
-    releaseChromium = await holdChromium();
     api = await startTestApi({}, { webDir: WEB_DIR });
+    releaseChromium = await holdChromium();
     await api.createSession('role-1', { name: 'Entrance exam', url: `${api.server.url}/demo-test.html` });
     browser = await launchChromium();
     await intoRunningExam(api, await (await newContext(browser, api.server.url)).newPage(), 'student1', 'role-1');

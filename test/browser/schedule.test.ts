@@ -20,8 +20,8 @@ describeWithServer('a proctor opens slots in the calendar and a test-taker books
   const cell = (hour: number) => proctor.locator('table.week tbody tr').nth(hour - FIRST_HOUR).locator('td').nth(0);
 
   beforeAll(async () => {
-    releaseChromium = await holdChromium();
     api = await startTestApi({}, { webDir: WEB_DIR });
+    releaseChromium = await holdChromium();
     await api.createSession('book-1', { name: 'History finals', student: 'student1', proctor: null, duration: 90, selfScheduling: true });
     browser = await launchChromium();
     proctor = await (await newContext(browser, api.server.url)).newPage();

@@ -17,8 +17,8 @@ describeWithServer('an administrator manages exam templates on screen', HAS_CHRO
   const form = () => admin.getByRole('form', { name: 'Template' });
 
   beforeAll(async () => {
-    releaseChromium = await holdChromium();
     api = await startTestApi({}, { webDir: WEB_DIR });
+    releaseChromium = await holdChromium();
     browser = await launchChromium();
     admin = await (await newContext(browser, api.server.url)).newPage();
     await admin.setViewportSize({ width: 1440, height: 900 });

@@ -22,7 +22,8 @@ function alive(pid: number): boolean {
 /**
  * One Chromium at a time across the test workers: on two cores two browsers encoding video starve each other (a
  * MediaRecorder then writes segments without frames). A directory is the lock (mkdir is atomic); a dead holder's lock
- * is taken over. Each browser test file holds it from its beforeAll to its afterAll.
+ * is taken over. Each browser test file holds it from its beforeAll to its afterAll, taking it once its server has
+ * started: a start needs no browser, and the files waiting for Chromium wait in one line.
  */
 export async function holdChromium(): Promise<() => void> {
   for (;;) {
