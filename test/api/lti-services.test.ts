@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Actor } from '../../src/domain/core/decider.js';
+import { SYSTEM_ACTOR, type Actor } from '../../src/domain/core/decider.js';
 import { sessionStreamId, type SessionEvent } from '../../src/domain/session/events.js';
 import { registerLtiPlatform } from '../../src/app/lti/platforms.js';
 import { openJobs } from '../../src/app/lti/services/plan.js';
@@ -197,6 +197,19 @@ for (const [engine, available, postgresUrl] of ENGINES) describeWithServer(`the 
       expect(events.some((e) => e.type === 'SessionFinished' && e.data.by === 'integrator')).toBe(true);
       expect(openJobs(events)).toEqual([]);
       expect(await calls(id, 'acs')).toEqual([]);
+    });
+
+    it('terminates the attempt when the exam\'s time runs out on our clock, as the session timer finishes it', async () => {
+      const { id, sub } = await launchedSession(['terminate']);
+      const [started] = (await api.core.store.readStream<SessionEvent>(sessionStreamId(id))).filter((e) => e.type === 'SessionStarted');
+      const deadline = Date.parse(started.type === 'SessionStarted' ? started.data.deadline : '');
+      await api.core.session(id, 'FinishSession', { timeout: true }, SYSTEM_ACTOR, { now: new Date(deadline + 1_000) });
+      const [terminate] = await eventually(() => {
+        const sent = lms.acsRequests.filter((r) => (r.body.user as { sub: string }).sub === sub);
+        return sent.length ? sent : null;
+      }, 15_000);
+      expect(terminate.body).toMatchObject({ action: 'terminate', incident_severity: 0, reason_code: 'time_expired', reason_msg: 'the time allowed for the exam ran out' });
+      expect(terminate.status).toBe('terminated');
     });
   });
 });

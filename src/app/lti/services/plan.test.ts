@@ -30,6 +30,12 @@ describe('what a session owes its LMS', () => {
     expect(openJobs(events).map((j) => (j.job.service === 'acs' ? j.job.action : j.job.service))).toEqual(['pause', 'resume', 'terminate']);
   });
 
+  it('terminates the attempt when the time ran out on our clock, without blame, and sends nothing for the test-taker\'s own finish', () => {
+    const timedOut = [launched(), ev('SessionFinished', { by: 'timeout', actor: 'system' }, 'system', 'system')];
+    expect(openJobs(timedOut).map((j) => j.job)).toEqual([expect.objectContaining({ action: 'terminate', severity: 0, reasonCode: 'time_expired' })]);
+    expect(openJobs([launched(), ev('SessionFinished', { by: 'student', actor: 'student1' }, 'student1', 'student')])).toEqual([]);
+  });
+
   it('sends nothing once the LMS ended the attempt', () => {
     const events = [launched(), ev('LtiAssessmentEnded', { errorMessage: null, errorLog: null }, 'lti:p1', 'integrator'), ev('SessionFinished', { by: 'integrator', actor: 'lti:p1' }, 'lti:p1', 'integrator')];
     expect(openJobs(events)).toEqual([]);

@@ -15,7 +15,8 @@ import { SCOPES } from './token.js';
  *   `reason_msg` and `reason_code` `incident` (0.7), or `flag` when the platform offers no `pause`; unblocking →
  *   `resume`;
  * - `ViolationDetected` → `flag` with the metric's code as `reason_code` and its description (and detail) (0.8);
- * - `SessionFinished` by a proctor or administrator → `terminate` (1).
+ * - `SessionFinished` by a proctor or administrator → `terminate` (1); by the clock (the time ran out) → `terminate`
+ *   with `reason_code` `time_expired` (0); the test-taker's own finish sends nothing (the LMS ends its attempt itself).
  * Only actions in the launch's `acs.actions` are sent. Nothing is sent for what the platform did itself (actor
  * `lti:…`) nor after it ended the attempt (`LtiAssessmentEnded`): no echo loops.
  *
@@ -124,6 +125,8 @@ function controlFor(e: Event, link: LtiLink, incidents: ReadonlyMap<string, stri
   if (e.type === 'SessionResumed') return staff ? job('resume', e.data.at, 0, 'proctor_resume', 'the proctor resumed the exam') : null;
   if (e.type === 'SessionFinished') {
     const by = e.data.by;
+    // The exam's time ran out on our clock: the attempt must end in the LMS too, though no one did anything wrong.
+    if (by === 'timeout') return job('terminate', e.data.at, 0, 'time_expired', 'the time allowed for the exam ran out');
     return by === 'proctor' || by === 'admin' ? job('terminate', e.data.at, 1, `${by}_terminate`, `the ${by === 'admin' ? 'administrator' : 'proctor'} ended the exam`) : null;
   }
   if (e.type === 'ContentBlocked') {
