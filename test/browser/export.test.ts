@@ -54,7 +54,10 @@ describeWithServer('the export dialog in Chromium', HAS_CHROMIUM, NO_CHROMIUM_RE
 
   it('says why a search that does not parse cannot be exported, and fits a phone screen', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
+    // On a phone the top bar's pages sit under one Menu button; picking one closes it.
+    await page.getByRole('button', { name: 'Menu' }).click();
     await page.getByRole('button', { name: 'Export…' }).click();
+    await page.getByRole('navigation', { name: 'Pages' }).waitFor({ state: 'hidden' });
     await dialog().getByLabel('Search').fill('score<<50');
     await dialog().getByRole('button', { name: 'Download' }).click();
     await dialog().getByRole('alert').waitFor();
