@@ -105,6 +105,10 @@ describeWithServer('an exam page that follows its template', HAS_CHROMIUM, NO_CH
       await student.getByRole('heading', { name: 'Waiting for the proctor' }).waitFor();
       expect(await api.errorCode('student2', 'mutation { startSession(id: "approved-b") { id } }')).toBe('CONFLICT');
       await shoot(student, 'exam-waiting-approval');
+      // A reload there goes back to the wait: the server holds the photo, nothing is asked again.
+      await student.reload();
+      await student.getByRole('heading', { name: 'Waiting for the proctor' }).waitFor();
+      expect(await student.getByRole('button', { name: 'I accept the rules' }).count()).toBe(0);
     });
 
     it('lets the test-taker in once a proctor approves on the monitor', async () => {

@@ -47,6 +47,20 @@ export class SessionTemplateResolver {
     return created ? examSteps(created.fromTemplate, created.secondCamera) : null;
   }
 
+  @FieldResolver(() => [String], {
+    description: 'The identity photos (`face`, `document`) the server holds for this session, less those whose check asked for a retake: a page reloaded after them goes on from there. Ask for it on one session.',
+  })
+  async identityPhotosTaken(@Root() session: Session, @Ctx() ctx: ApiContext): Promise<string[]> {
+    const entries = await protocolEntries(ctx.core.db, session.id, ['identity', 'face']);
+    const latest = new Map<string, string>();
+    const refused = new Set<string>();
+    for (const { body } of entries) {
+      if (body.type === 'IdentityPhotoSubmitted') latest.set(String(body.kind), String(body.photoId));
+      else if (body.type === 'FaceChecked' && body.problem) refused.add(String(body.photoId)); // the page asks for a retake
+    }
+    return [...latest].filter(([, photoId]) => !refused.has(photoId)).map(([kind]) => kind);
+  }
+
   @FieldResolver(() => String, { nullable: true, description: 'The proctor who confirmed the test-taker and let them start (`verifyIdentity`), once one has. Ask for it on one session.' })
   async approvedBy(@Root() session: Session, @Ctx() ctx: ApiContext): Promise<string | null> {
     const entries = await protocolEntries(ctx.core.db, session.id, ['identity']);

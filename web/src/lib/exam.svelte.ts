@@ -48,6 +48,8 @@ export class ExamState {
   steps = $state<ExamStepsView>(ALWAYS);
   /** The proctor who let the test-taker start, once one has (the approval stage). */
   approvedBy = $state<string | null>(null);
+  /** The identity photos the server already holds (none asked for a retake). */
+  private photosTaken: readonly string[] = [];
   /** The identity photos this exam asks for. */
   photoKinds = $derived(photoKinds(this.steps));
   /** The exam may start once every photo asked for is taken and none waits for its verdict or needs a retake. */
@@ -93,7 +95,7 @@ export class ExamState {
     try {
       await this.reload();
       const s = this.session!;
-      this.step = ENDED.has(s.status) ? 'ended' : s.status === 'in_progress' || s.status === 'paused' ? 'exam' : s.selfScheduling && !s.booked ? 'book' : 'rules';
+      this.step = ENDED.has(s.status) ? 'ended' : s.status === 'in_progress' || s.status === 'paused' ? 'exam' : s.selfScheduling && !s.booked ? 'book' : this.photosSent ? 'approval' : 'rules';
       await this.chat.load();
       this.stops.push(live(this.client, ACTIVITY, { id: this.sessionId }, (d) => void this.onActivity(d.sessionActivity)));
       const timer = setInterval(() => (this.now = Date.now()), 1000);
@@ -120,6 +122,15 @@ export class ExamState {
     this.session = data.session;
     this.steps = steps?.examSteps ?? ALWAYS;
     this.approvedBy = steps?.approvedBy ?? null;
+    this.photosTaken = steps?.identityPhotosTaken ?? [];
+  }
+
+  /**
+   * Checked in, every photo asked for is with the server and the exam waits for the proctor: a page reloaded there
+   * goes back to the wait, not to the rules and the camera again.
+   */
+  private get photosSent(): boolean {
+    return this.session?.status === 'waiting' && this.steps.stages.proctorApproval && this.photoKinds.length > 0 && this.photoKinds.every((k) => this.photosTaken.includes(k));
   }
 
   private async loadSteps() {

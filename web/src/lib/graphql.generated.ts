@@ -1017,6 +1017,7 @@ export type ExamStepsData = {
   session: {
     id: string;
     approvedBy: string | null;
+    identityPhotosTaken: Array<string>;
     examSteps: {
       photosDemanded: boolean;
       stages: ArchiveTemplateData['archiveTemplate']['stages'];

@@ -12,6 +12,6 @@ export const REVISE_TEMPLATE: Documents['REVISE_TEMPLATE'] = `mutation ReviseTem
 export const ARCHIVE_TEMPLATE: Documents['ARCHIVE_TEMPLATE'] = `mutation ArchiveTemplate($id: ID!) { archiveTemplate(id: $id) { ${TEMPLATE_FIELDS} } }`;
 export const TEMPLATE_CHOICES: Documents['TEMPLATE_CHOICES'] = `query TemplateChoices { templates { id name duration addons { secondCamera } } }`;
 export const SESSION_RULES: Documents['SESSION_RULES'] = `query SessionRules($id: ID!) { session(id: $id) { id fromTemplate { id version rules } } }`;
-export const EXAM_STEPS: Documents['EXAM_STEPS'] = `query ExamSteps($id: ID!) { session(id: $id) { id approvedBy
+export const EXAM_STEPS: Documents['EXAM_STEPS'] = `query ExamSteps($id: ID!) { session(id: $id) { id approvedBy identityPhotosTaken
   examSteps { photosDemanded stages { compatibilityCheck facePhoto idPhoto proctorApproval } addons { screen secondCamera chat calls contentProtection } } } }`;
 export const APPROVE_START: Documents['APPROVE_START'] = `mutation ApproveStart($id: ID!) { verifyIdentity(id: $id) { id } }`;
