@@ -76,7 +76,15 @@ export const protocolProjection: Projection<SessionEvent> = {
         return void (await entry('playback', event.data.at, event.data.by, event.data));
       case 'RecordingSegmentRefused':
       case 'RecordingSegmentLost':
+      case 'RecordingAnalysed':
         return void (await entry('recording', event.data.at, actor, event.data));
+      case 'ClientReportContradicted':
+        // The histogram shows t1 on its minute (a whole minute, as the score counts it), beside the client's values.
+        await tx.query(
+          `UPDATE protocol_minutes SET total = total + CASE WHEN vals ? 't1' THEN 0 ELSE 100 END, vals = vals || '{"t1":100}'::jsonb WHERE session_id = $1 AND minute = $2`,
+          [id, event.data.minute],
+        );
+        return void (await entry('violation', event.data.at, actor, event.data));
       case 'CallStarted':
       case 'CallEnded':
         return void (await entry('call', event.data.at, event.data.by, event.data));
