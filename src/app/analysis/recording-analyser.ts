@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import type { Core } from '../core/core.js';
 import { SYSTEM_ACTOR } from '../../domain/core/decider.js';
 import { sessionDecider } from '../../domain/session/decide.js';
-import { isSessionStream, sessionIdOf, sessionStreamId, type RecordingTrack, type SessionEvent } from '../../domain/session/events.js';
+import { isSessionStream, sessionIdOf, sessionStreamId, type RecordingTrack, type SecondFindings, type SessionEvent } from '../../domain/session/events.js';
 import { analyseSegment, type SegmentAnalysis, type SegmentAnalysisOptions } from '../../media/analysis/segment.js';
 import { FfmpegMissingError, ffmpegAvailable, UndecodableSegmentError } from '../../media/analysis/ffmpeg.js';
 import type { BlobStore } from '../../media/blob-store.js';
@@ -37,7 +37,11 @@ export interface RecordingAnalyserOptions {
 
 /** The running analysis: `stop` ends it; `idle` resolves once every segment due so far is analysed (tests). */
 export interface RecordingAnalyser {
-  stop(): Promise<void>;
+  /**
+   * Stops taking segments and waits for those in progress, at most `budgetMs` when given: one cut short is taken up
+   * again after its lease (by this node's next start or another node), never lost.
+   */
+  stop(budgetMs?: number): Promise<void>;
   idle(): Promise<void>;
   /** Frames looked at so far by this analyser (the bench). */
   readonly frames: number;
@@ -52,6 +56,7 @@ interface Job {
   readonly seq: number;
 }
 
+const FFMPEG_MISSING = 'ffmpeg not installed';
 const SILENT: Log = { info() {}, warn() {}, error() {} };
 const ANALYSED_TRACKS: readonly string[] = ['camera', 'screen'];
 /** Segments are at most 100 MB (SEGMENT_MAX_MB's ceiling); one larger is not read into memory here. */
@@ -86,7 +91,8 @@ class RecordingAnalysis implements RecordingAnalyser {
     private readonly options: RecordingAnalyserOptions,
   ) {
     this.log = options.log ?? SILENT;
-    this.queue = new JobQueue(core.db, options.queue);
+    // A ten-minute segment takes a minute or two to analyse: the lease outlasts it before another node may take it over.
+    this.queue = new JobQueue(core.db, { leaseMs: 10 * 60_000, ...options.queue });
     this.runner = new JobRunner<Job>(this.queue, ANALYSIS_JOB, (job) => this.analyse(job.payload), {
       concurrency: options.workers ?? 1,
       log: (message, err) => this.log.error({ err }, `analysis: ${message}`),
@@ -115,12 +121,18 @@ class RecordingAnalysis implements RecordingAnalyser {
     await this.runner.idle();
   }
 
-  async stop(): Promise<void> {
+  async stop(budgetMs?: number): Promise<void> {
     this.stopped = true;
     this.unsubscribe();
-    await this.ready;
-    await Promise.all([...this.enqueuing]);
-    await this.runner.stop();
+    const stopping = (async () => {
+      await this.ready;
+      await Promise.all([...this.enqueuing]);
+      await this.runner.stop();
+    })();
+    if (budgetMs === undefined) return stopping;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([stopping, new Promise((resolve) => (timer = setTimeout(resolve, budgetMs)))]);
+    clearTimeout(timer);
   }
 
   private enqueue(jobs: readonly Job[]): void {
@@ -143,9 +155,14 @@ class RecordingAnalysis implements RecordingAnalyser {
     const sha256 = session.segments[`${job.track}:${job.seq}`];
     if (!sha256) return;
     const outcome = await this.findings(job, sha256, session.student);
-    if ('skipped' in outcome) this.log.warn({ sessionId: job.sessionId, track: job.track, seq: job.seq }, `analysis: skipped: ${outcome.skipped}`);
-    else this.frames += outcome.frames;
-    const data = 'skipped' in outcome ? { seconds: [], skipped: outcome.skipped } : { seconds: outcome.seconds, skipped: null };
+    let data: { seconds: SecondFindings[]; skipped: string | null };
+    if ('skipped' in outcome) {
+      if (outcome.skipped !== FFMPEG_MISSING) this.log.warn({ sessionId: job.sessionId, track: job.track, seq: job.seq }, `analysis: skipped: ${outcome.skipped}`);
+      data = { seconds: [], skipped: outcome.skipped };
+    } else {
+      this.frames += outcome.frames;
+      data = { seconds: outcome.seconds, skipped: null };
+    }
     await this.core.session(job.sessionId, 'RecordAnalysis', { track: job.track, seq: job.seq, ...data }, SYSTEM_ACTOR, {
       commandId: `${ANALYSIS_JOB}:${job.sessionId}:${job.track}:${job.seq}`,
     });
@@ -180,9 +197,10 @@ class RecordingAnalysis implements RecordingAnalyser {
   }
 
   private missing(): { skipped: string } {
-    if (!this.saidMissing) this.log.error({}, 'analysis: skipped: ffmpeg not installed (install ffmpeg to analyse the recordings on the server)');
+    // Said once per process, not once per segment: every segment is marked skipped on the protocol meanwhile.
+    if (!this.saidMissing) this.log.error({ hint: 'install ffmpeg (Debian: apt-get install ffmpeg) and restart' }, `analysis: skipped: ${FFMPEG_MISSING}`);
     this.saidMissing = true;
-    return { skipped: 'ffmpeg not installed' };
+    return { skipped: FFMPEG_MISSING };
   }
 }
 
