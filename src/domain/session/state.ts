@@ -159,12 +159,7 @@ function rememberFact(state: Existing, event: Exclude<SessionEvent, StatusEvent>
     case 'IdentityVerified':
       return { ...state, identityVerified: true, approvedBy: event.data.method === 'proctor' ? state.approvedBy ?? event.data.by : state.approvedBy };
     case 'RecordingSegmentStored':
-      return {
-        ...state,
-        segments: { ...state.segments, [`${event.data.track}:${event.data.seq}`]: event.data.sha256 },
-        segmentStarts: { ...state.segmentStarts, [`${event.data.track}:${event.data.seq}`]: event.data.start },
-        recordedBytes: state.recordedBytes + event.data.size,
-      };
+      return segmentStored(state, event.data);
     case 'RecordingSegmentRefused': {
       const key = `${event.data.track}:${event.data.seq}`;
       return { ...state, refusals: { ...state.refusals, [key]: (state.refusals[key] ?? 0) + 1 }, refusalCount: state.refusalCount + 1 };
@@ -276,6 +271,12 @@ function faceChecked(state: Existing, d: FaceCheck): Existing {
     return spans.map((s) => (s.to === null ? { ...s, to: d.at } : s));
   };
   return { ...state, photoIds, faceSpans: { c5: set('c5', d.result === 'yellow'), c6: set('c6', d.result === 'red') } };
+}
+
+/** A stored segment: its content's hash (a retried upload is recognised), its start, and the bytes it adds to the quota. */
+function segmentStored(state: Existing, d: Extract<SessionEvent, { type: 'RecordingSegmentStored' }>['data']): Existing {
+  const key = `${d.track}:${d.seq}`;
+  return { ...state, segments: { ...state.segments, [key]: d.sha256 }, segmentStarts: { ...state.segmentStarts, [key]: d.start }, recordedBytes: state.recordedBytes + d.size };
 }
 
 /** The pause is not session time: the deadline moves by its length. */
