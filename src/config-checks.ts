@@ -41,6 +41,14 @@ export function faceWorkers(value: string | undefined, cores = availableParallel
   return n;
 }
 
+/** ANALYSIS_WORKERS: recording segments analysed at once, 0 (off) to one per core; default 1. */
+export function analysisWorkers(value: string | undefined, cores = availableParallelism()): number {
+  if (value === undefined || value === '') return 1;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > cores) throw new ConfigError(`ANALYSIS_WORKERS=${value} is not a number of workers from 0 (off) to ${cores} (one per core at most)`);
+  return n;
+}
+
 /** Checks TRUSTED_PROXIES entries (addresses or CIDR ranges); answers the list, or throws saying which one is wrong. */
 export function trustedProxies(raw: string | undefined): string[] {
   const entries = (raw ?? '').split(/[\s,]+/).filter(Boolean);

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { blobStoreConfig, type BlobStoreSettings } from './media/blob-config.js';
-import { ConfigError, faceWorkers, masterKey, trustedProxies } from './config-checks.js';
+import { analysisWorkers, ConfigError, faceWorkers, masterKey, trustedProxies } from './config-checks.js';
 
 export { ConfigError, trustedProxies } from './config-checks.js';
 
@@ -69,6 +69,8 @@ export interface Config {
   readonly firstAdmin: { readonly username: string; readonly password: string } | null;
   /** Face analysis threads (FACE_WORKERS: 1 to the number of cores; default one core less, at least one). */
   readonly faceWorkers?: number;
+  /** Recording segments analysed at once on the server (ANALYSIS_WORKERS: 0 turns the analysis off; default 1). */
+  readonly analysisWorkers?: number;
   /** Where file contents live (BLOB_STORE=local|s3 and the S3_* variables; unset: DATA_DIR/blobs). */
   readonly blobs?: BlobStoreSettings;
   /**
@@ -215,6 +217,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     firstAdmin,
     blobs: blobStoreConfig(env),
     faceWorkers: faceWorkers(env.FACE_WORKERS),
+    analysisWorkers: analysisWorkers(env.ANALYSIS_WORKERS),
     pgliteThread: oneOf('PGLITE_THREAD', env.PGLITE_THREAD, ['worker', 'main'] as const, 'worker'),
     faces: { matchThreshold: distance('FACE_MATCH_THRESHOLD', env.FACE_MATCH_THRESHOLD), similarThreshold: distance('FACE_SIMILAR_THRESHOLD', env.FACE_SIMILAR_THRESHOLD) },
   };

@@ -128,7 +128,7 @@ for (const [engine, available, postgresUrl] of ENGINES) describeWithServer(`exam
       await ensureDefaultTemplate(api.core);
       const { template } = await api.as('admin', '{ template(id: "default") { name version metrics threshold autoConclude duration retentionDays stages { facePhoto idPhoto } } }');
       expect(template).toMatchObject({ name: 'Default', version: 1, threshold: 50, autoConclude: false, duration: 60, retentionDays: 90, stages: { facePhoto: true, idPhoto: false } });
-      expect(template.metrics).toHaveLength(16);
+      expect(template.metrics).toHaveLength(17);
       await api.createSession('tpl-default', { template: 'default', duration: null, metrics: null });
       expect(await createdEvent('tpl-default')).toMatchObject({ durationMinutes: 60, checkInBeforeMinutes: 15, fromTemplate: { templateId: 'default', version: 1 } });
     });

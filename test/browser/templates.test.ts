@@ -39,7 +39,7 @@ describeWithServer('an administrator manages exam templates on screen', HAS_CHRO
     await form().getByLabel('ID photo').check();
     await form().getByLabel('Second camera (phone)').check();
     await form().getByLabel('Duration (minutes)').fill('120');
-    for (const code of ['b1', 'b3', 'c1', 'c4', 'c5', 'c6', 'm1', 'm2', 'n1', 'n2', 'n3', 's1', 's2']) await form().getByLabel(`Count ${code}`).uncheck();
+    for (const code of ['b1', 'b3', 'c1', 'c4', 'c5', 'c6', 'm1', 'm2', 'n1', 'n2', 'n3', 's1', 's2', 't1']) await form().getByLabel(`Count ${code}`).uncheck();
     await form().getByLabel('Weight of c3').fill('3');
     await form().getByLabel('Weight of c3').blur();
     await form().getByLabel('Threshold (0–100)').fill('70');

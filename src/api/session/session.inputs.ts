@@ -16,7 +16,7 @@ export class CreateSessionInput {
   @Field(() => String, { nullable: true, description: 'The proctor\'s login.' }) proctor?: string | null;
   @Field(() => Int, { nullable: true, description: 'Minutes allowed; may be left out when a template gives it.' }) duration?: number | null;
   @Field(() => DateTime, { nullable: true, description: 'The planned start: not in the past (up to 5 minutes back is accepted, for clocks that differ).' }) scheduledAt?: Date | null;
-  @Field(() => [String], { nullable: true, description: 'Metric codes used; all sixteen when omitted.' }) metrics?: string[] | null;
+  @Field(() => [String], { nullable: true, description: 'Metric codes used; all of them when omitted.' }) metrics?: string[] | null;
   @Field(() => [MetricValueInput], { nullable: true, description: 'Weights per metric (default 1).' }) weights?: MetricValueInput[] | null;
   @Field(() => Float, { nullable: true, description: 'Score below which the automatic conclusion is negative (default 50).' }) threshold?: number | null;
   @Field(() => Boolean, { nullable: true }) autoConclude?: boolean | null;

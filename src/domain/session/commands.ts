@@ -1,5 +1,5 @@
 import type { CommandMetadata } from '../core/decider.js';
-import type { Conclusion, FaceCheckReason, LtiLink, LtiService, FaceResult, FileKind, IdentityPhotoKind, RecordingTrack } from './events.js';
+import type { Conclusion, FaceCheckReason, LtiLink, LtiService, FaceResult, FileKind, IdentityPhotoKind, RecordingTrack, SecondFindings } from './events.js';
 import type { MetricCode, MetricValues } from './metrics.js';
 import type { SessionTemplateRef } from '../template/ref.js';
 
@@ -60,6 +60,11 @@ export type SessionCommand =
   | { readonly type: 'VerifyIdentity'; readonly data: { readonly method: 'proctor' | 'automatic' }; readonly metadata: CommandMetadata }
   | { readonly type: 'StartSession'; readonly data: Record<string, never>; readonly metadata: CommandMetadata }
   | { readonly type: 'RecordMetrics'; readonly data: { readonly minute: number; readonly values: MetricValues }; readonly metadata: CommandMetadata }
+  | {
+      readonly type: 'RecordAnalysis';
+      readonly data: { readonly track: RecordingTrack; readonly seq: number; readonly seconds: readonly SecondFindings[]; readonly skipped?: string | null };
+      readonly metadata: CommandMetadata;
+    }
   | { readonly type: 'RecordViolation'; readonly data: { readonly code: MetricCode; readonly detail?: string | null }; readonly metadata: CommandMetadata }
   | {
       readonly type: 'RecordFaceCheck';

@@ -50,10 +50,10 @@ describe('creating a session', () => {
     spec([]).when(create()).then([created]);
   });
 
-  it('uses all sixteen metrics, weight 1 and threshold 50 when none are given', () => {
+  it('uses all seventeen metrics, weight 1 and threshold 50 when none are given', () => {
     const [event] = spec([]).when(create({ metrics: undefined, weights: undefined, threshold: undefined })).events();
     expect(event).toMatchObject({ data: { threshold: 50, weights: {} } });
-    expect((event as Extract<SessionEvent, { type: 'SessionCreated' }>).data.metrics).toHaveLength(16);
+    expect((event as Extract<SessionEvent, { type: 'SessionCreated' }>).data.metrics).toHaveLength(17);
   });
 
   it('refuses a second creation', () => spec([created]).when(create()).thenThrows(IllegalStateError, /already exists/));

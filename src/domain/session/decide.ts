@@ -11,6 +11,7 @@ import { connectMobileCamera, recordPlayback, refuseRecordingSegment, storeFile,
 import { assignProctor, bookTime, cancelSession, createSession, rescheduleSession } from './scheduling.js';
 import { evolveSession, initialSession, type Session } from './state.js';
 import { recordMetrics, recordViolation } from './violations.js';
+import { recordAnalysis } from './analysis.js';
 
 export { bookingVerdict } from './scheduling.js';
 
@@ -50,6 +51,7 @@ export function decideSession(command: SessionCommand, state: Session): SessionE
     case 'ConnectMobileCamera': return connectMobileCamera(command, state);
     case 'RecordMetrics': return recordMetrics(command, state);
     case 'RecordViolation': return recordViolation(command, state);
+    case 'RecordAnalysis': return recordAnalysis(command, state);
     case 'RecordLtiLaunch': return recordLtiLaunch(command, state);
     case 'RecordLtiMessage': return recordLtiMessage(command, state);
     case 'EndLtiAssessment': return endLtiAssessment(command, state);

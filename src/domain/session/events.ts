@@ -19,6 +19,27 @@ export type RecordingTrack = 'camera' | 'screen' | 'mobile';
 /** What an uploaded file is for: a chat attachment, or an identity photo. */
 export type FileKind = 'attachment' | IdentityPhotoKind;
 
+/** The client's metrics the server re-derives from the camera recording (no face, several faces, a stranger, voices). */
+export type CheckedCode = 'c2' | 'c3' | 'c4' | 'm2';
+
+/** What the server saw in one second of a segment: the frame's faces and picture, and the sound's level. */
+export interface SecondFindings {
+  /** Faces in the second's frame; null where nothing was looked for (a screen track, an audio-only second). */
+  readonly faces: number | null;
+  /** Distance of the least-matching face to the profile's reference face; null without a face or a reference. */
+  readonly distance: number | null;
+  /** A face is someone else's: its distance is above the match threshold. */
+  readonly stranger: boolean;
+  /** The picture is dark or covered: low mean luminance, or nearly uniform. */
+  readonly dark: boolean;
+  /** The picture has not changed for a long span (a still image or a frozen camera). */
+  readonly frozen: boolean;
+  /** The sound's RMS level in dBFS; null without an audio track. */
+  readonly db: number | null;
+  /** The sound is loud enough to be speech or noise (m2). */
+  readonly loud: boolean;
+}
+
 /** Everything that can happen to a proctoring session. Times are ISO-8601 strings taken from the command. */
 export type SessionEvent =
   | {
@@ -122,6 +143,10 @@ export type SessionEvent =
         readonly at: string;
       };
     }
+  /** The server's analysis of one stored segment, second by second; `skipped` says why there is none (no decoder). */
+  | { readonly type: 'RecordingAnalysed'; readonly data: { readonly track: RecordingTrack; readonly seq: number; readonly start: string; readonly seconds: readonly SecondFindings[]; readonly skipped: string | null; readonly at: string } }
+  /** t1: for one minute, what the recording shows and what the browser reported for a metric differ (shares 0–100). */
+  | { readonly type: 'ClientReportContradicted'; readonly data: { readonly minute: number; readonly code: CheckedCode; readonly server: number; readonly client: number; readonly seconds: number; readonly at: string } }
   /** An upload refused because its content is not a whole, playable segment (checked before it is stored). */
   | {
       readonly type: 'RecordingSegmentRefused';
@@ -234,7 +259,7 @@ const EVENT_TYPES: Record<SessionEventType, true> = {
   SessionCreated: true, ProctorAssigned: true, SessionBooked: true, SessionRescheduled: true, SessionCancelled: true, ParticipantCheckedIn: true, IdentityPhotoSubmitted: true, FileStored: true,
   IdentityVerified: true, SessionStarted: true, MetricsRecorded: true, ViolationDetected: true, FaceChecked: true, MessageSent: true,
   ContentBlocked: true, ContentUnblocked: true, ProctorJoined: true, ProctorLeft: true, NoteAdded: true, SessionPaused: true,
-  SessionResumed: true, SessionFinished: true, RecordingSegmentStored: true, RecordingSegmentRefused: true, RecordingSegmentLost: true, RecordingPlayed: true, RecordingViewed: true, StreamReplayed: true, StreamExported: true, CallStarted: true, CallEnded: true, MobileCameraConnected: true, ScoreComputed: true, SessionConcluded: true,
+  SessionResumed: true, SessionFinished: true, RecordingSegmentStored: true, RecordingSegmentRefused: true, RecordingSegmentLost: true, RecordingAnalysed: true, ClientReportContradicted: true, RecordingPlayed: true, RecordingViewed: true, StreamReplayed: true, StreamExported: true, CallStarted: true, CallEnded: true, MobileCameraConnected: true, ScoreComputed: true, SessionConcluded: true,
   LtiLaunched: true, LtiMessageSent: true, LtiAssessmentEnded: true, LtiServiceCalled: true,
 };
 export const SESSION_EVENT_TYPES = Object.keys(EVENT_TYPES) as SessionEventType[];

@@ -1,6 +1,6 @@
 /** The metric catalogue. The codes are part of the public contract (LMS integrations send and read them). */
 export const METRIC_CODES = [
-  'b1', 'b2', 'b3', 'c1', 'c2', 'c3', 'c4', 'c5', 'c6', 'm1', 'm2', 'n1', 'n2', 'n3', 's1', 's2',
+  'b1', 'b2', 'b3', 'c1', 'c2', 'c3', 'c4', 'c5', 'c6', 'm1', 'm2', 'n1', 'n2', 'n3', 's1', 's2', 't1',
 ] as const;
 
 export type MetricCode = (typeof METRIC_CODES)[number];
@@ -22,6 +22,7 @@ export const METRIC_DESCRIPTIONS: Readonly<Record<MetricCode, string>> = {
   n3: 'Records are not saved',
   s1: 'Screen activity is not shared',
   s2: 'Second display is used',
+  t1: 'Client report does not match the recording',
 };
 
 export function isMetricCode(value: string): value is MetricCode {

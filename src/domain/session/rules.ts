@@ -56,9 +56,14 @@ export function elapsedMinutes(s: SessionFacts, at: Date, pausedAt?: string): nu
   return Math.max(0, Math.ceil(elapsed / 60_000));
 }
 
-/** c5/c6 time within the session (from its start to `end`), from the face-check spans. */
+/**
+ * Violation time the server decided rather than the browser: c5/c6 within the session (from its start to `end`) from
+ * the face-check spans, and t1 from the recording's analysis (a minute with a contradiction counts whole, however many
+ * metrics disagree in it).
+ */
 export function faceViolation(s: SessionFacts, end: Date): Partial<Record<MetricCode, number>> {
   if (!s.startedAt) return {};
   const from = Date.parse(s.startedAt);
-  return { c5: coveredMs(s.faceSpans.c5, from, end.getTime()), c6: coveredMs(s.faceSpans.c6, from, end.getTime()) };
+  const t1 = new Set(s.contradicted.map((key) => key.split(':')[0])).size * 60_000;
+  return { c5: coveredMs(s.faceSpans.c5, from, end.getTime()), c6: coveredMs(s.faceSpans.c6, from, end.getTime()), t1 };
 }

@@ -3,6 +3,7 @@ import { DEFAULT_CHECK_IN_BEFORE_MINUTES } from './check-in.js';
 import type { Conclusion, FileKind, FinishedBy, IdentityPhotoKind, LtiLink, SessionEvent } from './events.js';
 import type { MetricCode, MetricValues } from './metrics.js';
 import { examSteps, type ExamSteps } from './steps.js';
+import { recordingAnalysed, type ServerTally } from './analysis.js';
 
 /** What every existing session knows, whatever its status. */
 export interface SessionFacts {
@@ -53,6 +54,13 @@ export interface SessionFacts {
   readonly lost: readonly string[];
   /** Stored recording segments, as `track:seq` → sha-256 (a retried upload of the same segment is recognised). */
   readonly segments: Readonly<Record<string, string>>;
+  /** When each stored segment began (`track:seq` → ISO time): the server's findings are placed in minutes by it. */
+  readonly segmentStarts: Readonly<Record<string, string>>;
+  /** Segments the server has analysed (`track:seq`), and what it saw, tallied per minute (see `analysis.ts`). */
+  readonly analysed: readonly string[];
+  readonly serverMinutes: Readonly<Record<number, ServerTally>>;
+  /** t1 raised so far, as `minute:code`. */
+  readonly contradicted: readonly string[];
   /**
    * c5 and c6 as time spans: a yellow face check puts the session in c5 (similar profile), a red one in c6 (no match),
    * until a check says otherwise.
@@ -151,17 +159,17 @@ function rememberFact(state: Existing, event: Exclude<SessionEvent, StatusEvent>
     case 'IdentityVerified':
       return { ...state, identityVerified: true, approvedBy: event.data.method === 'proctor' ? state.approvedBy ?? event.data.by : state.approvedBy };
     case 'RecordingSegmentStored':
-      return {
-        ...state,
-        segments: { ...state.segments, [`${event.data.track}:${event.data.seq}`]: event.data.sha256 },
-        recordedBytes: state.recordedBytes + event.data.size,
-      };
+      return segmentStored(state, event.data);
     case 'RecordingSegmentRefused': {
       const key = `${event.data.track}:${event.data.seq}`;
       return { ...state, refusals: { ...state.refusals, [key]: (state.refusals[key] ?? 0) + 1 }, refusalCount: state.refusalCount + 1 };
     }
     case 'RecordingSegmentLost':
       return { ...state, lost: [...state.lost, `${event.data.track}:${event.data.seq}`] };
+    case 'RecordingAnalysed':
+      return recordingAnalysed(state, event.data);
+    case 'ClientReportContradicted':
+      return { ...state, contradicted: [...state.contradicted, `${event.data.minute}:${event.data.code}`] };
     case 'CallStarted':
       return { ...state, call: { callId: event.data.callId, video: event.data.video } };
     case 'CallEnded':
@@ -240,6 +248,10 @@ function createdSession(d: Created): Session {
     refusalCount: 0,
     lost: [],
     segments: {},
+    segmentStarts: {},
+    analysed: [],
+    serverMinutes: {},
+    contradicted: [],
     faceSpans: { c5: [], c6: [] },
     call: null,
     startedAt: null,
@@ -259,6 +271,12 @@ function faceChecked(state: Existing, d: FaceCheck): Existing {
     return spans.map((s) => (s.to === null ? { ...s, to: d.at } : s));
   };
   return { ...state, photoIds, faceSpans: { c5: set('c5', d.result === 'yellow'), c6: set('c6', d.result === 'red') } };
+}
+
+/** A stored segment: its content's hash (a retried upload is recognised), its start, and the bytes it adds to the quota. */
+function segmentStored(state: Existing, d: Extract<SessionEvent, { type: 'RecordingSegmentStored' }>['data']): Existing {
+  const key = `${d.track}:${d.seq}`;
+  return { ...state, segments: { ...state.segments, [key]: d.sha256 }, segmentStarts: { ...state.segmentStarts, [key]: d.start }, recordedBytes: state.recordedBytes + d.size };
 }
 
 /** The pause is not session time: the deadline moves by its length. */

@@ -118,6 +118,6 @@ describe('when a template turns screen sharing off', () => {
     const settings = sessionFromTemplate('quiz', 1, { ...DEFAULT_TEMPLATE, addons: { ...DEFAULT_TEMPLATE.addons, screen: false } }, {});
     expect(settings.metrics).not.toContain('s1');
     expect(settings.metrics).not.toContain('s2');
-    expect(settings.metrics).toHaveLength(14);
+    expect(settings.metrics).toHaveLength(15);
   });
 });

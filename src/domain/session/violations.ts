@@ -5,6 +5,7 @@ import type { SessionEvent } from './events.js';
 import { isMetricCode, type MetricCode, type MetricValues } from './metrics.js';
 import { elapsedMinutes, exists, faceViolation, live, readable } from './rules.js';
 import { computeScore } from './score.js';
+import { contradictions } from './analysis.js';
 import type { Session } from './state.js';
 
 /** Deciders about what the participant's browser measures: per-minute metric values and discrete violations. */
@@ -25,17 +26,17 @@ export function recordMetrics(command: CommandOf<'RecordMetrics'>, state: Sessio
     if (same) return [];
     throw new IllegalStateError(`minute ${minute} is already recorded with other values`);
   }
-  if (!ended) return [{ type: 'MetricsRecorded', data: { minute, values: clean, at } }];
+  const recorded: SessionEvent = { type: 'MetricsRecorded', data: { minute, values: clean, at } };
+  const raised = contradictions({ ...s, minutes: { ...s.minutes, [minute]: clean } }, [minute], at);
+  if (!ended) return [recorded, ...raised];
   // A minute that arrives after the end (the last partial minute, or one queued while offline) still counts, if
   // it lies within the session; the score is computed again with it.
   const sessionMinutes = elapsedMinutes(s, new Date(s.finishedAt));
   if (minute >= sessionMinutes) throw new IllegalStateError(`minute ${minute} is after the end of the session (${sessionMinutes} minutes)`);
   const minutes = { ...s.minutes, [minute]: clean };
-  const score = computeScore({ metrics: s.metrics, weights: s.weights, minutes, sessionMinutes, violatedMs: faceViolation(s, new Date(s.finishedAt)) });
-  return [
-    { type: 'MetricsRecorded', data: { minute, values: clean, at } },
-    { type: 'ScoreComputed', data: { ...score, at } },
-  ];
+  const contradicted = [...s.contradicted, ...raised.flatMap((e) => (e.type === 'ClientReportContradicted' ? [`${e.data.minute}:${e.data.code}`] : []))];
+  const score = computeScore({ metrics: s.metrics, weights: s.weights, minutes, sessionMinutes, violatedMs: faceViolation({ ...s, contradicted }, new Date(s.finishedAt)) });
+  return [recorded, ...raised, { type: 'ScoreComputed', data: { ...score, at } }];
 }
 
 /** The values of the session's own metrics, each a share of the minute from 0 to 100. */
@@ -43,6 +44,7 @@ function metricValues(values: MetricValues, used: readonly MetricCode[]): Partia
   const clean: Partial<Record<MetricCode, number>> = {};
   for (const [code, value] of Object.entries(values)) {
     if (!isMetricCode(code)) throw new ValidationError(`unknown metric ${code}`);
+    if (code === 't1') throw new ValidationError('metric t1 is decided by the server from the recording, not reported');
     if (!used.includes(code)) throw new ValidationError(`metric ${code} is not used by this session`);
     if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 100) {
       throw new ValidationError(`value of ${code} must be from 0 to 100, not ${value}`);
@@ -55,6 +57,7 @@ function metricValues(values: MetricValues, used: readonly MetricCode[]): Partia
 export function recordViolation(command: CommandOf<'RecordViolation'>, state: Session): SessionEvent[] {
   const s = live(state, 'record a violation');
   if (!isMetricCode(command.data.code)) throw new ValidationError(`unknown metric ${command.data.code}`);
+  if (command.data.code === 't1') throw new ValidationError('metric t1 is decided by the server from the recording, not reported');
   if (!s.metrics.includes(command.data.code)) throw new ValidationError(`metric ${command.data.code} is not used by this session`);
   return [{ type: 'ViolationDetected', data: { code: command.data.code, detail: command.data.detail == null ? null : clip(command.data.detail, 1000), at: command.metadata.now.toISOString() } }];
 }

@@ -103,6 +103,8 @@ export const monitorProjection: Projection<SessionEvent> = {
       case 'LtiMessageSent':
       case 'LtiAssessmentEnded':
       case 'LtiServiceCalled':
+      case 'RecordingAnalysed':
+      case 'ClientReportContradicted':
         return void (await set('', []));
       default:
         return assertNever(event, 'session event');

@@ -51,6 +51,8 @@ ALTER TABLE monitor_sessions ADD COLUMN IF NOT EXISTS message_to_student text;
 -- Null in rows from before the check-in window: the defaults (15 minutes, the duration) apply.
 ALTER TABLE monitor_sessions ADD COLUMN IF NOT EXISTS check_in_before integer;
 ALTER TABLE monitor_sessions ADD COLUMN IF NOT EXISTS check_in_after integer;
+-- t1 (the server's analysis of the recordings) came later than the other metrics.
+ALTER TABLE monitor_sessions ADD COLUMN IF NOT EXISTS avg_t1 double precision;
 CREATE INDEX IF NOT EXISTS monitor_sessions_proctor ON monitor_sessions (proctor, status);
 CREATE INDEX IF NOT EXISTS monitor_sessions_student ON monitor_sessions (student, status);
 CREATE INDEX IF NOT EXISTS monitor_sessions_status ON monitor_sessions (status, date);

@@ -1,6 +1,7 @@
 import { assertNever } from '../../domain/core/errors.js';
 import { SESSION_EVENT_TYPES, sessionIdOf, type SessionEvent } from '../../domain/session/events.js';
 import type { Projection } from '../projection.js';
+import type { Sql } from '../../store/sql.js';
 
 /**
  * What the protocol page shows: per-minute metric values (the histogram and the red-to-green minutes) and every
@@ -39,6 +40,14 @@ CREATE TABLE IF NOT EXISTS protocol_segments (
 /** Entry kinds: what the timeline's first section and the event list group by. */
 export type EntryKind = 'message' | 'file' | 'call' | 'playback' | 'recording' | 'note' | 'face' | 'identity' | 'violation' | 'state' | 'presence' | 'block' | 'score' | 'lms';
 
+/** The histogram shows t1 on its minute (a whole minute, as the score counts it), beside the browser's values. */
+async function t1OnItsMinute(tx: Sql, sessionId: string, minute: number): Promise<void> {
+  await tx.query(
+    `UPDATE protocol_minutes SET total = total + CASE WHEN vals ? 't1' THEN 0 ELSE 100 END, vals = vals || '{"t1":100}'::jsonb WHERE session_id = $1 AND minute = $2`,
+    [sessionId, minute],
+  );
+}
+
 export const protocolProjection: Projection<SessionEvent> = {
   name: 'protocol',
   ddl: PROTOCOL_DDL,
@@ -76,7 +85,11 @@ export const protocolProjection: Projection<SessionEvent> = {
         return void (await entry('playback', event.data.at, event.data.by, event.data));
       case 'RecordingSegmentRefused':
       case 'RecordingSegmentLost':
+      case 'RecordingAnalysed':
         return void (await entry('recording', event.data.at, actor, event.data));
+      case 'ClientReportContradicted':
+        await t1OnItsMinute(tx, id, event.data.minute);
+        return void (await entry('violation', event.data.at, actor, event.data));
       case 'CallStarted':
       case 'CallEnded':
         return void (await entry('call', event.data.at, event.data.by, event.data));

@@ -69,3 +69,19 @@ export async function recordedUntil(db: Sql, sessionId: string): Promise<Map<str
   );
   return new Map(rows.map((r) => [r.track, new Date(r.until)]));
 }
+
+/**
+ * Camera and screen segments stored without an analysis (`RecordingAnalysed`) in the protocol: what the server's
+ * analysis has still to do after a restart (its queue holds the rest).
+ */
+export async function unanalysedSegments(db: Sql, limit = 10_000): Promise<Array<{ sessionId: string; track: string; seq: number }>> {
+  const rows = await db.query<{ session_id: string; track: string; seq: number }>(
+    `SELECT s.session_id, s.track, s.seq FROM protocol_segments s
+     WHERE s.track IN ('camera', 'screen') AND NOT EXISTS (
+       SELECT 1 FROM protocol_entries e WHERE e.session_id = s.session_id AND e.kind = 'recording'
+         AND e.body->>'type' = 'RecordingAnalysed' AND e.body->>'track' = s.track AND (e.body->>'seq')::int = s.seq)
+     ORDER BY s.start_at LIMIT $1`,
+    [limit],
+  );
+  return rows.map((r) => ({ sessionId: r.session_id, track: r.track, seq: Number(r.seq) }));
+}

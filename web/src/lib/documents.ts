@@ -15,6 +15,8 @@ export const SESSION: Documents['SESSION'] = `query Session($id: ID!) { session(
 export const CHAT: Documents['CHAT'] = `query Chat($id: ID!) { session(id: $id) { id messages { ${MESSAGE_FIELDS} } } }`;
 export const CHAT_FILES: Documents['CHAT_FILES'] = `query ChatFiles($id: ID!) { session(id: $id) { id files { id name contentType size } } }`;
 export const FACES: Documents['FACES'] = `query Faces($id: ID!) { session(id: $id) { id faces { photoId result reason faceCount distance similarProfiles at } files { id kind name contentType } } }`;
+/** The server's checks of the recording (segments analysed, t1 raised), for the Faces tab. */
+export const RECORDING_CHECKS: Documents['RECORDING_CHECKS'] = `query RecordingChecks($id: ID!) { session(id: $id) { id timeline { type at data } } }`;
 export const PROTOCOL = `query Protocol($id: ID!) { session(id: $id) { ${SESSION_FIELDS} createdAt scheduledAt template averages { code value }
   messages { ${MESSAGE_FIELDS} } notes { id author text at } faces { photoId result reason faceCount distance similarProfiles at } minutes { minute total values { code value } }
   timeline { seq kind type at actor data } scoreBreakdown { score minutes terms { code share weight contribution } } recordings { track seq start durationMs } } }`;

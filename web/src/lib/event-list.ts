@@ -1,5 +1,6 @@
 import { faceVerdict } from './faces.js';
 import { METRICS } from './metrics.js';
+import { describeAnalysis, describeContradiction, type Contradiction } from './recording-checks.js';
 import type { ProtocolData } from './graphql.generated.js';
 
 /**
@@ -118,6 +119,8 @@ const SAID: Record<string, Describe> = {
     details: str(d.reason) || null,
     tone: 'danger',
   }),
+  RecordingAnalysed: (d) => describeAnalysis(d),
+  ClientReportContradicted: (d) => ({ what: 't1: the browser’s report does not match the recording', details: describeContradiction(d as unknown as Contradiction), tone: 'danger', who: 'System' }),
   RecordingPlayed: (d) => ({ what: `downloaded piece ${str(d.seq)} of the ${TRACK_NAMES[str(d.track)] ?? str(d.track)} recording` }),
   RecordingViewed: (d, when) => ({ what: 'opened the recording for watching', details: d.until ? `the view lasts until ${when(d.until)}` : null }),
   StreamReplayed: (d) => ({ what: 'opened the event stream for replay', details: `${str(d.events)} events, as ${str(d.role)}` }),

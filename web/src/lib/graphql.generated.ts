@@ -525,6 +525,20 @@ export type ProtocolVariables = {
   id: string;
 };
 
+export type RecordingChecksData = {
+  session: {
+    id: string;
+    timeline: Array<{
+      type: string;
+      at: string;
+      data: Record<string, unknown>;
+    }>;
+  };
+};
+export type RecordingChecksVariables = {
+  id: string;
+};
+
 export type RegisterData = {
   registerAccount: DisableData['disableAccount'];
 };
@@ -1242,6 +1256,7 @@ export interface Documents {
   PEOPLE: GqlDocument<PeopleData, PeopleVariables>;
   PROCTORS: GqlDocument<ProctorsData, ProctorsVariables>;
   PROTOCOL: GqlDocument<ProtocolData, ProtocolVariables>;
+  RECORDING_CHECKS: GqlDocument<RecordingChecksData, RecordingChecksVariables>;
   REGISTER_ACCOUNT: GqlDocument<RegisterData, RegisterVariables>;
   RESET_PASSWORD: GqlDocument<ResetData, ResetVariables>;
   SEND: GqlDocument<SendData, SendVariables>;

@@ -16,6 +16,7 @@ export const METRICS: Record<string, { description: string }> = {
   n3: { description: 'Records are not saved' },
   s1: { description: 'Screen activity is not shared' },
   s2: { description: 'Second display is used' },
+  t1: { description: 'Client report does not match the recording' },
 };
 
 export function metricLabel(code: string): string {

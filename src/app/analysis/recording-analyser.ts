@@ -1,0 +1,216 @@
+import type { Readable } from 'node:stream';
+import type { Core } from '../core/core.js';
+import { SYSTEM_ACTOR } from '../../domain/core/decider.js';
+import { sessionDecider } from '../../domain/session/decide.js';
+import { isSessionStream, sessionIdOf, sessionStreamId, type RecordingTrack, type SecondFindings, type SessionEvent } from '../../domain/session/events.js';
+import { analyseSegment, type SegmentAnalysis, type SegmentAnalysisOptions } from '../../media/analysis/segment.js';
+import { FfmpegMissingError, ffmpegAvailable, UndecodableSegmentError } from '../../media/analysis/ffmpeg.js';
+import type { BlobStore } from '../../media/blob-store.js';
+import type { FaceAnalyzer } from '../../media/faces/analyzer.js';
+import { DEFAULT_MATCH_THRESHOLD } from '../../media/faces/judge.js';
+import { sharedFaceAnalysisPool } from '../../media/faces/pool.js';
+import { MediaDeletedError, sessionBlobs } from '../../media/sealed/sealed-blob-store.js';
+import { getFaceReference } from '../../projections/faces/projection.js';
+import { unanalysedSegments } from '../../projections/protocol/queries.js';
+import { JobQueue, type JobQueueOptions } from '../../store/job-queue.js';
+import { JobRunner } from '../jobs/job-runner.js';
+
+interface Log {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface RecordingAnalyserOptions {
+  /** Segments analysed at once (ANALYSIS_WORKERS, default 1): each runs its own ffmpeg and shares the face threads. */
+  readonly workers?: number;
+  /** Faces are found by this (default: the process's face threads, `sharedFaceAnalysisPool()`). */
+  readonly analyzer?: FaceAnalyzer;
+  /** Above this distance to the reference, a face is a stranger's (default `DEFAULT_MATCH_THRESHOLD`). */
+  readonly threshold?: number;
+  /** The analysis of one segment (default `analyseSegment`; tests put one here that never ends, to be cut short). */
+  readonly analyse?: (webm: Uint8Array, options: SegmentAnalysisOptions) => Promise<SegmentAnalysis>;
+  /** The job queue's lease, attempts and back-off (tests shorten them). */
+  readonly queue?: JobQueueOptions;
+  readonly log?: Log;
+}
+
+/** The running analysis: `stop` ends it; `idle` resolves once every segment due so far is analysed (tests). */
+export interface RecordingAnalyser {
+  /**
+   * Stops taking segments and waits for those in progress, at most `budgetMs` when given: one cut short is taken up
+   * again after its lease (by this node's next start or another node), never lost.
+   */
+  stop(budgetMs?: number): Promise<void>;
+  idle(): Promise<void>;
+  /** Frames looked at so far by this analyser (the bench). */
+  readonly frames: number;
+}
+
+/** The queue's kind for segment analyses; a job's id is `recording-analysis:<session>:<track>:<seq>`. */
+export const ANALYSIS_JOB = 'recording-analysis';
+
+interface Job {
+  readonly sessionId: string;
+  readonly track: RecordingTrack;
+  readonly seq: number;
+}
+
+const FFMPEG_MISSING = 'ffmpeg not installed';
+const SILENT: Log = { info() {}, warn() {}, error() {} };
+const ANALYSED_TRACKS: readonly string[] = ['camera', 'screen'];
+/** Segments are at most 100 MB (SEGMENT_MAX_MB's ceiling); one larger is not read into memory here. */
+const MAX_SEGMENT_BYTES = 256 * 1024 * 1024;
+
+/**
+ * Analyses every stored camera and screen segment on the server, so that what the browser reported can be checked
+ * against what was recorded. Each `RecordingSegmentStored` becomes a job in the store's queue (kind
+ * `recording-analysis`; durable, run once, taken up again after a crash when its lease lapses), and at start every
+ * segment without an analysis is queued again. A job decrypts the segment, has ffmpeg decode a frame a second and the
+ * sound (`analyseSegment`), and records `RecordAnalysis`: the session's decider raises t1 where the findings contradict
+ * the browser's minutes. Without ffmpeg, each segment is recorded as skipped and the log says so once.
+ */
+export function startRecordingAnalyser(core: Core, blobs: BlobStore, options: RecordingAnalyserOptions = {}): RecordingAnalyser {
+  return new RecordingAnalysis(core, blobs, options);
+}
+
+class RecordingAnalysis implements RecordingAnalyser {
+  frames = 0;
+  private readonly log: Log;
+  private readonly queue: JobQueue;
+  private readonly runner: JobRunner<Job>;
+  private readonly enqueuing = new Set<Promise<void>>();
+  private readonly unsubscribe: () => void;
+  private readonly ready: Promise<void>;
+  private stopped = false;
+  private saidMissing = false;
+
+  constructor(
+    private readonly core: Core,
+    private readonly blobs: BlobStore,
+    private readonly options: RecordingAnalyserOptions,
+  ) {
+    this.log = options.log ?? SILENT;
+    // A ten-minute segment takes a minute or two to analyse: the lease outlasts it before another node may take it over.
+    this.queue = new JobQueue(core.db, { leaseMs: 10 * 60_000, ...options.queue });
+    this.runner = new JobRunner<Job>(this.queue, ANALYSIS_JOB, (job) => this.analyse(job.payload), {
+      concurrency: options.workers ?? 1,
+      log: (message, err) => this.log.error({ err }, `analysis: ${message}`),
+    });
+    this.unsubscribe = core.runner.onApplied((batch) => {
+      const jobs: Job[] = [];
+      for (const event of batch.events) {
+        if (event.type !== 'RecordingSegmentStored' || !isSessionStream(event.streamId)) continue;
+        const data = event.data as Extract<SessionEvent, { type: 'RecordingSegmentStored' }>['data'];
+        if (ANALYSED_TRACKS.includes(data.track)) jobs.push({ sessionId: sessionIdOf(event), track: data.track, seq: data.seq });
+      }
+      this.enqueue(jobs);
+    });
+    this.ready = this.begin().catch((err) => this.log.error({ err }, 'analysis: could not start; segments are analysed at the next start'));
+  }
+
+  private async begin(): Promise<void> {
+    this.enqueue((await unanalysedSegments(this.core.db)) as Job[]);
+    await Promise.all([...this.enqueuing]);
+    if (!this.stopped) await this.runner.start();
+  }
+
+  async idle(): Promise<void> {
+    await this.ready;
+    while (this.enqueuing.size > 0) await Promise.all([...this.enqueuing]);
+    await this.runner.idle();
+  }
+
+  async stop(budgetMs?: number): Promise<void> {
+    this.stopped = true;
+    this.unsubscribe();
+    const stopping = (async () => {
+      await this.ready;
+      await Promise.all([...this.enqueuing]);
+      await this.runner.stop();
+    })();
+    if (budgetMs === undefined) return stopping;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([stopping, new Promise((resolve) => (timer = setTimeout(resolve, budgetMs)))]);
+    clearTimeout(timer);
+  }
+
+  private enqueue(jobs: readonly Job[]): void {
+    if (this.stopped || jobs.length === 0) return;
+    const added = this.queue
+      .enqueue(jobs.map((job) => ({ id: `${ANALYSIS_JOB}:${job.sessionId}:${job.track}:${job.seq}`, kind: ANALYSIS_JOB, payload: job })))
+      .then((n) => {
+        if (n > 0) this.runner.kick();
+      })
+      .catch((err) => this.log.error({ err }, 'analysis: could not queue segments; they are queued at the next start'))
+      .finally(() => this.enqueuing.delete(added));
+    this.enqueuing.add(added);
+  }
+
+  private async analyse(job: Job): Promise<void> {
+    const events = (await this.core.store.readStream(sessionStreamId(job.sessionId))) as unknown as SessionEvent[];
+    if (events.some((e) => e.type === 'RecordingAnalysed' && e.data.track === job.track && e.data.seq === job.seq)) return;
+    const session = events.reduce(sessionDecider.evolve, sessionDecider.initialState());
+    if (session.status === 'none') return;
+    const sha256 = session.segments[`${job.track}:${job.seq}`];
+    if (!sha256) return;
+    const outcome = await this.findings(job, sha256, session.student);
+    let data: { seconds: SecondFindings[]; skipped: string | null };
+    if ('skipped' in outcome) {
+      if (outcome.skipped !== FFMPEG_MISSING) this.log.warn({ sessionId: job.sessionId, track: job.track, seq: job.seq }, `analysis: skipped: ${outcome.skipped}`);
+      data = { seconds: [], skipped: outcome.skipped };
+    } else {
+      this.frames += outcome.frames;
+      data = { seconds: outcome.seconds, skipped: null };
+    }
+    await this.core.session(job.sessionId, 'RecordAnalysis', { track: job.track, seq: job.seq, ...data }, SYSTEM_ACTOR, {
+      commandId: `${ANALYSIS_JOB}:${job.sessionId}:${job.track}:${job.seq}`,
+    });
+  }
+
+  /** The segment's findings, or why there are none (a reason that running again would not change). */
+  private async findings(job: Job, sha256: string, student: string): Promise<SegmentAnalysis | { skipped: string }> {
+    if (!(await ffmpegAvailable())) return this.missing();
+    let content: Buffer | null;
+    try {
+      const stream = await sessionBlobs(this.blobs, job.sessionId).get(sha256);
+      content = stream ? await readAll(stream) : null;
+    } catch (error) {
+      if (error instanceof MediaDeletedError) return { skipped: 'the recording was deleted' };
+      throw error;
+    }
+    if (!content) return { skipped: 'its content is missing' };
+    const reference = job.track === 'camera' ? ((await getFaceReference(this.core.db, student))?.descriptor ?? null) : null;
+    const analyse = this.options.analyse ?? analyseSegment;
+    try {
+      return await analyse(content, {
+        analyzer: this.options.analyzer ?? sharedFaceAnalysisPool(),
+        reference,
+        threshold: this.options.threshold ?? DEFAULT_MATCH_THRESHOLD,
+        faces: job.track === 'camera',
+      });
+    } catch (error) {
+      if (error instanceof FfmpegMissingError) return this.missing();
+      if (error instanceof UndecodableSegmentError) return { skipped: error.message };
+      throw error;
+    }
+  }
+
+  private missing(): { skipped: string } {
+    // Said once per process, not once per segment: every segment is marked skipped on the protocol meanwhile.
+    if (!this.saidMissing) this.log.error({ hint: 'install ffmpeg (Debian: apt-get install ffmpeg) and restart' }, `analysis: skipped: ${FFMPEG_MISSING}`);
+    this.saidMissing = true;
+    return { skipped: FFMPEG_MISSING };
+  }
+}
+
+async function readAll(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_SEGMENT_BYTES) throw new Error('the segment is too large to analyse');
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
