@@ -79,7 +79,8 @@ describeWithServer('the conference room through a Janus VideoRoom (janus mode, i
   afterAll(() => releaseChromium?.());
   conferenceSpecs(() => found, 'janus');
 
-  it('takes the publisher of a member whose tab closed out of Janus', () => {
+  it('carries the media through Janus: each of the three publishes there once, and a closed tab\'s publisher goes', () => {
+    expect(found.janusFeedsJoined).toBe(3);
     expect(found.closed.janusFeedsAfter).toBe(2);
   });
 });

@@ -24,6 +24,8 @@ export interface Findings {
   engine: string;
   /** Per viewer, per other member: frames decoded when first seen, a little later, and audio energy received. */
   joined: Record<string, Record<string, { frames: number; later: number; energy: number }>>;
+  /** In janus mode, how many people published to Janus while all three were in. */
+  janusFeedsJoined: number | null;
   muted: {
     /** The viewers who saw student1's tile say muted. */
     seenBy: string[];
@@ -77,6 +79,7 @@ export async function runConferenceScenario(mode: 'p2p' | 'janus', options: { sh
       }
     }
     log(`everyone sees and hears everyone: ${JSON.stringify(joined)}`);
+    const janusFeedsJoined = api.janus ? conferenceRoomsOf(api.janus).size.feeds : null;
     if (options.shots) await screenshots(pages.admin, options.shots);
 
     const muted = await muting(pages, log);
@@ -105,7 +108,7 @@ export async function runConferenceScenario(mode: 'p2p' | 'janus', options: { sh
       goneFrom, msToGone: Math.round(performance.now() - closedAt),
       janusFeedsAfter: api.janus ? await janusFeeds(api.janus, 2) : null,
     };
-    return { engine, joined, muted, left, rejoined, closed };
+    return { engine, joined, janusFeedsJoined, muted, left, rejoined, closed };
   } finally {
     await browser?.close();
     await api.close();
