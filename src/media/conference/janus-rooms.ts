@@ -70,15 +70,15 @@ export class JanusConference {
     else if (participants.length >= MAX_MEMBERS) throw new IllegalStateError(`the conference is full (${MAX_MEMBERS} people)`);
     const feed: Feed = { room, address, handle: await this.handles.attach(), closed: false };
     this.feeds.set(key, feed);
-    const ended = () => void this.closeFeed(feed);
-    feed.handle.once(Janode.EVENT.HANDLE_HANGUP, ended);
-    feed.handle.once(Janode.EVENT.HANDLE_DETACHED, ended);
+    feed.handle.once(Janode.EVENT.HANDLE_HANGUP, () => void this.closeFeed(feed));
+    feed.handle.once(Janode.EVENT.HANDLE_DETACHED, () => void this.closeFeed(feed, false));
     try {
       const joined = await feed.handle.joinConfigurePublisher({ room, feed: address, display: address, jsep: { type: 'offer', sdp: offerSdp } });
       if (!joined.jsep) throw new Error('Janus answered a publisher without SDP');
       return joined.jsep.sdp;
     } catch (error) {
       await this.closeFeed(feed);
+      this.rooms.delete(room); // Janus may have restarted without it: look again next time
       throw error;
     }
   }
@@ -94,9 +94,8 @@ export class JanusConference {
       if (!joined.jsep) throw new Error('Janus answered a subscription without an offer');
       const watchId = randomUUID();
       this.watches.set(watchId, { room, viewer, feed: address, handle });
-      const ended = () => void this.dropWatch(watchId);
-      handle.once(Janode.EVENT.HANDLE_HANGUP, ended);
-      handle.once(Janode.EVENT.HANDLE_DETACHED, ended);
+      handle.once(Janode.EVENT.HANDLE_HANGUP, () => void this.dropWatch(watchId));
+      handle.once(Janode.EVENT.HANDLE_DETACHED, () => void this.dropWatch(watchId, false));
       return { watchId, sdp: joined.jsep.sdp };
     } catch (error) {
       await handle.detach().catch(() => {});
@@ -129,19 +128,20 @@ export class JanusConference {
     await Promise.all([feed ? this.closeFeed(feed) : null, ...watches.map((id) => this.dropWatch(id))]);
   }
 
-  private async closeFeed(feed: Feed): Promise<void> {
+  /** `detach` false: the handle is detached already (janode logs an error for a second detach). */
+  private async closeFeed(feed: Feed, detach = true): Promise<void> {
     if (feed.closed) return;
     feed.closed = true;
     const key = `${feed.room} ${feed.address}`;
     if (this.feeds.get(key) === feed) this.feeds.delete(key);
-    await feed.handle.detach().catch(() => {});
+    if (detach) await feed.handle.detach().catch(() => {});
   }
 
-  private async dropWatch(watchId: string): Promise<void> {
+  private async dropWatch(watchId: string, detach = true): Promise<void> {
     const watch = this.watches.get(watchId);
     if (!watch) return;
     this.watches.delete(watchId);
-    await watch.handle.detach().catch(() => {});
+    if (detach) await watch.handle.detach().catch(() => {});
   }
 }
 

@@ -65,19 +65,7 @@ export async function runConferenceScenario(mode: 'p2p' | 'janus', options: { sh
     }
     const engine = await pages.admin.evaluate(async () => (await (await fetch('/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ mediaEngine }"}' })).json()).data.mediaEngine);
     for (const person of PEOPLE) await pages[person].goto(`/#/conference/${SESSION}`);
-    const others = (p: Person) => PEOPLE.filter((q) => q !== p);
-
-    const joined: Findings['joined'] = {};
-    for (const viewer of PEOPLE) {
-      joined[viewer] = {};
-      for (const member of others(viewer)) {
-        const page = pages[viewer];
-        await eventually(async () => (await attr(page, member, 'data-frames')) > 10 && (await attr(page, member, 'data-energy')) > 0, 60_000);
-        const frames = await attr(page, member, 'data-frames');
-        await eventually(async () => (await attr(page, member, 'data-frames')) > frames + 10, 20_000);
-        joined[viewer][member] = { frames, later: await attr(page, member, 'data-frames'), energy: await attr(page, member, 'data-energy') };
-      }
-    }
+    const joined = await seeing(pages);
     log(`everyone sees and hears everyone: ${JSON.stringify(joined)}`);
     const janusFeedsJoined = api.janus ? conferenceRoomsOf(api.janus).size.feeds : null;
     if (options.shots) await screenshots(pages.admin, options.shots);
@@ -85,16 +73,7 @@ export async function runConferenceScenario(mode: 'p2p' | 'janus', options: { sh
     const muted = await muting(pages, log);
     const left = await leaving(pages, 'proctor2');
     log(`proctor2 left: ${JSON.stringify(left)}`);
-    await pages.proctor2.getByRole('button', { name: 'Rejoin' }).click();
-    const rejoined: Findings['rejoined'] = { seenBy: [], framesAtRejoiner: {} };
-    for (const viewer of ['admin', 'student1'] as const) {
-      await eventually(async () => (await attr(pages[viewer], 'proctor2', 'data-frames')) > 10, 60_000);
-      rejoined.seenBy.push(viewer);
-      rejoined.framesAtRejoiner[viewer] = await eventually(async () => {
-        const f = await attr(pages.proctor2, viewer, 'data-frames');
-        return f > 10 ? f : 0;
-      }, 60_000);
-    }
+    const rejoined = await rejoining(pages, 'proctor2');
     log(`proctor2 is back: ${JSON.stringify(rejoined)}`);
 
     const closedAt = performance.now();
@@ -113,6 +92,37 @@ export async function runConferenceScenario(mode: 'p2p' | 'janus', options: { sh
     await browser?.close();
     await api.close();
   }
+}
+
+/** Waits until each person decodes the two others' pictures (and keeps decoding them) and hears them. */
+async function seeing(pages: Record<Person, Page>): Promise<Findings['joined']> {
+  const joined: Findings['joined'] = {};
+  for (const viewer of PEOPLE) {
+    joined[viewer] = {};
+    for (const member of PEOPLE.filter((p) => p !== viewer)) {
+      const page = pages[viewer];
+      await eventually(async () => (await attr(page, member, 'data-frames')) > 10 && (await attr(page, member, 'data-energy')) > 0, 60_000);
+      const frames = await attr(page, member, 'data-frames');
+      await eventually(async () => (await attr(page, member, 'data-frames')) > frames + 10, 20_000);
+      joined[viewer][member] = { frames, later: await attr(page, member, 'data-frames'), energy: await attr(page, member, 'data-energy') };
+    }
+  }
+  return joined;
+}
+
+/** `who` clicks Rejoin: the others decode it again, and it decodes them. */
+async function rejoining(pages: Record<Person, Page>, who: Person): Promise<Findings['rejoined']> {
+  await pages[who].getByRole('button', { name: 'Rejoin' }).click();
+  const rejoined: Findings['rejoined'] = { seenBy: [], framesAtRejoiner: {} };
+  for (const viewer of PEOPLE.filter((p) => p !== who)) {
+    await eventually(async () => (await attr(pages[viewer], who, 'data-frames')) > 10, 60_000);
+    rejoined.seenBy.push(viewer);
+    rejoined.framesAtRejoiner[viewer] = await eventually(async () => {
+      const f = await attr(pages[who], viewer, 'data-frames');
+      return f > 10 ? f : 0;
+    }, 60_000);
+  }
+  return rejoined;
 }
 
 /** student1 mutes: the others see it, and its sound energy stops growing while the third member's goes on; then unmutes, and camera off. */

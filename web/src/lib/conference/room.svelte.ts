@@ -43,23 +43,30 @@ export class ConferenceRoom {
     if (this.state === 'joining' || this.state === 'joined') return;
     this.state = 'joining';
     this.error = null;
+    let local: MediaStream;
     try {
-      this.local = await navigator.mediaDevices.getUserMedia(CAPTURE);
+      local = await navigator.mediaDevices.getUserMedia(CAPTURE);
     } catch (e) {
       this.error = `Camera and microphone are needed: ${(e as Error).name}`;
       this.state = 'failed';
       return;
     }
+    if (this.state !== 'joining') {
+      for (const t of local.getTracks()) t.stop(); // left while the browser asked: give them back
+      return;
+    }
+    this.local = local;
     this.applyDevices();
     await loadIceServers(this.client);
-    if (this.state !== 'joining') return; // left while the browser asked
+    if (this.state !== 'joining') return; // left meanwhile: `leave` gave camera and microphone back
     const memberId = crypto.randomUUID();
     const channel = new ConferenceChannel(this.client, this.sessionId, memberId);
     this.channel = channel;
-    const local = this.local;
     const context = { client: this.client, sessionId: this.sessionId, memberId, channel, local, self: () => this.self ?? '', lost: (m: RemoteMember) => this.remove(m.address) };
     this.transport = this.engine === 'janus' ? new JanusTransport(context) : new MeshTransport(context);
     channel.open((s) => this.channel === channel && this.onSignal(s), (message) => {
+      if (this.channel !== channel) return;
+      this.leave();
       this.error = message;
       this.state = 'failed';
     });
@@ -149,7 +156,7 @@ export class ConferenceRoom {
 
   /** Leaves the room: the others are told at once (and by the server when the subscription ends), the camera goes off. */
   leave(): void {
-    if (this.state !== 'joining' && this.state !== 'joined') return;
+    if (this.state === 'idle' || this.state === 'left') return;
     if (this.timer) clearInterval(this.timer);
     if (this.state === 'joined') void this.channel?.send('*', 'bye');
     this.channel?.close();
