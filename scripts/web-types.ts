@@ -13,6 +13,7 @@ export const DOCUMENT_MODULES = [
   'web/src/lib/documents.ts', 'web/src/lib/console/documents.ts', 'web/src/lib/media/documents.ts', 'web/src/lib/supervisor/documents.ts', 'web/src/lib/lms/documents.ts',
   'web/src/lib/templates/documents.ts', 'web/src/lib/people/documents.ts', 'web/src/lib/export/documents.ts',
   'web/src/lib/replay/documents.ts',
+  'web/src/lib/conference/documents.ts',
 ];
 const OUTPUT = 'web/src/lib/graphql.generated.ts';
 const root = new URL('..', import.meta.url);

@@ -12,6 +12,7 @@ import { SystemResolver } from './system/system.resolver.js';
 import { MediaResolver } from './media/media.resolver.js';
 import { JanusResolver } from './media/janus.resolver.js';
 import { MobileCameraResolver } from './media/mobile.resolver.js';
+import { ConferenceResolver } from './media/conference.resolver.js';
 import { ProfileResolver } from './profile/profile.resolver.js';
 import { ScheduleResolver } from './schedule/schedule.resolver.js';
 import { WebhookResolver } from './webhook/webhook.resolver.js';
@@ -40,6 +41,7 @@ export function buildApiSchema(): Promise<GraphQLSchema> {
       WebhookResolver, StartAssessmentResolver, CourseMembersResolver, SessionLmsResolver, LtiResolver, BulkSessionResolver,
       TemplateResolver, SessionTemplateResolver, PeopleResolver, IntegrationsResolver, ExportResolver,
       SessionImportResolver, AuditResolver,
+      ConferenceResolver,
     ],
     validate: false,
     pubSub: createPubSub(),

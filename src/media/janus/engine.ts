@@ -248,6 +248,11 @@ export class JanusEngine {
     return this.watching.stopWatching(sessionId, watchId, viewer);
   }
 
+  /** Handles on this engine's Janus session for the committee's conference rooms (src/media/conference). */
+  conferenceHandles(): { attach(): Promise<VideoRoomHandle>; control(): Promise<VideoRoomHandle> } {
+    return { attach: () => this.attach(), control: () => this.controlHandle() };
+  }
+
   /** How many publishers and watchers are connected now (for the benchmark and logs). */
   stats(): { publishers: number; watches: number; pendingConversions: number } {
     return { publishers: this.publishers.size, watches: this.watching.size, pendingConversions: this.recordings.pending };

@@ -1224,6 +1224,70 @@ export type ReplaySessionVariables = {
   id: string;
 };
 
+export type ConferenceSignalData = {
+  conferenceSignal: number;
+};
+export type ConferenceSignalVariables = {
+  s: string;
+  m: string;
+  to: string;
+  k: string;
+  p?: unknown | null;
+};
+
+export type ConferenceSignalsData = {
+  conferenceSignals: {
+    from: string;
+    username: string;
+    kind: string;
+    payload: Record<string, unknown> | null;
+  };
+};
+export type ConferenceSignalsVariables = {
+  s: string;
+  m: string;
+};
+
+export type PublishConferenceData = {
+  publishConference: string;
+};
+export type PublishConferenceVariables = {
+  s: string;
+  m: string;
+  sdp: string;
+};
+
+export type StartConferenceWatchData = {
+  startConferenceWatch: boolean;
+};
+export type StartConferenceWatchVariables = {
+  s: string;
+  m: string;
+  w: string;
+  sdp: string;
+};
+
+export type StopConferenceWatchData = {
+  stopConferenceWatch: boolean;
+};
+export type StopConferenceWatchVariables = {
+  s: string;
+  m: string;
+  w: string;
+};
+
+export type WatchConferenceData = {
+  watchConference: {
+    watchId: string;
+    sdp: string;
+  };
+};
+export type WatchConferenceVariables = {
+  s: string;
+  m: string;
+  member: string;
+};
+
 /** Each document by the name its module exports it under: `export const CHAT: Documents['CHAT'] = `…``. */
 export interface Documents {
   ACCOUNTS: GqlDocument<AccountsData, AccountsVariables>;
@@ -1316,4 +1380,10 @@ export interface Documents {
   EXPORT_SESSIONS: GqlDocument<ExportSessionsData, ExportSessionsVariables>;
   OPEN_REPLAY: GqlDocument<OpenReplayData, OpenReplayVariables>;
   REPLAY_SESSION: GqlDocument<ReplaySessionData, ReplaySessionVariables>;
+  CONFERENCE_SIGNAL: GqlDocument<ConferenceSignalData, ConferenceSignalVariables>;
+  CONFERENCE_SIGNALS: GqlDocument<ConferenceSignalsData, ConferenceSignalsVariables>;
+  PUBLISH_CONFERENCE: GqlDocument<PublishConferenceData, PublishConferenceVariables>;
+  START_CONFERENCE_WATCH: GqlDocument<StartConferenceWatchData, StartConferenceWatchVariables>;
+  STOP_CONFERENCE_WATCH: GqlDocument<StopConferenceWatchData, StopConferenceWatchVariables>;
+  WATCH_CONFERENCE: GqlDocument<WatchConferenceData, WatchConferenceVariables>;
 }
