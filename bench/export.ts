@@ -4,11 +4,13 @@
  * a raw `COPY (SELECT the same columns …) TO STDOUT` of the same rows. On PGlite (data directory on disk; its COPY
  * goes to a blob, PGlite has no STDOUT) and on a PostgreSQL server. Goal: within 2× of COPY, RSS under 150 MB.
  *
- * Each engine runs in a process of its own that loads only what the export path loads, so its RSS is the export's:
- * printed are the RSS after loading those modules, right before the export (after seeding and a GC), the peak while it
- * runs and the difference. Wall time on a shared machine depends on who else runs, so the CPU each side spent is
- * printed too: this process's, and the PostgreSQL backend's (read from /proc when the server is on this machine).
- * A last line gives the RSS of a process that has loaded the whole app's modules, the floor of a real server.
+ * Each engine runs in a process of its own that first loads every module `src/main.ts` loads (the server's floor: the
+ * export runs in the server, not in a process made for it), then seeds the rows. Printed are the RSS after loading
+ * those modules ("RSS loaded"), right before the export (after seeding and a GC: on PGlite this holds the database
+ * itself, its WebAssembly memory), the peak while it runs and the difference. Wall time on a shared machine depends on
+ * who else runs, so the CPU each side spent is printed too: this process's, and the PostgreSQL backend's (read from
+ * /proc when the server is on this machine). A last line gives the RSS of a process with the app's modules loaded and
+ * nothing else.
  *
  *   npm run bench:export                  DATABASE_URL=postgres://… (default: the test server); -- --no-postgres
  *   BENCH_ROWS=20000 npm run bench:export
@@ -29,7 +31,8 @@ import { FIELDS } from '../src/projections/search/fields.js';
 import { openPostgres, type Sql } from '../src/store/sql.js';
 import { seedMonitorRows } from '../test/support/monitor-seed.js';
 
-const loadedRssMb = process.memoryUsage.rss() / 2 ** 20;
+/** RSS once the app's modules are loaded (set by `loadAppModules`). */
+let loadedRssMb = 0;
 const DATABASE_URL = process.env.DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:54329/postgres';
 const ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
 const SCHEMA = 'bench_export';
@@ -161,12 +164,13 @@ async function onPostgres(): Promise<Measure[]> {
   }
 }
 
-/** RSS of a process that has loaded what `src/main.ts` loads (without starting anything), after a GC. */
-async function appModulesRss(): Promise<number> {
+/** Loads what `src/main.ts` loads (without starting anything) and answers the RSS after a GC. */
+async function loadAppModules(): Promise<number> {
   await import('reflect-metadata');
-  for (const module of ['../src/api/server.js', '../src/app/core/core.js', '../src/media/engine.js', '../src/app/faces/verifier.js', '../src/app/lti/keys.js']) await import(module);
+  for (const module of ['../src/api/server.js', '../src/app/core/core.js', '../src/media/engine.js', '../src/app/faces/verifier.js', '../src/app/lti/keys.js', '../src/seed.js']) await import(module);
   (globalThis as { gc?: () => void }).gc?.();
-  return process.memoryUsage.rss() / MB;
+  loadedRssMb = process.memoryUsage.rss() / MB;
+  return loadedRssMb;
 }
 
 const COLUMNS: Array<[string, number, (m: Measure) => string]> = [
@@ -195,8 +199,9 @@ function print(engine: string, [ours, copy]: Measure[]): void {
 
 const engineArg = process.argv.find((a) => a.startsWith('--engine='))?.slice('--engine='.length);
 if (engineArg === 'modules') {
-  console.log(JSON.stringify(await appModulesRss()));
+  console.log(JSON.stringify(await loadAppModules()));
 } else if (engineArg) {
+  await loadAppModules();
   const results = engineArg === 'pglite' ? await onPGlite() : await onPostgres();
   console.log(JSON.stringify(results));
 } else {

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { Config } from '../config.js';
 import type { Core } from '../app/core/core.js';
 import type { BlobStore } from './blob-store.js';
-import { JanusEngine, type JanusEngineOptions } from './janus/engine.js';
+import type { JanusEngine, JanusEngineOptions } from './janus/engine.js';
 
 /**
  * The media engine chosen by MEDIA: `p2p` needs nothing on the server beyond the signalling hub (answers null);
@@ -11,6 +11,8 @@ import { JanusEngine, type JanusEngineOptions } from './janus/engine.js';
 export async function startMediaEngine(config: Config, core: Core, blobs: BlobStore, log?: JanusEngineOptions['log']): Promise<JanusEngine | null> {
   if (config.media !== 'janus') return null;
   const janus = config.janus;
+  // janode (≈10 MB loaded) only where MEDIA=janus.
+  const { JanusEngine } = await import('./janus/engine.js');
   return JanusEngine.start({
     core,
     blobs,

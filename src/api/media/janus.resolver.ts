@@ -1,6 +1,6 @@
 import { Arg, Ctx, Field, ID, Mutation, ObjectType, Query, registerEnumType, Resolver } from 'type-graphql';
 import { IllegalStateError, ValidationError } from '../../domain/core/errors.js';
-import { PUBLISHED_TRACKS, type PublishedTrack } from '../../media/janus/engine.js';
+import { PUBLISHED_TRACKS, type PublishedTrack } from '../../media/janus/publisher.js';
 import type { Operation } from '../authorization.js';
 import { readable } from '../session/readable.js';
 import type { ApiContext } from '../context.js';

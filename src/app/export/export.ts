@@ -16,8 +16,12 @@ import { CONTENT_TYPES, exportHead, EXTENSIONS } from './format.js';
  * the export id, so only this server's links open; it opens once (a claim shared by every node) and before it expires.
  */
 export const EXPORT_LINK_MS = 10 * 60_000;
-/** Rows fetched from the cursor and written at a time. */
-export const EXPORT_BATCH = 1000;
+/**
+ * Rows fetched and written at a time: from PostgreSQL's cursor, and in each keyset page on PGlite, where a page is a
+ * statement of its own (planned, run, its result copied out of WebAssembly) and 5,000 cost 20 % less than 1,000 (a
+ * page of 5,000 CSV lines is ≈1.5 MB).
+ */
+export const EXPORT_BATCH: Record<Sql['engine'], number> = { postgres: 1000, pglite: 5000 };
 
 export interface ExportInput {
   readonly fields: readonly string[];
@@ -101,7 +105,7 @@ export async function* exportChunks(db: Sql, opened: Pick<OpenedExport, 'request
   if (request.query) conditions.push(compileSql(parseQuery(request.query), 1));
   yield exportHead(request.format, fields.map((f) => f.name), request.bom);
   let rows = 0;
-  for await (const batch of streamExportLines(db, fields, request.format, conditions, EXPORT_BATCH)) {
+  for await (const batch of streamExportLines(db, fields, request.format, conditions, EXPORT_BATCH[db.engine])) {
     rows += batch.rows;
     counted(rows);
     yield batch.lines;

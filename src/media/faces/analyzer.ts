@@ -1,6 +1,5 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import sharp from 'sharp';
 
 const require = createRequire(import.meta.url);
 type Tf = typeof import('@tensorflow/tfjs');
@@ -141,6 +140,8 @@ interface Decoded {
 }
 
 async function decode(image: Uint8Array, maxSide: number, maxInputPixels: number): Promise<Decoded> {
+  // Loaded on the first photo: libvips is ≈30 MB of a process, and only the face analysis threads decode photos.
+  const { default: sharp } = await import('sharp');
   try {
     const { data, info } = await sharp(image, { failOn: 'error', limitInputPixels: maxInputPixels })
       .rotate() // EXIF orientation (phone photos)

