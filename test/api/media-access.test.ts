@@ -69,7 +69,7 @@ for (const [engine, available, postgresUrl] of ENGINES) describeWithServer(`acce
   });
 
   describe('when a media URL is asked for without a right to its session', () => {
-    const urls = () => [
+    const urls = (): Array<{ what: string; path: string; method?: string; headers: Record<string, string> }> => [
       { what: 'the face photo', path: `/files/${photo}`, headers: {} },
       { what: 'the chat file', path: `/files/${attachment}`, headers: {} },
       { what: 'a recording segment', path: '/recordings/acc-1/camera/0', headers: {} },
