@@ -17,6 +17,7 @@ import { createFirstAdmin } from './app/accounts/first-admin.js';
 import { ensureDefaultTemplate } from './app/templates/templates.js';
 import { SessionTimer } from './app/sessions/session-timer.js';
 import { RecordingWatchdog } from './app/recordings/recording-watchdog.js';
+import { RetentionSweeper } from './app/retention/retention-sweep.js';
 import { LtiServiceWorker } from './app/lti/services/worker.js';
 import { holdDataDir, serverHoldingDataDir } from './server-lock.js';
 import { ChainCheckpointer } from './app/chain/checkpointer.js';
@@ -94,6 +95,9 @@ const timer = new SessionTimer(core, report);
 timer.start();
 const watchdog = new RecordingWatchdog(core, 90_000, report);
 watchdog.start();
+// Hourly, the media of sessions past their template's retention is destroyed (see README, "Privacy").
+const retention = new RetentionSweeper(core, blobs, { log: report });
+retention.start();
 // Results of concluded sessions to their integrations' webhooks (see README, "Result webhook").
 const webhooks = new WebhookDeliverer(core, { publicUrl: config.publicUrl, log: report });
 webhooks.start();
@@ -131,6 +135,7 @@ async function shutdown(signal: string): Promise<void> {
   let code = 0;
   try {
     watchdog.stop();
+    await retention.stop();
     clearInterval(keyTimer);
     const timerStopped = timer.stop(); // no new time-out pass; the one running finishes its appends
     await server.close(); // no new connections; sockets closed; requests in flight get 2 s to finish

@@ -1,7 +1,10 @@
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { RetentionSweeper } from '../../src/app/retention/retention-sweep.js';
 import { SYSTEM_ACTOR } from '../../src/domain/core/decider.js';
+import { LocalBlobStore } from '../../src/media/blob-store.js';
 import { startTestApi, type TestApi } from '../support/api.js';
 import { HAS_CHROMIUM, holdChromium, launchChromium, newContext, NO_CHROMIUM_REASON, signIn } from '../support/browser.js';
 import { describeWithServer } from '../support/servers.js';
@@ -139,5 +142,27 @@ describeWithServer('the protocol page in Chromium', HAS_CHROMIUM, NO_CHROMIUM_RE
     expect(await page.getByRole('button', { name: 'Rate' }).count()).toBe(0);
     const found = await api.as('auditor1', `{ sessions(query: "conclusion=positive & score<50") { edges { node { id } } } }`);
     expect(found.sessions.edges.map((e: { node: { id: string } }) => e.node.id)).toEqual(['proto-1']);
+  });
+
+  it('says when the media was deleted under the retention policy, and keeps the score and the conclusion', async () => {
+    await api.createSession('proto-kept', { name: 'Retention exam' });
+    await api.as('student1', `mutation { checkIn(id: "proto-kept", userAgent: "ua") { id } }`);
+    await api.as('student1', `mutation { startSession(id: "proto-kept") { id } }`);
+    expect((await api.upload('proctor1', 'proto-kept', Buffer.from('%PDF-1.4\nrules\n'), { name: 'rules.pdf' })).status).toBe(201);
+    await api.as('proctor1', `mutation { finishSession(id: "proto-kept", conclusion: positive, comment: "Fine") { id } }`);
+    // No template here: the default retention, 90 days; the clock moved past it.
+    const swept = await new RetentionSweeper(api.core, new LocalBlobStore(join(api.config.dataDir, 'blobs'))).sweep(new Date(Date.now() + 91 * 86_400_000));
+    expect(swept.deleted).toEqual(['proto-kept']);
+    await page.goto('/#/protocol/proto-kept');
+    await page.getByRole('heading', { name: 'Retention exam' }).waitFor();
+    const events = page.getByRole('region', { name: 'Events' });
+    const line = events.locator('li', { hasText: 'under the retention policy' });
+    expect((await line.innerText()).replace(/\s+/g, ' ')).toMatch(
+      /System deleted the recordings, photos and files on \d{1,2} [A-Z][a-z]{2} \d{4} under the retention policy \(90 days\) 0 pieces of recording, 0 photos, 1 file; the session ended/,
+    );
+    expect(await page.locator('.summary .score').textContent()).toMatch(/^\d/);
+    expect(await page.locator('.summary .conclusion').textContent()).toBe('positive — Fine');
+    await line.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: `${SHOTS}/protocol-retention.png` });
   });
 });

@@ -68,7 +68,10 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, ur
   }
 }
 
-/** GET /files/:id — the file, to whoever may read its session. Images inline, everything else as a download. */
+/**
+ * GET /files/:id — the file, to whoever may read its session. Images inline, everything else as a download. Each read
+ * is a `FileViewed` event on the session (one per person and file within 10 minutes: an image shown again is one entry).
+ */
 export async function handleDownload(res: ServerResponse, fileId: string, actor: Actor | null, core: Core, blobs: BlobStore): Promise<void> {
   try {
     const file = await getFile(core.db, fileId);
@@ -80,13 +83,19 @@ export async function handleDownload(res: ServerResponse, fileId: string, actor:
     if (actor?.role === 'student' && file.kind !== 'attachment') authorize(actor, 'session.verifyIdentity', row);
     const stream = await sessionBlobs(blobs, file.sessionId).get(file.sha256);
     if (!stream) throw new NotFoundError(`the content of file ${fileId} is missing`);
+    // The access log, before a byte is sent: a file or photo nobody is recorded reading is never read.
+    await core.session(file.sessionId, 'RecordFileView', { fileId }, actor!).catch((error: unknown) => {
+      stream.destroy();
+      throw error;
+    });
     const inline = file.contentType.startsWith('image/');
     res.writeHead(200, {
       'content-type': file.contentType,
       'content-length': String(file.size),
       'content-disposition': `${inline ? 'inline' : 'attachment'}; filename*=UTF-8''${encodeURIComponent(file.name)}`,
       'x-content-type-options': 'nosniff',
-      'cache-control': 'private, max-age=3600',
+      // Not from the browser's cache either: it would show the file to the next account on the machine, unlogged.
+      'cache-control': 'private, no-store',
       'content-security-policy': "default-src 'none'; sandbox",
     });
     stream.pipe(res);

@@ -1,3 +1,4 @@
+import { NotFoundError } from '../core/errors.js';
 import { MAX_INT4, wholeNumber } from '../core/fields.js';
 import type { CommandOf } from './commands.js';
 import type { SessionEvent } from './events.js';
@@ -5,7 +6,7 @@ import { exists } from './rules.js';
 import type { Session } from './state.js';
 
 /**
- * The audit log of the stream itself: who replayed it and who took it away. Both are allowed in every status (an
+ * The access log: who replayed the stream, who took it away, who opened its files. All are allowed in every status (an
  * audit comes after the session, usually long after) and change nothing else the session knows.
  */
 
@@ -21,4 +22,18 @@ export function recordStreamExport(command: CommandOf<'RecordStreamExport'>, sta
   const { actor, now } = command.metadata;
   const throughVersion = wholeNumber(command.data.throughVersion, 'version', 0, MAX_INT4);
   return [{ type: 'StreamExported', data: { by: actor.id, role: actor.role, throughVersion, at: now.toISOString() } }];
+}
+
+/** Repeated reads of one file by one person within this window are one entry (a viewer re-fetching an image, a retry). */
+export const FILE_VIEW_WINDOW_MS = 10 * 60_000;
+
+export function recordFileView(command: CommandOf<'RecordFileView'>, state: Session): SessionEvent[] {
+  const s = exists(state, 'open a file');
+  const { fileId } = command.data;
+  const kind = s.files[fileId];
+  if (!kind) throw new NotFoundError(`no file ${String(fileId).slice(0, 64)} in this session`);
+  const { actor, now } = command.metadata;
+  const last = s.fileViews[`${actor.id} ${fileId}`];
+  if (last && now.getTime() - Date.parse(last) < FILE_VIEW_WINDOW_MS) return [];
+  return [{ type: 'FileViewed', data: { fileId, kind, by: actor.id, at: now.toISOString() } }];
 }

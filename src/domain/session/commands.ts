@@ -1,5 +1,5 @@
 import type { CommandMetadata } from '../core/decider.js';
-import type { Conclusion, FaceCheckReason, LtiLink, LtiService, FaceResult, FileKind, IdentityPhotoKind, RecordingTrack, SecondFindings } from './events.js';
+import type { Conclusion, FaceCheckReason, LtiLink, LtiService, FaceResult, FileKind, IdentityPhotoKind, MediaDeletionReason, RecordingTrack, SecondFindings } from './events.js';
 import type { MetricCode, MetricValues } from './metrics.js';
 import type { SessionTemplateRef } from '../template/ref.js';
 
@@ -115,6 +115,13 @@ export type SessionCommand =
   | { readonly type: 'ViewRecording'; readonly data: { readonly viewId: string; readonly until: Date }; readonly metadata: CommandMetadata }
   /** Records who opened the stream for replay, and how many events it held then. */
   | { readonly type: 'RecordReplay'; readonly data: { readonly events: number }; readonly metadata: CommandMetadata }
+  /** Logs that the actor opened or downloaded one of the session's files (repeats within a few minutes are one entry). */
+  | { readonly type: 'RecordFileView'; readonly data: { readonly fileId: string }; readonly metadata: CommandMetadata }
+  /**
+   * Records that the session's media is destroyed under the retention policy; `defaultRetentionDays` counts for a
+   * session made without a template (the default template's value now).
+   */
+  | { readonly type: 'DeleteSessionMedia'; readonly data: { readonly reason: MediaDeletionReason; readonly defaultRetentionDays: number }; readonly metadata: CommandMetadata }
   /** Records who took the stream away, and up to which version. */
   | { readonly type: 'RecordStreamExport'; readonly data: { readonly throughVersion: number }; readonly metadata: CommandMetadata }
   | { readonly type: 'StartCall'; readonly data: { readonly callId: string; readonly video: boolean }; readonly metadata: CommandMetadata }

@@ -1,5 +1,5 @@
 import type { Decider } from '../core/decider.js';
-import { recordReplay, recordStreamExport } from './audit.js';
+import { recordFileView, recordReplay, recordStreamExport } from './audit.js';
 import { assertNever } from '../core/errors.js';
 import { addNote, endCall, joinAsProctor, leaveAsProctor, sendMessage, startCall } from './chat.js';
 import type { SessionCommand } from './commands.js';
@@ -8,6 +8,7 @@ import { recordFaceCheck, submitIdentityPhoto, verifyIdentity } from './identity
 import { endLtiAssessment, recordLtiLaunch, recordLtiMessage, recordLtiServiceCall } from './lti.js';
 import { checkIn, concludeSession, finishSession, pauseSession, resumeSession, startSession } from './lifecycle.js';
 import { connectMobileCamera, recordPlayback, refuseRecordingSegment, storeFile, storeRecordingSegment, viewRecording } from './recordings.js';
+import { deleteSessionMedia } from './retention.js';
 import { assignProctor, bookTime, cancelSession, createSession, rescheduleSession } from './scheduling.js';
 import { evolveSession, initialSession, type Session } from './state.js';
 import { recordMetrics, recordViolation } from './violations.js';
@@ -48,6 +49,8 @@ export function decideSession(command: SessionCommand, state: Session): SessionE
     case 'ViewRecording': return viewRecording(command, state);
     case 'RecordReplay': return recordReplay(command, state);
     case 'RecordStreamExport': return recordStreamExport(command, state);
+    case 'RecordFileView': return recordFileView(command, state);
+    case 'DeleteSessionMedia': return deleteSessionMedia(command, state);
     case 'ConnectMobileCamera': return connectMobileCamera(command, state);
     case 'RecordMetrics': return recordMetrics(command, state);
     case 'RecordViolation': return recordViolation(command, state);

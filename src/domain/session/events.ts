@@ -16,6 +16,8 @@ export const FACE_CHECK_REASONS: readonly FaceCheckReason[] = ['match', 'new_ref
 export type IdentityPhotoKind = 'face' | 'document';
 /** The recorded media of a session: camera with microphone, the shared screen, the phone's camera. */
 export type RecordingTrack = 'camera' | 'screen' | 'mobile';
+/** Why a session's media was destroyed. */
+export type MediaDeletionReason = 'retention';
 /** What an uploaded file is for: a chat attachment, or an identity photo. */
 export type FileKind = 'attachment' | IdentityPhotoKind;
 
@@ -164,6 +166,19 @@ export type SessionEvent =
   | { readonly type: 'StreamReplayed'; readonly data: { readonly by: string; readonly role: string; readonly events: number; readonly at: string } }
   /** The session's event stream left the system for an outside auditor: versions 0 to `throughVersion`. */
   | { readonly type: 'StreamExported'; readonly data: { readonly by: string; readonly role: string; readonly throughVersion: number; readonly at: string } }
+  /** Someone opened or downloaded a file of the session (a chat file or an identity photo): the access log of files. */
+  | { readonly type: 'FileViewed'; readonly data: { readonly fileId: string; readonly kind: FileKind; readonly by: string; readonly at: string } }
+  /**
+   * The session's recordings, photos and files were destroyed (its media key shredded): `retentionDays` after it ended,
+   * under the retention policy. How many of each there were; the score, conclusion and events stay.
+   */
+  | {
+      readonly type: 'SessionMediaDeleted';
+      readonly data: {
+        readonly reason: MediaDeletionReason; readonly retentionDays: number; readonly endedAt: string;
+        readonly recordings: number; readonly photos: number; readonly files: number; readonly at: string;
+      };
+    }
   | { readonly type: 'CallStarted'; readonly data: { readonly callId: string; readonly by: string; readonly video: boolean; readonly at: string } }
   | { readonly type: 'CallEnded'; readonly data: { readonly callId: string; readonly by: string; readonly at: string } }
   /** The test-taker's phone opened the second-camera link and publishes its camera into the session. */
@@ -259,7 +274,7 @@ const EVENT_TYPES: Record<SessionEventType, true> = {
   SessionCreated: true, ProctorAssigned: true, SessionBooked: true, SessionRescheduled: true, SessionCancelled: true, ParticipantCheckedIn: true, IdentityPhotoSubmitted: true, FileStored: true,
   IdentityVerified: true, SessionStarted: true, MetricsRecorded: true, ViolationDetected: true, FaceChecked: true, MessageSent: true,
   ContentBlocked: true, ContentUnblocked: true, ProctorJoined: true, ProctorLeft: true, NoteAdded: true, SessionPaused: true,
-  SessionResumed: true, SessionFinished: true, RecordingSegmentStored: true, RecordingSegmentRefused: true, RecordingSegmentLost: true, RecordingAnalysed: true, ClientReportContradicted: true, RecordingPlayed: true, RecordingViewed: true, StreamReplayed: true, StreamExported: true, CallStarted: true, CallEnded: true, MobileCameraConnected: true, ScoreComputed: true, SessionConcluded: true,
+  SessionResumed: true, SessionFinished: true, RecordingSegmentStored: true, RecordingSegmentRefused: true, RecordingSegmentLost: true, RecordingAnalysed: true, ClientReportContradicted: true, RecordingPlayed: true, RecordingViewed: true, StreamReplayed: true, StreamExported: true, FileViewed: true, SessionMediaDeleted: true, CallStarted: true, CallEnded: true, MobileCameraConnected: true, ScoreComputed: true, SessionConcluded: true,
   LtiLaunched: true, LtiMessageSent: true, LtiAssessmentEnded: true, LtiServiceCalled: true,
 };
 export const SESSION_EVENT_TYPES = Object.keys(EVENT_TYPES) as SessionEventType[];

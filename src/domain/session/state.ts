@@ -75,6 +75,12 @@ export interface SessionFacts {
   readonly lti: LtiLink | null;
   /** The platform has said the attempt is over (LtiEndAssessment). */
   readonly ltiEnded: boolean;
+  /** Days its media is kept after it ends, from its template; null: made without one (the default template's value). */
+  readonly retentionDays: number | null;
+  /** When its recordings, photos and files were destroyed; null while they are kept. */
+  readonly mediaDeletedAt: string | null;
+  /** The last logged view of each file by each person (`by fileId` → when): repeats soon after are not logged again. */
+  readonly fileViews: Readonly<Record<string, string>>;
 }
 
 export type Session =
@@ -91,7 +97,7 @@ export type Session =
       readonly score: number | null;
       readonly conclusion: Conclusion;
     })
-  | (SessionFacts & { readonly status: 'cancelled' });
+  | (SessionFacts & { readonly status: 'cancelled'; readonly cancelledAt: string });
 
 export type SessionStatus = Session['status'];
 
@@ -114,7 +120,7 @@ export function evolveSession(state: Session, event: SessionEvent): Session {
     case 'SessionRescheduled':
       return { ...state, scheduledAt: event.data.scheduledAt };
     case 'SessionCancelled':
-      return { ...state, status: 'cancelled' };
+      return { ...state, status: 'cancelled', cancelledAt: event.data.at };
     case 'ParticipantCheckedIn':
       return state.status === 'scheduled' ? { ...state, status: 'waiting', checkedIn: true } : { ...state, checkedIn: true };
     case 'SessionStarted':
@@ -194,14 +200,13 @@ function rememberFact(state: Existing, event: Exclude<SessionEvent, StatusEvent>
       return { ...state, lti: event.data.link };
     case 'LtiAssessmentEnded':
       return { ...state, ltiEnded: true };
-    case 'RecordingPlayed':
-    case 'RecordingViewed':
-    case 'StreamReplayed':
-    case 'StreamExported':
-    case 'MobileCameraConnected':
-    case 'ViolationDetected':
-    case 'LtiMessageSent':
-    case 'LtiServiceCalled':
+    case 'FileViewed':
+      return { ...state, fileViews: { ...state.fileViews, [`${event.data.by} ${event.data.fileId}`]: event.data.at } };
+    case 'SessionMediaDeleted':
+      return { ...state, mediaDeletedAt: event.data.at };
+    // The access log and what the read models alone keep: nothing the session decides by.
+    case 'RecordingPlayed': case 'RecordingViewed': case 'StreamReplayed': case 'StreamExported':
+    case 'MobileCameraConnected': case 'ViolationDetected': case 'LtiMessageSent': case 'LtiServiceCalled':
       return state;
     default:
       return assertNever(event, 'session event');
@@ -258,6 +263,9 @@ function createdSession(d: Created): Session {
     pausedMs: 0,
     lti: null,
     ltiEnded: false,
+    retentionDays: d.fromTemplate?.retentionDays ?? null,
+    mediaDeletedAt: null,
+    fileViews: {},
   };
 }
 

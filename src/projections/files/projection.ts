@@ -2,8 +2,8 @@ import { sessionIdOf, type SessionEvent } from '../../domain/session/events.js';
 import type { Sql } from '../../store/sql.js';
 import type { Projection } from '../projection.js';
 
-/** Uploaded files (chat attachments, identity photos) by id, with the session they belong to: downloads look here. */
-export const filesProjection: Projection<Extract<SessionEvent, { type: 'FileStored' }>> = {
+/** Uploaded files (chat attachments, identity photos) by id, with the session they belong to: downloads look here. Gone with the session's media. */
+export const filesProjection: Projection<Extract<SessionEvent, { type: 'FileStored' | 'SessionMediaDeleted' }>> = {
   name: 'files',
   ddl: `
 CREATE TABLE IF NOT EXISTS files (
@@ -19,8 +19,9 @@ CREATE TABLE IF NOT EXISTS files (
 );
 CREATE INDEX IF NOT EXISTS files_session ON files (session_id, uploaded_at);`,
   tables: ['files'],
-  handles: new Set(['FileStored']),
+  handles: new Set(['FileStored', 'SessionMediaDeleted']),
   async apply(tx, event) {
+    if (event.type === 'SessionMediaDeleted') return void (await tx.query('DELETE FROM files WHERE session_id = $1', [sessionIdOf(event)]));
     const d = event.data;
     await tx.query(
       `INSERT INTO files (file_id, session_id, kind, name, content_type, size, sha256, uploaded_by, uploaded_at)

@@ -90,6 +90,8 @@ export const monitorProjection: Projection<SessionEvent> = {
       case 'RecordingViewed':
       case 'StreamReplayed':
       case 'StreamExported':
+      case 'FileViewed':
+      case 'SessionMediaDeleted':
       case 'CallStarted':
       case 'CallEnded':
       case 'MobileCameraConnected':

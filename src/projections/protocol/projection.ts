@@ -82,7 +82,12 @@ export const protocolProjection: Projection<SessionEvent> = {
       case 'RecordingViewed':
       case 'StreamReplayed':
       case 'StreamExported':
+      case 'FileViewed':
         return void (await entry('playback', event.data.at, event.data.by, event.data));
+      case 'SessionMediaDeleted':
+        // The media listed goes with the media: what remains says it existed, in the deletion entry's counts.
+        await tx.query('DELETE FROM protocol_segments WHERE session_id = $1', [id]);
+        return void (await entry('state', event.data.at, actor, event.data));
       case 'RecordingSegmentRefused':
       case 'RecordingSegmentLost':
       case 'RecordingAnalysed':

@@ -65,6 +65,19 @@ describe('the protocol’s event list in words', () => {
     });
   });
 
+  it('logs who opened which photo or chat file', () => {
+    expect(line('FileViewed', { fileId: 'f1', kind: 'face', by: 'auditor1' }, 'auditor1')).toMatchObject({ who: 'auditor1', what: 'opened the face photo', details: 'file f1' });
+    expect(line('FileViewed', { fileId: 'f2', kind: 'attachment', by: 'proctor1' }).what).toBe('opened a file of the chat');
+  });
+
+  it('says the media was deleted on which day under the retention policy, with what there was', () => {
+    const data = { reason: 'retention', retentionDays: 1, endedAt: '2026-11-29T13:00:00.000Z', recordings: 3, photos: 1, files: 0, at: '2026-11-30T13:03:12.000Z' };
+    expect(line('SessionMediaDeleted', data, null)).toEqual({
+      who: 'System', what: 'deleted the recordings, photos and files on 30 Nov 2026 under the retention policy (1 day)',
+      details: '3 pieces of recording, 1 photo, 0 files; the session ended 14:00:00, 29 Nov 2026', tone: 'warning',
+    });
+  });
+
   it('says when a recording piece came broken and when one was lost, with the cause', () => {
     expect(line('RecordingSegmentRefused', { track: 'screen', seq: 4, reason: 'no frames', attempt: 2 }, 'student1')).toMatchObject({
       what: 'sent a broken piece of the screen recording; it was refused and asked again', details: 'attempt 2: no frames', tone: 'warning',

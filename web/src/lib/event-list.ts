@@ -47,6 +47,8 @@ const str = (v: unknown): string => (typeof v === 'string' ? v : v === null || v
 const quote = (text: unknown): string => `“${str(text)}”`;
 const TRACK_NAMES: Record<string, string> = { camera: 'camera', screen: 'screen', mobile: 'phone camera' };
 const LMS_SERVICES: Record<string, string> = { ags: 'grade sent to the LMS', nrps: 'course members read from the LMS', acs: 'LMS asked to control the attempt' };
+const FILE_KINDS: Record<string, string> = { attachment: 'a file of the chat', face: 'the face photo', document: 'the identity document photo' };
+const plural = (n: unknown, word: string): string => `${str(n)} ${word}${Number(n) === 1 ? '' : 's'}`;
 const FACE_TONE: Record<string, Tone> = { green: 'good', yellow: 'warning', red: 'danger' };
 const FINISHED_BY: Record<string, string> = {
   student: 'finished the session (the test-taker)',
@@ -125,6 +127,13 @@ const SAID: Record<string, Describe> = {
   RecordingViewed: (d, when) => ({ what: 'opened the recording for watching', details: d.until ? `the view lasts until ${when(d.until)}` : null }),
   StreamReplayed: (d) => ({ what: 'opened the event stream for replay', details: `${str(d.events)} events, as ${str(d.role)}` }),
   StreamExported: (d) => ({ what: 'exported the event stream for an outside auditor', details: `events 0–${str(d.throughVersion)}` }),
+  FileViewed: (d) => ({ what: `opened ${FILE_KINDS[str(d.kind)] ?? 'a file'}`, details: `file ${str(d.fileId)}` }),
+  SessionMediaDeleted: (d, when) => ({
+    who: 'System',
+    what: `deleted the recordings, photos and files on ${when(d.at).split(', ')[1] ?? ''} under the retention policy (${plural(d.retentionDays, 'day')})`,
+    details: `${plural(d.recordings, 'piece')} of recording, ${plural(d.photos, 'photo')}, ${plural(d.files, 'file')}; the session ended ${when(d.endedAt)}`,
+    tone: 'warning',
+  }),
   CallStarted: (d) => ({ what: d.video ? 'started a video call' : 'started an audio call' }),
   CallEnded: () => ({ what: 'ended the call' }),
   MobileCameraConnected: (d) => ({ what: 'connected the phone camera', details: str(d.userAgent).slice(0, 120) || null }),
