@@ -1167,6 +1167,7 @@ export type OpenReplayData = {
       streamVersion: number;
       type: string;
       data: Record<string, unknown>;
+      storedData: Record<string, unknown> | null;
       metadata: Record<string, unknown>;
       recordedAt: string;
       prevHash: string | null;
