@@ -6,6 +6,7 @@ import type { TokenActor, TokenService } from './auth/tokens.js';
 import type { RateLimiter } from './limits.js';
 import type { Signalling } from '../media/signalling.js';
 import type { JanusEngine } from '../media/janus/engine.js';
+import type { BlobStore } from '../media/blob-store.js';
 
 /** What every resolver gets: the system, who is asking, and from where. */
 export interface ApiContext {
@@ -19,8 +20,8 @@ export interface ApiContext {
   /** False once the caller's account was disabled or its password changed (checked at each subscription delivery). */
   readonly stillSignedIn?: () => boolean;
   readonly ip: string;
-  /** Signalling for p2p media and calls; the Janus engine when MEDIA=janus. */
-  readonly media: { readonly signals: Signalling; readonly janus?: JanusEngine | null };
+  /** Signalling for p2p media and calls; the Janus engine when MEDIA=janus; the (sealed) blob store, for erasure. */
+  readonly media: { readonly signals: Signalling; readonly janus?: JanusEngine | null; readonly blobs?: BlobStore };
   /**
    * Set when this execution serves a shared subscription group (see `sharedSubscriptions`): when its latest member
    * joined (`performance.now()`), so a source can tell what every member has already been sent.

@@ -26,6 +26,7 @@ import { StartAssessmentResolver } from './lti/start-assessment.resolver.js';
 import { CourseMembersResolver, SessionLmsResolver } from './lti/course-members.resolver.js';
 import { PeopleResolver } from './account/people.resolver.js';
 import { IntegrationsResolver } from './integrations/integrations.resolver.js';
+import { PrivacyResolver } from './privacy/privacy.resolver.js';
 
 let built: Promise<GraphQLSchema> | null = null;
 
@@ -40,7 +41,7 @@ export function buildApiSchema(): Promise<GraphQLSchema> {
       AuthResolver, AccountResolver, SessionResolver, SessionProtocolResolver, SystemResolver, MediaResolver, JanusResolver, MobileCameraResolver, ProfileResolver, ScheduleResolver,
       WebhookResolver, StartAssessmentResolver, CourseMembersResolver, SessionLmsResolver, LtiResolver, BulkSessionResolver,
       TemplateResolver, SessionTemplateResolver, PeopleResolver, IntegrationsResolver, ExportResolver,
-      SessionImportResolver, AuditResolver,
+      SessionImportResolver, AuditResolver, PrivacyResolver,
       ConferenceResolver,
     ],
     validate: false,

@@ -71,7 +71,7 @@ export async function startServer(core: Core, config: Config, log: Logger, optio
     core, config, tokens,
     loginLimiter: new RateLimiter(10, 60_000, core.rateWindows, 'login'),
     failedLogins: new RateLimiter(config.limits.loginFailuresPerIp, 10 * 60_000, core.rateWindows, 'failed-login'),
-    media: { signals, janus: options.janus ?? null },
+    media: { signals, janus: options.janus ?? null, blobs },
   }, actors);
 
   const ws = startGraphqlWs({ http, schema, limits, config, log, actors, context });

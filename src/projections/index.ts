@@ -11,11 +11,13 @@ import { ltiSessionLinksProjection } from './lti/session-links.js';
 import { webhooksProjection } from './webhooks/projection.js';
 import { templatesProjection } from './templates/projection.js';
 import { retentionProjection } from './retention/projection.js';
+import { erasing, eraseFromFaces, eraseFromFiles, eraseFromMonitor, eraseFromProtocol, eraseFromWebhooks } from './erasure.js';
 
 /** Every read model, in the order the runner applies them. */
 export const ALL_PROJECTIONS: readonly Projection[] = [
-  monitorProjection, protocolProjection, accountsProjection, filesProjection, facesProjection, scheduleProjection, chainProjection, ltiPlatformsProjection,
-  ltiSessionLinksProjection, webhooksProjection,
+  erasing(monitorProjection, eraseFromMonitor), erasing(protocolProjection, eraseFromProtocol), accountsProjection, erasing(filesProjection, eraseFromFiles),
+  erasing(facesProjection, eraseFromFaces), scheduleProjection, chainProjection, ltiPlatformsProjection,
+  ltiSessionLinksProjection, erasing(webhooksProjection, eraseFromWebhooks),
   templatesProjection,
   retentionProjection,
 ];

@@ -44,6 +44,11 @@ export interface RecordedEvent<Type extends string = string, Data = unknown> {
    * whoever can write the database but does not hold the key cannot rewrite events and recompute a chain that seals.
    */
   readonly seal: string | null;
+  /**
+   * The data exactly as stored and hashed, when a reader opened sealed personal fields in `data` (absent: `data` is
+   * as stored). Whoever recomputes the chain hashes this.
+   */
+  readonly storedData?: unknown;
 }
 
 /** An event as a domain module declares it: a type name and its data. */

@@ -43,7 +43,7 @@ export function verifyChain(events: readonly RecordedEvent[], options: { sealKey
   for (const [i, event] of events.entries()) {
     if (event.streamVersion !== i) return broken('version', event.streamVersion, `expected version ${i}, found ${event.streamVersion}`);
     if (event.prevHash !== prev) return broken('link', i, 'link to the previous event does not match');
-    if (eventHash(event) !== event.hash) return broken('hash', i, 'content does not match its hash');
+    if (eventHash(event.storedData === undefined ? event : { ...event, data: event.storedData }) !== event.hash) return broken('hash', i, 'content does not match its hash');
     if (options.sealKey) {
       if (event.seal === null) return broken('seal', i, 'the event is not sealed (its seal was removed, or it was written without the key)');
       if (event.seal !== sealOf(options.sealKey, event.hash)) return broken('seal', i, 'the seal does not match: the event was rewritten by someone without the server\'s key');

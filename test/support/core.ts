@@ -8,6 +8,7 @@ import { ProjectionRunner } from '../../src/projections/runner.js';
 import { handleCommand } from '../../src/app/core/handle-command.js';
 import { SqlEventStore } from '../../src/store/sql-event-store.js';
 import { chainKeys } from '../../src/store/chain-keys.js';
+import { PersonalDataStore } from '../../src/app/privacy/personal-data-store.js';
 import { CHECKPOINTS_DDL, EVENTS_DDL } from '../../src/store/sql-schema.js';
 import { openPostgres, type Sql } from '../../src/store/sql.js';
 import { uniqueSchema } from './servers.js';
@@ -34,10 +35,13 @@ export async function openPostgresTestDb(url: string, schema = uniqueSchema('cor
 /** The event key every test server derives its seal and checkpoint keys from. */
 export const TEST_EVENT_KEY = 'test-event-key-test-event-key-test-event-key-01';
 
+/** The master key the test stores wrap each person's key with (the blob store's is the test's own, when it seals). */
+export const TEST_PERSON_MASTER_KEY = Buffer.alloc(32, 7);
+
 export async function openTestCore(db?: Sql) {
   const sql = db ?? (await openTestDb());
   const keys = chainKeys(TEST_EVENT_KEY);
-  const store = await SqlEventStore.open(sql, { eventTypes: ALL_EVENT_TYPES, sealKey: keys.sealKey });
+  const store = await PersonalDataStore.open(await SqlEventStore.open(sql, { eventTypes: ALL_EVENT_TYPES, sealKey: keys.sealKey }), sql, TEST_PERSON_MASTER_KEY);
   const runner = new ProjectionRunner(store, sql, ALL_PROJECTIONS);
   let n = 0;
   let clock = new Date('2026-03-01T09:00:00.000Z');

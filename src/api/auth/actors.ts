@@ -88,7 +88,7 @@ export function onAccountChanged(
 ): () => void {
   return runner.onApplied(({ events }) => {
     for (const e of events) {
-      if (e.type !== 'AccountDisabled' && e.type !== 'PasswordChanged' && e.type !== 'AccountEnabled' && e.type !== 'AccountRegistered') continue;
+      if (e.type !== 'AccountDisabled' && e.type !== 'PasswordChanged' && e.type !== 'AccountEnabled' && e.type !== 'AccountRegistered' && e.type !== 'PersonErased') continue;
       changed(usernameOf(e));
     }
   });

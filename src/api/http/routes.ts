@@ -8,6 +8,7 @@ import { clientAddress } from './client-address.js';
 import { graphqlOverHttp } from './graphql.js';
 import { downloadExport } from './exports.js';
 import { downloadStream } from './stream-export.js';
+import { downloadPersonData } from '../privacy/person-data.route.js';
 import { health } from './healthz.js';
 import { jwks } from './jwks.js';
 import { ltiLaunch } from './lti-launch.js';
@@ -56,6 +57,7 @@ export function httpRoutes({ core, config, blobs, apollo, actorFrom, context, we
     { methods: ['POST'], path: '/profiles/reference', handle: async ({ req, res, url, actor }) => handleReferenceUpload(req, res, url, await actor(), core, blobs) },
     { methods: ['GET'], path: /^\/exports\/([0-9a-f-]{36})$/, handle: downloadExport(core, config.jwtSecret) },
     { methods: ['GET'], path: /^\/audit\/sessions\/([^/]+)\/stream\.jsonl$/, handle: downloadStream(core) },
+    { methods: ['GET'], path: /^\/privacy\/people\/([^/]+)\/data\.zip$/, handle: downloadPersonData(core, blobs) },
     { methods: '*', path: '/speedtest', handle: speedTest(config) },
     { methods: ['GET'], path: /^\/(models|wasm)\/([A-Za-z0-9_.-]+)$/, handle: serveVendorAsset },
     { methods: ['POST'], path: '/recordings', handle: async ({ req, res, url, actor }) => handleSegmentUpload(req, res, url, await actor(), core, blobs, config.limits) },

@@ -175,7 +175,9 @@ export class StoredEvent {
   @Field(() => Float, { description: 'Global sequence number.' }) position!: number;
   @Field(() => Int) streamVersion!: number;
   @Field(() => String) type!: string;
-  @Field(() => JSON) data!: unknown;
+  @Field(() => JSON, { description: 'The data, personal fields opened (or erased) as the read models see them.' }) data!: unknown;
+  @Field(() => JSON, { nullable: true, description: 'The data exactly as stored and hashed, when it holds sealed personal fields (null: `data` is as stored).' })
+  storedData?: unknown;
   @Field(() => JSON) metadata!: unknown;
   @Field(() => DateTime) recordedAt!: Date;
   @Field(() => String, { nullable: true }) prevHash!: string | null;

@@ -62,7 +62,7 @@ export function streamLines(bundle: AuditBundle, exportedAt: string, by: string)
     line({ kind: 'header', format: STREAM_EXPORT_FORMAT, stream: bundle.streamId, sessionId: bundle.sessionId, events: bundle.events.length, exportedAt, exportedBy: by, publicKey: bundle.publicKey, keyId: bundle.keyId }),
     ...bundle.events.map((e) => line({
       kind: 'event', streamId: e.streamId, streamVersion: e.streamVersion, id: e.id, type: e.type, recordedAt: e.recordedAt.toISOString(),
-      data: e.data, metadata: e.metadata, prevHash: e.prevHash, hash: e.hash,
+      data: e.storedData !== undefined ? e.storedData : e.data, metadata: e.metadata, prevHash: e.prevHash, hash: e.hash,
     })),
     line(bundle.anchor ? { kind: 'checkpoint', version: bundle.anchor.version, hash: bundle.anchor.hash, ...bundle.anchor.checkpoint } : { kind: 'checkpoint', version: null }),
   ];

@@ -27,6 +27,7 @@ import { chainKeys, type ChainKeys } from '../../store/chain-keys.js';
 import { openPGlite, openPostgres, type Sql } from '../../store/sql.js';
 import { openPGliteThread } from '../../store/pglite-thread.js';
 import { trigramIndexProblem } from '../../projections/monitor/schema.js';
+import { PersonalDataStore } from '../privacy/personal-data-store.js';
 
 export type DataOf<C extends { type: string; data: unknown }, T extends C['type']> = Extract<C, { type: T }>['data'];
 
@@ -210,6 +211,7 @@ export async function openCore(config: Config, options: { start?: boolean; log?:
     db = config.store === 'postgres' ? await openPostgres(config.databaseUrl!) : await openEmbedded(config);
     store = await SqlEventStore.open(db, { eventTypes: ALL_EVENT_TYPES, sealKey: keys.sealKey });
   }
+  if (config.masterKey) store = await PersonalDataStore.open(store, db, config.masterKey);
   const runner = new ProjectionRunner(store, db, ALL_PROJECTIONS, options.log);
   if (options.start !== false) await runner.start();
   else await runner.migrate();

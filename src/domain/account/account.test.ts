@@ -1,4 +1,4 @@
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { specFor } from '../../../test/support/spec.js';
 import { IllegalStateError, ValidationError } from '../core/errors.js';
 import { accountDecider, type AccountCommand, type AccountEvent } from './account.js';
@@ -76,5 +76,29 @@ describe('integration secrets and set-password links', () => {
     spec([registered, issued]).when(useLink({ keyHash: 'b'.repeat(64) })).thenThrows(ValidationError, /not valid/);
     spec([registered, issued]).when(useLink({}, new Date(expiresAt))).thenThrows(ValidationError, /not valid/);
     spec([registered]).when(useLink()).thenThrows(ValidationError, /not valid/);
+  });
+});
+
+describe('when an administrator erases a person', () => {
+  const erased: AccountEvent = { type: 'PersonErased', data: { reason: 'request 17', sessions: ['s-1', 's-2'], by: 'admin', at: now.toISOString() } };
+  const erase = (reason = 'request 17', sessions = ['s-1', 's-2']): AccountCommand => ({ type: 'ErasePerson', data: { reason, sessions }, metadata });
+
+  it('records the erasure with the reason and their sessions, and nothing personal', () => spec([registered]).when(erase()).then([erased]));
+  it('does nothing the second time', () => spec([registered, erased]).when(erase()).then([]));
+  it('refuses without a reason, with a bad session id, or for your own account', () => {
+    spec([registered]).when(erase('  ')).thenThrows(ValidationError, /why/);
+    spec([registered]).when(erase('ok', ['a b'])).thenThrows(ValidationError, /session id/);
+    spec([registered]).when({ ...erase(), metadata: { ...metadata, actor: { id: 'proctor1', role: 'admin' as const } } }).thenThrows(IllegalStateError, /your own/);
+  });
+  it('refuses every later change to the account, but lets the person\'s data be exported', () => {
+    spec([registered, erased]).when({ type: 'EnableAccount', data: {}, metadata }).thenThrows(IllegalStateError, /erased/);
+    spec([registered, erased]).when({ type: 'ChangePassword', data: { passwordHash: 'scrypt$z' }, metadata }).thenThrows(IllegalStateError, /erased/);
+    spec([registered, erased]).when({ type: 'RecordPersonDataExport', data: { sessions: 2 }, metadata }).then([
+      { type: 'PersonDataExported', data: { sessions: 2, by: 'admin', at: now.toISOString() } },
+    ]);
+  });
+  it('leaves the account disabled, nameless and without a password', () => {
+    const state = [registered, erased].reduce(accountDecider.evolve, accountDecider.initialState());
+    expect(state).toMatchObject({ status: 'disabled', erased: true, displayName: 'erased person', passwordHash: '', tokenVersion: 1 });
   });
 });

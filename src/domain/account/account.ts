@@ -1,7 +1,8 @@
 import type { CommandMetadata, Decider, Role } from '../core/decider.js';
 import { assertNever, IllegalStateError, ValidationError } from '../core/errors.js';
-import { optionalText, text } from '../core/fields.js';
+import { identifier, MAX_INT4, optionalText, text, wholeNumber } from '../core/fields.js';
 import { issuePasswordLink, setPasswordByLink } from './password-link.js';
+import { ERASED_NAME } from '../person/personal-fields.js';
 
 /** Roles a person or an LMS integration can hold ('system' is reserved for the server's own actions). */
 export type AccountRole = Exclude<Role, 'system'>;
@@ -20,10 +21,17 @@ export type AccountEvent =
   /** The integration's secret is gone: its signed links are refused and its webhooks unsigned, so not sent. */
   | { readonly type: 'IntegrationSecretRevoked'; readonly data: { readonly by: string; readonly at: string } }
   /** A one-time set-password link; only the SHA-256 of its key is kept, and a newer link or any new password ends it. */
-  | { readonly type: 'PasswordLinkIssued'; readonly data: { readonly keyHash: string; readonly expiresAt: string; readonly by: string; readonly at: string } };
+  | { readonly type: 'PasswordLinkIssued'; readonly data: { readonly keyHash: string; readonly expiresAt: string; readonly by: string; readonly at: string } }
+  /**
+   * The person was erased (GDPR Art. 17): their key is shredded, so every personal field sealed with it reads as
+   * erased; the account stays, disabled for good, so its username is never given to someone else. No personal data.
+   */
+  | { readonly type: 'PersonErased'; readonly data: { readonly reason: string; readonly sessions: readonly string[]; readonly by: string; readonly at: string } }
+  /** Everything held about the person left as a ZIP for them (GDPR Art. 15): who took it, and how many sessions it held. */
+  | { readonly type: 'PersonDataExported'; readonly data: { readonly sessions: number; readonly by: string; readonly at: string } };
 
 export const ACCOUNT_EVENT_TYPES: readonly AccountEvent['type'][] = [
-  'AccountRegistered', 'PasswordChanged', 'AccountDisabled', 'AccountEnabled', 'IntegrationSecretSet', 'IntegrationSecretRevoked', 'PasswordLinkIssued',
+  'AccountRegistered', 'PasswordChanged', 'AccountDisabled', 'AccountEnabled', 'IntegrationSecretSet', 'IntegrationSecretRevoked', 'PasswordLinkIssued', 'PersonErased', 'PersonDataExported',
 ];
 
 export type AccountCommand =
@@ -38,7 +46,10 @@ export type AccountCommand =
   | { readonly type: 'SetIntegrationSecret'; readonly data: { readonly secret: string }; readonly metadata: CommandMetadata }
   | { readonly type: 'RevokeIntegrationSecret'; readonly data: Record<string, never>; readonly metadata: CommandMetadata }
   | { readonly type: 'IssuePasswordLink'; readonly data: { readonly keyHash: string; readonly expiresAt: string }; readonly metadata: CommandMetadata }
-  | { readonly type: 'SetPasswordByLink'; readonly data: { readonly keyHash: string; readonly passwordHash: string }; readonly metadata: CommandMetadata };
+  | { readonly type: 'SetPasswordByLink'; readonly data: { readonly keyHash: string; readonly passwordHash: string }; readonly metadata: CommandMetadata }
+  /** `sessions`: the person's sessions as a test-taker, whose read-model rows lose their personal fields. */
+  | { readonly type: 'ErasePerson'; readonly data: { readonly reason: string; readonly sessions: readonly string[] }; readonly metadata: CommandMetadata }
+  | { readonly type: 'RecordPersonDataExport'; readonly data: { readonly sessions: number }; readonly metadata: CommandMetadata };
 
 export type Account =
   | { readonly status: 'none' }
@@ -60,6 +71,8 @@ export type Account =
        * token issued before stops working.
        */
       readonly tokenVersion: number;
+      /** Erased: disabled for good, nothing of the person left (absent in states built before erasure existed). */
+      readonly erased?: boolean;
     };
 
 /** A set-password link as the account keeps it: the hash of its key and when it stops working. */
@@ -88,6 +101,10 @@ export function decideAccount(command: AccountCommand, state: Account): AccountE
     return [{ type: 'AccountRegistered', data: { username: d.username, role: d.role, displayName, passwordHash: d.passwordHash, by: actor.id, at } }];
   }
   if (state.status === 'none') throw new IllegalStateError('the account does not exist');
+  if (state.erased) {
+    if (command.type === 'ErasePerson') return [];
+    if (command.type !== 'RecordPersonDataExport') throw new IllegalStateError('this person was erased: the account cannot be used again');
+  }
   switch (command.type) {
     case 'ChangePassword':
       if (!command.data.passwordHash) throw new ValidationError('password hash is missing');
@@ -113,6 +130,12 @@ export function decideAccount(command: AccountCommand, state: Account): AccountE
       return issuePasswordLink(state, command.data, actor.id, now);
     case 'SetPasswordByLink':
       return setPasswordByLink(state, command.data, actor.id, now);
+    case 'ErasePerson':
+      if (actor.id.toLowerCase() === state.username.toLowerCase()) throw new IllegalStateError('you cannot erase your own account');
+      if (typeof command.data.reason !== 'string' || !command.data.reason.trim()) throw new ValidationError('say why the person is erased');
+      return [{ type: 'PersonErased', data: { reason: text(command.data.reason, 'reason', 1000, { multiline: true }), sessions: command.data.sessions.map((id) => identifier(id, 'session id')), by: actor.id, at } }];
+    case 'RecordPersonDataExport':
+      return [{ type: 'PersonDataExported', data: { sessions: wholeNumber(command.data.sessions, 'sessions', 0, MAX_INT4), by: actor.id, at } }];
     default:
       return assertNever(command, 'account command');
   }
@@ -140,6 +163,13 @@ export function evolveAccount(state: Account, event: AccountEvent): Account {
       return { ...state, integrationSecret: null, integrationSecretSetAt: null };
     case 'PasswordLinkIssued':
       return { ...state, passwordLink: { keyHash: event.data.keyHash, expiresAt: event.data.expiresAt } };
+    case 'PersonErased':
+      return {
+        ...state, status: 'disabled', erased: true, displayName: ERASED_NAME, passwordHash: '', passwordLink: null, integrationSecret: null,
+        integrationSecretSetAt: null, tokenVersion: state.tokenVersion + 1,
+      };
+    case 'PersonDataExported':
+      return state;
     default:
       return assertNever(event, 'account event');
   }

@@ -1,5 +1,6 @@
 import { ACCOUNT_EVENT_TYPES, usernameOf, type AccountEvent } from '../../domain/account/account.js';
 import { assertNever } from '../../domain/core/errors.js';
+import { ERASED_NAME } from '../../domain/person/personal-fields.js';
 import type { Sql } from '../../store/sql.js';
 import type { Projection } from '../projection.js';
 
@@ -29,6 +30,10 @@ CREATE TABLE IF NOT EXISTS accounts (
       case 'AccountEnabled':
         await tx.query(`UPDATE accounts SET disabled = $2 WHERE username = $1`, [username, event.type === 'AccountDisabled']);
         return;
+      case 'PersonErased':
+        await tx.query(`UPDATE accounts SET display_name = $2, disabled = true WHERE username = $1`, [username, ERASED_NAME]);
+        return;
+      case 'PersonDataExported':
       case 'PasswordChanged':
       case 'IntegrationSecretSet':
       case 'IntegrationSecretRevoked':

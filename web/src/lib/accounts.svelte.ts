@@ -1,7 +1,7 @@
 import type { Client } from '@urql/core';
 import { auth } from './auth.svelte.js';
 import { ApiError, request } from './client.js';
-import { ACCOUNTS, CLEAR_FACE_REFERENCE, DISABLE_ACCOUNT, ENABLE_ACCOUNT, REGISTER_ACCOUNT, RESET_PASSWORD } from './documents.js';
+import { ACCOUNTS, CLEAR_FACE_REFERENCE, DISABLE_ACCOUNT, ENABLE_ACCOUNT, ERASE_PERSON, REGISTER_ACCOUNT, RESET_PASSWORD } from './documents.js';
 import type { AccountsData } from './graphql.generated.js';
 import { actOnRow } from './row-actions.js';
 
@@ -92,6 +92,32 @@ export class AccountsState {
     await this.act(username, async () => {
       await request(this.client, ENABLE_ACCOUNT, { u: username }, 'mutation');
       return 'Enabled again';
+    });
+  }
+
+  /** Erases the person (GDPR Art. 17): for good, so the page asks for the username typed out first. */
+  async erase(username: string, reason: string): Promise<void> {
+    await this.act(username, async () => {
+      const { erasePerson } = await request(this.client, ERASE_PERSON, { u: username, r: reason }, 'mutation');
+      await this.load();
+      return `Erased: ${erasePerson.sessions.length} session(s) without their personal data, ${erasePerson.objectsRemoved} media file(s) destroyed`;
+    });
+  }
+
+  /** Downloads everything held about the person as a ZIP (GDPR Art. 15; the server records the export). */
+  async exportData(username: string): Promise<void> {
+    await this.act(username, async () => {
+      const res = await fetch(`/privacy/people/${encodeURIComponent(username)}/data.zip`, { headers: auth.token ? { authorization: `Bearer ${auth.token}` } : {} });
+      if (!res.ok) {
+        const body = await res.json().catch(() => ({}));
+        throw new ApiError(body.error ?? `the export was refused (${res.status})`, body.code);
+      }
+      const link = document.createElement('a');
+      link.href = URL.createObjectURL(await res.blob());
+      link.download = `person-${username}.zip`;
+      link.click();
+      setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
+      return 'Data exported';
     });
   }
 

@@ -45,6 +45,7 @@ export const REGISTER_ACCOUNT: Documents['REGISTER_ACCOUNT'] = `mutation Registe
 export const RESET_PASSWORD: Documents['RESET_PASSWORD'] = `mutation Reset($u: String!, $p: String!) { resetPassword(username: $u, password: $p) { username } }`;
 export const DISABLE_ACCOUNT: Documents['DISABLE_ACCOUNT'] = `mutation Disable($u: String!, $r: String!) { disableAccount(username: $u, reason: $r) { username } }`;
 export const ENABLE_ACCOUNT: Documents['ENABLE_ACCOUNT'] = `mutation Enable($u: String!) { enableAccount(username: $u) { username } }`;
+export const ERASE_PERSON: Documents['ERASE_PERSON'] = `mutation ErasePerson($u: String!, $r: String!) { erasePerson(username: $u, reason: $r) { username sessions objectsRemoved } }`;
 
 // Password
 export const CHANGE_PASSWORD: Documents['CHANGE_PASSWORD'] = `mutation ChangePassword($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) { token user { username role displayName } } }`;

@@ -327,6 +327,18 @@ export type EnableVariables = {
   u: string;
 };
 
+export type ErasePersonData = {
+  erasePerson: {
+    username: string;
+    sessions: Array<string>;
+    objectsRemoved: number;
+  };
+};
+export type ErasePersonVariables = {
+  u: string;
+  r: string;
+};
+
 export type FacesData = {
   session: {
     id: string;
@@ -1182,6 +1194,7 @@ export type OpenReplayData = {
       streamVersion: number;
       type: string;
       data: Record<string, unknown>;
+      storedData: Record<string, unknown> | null;
       metadata: Record<string, unknown>;
       recordedAt: string;
       prevHash: string | null;
@@ -1308,6 +1321,7 @@ export interface Documents {
   CREATE_SESSION: GqlDocument<CreateData, CreateVariables>;
   DISABLE_ACCOUNT: GqlDocument<DisableData, DisableVariables>;
   ENABLE_ACCOUNT: GqlDocument<EnableData, EnableVariables>;
+  ERASE_PERSON: GqlDocument<ErasePersonData, ErasePersonVariables>;
   FACES: GqlDocument<FacesData, FacesVariables>;
   FINISH: GqlDocument<FinishData, FinishVariables>;
   INTEGRATION_WEBHOOK: GqlDocument<IntegrationWebhookData, IntegrationWebhookVariables>;

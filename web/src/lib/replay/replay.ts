@@ -14,6 +14,8 @@ export interface ReplayEvent {
   streamVersion: number;
   type: string;
   data: unknown;
+  /** The data as stored and hashed when it holds sealed personal fields (`data` has them opened). */
+  storedData?: unknown;
   metadata: unknown;
   recordedAt: string;
   prevHash: string | null;

@@ -47,7 +47,7 @@ async function checkLinks(streamId: string, events: readonly ReplayEvent[]): Pro
       links.push({ kind: 'after-break' });
       continue;
     }
-    const hash = await sha256(eventHashInput({ ...e, streamId }, canonicalJson(e.data), canonicalJson(e.metadata)));
+    const hash = await sha256(eventHashInput({ ...e, streamId }, canonicalJson(e.storedData ?? e.data), canonicalJson(e.metadata)));
     let status: LinkStatus = { kind: 'ok' };
     if (e.streamVersion !== i) status = { kind: 'broken', check: 'version', reason: `expected version ${i}, found ${e.streamVersion}: an event was removed or moved` };
     else if (e.prevHash !== prev) status = { kind: 'broken', check: 'link', reason: 'its link to the previous event does not match' };
