@@ -123,7 +123,7 @@ describe('the data export field list', () => {
       'stoppedAt', 'duration', 'score', 'conclusion', 'comment', 'template', 'tags', 'url', 'createdBy', 'blocked',
       'finishedBy', 'averages.b1', 'averages.b2', 'averages.b3', 'averages.c1', 'averages.c2', 'averages.c3',
       'averages.c4', 'averages.c5', 'averages.c6', 'averages.m1', 'averages.m2', 'averages.n1', 'averages.n2',
-      'averages.n3', 'averages.s1', 'averages.s2',
+      'averages.n3', 'averages.s1', 'averages.s2', 'averages.t1',
     ]);
     for (const f of EXPORT_FIELDS) expect(f.description.length).toBeGreaterThan(3);
     expect(EXPORT_FIELDS.find((f) => f.name === 'tags')?.type).toBe('text[]');
