@@ -1,5 +1,7 @@
 import { assertNever } from '../../domain/core/errors.js';
 import { SESSION_EVENT_TYPES, sessionIdOf, type SessionEvent } from '../../domain/session/events.js';
+import type { Recorded } from '../../store/event-store.js';
+import type { Sql } from '../../store/sql.js';
 import type { Projection } from '../projection.js';
 
 /**
@@ -39,87 +41,92 @@ CREATE TABLE IF NOT EXISTS protocol_segments (
 /** Entry kinds: what the timeline's first section and the event list group by. */
 export type EntryKind = 'message' | 'file' | 'call' | 'playback' | 'recording' | 'note' | 'face' | 'identity' | 'violation' | 'state' | 'presence' | 'block' | 'score' | 'lms';
 
+/** The row one event adds to the protocol, as its table's columns. */
+type ProtocolRow =
+  | { readonly table: 'minutes'; readonly values: readonly [string, number, string, number] }
+  | { readonly table: 'entries'; readonly values: readonly [string, number, EntryKind, string, string | null, string] }
+  | { readonly table: 'segments'; readonly values: readonly [string, string, number, string, number, number, string] };
+
+/** Each table's insert of many rows at once (one statement per table for a whole page), as the columns' arrays. */
+const INSERTS: Record<ProtocolRow['table'], string> = {
+  minutes: `INSERT INTO protocol_minutes (session_id, minute, vals, total)
+    SELECT s, m, v::jsonb, t FROM unnest($1::text[], $2::int4[], $3::text[], $4::float8[]) AS x(s, m, v, t) ON CONFLICT DO NOTHING`,
+  entries: `INSERT INTO protocol_entries (session_id, seq, kind, at, actor, body)
+    SELECT s, q, k, a, w, b::jsonb FROM unnest($1::text[], $2::int4[], $3::text[], $4::timestamptz[], $5::text[], $6::text[]) AS x(s, q, k, a, w, b)
+    ON CONFLICT DO NOTHING`,
+  segments: `INSERT INTO protocol_segments (session_id, track, seq, start_at, duration_ms, size, sha256)
+    SELECT * FROM unnest($1::text[], $2::text[], $3::int4[], $4::timestamptz[], $5::int4[], $6::int8[], $7::text[]) ON CONFLICT DO NOTHING`,
+};
+
+/** Writes the rows in one statement per table; a key already there keeps its first row, as one insert at a time would. */
+async function insertRows(tx: Sql, rows: readonly ProtocolRow[]): Promise<void> {
+  for (const table of ['minutes', 'entries', 'segments'] as const) {
+    const mine = rows.filter((r) => r.table === table);
+    if (mine.length === 0) continue;
+    const columns = mine[0].values.map((_, i) => mine.map((r) => r.values[i]));
+    await tx.query(INSERTS[table], columns);
+  }
+}
+
+/** Which row an event adds: the minute's metrics, a recording segment, or an entry of the timeline. */
+function rowOf(event: Recorded<SessionEvent>): ProtocolRow {
+  const id = sessionIdOf(event);
+  const entry = (kind: EntryKind, at: string, actor: string | null, body: unknown): ProtocolRow => ({
+    table: 'entries',
+    values: [id, event.streamVersion, kind, at, actor, JSON.stringify({ type: event.type, ...body as object })],
+  });
+  const actor = (event.metadata.actor as string | undefined) ?? null;
+  switch (event.type) {
+    case 'MetricsRecorded': {
+      const total = Object.values(event.data.values).reduce((a, b) => a + (b ?? 0), 0);
+      return { table: 'minutes', values: [id, event.data.minute, JSON.stringify(event.data.values), total] };
+    }
+    case 'MessageSent':
+      return entry('message', event.data.at, event.data.from, event.data);
+    case 'RecordingSegmentStored':
+      return { table: 'segments', values: [id, event.data.track, event.data.seq, event.data.start, event.data.durationMs, event.data.size, event.data.sha256] };
+    case 'RecordingPlayed': case 'RecordingViewed': case 'StreamReplayed': case 'StreamExported':
+      return entry('playback', event.data.at, event.data.by, event.data);
+    case 'RecordingSegmentRefused': case 'RecordingSegmentLost':
+      return entry('recording', event.data.at, actor, event.data);
+    case 'CallStarted': case 'CallEnded':
+      return entry('call', event.data.at, event.data.by, event.data);
+    case 'FileStored':
+      return entry('file', event.data.at, event.data.by, event.data);
+    case 'NoteAdded':
+      return entry('note', event.data.at, event.data.author, event.data);
+    case 'FaceChecked':
+      return entry('face', event.data.at, actor, event.data);
+    case 'IdentityPhotoSubmitted': case 'IdentityVerified':
+      return entry('identity', event.data.at, actor, event.data);
+    case 'ViolationDetected':
+      return entry('violation', event.data.at, actor, event.data);
+    case 'ContentBlocked': case 'ContentUnblocked':
+      return entry('block', event.data.at, event.data.by, event.data);
+    case 'ProctorJoined': case 'ProctorLeft':
+      return entry('presence', event.data.at, event.data.proctor, event.data);
+    case 'MobileCameraConnected':
+      return entry('presence', event.data.at, actor, event.data);
+    case 'ScoreComputed':
+      return entry('score', event.data.at, actor, event.data);
+    case 'LtiLaunched': case 'LtiMessageSent': case 'LtiAssessmentEnded': case 'LtiServiceCalled':
+      return entry('lms', event.data.at, actor, event.data);
+    case 'SessionCreated': case 'ProctorAssigned': case 'SessionBooked': case 'SessionRescheduled': case 'SessionCancelled': case 'ParticipantCheckedIn': case 'SessionStarted': case 'SessionPaused': case 'SessionResumed': case 'SessionFinished': case 'SessionConcluded':
+      return entry('state', event.data.at, actor, event.data);
+    default:
+      return assertNever(event, 'session event');
+  }
+}
+
 export const protocolProjection: Projection<SessionEvent> = {
   name: 'protocol',
   ddl: PROTOCOL_DDL,
   tables: ['protocol_minutes', 'protocol_entries', 'protocol_segments'],
   handles: new Set(SESSION_EVENT_TYPES),
   async apply(tx, event) {
-    const id = sessionIdOf(event);
-    const entry = (kind: EntryKind, at: string, actor: string | null, body: unknown) =>
-      tx.query(
-        `INSERT INTO protocol_entries (session_id, seq, kind, at, actor, body) VALUES ($1, $2, $3, $4, $5, $6::text::jsonb) ON CONFLICT DO NOTHING`,
-        [id, event.streamVersion, kind, at, actor, JSON.stringify({ type: event.type, ...body as object })],
-      );
-    const actor = (event.metadata.actor as string | undefined) ?? null;
-    switch (event.type) {
-      case 'MetricsRecorded': {
-        const total = Object.values(event.data.values).reduce((a, b) => a + (b ?? 0), 0);
-        await tx.query(
-          `INSERT INTO protocol_minutes (session_id, minute, vals, total) VALUES ($1, $2, $3::text::jsonb, $4) ON CONFLICT DO NOTHING`,
-          [id, event.data.minute, JSON.stringify(event.data.values), total],
-        );
-        return;
-      }
-      case 'MessageSent':
-        return void (await entry('message', event.data.at, event.data.from, event.data));
-      case 'RecordingSegmentStored':
-        await tx.query(
-          `INSERT INTO protocol_segments (session_id, track, seq, start_at, duration_ms, size, sha256) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
-          [id, event.data.track, event.data.seq, event.data.start, event.data.durationMs, event.data.size, event.data.sha256],
-        );
-        return;
-      case 'RecordingPlayed':
-      case 'RecordingViewed':
-      case 'StreamReplayed':
-      case 'StreamExported':
-        return void (await entry('playback', event.data.at, event.data.by, event.data));
-      case 'RecordingSegmentRefused':
-      case 'RecordingSegmentLost':
-        return void (await entry('recording', event.data.at, actor, event.data));
-      case 'CallStarted':
-      case 'CallEnded':
-        return void (await entry('call', event.data.at, event.data.by, event.data));
-      case 'FileStored':
-        return void (await entry('file', event.data.at, event.data.by, event.data));
-      case 'NoteAdded':
-        return void (await entry('note', event.data.at, event.data.author, event.data));
-      case 'FaceChecked':
-        return void (await entry('face', event.data.at, actor, event.data));
-      case 'IdentityPhotoSubmitted':
-      case 'IdentityVerified':
-        return void (await entry('identity', event.data.at, actor, event.data));
-      case 'ViolationDetected':
-        return void (await entry('violation', event.data.at, actor, event.data));
-      case 'ContentBlocked':
-      case 'ContentUnblocked':
-        return void (await entry('block', event.data.at, event.data.by, event.data));
-      case 'ProctorJoined':
-      case 'ProctorLeft':
-        return void (await entry('presence', event.data.at, event.data.proctor, event.data));
-      case 'MobileCameraConnected':
-        return void (await entry('presence', event.data.at, actor, event.data));
-      case 'ScoreComputed':
-        return void (await entry('score', event.data.at, actor, event.data));
-      case 'LtiLaunched':
-      case 'LtiMessageSent':
-      case 'LtiAssessmentEnded':
-      case 'LtiServiceCalled':
-        return void (await entry('lms', event.data.at, actor, event.data));
-      case 'SessionCreated':
-      case 'ProctorAssigned':
-      case 'SessionBooked':
-      case 'SessionRescheduled':
-      case 'SessionCancelled':
-      case 'ParticipantCheckedIn':
-      case 'SessionStarted':
-      case 'SessionPaused':
-      case 'SessionResumed':
-      case 'SessionFinished':
-      case 'SessionConcluded':
-        return void (await entry('state', event.data.at, actor, event.data));
-      default:
-        return assertNever(event, 'session event');
-    }
+    await insertRows(tx, [rowOf(event)]);
+  },
+  async applyPage(tx, events) {
+    await insertRows(tx, events.map(rowOf));
   },
 };
