@@ -137,6 +137,7 @@ for (const [engine, available, openDb] of ENGINES) describeWithServer(`the read 
       let failures = 1;
       const flaky: Projection = {
         ...ALL_PROJECTIONS[0],
+        applyPage: undefined, // this wrapper changes apply: every event must go through it
         async apply(tx, event) {
           if (event.type === 'NoteAdded' && failures-- > 0) throw new Error('lock timeout');
           await ALL_PROJECTIONS[0].apply(tx, event);
@@ -160,6 +161,7 @@ for (const [engine, available, openDb] of ENGINES) describeWithServer(`the read 
     /** The monitor read model, broken for one session's notes: it throws on every try. */
     const poisoned = (sessionId: string): Projection => ({
       ...ALL_PROJECTIONS[0],
+      applyPage: undefined, // this wrapper changes apply: every event must go through it
       async apply(tx, event) {
         if (event.type === 'NoteAdded' && event.streamId === `session-${sessionId}`) throw new Error('value out of range for type integer');
         await ALL_PROJECTIONS[0].apply(tx, event);

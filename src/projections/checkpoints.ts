@@ -1,5 +1,6 @@
 import type { RecordedEvent } from '../store/event-store.js';
 import type { Sql } from '../store/sql.js';
+import { pipelined } from './pipeline.js';
 import type { Projection } from './projection.js';
 
 /** Where a projection stopped on an event it could not apply. */
@@ -82,34 +83,45 @@ export async function recordFailure(tx: Sql, name: string, failure: Omit<Project
   );
 }
 
+/** The events of the batch `projection` has still to apply, or null when it is failed or already past the batch. */
+function pendingFor(projection: Projection, state: ProjectionStatus | undefined, events: readonly RecordedEvent[]): RecordedEvent[] | null {
+  if (state?.failure) return null;
+  const from = state?.checkpoint ?? null;
+  if (from !== null && from >= events[events.length - 1].checkpoint) return null;
+  return events.filter((e) => (from === null || e.checkpoint > from) && projection.handles.has(e.type));
+}
+
 /**
  * Applies a batch to every projection whose checkpoint is behind it and moves those checkpoints, in the caller's
- * transaction and without savepoints (each statement costs; most batches apply cleanly). Throws if any projection does.
+ * transaction and without savepoints (most batches apply cleanly). The writes are pipelined (one wait for the batch,
+ * not one per statement), and a projection with `applyPage` folds its share in a few. Throws if any projection does.
  */
 export async function applyTogether(tx: Sql, projections: readonly Projection[], events: readonly RecordedEvent[]): Promise<void> {
   const checkpoints = await lockCheckpoints(tx, projections.map((p) => p.name));
-  const last = events[events.length - 1].checkpoint;
-  const moved: string[] = [];
-  for (const projection of projections) {
-    const state = checkpoints.get(projection.name);
-    if (state?.failure) continue;
-    const from = state?.checkpoint ?? null;
-    if (from !== null && from >= last) continue;
-    for (const event of events) {
-      if (from !== null && event.checkpoint <= from) continue;
-      if (projection.handles.has(event.type)) await projection.apply(tx, event);
+  const pipe = pipelined(tx);
+  try {
+    const moved: string[] = [];
+    for (const projection of projections) {
+      const mine = pendingFor(projection, checkpoints.get(projection.name), events);
+      if (mine === null) continue;
+      if (mine.length > 0 && projection.applyPage) await projection.applyPage(pipe.sql, mine);
+      else for (const event of mine) await projection.apply(pipe.sql, event);
+      moved.push(projection.name);
     }
-    moved.push(projection.name);
+    await moveCheckpoints(pipe.sql, moved, events[events.length - 1].checkpoint);
+  } finally {
+    // Every statement sent is answered before the transaction ends, even when a projection threw while sending.
+    await pipe.flush();
   }
-  await moveCheckpoints(tx, moved, last);
 }
 
 const ATTEMPTS = 3;
 
 /**
- * Applies a batch with each projection behind a savepoint: one that throws is rolled back to its savepoint and tried
- * again (a lock timeout passes), and after the last attempt marked failed at the event that threw, while the others
- * apply and move on. Returns the projections that failed here.
+ * Applies a batch with each projection behind a savepoint, one event at a time: one that throws is rolled back to its
+ * savepoint and tried again (a lock timeout passes), and after the last attempt stops at the event that threw: the
+ * events before it are applied, its checkpoint moves to the last of them and it is marked failed at that event, while
+ * the others apply the whole batch and move on. Returns the projections that failed here.
  */
 export async function applyInIsolation(
   tx: Sql,
@@ -117,39 +129,55 @@ export async function applyInIsolation(
   events: readonly RecordedEvent[],
 ): Promise<Array<{ name: string; failure: Omit<ProjectionFailure, 'at'> }>> {
   const checkpoints = await lockCheckpoints(tx, projections.map((p) => p.name));
-  const last = events[events.length - 1].checkpoint;
   const moved: string[] = [];
   const failed: Array<{ name: string; failure: Omit<ProjectionFailure, 'at'> }> = [];
   for (const projection of projections) {
-    const state = checkpoints.get(projection.name);
-    if (state?.failure) continue;
-    const from = state?.checkpoint ?? null;
-    if (from !== null && from >= last) continue;
-    for (let attempt = 1; ; attempt++) {
-      let current: RecordedEvent | null = null;
-      try {
-        await tx.savepoint(async (sp) => {
-          for (const event of events) {
-            if (from !== null && event.checkpoint <= from) continue;
-            current = event;
-            if (projection.handles.has(event.type)) await projection.apply(sp, event);
-          }
-        });
-        moved.push(projection.name);
-        break;
-      } catch (error) {
-        if (attempt < ATTEMPTS) continue;
-        const at: RecordedEvent = current ?? events[0];
-        const failure = {
-          checkpoint: at.checkpoint, eventId: at.id, eventType: at.type, streamId: at.streamId,
-          error: error instanceof Error ? error.message : String(error),
-        };
-        await recordFailure(tx, projection.name, failure);
-        failed.push({ name: projection.name, failure });
-        break;
-      }
+    const mine = pendingFor(projection, checkpoints.get(projection.name), events);
+    if (mine === null) continue;
+    const stopped = await applyAlone(tx, projection, mine);
+    if (stopped === null) {
+      moved.push(projection.name);
+      continue;
+    }
+    const { at, error } = stopped;
+    // It holds every event of the batch before the one at fault: its checkpoint moves to the one just before.
+    const from = checkpoints.get(projection.name)?.checkpoint ?? null;
+    const previous = events[events.indexOf(at) - 1]?.checkpoint ?? null;
+    if (previous !== null && (from === null || previous > from)) await moveCheckpoints(tx, [projection.name], previous);
+    const failure = {
+      checkpoint: at.checkpoint, eventId: at.id, eventType: at.type, streamId: at.streamId,
+      error: error instanceof Error ? error.message : String(error),
+    };
+    await recordFailure(tx, projection.name, failure);
+    failed.push({ name: projection.name, failure });
+  }
+  await moveCheckpoints(tx, moved, events[events.length - 1].checkpoint);
+  return failed;
+}
+
+/**
+ * Applies `mine` behind a savepoint, up to `ATTEMPTS` times. When the last attempt fails, applies the events before
+ * the one that threw (so the projection stops just before it) and answers that event with its error; null when all
+ * applied.
+ */
+async function applyAlone(tx: Sql, projection: Projection, mine: readonly RecordedEvent[]): Promise<{ at: RecordedEvent; error: unknown } | null> {
+  let at: RecordedEvent = mine[0];
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await tx.savepoint(async (sp) => {
+        for (const event of mine) {
+          at = event;
+          await projection.apply(sp, event);
+        }
+      });
+      return null;
+    } catch (error) {
+      if (attempt < ATTEMPTS) continue;
+      const before = mine.slice(0, mine.indexOf(at));
+      if (before.length > 0) await tx.savepoint(async (sp) => {
+        for (const event of before) await projection.apply(sp, event);
+      });
+      return { at, error };
     }
   }
-  await moveCheckpoints(tx, moved, last);
-  return failed;
 }

@@ -15,16 +15,30 @@ export type EraseFromReadModel = (tx: Sql, username: string, data: PersonErasedE
  * neither the live rows nor a rebuild bring the personal data back.
  */
 export function erasing<E extends EventShape>(projection: Projection<E>, erase: EraseFromReadModel): Projection<E | PersonErasedEvent> {
+  const isErasure = (event: Recorded<E | PersonErasedEvent>): event is Recorded<PersonErasedEvent> =>
+    event.type === 'PersonErased' && event.streamId.startsWith('account-');
+  const applyPage = projection.applyPage?.bind(projection);
   return {
     ...projection,
     handles: new Set<string>([...projection.handles, 'PersonErased']) as ReadonlySet<(E | PersonErasedEvent)['type']>,
     async apply(tx, event) {
-      if (event.type === 'PersonErased' && event.streamId.startsWith('account-')) {
-        const erased = event as Recorded<PersonErasedEvent>;
-        return erase(tx, usernameOf(erased), erased.data);
-      }
+      if (isErasure(event)) return erase(tx, usernameOf(event), event.data);
       return projection.apply(tx, event as Recorded<E>);
     },
+    // A page keeps the projection's own batching; an erasure splits it, in its place among the events.
+    applyPage: applyPage && (async (tx, events) => {
+      let run: Recorded<E>[] = [];
+      for (const event of events) {
+        if (!isErasure(event)) {
+          run.push(event as Recorded<E>);
+          continue;
+        }
+        if (run.length) await applyPage(tx, run);
+        run = [];
+        await erase(tx, usernameOf(event), event.data);
+      }
+      if (run.length) await applyPage(tx, run);
+    }),
   };
 }
 

@@ -13,5 +13,16 @@ export interface Projection<E extends EventShape = EventShape> {
   /** Its tables, emptied by a rebuild and compared by the rebuild test. */
   readonly tables: readonly string[];
   readonly handles: ReadonlySet<E['type']>;
+  /**
+   * Only writes: the runner sends its statements without waiting for each answer (see `pipelined`), and a statement
+   * answers no rows there.
+   */
   apply(tx: Sql, event: Recorded<E>): Promise<void>;
+  /**
+   * Folds a page of events it handles (in store order, each newer than its checkpoint) with fewer statements than
+   * `apply` one by one, leaving the same rows. Optional: without it the runner calls `apply` for each. When a page
+   * fails, the runner applies its events one by one with `apply` to find the one at fault, so a wrapper that changes
+   * `apply` must leave this out.
+   */
+  applyPage?(tx: Sql, events: readonly Recorded<E>[]): Promise<void>;
 }

@@ -1,0 +1,103 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Actor } from '../src/domain/core/decider.js';
+import { getMonitorRow } from '../src/projections/monitor/queries.js';
+import { protocolEntries } from '../src/projections/protocol/queries.js';
+import { ALL_PROJECTIONS } from '../src/projections/index.js';
+import { ProjectionRunner } from '../src/projections/runner.js';
+import type { RecordedEvent } from '../src/store/event-store.js';
+import type { Sql } from '../src/store/sql.js';
+import { dumpReadModels, openPostgresTestDb, openTestCore, openTestDb, type TestCore } from './support/core.js';
+import { describeWithServer, NO_POSTGRES_REASON, testPostgresUrl } from './support/servers.js';
+
+const admin: Actor = { id: 'admin', role: 'admin' };
+const proctor: Actor = { id: 'proctor1', role: 'proctor' };
+const student: Actor = { id: 'student1', role: 'student' };
+const SESSIONS = ['b-1', 'b-2', 'b-3'];
+
+/**
+ * Three sessions whose events interleave as a busy server's do: each minute every session records metrics and a
+ * camera segment, some a violation, a message or a note, so one page holds several sessions, each with events that
+ * only move its version (followed by others of the same session, or last in the page) and events that change its row.
+ */
+async function busyMinutes(core: TestCore, minutes: number): Promise<void> {
+  for (const id of SESSIONS) {
+    await core.session(id, 'CreateSession', { sessionId: id, name: `Exam ${id}`, student: 'student1', proctor: 'proctor1', durationMinutes: 60, metrics: ['b2', 'c2'], weights: {}, tags: [] }, admin);
+    await core.session(id, 'CheckIn', { userAgent: 'Chromium 156', browserSupported: true }, student);
+    await core.session(id, 'StartSession', {}, student);
+  }
+  for (let minute = 0; minute < minutes; minute++) {
+    core.advance(1);
+    for (const [k, id] of SESSIONS.entries()) {
+      await core.session(id, 'RecordMetrics', { minute, values: { c2: (minute * 7 + k * 13) % 60, b2: k * 10 } }, student);
+      await core.session(id, 'StoreRecordingSegment', { track: 'camera', seq: minute, start: core.now(), durationMs: 10_000, size: 1000 + minute, sha256: 'ab'.repeat(32) }, student);
+      if ((minute + k) % 2 === 0) await core.session(id, 'RecordViolation', { code: 'c2', detail: null }, student);
+      if ((minute + k) % 3 === 0) await core.session(id, 'SendMessage', { messageId: `m-${minute}`, text: `Minute ${minute}` }, proctor);
+      if (minute === 2) await core.session(id, 'AddNote', { noteId: `n-${minute}`, text: 'Looked away' }, proctor);
+    }
+  }
+  await core.session('b-2', 'FinishSession', {}, student);
+}
+
+/** The same projections, each applying one event at a time (what the pages must match). */
+const ONE_BY_ONE = ALL_PROJECTIONS.map((p) => ({ ...p, applyPage: undefined }));
+
+const url = testPostgresUrl();
+const ENGINES: Array<[string, boolean, () => Promise<Sql>]> = [
+  ['on PGlite', true, () => openTestDb()],
+  ['on PostgreSQL', Boolean(url), () => openPostgresTestDb(url!)],
+];
+
+for (const [engine, available, openDb] of ENGINES) describeWithServer(`the runner's pages ${engine}`, available, NO_POSTGRES_REASON, () => {
+  let core: TestCore;
+  let all: RecordedEvent[];
+  beforeEach(async () => {
+    core = await openTestCore(await openDb());
+    await busyMinutes(core, 5);
+    all = await core.store.readAll({ limit: 10_000 });
+  });
+  afterEach(async () => {
+    await core.close();
+  });
+
+  describe('when a page of interleaved sessions is folded at once', () => {
+    it('leaves exactly the rows that applying its events one at a time leaves', async () => {
+      await new ProjectionRunner(core.store, core.sql, ALL_PROJECTIONS).catchUp();
+      const paged = await dumpReadModels(core.sql);
+      expect(paged.protocol_entries.length).toBeGreaterThan(20);
+      expect(paged.protocol_segments.length).toBe(15);
+
+      await new ProjectionRunner(core.store, core.sql, ONE_BY_ONE).rebuild();
+
+      expect(await dumpReadModels(core.sql)).toEqual(paged);
+      const last = all.filter((e) => e.streamId === 'session-b-3').at(-1)!;
+      expect(await getMonitorRow(core.sql, 'b-3')).toMatchObject({ version: last.streamVersion });
+    });
+  });
+
+  describe('when the database refuses one event of a page', () => {
+    it('stops that projection just before it, with the page\'s earlier events applied, and the others apply the whole page', async () => {
+      // Break the protocol the way a bad migration would: notes can no longer be stored.
+      await new ProjectionRunner(core.store, core.sql, ALL_PROJECTIONS).migrate();
+      await core.sql.exec(`ALTER TABLE protocol_entries ADD CONSTRAINT protocol_no_notes CHECK (kind <> 'note') NOT VALID`);
+      const logged: string[] = [];
+      const runner = new ProjectionRunner(core.store, core.sql, ALL_PROJECTIONS, (m) => logged.push(m));
+
+      await runner.catchUp();
+
+      const note = all.find((e) => e.type === 'NoteAdded')!;
+      const before = all[all.indexOf(note) - 1];
+      const statuses = new Map((await runner.status()).map((s) => [s.name, s]));
+      expect(statuses.get('protocol')!.failure).toMatchObject({ eventId: note.id, eventType: 'NoteAdded', checkpoint: note.checkpoint });
+      expect(statuses.get('protocol')!.checkpoint).toBe(before.checkpoint);
+      expect(logged.join('\n')).toContain(`projection protocol failed at event ${note.id}`);
+      // Everything before the note is in the protocol, nothing after it.
+      const entries = (await Promise.all(SESSIONS.map((id) => protocolEntries(core.sql, id)))).flat();
+      const expected = all.filter((e) => e.checkpoint < note.checkpoint && e.streamId.startsWith('session-') && e.type !== 'MetricsRecorded' && e.type !== 'RecordingSegmentStored');
+      expect(entries.length).toBe(expected.length);
+      // The other read models went through the whole page.
+      expect([...statuses.values()].filter((s) => s.failure).map((s) => s.name)).toEqual(['protocol']);
+      expect(statuses.get('monitor')!.checkpoint).toBe(all.at(-1)!.checkpoint);
+      expect(await getMonitorRow(core.sql, 'b-2')).toMatchObject({ status: 'finished' });
+    });
+  });
+});
