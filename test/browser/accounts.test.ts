@@ -18,7 +18,7 @@ describeWithServer('an administrator manages accounts and reference faces on the
   const row = () => admin.locator('tr[data-username="student2"]');
 
   beforeAll(async () => {
-    releaseChromium = await holdChromium();
+    releaseChromium = await holdChromium('pages');
     await loadFaceModels();
     api = await startTestApi({}, { webDir: WEB_DIR });
     browser = await launchChromium();

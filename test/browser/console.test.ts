@@ -21,7 +21,7 @@ describeWithServer('an administrator manages sessions in the console', HAS_CHROM
   const matches = (text: string) => page.getByText(text).waitFor();
 
   beforeAll(async () => {
-    releaseChromium = await holdChromium();
+    releaseChromium = await holdChromium('pages');
     api = await startTestApi({}, { webDir: WEB_DIR });
     for (let i = 0; i < 60; i += 20) {
       await Promise.all(Array.from({ length: 20 }, (_, j) => api.core.session(`con-${i + j}`, 'CreateSession', {

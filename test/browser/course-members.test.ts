@@ -18,7 +18,7 @@ describeWithServer('the course members of a session launched from an LMS, in Chr
   let releaseChromium: (() => void) | undefined;
 
   beforeAll(async () => {
-    releaseChromium = await holdChromium();
+    releaseChromium = await holdChromium('pages');
     api = await startTestApi({}, { webDir: WEB_DIR });
     lms = await startLtiPlatform();
     const app = api.server.url;

@@ -18,7 +18,7 @@ describeWithServer('the export dialog in Chromium', HAS_CHROMIUM, NO_CHROMIUM_RE
   const dialog = () => page.getByRole('dialog', { name: 'Export sessions' });
 
   beforeAll(async () => {
-    releaseChromium = await holdChromium();
+    releaseChromium = await holdChromium('pages');
     api = await startTestApi({}, { webDir: WEB_DIR });
     await api.createSession('low', { name: 'Exam "A", part 1', studentName: 'Зоя Иванова' });
     await api.createSession('high', { name: 'Exam B', studentName: 'Jan Novák' });

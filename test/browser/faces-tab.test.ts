@@ -33,7 +33,7 @@ describeWithServer('the proctor\'s Faces tab shows green, yellow and red for rea
   }
 
   beforeAll(async () => {
-    releaseChromium = await holdChromium();
+    releaseChromium = await holdChromium('pages');
     await loadFaceModels();
     api = await startTestApi({}, { webDir: WEB_DIR });
     verifier = startFaceVerifier(api.core, new LocalBlobStore(join(api.config.dataDir, 'blobs'))); // as main.ts does

@@ -16,7 +16,7 @@ describeWithServer('an administrator connects LMS platforms on the LMS page', HA
   let releaseChromium: (() => void) | undefined;
 
   beforeAll(async () => {
-    releaseChromium = await holdChromium();
+    releaseChromium = await holdChromium('pages');
     api = await startTestApi({}, { webDir: WEB_DIR });
     browser = await launchChromium();
     const context = await newContext(browser, api.server.url);

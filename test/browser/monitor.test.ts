@@ -14,7 +14,7 @@ describeWithServer('the proctor\'s monitoring screen in Chromium', HAS_CHROMIUM,
 
   let releaseChromium: (() => void) | undefined;
   beforeAll(async () => {
-    releaseChromium = await holdChromium();
+    releaseChromium = await holdChromium('pages');
     api = await startTestApi({}, { webDir: WEB_DIR });
     for (const [id, student] of [['mon-1', 'student1'], ['mon-2', 'student2'], ['mon-3', 'student1']] as const) {
       await api.createSession(id, { name: `Exam ${id}`, student });

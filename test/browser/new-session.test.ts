@@ -17,7 +17,7 @@ describeWithServer('an administrator creates sessions on screen', HAS_CHROMIUM, 
   const form = () => admin.getByRole('form', { name: 'New session' });
 
   beforeAll(async () => {
-    releaseChromium = await holdChromium();
+    releaseChromium = await holdChromium('pages');
     api = await startTestApi({}, { webDir: WEB_DIR });
     browser = await launchChromium();
     await api.as('admin', `mutation { registerAccount(username: "student3", displayName: "Uma Student", role: "student", password: "secret-pass") { username } }`);

@@ -22,7 +22,7 @@ describeWithServer('the protocol page in Chromium', HAS_CHROMIUM, NO_CHROMIUM_RE
 
   let releaseChromium: (() => void) | undefined;
   beforeAll(async () => {
-    releaseChromium = await holdChromium();
+    releaseChromium = await holdChromium('pages');
     api = await startTestApi({}, { webDir: WEB_DIR });
     await api.createSession('proto-1', { name: 'Protocol exam', metrics: ['b2', 'c2', 'm2'], weights: [{ code: 'c2', value: 2 }] });
     await api.as('student1', `mutation { checkIn(id: "proto-1", userAgent: "ua") { id } }`);

@@ -19,7 +19,7 @@ describeWithServer('the monitor\'s search box in Chromium', HAS_CHROMIUM, NO_CHR
   const listed = () => page.getByRole('navigation', { name: 'Sessions' }).locator('li').allTextContents();
 
   beforeAll(async () => {
-    releaseChromium = await holdChromium();
+    releaseChromium = await holdChromium('pages');
     api = await startTestApi({}, { webDir: WEB_DIR });
     for (const [id, student] of [['find-1', 'student1'], ['find-2', 'student2'], ['find-3', 'student1']] as const) {
       await api.createSession(id, { name: `Exam ${id}`, student });

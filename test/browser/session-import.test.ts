@@ -20,7 +20,7 @@ describeWithServer('an administrator creates fifty sessions from a template by C
   let releaseChromium: (() => void) | undefined;
 
   beforeAll(async () => {
-    releaseChromium = await holdChromium();
+    releaseChromium = await holdChromium('pages');
     api = await startTestApi({}, { webDir: WEB_DIR });
     await api.as('admin', `mutation($input: TemplateInput!) { createTemplate(id: "final", input: $input) { id } }`, { input: final });
     const takers = Array.from({ length: 50 }, (_, i) => `pupil${i + 1},Pupil ${i + 1},,student`);

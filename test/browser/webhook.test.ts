@@ -20,7 +20,7 @@ describeWithServer('an administrator sets an integration\'s result webhook and f
   const panel = () => admin.locator('details[data-webhook="lms"]');
 
   beforeAll(async () => {
-    releaseChromium = await holdChromium();
+    releaseChromium = await holdChromium('pages');
     receiver = await startReceiver([500], 204);
     api = await startTestApi({}, { webDir: WEB_DIR });
     browser = await launchChromium();
