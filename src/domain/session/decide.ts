@@ -9,6 +9,7 @@ import { endLtiAssessment, recordLtiLaunch, recordLtiMessage, recordLtiServiceCa
 import { checkIn, concludeSession, finishSession, pauseSession, resumeSession, startSession } from './lifecycle.js';
 import { connectMobileCamera, recordPlayback, refuseRecordingSegment, storeFile, storeRecordingSegment, viewRecording } from './recordings.js';
 import { assignProctor, bookTime, cancelSession, createSession, rescheduleSession } from './scheduling.js';
+import { recordCommitteeDecision, sendToCommittee } from '../committee/session-rules.js';
 import { evolveSession, initialSession, type Session } from './state.js';
 import { recordMetrics, recordViolation } from './violations.js';
 
@@ -50,6 +51,8 @@ export function decideSession(command: SessionCommand, state: Session): SessionE
     case 'ConnectMobileCamera': return connectMobileCamera(command, state);
     case 'RecordMetrics': return recordMetrics(command, state);
     case 'RecordViolation': return recordViolation(command, state);
+    case 'SendToCommittee': return sendToCommittee(command, state);
+    case 'RecordCommitteeDecision': return recordCommitteeDecision(command, state);
     case 'RecordLtiLaunch': return recordLtiLaunch(command, state);
     case 'RecordLtiMessage': return recordLtiMessage(command, state);
     case 'EndLtiAssessment': return endLtiAssessment(command, state);

@@ -67,6 +67,8 @@ export interface SessionFacts {
   readonly lti: LtiLink | null;
   /** The platform has said the attempt is over (LtiEndAssessment). */
   readonly ltiEnded: boolean;
+  /** An examination committee reviews the conclusion, or has decided it for good (absent: neither). */
+  readonly committee?: 'reviewing' | 'decided';
 }
 
 export type Session =
@@ -125,6 +127,10 @@ export function evolveSession(state: Session, event: SessionEvent): Session {
       return state.status === 'finished' || state.status === 'concluded'
         ? { ...state, status: 'concluded', conclusion: event.data.conclusion }
         : state;
+    case 'SentToCommittee':
+      return { ...state, committee: 'reviewing' };
+    case 'CommitteeDecided':
+      return state.status === 'concluded' ? { ...state, committee: 'decided', conclusion: event.data.conclusion } : state;
     default:
       return rememberFact(state, event);
   }
@@ -135,7 +141,7 @@ type StatusEvent = Extract<
   {
     type:
       | 'SessionCreated' | 'ProctorAssigned' | 'SessionBooked' | 'SessionRescheduled' | 'SessionCancelled' | 'ParticipantCheckedIn' | 'SessionStarted'
-      | 'SessionPaused' | 'SessionResumed' | 'SessionFinished' | 'ScoreComputed' | 'SessionConcluded';
+      | 'SessionPaused' | 'SessionResumed' | 'SessionFinished' | 'ScoreComputed' | 'SessionConcluded' | 'SentToCommittee' | 'CommitteeDecided';
   }
 >;
 

@@ -51,6 +51,10 @@ ALTER TABLE monitor_sessions ADD COLUMN IF NOT EXISTS message_to_student text;
 -- Null in rows from before the check-in window: the defaults (15 minutes, the duration) apply.
 ALTER TABLE monitor_sessions ADD COLUMN IF NOT EXISTS check_in_before integer;
 ALTER TABLE monitor_sessions ADD COLUMN IF NOT EXISTS check_in_after integer;
+-- The examination committee: none, open (reviewing) or closed; its decision (upheld, overturned); who sits on it.
+ALTER TABLE monitor_sessions ADD COLUMN IF NOT EXISTS committee_status text NOT NULL DEFAULT 'none';
+ALTER TABLE monitor_sessions ADD COLUMN IF NOT EXISTS committee_decision text;
+ALTER TABLE monitor_sessions ADD COLUMN IF NOT EXISTS committee_members text[] NOT NULL DEFAULT '{}';
 CREATE INDEX IF NOT EXISTS monitor_sessions_proctor ON monitor_sessions (proctor, status);
 CREATE INDEX IF NOT EXISTS monitor_sessions_student ON monitor_sessions (student, status);
 CREATE INDEX IF NOT EXISTS monitor_sessions_status ON monitor_sessions (status, date);

@@ -117,6 +117,8 @@ export const protocolProjection: Projection<SessionEvent> = {
       case 'SessionResumed':
       case 'SessionFinished':
       case 'SessionConcluded':
+      case 'SentToCommittee':
+      case 'CommitteeDecided':
         return void (await entry('state', event.data.at, actor, event.data));
       default:
         return assertNever(event, 'session event');
