@@ -25,6 +25,7 @@ import { StartAssessmentResolver } from './lti/start-assessment.resolver.js';
 import { CourseMembersResolver, SessionLmsResolver } from './lti/course-members.resolver.js';
 import { PeopleResolver } from './account/people.resolver.js';
 import { IntegrationsResolver } from './integrations/integrations.resolver.js';
+import { CommitteeResolver } from './committee/committee.resolver.js';
 
 let built: Promise<GraphQLSchema> | null = null;
 
@@ -40,6 +41,7 @@ export function buildApiSchema(): Promise<GraphQLSchema> {
       WebhookResolver, StartAssessmentResolver, CourseMembersResolver, SessionLmsResolver, LtiResolver, BulkSessionResolver,
       TemplateResolver, SessionTemplateResolver, PeopleResolver, IntegrationsResolver, ExportResolver,
       SessionImportResolver, AuditResolver,
+      CommitteeResolver,
     ],
     validate: false,
     pubSub: createPubSub(),

@@ -10,10 +10,12 @@ import { ltiPlatformsProjection } from './lti/projection.js';
 import { ltiSessionLinksProjection } from './lti/session-links.js';
 import { webhooksProjection } from './webhooks/projection.js';
 import { templatesProjection } from './templates/projection.js';
+import { committeeProjection } from './committee/projection.js';
 
 /** Every read model, in the order the runner applies them. */
 export const ALL_PROJECTIONS: readonly Projection[] = [
   monitorProjection, protocolProjection, accountsProjection, filesProjection, facesProjection, scheduleProjection, chainProjection, ltiPlatformsProjection,
   ltiSessionLinksProjection, webhooksProjection,
   templatesProjection,
+  committeeProjection,
 ];

@@ -37,7 +37,7 @@ CREATE TABLE IF NOT EXISTS protocol_segments (
 `;
 
 /** Entry kinds: what the timeline's first section and the event list group by. */
-export type EntryKind = 'message' | 'file' | 'call' | 'playback' | 'recording' | 'note' | 'face' | 'identity' | 'violation' | 'state' | 'presence' | 'block' | 'score' | 'lms';
+export type EntryKind = 'message' | 'file' | 'call' | 'playback' | 'recording' | 'note' | 'face' | 'identity' | 'violation' | 'state' | 'presence' | 'block' | 'score' | 'lms' | 'committee';
 
 export const protocolProjection: Projection<SessionEvent> = {
   name: 'protocol',
@@ -117,9 +117,10 @@ export const protocolProjection: Projection<SessionEvent> = {
       case 'SessionResumed':
       case 'SessionFinished':
       case 'SessionConcluded':
+        return void (await entry('state', event.data.at, actor, event.data));
       case 'SentToCommittee':
       case 'CommitteeDecided':
-        return void (await entry('state', event.data.at, actor, event.data));
+        return void (await entry('committee', event.data.at, event.data.by, event.data));
       default:
         return assertNever(event, 'session event');
     }
