@@ -12,7 +12,7 @@ import { named as startNaming, operationTypes } from './web-types/operation.js';
 export const DOCUMENT_MODULES = [
   'web/src/lib/documents.ts', 'web/src/lib/console/documents.ts', 'web/src/lib/media/documents.ts', 'web/src/lib/supervisor/documents.ts', 'web/src/lib/lms/documents.ts',
   'web/src/lib/templates/documents.ts', 'web/src/lib/people/documents.ts', 'web/src/lib/export/documents.ts',
-  'web/src/lib/replay/documents.ts',
+  'web/src/lib/replay/documents.ts', 'web/src/lib/committee/documents.ts',
 ];
 const OUTPUT = 'web/src/lib/graphql.generated.ts';
 const root = new URL('..', import.meta.url);
