@@ -78,10 +78,7 @@ export async function seedDemo(core: Core, password: string, publicUrl: string):
     await core.session(id, 'FinishSession', {}, finishBy, at(started + 46));
   }
   await core.session('demo-concluded', 'ConcludeSession', { conclusion: 'positive', comment: 'No serious violations.' }, { id: 'proctor2', role: 'proctor' }, at(-500));
-  // Disputed: an examination committee reviews it (proctor1 sits on it too), with its proctor as a witness and the test-taker heard.
-  await appointCommittee(core, admin, 'demo-concluded', ['committee1', 'committee2', 'proctor1'], 'committee1');
-  await inviteWitness(core, admin, 'demo-concluded');
-  await inviteToHearing(core, admin, 'demo-concluded');
+  await seedCommittee(core, admin);
 
   // Self-scheduling: proctor1 has opened the next three days 10:00–13:00 (UTC); student2 picks a time for the retake.
   const day = new Date(now);
@@ -89,6 +86,13 @@ export async function seedDemo(core: Core, password: string, publicUrl: string):
   const slots = [1, 2, 3].map((d) => ({ start: new Date(day.getTime() + d * 86_400_000), end: new Date(day.getTime() + d * 86_400_000 + 3 * 3_600_000) }));
   await core.schedule('proctor1', 'OpenSlots', { proctor: 'proctor1', slots, seats: 5 }, proctor, at(-60));
   await create('demo-self-scheduled', 'Statistics retake (choose your time)', 'student2', '', 7 * 24 * 60, { selfScheduling: true, proctor: null, scheduledAt: null });
+}
+
+/** The concluded session is disputed: a committee reviews it (proctor1 sits on it too), its proctor a witness, the test-taker heard. */
+async function seedCommittee(core: Core, admin: Actor): Promise<void> {
+  await appointCommittee(core, admin, 'demo-concluded', ['committee1', 'committee2', 'proctor1'], 'committee1');
+  await inviteWitness(core, admin, 'demo-concluded');
+  await inviteToHearing(core, admin, 'demo-concluded');
 }
 
 /** Checks the test-taker in, through the stages of the session's template, and starts the session. */
