@@ -14,6 +14,7 @@ export const DOCUMENT_MODULES = [
   'web/src/lib/templates/documents.ts', 'web/src/lib/people/documents.ts', 'web/src/lib/export/documents.ts',
   'web/src/lib/replay/documents.ts',
   'web/src/lib/conference/documents.ts',
+  'web/src/lib/committee/documents.ts',
 ];
 const OUTPUT = 'web/src/lib/graphql.generated.ts';
 const root = new URL('..', import.meta.url);

@@ -4,6 +4,7 @@ import { SYSTEM_ACTOR, type Actor } from './domain/core/decider.js';
 import { hashPassword } from './app/accounts/passwords.js';
 import { sessionData } from './app/templates/create-session.js';
 import { ensureDefaultTemplate } from './app/templates/templates.js';
+import { appointCommittee, inviteToHearing, inviteWitness } from './app/committee/review.js';
 import { DEFAULT_TEMPLATE, type TemplateSettings } from './domain/template/settings.js';
 
 export const DEMO_ACCOUNTS: ReadonlyArray<{ username: string; role: AccountRole; displayName: string }> = [
@@ -14,6 +15,8 @@ export const DEMO_ACCOUNTS: ReadonlyArray<{ username: string; role: AccountRole;
   { username: 'student2', role: 'student', displayName: 'Tess Student' },
   { username: 'student3', role: 'student', displayName: 'Uma Student' },
   { username: 'auditor1', role: 'auditor', displayName: 'Avery Auditor' },
+  { username: 'committee1', role: 'committee', displayName: 'Casey Committee' },
+  { username: 'committee2', role: 'committee', displayName: 'Dana Committee' },
 ];
 
 /** True when nothing was ever stored: the only time a demo is seeded. */
@@ -75,6 +78,7 @@ export async function seedDemo(core: Core, password: string, publicUrl: string):
     await core.session(id, 'FinishSession', {}, finishBy, at(started + 46));
   }
   await core.session('demo-concluded', 'ConcludeSession', { conclusion: 'positive', comment: 'No serious violations.' }, { id: 'proctor2', role: 'proctor' }, at(-500));
+  await seedCommittee(core, admin);
 
   // Self-scheduling: proctor1 has opened the next three days 10:00–13:00 (UTC); student2 picks a time for the retake.
   const day = new Date(now);
@@ -82,6 +86,13 @@ export async function seedDemo(core: Core, password: string, publicUrl: string):
   const slots = [1, 2, 3].map((d) => ({ start: new Date(day.getTime() + d * 86_400_000), end: new Date(day.getTime() + d * 86_400_000 + 3 * 3_600_000) }));
   await core.schedule('proctor1', 'OpenSlots', { proctor: 'proctor1', slots, seats: 5 }, proctor, at(-60));
   await create('demo-self-scheduled', 'Statistics retake (choose your time)', 'student2', '', 7 * 24 * 60, { selfScheduling: true, proctor: null, scheduledAt: null });
+}
+
+/** The concluded session is disputed: a committee reviews it (proctor1 sits on it too), its proctor a witness, the test-taker heard. */
+async function seedCommittee(core: Core, admin: Actor): Promise<void> {
+  await appointCommittee(core, admin, 'demo-concluded', ['committee1', 'committee2', 'proctor1'], 'committee1');
+  await inviteWitness(core, admin, 'demo-concluded');
+  await inviteToHearing(core, admin, 'demo-concluded');
 }
 
 /** Checks the test-taker in, through the stages of the session's template, and starts the session. */

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Core } from '../src/app/core/core.js';
 import { getMonitorRow } from '../src/projections/monitor/queries.js';
+import { getReview } from '../src/projections/committee/queries.js';
 import { listTemplates } from '../src/projections/templates/projection.js';
 import { seedDemo } from '../src/seed.js';
 import { openTestCore } from './support/core.js';
@@ -31,5 +32,10 @@ describe('the demo seed', () => {
     expect(await getMonitorRow(core.db, 'demo-scheduled')).toMatchObject({ template: 'Entrance exam', secondCamera: true });
     expect(await getMonitorRow(core.db, 'demo-live-2')).toMatchObject({ template: 'Quiz (camera only)', duration: 20, secondCamera: false });
     expect(await getMonitorRow(core.db, 'demo-live-1')).toMatchObject({ template: 'Default', duration: 90 });
+  });
+
+  it('has a concluded session before an examination committee, with its witness and the test-taker invited', async () => {
+    expect(await getMonitorRow(core.db, 'demo-concluded')).toMatchObject({ committeeStatus: 'open', committee: ['committee1', 'committee2', 'proctor1'] });
+    expect(await getReview(core.db, 'demo-concluded')).toMatchObject({ chair: 'committee1', witness: 'proctor2', hearing: true, status: 'open' });
   });
 });

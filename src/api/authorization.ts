@@ -48,8 +48,11 @@ export type Operation =
   | 'template.read'
   | 'template.manage';
 
-/** Whose sessions a role may touch for an operation: every session, its own ones (by relation), or none. */
-type Reach = 'all' | 'assigned' | 'own' | 'created' | 'none';
+/**
+ * Whose sessions a role may touch for an operation: every session, its own ones (by relation), or none. `appointed`:
+ * the sessions whose examination committee the caller sits on.
+ */
+type Reach = 'all' | 'assigned' | 'own' | 'created' | 'appointed' | 'none';
 
 const A = 'all', P = 'assigned', S = 'own', C = 'created', N = 'none';
 //                                      admin proctor student auditor integrator
@@ -108,12 +111,27 @@ const MATRIX: Record<Operation, readonly [Reach, Reach, Reach, Reach, Reach]> = 
 
 const COLUMN = { admin: 0, proctor: 1, student: 2, auditor: 3, integrator: 4 } as const;
 
+/**
+ * The committee role's column, apart so the matrix keeps its shape: a committee member reads the protocol and plays
+ * the recording of the sessions they are appointed to, and nothing else (no monitor of every session).
+ */
+const COMMITTEE_COLUMN: Partial<Record<Operation, Reach>> = {
+  'session.read': 'appointed',
+  'session.playback': 'appointed',
+  'account.changeOwnPassword': 'all',
+};
+
+/** What sitting on a session's committee lets anyone do there (a proctor or an administrator acting as a member too). */
+const MEMBER_OPERATIONS: ReadonlySet<Operation> = new Set(['session.read', 'session.playback']);
+
 /** The people a session relates to (a monitor row or the write model both have them). */
 export interface SessionParties {
   readonly sessionId?: string;
   readonly student: string;
   readonly proctor: string | null;
   readonly createdBy: string;
+  /** Who sits on the session's examination committee (absent: nobody). */
+  readonly committee?: readonly string[];
 }
 
 /**
@@ -131,6 +149,7 @@ const DEVICE_OPERATIONS: Record<Device, ReadonlySet<Operation>> = {
 function reachOf(actor: Caller, operation: Operation): Reach {
   if (actor.role === 'system') return 'all';
   if (actor.device && !DEVICE_OPERATIONS[actor.device].has(operation)) return 'none';
+  if (actor.role === 'committee') return COMMITTEE_COLUMN[operation] ?? 'none';
   return MATRIX[operation][COLUMN[actor.role]];
 }
 
@@ -143,6 +162,7 @@ export function can(actor: Caller | null, operation: Operation, session?: Sessio
   const reach = reachOf(actor, operation);
   if (session === undefined) return reach !== 'none';
   if (actor.sessionId !== undefined && session.sessionId !== actor.sessionId) return false;
+  if (MEMBER_OPERATIONS.has(operation) && actor.device === undefined && session.committee?.includes(actor.id)) return true;
   switch (reach) {
     case 'all':
       return true;
@@ -154,6 +174,8 @@ export function can(actor: Caller | null, operation: Operation, session?: Sessio
       return session.student === actor.id;
     case 'created':
       return session.createdBy === actor.id;
+    case 'appointed':
+      return session.committee?.includes(actor.id) ?? false;
   }
 }
 
@@ -188,13 +210,16 @@ export function visibleSessions(actor: Caller): { where: string; params: unknown
   if (actor.sessionId !== undefined) {
     if (reach === 'none') return { where: 'false', params: [] };
     if (reach === 'all') return { where: 'session_id = $1', params: [actor.sessionId] };
+    if (reach === 'appointed') return { where: 'session_id = $1 AND $2 = ANY(committee_members)', params: [actor.sessionId, actor.id] };
     return { where: `session_id = $1 AND ${REACH_COLUMN[reach]} = $2`, params: [actor.sessionId, actor.id] };
   }
   switch (reach) {
     case 'all':
       return { where: 'true', params: [] };
     case 'assigned':
-      return { where: 'proctor = $1', params: [actor.id] };
+      return { where: '(proctor = $1 OR $1 = ANY(committee_members))', params: [actor.id] };
+    case 'appointed':
+      return { where: '$1 = ANY(committee_members)', params: [actor.id] };
     case 'own':
       return { where: 'student = $1', params: [actor.id] };
     case 'created':

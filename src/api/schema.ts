@@ -27,6 +27,7 @@ import { CourseMembersResolver, SessionLmsResolver } from './lti/course-members.
 import { PeopleResolver } from './account/people.resolver.js';
 import { IntegrationsResolver } from './integrations/integrations.resolver.js';
 import { PrivacyResolver } from './privacy/privacy.resolver.js';
+import { CommitteeResolver } from './committee/committee.resolver.js';
 
 let built: Promise<GraphQLSchema> | null = null;
 
@@ -42,7 +43,7 @@ export function buildApiSchema(): Promise<GraphQLSchema> {
       WebhookResolver, StartAssessmentResolver, CourseMembersResolver, SessionLmsResolver, LtiResolver, BulkSessionResolver,
       TemplateResolver, SessionTemplateResolver, PeopleResolver, IntegrationsResolver, ExportResolver,
       SessionImportResolver, AuditResolver, PrivacyResolver,
-      ConferenceResolver,
+      ConferenceResolver, CommitteeResolver,
     ],
     validate: false,
     pubSub: createPubSub(),

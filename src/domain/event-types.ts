@@ -10,6 +10,7 @@ import { ENDPOINT_EVENT_TYPES } from './webhook/endpoint.js';
 import { LTI_LINK_EVENT_TYPES } from './lti/link.js';
 import { TEMPLATE_EVENT_TYPES } from './template/template.js';
 import { EXPORT_EVENT_TYPES } from './export/export.js';
+import { COMMITTEE_EVENT_TYPES } from './committee/events.js';
 
 /** Every event type the store accepts; anything else is refused at append time. */
 export const ALL_EVENT_TYPES: ReadonlySet<string> = new Set<string>([
@@ -17,4 +18,5 @@ export const ALL_EVENT_TYPES: ReadonlySet<string> = new Set<string>([
   ...LTI_PLATFORM_EVENT_TYPES, ...TOOL_KEY_EVENT_TYPES, ...LTI_LINK_EVENT_TYPES, ...ENDPOINT_EVENT_TYPES, ...DELIVERY_EVENT_TYPES,
   ...TEMPLATE_EVENT_TYPES,
   ...EXPORT_EVENT_TYPES,
+  ...COMMITTEE_EVENT_TYPES,
 ]);

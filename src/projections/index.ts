@@ -12,6 +12,7 @@ import { webhooksProjection } from './webhooks/projection.js';
 import { templatesProjection } from './templates/projection.js';
 import { retentionProjection } from './retention/projection.js';
 import { erasing, eraseFromFaces, eraseFromFiles, eraseFromMonitor, eraseFromProtocol, eraseFromWebhooks } from './erasure.js';
+import { committeeProjection } from './committee/projection.js';
 
 /** Every read model, in the order the runner applies them. */
 export const ALL_PROJECTIONS: readonly Projection[] = [
@@ -20,4 +21,5 @@ export const ALL_PROJECTIONS: readonly Projection[] = [
   ltiSessionLinksProjection, erasing(webhooksProjection, eraseFromWebhooks),
   templatesProjection,
   retentionProjection,
+  committeeProjection,
 ];

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { eventually, startTestApi, type TestApi } from '../support/api.js';
+import { sessionUnderReview } from '../support/committee.js';
 import { ENGINES } from '../support/engines.js';
 import { describeWithServer, NO_POSTGRES_REASON } from '../support/servers.js';
 
@@ -22,15 +23,16 @@ for (const [engine, available, postgresUrl] of ENGINES) describeWithServer(`a se
 
   beforeAll(async () => {
     api = await startTestApi({}, { postgresUrl });
-    await api.createSession('conf-1', { student: 'student1', proctor: 'proctor1' });
+    // proctor2 sits on the committee; proctor1 (the session's proctor) is its witness and student1 is heard.
+    await sessionUnderReview(api, 'conf-1', { members: ['proctor2'], chair: 'proctor2' });
   }, 60_000);
   afterAll(async () => {
     await api?.close();
   });
 
-  it('admits administrators, auditors, proctors and the session\'s own test-taker, and nobody else learns the room exists', async () => {
-    for (const who of ['admin', 'auditor1', 'proctor1', 'proctor2', 'student1']) expect((await send(who, {})).errors, who).toBeUndefined();
-    expect((await send('student2', {})).errors?.[0].extensions?.code).toBe('NOT_FOUND');
+  it('admits the committee, its witness, the test-taker it hears and administrators, and nobody else learns the room exists', async () => {
+    for (const who of ['admin', 'proctor2', 'proctor1', 'student1']) expect((await send(who, {})).errors, who).toBeUndefined();
+    for (const who of ['student2', 'auditor1']) expect((await send(who, {})).errors?.[0].extensions?.code, who).toBe('NOT_FOUND');
     expect((await send('admin', { s: 'no-such-session' })).errors?.[0].extensions?.code).toBe('NOT_FOUND');
     expect((await send(null, {})).errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
     const outsider = api.subscribe(api.wsClient(await api.login('student2')), SIGNALS, { s: 'conf-1', m: MEMBER_B });

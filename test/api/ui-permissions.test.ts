@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { can as serverCan } from '../../src/api/authorization.js';
 import { can as screenCan, mayOpen, PAGE_NEEDS, UI_MATRIX, type Role, type UiOperation } from '../../web/src/lib/permissions.js';
 
-const ROLES: Role[] = ['admin', 'proctor', 'student', 'auditor', 'integrator'];
+const ROLES: Role[] = ['admin', 'proctor', 'student', 'auditor', 'integrator', 'committee'];
 const ME = 'me';
 const OTHER = 'someone-else';
 // Every relation a session can have to the user: taker or not, proctor or not (or none), creator or not.

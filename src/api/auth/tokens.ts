@@ -4,7 +4,7 @@ import type { Actor, Role } from '../../domain/core/decider.js';
 import { UnauthenticatedError } from '../../domain/core/errors.js';
 
 const ISSUER = 'proctor';
-const ROLES: readonly Role[] = ['admin', 'proctor', 'student', 'auditor', 'integrator'];
+const ROLES: readonly Role[] = ['admin', 'proctor', 'student', 'auditor', 'integrator', 'committee'];
 
 /**
  * A token that speaks for a test-taker's phone, not for the person: `mobile-link` may only connect the second camera

@@ -1,6 +1,7 @@
 import { Arg, Ctx, Field, ID, Int, Mutation, ObjectType, Resolver, Root, Subscription } from 'type-graphql';
 import { IllegalStateError, NotFoundError, UnauthenticatedError, ValidationError } from '../../domain/core/errors.js';
-import { defaultConferenceAccess, type ConferenceAccess } from '../../media/conference/access.js';
+import { canJoinConference } from '../../app/committee/access.js';
+import { conferenceAccess, type ConferenceAccess } from '../../media/conference/access.js';
 import { conferenceRoomsOf } from '../../media/conference/janus-rooms.js';
 import { checkRecipient, checkSignal, conferenceRoom, memberAddress, usernameOfAddress } from '../../media/conference/room.js';
 import type { Signal as HubSignal } from '../../media/signalling.js';
@@ -22,8 +23,8 @@ export class ConferenceWatchOffer {
   @Field(() => String) sdp!: string;
 }
 
-/** Who may join: the committee's rule (`canJoinConference`) takes this default's place. */
-const accessFor = (ctx: ApiContext): ConferenceAccess => defaultConferenceAccess(ctx.core);
+/** Who may join: while the review is open, the committee's members and chair, its invited witness and test-taker, and administrators. */
+const accessFor = (ctx: ApiContext): ConferenceAccess => conferenceAccess((actor, sessionId) => canJoinConference(ctx.core, actor, sessionId));
 
 /** The caller's address in the session's room, once the access rule admits them (NOT_FOUND otherwise, as for a session one may not see). */
 async function admitted(ctx: ApiContext, sessionId: string, memberId: string): Promise<{ room: string; address: string }> {

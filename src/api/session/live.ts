@@ -12,7 +12,8 @@ import { assertSearchable, eventDataFor } from './student-view.js';
 import type { SessionActivity, SessionChange } from './session.type.js';
 
 const SESSION_TYPES = new Set<string>(SESSION_EVENT_TYPES);
-const STAFF_ONLY = new Set(['NoteAdded', 'ScoreComputed']);
+// The committee's votes and comments are its own: the test-taker learns the outcome as the session's conclusion.
+const STAFF_ONLY = new Set(['NoteAdded', 'ScoreComputed', 'SentToCommittee', 'CommitteeDecided']);
 /** Face-check reasons a test-taker is told, to retake the photo; whether a face matches is for the proctor to see. */
 const RETAKE_REASONS = new Set(['no_face', 'several_faces', 'unreadable']);
 

@@ -73,7 +73,7 @@ export class SessionProtocolResolver {
   async timeline(@Root() session: Session, @Ctx() ctx: ApiContext): Promise<TimelineEntry[]> {
     const entries = await protocolEntries(ctx.core.db, session.id);
     return entries
-      .filter((e) => ctx.actor?.role !== 'student' || (e.kind !== 'note' && e.kind !== 'face' && e.kind !== 'score'))
+      .filter((e) => ctx.actor?.role !== 'student' || (e.kind !== 'note' && e.kind !== 'face' && e.kind !== 'score' && e.kind !== 'committee'))
       .map((e) => ({ seq: e.seq, kind: e.kind, type: e.body.type, at: e.at, actor: e.actor, data: eventDataFor(ctx.actor, String(e.body.type), e.body) }));
   }
 }

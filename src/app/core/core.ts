@@ -5,6 +5,10 @@ import type { Config } from '../../config.js';
 import { accountDecider, accountStreamId, type Account, type AccountCommand, type AccountEvent } from '../../domain/account/account.js';
 import type { Actor, CommandMetadata, Decider } from '../../domain/core/decider.js';
 import { ALL_EVENT_TYPES } from '../../domain/event-types.js';
+import type { CommitteeCommand } from '../../domain/committee/commands.js';
+import { committeeDecider } from '../../domain/committee/decide.js';
+import { committeeStreamId, type CommitteeEvent } from '../../domain/committee/events.js';
+import type { CommitteeReview } from '../../domain/committee/state.js';
 import { ltiPlatformDecider, ltiPlatformStreamId, type LtiPlatform, type LtiPlatformCommand, type LtiPlatformEvent } from '../../domain/lti/platform.js';
 import { ltiLinkDecider, ltiLinkStreamId, type LtiLink, type LtiLinkCommand, type LtiLinkEvent } from '../../domain/lti/link.js';
 import { exportDecider, exportStreamId, type Export, type ExportCommand, type ExportEvent } from '../../domain/export/export.js';
@@ -75,6 +79,8 @@ export class Core {
   readonly template: Write<TemplateCommand, TemplateEvent, Template> = this.writer(templateDecider, templateStreamId);
   /** Commands to a data export, by export id. */
   readonly export: Write<ExportCommand, ExportEvent, Export> = this.writer(exportDecider, exportStreamId);
+  /** Commands to a session's examination committee review, by session id. */
+  readonly committee: Write<CommitteeCommand, CommitteeEvent, CommitteeReview> = this.writer(committeeDecider, committeeStreamId);
   private readonly accounts: Write<AccountCommand, AccountEvent, Account> = this.writer(accountDecider, accountStreamId, new StateCache<Account>(500));
   /** Single-use tokens and links, shared by every node on the database. */
   readonly claims: OnceClaims;
@@ -115,7 +121,7 @@ export class Core {
     const scoped: Core = Object.create(this);
     return Object.assign(scoped, { session: again(this.session), schedule: again(this.schedule), profile: again(this.profile), accounts: again(this.accounts),
       ltiPlatform: again(this.ltiPlatform), toolKeys: again(this.toolKeys), ltiLink: again(this.ltiLink),
-      template: again(this.template), export: again(this.export) });
+      template: again(this.template), export: again(this.export), committee: again(this.committee) });
   }
 
   /** Commands to an account, by username; answers the account after the command. */

@@ -6,7 +6,7 @@ import { ERASED_NAME } from '../person/personal-fields.js';
 
 /** Roles a person or an LMS integration can hold ('system' is reserved for the server's own actions). */
 export type AccountRole = Exclude<Role, 'system'>;
-export const ACCOUNT_ROLES: readonly AccountRole[] = ['admin', 'proctor', 'student', 'auditor', 'integrator'];
+export const ACCOUNT_ROLES: readonly AccountRole[] = ['admin', 'proctor', 'student', 'auditor', 'integrator', 'committee'];
 
 export type AccountEvent =
   | {

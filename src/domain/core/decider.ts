@@ -5,7 +5,7 @@ export interface CommandMetadata {
   readonly commandId: string;
 }
 
-export type Role = 'admin' | 'proctor' | 'student' | 'auditor' | 'integrator' | 'system';
+export type Role = 'admin' | 'proctor' | 'student' | 'auditor' | 'integrator' | 'committee' | 'system';
 
 export interface Actor {
   readonly id: string;

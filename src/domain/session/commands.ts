@@ -1,5 +1,5 @@
 import type { CommandMetadata } from '../core/decider.js';
-import type { Conclusion, FaceCheckReason, LtiLink, LtiService, FaceResult, FileKind, IdentityPhotoKind, MediaDeletionReason, RecordingTrack, SecondFindings } from './events.js';
+import type { Conclusion, FaceCheckReason, LtiLink, LtiService, FaceResult, FileKind, IdentityPhotoKind, MediaDeletionReason, RecordingTrack, SecondFindings, SessionEvent } from './events.js';
 import type { MetricCode, MetricValues } from './metrics.js';
 import type { SessionTemplateRef } from '../template/ref.js';
 
@@ -140,6 +140,13 @@ export type SessionCommand =
   | {
       readonly type: 'ConcludeSession';
       readonly data: { readonly conclusion: Conclusion; readonly comment?: string | null; readonly messageToStudent?: string | null };
+      readonly metadata: CommandMetadata;
+    }
+  /** Records that an examination committee reviews the conclusion (the committee's own stream holds the review). */
+  | { readonly type: 'SendToCommittee'; readonly data: { readonly members: readonly string[]; readonly chair: string }; readonly metadata: CommandMetadata }
+  | {
+      readonly type: 'RecordCommitteeDecision';
+      readonly data: Omit<Extract<SessionEvent, { type: 'CommitteeDecided' }>['data'], 'by' | 'at'>;
       readonly metadata: CommandMetadata;
     }
   | { readonly type: 'RecordLtiLaunch'; readonly data: { readonly messageType: string; readonly link: LtiLink }; readonly metadata: CommandMetadata }

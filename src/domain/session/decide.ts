@@ -10,6 +10,7 @@ import { checkIn, concludeSession, finishSession, pauseSession, resumeSession, s
 import { connectMobileCamera, recordPlayback, refuseRecordingSegment, storeFile, storeRecordingSegment, viewRecording } from './recordings.js';
 import { deleteSessionMedia } from './retention.js';
 import { assignProctor, bookTime, cancelSession, createSession, rescheduleSession } from './scheduling.js';
+import { recordCommitteeDecision, sendToCommittee } from '../committee/session-rules.js';
 import { evolveSession, initialSession, type Session } from './state.js';
 import { recordMetrics, recordViolation } from './violations.js';
 import { recordAnalysis } from './analysis.js';
@@ -55,6 +56,8 @@ export function decideSession(command: SessionCommand, state: Session): SessionE
     case 'RecordMetrics': return recordMetrics(command, state);
     case 'RecordViolation': return recordViolation(command, state);
     case 'RecordAnalysis': return recordAnalysis(command, state);
+    case 'SendToCommittee': return sendToCommittee(command, state);
+    case 'RecordCommitteeDecision': return recordCommitteeDecision(command, state);
     case 'RecordLtiLaunch': return recordLtiLaunch(command, state);
     case 'RecordLtiMessage': return recordLtiMessage(command, state);
     case 'EndLtiAssessment': return endLtiAssessment(command, state);

@@ -225,6 +225,20 @@ export type SessionEvent =
         readonly automatic: boolean;
         readonly at: string;
       };
+    }
+  /** The session's conclusion is under an examination committee's review (stream `committee-<id>`): members and chair. */
+  | { readonly type: 'SentToCommittee'; readonly data: { readonly members: readonly string[]; readonly chair: string; readonly by: string; readonly at: string } }
+  /** The committee's decision, final: the votes it rests on and the session's conclusion from now on. */
+  | {
+      readonly type: 'CommitteeDecided';
+      readonly data: {
+        readonly decision: 'upheld' | 'overturned';
+        readonly conclusion: Conclusion;
+        readonly votes: ReadonlyArray<{ readonly member: string; readonly vote: 'uphold' | 'overturn'; readonly comment: string }>;
+        readonly tieBrokenByChair: boolean;
+        readonly by: string;
+        readonly at: string;
+      };
     };
 
 /** The LMS services a session's platform may offer: grades (AGS), the course's people (NRPS), control of the attempt (ACS). */
@@ -275,6 +289,7 @@ const EVENT_TYPES: Record<SessionEventType, true> = {
   IdentityVerified: true, SessionStarted: true, MetricsRecorded: true, ViolationDetected: true, FaceChecked: true, MessageSent: true,
   ContentBlocked: true, ContentUnblocked: true, ProctorJoined: true, ProctorLeft: true, NoteAdded: true, SessionPaused: true,
   SessionResumed: true, SessionFinished: true, RecordingSegmentStored: true, RecordingSegmentRefused: true, RecordingSegmentLost: true, RecordingAnalysed: true, ClientReportContradicted: true, RecordingPlayed: true, RecordingViewed: true, StreamReplayed: true, StreamExported: true, FileViewed: true, SessionMediaDeleted: true, CallStarted: true, CallEnded: true, MobileCameraConnected: true, ScoreComputed: true, SessionConcluded: true,
+  SentToCommittee: true, CommitteeDecided: true,
   LtiLaunched: true, LtiMessageSent: true, LtiAssessmentEnded: true, LtiServiceCalled: true,
 };
 export const SESSION_EVENT_TYPES = Object.keys(EVENT_TYPES) as SessionEventType[];

@@ -93,6 +93,7 @@ export function finishSession(command: CommandOf<'FinishSession'>, state: Sessio
 export function concludeSession(command: CommandOf<'ConcludeSession'>, state: Session): SessionEvent[] {
   const { now, actor } = command.metadata;
   const s = exists(state, 'conclude');
+  if (s.committee) throw new IllegalStateError(s.committee === 'decided' ? 'the examination committee has decided: its conclusion is final' : 'an examination committee is reviewing this conclusion');
   if (s.status === 'concluded' && actor.role !== 'admin') throw new IllegalStateError('the session already has a conclusion; only an administrator can change it');
   if (s.status !== 'finished' && s.status !== 'concluded') throw new IllegalStateError(`cannot conclude: the session is ${readable(s.status)}`);
   conclusionValue(command.data.conclusion);

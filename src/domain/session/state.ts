@@ -81,6 +81,8 @@ export interface SessionFacts {
   readonly mediaDeletedAt: string | null;
   /** The last logged view of each file by each person (`by fileId` → when): repeats soon after are not logged again. */
   readonly fileViews: Readonly<Record<string, string>>;
+  /** An examination committee reviews the conclusion, or has decided it for good (absent: neither). */
+  readonly committee?: 'reviewing' | 'decided';
 }
 
 export type Session =
@@ -139,6 +141,10 @@ export function evolveSession(state: Session, event: SessionEvent): Session {
       return state.status === 'finished' || state.status === 'concluded'
         ? { ...state, status: 'concluded', conclusion: event.data.conclusion }
         : state;
+    case 'SentToCommittee':
+      return { ...state, committee: 'reviewing' };
+    case 'CommitteeDecided':
+      return state.status === 'concluded' ? { ...state, committee: 'decided', conclusion: event.data.conclusion } : state;
     default:
       return rememberFact(state, event);
   }
@@ -149,7 +155,7 @@ type StatusEvent = Extract<
   {
     type:
       | 'SessionCreated' | 'ProctorAssigned' | 'SessionBooked' | 'SessionRescheduled' | 'SessionCancelled' | 'ParticipantCheckedIn' | 'SessionStarted'
-      | 'SessionPaused' | 'SessionResumed' | 'SessionFinished' | 'ScoreComputed' | 'SessionConcluded';
+      | 'SessionPaused' | 'SessionResumed' | 'SessionFinished' | 'ScoreComputed' | 'SessionConcluded' | 'SentToCommittee' | 'CommitteeDecided';
   }
 >;
 

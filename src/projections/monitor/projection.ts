@@ -103,6 +103,10 @@ export const monitorProjection: Projection<SessionEvent> = {
       }
       case 'SessionConcluded':
         return void (await set(`status = 'concluded', conclusion = $3, comment = $4, message_to_student = $5`, [event.data.conclusion, event.data.comment, event.data.messageToStudent ?? null]));
+      case 'SentToCommittee':
+        return void (await set(`committee_status = 'open', committee_members = $3::text[]`, [[...event.data.members]]));
+      case 'CommitteeDecided':
+        return void (await set(`committee_status = 'closed', committee_decision = $3, conclusion = $4`, [event.data.decision, event.data.conclusion]));
       default:
         return assertNever(event, 'session event');
     }

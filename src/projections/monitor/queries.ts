@@ -45,6 +45,9 @@ export function toMonitorRow(r: DbRow): MonitorRow {
     checkInAfter: r.check_in_after === null || r.check_in_after === undefined ? Number(r.duration) : Number(r.check_in_after),
     averages,
     recentCodes: ((r.recent_codes as string[] | null) ?? []) as MetricCode[],
+    committeeStatus: ((r.committee_status as string | null) ?? 'none') as MonitorRow['committeeStatus'],
+    committeeDecision: ((r.committee_decision as string | null) ?? null) as MonitorRow['committeeDecision'],
+    committee: (r.committee_members as string[] | null) ?? [],
     version: Number(r.version),
   };
 }

@@ -39,5 +39,8 @@ export interface MonitorRow {
   checkInAfter: number; //       check_in_after  integer: and closes this many after it
   averages: Partial<Record<MetricCode, number>>; // avg_<code> double precision, one column per metric
   recentCodes: MetricCode[]; //  recent_codes text[]: metrics in violation in the last recorded minute
+  committeeStatus: 'none' | 'open' | 'closed'; // committee_status text: the examination committee's review
+  committeeDecision: 'upheld' | 'overturned' | null; // committee_decision text
+  committee: string[]; //        committee_members text[]: who sits on the committee (they may read the session)
   version: number; //            version     integer: stream version folded into this row
 }

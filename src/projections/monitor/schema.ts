@@ -53,6 +53,10 @@ ALTER TABLE monitor_sessions ADD COLUMN IF NOT EXISTS check_in_before integer;
 ALTER TABLE monitor_sessions ADD COLUMN IF NOT EXISTS check_in_after integer;
 -- t1 (the server's analysis of the recordings) came later than the other metrics.
 ALTER TABLE monitor_sessions ADD COLUMN IF NOT EXISTS avg_t1 double precision;
+-- The examination committee: none, open (reviewing) or closed; its decision (upheld, overturned); who sits on it.
+ALTER TABLE monitor_sessions ADD COLUMN IF NOT EXISTS committee_status text NOT NULL DEFAULT 'none';
+ALTER TABLE monitor_sessions ADD COLUMN IF NOT EXISTS committee_decision text;
+ALTER TABLE monitor_sessions ADD COLUMN IF NOT EXISTS committee_members text[] NOT NULL DEFAULT '{}';
 CREATE INDEX IF NOT EXISTS monitor_sessions_proctor ON monitor_sessions (proctor, status);
 CREATE INDEX IF NOT EXISTS monitor_sessions_student ON monitor_sessions (student, status);
 CREATE INDEX IF NOT EXISTS monitor_sessions_status ON monitor_sessions (status, date);

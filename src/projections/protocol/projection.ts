@@ -39,7 +39,7 @@ CREATE TABLE IF NOT EXISTS protocol_segments (
 `;
 
 /** Entry kinds: what the timeline's first section and the event list group by. */
-export type EntryKind = 'message' | 'file' | 'call' | 'playback' | 'recording' | 'note' | 'face' | 'identity' | 'violation' | 'state' | 'presence' | 'block' | 'score' | 'lms';
+export type EntryKind = 'message' | 'file' | 'call' | 'playback' | 'recording' | 'note' | 'face' | 'identity' | 'violation' | 'state' | 'presence' | 'block' | 'score' | 'lms' | 'committee';
 
 /** The row one event adds to the protocol, as its table's columns. */
 type ProtocolRow =
@@ -115,6 +115,8 @@ function rowOf(event: Recorded<SessionEvent>): ProtocolRow {
       return entry('lms', event.data.at, actor, event.data);
     case 'SessionCreated': case 'ProctorAssigned': case 'SessionBooked': case 'SessionRescheduled': case 'SessionCancelled': case 'ParticipantCheckedIn': case 'SessionStarted': case 'SessionPaused': case 'SessionResumed': case 'SessionFinished': case 'SessionConcluded':
       return entry('state', event.data.at, actor, event.data);
+    case 'SentToCommittee': case 'CommitteeDecided':
+      return entry('committee', event.data.at, event.data.by, event.data);
     default:
       return assertNever(event, 'session event');
   }

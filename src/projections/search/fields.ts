@@ -56,6 +56,8 @@ export const FIELDS: readonly FieldDef[] = [
   text('createdBy', 'created_by', 'Who created the session', (r) => r.createdBy),
   { name: 'blocked', type: 'boolean', sqlType: 'boolean', column: 'blocked', description: 'An incident blocks the test content (true, false)', get: (r) => r.blocked },
   text('finishedBy', 'finished_by', 'Who finished the session (student, proctor, timeout, admin)', (r) => r.finishedBy),
+  text('committee.status', 'committee_status', "Examination committee's review (none, open, closed)", (r) => r.committeeStatus),
+  text('committee.decision', 'committee_decision', "Examination committee's decision on the conclusion (upheld, overturned)", (r) => r.committeeDecision),
   ...METRIC_CODES.map(average),
 ];
 

@@ -34,6 +34,9 @@ export function monitorRow(overrides: Partial<MonitorRow> & Pick<MonitorRow, 'se
     checkInAfter: 60,
     averages: {},
     recentCodes: [],
+    committeeStatus: 'none',
+    committeeDecision: null,
+    committee: [],
     version: 1,
     ...overrides,
   };

@@ -121,7 +121,7 @@ describe('the data export field list', () => {
     expect(EXPORT_FIELDS.map((f) => f.name)).toEqual([
       'session', 'name', 'student', 'studentName', 'proctor', 'status', 'date', 'createdAt', 'scheduledAt', 'startedAt',
       'stoppedAt', 'duration', 'score', 'conclusion', 'comment', 'template', 'tags', 'url', 'createdBy', 'blocked',
-      'finishedBy', 'averages.b1', 'averages.b2', 'averages.b3', 'averages.c1', 'averages.c2', 'averages.c3',
+      'finishedBy', 'committee.status', 'committee.decision', 'averages.b1', 'averages.b2', 'averages.b3', 'averages.c1', 'averages.c2', 'averages.c3',
       'averages.c4', 'averages.c5', 'averages.c6', 'averages.m1', 'averages.m2', 'averages.n1', 'averages.n2',
       'averages.n3', 'averages.s1', 'averages.s2', 'averages.t1',
     ]);

@@ -13,6 +13,7 @@ import { JanusEngine } from '../../../src/media/janus/engine.js';
 import { conferenceRoomsOf } from '../../../src/media/conference/janus-rooms.js';
 import { eventually, startTestApi } from '../../support/api.js';
 import { launchChromium, newContext, signIn } from '../../support/browser.js';
+import { sessionUnderReview } from '../../support/committee.js';
 
 const WEB_DIR = fileURLToPath(new URL('../../../web/dist', import.meta.url));
 export const SESSION = 'conference-1';
@@ -54,7 +55,8 @@ export async function runConferenceScenario(mode: 'p2p' | 'janus', options: { sh
   });
   let browser: Browser | null = null;
   try {
-    await api.createSession(SESSION, { name: 'Disputed exam', student: 'student1', proctor: 'proctor1' });
+    // The committee's room: proctor2 sits on it, student1 is heard, the administrator may always come in.
+    await sessionUnderReview(api, SESSION, { members: ['proctor2'], chair: 'proctor2' }, { name: 'Disputed exam' });
     browser = await launchChromium();
     const pages = {} as Record<Person, Page>;
     for (const person of PEOPLE) {

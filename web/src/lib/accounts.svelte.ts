@@ -15,7 +15,7 @@ export interface NewAccount {
   password: string;
 }
 
-export const ROLES = ['student', 'proctor', 'auditor', 'admin', 'integrator'] as const;
+export const ROLES = ['student', 'proctor', 'auditor', 'admin', 'integrator', 'committee'] as const;
 
 /**
  * The accounts page: who has which role, and each profile's reference face. An administrator also sees disabled

@@ -4,7 +4,7 @@
  */
 export interface User {
   username: string;
-  role: 'admin' | 'proctor' | 'student' | 'auditor' | 'integrator';
+  role: 'admin' | 'proctor' | 'student' | 'auditor' | 'integrator' | 'committee';
   displayName: string;
 }
 

@@ -158,6 +158,18 @@ const SAID: Record<string, Describe> = {
     details: [str(d.comment) ? quote(d.comment) : null, str(d.messageToStudent) ? `told the test-taker: ${quote(d.messageToStudent)}` : null].filter(Boolean).join('; ') || null,
     tone: d.conclusion === 'negative' ? 'danger' : 'good',
   }),
+  SentToCommittee: (d) => ({
+    what: 'sent the session to an examination committee',
+    details: `members ${(d.members as string[] | undefined)?.join(', ') ?? ''}; chair ${str(d.chair)}`,
+  }),
+  CommitteeDecided: (d) => ({
+    what: `examination committee ${str(d.decision)} the conclusion: final conclusion ${str(d.conclusion)}`,
+    details: [
+      ...((d.votes as Array<{ member: string; vote: string; comment: string }> | undefined) ?? []).map((v) => `${v.member}: ${v.vote} ${quote(v.comment)}`),
+      d.tieBrokenByChair ? 'the votes were even: the chair\'s vote decided' : null,
+    ].filter(Boolean).join('; '),
+    tone: d.conclusion === 'negative' ? 'danger' : 'good',
+  }),
   LtiLaunched: (d) => ({ what: `opened from the LMS (${str(d.messageType)})`, who: 'LMS' }),
   LtiMessageSent: (d) => ({ what: `sent ${str(d.messageType)} back to the LMS`, details: str(d.url) || null, who: 'System' }),
   LtiAssessmentEnded: (d) => ({

@@ -8,7 +8,7 @@
  * shared by every subscriber with the same visibility (all administrators and auditors), so a per-viewer field on a
  * session would be computed for one of them and sent to all.
  */
-export type Role = 'admin' | 'proctor' | 'student' | 'auditor' | 'integrator';
+export type Role = 'admin' | 'proctor' | 'student' | 'auditor' | 'integrator' | 'committee';
 
 export type UiOperation =
   | 'session.create'
@@ -58,7 +58,7 @@ export const UI_MATRIX: Record<UiOperation, readonly [Reach, Reach, Reach, Reach
   'session.replay':       [A, N, N, A, N],
 };
 
-const COLUMN: Record<Role, number> = { admin: 0, proctor: 1, student: 2, auditor: 3, integrator: 4 };
+const COLUMN: Record<Exclude<Role, 'committee'>, number> = { admin: 0, proctor: 1, student: 2, auditor: 3, integrator: 4 };
 
 export interface Viewer {
   username: string;
@@ -77,7 +77,8 @@ export interface Parties {
  * question: does this role have the control anywhere).
  */
 export function can(user: Viewer | null | undefined, operation: UiOperation, session?: Parties | null): boolean {
-  if (!user) return false;
+  // An examination committee member reads the protocols of the sessions they review (the committee page), no more.
+  if (!user || user.role === 'committee') return false;
   const reach = UI_MATRIX[operation][COLUMN[user.role]];
   if (session === undefined || session === null) return reach !== 'none';
   switch (reach) {
@@ -118,7 +119,7 @@ export function mayReplay(user: Viewer | null | undefined): boolean {
   return can(user, 'session.replay');
 }
 
-const ROLE_NAME: Record<Role, string> = { admin: 'an administrator', proctor: 'a proctor', student: 'a test-taker', auditor: 'an auditor', integrator: 'an integration' };
+const ROLE_NAME: Record<Role, string> = { admin: 'an administrator', proctor: 'a proctor', student: 'a test-taker', auditor: 'an auditor', integrator: 'an integration', committee: 'an examination committee member' };
 
 export function roleName(role: Role): string {
   return ROLE_NAME[role];
