@@ -269,10 +269,7 @@ export interface LtiLink {
     /** The `proctoring_settings` claim as JSON text, when sent. */
     readonly settings: string | null;
   } | null;
-  /**
-   * Where the learner goes back to the course (the launch's `launch_presentation.return_url`), when the platform gave
-   * one; absent in links recorded before it was kept.
-   */
+  /** Where the learner goes back to the course (`launch_presentation.return_url`), if given; absent in older links. */
   readonly returnUrl?: string | null;
   /**
    * The launch's `resource_link` claim as JSON text (id, title, description…), echoed unchanged in LtiStartAssessment;
@@ -289,8 +286,7 @@ const EVENT_TYPES: Record<SessionEventType, true> = {
   IdentityVerified: true, SessionStarted: true, MetricsRecorded: true, ViolationDetected: true, FaceChecked: true, MessageSent: true,
   ContentBlocked: true, ContentUnblocked: true, ProctorJoined: true, ProctorLeft: true, NoteAdded: true, SessionPaused: true,
   SessionResumed: true, SessionFinished: true, RecordingSegmentStored: true, RecordingSegmentRefused: true, RecordingSegmentLost: true, RecordingAnalysed: true, ClientReportContradicted: true, RecordingPlayed: true, RecordingViewed: true, StreamReplayed: true, StreamExported: true, FileViewed: true, SessionMediaDeleted: true, CallStarted: true, CallEnded: true, MobileCameraConnected: true, ScoreComputed: true, SessionConcluded: true,
-  SentToCommittee: true, CommitteeDecided: true,
-  LtiLaunched: true, LtiMessageSent: true, LtiAssessmentEnded: true, LtiServiceCalled: true,
+  SentToCommittee: true, CommitteeDecided: true, LtiLaunched: true, LtiMessageSent: true, LtiAssessmentEnded: true, LtiServiceCalled: true,
 };
 export const SESSION_EVENT_TYPES = Object.keys(EVENT_TYPES) as SessionEventType[];
 

@@ -3,7 +3,7 @@ import { DEFAULT_CHECK_IN_BEFORE_MINUTES } from './check-in.js';
 import type { Conclusion, FileKind, FinishedBy, IdentityPhotoKind, LtiLink, SessionEvent } from './events.js';
 import type { MetricCode, MetricValues } from './metrics.js';
 import { examSteps, type ExamSteps } from './steps.js';
-import { recordingAnalysed, type ServerTally } from './analysis.js';
+import { recordingAnalysed, type ServerTally } from './server-tally.js';
 
 /** What every existing session knows, whatever its status. */
 export interface SessionFacts {
@@ -61,10 +61,7 @@ export interface SessionFacts {
   readonly serverMinutes: Readonly<Record<number, ServerTally>>;
   /** t1 raised so far, as `minute:code`. */
   readonly contradicted: readonly string[];
-  /**
-   * c5 and c6 as time spans: a yellow face check puts the session in c5 (similar profile), a red one in c6 (no match),
-   * until a check says otherwise.
-   */
+  /** c5 and c6 as time spans: a yellow face check puts the session in c5 (similar profile), a red one in c6, till another. */
   readonly faceSpans: Readonly<Record<'c5' | 'c6', ReadonlyArray<{ from: string; to: string | null }>>>;
   /** The call in progress, if any. */
   readonly call: { readonly callId: string; readonly video: boolean } | null;

@@ -69,10 +69,8 @@ export const monitorProjection: Projection<SessionEvent> = {
         return void (await set(`status = CASE WHEN status = 'scheduled' THEN 'waiting' ELSE status END`, []));
       case 'SessionStarted':
         return void (await set(`status = 'in_progress', started_at = $3, date = $3`, [event.data.at]));
-      case 'SessionPaused':
-        return void (await set(`status = 'paused'`, []));
-      case 'SessionResumed':
-        return void (await set(`status = 'in_progress'`, []));
+      case 'SessionPaused': case 'SessionResumed':
+        return void (await set('status = $3', [event.type === 'SessionPaused' ? 'paused' : 'in_progress']));
       case 'MetricsRecorded': {
         const values = event.data.values;
         // Running average over recorded minutes; a metric absent from a minute was clean (0) in it.
@@ -95,11 +93,7 @@ export const monitorProjection: Projection<SessionEvent> = {
         return void (await set(`status = 'finished', stopped_at = $3, finished_by = $4, blocked = false`, [event.data.at, event.data.by]));
       case 'ScoreComputed': {
         const shares = new Map<MetricCode, number>(event.data.breakdown.map((b) => [b.code, b.share]));
-        await tx.query(
-          `UPDATE monitor_sessions SET score = $3, ${avgColumns.map((c, i) => `${c} = $${i + 4}`).join(', ')}, version = $2 WHERE session_id = $1`,
-          [id, v, event.data.score, ...METRIC_CODES.map((c) => shares.get(c) ?? null)],
-        );
-        return;
+        return void (await set(`score = $3, ${avgColumns.map((c, i) => `${c} = $${i + 4}`).join(', ')}`, [event.data.score, ...METRIC_CODES.map((c) => shares.get(c) ?? null)]));
       }
       case 'SessionConcluded':
         return void (await set(`status = 'concluded', conclusion = $3, comment = $4, message_to_student = $5`, [event.data.conclusion, event.data.comment, event.data.messageToStudent ?? null]));
