@@ -87,6 +87,17 @@ describeWithServer('the examination committee\'s room in Chromium', HAS_CHROMIUM
     await alice.locator('.conference-tile[data-member="bob"]').waitFor({ state: 'detached' });
   }, 120_000);
 
+  it('shows the test-taker invited to a hearing the way in from their sessions, and no protocol there', async () => {
+    await api.as('admin', `mutation { inviteToHearing(sessionId: "cmt-b") { hearing } }`);
+    const student = await (await newContext(browser, api.server.url)).newPage();
+    await signIn(student, 'student1');
+    await student.getByRole('link', { name: 'Join the hearing' }).click();
+    await student.getByText('You are invited to a hearing of the examination committee.').waitFor();
+    await student.getByRole('button', { name: 'Join with camera and microphone' }).waitFor();
+    expect(await student.getByRole('slider', { name: 'Playback position (minutes)' }).count()).toBe(0);
+    await student.close();
+  }, 120_000);
+
   it('moves the others with the presenter, and with whoever takes over', async () => {
     const { alice, bob, carol } = pages;
     await alice.getByRole('button', { name: 'Take over presenting' }).click();
