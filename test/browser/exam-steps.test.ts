@@ -114,6 +114,9 @@ describeWithServer('an exam page that follows its template', HAS_CHROMIUM, NO_CH
     it('lets the test-taker in once a proctor approves on the monitor', async () => {
       proctor = await (await newContext(browser, api.server.url)).newPage();
       await signIn(proctor, 'proctor1');
+      // The list says who waits for the proctor, before any tile is opened.
+      const waiting = proctor.getByRole('navigation', { name: 'Sessions' }).locator('li', { hasText: 'Oral exam' });
+      await waiting.getByText('Awaits approval').waitFor();
       await proctor.getByRole('checkbox', { name: 'Watch Oral exam' }).check();
       await proctor.locator('.tile[data-session="approved-b"]').click();
       const approve = proctor.getByRole('button', { name: 'Approve start' });
@@ -122,6 +125,7 @@ describeWithServer('an exam page that follows its template', HAS_CHROMIUM, NO_CH
       await proctor.screenshot({ path: `${SHOTS}/monitor-approve-start.png` });
       await approve.click();
       await approve.waitFor({ state: 'detached' });
+      await waiting.getByText('Awaits approval').waitFor({ state: 'detached' });
 
       await student.getByRole('heading', { name: 'The proctor has let you in' }).waitFor();
       await student.getByRole('button', { name: 'Start the exam' }).click();

@@ -28,6 +28,7 @@ export function toSession(row: MonitorRow): Session {
     url: row.url,
     createdBy: row.createdBy,
     blocked: row.blocked,
+    awaitingApproval: row.awaitingApproval,
     finishedBy: row.finishedBy,
     secondCamera: row.secondCamera,
     scoreVisibleToStudent: row.scoreVisible,

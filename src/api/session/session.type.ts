@@ -50,6 +50,7 @@ export class Session {
   @Field(() => String, { nullable: true, description: 'The LMS test content shown to the test-taker.' }) url!: string | null;
   @Field(() => String) createdBy!: string;
   @Field(() => Boolean, { description: 'An incident message covers the test content.' }) blocked!: boolean;
+  @Field(() => Boolean, { description: 'The exam asks for a proctor\'s approval before the start (its template\'s stage), and none came yet.' }) awaitingApproval!: boolean;
   @Field(() => String, { nullable: true }) finishedBy!: string | null;
   @Field(() => Boolean, { description: 'The session asks for a second (mobile) camera.' }) secondCamera!: boolean;
   @Field(() => Boolean, { description: 'The test-taker books the time, and with it the proctor, from the proctors\' open slots (`availableSlots`, `bookSlot`).' }) selfScheduling!: boolean;

@@ -23,7 +23,6 @@ const VERSION_ONLY = [
   'CallStarted',
   'CallEnded',
   'MobileCameraConnected',
-  'IdentityVerified',
   'FaceChecked',
   'MessageSent',
   'ProctorJoined',
@@ -97,6 +96,9 @@ export const monitorProjection: Projection<SessionEvent> = {
       }
       case 'SessionConcluded':
         return void (await set(`status = 'concluded', conclusion = $3, comment = $4, message_to_student = $5`, [event.data.conclusion, event.data.comment, event.data.messageToStudent ?? null]));
+      case 'IdentityVerified':
+        // A proctor's confirmation is the approval to start (an automatic verification is not).
+        return void (await set('awaiting_approval = awaiting_approval AND $3', [event.data.method !== 'proctor']));
       case 'SentToCommittee':
         return void (await set(`committee_status = 'open', committee_members = $3::text[]`, [[...event.data.members]]));
       case 'CommitteeDecided':
@@ -128,12 +130,13 @@ async function insertSession(tx: Sql, event: Recorded<Extract<SessionEvent, { ty
   const d = event.data;
   await tx.query(
     `INSERT INTO monitor_sessions (session_id, name, student, student_name, proctor, status, date, created_at, scheduled_at, duration,
-       template, tags, url, created_by, version, metrics, second_camera, self_scheduling, check_in_before, check_in_after, score_visible)
-     VALUES ($1, $2, $3, $4, $5, 'scheduled', coalesce($7::timestamptz, $6::timestamptz), $6, $7, $8, $9, $10::text[], $11, $12, $13, $14::text[], $15, $16, $17, $18, $19)
+       template, tags, url, created_by, version, metrics, second_camera, self_scheduling, check_in_before, check_in_after, score_visible, awaiting_approval)
+     VALUES ($1, $2, $3, $4, $5, 'scheduled', coalesce($7::timestamptz, $6::timestamptz), $6, $7, $8, $9, $10::text[], $11, $12, $13, $14::text[], $15, $16, $17, $18, $19, $20)
      ON CONFLICT (session_id) DO NOTHING`,
     [
       d.sessionId, d.name, d.student, d.studentName, d.proctor, d.at, d.scheduledAt, d.durationMinutes, d.template, [...d.tags], d.url, d.createdBy, event.streamVersion, [...d.metrics],
       d.secondCamera ?? false, d.selfScheduling ?? false, d.checkInBeforeMinutes ?? null, d.checkInAfterMinutes ?? null, d.scoreVisibleToStudent ?? false,
+      d.fromTemplate?.stages.proctorApproval ?? false,
     ],
   );
 }

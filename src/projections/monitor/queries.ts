@@ -48,6 +48,7 @@ export function toMonitorRow(r: DbRow): MonitorRow {
     committeeStatus: ((r.committee_status as string | null) ?? 'none') as MonitorRow['committeeStatus'],
     committeeDecision: ((r.committee_decision as string | null) ?? null) as MonitorRow['committeeDecision'],
     committee: (r.committee_members as string[] | null) ?? [],
+    awaitingApproval: Boolean(r.awaiting_approval),
     version: Number(r.version),
   };
 }

@@ -41,6 +41,7 @@ export interface MonitorRow {
   recentCodes: MetricCode[]; //  recent_codes text[]: metrics in violation in the last recorded minute
   committeeStatus: 'none' | 'open' | 'closed'; // committee_status text: the examination committee's review
   committeeDecision: 'upheld' | 'overturned' | null; // committee_decision text
+  awaitingApproval: boolean; //  awaiting_approval boolean: the start waits for a proctor's approval not given yet
   committee: string[]; //        committee_members text[]: who sits on the committee (they may read the session)
   version: number; //            version     integer: stream version folded into this row
 }

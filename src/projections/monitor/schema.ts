@@ -57,6 +57,8 @@ ALTER TABLE monitor_sessions ADD COLUMN IF NOT EXISTS avg_t1 double precision;
 ALTER TABLE monitor_sessions ADD COLUMN IF NOT EXISTS committee_status text NOT NULL DEFAULT 'none';
 ALTER TABLE monitor_sessions ADD COLUMN IF NOT EXISTS committee_decision text;
 ALTER TABLE monitor_sessions ADD COLUMN IF NOT EXISTS committee_members text[] NOT NULL DEFAULT '{}';
+-- The exam's start waits for a proctor's approval, which has not come yet.
+ALTER TABLE monitor_sessions ADD COLUMN IF NOT EXISTS awaiting_approval boolean NOT NULL DEFAULT false;
 CREATE INDEX IF NOT EXISTS monitor_sessions_proctor ON monitor_sessions (proctor, status);
 CREATE INDEX IF NOT EXISTS monitor_sessions_student ON monitor_sessions (student, status);
 CREATE INDEX IF NOT EXISTS monitor_sessions_status ON monitor_sessions (status, date);

@@ -37,6 +37,7 @@ export function monitorRow(overrides: Partial<MonitorRow> & Pick<MonitorRow, 'se
     committeeStatus: 'none',
     committeeDecision: null,
     committee: [],
+    awaitingApproval: false,
     version: 1,
     ...overrides,
   };

@@ -5,7 +5,7 @@
  */
 import type { Documents } from './graphql.generated.js';
 
-export const SESSION_FIELDS = `id name student studentName proctor status date startedAt stoppedAt duration score conclusion comment messageToStudent url blocked finishedBy recentCodes tags metrics secondCamera selfScheduling booked checkInOpensAt checkInClosesAt version`;
+export const SESSION_FIELDS = `id name student studentName proctor status date startedAt stoppedAt duration score conclusion comment messageToStudent url blocked awaitingApproval finishedBy recentCodes tags metrics secondCamera selfScheduling booked checkInOpensAt checkInClosesAt version`;
 export const MESSAGE_FIELDS = `id from role text incident at attachment { id name contentType size }`;
 
 export const LOGIN: Documents['LOGIN'] = `mutation Login($u: String!, $p: String!) { login(username: $u, password: $p) { token user { username role displayName } } }`;

@@ -163,6 +163,7 @@ export type BookData = {
     messageToStudent: string | null;
     url: string | null;
     blocked: boolean;
+    awaitingApproval: boolean;
     finishedBy: string | null;
     recentCodes: Array<string>;
     tags: Array<string>;
@@ -479,6 +480,7 @@ export type ProtocolData = {
     messageToStudent: string | null;
     url: string | null;
     blocked: boolean;
+    awaitingApproval: boolean;
     finishedBy: string | null;
     recentCodes: Array<string>;
     tags: Array<string>;

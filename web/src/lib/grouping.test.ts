@@ -6,7 +6,7 @@ import type { SessionView } from './types.js';
 
 const s = (id: string, status: SessionView['status'], date: string, version = 1): SessionView => ({
   id, status, date, version, name: id, student: 'st', studentName: null, proctor: 'p', startedAt: null, stoppedAt: null, duration: 60, score: null,
-  conclusion: null, comment: null, messageToStudent: null, checkInOpensAt: null, checkInClosesAt: null, url: null, blocked: false, finishedBy: null, recentCodes: [], tags: [], metrics: [], secondCamera: false, selfScheduling: false, booked: false,
+  conclusion: null, comment: null, messageToStudent: null, checkInOpensAt: null, checkInClosesAt: null, url: null, blocked: false, awaitingApproval: false, finishedBy: null, recentCodes: [], tags: [], metrics: [], secondCamera: false, selfScheduling: false, booked: false,
 });
 
 describe('the proctor\'s session list', () => {
