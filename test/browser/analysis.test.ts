@@ -98,6 +98,7 @@ describeWithServer('a tampered exam page in Chromium is caught from its recordin
       const minutes = async () => (await api.as('proctor1', `query($id: ID!) { session(id: $id) { minutes { minute values { code value } } } }`, { id })).session.minutes as Array<{ minute: number; values: Array<{ code: string; value: number }> }>;
       const [minute] = await someOf(async () => (await minutes()).filter((m) => m.minute === 0), 30_000);
       expect(minute.values.filter((v) => v.code !== 't1')).toEqual([{ code: 'c2', value: 0 }, { code: 'c3', value: 0 }]);
+      expect(await timelineOf(api, id, 'ViolationDetected')).toEqual([]); // and not one violation got through
       // The segments cut at the end are uploaded and analysed too: every finding is in before the test looks.
       await eventually(() => uploading === 0, 30_000);
       await analyser.idle();
