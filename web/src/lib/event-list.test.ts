@@ -106,6 +106,14 @@ describe('the protocol’s event list in words', () => {
     expect(describeMinute({ minute: 0, total: 0, values: [{ code: 'c2', value: 0 }] }, '2026-11-30T13:00:00.000Z', 'student1', TZ)).toBeNull();
   });
 
+  it('leaves the server\'s t1 out of what the browser measured: it has its own line', () => {
+    expect(describeMinute({ minute: 0, total: 100, values: [{ code: 't1', value: 100 }] }, '2026-11-30T13:00:00.000Z', 'student1', TZ)).toBeNull();
+    expect(describeMinute({ minute: 0, total: 110, values: [{ code: 't1', value: 100 }, { code: 'b2', value: 10 }] }, '2026-11-30T13:00:00.000Z', 'student1', TZ)).toMatchObject({
+      what: 'measured in minute 1: b2 (focus changed to a different window) 10\u00a0%',
+      tone: 'warning',
+    });
+  });
+
   it('puts entries and minutes in time order, a minute after what happened at its first instant', () => {
     const start = '2026-11-30T13:00:00.000Z';
     const lines = eventList({

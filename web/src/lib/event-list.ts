@@ -210,7 +210,8 @@ export function describeEntry(entry: TimelineEntryLike, timeZone?: string): Even
 
 /** A minute's measured metrics (those above zero) as a line at the start of that minute. */
 export function describeMinute(m: MinuteLike, startedAt: string, student: string, timeZone?: string): EventLine | null {
-  const values = m.values.filter((v) => v.value > 0).sort((a, b) => b.value - a.value);
+  // t1 is the server's finding about the browser's report, not something the browser measured: its own line says it.
+  const values = m.values.filter((v) => v.value > 0 && v.code !== 't1').sort((a, b) => b.value - a.value);
   if (!values.length) return null;
   const at = new Date(Date.parse(startedAt) + m.minute * 60_000).toISOString();
   const round = (x: number) => Math.round(x * 10) / 10;
@@ -221,7 +222,7 @@ export function describeMinute(m: MinuteLike, startedAt: string, student: string
     who: `${student}’s browser`,
     what: `measured in minute ${m.minute + 1}: ${values.map((v) => `${metric(v.code)} ${round(v.value)}\u00a0%`).join(', ')}`,
     details: null,
-    tone: m.total >= 50 ? 'danger' : 'warning',
+    tone: values.reduce((sum, v) => sum + v.value, 0) >= 50 ? 'danger' : 'warning',
   };
 }
 
