@@ -91,6 +91,9 @@ export async function stageToFile(
     await finished(out);
   } catch (error) {
     out.destroy();
+    // The file may still be opening (a sender failing at once, a busy machine): the stream creates it even when
+    // destroyed first, so it is removed once the stream has closed, not before it exists.
+    if (!out.closed) await new Promise<void>((resolve) => out.once('close', () => resolve()));
     await rm(path, { force: true });
     throw error;
   }
