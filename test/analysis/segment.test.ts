@@ -59,6 +59,16 @@ describe('analysing a recorded camera segment', () => {
     expect(seconds.at(-1)).toMatchObject({ frozen: true, faces: 1 });
   }, 120_000);
 
+  it('asks face-api once for a run of identical pictures, and gives each of its seconds the same faces', async () => {
+    let looks = 0;
+    const counting = { analyze: (image: Uint8Array) => ((looks += 1), pool.analyze(image)) };
+    const clip = await makeClip({ seconds: 8, picture: await pictures.face(), noise: false });
+    const { seconds } = await analyseSegment(clip, { analyzer: counting, reference, threshold: DEFAULT_MATCH_THRESHOLD, faces: true });
+    expect(seconds.every((f) => f.faces === 1 && f.distance !== null)).toBe(true);
+    // The encoder's first frames still change; the still span after them costs one look, not one a second.
+    expect(looks).toBeLessThanOrEqual(seconds.length - 4);
+  }, 120_000);
+
   it('looks at a screen segment without looking for faces', async () => {
     const { seconds } = await analyse({ picture: await pictures.face() }, false);
     expect(seconds.every((f) => f.faces === null && f.distance === null)).toBe(true);

@@ -1,8 +1,7 @@
-import sharp from 'sharp';
 import type { SecondFindings } from '../../domain/session/events.js';
 import { faceDistance, type FaceAnalyzer } from '../faces/analyzer.js';
 import { decodeAudio, decodeFrames, type Frame } from './ffmpeg.js';
-import { frozenFrames, isDark } from './pictures.js';
+import { FROZEN_MAD, frozenFrames, isDark, meanAbsoluteDifference } from './pictures.js';
 import { soundLevels } from './sound.js';
 
 export interface SegmentAnalysisOptions {
@@ -37,9 +36,17 @@ export async function analyseSegment(webm: Uint8Array, options: SegmentAnalysisO
   const dark = frames.map(isDark);
   const frozen = frozenFrames(frames, dark);
   const seconds: SecondFindings[] = [];
+  // face-api is nearly all of the cost: a picture next to identical to the last one it looked at (within what makes a
+  // frozen picture) has the same faces, so those findings stand. Compared with that frame, not the previous one, so a
+  // slow change still adds up to a new look.
+  let seen: { readonly frame: Frame; readonly face: { faces: number; distance: number | null } } | null = null;
   for (let i = 0; i < Math.max(frames.length, sound.length); i++) {
     const frame: Frame | undefined = frames[i];
-    const face = frame && options.faces ? await facesIn(frame, dark[i], options) : { faces: null, distance: null };
+    let face: { faces: number | null; distance: number | null } = { faces: null, distance: null };
+    if (frame && options.faces) {
+      if (seen && meanAbsoluteDifference(frame, seen.frame) < FROZEN_MAD) face = seen.face;
+      else seen = { frame, face: (face = await facesIn(frame, dark[i], options)) };
+    }
     seconds.push({
       faces: face.faces,
       distance: face.distance,
@@ -57,6 +64,8 @@ export async function analyseSegment(webm: Uint8Array, options: SegmentAnalysisO
 async function facesIn(frame: Frame, dark: boolean, options: SegmentAnalysisOptions): Promise<{ faces: number; distance: number | null }> {
   if (dark) return { faces: 0, distance: null };
   // The face threads take encoded images; a small lossless PNG keeps the pixels ffmpeg gave.
+  // Loaded on the first frame, as the face analyser loads it: a server that analyses nothing never holds it (≈25 MB).
+  const { default: sharp } = await import('sharp');
   const png = await sharp(frame.rgb, { raw: { width: frame.width, height: frame.height, channels: 3 } }).png({ compressionLevel: 1 }).toBuffer();
   const { faces } = await options.analyzer.analyze(png);
   const { reference } = options;
