@@ -61,6 +61,35 @@ export interface StagedFile {
 }
 
 /**
+ * `source` passed through, checked against `maxBytes` (`BlobTooLargeError` past it), handed chunk by chunk to
+ * `observe`, hashed and measured, its first 64 KB kept: what every staging learns of an upload as it streams.
+ */
+export function measured(source: AsyncIterable<Buffer>, options: { maxBytes: number; observe?: (chunk: Buffer) => void }): {
+  readonly chunks: AsyncGenerator<Buffer>;
+  /** Once `chunks` has ended: the plaintext's sha-256, size and head. */
+  result(): { sha256: string; size: number; head: Buffer };
+} {
+  const hash = createHash('sha256');
+  const head: Buffer[] = [];
+  let headBytes = 0;
+  let size = 0;
+  async function* chunks(): AsyncGenerator<Buffer> {
+    for await (const chunk of source) {
+      size += chunk.length;
+      if (size > options.maxBytes) throw new BlobTooLargeError(options.maxBytes);
+      hash.update(chunk);
+      options.observe?.(chunk);
+      if (headBytes < HEAD_BYTES) {
+        head.push(Buffer.from(chunk.subarray(0, HEAD_BYTES - headBytes)));
+        headBytes += Math.min(chunk.length, HEAD_BYTES - headBytes);
+      }
+      yield chunk;
+    }
+  }
+  return { chunks: chunks(), result: () => ({ sha256: hash.digest('hex'), size, head: Buffer.concat(head) }) };
+}
+
+/**
  * Streams `source` to a new file in `dir`, hashing it and handing each chunk to `observe`, holding at most one chunk
  * and the first 64 KB in memory. Past `maxBytes` (or when `source` fails) the file is removed and the error thrown.
  * Every blob store stages this way: a staged upload is checked (its head, its content) before anything is kept.
@@ -71,20 +100,9 @@ export async function stageToFile(
   await mkdir(dir, { recursive: true });
   const path = join(dir, `${randomUUID()}.part`);
   const out = createWriteStream(path, { flags: 'wx' });
-  const hash = createHash('sha256');
-  const head: Buffer[] = [];
-  let headBytes = 0;
-  let size = 0;
+  const upload = measured(source, options);
   try {
-    for await (const chunk of source) {
-      size += chunk.length;
-      if (size > options.maxBytes) throw new BlobTooLargeError(options.maxBytes);
-      hash.update(chunk);
-      options.observe?.(chunk);
-      if (headBytes < HEAD_BYTES) {
-        head.push(chunk.subarray(0, HEAD_BYTES - headBytes));
-        headBytes += Math.min(chunk.length, HEAD_BYTES - headBytes);
-      }
+    for await (const chunk of upload.chunks) {
       if (!out.write(chunk)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
     }
     out.end();
@@ -97,7 +115,7 @@ export async function stageToFile(
     await rm(path, { force: true });
     throw error;
   }
-  return { path, sha256: hash.digest('hex'), size, head: Buffer.concat(head) };
+  return { path, ...upload.result() };
 }
 
 /** Removes the staged files in `dir` older than an hour: what a crash left. */

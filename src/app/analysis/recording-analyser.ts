@@ -14,12 +14,7 @@ import { getFaceReference } from '../../projections/faces/projection.js';
 import { unanalysedSegments } from '../../projections/protocol/queries.js';
 import { JobQueue, type JobQueueOptions } from '../../store/job-queue.js';
 import { JobRunner } from '../jobs/job-runner.js';
-
-interface Log {
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
+import type { Log } from '../core/log.js';
 
 export interface RecordingAnalyserOptions {
   /** Segments analysed at once (ANALYSIS_WORKERS, default 1): each runs its own ffmpeg and shares the face threads. */

@@ -13,12 +13,7 @@ import { JobQueue, type JobQueueOptions } from '../../store/job-queue.js';
 import { JobRunner } from '../jobs/job-runner.js';
 import { adoptReference } from '../profiles/reference.js';
 import { sessionBlobs } from '../../media/sealed/sealed-blob-store.js';
-
-interface Log {
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
+import type { Log } from '../core/log.js';
 
 export interface FaceVerifierOptions {
   /** 1:1 distance threshold (default `DEFAULT_MATCH_THRESHOLD`, 0.5). */

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { BlobTooLargeError, isBlobKey, type BlobStore, type StagedBlob } from '../blob-store.js';
+import { isBlobKey, measured, type BlobStore, type StagedBlob } from '../blob-store.js';
 import { SessionKeyTable } from '../../store/session-keys.js';
 import type { Sql } from '../../store/sql.js';
 import { openReadable, RECORD_BYTES, sealBuffer, sealStream, unwrapKey, wrapKey } from './seal.js';
@@ -11,8 +11,6 @@ export class MediaDeletedError extends Error {
     super(`this session's media was deleted on ${at.toISOString().slice(0, 10)} (${reason}): it cannot be read any more`);
   }
 }
-
-const HEAD_BYTES = 64 * 1024;
 
 /**
  * Encryption at rest over any `BlobStore`. Each session has its own AES-256 data key, wrapped by the master key
@@ -122,31 +120,15 @@ class SessionBlobStore implements BlobStore {
 
   async stage(source: AsyncIterable<Buffer>, options: { maxBytes: number; observe?: (chunk: Buffer) => void }): Promise<StagedBlob> {
     const key = (await this.owner.dataKey(this.sessionId, true))!;
-    const hash = createHash('sha256');
-    const head: Buffer[] = [];
-    let headBytes = 0;
-    let size = 0;
-    async function* plain(): AsyncGenerator<Buffer> {
-      for await (const chunk of source) {
-        size += chunk.length;
-        if (size > options.maxBytes) throw new BlobTooLargeError(options.maxBytes);
-        hash.update(chunk);
-        options.observe?.(chunk);
-        if (headBytes < HEAD_BYTES) {
-          head.push(Buffer.from(chunk.subarray(0, HEAD_BYTES - headBytes)));
-          headBytes += Math.min(chunk.length, HEAD_BYTES - headBytes);
-        }
-        yield chunk;
-      }
-    }
+    const plain = measured(source, options);
     // The staged file is ciphertext too: an upload never rests in plaintext, even for a moment.
     const overhead = 64 + Math.ceil((options.maxBytes + 1) / RECORD_BYTES) * 16;
-    const staged = await this.inner.stage(sealStream(key, this.aad, plain()), { maxBytes: options.maxBytes + overhead });
-    const sha256 = hash.digest('hex');
+    const staged = await this.inner.stage(sealStream(key, this.aad, plain.chunks), { maxBytes: options.maxBytes + overhead });
+    const { sha256, size, head } = plain.result();
     return {
       sha256,
       size,
-      head: Buffer.concat(head),
+      head,
       read: () => openReadable(key, this.aad, staged.read()),
       commit: () => this.commit(sha256, staged),
       discard: () => staged.discard(),
