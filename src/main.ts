@@ -11,7 +11,8 @@ import { sealedWhenKeyed } from './media/sealed/sealed-blob-store.js';
 import { startMediaEngine } from './media/engine.js';
 import { startFaceVerifier } from './app/faces/verifier.js';
 import { startRecordingAnalyser } from './app/analysis/recording-analyser.js';
-import { closeSharedFaceAnalysisPool, sharedFaceAnalysisPool } from './media/faces/pool.js';
+import { closeSharedFaceAnalysisPool, FaceAnalysisPool, sharedFaceAnalysisPool } from './media/faces/pool.js';
+import { BACKGROUND_NICENESS } from './media/analysis/ffmpeg.js';
 import { DEMO_ACCOUNTS, seedDemo, storeIsEmpty } from './seed.js';
 import { createFirstAdmin } from './app/accounts/first-admin.js';
 import { ensureDefaultTemplate } from './app/templates/templates.js';
@@ -85,9 +86,11 @@ const server = await startServer(core, config, log, { webDir: existsSync(webDir)
 const faces = startFaceVerifier(core, blobs, {
   analyzer: sharedFaceAnalysisPool(config.faceWorkers), log, threshold: config.faces?.matchThreshold, similarThreshold: config.faces?.similarThreshold,
 });
-// Recordings are checked on the server (ANALYSIS_WORKERS segments at once, 0: off), on the same face threads.
-const analysis = config.analysisWorkers === 0 ? null : startRecordingAnalyser(core, blobs, {
-  workers: config.analysisWorkers, analyzer: sharedFaceAnalysisPool(config.faceWorkers), log, threshold: config.faces?.matchThreshold,
+// Recordings are checked on the server (ANALYSIS_WORKERS segments at once, 0: off) on face threads of their own, at
+// a low priority: a backlog of segments never delays an identity check, and live requests come first on a busy machine.
+const analysisFaces = config.analysisWorkers === 0 ? null : new FaceAnalysisPool({ threads: config.analysisWorkers, niceness: BACKGROUND_NICENESS });
+const analysis = analysisFaces && startRecordingAnalyser(core, blobs, {
+  workers: config.analysisWorkers, analyzer: analysisFaces, log, threshold: config.faces?.matchThreshold,
 });
 
 const report = (message: string, err?: unknown) => log.error({ err }, message);
@@ -143,6 +146,7 @@ async function shutdown(signal: string): Promise<void> {
     await webhooks.stop(); // attempts in flight get 1.5 s to be recorded; one cut short is tried again later
     await faces.stop(); // a check in progress ends (its job is marked done, or failed and retried later)
     await analysis?.stop(1000); // a segment cut short is analysed again after its lease
+    await analysisFaces?.close();
     await closeSharedFaceAnalysisPool();
     await ltiServices.stop();
     await janus?.close({ budgetMs: 1500 }); // publishers cut, Janus stopped; unconverted pieces wait for the next start

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { setPriority } from 'node:os';
 
 /** A picture as ffmpeg hands it over: `width`×`height` pixels of RGB, row by row. */
 export interface Frame {
@@ -42,13 +43,23 @@ export function forgetFfmpeg(): void {
 
 const ffmpegPath = () => process.env.FFMPEG_PATH || 'ffmpeg';
 
+/** The OS niceness of the analysis (ffmpeg and its face threads): background work, so live requests come first. */
+export const BACKGROUND_NICENESS = 10;
+
 /**
- * Runs ffmpeg on `input` (written to its stdin) and hands its stdout over as it comes. One thread per run: the
- * analysis runs beside the server and other analyses, and the frames it asks for are few and small.
+ * Runs ffmpeg on `input` (written to its stdin) and hands its stdout over as it comes. One thread per run, at a low
+ * priority: the analysis runs beside the server and other analyses, and the frames it asks for are few and small.
  */
 function run(args: readonly string[], input: Uint8Array, onData: (chunk: Buffer) => void, onStderr?: (text: string) => void): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(ffmpegPath(), ['-hide_banner', '-nostdin', '-threads', '1', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    if (child.pid !== undefined) {
+      try {
+        setPriority(child.pid, BACKGROUND_NICENESS);
+      } catch {
+        // Gone already, or not ours to change: it runs at our priority.
+      }
+    }
     let stderr = '';
     child.stdout.on('data', onData);
     child.stderr.setEncoding('utf8').on('data', (text: string) => {

@@ -1,10 +1,20 @@
+import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { createFaceAnalyzer, ImageDecodeError, type FaceAnalyzerOptions } from './analyzer.js';
 import type { AnalysisReply, AnalysisRequest } from './pool.js';
 
 // One face analysis thread: tfjs and the models load here on the first photo, and the photos it is given are
 // analysed one at a time, off the thread that serves HTTP.
-const analyzer = createFaceAnalyzer((workerData as { options?: FaceAnalyzerOptions }).options ?? {});
+const data = workerData as { options?: FaceAnalyzerOptions; niceness?: number };
+const analyzer = createFaceAnalyzer(data.options ?? {});
+// Process 0 is the calling thread on Linux: only this thread (and what it starts) yields to the rest of the server.
+if (data.niceness) {
+  try {
+    setPriority(data.niceness);
+  } catch {
+    // Not allowed here: the work runs at the process's priority, as before.
+  }
+}
 
 parentPort!.on('message', (request: AnalysisRequest) => {
   void analyzer.analyze(request.image).then(

@@ -29,6 +29,12 @@ export interface FaceAnalysisPoolOptions {
   /** Threads at most (FACE_WORKERS), from one to the number of cores; started on demand. Default 1. */
   readonly threads?: number;
   readonly analyzer?: FaceAnalyzerOptions;
+  /**
+   * The threads' OS niceness (0 to 19; default 0). Background work (the recordings' analysis) runs at 10, so that on
+   * a busy machine the threads serving HTTP, the identity checks and PostgreSQL come first. Linux keeps niceness per
+   * thread; where a thread may not lower its own priority, it runs at the process's.
+   */
+  readonly niceness?: number;
 }
 
 const ENTRY = new URL('./worker-entry.mjs', import.meta.url);
@@ -43,6 +49,7 @@ const MODULE = new URL('./analysis-worker.ts', import.meta.url).href;
 export class FaceAnalysisPool implements FaceAnalyzer {
   readonly threads: number;
   private readonly options: FaceAnalyzerOptions;
+  private readonly niceness: number;
   private readonly queue: Task[] = [];
   private readonly live = new Set<Thread>();
   private nextId = 0;
@@ -53,6 +60,7 @@ export class FaceAnalysisPool implements FaceAnalyzer {
   constructor(options: FaceAnalysisPoolOptions = {}) {
     this.threads = Math.min(availableParallelism(), Math.max(1, Math.floor(options.threads ?? 1)));
     this.options = options.analyzer ?? {};
+    this.niceness = Math.min(19, Math.max(0, Math.floor(options.niceness ?? 0)));
   }
 
   analyze(image: Uint8Array): Promise<FaceAnalysis> {
@@ -88,7 +96,7 @@ export class FaceAnalysisPool implements FaceAnalyzer {
   }
 
   private spawn(): Thread {
-    const worker = new Worker(ENTRY, { workerData: { entry: MODULE, options: this.options }, name: 'face-analysis' });
+    const worker = new Worker(ENTRY, { workerData: { entry: MODULE, options: this.options, niceness: this.niceness }, name: 'face-analysis' });
     const thread: Thread = { worker, task: null };
     this.live.add(thread);
     worker.on('message', (reply: AnalysisReply) => {
