@@ -106,4 +106,25 @@ describeWithServer('an administrator manages sessions in the console', HAS_CHROM
     await page.screenshot({ path: `${SHOTS}console-390.png`, fullPage: false });
     await page.setViewportSize({ width: 1440, height: 900 });
   }, 120_000);
+
+  it('exports what the search of the console finds, and reaches every other page from its top bar', async () => {
+    const search = page.getByRole('combobox', { name: 'Search sessions' });
+    await search.fill('name ~ "^Console exam 0"');
+    await search.press('Enter');
+    await matches('10 sessions match · showing 1–10');
+    await page.getByRole('button', { name: 'Export…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Export sessions' });
+    expect(await dialog.getByLabel('Search').inputValue()).toBe('name ~ "^Console exam 0"');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'detached' });
+
+    const pages = page.getByRole('navigation', { name: 'Pages' });
+    expect(await pages.getByRole('link', { name: 'Console', exact: true }).getAttribute('aria-current')).toBe('page');
+    await pages.getByRole('link', { name: 'Templates', exact: true }).click();
+    await page.getByText('Exam templates', { exact: true }).waitFor();
+    await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Integrations', exact: true }).click();
+    await page.getByText('Integrations', { exact: true }).first().waitFor();
+    await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Console', exact: true }).click();
+    await page.getByText('Sessions console', { exact: true }).waitFor();
+  }, 120_000);
 });
