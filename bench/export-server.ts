@@ -26,9 +26,17 @@ interface ServerRun {
   peakMb: number;
   hwmMb: number;
   exportS: number;
+  /** CPU seconds the server process spent during the export (every thread). */
+  cpuS: number;
   bytes: number;
   copyS: number;
   load: string;
+}
+
+/** CPU seconds (user + system) a local process has used, from /proc. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // clock ticks of 1/100 s
 }
 
 /** VmRSS and VmHWM (the process's peak so far) of a local process, in MB. */
@@ -93,11 +101,13 @@ async function oneStart(serverUrl: string, rows: number, runtime: Runtime): Prom
       let peakMb = beforeMb;
       const { exportSessions } = await graphql<{ exportSessions: { path: string } }>(url,
         'mutation($f: [String!]!) { exportSessions(fields: $f, format: CSV) { path } }', { f: FIELDS.map((f) => f.name) }, login.token);
+      const cpu = cpuSeconds(pid);
       const got = await download(`${url}${exportSessions.path}`, () => (peakMb = Math.max(peakMb, memory(pid).rss)));
+      const cpuS = cpuSeconds(pid) - cpu;
       const after = memory(pid);
       peakMb = Math.max(peakMb, after.rss);
       const copyS = await copy();
-      return { runtime, idleMb, beforeMb, peakMb, hwmMb: after.hwm, exportS: got.seconds, bytes: got.bytes, copyS, load: loadavg().map((l) => l.toFixed(1)).join(' ') };
+      return { runtime, idleMb, beforeMb, peakMb, hwmMb: after.hwm, exportS: got.seconds, cpuS, bytes: got.bytes, copyS, load: loadavg().map((l) => l.toFixed(1)).join(' ') };
     } finally {
       await raw.end({ timeout: 5 });
       await db.close();
@@ -110,14 +120,14 @@ async function oneStart(serverUrl: string, rows: number, runtime: Runtime): Prom
 /** Runs the server bench and prints one line per start and the range per runtime. */
 export async function serverBench(serverUrl: string, rows: number, starts: number, runtimes: readonly Runtime[]): Promise<void> {
   console.log(`Export of ${rows.toLocaleString('en')} sessions, ${FIELDS.length} fields, CSV, by a server process on PostgreSQL over HTTP; node ${process.version}\n`);
-  console.log('runtime    idle MB  before MB  peak MB  VmHWM MB  +MB  export s   rows/s  COPY s  ÷ COPY  load 1/5/15 min');
+  console.log('runtime    idle MB  before MB  peak MB  VmHWM MB  +MB  export s  CPU s   rows/s  COPY s  ÷ COPY  load 1/5/15 min');
   const runs: ServerRun[] = [];
   for (let i = 0; i < starts; i++) {
     for (const runtime of runtimes) {
       const r = await oneStart(serverUrl, rows, runtime);
       runs.push(r);
       console.log(`${r.runtime.padEnd(9)}  ${r.idleMb.toFixed(0).padStart(7)}  ${r.beforeMb.toFixed(0).padStart(9)}  ${r.peakMb.toFixed(0).padStart(7)}  `
-        + `${r.hwmMb.toFixed(0).padStart(8)}  ${(r.peakMb - r.beforeMb).toFixed(0).padStart(3)}  ${r.exportS.toFixed(2).padStart(8)}  `
+        + `${r.hwmMb.toFixed(0).padStart(8)}  ${(r.peakMb - r.beforeMb).toFixed(0).padStart(3)}  ${r.exportS.toFixed(2).padStart(8)}  ${r.cpuS.toFixed(2).padStart(5)}  `
         + `${Math.round(rows / r.exportS).toLocaleString('en').padStart(7)}  ${r.copyS.toFixed(2).padStart(6)}  ${(r.exportS / r.copyS).toFixed(2).padStart(5)}×  ${r.load}`);
     }
   }
@@ -126,6 +136,6 @@ export async function serverBench(serverUrl: string, rows: number, starts: numbe
   for (const runtime of runtimes) {
     const mine = runs.filter((r) => r.runtime === runtime);
     console.log(`${runtime.padEnd(9)}  idle ${range(mine.map((r) => r.idleMb))} MB, peak during the export ${range(mine.map((r) => r.peakMb))} MB (goal < 150), `
-      + `${range(mine.map((r) => rows / r.exportS / 1000), 1)}k rows/s, ${range(mine.map((r) => r.exportS / r.copyS), 2)}× COPY's time`);
+      + `${range(mine.map((r) => rows / r.exportS / 1000), 1)}k rows/s, ${range(mine.map((r) => r.cpuS), 2)} CPU s, ${range(mine.map((r) => r.exportS / r.copyS), 2)}× COPY's time`);
   }
 }
