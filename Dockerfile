@@ -9,4 +9,5 @@ RUN npm run build
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000
 EXPOSE 3000
 # node itself, not npm: SIGTERM reaches the server (it drains its sockets), and nothing is rebuilt at each start.
-CMD ["node", "dist/main.js"]
+# The same flags as `npm start` (package.json; README, "Scripts", says why the young generation is capped).
+CMD ["node", "--max-semi-space-size=8", "dist/main.js"]

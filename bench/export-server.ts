@@ -5,7 +5,8 @@
  * RSS once it answers and 3 s later (idle), then 100,000 sessions written straight into its monitor read model, one
  * export of every field through `exportSessions` and `GET /exports/:id` read to the end over loopback HTTP, with the
  * server's RSS sampled from /proc every 10 ms while it runs, and `COPY (SELECT the same columns …) TO STDOUT` of the
- * same rows for the ratio (once to warm the caches, once measured after the export).
+ * same rows for the ratio (once to warm the caches, once measured after the export). SERVER_NODE_OPTIONS becomes the
+ * server's NODE_OPTIONS (V8 flags to try, say).
  */
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -73,7 +74,7 @@ async function download(url: string, sample: () => void): Promise<{ bytes: numbe
 }
 
 async function oneStart(serverUrl: string, rows: number, runtime: Runtime): Promise<ServerRun> {
-  const deployment = await startDeployment({ databaseUrl: serverUrl, nodes: 1, cpuProfDir: null, env: { LOG_LEVEL: 'warn' }, log: (l) => console.error(l), runtime });
+  const deployment = await startDeployment({ databaseUrl: serverUrl, nodes: 1, cpuProfDir: null, env: { LOG_LEVEL: 'warn', ...(process.env.SERVER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.SERVER_NODE_OPTIONS } : {}) }, log: (l) => console.error(l), runtime });
   try {
     const [{ url, pid }] = deployment.nodes;
     if (pid === null) throw new Error('the server process is not visible from here');

@@ -15,9 +15,10 @@ const dist = join(root, 'dist');
 const stamp = join(dist, '.built');
 const isTest = (name) => name.endsWith('.test.ts');
 
+/** The newest modification under `path`; tests are not part of the build, so changing one does not make it stale. */
 function newest(path) {
   const s = statSync(path);
-  if (!s.isDirectory()) return s.mtimeMs;
+  if (!s.isDirectory()) return isTest(path) ? 0 : s.mtimeMs;
   return Math.max(s.mtimeMs, ...readdirSync(path).map((f) => newest(join(path, f))));
 }
 
@@ -52,7 +53,13 @@ export function buildServer({ force = false } = {}) {
   writeFileSync(join(next, '.built'), `${new Date().toISOString()}\n`);
   const old = `${dist}.old-${process.pid}`;
   if (existsSync(dist)) renameSync(dist, old);
-  renameSync(next, dist);
+  try {
+    renameSync(next, dist);
+  } catch (error) {
+    // Another build (a test, a bench) swapped its tree in between: it compiled the same sources; keep that one.
+    if (error.code !== 'ENOTEMPTY' && error.code !== 'EEXIST') throw error;
+    rmSync(next, { recursive: true, force: true });
+  }
   rmSync(old, { recursive: true, force: true });
   return true;
 }

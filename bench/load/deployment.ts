@@ -6,7 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -59,9 +59,17 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** `npm start`'s node arguments, read from package.json ("exec node <args>"), so the bench runs what production runs. */
+function startArgs(): string[] {
+  const start = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+  const match = /^exec node (.+)$/.exec(start);
+  if (!match) throw new Error(`package.json's start script is not "exec node …": ${start}`);
+  return match[1].split(/\s+/);
+}
+
 /** Runs the server as `npm start` (`node dist/main.js`) or `npm run dev` does, node itself so the pid is the server's, until it prints its URL. */
 function startNode(env: Record<string, string>, cpuProfDir: string | null, log: (line: string) => void, runtime: Runtime): Promise<{ child: ChildProcess; url: string }> {
-  const entry = runtime === 'tsx' ? ['--import', 'tsx', 'src/main.ts'] : ['dist/main.js'];
+  const entry = runtime === 'tsx' ? ['--import', 'tsx', 'src/main.ts'] : startArgs();
   const args = [...(cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : []), ...entry];
   const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
