@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,10 +9,26 @@ import { eventually } from './support/api.js';
 
 const photo = readFileSync(join(process.cwd(), 'test/fixtures/faces/person-a.jpg'));
 
-/** `npm start`'s server process (`node dist/main.js`, no tsx loader) in development mode: the demo on embedded PGlite. */
-function startCompiled(dataDir: string): Promise<{ child: ChildProcess; url: string; output: () => string }> {
-  const child = spawn(process.execPath, ['dist/main.js'], {
+/**
+ * A tree where tsx cannot be found: dist/ and web/ linked in, and every installed package but tsx. Run with
+ * --preserve-symlinks, modules resolve their imports from here, so a module or worker thread that still needed tsx
+ * would fail to start instead of quietly loading it.
+ */
+function treeWithoutTsx(dir: string): string {
+  const root = process.cwd();
+  for (const entry of ['dist', 'web']) symlinkSync(join(root, entry), join(dir, entry));
+  mkdirSync(join(dir, 'node_modules'));
+  for (const name of readdirSync(join(root, 'node_modules'))) {
+    if (name !== 'tsx' && name !== '.bin') symlinkSync(join(root, 'node_modules', name), join(dir, 'node_modules', name));
+  }
+  return dir;
+}
+
+/** `npm start`'s server process (plain node on dist/main.js) in development mode: the demo on embedded PGlite. */
+function startCompiled(tree: string, dataDir: string): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+  const child = spawn(process.execPath, ['--preserve-symlinks', '--preserve-symlinks-main', join(tree, 'dist', 'main.js')], {
     env: { ...process.env, NODE_ENV: 'development', NODE_OPTIONS: '', PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'info', FACE_WORKERS: '1' },
+    cwd: tree,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -28,11 +45,12 @@ function startCompiled(dataDir: string): Promise<{ child: ChildProcess; url: str
 
 describe('the compiled server (npm start)', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'proctor-compiled-'));
+  const tree = mkdtempSync(join(tmpdir(), 'proctor-no-tsx-'));
   let server: Awaited<ReturnType<typeof startCompiled>>;
 
   beforeAll(async () => {
     buildServer();
-    server = await startCompiled(dataDir);
+    server = await startCompiled(treeWithoutTsx(tree), dataDir);
   }, 300_000);
   afterAll(async () => {
     if (server && server.child.exitCode === null) {
@@ -41,6 +59,7 @@ describe('the compiled server (npm start)', () => {
       await exited;
     }
     rmSync(dataDir, { recursive: true, force: true });
+    rmSync(tree, { recursive: true, force: true }); // the links, not what they point to
   });
 
   async function gql<T>(query: string, variables: Record<string, unknown> = {}, token?: string): Promise<T> {
@@ -56,12 +75,12 @@ describe('the compiled server (npm start)', () => {
   const login = async (username: string) =>
     (await gql<{ login: { token: string } }>('mutation($u: String!) { login(username: $u, password: "demo") { token } }', { u: username })).login.token;
 
-  it('is plain JavaScript next to its sources: dist/ is current, and the worker threads have their compiled entries', () => {
+  it('is plain JavaScript next to its sources, and starts where tsx cannot be found', () => {
     expect(serverBuildIsCurrent()).toBe(true);
     for (const entry of ['main.js', 'store/pglite-thread-worker.js', 'media/faces/analysis-worker.js', 'domain/chain/spec.mjs', 'app/accounts/common-passwords.txt']) {
       expect(statSync(join('dist', entry)).isFile(), entry).toBe(true);
     }
-    expect(readFileSync(`/proc/${server.child.pid}/cmdline`, 'utf8').split('\0')).not.toContain('tsx');
+    expect(() => createRequire(join(tree, 'dist', 'main.js')).resolve('tsx')).toThrow(/Cannot find module/);
   });
 
   it('answers GraphQL from its embedded database, which runs on its own worker thread', async () => {
