@@ -14,6 +14,8 @@
  *
  *   npm run bench:export                  DATABASE_URL=postgres://… (default: the test server); -- --no-postgres
  *   BENCH_ROWS=20000 npm run bench:export
+ *   npm run bench:export -- --server [--starts=3] [--runtime=both|compiled|tsx]
+ *                                         a real server process instead, compiled and under tsx (bench/export-server.ts)
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -198,7 +200,13 @@ function print(engine: string, [ours, copy]: Measure[]): void {
 }
 
 const engineArg = process.argv.find((a) => a.startsWith('--engine='))?.slice('--engine='.length);
-if (engineArg === 'modules') {
+const option = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+if (process.argv.includes('--server')) {
+  const { serverBench } = await import('./export-server.js');
+  const runtime = option('runtime') ?? 'both';
+  if (!['both', 'tsx', 'compiled'].includes(runtime)) throw new Error(`--runtime=${runtime}: expected both, compiled or tsx`);
+  await serverBench(DATABASE_URL, ROWS, Number(option('starts') ?? 3), runtime === 'both' ? ['tsx', 'compiled'] : [runtime as 'tsx' | 'compiled']);
+} else if (engineArg === 'modules') {
   console.log(JSON.stringify(await loadAppModules()));
 } else if (engineArg) {
   await loadAppModules();

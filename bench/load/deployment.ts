@@ -1,16 +1,18 @@
 /**
- * The deployment the load benchmark drives: app nodes it starts itself (`npm start`'s command, NODE_ENV=production,
+ * The deployment the load benchmark drives: app nodes it starts itself (`npm start`'s command, the compiled server in
+ * dist/, built first when stale; or from source under tsx with `runtime: 'tsx'`, for a before/after), NODE_ENV=production,
  * on loopback, over embedded PGlite or a database of its own on a PostgreSQL server), or nodes already running that
  * it is given by URL. Either way it finds each node's server process, to read its CPU and memory.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
+import { buildServer } from '../../scripts/build-server.mjs';
 import { pidListeningOn } from './proc.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -40,7 +42,11 @@ export interface StartOptions {
   /** More environment for the nodes (PGLITE_THREAD=main, say: a before/after in one sitting). */
   readonly env: Readonly<Record<string, string>>;
   readonly log: (line: string) => void;
+  /** `compiled` (default): `node dist/main.js` as `npm start` runs it; `tsx`: `node --import tsx src/main.ts` (`npm run dev`). */
+  readonly runtime?: Runtime;
 }
+
+export type Runtime = 'compiled' | 'tsx';
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -53,9 +59,18 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** Runs `npm start`'s command (`node --import tsx src/main.ts`, so the pid is the server's) until it prints its URL. */
-function startNode(env: Record<string, string>, cpuProfDir: string | null, log: (line: string) => void): Promise<{ child: ChildProcess; url: string }> {
-  const args = [...(cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : []), '--import', 'tsx', 'src/main.ts'];
+/** `npm start`'s node arguments, read from package.json ("exec node <args>"), so the bench runs what production runs. */
+function startArgs(): string[] {
+  const start = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+  const match = /^exec node (.+)$/.exec(start);
+  if (!match) throw new Error(`package.json's start script is not "exec node …": ${start}`);
+  return match[1].split(/\s+/);
+}
+
+/** Runs the server as `npm start` (`node dist/main.js`) or `npm run dev` does, node itself so the pid is the server's, until it prints its URL. */
+function startNode(env: Record<string, string>, cpuProfDir: string | null, log: (line: string) => void, runtime: Runtime): Promise<{ child: ChildProcess; url: string }> {
+  const entry = runtime === 'tsx' ? ['--import', 'tsx', 'src/main.ts'] : startArgs();
+  const args = [...(cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : []), ...entry];
   const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   return new Promise((resolve, reject) => {
@@ -118,6 +133,8 @@ async function ownDatabase(serverUrl: string, name: string): Promise<{ url: stri
 /** Starts `options.nodes` app nodes on one store (several only on PostgreSQL: PGlite is one process's). */
 export async function startDeployment(options: StartOptions): Promise<Deployment> {
   if (options.nodes > 1 && !options.databaseUrl) throw new Error('several nodes need a PostgreSQL server (--database-url): embedded PGlite belongs to one process');
+  const runtime = options.runtime ?? 'compiled';
+  if (runtime === 'compiled' && buildServer()) options.log('server compiled into dist/ (its sources had changed)');
   const run = randomBytes(4).toString('hex');
   const dataDirs: string[] = [];
   const database = options.databaseUrl ? await ownDatabase(options.databaseUrl, `bench_load_${run}`) : null;
@@ -141,7 +158,7 @@ export async function startDeployment(options: StartOptions): Promise<Deployment
       const dir = mkdtempSync(join(tmpdir(), 'proctor-load-'));
       dataDirs.push(dir);
       const port = await freePort();
-      const { child, url } = await startNode({ ...shared, PORT: String(port), DATA_DIR: dir, PUBLIC_URL: `http://127.0.0.1:${port}` }, options.cpuProfDir, options.log);
+      const { child, url } = await startNode({ ...shared, PORT: String(port), DATA_DIR: dir, PUBLIC_URL: `http://127.0.0.1:${port}` }, options.cpuProfDir, options.log, runtime);
       children.push(child);
       nodes.push({ url, pid: child.pid ?? null });
     }
@@ -150,7 +167,8 @@ export async function startDeployment(options: StartOptions): Promise<Deployment
     throw error;
   }
   const store = database ? `PostgreSQL (database bench_load_${run})` : 'embedded PGlite';
-  return { nodes, database: database ? `bench_load_${run}` : null, admin, describe: `${options.nodes} node(s) started here, production mode, ${store}`, stop };
+  const how = runtime === 'tsx' ? 'from source under tsx' : 'compiled (dist/)';
+  return { nodes, database: database ? `bench_load_${run}` : null, admin, describe: `${options.nodes} node(s) started here, production mode, ${how}, ${store}`, stop };
 }
 
 /** Nodes already running: each URL's server process is found by the loopback port it listens on. */

@@ -37,7 +37,10 @@ export interface FaceAnalysisPoolOptions {
   readonly niceness?: number;
 }
 
-const ENTRY = new URL('./worker-entry.mjs', import.meta.url);
+// From source (tsx), a thread first registers tsx's loader (worker-entry.mjs), then imports the TypeScript module;
+// compiled (dist/, `npm start`), it starts on the JavaScript sibling with plain node.
+const COMPILED = !import.meta.url.endsWith('.ts');
+const ENTRY = new URL(COMPILED ? './analysis-worker.js' : './worker-entry.mjs', import.meta.url);
 const MODULE = new URL('./analysis-worker.ts', import.meta.url).href;
 
 /**
