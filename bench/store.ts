@@ -4,7 +4,11 @@
  * batch) into `raw_events`, a copy of the `events` table with its identity, defaults, constraints and indexes
  * (`LIKE events INCLUDING ALL`), so the ratio is the adapter's own overhead: head query, hashing, validation.
  *
+ * Then, on PostgreSQL, the peer shape (bench/store-peer.ts): Emmett's payload and append pattern, to compare with
+ * ../shared/peer-bench/emmett-store.mjs run on the same server.
+ *
  *   npx tsx bench/store.ts          DATABASE_URL=postgres://… to choose the server (default: the test server)
+ *   npx tsx bench/store.ts --peer   the peer shape alone
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -15,6 +19,7 @@ import postgres from 'postgres';
 import type { NewEvent } from '../src/store/event-store.js';
 import { SqlEventStore } from '../src/store/sql-event-store.js';
 import { openPGlite, openPostgres, type Sql } from '../src/store/sql.js';
+import { benchPeer, peerLines } from './store-peer.js';
 
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:54329/postgres';
 const EVENT_TYPES: ReadonlySet<string> = new Set(['MetricsRecorded']);
@@ -242,7 +247,25 @@ async function serverReason(url: string): Promise<string | null> {
   }
 }
 
+/** The peer shape alone, in a schema of its own that is dropped afterwards. */
+async function peerOnly(): Promise<void> {
+  const schema = `bench_peer_${process.pid}_${Date.now().toString(36)}`;
+  try {
+    const sql = await openPostgres(DATABASE_URL, { schema });
+    try {
+      for (const line of peerLines(await benchPeer(sql))) console.log(line);
+    } finally {
+      await sql.close();
+    }
+  } finally {
+    const admin = postgres(DATABASE_URL, { max: 1, onnotice: () => {} });
+    await admin.unsafe(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await admin.end({ timeout: 5 });
+  }
+}
+
 async function main(): Promise<void> {
+  if (process.argv.includes('--peer')) return peerOnly();
   const started = performance.now();
   const rows: Row[] = [];
   const notes: string[] = [];
@@ -272,11 +295,18 @@ async function main(): Promise<void> {
       } finally {
         await sql.close();
       }
+      const peerSql = await openPostgres(DATABASE_URL, { schema: `${schema}_peer` });
+      try {
+        notes.push(...peerLines(await benchPeer(peerSql)));
+      } finally {
+        await peerSql.close();
+      }
       const trips = await roundTripsPerAppend(DATABASE_URL, schema);
       notes.push(`round trips per append: ${Math.max(trips.newStream, trips.existingStream)} (new stream ${trips.newStream}, existing stream ${trips.existingStream}; counted Sql calls on postgres)`);
     } finally {
       const admin = postgres(DATABASE_URL, { max: 1, onnotice: () => {} });
       await admin.unsafe(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await admin.unsafe(`DROP SCHEMA IF EXISTS ${schema}_peer CASCADE`);
       await admin.end({ timeout: 5 });
     }
   }

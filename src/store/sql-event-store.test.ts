@@ -41,13 +41,30 @@ describe('two nodes appending to one database, each remembering the heads it wro
     await db.close();
   });
 
-  it('appends in one statement after its own append, in two otherwise', async () => {
+  it('appends in one statement to a new stream and after its own append, in two to a stream another node wrote', async () => {
     const stream = `heads-${randomUUID()}`;
+    const other = `heads-${randomUUID()}`;
+    await b.appendToStream(other, [event(0)], { expectedVersion: 'no_stream' });
     const before = countA();
     await a.appendToStream(stream, [event(0)], { expectedVersion: 'no_stream' });
     const first = countA() - before;
     await a.appendToStream(stream, [event(1)], { expectedVersion: 0 });
-    expect([first, countA() - before - first]).toEqual([2, 1]);
+    const second = countA() - before - first;
+    await a.appendToStream(other, [event(1)], { expectedVersion: 0 });
+    expect([first, second, countA() - before - first - second]).toEqual([1, 1, 2]);
+  });
+
+  it('refuses a new stream that another node created, and recognises a retry of its creation', async () => {
+    const stream = `heads-${randomUUID()}`;
+    const created = [event(0), event(1)];
+    // Given node b created the stream
+    await b.appendToStream(stream, created, { expectedVersion: 'no_stream' });
+    // When node a (which never saw it) creates it too, or retries b's creation
+    await expect(a.appendToStream(stream, [event(2)], { expectedVersion: 'no_stream' })).rejects.toBeInstanceOf(ConcurrencyError);
+    const retry = await a.appendToStream(stream, created, { expectedVersion: 'no_stream' });
+    // Then nothing more was written, and the retry is recognised as stored
+    expect(retry).toMatchObject({ idempotent: true, nextExpectedVersion: 1 });
+    expect(await a.readStream(stream)).toHaveLength(2);
   });
 
   it('notices the other node\'s append: refuses a stale expected version, goes after it with any, and keeps the chain', async () => {

@@ -5,14 +5,23 @@ import type {
 } from './event-store.js';
 import { Coalesced } from './coalesced.js';
 import { pollingSubscription } from './polling-subscription.js';
-import { APPEND_LOCK_CTE, readHorizon } from './read-horizon.js';
+import { appendRows, appendStatement } from './append-rows.js';
+import { readHorizon } from './read-horizon.js';
 import { RecentMap } from './recent-map.js';
 import { EVENTS_DDL } from './sql-schema.js';
 import { migrate } from './migrate.js';
 import { sqlErrorInfo, type Sql } from './sql.js';
-import { canonicalJson, hashCanonical, sealOf, validateAppend } from './validate.js';
+import { validateAppend, type CanonicalPayload } from './validate.js';
 
 const NOTIFY_CHANNEL = 'proctor_events';
+
+/** A stream's last version and hash; version -1 and no hash for a stream that does not exist. */
+interface Head {
+  readonly version: number;
+  readonly hash: string | null;
+}
+
+const NO_HEAD: Head = { version: -1, hash: null };
 
 interface EventRow {
   position: string | number;
@@ -78,13 +87,15 @@ export class SqlEventStore implements EventStore {
   private unlisten: (() => Promise<void>) | null = null;
   private readonly subscriptions = new Set<Subscription>();
   /** Version and hash of the last event this store appended to each recent stream (see `appendOnce`). */
-  private readonly heads = new RecentMap<string, { version: number; hash: string }>(10_000);
+  private readonly heads = new RecentMap<string, Head>(10_000);
+  private readonly appendSql: string;
 
   private constructor(
     readonly sql: Sql,
     private readonly options: SqlEventStoreOptions,
   ) {
     this.appended.setMaxListeners(0);
+    this.appendSql = appendStatement(sql.engine);
   }
 
   /** Creates the table if needed and listens for appends made by other processes. */
@@ -102,25 +113,26 @@ export class SqlEventStore implements EventStore {
     events: readonly NewEvent[],
     options: { expectedVersion?: ExpectedVersion } = {},
   ): Promise<AppendResult> {
-    validateAppend(streamId, events, this.options.eventTypes);
+    const payloads = validateAppend(streamId, events, this.options.eventTypes);
     const expected = options.expectedVersion ?? 'any';
     // 'any' promises no version check: a writer that lost the race for the next version simply goes after the winner.
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.appendOnce(streamId, events, expected);
+        return await this.appendOnce(streamId, events, payloads, expected);
       } catch (error) {
         if (!(expected === 'any' && error instanceof ConcurrencyError && attempt < 5)) throw error;
       }
     }
   }
 
-  private async appendOnce(streamId: string, events: readonly NewEvent[], expected: ExpectedVersion): Promise<AppendResult> {
-    // The head this node last wrote, when it satisfies the expected version: one round trip instead of two. Nothing
-    // trusts it blindly: if another writer moved the stream (or these event ids are stored already), the INSERT
-    // breaks a unique constraint and the append starts over from the stored head.
-    const cached = this.heads.get(streamId);
-    if (cached && expectedMatches(expected, cached.version)) {
-      const result = await this.insert(streamId, events, cached.version, cached.hash, true);
+  private async appendOnce(streamId: string, events: readonly NewEvent[], payloads: readonly CanonicalPayload[], expected: ExpectedVersion): Promise<AppendResult> {
+    // The head this node last wrote, or for a stream expected not to exist no head at all, when it satisfies the
+    // expected version: one round trip instead of two. Nothing trusts it blindly: if the stream is not where assumed
+    // (another writer, or these event ids are stored already), the INSERT breaks a unique constraint and the append
+    // starts over from the stored head.
+    const assumed = this.heads.get(streamId) ?? (expected === 'no_stream' ? NO_HEAD : undefined);
+    if (assumed && expectedMatches(expected, assumed.version)) {
+      const result = await this.insert(streamId, events, payloads, assumed, true);
       if (result) return result;
       this.heads.delete(streamId);
     }
@@ -135,61 +147,29 @@ export class SqlEventStore implements EventStore {
     if (head.existing_stream !== null) return this.idempotentResult(streamId, events, head.existing_stream);
     const current = head.version ?? -1;
     checkExpected(streamId, expected, current);
-    return (await this.insert(streamId, events, current, head.hash, false))!;
+    return (await this.insert(streamId, events, payloads, { version: current, hash: head.hash }, false))!;
   }
 
   /**
-   * Round trip 2: one statement, so one implicit transaction: all events or none. The unique (stream, version)
-   * constraint catches a writer that appended since the head was read. With `fromCache`, any unique violation
-   * returns null instead (the caller reads the stored head and decides).
+   * Round trip 2: one statement (see `appendStatement`). The unique (stream, version) constraint catches a writer
+   * that appended since the head was read. With `assumed`, any unique violation returns null instead (the caller
+   * reads the stored head and decides).
    */
-  private async insert(streamId: string, events: readonly NewEvent[], current: number, headHash: string | null, fromCache: boolean): Promise<AppendResult | null> {
-    const clock = this.options.clock ?? (() => new Date());
-    let prevHash = headHash;
-    const rows = events.map((event, i) => {
-      const recordedAt = clock();
-      const metadata = event.metadata ?? {};
-      const streamVersion = current + 1 + i;
-      const data = canonicalJson(event.data);
-      const meta = canonicalJson(metadata);
-      const hash = hashCanonical({ prevHash, streamId, streamVersion, id: event.id, type: event.type, recordedAt }, data, meta);
-      const seal = this.options.sealKey ? sealOf(this.options.sealKey, hash) : null;
-      const row = { streamVersion, id: event.id, type: event.type, data, metadata: meta, recordedAt, prevHash, hash, seal };
-      prevHash = hash;
-      return row;
-    });
-    // On PostgreSQL, readers wait only for open appends: see read-horizon.ts.
-    const locked = this.sql.engine === 'postgres';
+  private async insert(streamId: string, events: readonly NewEvent[], payloads: readonly CanonicalPayload[], head: Head, assumed: boolean): Promise<AppendResult | null> {
+    const current = head.version;
+    // One reading of the clock for the whole append: its events are recorded at once.
+    const recordedAt = (this.options.clock ?? (() => new Date()))();
+    const rows = appendRows(streamId, events, payloads, { current, headHash: head.hash, recordedAt, sealKey: this.options.sealKey });
     try {
-      const inserted = await this.sql.query<{ position: string | number }>(
-        `WITH ${locked ? `${APPEND_LOCK_CTE}, ` : ''}ins AS (
-           INSERT INTO events (stream_id, stream_version, event_id, type, data, metadata, recorded_at, prev_hash, hash, seal)
-           SELECT $1, v, id, t, d::jsonb, m::jsonb, r, p, h, s
-             FROM unnest($2::int4[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::text[], $9::text[], $10::text[])
-               AS x(v, id, t, d, m, r, p, h, s)${locked ? ' CROSS JOIN append_lock' : ''}
-           RETURNING position)
-         SELECT max(position)::text AS position FROM ins`,
-        [
-          streamId,
-          rows.map((r) => r.streamVersion),
-          rows.map((r) => r.id),
-          rows.map((r) => r.type),
-          rows.map((r) => r.data),
-          rows.map((r) => r.metadata),
-          rows.map((r) => r.recordedAt.toISOString()),
-          rows.map((r) => r.prevHash),
-          rows.map((r) => r.hash),
-          rows.map((r) => r.seal),
-        ],
-      );
+      const inserted = await this.sql.query<{ position: string | number }>(this.appendSql, [streamId, rows.document]);
       const version = current + events.length;
-      this.heads.set(streamId, { version, hash: prevHash! });
+      this.heads.set(streamId, { version, hash: rows.lastHash });
       this.appended.emit('appended');
       if (this.sql.engine === 'postgres') this.wake.run();
       return { nextExpectedVersion: version, lastPosition: Number(inserted[0].position), idempotent: false };
     } catch (error) {
       const info = sqlErrorInfo(error);
-      if (fromCache && info.code === '23505') return null;
+      if (assumed && info.code === '23505') return null;
       if (info.code === '23505' && info.constraint === 'events_stream_version') {
         this.heads.delete(streamId);
         throw new ConcurrencyError(`stream ${streamId} was changed by another writer (expected version ${current})`, { streamId });
