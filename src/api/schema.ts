@@ -17,6 +17,7 @@ import { ProfileResolver } from './profile/profile.resolver.js';
 import { ScheduleResolver } from './schedule/schedule.resolver.js';
 import { WebhookResolver } from './webhook/webhook.resolver.js';
 import { LtiResolver } from './lti/lti.resolver.js';
+import { LtiLinkResolver } from './lti/lti-link.resolver.js';
 import { ExportResolver } from './export/export.resolver.js';
 import { AuditResolver } from './audit/audit.resolver.js';
 import { withCommandIds } from './idempotency.js';
@@ -40,7 +41,7 @@ export function buildApiSchema(): Promise<GraphQLSchema> {
   built ??= buildSchema({
     resolvers: [
       AuthResolver, AccountResolver, SessionResolver, SessionProtocolResolver, SystemResolver, MediaResolver, JanusResolver, MobileCameraResolver, ProfileResolver, ScheduleResolver,
-      WebhookResolver, StartAssessmentResolver, CourseMembersResolver, SessionLmsResolver, LtiResolver, BulkSessionResolver,
+      WebhookResolver, StartAssessmentResolver, CourseMembersResolver, SessionLmsResolver, LtiResolver, LtiLinkResolver, BulkSessionResolver,
       TemplateResolver, SessionTemplateResolver, PeopleResolver, IntegrationsResolver, ExportResolver,
       SessionImportResolver, AuditResolver, PrivacyResolver,
       ConferenceResolver, CommitteeResolver,

@@ -8,6 +8,7 @@ import { scheduleProjection } from './schedule/projection.js';
 import { chainProjection } from './chain/projection.js';
 import { ltiPlatformsProjection } from './lti/projection.js';
 import { ltiSessionLinksProjection } from './lti/session-links.js';
+import { ltiLinksProjection } from './lti/links.js';
 import { webhooksProjection } from './webhooks/projection.js';
 import { templatesProjection } from './templates/projection.js';
 import { retentionProjection } from './retention/projection.js';
@@ -22,4 +23,5 @@ export const ALL_PROJECTIONS: readonly Projection[] = [
   templatesProjection,
   retentionProjection,
   committeeProjection,
+  ltiLinksProjection,
 ];

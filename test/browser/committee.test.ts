@@ -85,6 +85,20 @@ describeWithServer('the examination committee\'s room in Chromium', HAS_CHROMIUM
     await alice.screenshot({ path: `${SHOTS}/committee-call.png` });
     for (const page of [alice, bob]) await page.getByRole('button', { name: 'Leave' }).click();
     await alice.locator('.conference-tile[data-member="bob"]').waitFor({ state: 'detached' });
+    await alice.getByText('You left the call.').waitFor();
+    expect(await alice.locator('.conference-tile').count()).toBe(0);
+  }, 120_000);
+
+  it('shows the member their own picture again when they rejoin', async () => {
+    const { alice } = pages;
+    await alice.getByRole('button', { name: 'Rejoin' }).click();
+    await alice.waitForFunction(() => (document.querySelector<HTMLVideoElement>('.conference-tile.self video')?.videoWidth ?? 0) > 0, null, { timeout: 30_000 });
+    await alice.getByText('Nobody else is in the room yet.').waitFor();
+    await alice.setViewportSize({ width: 390, height: 844 });
+    await alice.screenshot({ path: `${SHOTS}/committee-call-390.png` });
+    await alice.setViewportSize({ width: 1440, height: 900 });
+    await alice.getByRole('button', { name: 'Leave' }).click();
+    await alice.getByRole('button', { name: 'Rejoin' }).waitFor();
   }, 120_000);
 
   it('shows the test-taker invited to a hearing the way in from their sessions, and no protocol there', async () => {

@@ -117,6 +117,10 @@ describeWithServer('an exam page that follows its template', HAS_CHROMIUM, NO_CH
       // The list says who waits for the proctor, before any tile is opened.
       const waiting = proctor.getByRole('navigation', { name: 'Sessions' }).locator('li', { hasText: 'Oral exam' });
       await waiting.getByText('Awaits approval').waitFor();
+      // At 1440 px monitor-approve-start.png below shows the mark; on a phone the list stacks above the tiles.
+      await proctor.setViewportSize({ width: 390, height: 844 });
+      await proctor.screenshot({ path: `${SHOTS}/monitor-awaits-approval-390.png` });
+      await proctor.setViewportSize({ width: 1440, height: 900 });
       await proctor.getByRole('checkbox', { name: 'Watch Oral exam' }).check();
       await proctor.locator('.tile[data-session="approved-b"]').click();
       const approve = proctor.getByRole('button', { name: 'Approve start' });

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { configureLink } from '../../src/app/lti/link-settings.js';
 import { startTestApi, type TestApi } from '../support/api.js';
 import { HAS_CHROMIUM, holdChromium, launchChromium, newContext, NO_CHROMIUM_REASON, signIn } from '../support/browser.js';
 import { pageOverflow } from '../support/layout.js';
@@ -110,6 +111,39 @@ describeWithServer('an administrator connects LMS platforms on the LMS page', HA
     await expect.poll(() => keys.count(), { timeout: 10_000 }).toBe(before + 1);
     expect(await keys.first().innerText()).toContain('signing');
     expect(await keys.nth(1).innerText()).not.toContain('signing');
+  }, 60_000);
+
+  it('changes the duration and proctor of an exam a course links to, and says why a wrong value is refused', async () => {
+    // Given an instructor configured an exam at its first launch from a course of a registered platform
+    const input = { name: 'Canvas', issuer: 'https://canvas.links.example', clientId: 'c-9', deploymentIds: ['1'], authUrl: 'https://canvas.links.example/auth', tokenUrl: 'https://canvas.links.example/token', jwksUrl: 'https://canvas.links.example/jwks' };
+    const { registerLtiPlatform: { id } } = await api.as('admin', `mutation($input: RegisterLtiPlatformInput!) { registerLtiPlatform(input: $input) { id } }`, { input });
+    await configureLink(api.core, { platformId: id, resourceLinkId: 'rl-42', contextId: 'bio-101' }, { name: 'Biology midterm', durationMinutes: 60, proctor: 'proctor1', secondCamera: false }, { id: 'lti-p-teacher', role: 'proctor' });
+    await admin.reload();
+    const card = admin.locator(`li[data-platform="${id}"]`);
+    await card.getByText('Exams linked from Canvas').click();
+    const link = card.locator('li[data-link="rl-42"]');
+    await link.getByText('60 min · proctor proctor1').waitFor();
+
+    // When the administrator edits it with a wrong duration, then a right one
+    await link.getByRole('button', { name: 'Edit the exam Biology midterm' }).click();
+    const form = link.getByRole('form', { name: 'Edit Biology midterm' });
+    await form.getByLabel('Duration (minutes)').fill('0');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await form.getByRole('alert').filter({ hasText: 'duration' }).waitFor();
+    await admin.setViewportSize({ width: 390, height: 844 });
+    await form.screenshot({ path: `${SHOTS}lms-link-edit-390.png` });
+    await admin.setViewportSize({ width: 1440, height: 900 });
+    await form.getByLabel('Duration (minutes)').fill('75');
+    await form.getByLabel('Proctor (username; empty: none)').fill('proctor2');
+    await form.getByRole('button', { name: 'Save' }).click();
+
+    // Then the list shows it, set by them, and the link's stream says who changed what
+    await card.getByRole('status').filter({ hasText: 'Biology midterm saved' }).waitFor();
+    await link.getByText('75 min · proctor proctor2').waitFor();
+    expect(await link.innerText()).toContain('Set by admin');
+    const { ltiLinks } = await api.as('admin', `query($p: ID!) { ltiLinks(platformId: $p) { durationMinutes proctor configuredBy } }`, { p: id });
+    expect(ltiLinks).toEqual([{ durationMinutes: 75, proctor: 'proctor2', configuredBy: 'admin' }]);
+    await card.screenshot({ path: `${SHOTS}lms-links.png` });
   }, 60_000);
 
   it('fits 1440×900 and a 390 px phone without sideways scrolling', async () => {

@@ -2,6 +2,7 @@ import type { Actor } from '../../domain/core/decider.js';
 import { IllegalStateError, NotFoundError, ValidationError } from '../../domain/core/errors.js';
 import { ltiLinkSettings, type LtiLinkSettings } from '../../domain/lti/link.js';
 import type { Core } from '../core/core.js';
+import { getLtiLink, type LtiLinkRow } from '../../projections/lti/links.js';
 import { resolveTemplate } from '../templates/templates.js';
 import type { LaunchClaims } from './claims.js';
 import { ltiLinkKey } from './mapping.js';
@@ -87,4 +88,15 @@ export async function configureLink(
   await checkProctor(core, settings);
   const checked = await withTemplateChecked(core, settings);
   await core.ltiLink(ltiLinkKey(link.platformId, link.resourceLinkId), 'ConfigureLtiLink', { ...checked, ...link }, by);
+}
+
+/**
+ * Changes a configured link's settings (an administrator on the LMS page): the sessions launched from then on take
+ * them; sessions already made keep theirs. Recorded as the link's configuration, by whoever changed it.
+ */
+export async function editLink(core: Core, platformId: string, resourceLinkId: string, settings: LtiLinkSettings, by: Actor): Promise<LtiLinkRow> {
+  const link = await core.loadLtiLink(ltiLinkKey(platformId, resourceLinkId));
+  if (link.status === 'none') throw new NotFoundError(`no configured resource link ${JSON.stringify(resourceLinkId.slice(0, 60))} on this platform`);
+  await configureLink(core, { platformId, resourceLinkId, contextId: link.contextId }, ltiLinkSettings(settings), by);
+  return (await getLtiLink(core.db, platformId, resourceLinkId))!;
 }

@@ -1,38 +1,14 @@
-import type { CommandMetadata, Decider, Role } from '../core/decider.js';
+import type { CommandMetadata, Decider } from '../core/decider.js';
 import { assertNever, IllegalStateError, ValidationError } from '../core/errors.js';
 import { identifier, MAX_INT4, optionalText, text, wholeNumber } from '../core/fields.js';
+import { ACCOUNT_ROLES, type AccountEvent, type AccountRole } from './events.js';
 import { issuePasswordLink, setPasswordByLink } from './password-link.js';
+import type { Account } from './state.js';
 import { ERASED_NAME } from '../person/personal-fields.js';
 
-/** Roles a person or an LMS integration can hold ('system' is reserved for the server's own actions). */
-export type AccountRole = Exclude<Role, 'system'>;
-export const ACCOUNT_ROLES: readonly AccountRole[] = ['admin', 'proctor', 'student', 'auditor', 'integrator', 'committee'];
-
-export type AccountEvent =
-  | {
-      readonly type: 'AccountRegistered';
-      readonly data: { readonly username: string; readonly role: AccountRole; readonly displayName: string; readonly passwordHash: string; readonly by: string; readonly at: string };
-    }
-  | { readonly type: 'PasswordChanged'; readonly data: { readonly passwordHash: string; readonly by: string; readonly at: string } }
-  | { readonly type: 'AccountDisabled'; readonly data: { readonly reason: string; readonly by: string; readonly at: string } }
-  | { readonly type: 'AccountEnabled'; readonly data: { readonly by: string; readonly at: string } }
-  /** The HS256 secret an LMS integration signs its session tokens with (kept in clear: verifying needs it). */
-  | { readonly type: 'IntegrationSecretSet'; readonly data: { readonly secret: string; readonly by: string; readonly at: string } }
-  /** The integration's secret is gone: its signed links are refused and its webhooks unsigned, so not sent. */
-  | { readonly type: 'IntegrationSecretRevoked'; readonly data: { readonly by: string; readonly at: string } }
-  /** A one-time set-password link; only the SHA-256 of its key is kept, and a newer link or any new password ends it. */
-  | { readonly type: 'PasswordLinkIssued'; readonly data: { readonly keyHash: string; readonly expiresAt: string; readonly by: string; readonly at: string } }
-  /**
-   * The person was erased (GDPR Art. 17): their key is shredded, so every personal field sealed with it reads as
-   * erased; the account stays, disabled for good, so its username is never given to someone else. No personal data.
-   */
-  | { readonly type: 'PersonErased'; readonly data: { readonly reason: string; readonly sessions: readonly string[]; readonly by: string; readonly at: string } }
-  /** Everything held about the person left as a ZIP for them (GDPR Art. 15): who took it, and how many sessions it held. */
-  | { readonly type: 'PersonDataExported'; readonly data: { readonly sessions: number; readonly by: string; readonly at: string } };
-
-export const ACCOUNT_EVENT_TYPES: readonly AccountEvent['type'][] = [
-  'AccountRegistered', 'PasswordChanged', 'AccountDisabled', 'AccountEnabled', 'IntegrationSecretSet', 'IntegrationSecretRevoked', 'PasswordLinkIssued', 'PersonErased', 'PersonDataExported',
-];
+// The events and the state have files of their own, so the password-link rules read them without importing the decider.
+export { ACCOUNT_EVENT_TYPES, ACCOUNT_ROLES, type AccountEvent, type AccountRole } from './events.js';
+export type { Account, PasswordLink } from './state.js';
 
 export type AccountCommand =
   | {
@@ -50,36 +26,6 @@ export type AccountCommand =
   /** `sessions`: the person's sessions as a test-taker, whose read-model rows lose their personal fields. */
   | { readonly type: 'ErasePerson'; readonly data: { readonly reason: string; readonly sessions: readonly string[] }; readonly metadata: CommandMetadata }
   | { readonly type: 'RecordPersonDataExport'; readonly data: { readonly sessions: number }; readonly metadata: CommandMetadata };
-
-export type Account =
-  | { readonly status: 'none' }
-  | {
-      readonly status: 'active' | 'disabled';
-      readonly username: string;
-      readonly role: AccountRole;
-      readonly displayName: string;
-      readonly passwordHash: string;
-      readonly integrationSecret: string | null;
-      /** When the current integration secret was set (null: none). */
-      readonly integrationSecretSetAt: string | null;
-      /** The open set-password link, if any. */
-      readonly passwordLink: PasswordLink | null;
-      /** Who created the account (an integration creates its test-takers' accounts). */
-      readonly registeredBy: string;
-      /**
-       * Tokens carry the version they were issued at; a new password or disabling the account moves it on, so every
-       * token issued before stops working.
-       */
-      readonly tokenVersion: number;
-      /** Erased: disabled for good, nothing of the person left (absent in states built before erasure existed). */
-      readonly erased?: boolean;
-    };
-
-/** A set-password link as the account keeps it: the hash of its key and when it stops working. */
-export interface PasswordLink {
-  readonly keyHash: string;
-  readonly expiresAt: string;
-}
 
 const ACCOUNT_STREAM = 'account-';
 export const accountStreamId = (username: string) => `${ACCOUNT_STREAM}${username.toLowerCase()}`;

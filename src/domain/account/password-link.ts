@@ -1,6 +1,7 @@
 import { IllegalStateError, ValidationError } from '../core/errors.js';
 import { instant } from '../core/fields.js';
-import type { Account, AccountEvent } from './account.js';
+import type { AccountEvent } from './events.js';
+import type { Account } from './state.js';
 
 type Existing = Exclude<Account, { status: 'none' }>;
 

@@ -29,6 +29,14 @@ export interface CreateSessionInput {
 
 export type ExportFormat = 'CSV' | 'JSONL';
 
+export interface LtiLinkSettingsInput {
+  durationMinutes: number;
+  name: string;
+  proctor?: string | null;
+  secondCamera: boolean;
+  template?: string | null;
+}
+
 export interface LtiPlatformSettingsInput {
   authUrl: string;
   deploymentIds: Array<string>;
@@ -965,6 +973,28 @@ export type LtiAdminData = {
 };
 export type LtiAdminVariables = Record<string, never>;
 
+export type LtiLinksData = {
+  ltiLinks: Array<{
+    platformId: string;
+    resourceLinkId: string;
+    contextId: string | null;
+    name: string;
+    durationMinutes: number;
+    proctor: string | null;
+    secondCamera: boolean;
+    template: string | null;
+    configuredBy: string;
+    configuredAt: string;
+  }>;
+  templates: Array<{
+    id: string;
+    name: string;
+  }>;
+};
+export type LtiLinksVariables = {
+  platformId: string;
+};
+
 export type RegisterLtiPlatformData = {
   registerLtiPlatform: LtiAdminData['ltiPlatforms'][number];
 };
@@ -983,6 +1013,15 @@ export type RotateLtiKeyData = {
   rotateLtiKey: LtiAdminData['ltiTool'];
 };
 export type RotateLtiKeyVariables = Record<string, never>;
+
+export type UpdateLtiLinkData = {
+  updateLtiLink: LtiLinksData['ltiLinks'][number];
+};
+export type UpdateLtiLinkVariables = {
+  platformId: string;
+  resourceLinkId: string;
+  input: LtiLinkSettingsInput;
+};
 
 export type UpdateLtiPlatformData = {
   updateLtiPlatform: LtiAdminData['ltiPlatforms'][number];
@@ -1531,9 +1570,11 @@ export interface Documents {
   SUBMIT_SNAPSHOT: GqlDocument<SnapshotData, SnapshotVariables>;
   CREATE_LTI_REGISTRATION_LINK: GqlDocument<CreateLtiRegistrationLinkData, CreateLtiRegistrationLinkVariables>;
   LTI_ADMIN: GqlDocument<LtiAdminData, LtiAdminVariables>;
+  LTI_LINKS: GqlDocument<LtiLinksData, LtiLinksVariables>;
   REGISTER_LTI_PLATFORM: GqlDocument<RegisterLtiPlatformData, RegisterLtiPlatformVariables>;
   REMOVE_LTI_PLATFORM: GqlDocument<RemoveLtiPlatformData, RemoveLtiPlatformVariables>;
   ROTATE_LTI_KEY: GqlDocument<RotateLtiKeyData, RotateLtiKeyVariables>;
+  UPDATE_LTI_LINK: GqlDocument<UpdateLtiLinkData, UpdateLtiLinkVariables>;
   UPDATE_LTI_PLATFORM: GqlDocument<UpdateLtiPlatformData, UpdateLtiPlatformVariables>;
   APPROVE_START: GqlDocument<ApproveStartData, ApproveStartVariables>;
   ARCHIVE_TEMPLATE: GqlDocument<ArchiveTemplateData, ArchiveTemplateVariables>;

@@ -10,3 +10,7 @@ export const UPDATE_LTI_PLATFORM: Documents['UPDATE_LTI_PLATFORM'] = `mutation U
 export const REMOVE_LTI_PLATFORM: Documents['REMOVE_LTI_PLATFORM'] = `mutation RemoveLtiPlatform($id: ID!) { removeLtiPlatform(id: $id) { ${LTI_PLATFORM_FIELDS} } }`;
 export const ROTATE_LTI_KEY: Documents['ROTATE_LTI_KEY'] = `mutation RotateLtiKey { rotateLtiKey { ${TOOL_FIELDS} } }`;
 export const CREATE_LTI_REGISTRATION_LINK: Documents['CREATE_LTI_REGISTRATION_LINK'] = `mutation CreateLtiRegistrationLink { createLtiRegistrationLink { url expiresAt } }`;
+
+const LTI_LINK_FIELDS = `platformId resourceLinkId contextId name durationMinutes proctor secondCamera template configuredBy configuredAt`;
+export const LTI_LINKS: Documents['LTI_LINKS'] = `query LtiLinks($platformId: ID!) { ltiLinks(platformId: $platformId) { ${LTI_LINK_FIELDS} } templates { id name } }`;
+export const UPDATE_LTI_LINK: Documents['UPDATE_LTI_LINK'] = `mutation UpdateLtiLink($platformId: ID!, $resourceLinkId: String!, $input: LtiLinkSettingsInput!) { updateLtiLink(platformId: $platformId, resourceLinkId: $resourceLinkId, input: $input) { ${LTI_LINK_FIELDS} } }`;
