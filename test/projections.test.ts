@@ -115,7 +115,7 @@ for (const [engine, available, openDb] of ENGINES) describeWithServer(`the read 
       await runExam(core, 'exam-2');
       await core.session('exam-3', 'CreateSession', { sessionId: 'exam-3', name: 'Later', student: 'student2', durationMinutes: 10 }, admin);
       const last = (await core.store.readStream('session-exam-3'))[0];
-      await core.runner.waitForEvent(last.id);
+      await core.runner.waitForEvent(last.id, 25_000);
       const live = await dumpReadModels(core.sql);
       expect(live.monitor_sessions).toHaveLength(3);
       await core.runner.stop();
@@ -176,7 +176,7 @@ for (const [engine, available, openDb] of ENGINES) describeWithServer(`the read 
         await runExam(core, 'exam-1');
         await runExam(core, 'exam-2');
         const last = (await core.store.readStream('session-exam-2')).at(-1)!;
-        expect(await runner.waitForEvent(last.id)).toBe(true);
+        expect(await runner.waitForEvent(last.id, 60_000)).toBe(true);
         const note = (await core.store.readStream('session-exam-1')).find((e) => e.type === 'NoteAdded')!;
         const monitor = (await runner.status()).find((s) => s.name === 'monitor')!;
         expect(monitor.failure).toMatchObject({ eventId: note.id, eventType: 'NoteAdded', streamId: 'session-exam-1', checkpoint: note.checkpoint, error: 'value out of range for type integer' });
@@ -190,7 +190,7 @@ for (const [engine, available, openDb] of ENGINES) describeWithServer(`the read 
       } finally {
         await runner.stop();
       }
-    });
+    }, 120_000);
 
     it('stays failed after a restart, and a rebuild beside the live tables mends it', async () => {
       const broken = new ProjectionRunner(core.store, core.sql, [poisoned('exam-1'), ...ALL_PROJECTIONS.slice(1)], () => {});

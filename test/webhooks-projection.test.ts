@@ -22,7 +22,7 @@ describe('the webhooks read model', () => {
 
   const append = async (streamId: string, events: ReadonlyArray<EndpointEvent | DeliveryEvent>) => {
     await core.store.appendToStream(streamId, events.map((e) => ({ id: randomUUID(), type: e.type, data: e.data, metadata: {} })), { expectedVersion: 'any' });
-    await core.runner.waitForEvent((await core.store.readStream(streamId)).at(-1)!.id);
+    await core.runner.waitForEvent((await core.store.readStream(streamId)).at(-1)!.id, 25_000);
   };
   const setUrl = (integration: string, url: string | null) =>
     append(endpointStreamId(integration), [url === null
@@ -35,7 +35,7 @@ describe('the webhooks read model', () => {
     await core.session(id, 'StartSession', {}, student);
     core.advance(5);
     const { version } = await core.session(id, 'FinishSession', { conclusion: 'negative', comment: 'phone' }, proctor);
-    await core.runner.waitForEvent((await core.store.readStream(`session-${id}`)).at(-1)!.id);
+    await core.runner.waitForEvent((await core.store.readStream(`session-${id}`)).at(-1)!.id, 25_000);
     return deliveryKey(id, version);
   }
 
@@ -82,7 +82,7 @@ describe('the webhooks read model', () => {
     await setUrl('lms', 'https://lms.example/hook');
     const first = await concluded('p-1', 'lms');
     const { version } = await core.session('p-1', 'ConcludeSession', { conclusion: 'positive', comment: 'reviewed' }, admin);
-    await core.runner.waitForEvent((await core.store.readStream('session-p-1')).at(-1)!.id);
+    await core.runner.waitForEvent((await core.store.readStream('session-p-1')).at(-1)!.id, 25_000);
     const rows = await dueDeliveries(core.sql, core.now());
     expect(rows.map((r) => [r.key, r.conclusion])).toEqual([[first, 'negative'], [deliveryKey('p-1', version), 'positive']]);
   });

@@ -29,7 +29,7 @@ for (const [engine, available, postgresUrl] of ENGINES) describeWithServer(`audi
     await api.as('student1', `mutation { checkIn(id: "audit-1", userAgent: "Chromium 156") { id } }`);
     await api.as('proctor1', `mutation { addNote(sessionId: "audit-1", text: "calm") { id } }`);
     expect(await checkpointer.checkpoint()).toBe(true);
-    await api.core.runner.waitForEvent((await api.core.store.readAll({ limit: 10_000 })).at(-1)!.id);
+    await api.core.runner.waitForEvent((await api.core.store.readAll({ limit: 10_000 })).at(-1)!.id, 25_000);
   });
   afterAll(async () => {
     await checkpointer.stop();

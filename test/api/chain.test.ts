@@ -24,7 +24,7 @@ for (const [engine, available, postgresUrl] of ENGINES) describeWithServer(`a se
     await api.as('proctor1', `mutation { addNote(sessionId: "${id}", text: "first") { id } }`);
     await api.as('proctor1', `mutation { addNote(sessionId: "${id}", text: "second") { id } }`);
     expect(await checkpointer.checkpoint()).toBe(true);
-    await api.core.runner.waitForEvent((await api.core.store.readAll({ limit: 10_000 })).at(-1)!.id);
+    await api.core.runner.waitForEvent((await api.core.store.readAll({ limit: 10_000 })).at(-1)!.id, 25_000);
   };
   beforeAll(async () => {
     api = await startTestApi({}, { postgresUrl });

@@ -60,7 +60,7 @@ describe('the standalone verifier of an exported stream', () => {
     await api.as('proctor1', `mutation { addNote(sessionId: "offline-1", text: "ünïcödé ✓ \\"quoted\\"") { id } }`);
     await checkpointer.checkpoint();
     await checkpointer.stop();
-    await api.core.runner.waitForEvent((await api.core.store.readAll({ limit: 10_000 })).at(-1)!.id);
+    await api.core.runner.waitForEvent((await api.core.store.readAll({ limit: 10_000 })).at(-1)!.id, 25_000);
     const res = await fetch(`${api.server.url}/audit/sessions/offline-1/stream.jsonl`, { headers: { authorization: `Bearer ${await api.login('auditor1')}` } });
     exported = (await res.text()).trimEnd().split('\n').map((l) => JSON.parse(l));
     publicKey = api.core.chainKeys!.publicKeyBase64;
