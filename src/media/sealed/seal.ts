@@ -60,28 +60,56 @@ function openRecord(key: Buffer, prefix: Buffer, index: number, last: boolean, a
 }
 
 /**
- * Seals `source` record by record, holding at most one record of plaintext. Chunks are never copied: a record is
- * sealed from the chunks (and parts of chunks) it spans, and comes out as one buffer, so the writer gets one write
- * per record (the cipher's output and the tag joined: the only copy, of what the cipher made).
+ * The sealer of one blob, fed chunk by chunk: `push` answers the records that became whole, `end` the last one (and
+ * the header, for the first call of either). Chunks are never copied: a record is sealed from the chunks (and parts of
+ * chunks) it spans and comes out as one buffer, one write per record (the cipher's output and the tag joined: the only
+ * copy, of what the cipher made). It holds at most one record of plaintext.
  */
-export async function* sealStream(key: Buffer, aad: Buffer, source: AsyncIterable<Buffer> | Iterable<Buffer>): AsyncGenerator<Buffer> {
-  const prefix = randomBytes(PREFIX_BYTES);
-  yield Buffer.concat([MAGIC, prefix]);
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
-  let index = 0;
-  for await (const chunk of source) {
-    pending.push(chunk);
-    pendingBytes += chunk.length;
+export class RecordSealer {
+  private readonly prefix = randomBytes(PREFIX_BYTES);
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private index = 0;
+  private started = false;
+
+  constructor(
+    private readonly key: Buffer,
+    private readonly aad: Buffer,
+  ) {}
+
+  push(chunk: Buffer): Buffer[] {
+    const out = this.header();
+    this.pending.push(chunk);
+    this.pendingBytes += chunk.length;
     // A full record is sealed only once more follows, because the last record must carry the last flag.
-    while (pendingBytes > RECORD_BYTES) {
-      const { record, rest } = split(pending, RECORD_BYTES);
-      yield join(sealRecord(key, prefix, index++, false, aad, record));
-      pending = rest;
-      pendingBytes -= RECORD_BYTES;
+    while (this.pendingBytes > RECORD_BYTES) {
+      const { record, rest } = split(this.pending, RECORD_BYTES);
+      out.push(join(sealRecord(this.key, this.prefix, this.index++, false, this.aad, record)));
+      this.pending = rest;
+      this.pendingBytes -= RECORD_BYTES;
     }
+    return out;
   }
-  yield join(sealRecord(key, prefix, index, true, aad, pending));
+
+  end(): Buffer[] {
+    const out = this.header();
+    out.push(join(sealRecord(this.key, this.prefix, this.index, true, this.aad, this.pending)));
+    this.pending = [];
+    return out;
+  }
+
+  private header(): Buffer[] {
+    if (this.started) return [];
+    this.started = true;
+    return [Buffer.concat([MAGIC, this.prefix])];
+  }
+}
+
+/** Seals `source` record by record (see `RecordSealer`). */
+export async function* sealStream(key: Buffer, aad: Buffer, source: AsyncIterable<Buffer> | Iterable<Buffer>): AsyncGenerator<Buffer> {
+  const sealer = new RecordSealer(key, aad);
+  for await (const chunk of source) yield* sealer.push(chunk);
+  yield* sealer.end();
 }
 
 /** The first `bytes` of `chunks` and what follows, as views of the same memory. */
