@@ -3,7 +3,8 @@
  * the ciphertext and writes it to the staging file, so none of that runs on the thread that serves HTTP.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { parentPort } from 'node:worker_threads';
 import { assertNever } from '../../domain/core/errors.js';
 import { RecordSealer } from './seal.js';
@@ -43,6 +44,7 @@ function drop(id: number): void {
 function handle(request: SealRequest): SealReply | null {
   switch (request.op) {
     case 'open': {
+      mkdirSync(dirname(request.path), { recursive: true });
       const fd = openSync(request.path, 'wx');
       const job: Job = { sealer: new RecordSealer(Buffer.from(request.key), Buffer.from(request.aad)), plain: createHash('sha256'), sealed: createHash('sha256'), fd, path: request.path, size: 0 };
       jobs.set(request.id, job);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { assertNever } from '../../domain/core/errors.js';
@@ -85,14 +85,13 @@ export class SealThread {
   private readonly uploads = new Map<number, Upload>();
 
   /**
-   * Streams `source` sealed into a new file in `dir`: the sealed file (named by nothing yet: its sha-256 and size are
+   * Streams `source` sealed into a new file in `dir` (made if need be, by the thread): the sealed file (named by nothing yet: its sha-256 and size are
    * the ciphertext's) and the plaintext's sha-256, size and head. Past `maxBytes`, or when `source` or the thread
    * fails, the file is removed and the error thrown.
    */
   async stage(
     dir: string, key: Buffer, aad: Buffer, source: AsyncIterable<Buffer>, options: { maxBytes: number; observe?: (chunk: Buffer) => void },
   ): Promise<{ file: StagedFile; plain: { sha256: string; size: number; head: Buffer } }> {
-    await mkdir(dir, { recursive: true });
     const path = join(dir, `${randomUUID()}.part`);
     const id = this.nextId++;
     const upload = new Upload();
