@@ -45,6 +45,11 @@ export interface BlobStore {
   remove(sha256: string): Promise<void>;
   /** Removes what a crash left in the staging place (staged more than an hour ago); answers how many. */
   sweepStaging(): Promise<number>;
+  /**
+   * Where `stage` writes, for a caller that writes a staging file itself (the sealing thread): the directory, and the
+   * staged blob of a whole file written there (absent: the store stages only through `stage`).
+   */
+  readonly staging?: { readonly dir: string; adopt(file: StagedFile): StagedBlob };
 }
 
 const HASH = /^[0-9a-f]{64}$/;
@@ -140,10 +145,10 @@ export function isBlobKey(key: string): boolean {
 
 /** The blob store on a local directory (the default): `<dir>/<first two hex digits>/<sha-256>`, staging in `<dir>/staging`. */
 export class LocalBlobStore implements BlobStore {
-  private readonly staging: string;
+  readonly staging: { readonly dir: string; adopt(file: StagedFile): StagedBlob };
 
   constructor(private readonly dir: string) {
-    this.staging = join(dir, 'staging');
+    this.staging = { dir: join(dir, 'staging'), adopt: (file) => this.adopt(file) };
   }
 
   private path(sha256: string): string {
@@ -161,7 +166,10 @@ export class LocalBlobStore implements BlobStore {
   }
 
   async stage(source: AsyncIterable<Buffer>, options: { maxBytes: number; observe?: (chunk: Buffer) => void }): Promise<StagedBlob> {
-    const file = await stageToFile(this.staging, source, options);
+    return this.adopt(await stageToFile(this.staging.dir, source, options));
+  }
+
+  private adopt(file: StagedFile): StagedBlob {
     return {
       ...file,
       read: () => createReadStream(file.path),
@@ -191,7 +199,7 @@ export class LocalBlobStore implements BlobStore {
 
   /** Removes what a crash left in the staging place. */
   sweepStaging(now = Date.now()): Promise<number> {
-    return sweepStagingDir(this.staging, now);
+    return sweepStagingDir(this.staging.dir, now);
   }
 }
 

@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream';
 import {
   DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, PutObjectCommand, S3Client, S3ServiceException,
 } from '@aws-sdk/client-s3';
-import { isBlobKey, stageToFile, sweepStagingDir, type BlobStore, type StagedBlob } from './blob-store.js';
+import { isBlobKey, stageToFile, sweepStagingDir, type BlobStore, type StagedBlob, type StagedFile } from './blob-store.js';
 
 /** Where the objects go (BLOB_STORE=s3: the S3_* variables, read by `blobStoreConfig`). */
 export interface S3BlobStoreConfig {
@@ -77,8 +77,15 @@ export class S3BlobStore implements BlobStore {
     await this.client.send(new PutObjectCommand({ Bucket: this.config.bucket, Key, Body: data, ContentLength: data.length }));
   }
 
+  get staging(): { readonly dir: string; adopt(file: StagedFile): StagedBlob } {
+    return { dir: this.stagingDir, adopt: (file) => this.adopt(file) };
+  }
+
   async stage(source: AsyncIterable<Buffer>, options: { maxBytes: number; observe?: (chunk: Buffer) => void }): Promise<StagedBlob> {
-    const file = await stageToFile(this.stagingDir, source, options);
+    return this.adopt(await stageToFile(this.stagingDir, source, options));
+  }
+
+  private adopt(file: StagedFile): StagedBlob {
     const discard = () => rm(file.path, { force: true });
     return {
       sha256: file.sha256,

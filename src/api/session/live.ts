@@ -1,8 +1,6 @@
 import { SESSION_EVENT_TYPES, sessionIdOf } from '../../domain/session/events.js';
-import { getMonitorRow, getMonitorRows } from '../../projections/monitor/queries.js';
-import type { MonitorRow } from '../../projections/monitor/row.js';
+import { changedSessions } from '../../projections/monitor/batch-rows.js';
 import { compilePredicate, parseQuery } from '../../projections/search/index.js';
-import type { AppliedBatch } from '../../projections/runner.js';
 import type { RecordedEvent } from '../../store/event-store.js';
 import { authorize, authorizeOn, can } from '../authorization.js';
 import type { ApiContext } from '../context.js';
@@ -29,28 +27,6 @@ function studentView(e: RecordedEvent): Record<string, unknown> | null {
 const MAX_HIDDEN = 100_000;
 
 /**
- * The monitor rows of every session a batch changed, read in one query however many subscription groups ask: every
- * group gets the same batch object from the runner, so it keys the memo. One round trip per batch, not per session
- * per group, keeps delivery after a burst from queueing behind the database.
- */
-const rowsOfBatch = new WeakMap<AppliedBatch, Promise<Map<string, MonitorRow>>>();
-function rowsOf(ctx: ApiContext, batch: AppliedBatch): Promise<Map<string, MonitorRow>> {
-  let rows = rowsOfBatch.get(batch);
-  if (!rows) {
-    rows = getMonitorRows(ctx.core.db, [...changedSessions(batch.events).keys()]);
-    rowsOfBatch.set(batch, rows);
-  }
-  return rows;
-}
-
-/** Last event per session in a batch, in batch order. */
-function changedSessions(events: readonly RecordedEvent[]): Map<string, RecordedEvent> {
-  const out = new Map<string, RecordedEvent>();
-  for (const e of events) if (SESSION_TYPES.has(e.type)) out.set(sessionIdOf(e), e);
-  return out;
-}
-
-/**
  * Source of `sessionsChanged(query)`: after each committed batch, one list of the changed sessions the subscriber may
  * read, with whether each matches the query now (a `false` tells the client to drop it). One message per batch, not
  * per event: under load batches grow, so the messages a socket gets per second stay bounded. Authorisation is
@@ -70,7 +46,8 @@ export function sessionsChangedSource(ctx: ApiContext, query: string | null): As
     const changes: SessionChange[] = [];
     const changed = changedSessions(batch.events);
     if (changed.size === 0) return [];
-    const rows = await rowsOf(ctx, batch);
+    // One read per batch, shared by every subscription group and every command answered from this batch.
+    const rows = await ctx.core.monitorRows.rowsOf(batch);
     for (const [id, last] of changed) {
       const row = rows.get(id);
       if (!row || !can(ctx.actor, 'session.read', row)) continue;
@@ -90,11 +67,11 @@ export function sessionsChangedSource(ctx: ApiContext, query: string | null): As
 
 /** Source of `sessionActivity(id)`: each event of one session, as committed. Students do not see staff-only events. */
 export async function sessionActivitySource(ctx: ApiContext, sessionId: string): Promise<AsyncIterableIterator<SessionActivity>> {
-  authorizeOn(ctx.actor, 'session.read', sessionId, await getMonitorRow(ctx.core.db, sessionId));
+  authorizeOn(ctx.actor, 'session.read', sessionId, await ctx.core.monitorRows.row(sessionId));
   return fromBatches(ctx, async (batch) => {
     const mine = batch.events.filter((e) => SESSION_TYPES.has(e.type) && sessionIdOf(e) === sessionId);
     if (mine.length === 0) return [];
-    const current = (await rowsOf(ctx, batch)).get(sessionId);
+    const current = (await ctx.core.monitorRows.rowsOf(batch)).get(sessionId);
     if (!current || !can(ctx.actor, 'session.read', current)) return [];
     const student = ctx.actor?.role === 'student';
     return mine.flatMap((e) => {

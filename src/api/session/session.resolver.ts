@@ -1,7 +1,7 @@
 import { Arg, Ctx, FieldResolver, Float, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { DataOf } from '../../app/core/core.js';
 import type { Actor } from '../../domain/core/decider.js';
-import { ValidationError } from '../../domain/core/errors.js';
+import { NotFoundError, ValidationError } from '../../domain/core/errors.js';
 import type { SessionCommand } from '../../domain/session/commands.js';
 import { sessionStreamId } from '../../domain/session/events.js';
 import type { MetricCode } from '../../domain/session/metrics.js';
@@ -13,7 +13,7 @@ import { addNote, sendMessage } from '../../app/sessions/chat.js';
 import { authorize, visibleSessions, type Operation } from '../authorization.js';
 import type { ApiContext } from '../context.js';
 import { sessionActivitySource, sessionsChangedSource } from './live.js';
-import { readable } from './readable.js';
+import { authorizedOn, readable } from './readable.js';
 import { assertSearchable, commentFor, scoreVisibleTo } from './student-view.js';
 import { toSession } from './mapping.js';
 import { SessionOrder, sessionSort } from './sort.js';
@@ -31,11 +31,16 @@ async function act<T extends SessionCommand['type']>(ctx: ApiContext, id: string
   return change(ctx, id, operation, (actor) => ctx.core.session<T>(id, type, data as never, actor));
 }
 
-/** Authorise, run the use case, answer with the session as the read model now has it. */
+/**
+ * Authorise, run the use case, answer with the session as the read model has it once the use case's events are
+ * applied: from the read of the batch that applied them, which the live lists share (no read of its own per command).
+ */
 async function change(ctx: ApiContext, id: string, operation: Operation, run: (actor: Actor) => Promise<unknown>): Promise<Session> {
-  const row = await readable(ctx, id, operation);
-  await run(ctx.actor!);
-  return toSession((await getMonitorRow(ctx.core.db, id)) ?? row);
+  const actor = await authorizedOn(ctx.core, ctx.actor, id, operation);
+  await run(actor);
+  const row = await ctx.core.monitorRows.after(id);
+  if (!row) throw new NotFoundError(`no session ${id}`);
+  return toSession(row);
 }
 
 /** Events in a page of `sessionEvents` when `first` is not given, and at most. */

@@ -31,6 +31,7 @@ import { chainKeys, type ChainKeys } from '../../store/chain-keys.js';
 import { openPGlite, openPostgres, type Sql } from '../../store/sql.js';
 import { openPGliteThread } from '../../store/pglite-thread.js';
 import { trigramIndexProblem } from '../../projections/monitor/schema.js';
+import { BatchRows } from '../../projections/monitor/batch-rows.js';
 import { PersonalDataStore } from '../privacy/personal-data-store.js';
 
 export type DataOf<C extends { type: string; data: unknown }, T extends C['type']> = Extract<C, { type: T }>['data'];
@@ -88,6 +89,8 @@ export class Core {
   readonly rateWindows: SqlRateWindows;
   /** The keys that seal events and sign checkpoints (null: a store that does neither, in some tests). */
   chainKeys: ChainKeys | null = null;
+  /** Monitor rows read once per committed batch: what commands answer with and live lists show. */
+  readonly monitorRows: BatchRows;
 
   constructor(
     readonly store: EventStore,
@@ -97,6 +100,7 @@ export class Core {
   ) {
     this.claims = new OnceClaims(db);
     this.rateWindows = new SqlRateWindows(db);
+    this.monitorRows = new BatchRows(db, runner);
   }
 
   now(): Date {

@@ -29,11 +29,22 @@ function nonce(prefix: Buffer, index: number, last: boolean): Buffer {
   return n;
 }
 
-function sealRecord(key: Buffer, prefix: Buffer, index: number, last: boolean, aad: Buffer, plain: Buffer): Buffer {
+/**
+ * Seals one record whose plaintext is `parts` (in order, `RECORD_BYTES` at most in all) without joining them: the
+ * cipher takes each part as it is, and the record goes out as the pieces the cipher made plus its tag.
+ */
+function sealRecord(key: Buffer, prefix: Buffer, index: number, last: boolean, aad: Buffer, parts: readonly Buffer[]): Buffer[] {
   const cipher = createCipheriv('aes-256-gcm', key, nonce(prefix, index, last));
   cipher.setAAD(aad);
-  const body = Buffer.concat([cipher.update(plain), cipher.final()]);
-  return Buffer.concat([body, cipher.getAuthTag()]);
+  const out: Buffer[] = [];
+  for (const part of parts) {
+    const sealed = cipher.update(part);
+    if (sealed.length) out.push(sealed);
+  }
+  const tail = cipher.final();
+  if (tail.length) out.push(tail);
+  out.push(cipher.getAuthTag());
+  return out;
 }
 
 function openRecord(key: Buffer, prefix: Buffer, index: number, last: boolean, aad: Buffer, sealed: Buffer): Buffer {
@@ -48,25 +59,79 @@ function openRecord(key: Buffer, prefix: Buffer, index: number, last: boolean, a
   }
 }
 
-/** Seals `source` record by record, holding at most one record of plaintext. */
-export async function* sealStream(key: Buffer, aad: Buffer, source: AsyncIterable<Buffer> | Iterable<Buffer>): AsyncGenerator<Buffer> {
-  const prefix = randomBytes(PREFIX_BYTES);
-  yield Buffer.concat([MAGIC, prefix]);
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
-  let index = 0;
-  for await (const chunk of source) {
-    pending.push(chunk);
-    pendingBytes += chunk.length;
+/**
+ * The sealer of one blob, fed chunk by chunk: `push` answers the records that became whole, `end` the last one (and
+ * the header, for the first call of either). Chunks are never copied: a record is sealed from the chunks (and parts of
+ * chunks) it spans and comes out as one buffer, one write per record (the cipher's output and the tag joined: the only
+ * copy, of what the cipher made). It holds at most one record of plaintext.
+ */
+export class RecordSealer {
+  private readonly prefix = randomBytes(PREFIX_BYTES);
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private index = 0;
+  private started = false;
+
+  constructor(
+    private readonly key: Buffer,
+    private readonly aad: Buffer,
+  ) {}
+
+  push(chunk: Buffer): Buffer[] {
+    const out = this.header();
+    this.pending.push(chunk);
+    this.pendingBytes += chunk.length;
     // A full record is sealed only once more follows, because the last record must carry the last flag.
-    while (pendingBytes > RECORD_BYTES) {
-      const all = Buffer.concat(pending);
-      yield sealRecord(key, prefix, index++, false, aad, all.subarray(0, RECORD_BYTES));
-      pending = [all.subarray(RECORD_BYTES)];
-      pendingBytes = all.length - RECORD_BYTES;
+    while (this.pendingBytes > RECORD_BYTES) {
+      const { record, rest } = split(this.pending, RECORD_BYTES);
+      out.push(join(sealRecord(this.key, this.prefix, this.index++, false, this.aad, record)));
+      this.pending = rest;
+      this.pendingBytes -= RECORD_BYTES;
     }
+    return out;
   }
-  yield sealRecord(key, prefix, index, true, aad, Buffer.concat(pending));
+
+  end(): Buffer[] {
+    const out = this.header();
+    out.push(join(sealRecord(this.key, this.prefix, this.index, true, this.aad, this.pending)));
+    this.pending = [];
+    return out;
+  }
+
+  private header(): Buffer[] {
+    if (this.started) return [];
+    this.started = true;
+    return [Buffer.concat([MAGIC, this.prefix])];
+  }
+}
+
+/** Seals `source` record by record (see `RecordSealer`). */
+export async function* sealStream(key: Buffer, aad: Buffer, source: AsyncIterable<Buffer> | Iterable<Buffer>): AsyncGenerator<Buffer> {
+  const sealer = new RecordSealer(key, aad);
+  for await (const chunk of source) yield* sealer.push(chunk);
+  yield* sealer.end();
+}
+
+/** The first `bytes` of `chunks` and what follows, as views of the same memory. */
+function split(chunks: readonly Buffer[], bytes: number): { record: Buffer[]; rest: Buffer[] } {
+  const record: Buffer[] = [];
+  let taken = 0;
+  let k = 0;
+  for (; k < chunks.length && taken < bytes; k++) {
+    const want = bytes - taken;
+    if (chunks[k].length <= want) {
+      record.push(chunks[k]);
+      taken += chunks[k].length;
+      continue;
+    }
+    record.push(chunks[k].subarray(0, want));
+    return { record, rest: [chunks[k].subarray(want), ...chunks.slice(k + 1)] };
+  }
+  return { record, rest: chunks.slice(k) };
+}
+
+function join(parts: readonly Buffer[]): Buffer {
+  return parts.length === 1 ? parts[0] : Buffer.concat(parts);
 }
 
 /** Seals a buffer already in memory. */

@@ -4,6 +4,7 @@ import { isBlobKey, measured, type BlobStore, type StagedBlob } from '../blob-st
 import { SessionKeyTable } from '../../store/session-keys.js';
 import type { Sql } from '../../store/sql.js';
 import { openReadable, RECORD_BYTES, sealBuffer, sealStream, unwrapKey, wrapKey } from './seal.js';
+import { sealThread } from './seal-thread.js';
 
 /** The session's media was destroyed (its key shredded): nothing of it can be read again. */
 export class MediaDeletedError extends Error {
@@ -120,6 +121,13 @@ class SessionBlobStore implements BlobStore {
 
   async stage(source: AsyncIterable<Buffer>, options: { maxBytes: number; observe?: (chunk: Buffer) => void }): Promise<StagedBlob> {
     const key = (await this.owner.dataKey(this.sessionId, true))!;
+    const staging = this.inner.staging;
+    if (staging) {
+      // The crypto and the file on the sealing thread; the staged file is ciphertext too (see below).
+      const { file, plain } = await sealThread().stage(staging.dir, key, this.aad, source, options);
+      const staged = staging.adopt(file);
+      return { ...plain, read: () => openReadable(key, this.aad, staged.read()), commit: () => this.commit(plain.sha256, staged), discard: () => staged.discard() };
+    }
     const plain = measured(source, options);
     // The staged file is ciphertext too: an upload never rests in plaintext, even for a moment.
     const overhead = 64 + Math.ceil((options.maxBytes + 1) / RECORD_BYTES) * 16;
