@@ -24,19 +24,32 @@ export function soleLeadership(): Leadership {
 export interface AdvisoryLeadershipOptions {
   /** How often a follower tries to take the lead, and the leader checks it still holds it (ms). Failover takes at most this. */
   readonly checkMs?: number;
+  /**
+   * How long a check may go unanswered before its connection is taken for lost and opened anew (ms; default 30 s). A
+   * slow answer is not a lost lead: on a busy machine opening a connection alone takes seconds, and a lead dropped on
+   * every slow answer passes to nobody. Only silence this long (a network that swallows packets) gives it up.
+   */
+  readonly silentMs?: number;
   /** Told why the lock's connection failed (it is opened again at the next check). */
   readonly log?: (message: string, error?: unknown) => void;
 }
 
 // The lock is per database, and tests (or tenants) share one database with a schema each: the schema is in the key.
-const TRY_LOCK = `SELECT pg_try_advisory_lock(hashtext($1), hashtext(current_schema())) AS got, pg_backend_pid() AS pid`;
+// The keepalive settings are for the server's side of the lock's connection: a node whose process dies closes it at
+// once, but a machine that dies or drops off the network says nothing, and by default PostgreSQL would keep its backend
+// (and the lock) for two hours. With probes after 2 s of quiet, 1 s apart, two unanswered, the lock is freed about 4 s
+// after the node was last heard (it asks every second while alive, and its kernel answers probes however busy it is).
+const TRY_LOCK = `SELECT pg_try_advisory_lock(hashtext($1), hashtext(current_schema())) AS got, pg_backend_pid() AS pid,
+  set_config('tcp_keepalives_idle', '2', false), set_config('tcp_keepalives_interval', '1', false),
+  set_config('tcp_keepalives_count', '2', false), set_config('tcp_user_timeout', '4000', false)`;
 const UNLOCK = `SELECT pg_advisory_unlock(hashtext($1), hashtext(current_schema()))`;
 
 /**
  * The lead named `name`, held as a session-level advisory lock on a connection reserved for it. The lock goes with its
- * connection: when the leader's process dies, PostgreSQL drops the connection and the lock at once, and a follower takes
- * it at its next check. The leader notices a lost connection at its own next check (a query fails, or the pool gave it
- * a new backend that does not hold the lock) and steps down.
+ * connection: when the leader's process dies, PostgreSQL drops the connection and the lock at once (when its machine
+ * dies, within the keepalive time above), and a follower takes it at its next check. The leader notices a lost
+ * connection at its own next check (a query fails, or the connection came back on a new backend that does not hold the
+ * lock) and steps down. A check that is merely slow changes nothing: the leader leads on, a follower waits for its answer.
  */
 export class AdvisoryLeadership implements Leadership {
   readonly shared = true;
@@ -46,7 +59,6 @@ export class AdvisoryLeadership implements Leadership {
   private readonly listeners = new Set<(leading: boolean) => void>();
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
-  private checking: Promise<void> = Promise.resolve();
 
   private constructor(
     private readonly sql: Sql,
@@ -74,9 +86,10 @@ export class AdvisoryLeadership implements Leadership {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
-    await this.checking;
     const connection = this.connection;
     this.connection = null;
+    // Not waiting for a check in flight: it may wait on a silent network. The unlock queues behind it on the connection,
+    // and closing the connection frees the lock anyway; the check that was in flight then fails and changes nothing.
     if (connection && this.held) await withTimeout(connection.query(UNLOCK, [this.name]), 2000).catch(() => {});
     connection?.release();
     this.set(false);
@@ -85,18 +98,19 @@ export class AdvisoryLeadership implements Leadership {
   private schedule(): void {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
-      this.checking = this.check().finally(() => this.schedule());
+      void this.check().finally(() => this.schedule());
     }, this.options.checkMs ?? 1000);
     this.timer.unref();
   }
 
   private async check(): Promise<void> {
+    let connection: ReservedSql | null = null;
     try {
-      const connection = (this.connection ??= await this.sql.reserve());
-      // A query the network swallowed must not hold the lead (or the wait for it) forever.
-      const ask = <Row>(text: string, params: unknown[] = []) => withTimeout(connection.query<Row>(text, params), 4 * (this.options.checkMs ?? 1000));
+      const open = (connection = this.connection ??= await this.sql.reserve(() => this.closed(open)));
+      const ask = <Row>(text: string, params: unknown[] = []) => withTimeout(open.query<Row>(text, params), this.options.silentMs ?? 30_000);
       if (this.held) {
         const [row] = await ask<{ pid: number }>(`SELECT pg_backend_pid() AS pid`);
+        if (this.stopped) return;
         if (row.pid !== this.pid) this.set(false); // a new backend: the old one, and the lock with it, is gone
         if (this.held) return;
       }
@@ -105,11 +119,18 @@ export class AdvisoryLeadership implements Leadership {
       this.pid = row.pid;
       this.set(row.got);
     } catch (error) {
+      if (this.stopped) return;
       this.options.log?.(`the lead "${this.name}" could not be checked; trying again`, error);
-      this.connection?.release();
-      this.connection = null;
+      // Closed, so that a lock its backend may still hold is freed; the next check opens a connection of its own.
+      connection?.release();
+      if (this.connection === connection) this.connection = null;
       this.set(false);
     }
+  }
+
+  /** The lock's connection closed (its backend was ended, the network broke): the lock went with it, at once. */
+  private closed(connection: ReservedSql): void {
+    if (connection === this.connection && !this.stopped) this.set(false);
   }
 
   private set(leading: boolean): void {

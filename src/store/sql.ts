@@ -45,9 +45,10 @@ export interface Sql {
   listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
   /**
    * A connection for the caller alone, until `release`: what a session-level lock (an advisory lock) needs. PGlite has
-   * one connection: it answers with that one.
+   * one connection: it answers with that one. `onClose` is called each time the connection closes (a lock held on it is
+   * gone then); the next query opens it again.
    */
-  reserve(): Promise<ReservedSql>;
+  reserve(onClose?: () => void): Promise<ReservedSql>;
   /** Which engine this is, for the few places that differ (extension loading). */
   readonly engine: 'pglite' | 'postgres';
   close(): Promise<void>;
@@ -181,7 +182,7 @@ class PostgresSql implements Sql {
     private readonly sql: PostgresClient | postgres.TransactionSql<Record<string, never>>,
     private readonly root: PostgresClient | null,
     /** Opens a client of one connection with the pool's settings (see `reserve`). */
-    private readonly single: (() => PostgresClient) | null = null,
+    private readonly single: ((onClose: () => void) => PostgresClient) | null = null,
   ) {}
 
   async query<Row>(text: string, params: readonly unknown[] = []): Promise<Row[]> {
@@ -244,11 +245,11 @@ class PostgresSql implements Sql {
     return unlisten;
   }
 
-  async reserve(): Promise<ReservedSql> {
+  async reserve(onClose: () => void = () => {}): Promise<ReservedSql> {
     if (!this.root || !this.single) throw new Error('reserve inside a transaction');
     // A client of its own rather than one of the pool's connections: when its backend is killed, a query fails and the
     // next one connects anew (a pooled reserved connection may hang instead), and it does not shrink the pool.
-    const client = this.single();
+    const client = this.single(onClose);
     return {
       query: async <Row>(text: string, params: readonly unknown[] = []) => (await client.unsafe(text, params as postgres.ParameterOrJSON<never>[])) as unknown as Row[],
       release: () => void client.end({ timeout: 1 }).catch(() => {}),
@@ -275,12 +276,15 @@ export async function openPostgres(url: string, options: { schema?: string; max?
       await admin.end({ timeout: 5 });
     }
   }
-  const open = (connections: number) => postgres(url, {
+  const open = (connections: number, options: postgres.Options<Record<string, never>> = {}) => postgres(url, {
+    ...options,
     max: connections,
     onnotice: () => {},
     // ISO dates whatever the server's default: postgres.js parses them so, and exports copy their text (export-csv.ts).
     connection: { application_name: NODE_NAME, DateStyle: 'ISO', ...(schema ? { search_path: `${schema},public` } : {}) },
   }) as unknown as PostgresClient;
   const client = open(max);
-  return new PostgresSql(client, client, () => open(1));
+  // The reserved connection holds session state (a lock) for good: never recycled after a lifetime (postgres.js closes
+  // pooled ones after 30–60 min), and its few queries need no array types (one round trip less while the machine is busy).
+  return new PostgresSql(client, client, (onclose) => open(1, { max_lifetime: null, fetch_types: false, onclose }));
 }
