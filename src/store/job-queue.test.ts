@@ -125,5 +125,5 @@ describeWithServer('concurrent workers on PostgreSQL', Boolean(url), NO_POSTGRES
     expect([...runs.values()].filter((nodes) => nodes.length !== 1)).toEqual([]);
     const [{ done }] = await pools[0].query<{ done: number }>(`SELECT count(*)::int AS done FROM jobs WHERE state = 'done' AND attempts = 1`);
     expect(done).toBe(300);
-  });
+  }, 180_000); // 900-odd statements over 15 connections: seconds alone, much longer beside other suites on two cores
 });
