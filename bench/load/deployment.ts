@@ -154,9 +154,11 @@ export async function startDeployment(options: StartOptions): Promise<Deployment
     for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
   };
   try {
+    // One data directory for all nodes, as on one host they share a volume (docker-compose): the uploads and recordings
+    // one node stores, another serves and analyses.
+    const dir = mkdtempSync(join(tmpdir(), 'proctor-load-'));
+    dataDirs.push(dir);
     for (let i = 0; i < options.nodes; i++) {
-      const dir = mkdtempSync(join(tmpdir(), 'proctor-load-'));
-      dataDirs.push(dir);
       const port = await freePort();
       const { child, url } = await startNode({ ...shared, PORT: String(port), DATA_DIR: dir, PUBLIC_URL: `http://127.0.0.1:${port}` }, options.cpuProfDir, options.log, runtime);
       children.push(child);

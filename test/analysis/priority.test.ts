@@ -27,7 +27,7 @@ describe.runIf(process.platform === 'linux')('the analysis yields to live work',
   const dir = mkdtempSync(join(tmpdir(), 'priority-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('runs a background face thread at niceness 10 while the server thread stays at 0', async () => {
+  it('runs a background face thread at the background niceness while the server thread stays at 0', async () => {
     const before = [...threadNiceness().values()].filter((n) => n === BACKGROUND_NICENESS).length;
     const pool = new FaceAnalysisPool({ threads: 1, niceness: BACKGROUND_NICENESS });
     try {
@@ -41,7 +41,7 @@ describe.runIf(process.platform === 'linux')('the analysis yields to live work',
     }
   }, 120_000);
 
-  it('starts ffmpeg at niceness 10', async () => {
+  it('starts ffmpeg at the background niceness', async () => {
     // A stand-in ffmpeg that waits (at most 10 s) to be given a niceness, then prints the one it has and fails.
     const fake = join(dir, 'ffmpeg');
     writeFileSync(fake, `#!/bin/sh

@@ -44,7 +44,7 @@ export function forgetFfmpeg(): void {
 const ffmpegPath = () => process.env.FFMPEG_PATH || 'ffmpeg';
 
 /** The OS niceness of the analysis (ffmpeg and its face threads): background work, so live requests come first. */
-export const BACKGROUND_NICENESS = 10;
+export const BACKGROUND_NICENESS = 19;
 
 /**
  * Runs ffmpeg on `input` (written to its stdin) and hands its stdout over as it comes. One thread per run, at a low

@@ -30,7 +30,7 @@ export interface FaceAnalysisPoolOptions {
   readonly threads?: number;
   readonly analyzer?: FaceAnalyzerOptions;
   /**
-   * The threads' OS niceness (0 to 19; default 0). Background work (the recordings' analysis) runs at 10, so that on
+   * The threads' OS niceness (0 to 19; default 0). Background work (the recordings' analysis) runs at 19, so that on
    * a busy machine the threads serving HTTP, the identity checks and PostgreSQL come first. Linux keeps niceness per
    * thread; where a thread may not lower its own priority, it runs at the process's.
    */
