@@ -69,12 +69,13 @@ export interface StagedFile {
  * `source` passed through, checked against `maxBytes` (`BlobTooLargeError` past it), handed chunk by chunk to
  * `observe`, hashed and measured, its first 64 KB kept: what every staging learns of an upload as it streams.
  */
-export function measured(source: AsyncIterable<Buffer>, options: { maxBytes: number; observe?: (chunk: Buffer) => void }): {
-  readonly chunks: AsyncGenerator<Buffer>;
-  /** Once `chunks` has ended: the plaintext's sha-256, size and head. */
-  result(): { sha256: string; size: number; head: Buffer };
-} {
-  const hash = createHash('sha256');
+export function measured(source: AsyncIterable<Buffer>, options: { maxBytes: number; observe?: (chunk: Buffer) => void }): Measured<string>;
+/** The same without the hash, for a caller that hashes elsewhere (the sealing thread). */
+export function measured(source: AsyncIterable<Buffer>, options: { maxBytes: number; observe?: (chunk: Buffer) => void; hash: false }): Measured<null>;
+export function measured(
+  source: AsyncIterable<Buffer>, options: { maxBytes: number; observe?: (chunk: Buffer) => void; hash?: false },
+): Measured<string | null> {
+  const hash = options.hash === false ? null : createHash('sha256');
   const head: Buffer[] = [];
   let headBytes = 0;
   let size = 0;
@@ -82,7 +83,7 @@ export function measured(source: AsyncIterable<Buffer>, options: { maxBytes: num
     for await (const chunk of source) {
       size += chunk.length;
       if (size > options.maxBytes) throw new BlobTooLargeError(options.maxBytes);
-      hash.update(chunk);
+      hash?.update(chunk);
       options.observe?.(chunk);
       if (headBytes < HEAD_BYTES) {
         head.push(Buffer.from(chunk.subarray(0, HEAD_BYTES - headBytes)));
@@ -91,7 +92,14 @@ export function measured(source: AsyncIterable<Buffer>, options: { maxBytes: num
       yield chunk;
     }
   }
-  return { chunks: chunks(), result: () => ({ sha256: hash.digest('hex'), size, head: Buffer.concat(head) }) };
+  return { chunks: chunks(), result: () => ({ sha256: hash?.digest('hex') ?? null, size, head: Buffer.concat(head) }) };
+}
+
+/** An upload as `measured` passes it through. */
+export interface Measured<Sha256 extends string | null> {
+  readonly chunks: AsyncGenerator<Buffer>;
+  /** Once `chunks` has ended: the plaintext's sha-256 (null when not hashed here), size and head. */
+  result(): { sha256: Sha256; size: number; head: Buffer };
 }
 
 /**

@@ -3,7 +3,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { assertNever } from '../../domain/core/errors.js';
-import { BlobTooLargeError, type StagedFile } from '../blob-store.js';
+import { measured, type StagedFile } from '../blob-store.js';
 
 /** What the HTTP thread asks of the sealing thread, per upload (`id`). */
 export type SealRequest =
@@ -25,7 +25,6 @@ const IN_FLIGHT = 2;
  * socket's chunk (16–64 KB) does, and joining is the one copy the thread needs anyway.
  */
 const BATCH_BYTES = 256 * 1024;
-const HEAD_BYTES = 64 * 1024;
 
 type Done = Extract<SealReply, { op: 'done' }>;
 
@@ -98,9 +97,8 @@ export class SealThread {
     const worker = this.started();
     this.uploads.set(id, upload);
     worker.ref();
-    const head: Buffer[] = [];
-    let headBytes = 0;
-    let size = 0;
+    // The size limit, `observe` and the head here, as every staging does; the hashing is the thread's.
+    const incoming = measured(source, { ...options, hash: false });
     let batch: Buffer[] = [];
     let batchBytes = 0;
     const send = async () => {
@@ -119,14 +117,7 @@ export class SealThread {
     };
     try {
       worker.postMessage({ id, op: 'open', path, key, aad } satisfies SealRequest);
-      for await (const chunk of source) {
-        size += chunk.length;
-        if (size > options.maxBytes) throw new BlobTooLargeError(options.maxBytes);
-        options.observe?.(chunk);
-        if (headBytes < HEAD_BYTES) {
-          head.push(Buffer.from(chunk.subarray(0, HEAD_BYTES - headBytes)));
-          headBytes += Math.min(chunk.length, HEAD_BYTES - headBytes);
-        }
+      for await (const chunk of incoming.chunks) {
         batch.push(chunk);
         batchBytes += chunk.length;
         if (batchBytes >= BATCH_BYTES) await send();
@@ -135,7 +126,8 @@ export class SealThread {
       const ended = upload.settled();
       worker.postMessage({ id, op: 'end' } satisfies SealRequest);
       const done = (await ended) as Done;
-      return { file: { path, sha256: done.sealedSha256, size: done.sealedSize, head: Buffer.alloc(0) }, plain: { sha256: done.plainSha256, size, head: Buffer.concat(head) } };
+      const { size, head } = incoming.result();
+      return { file: { path, sha256: done.sealedSha256, size: done.sealedSize, head: Buffer.alloc(0) }, plain: { sha256: done.plainSha256, size, head } };
     } catch (error) {
       const aborted = upload.settled().catch(() => undefined);
       if (this.worker === worker) worker.postMessage({ id, op: 'abort' } satisfies SealRequest);
