@@ -106,7 +106,13 @@ export class AdvisoryLeadership implements Leadership {
   private async check(): Promise<void> {
     let connection: ReservedSql | null = null;
     try {
-      const open = (connection = this.connection ??= await this.sql.reserve(() => this.closed(open)));
+      if (!this.connection) {
+        const fresh: ReservedSql = await this.sql.reserve(() => this.closed(fresh));
+        // Stopped meanwhile: a connection opened now would hold whatever it took past the stop.
+        if (this.stopped) return fresh.release();
+        this.connection = fresh;
+      }
+      const open = (connection = this.connection);
       const ask = <Row>(text: string, params: unknown[] = []) => withTimeout(open.query<Row>(text, params), this.options.silentMs ?? 30_000);
       if (this.held) {
         const [row] = await ask<{ pid: number }>(`SELECT pg_backend_pid() AS pid`);
