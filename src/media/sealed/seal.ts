@@ -31,9 +31,9 @@ function nonce(prefix: Buffer, index: number, last: boolean): Buffer {
 
 /**
  * Seals one record whose plaintext is `parts` (in order, `RECORD_BYTES` at most in all) without joining them: the
- * cipher takes each part as it is, and the record goes out as the pieces the cipher made plus its tag.
+ * cipher takes each part as it is; its output and the tag are joined into the record (the one copy, of what it made).
  */
-function sealRecord(key: Buffer, prefix: Buffer, index: number, last: boolean, aad: Buffer, parts: readonly Buffer[]): Buffer[] {
+function sealRecord(key: Buffer, prefix: Buffer, index: number, last: boolean, aad: Buffer, parts: readonly Buffer[]): Buffer {
   const cipher = createCipheriv('aes-256-gcm', key, nonce(prefix, index, last));
   cipher.setAAD(aad);
   const out: Buffer[] = [];
@@ -44,7 +44,7 @@ function sealRecord(key: Buffer, prefix: Buffer, index: number, last: boolean, a
   const tail = cipher.final();
   if (tail.length) out.push(tail);
   out.push(cipher.getAuthTag());
-  return out;
+  return Buffer.concat(out);
 }
 
 function openRecord(key: Buffer, prefix: Buffer, index: number, last: boolean, aad: Buffer, sealed: Buffer): Buffer {
@@ -84,7 +84,7 @@ export class RecordSealer {
     // A full record is sealed only once more follows, because the last record must carry the last flag.
     while (this.pendingBytes > RECORD_BYTES) {
       const { record, rest } = split(this.pending, RECORD_BYTES);
-      out.push(join(sealRecord(this.key, this.prefix, this.index++, false, this.aad, record)));
+      out.push(sealRecord(this.key, this.prefix, this.index++, false, this.aad, record));
       this.pending = rest;
       this.pendingBytes -= RECORD_BYTES;
     }
@@ -93,7 +93,7 @@ export class RecordSealer {
 
   end(): Buffer[] {
     const out = this.header();
-    out.push(join(sealRecord(this.key, this.prefix, this.index, true, this.aad, this.pending)));
+    out.push(sealRecord(this.key, this.prefix, this.index, true, this.aad, this.pending));
     this.pending = [];
     return out;
   }
@@ -128,10 +128,6 @@ function split(chunks: readonly Buffer[], bytes: number): { record: Buffer[]; re
     return { record, rest: [chunks[k].subarray(want), ...chunks.slice(k + 1)] };
   }
   return { record, rest: chunks.slice(k) };
-}
-
-function join(parts: readonly Buffer[]): Buffer {
-  return parts.length === 1 ? parts[0] : Buffer.concat(parts);
 }
 
 /** Seals a buffer already in memory. */
