@@ -22,7 +22,7 @@ describeWithServer('an administrator imports people from a CSV and manages integ
 
   beforeAll(async () => {
     api = await startTestApi({}, { webDir: WEB_DIR });
-    releaseChromium = await holdChromium();
+    releaseChromium = await holdChromium('pages');
     browser = await launchChromium();
     admin = await (await newContext(browser, api.server.url)).newPage();
     admin.on('pageerror', (e) => console.error('PAGEERROR', e.message));

@@ -22,7 +22,7 @@ describeWithServer("an administrator exports a person's data and erases them on 
   const row = () => admin.locator('tr[data-username="robin.e"]');
 
   beforeAll(async () => {
-    releaseChromium = await holdChromium();
+    releaseChromium = await holdChromium('pages');
     api = await startTestApi({ masterKey: randomBytes(32) }, { webDir: WEB_DIR });
     await api.core.account('robin.e', 'RegisterAccount', { username: 'robin.e', role: 'student', displayName: NAME, passwordHash: await hashPassword(PASSWORD) }, SYSTEM_ACTOR);
     await api.createSession('robin-1', { student: 'robin.e', studentName: NAME });

@@ -18,7 +18,7 @@ describeWithServer('an administrator manages exam templates on screen', HAS_CHRO
 
   beforeAll(async () => {
     api = await startTestApi({}, { webDir: WEB_DIR });
-    releaseChromium = await holdChromium();
+    releaseChromium = await holdChromium('pages');
     browser = await launchChromium();
     admin = await (await newContext(browser, api.server.url)).newPage();
     await admin.setViewportSize({ width: 1440, height: 900 });

@@ -1,7 +1,8 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { expect } from 'vitest';
 import { PASSWORD, type TestApi } from './api.js';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -28,11 +29,21 @@ function alive(pid: number): boolean {
  * A file whose pages capture and send no media (`'pages'`: no exam, phone or conference page, no live video) takes no
  * lock: it loads the machine like any other test file beside a media one, which the media tests bear anyway, and the
  * browser files no longer all wait in one line.
+ *
+ * With CHROMIUM_LOCK_LOG set to a file, each file appends when it asked, got and gave the browser back (JSON lines):
+ * how long the workers waited, for tuning the order of the files (test/support/sequencer.ts).
  */
 export async function holdChromium(kind: 'media' | 'pages' = 'media'): Promise<() => void> {
+  const calledAt = Date.now();
+  const log = (acquiredAt: number) => {
+    if (!process.env.CHROMIUM_LOCK_LOG) return;
+    const file = (expect.getState().testPath ?? '?').replace(/.*\/(test|src|web)\//, '$1/');
+    appendFileSync(process.env.CHROMIUM_LOCK_LOG, JSON.stringify({ file, kind, calledAt, acquiredAt, releasedAt: Date.now() }) + '\n');
+  };
   if (kind === 'pages') {
     cspViolations.length = 0;
     return () => {
+      log(calledAt);
       if (cspViolations.length) throw new Error(`the Content-Security-Policy refused something the app does:\n${[...new Set(cspViolations)].join('\n')}`);
     };
   }
@@ -41,8 +52,10 @@ export async function holdChromium(kind: 'media' | 'pages' = 'media'): Promise<(
       mkdirSync(LOCK);
       writeFileSync(join(LOCK, 'pid'), String(process.pid));
       cspViolations.length = 0;
+      const acquiredAt = Date.now();
       return () => {
         rmSync(LOCK, { recursive: true, force: true });
+        log(acquiredAt);
         // Every browser test file checks, as it ends, that the pages it drove broke no rule of our security policy.
         if (cspViolations.length) throw new Error(`the Content-Security-Policy refused something the app does:\n${[...new Set(cspViolations)].join('\n')}`);
       };
@@ -53,7 +66,9 @@ export async function holdChromium(kind: 'media' | 'pages' = 'media'): Promise<(
       } catch {
         // the holder has not written its pid yet
       }
-      if (holder && holder !== process.pid && !alive(holder)) rmSync(LOCK, { recursive: true, force: true });
+      // Test files run one after another in a worker process (they share its modules): a lock this process holds was
+      // left by a file before this one, which can only have failed to let it go.
+      if (holder && (holder === process.pid || !alive(holder))) rmSync(LOCK, { recursive: true, force: true });
       await new Promise((r) => setTimeout(r, 200));
     }
   }
