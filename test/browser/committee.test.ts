@@ -31,7 +31,6 @@ describeWithServer('the examination committee\'s room in Chromium', HAS_CHROMIUM
   let releaseChromium: (() => void) | undefined;
 
   beforeAll(async () => {
-    releaseChromium = await holdChromium();
     api = await startTestApi({}, { webDir: WEB_DIR });
     const passwordHash = await hashPassword(PASSWORD);
     for (const username of MEMBERS) await api.core.account(username, 'RegisterAccount', { username, role: 'committee', passwordHash }, SYSTEM_ACTOR);
@@ -40,6 +39,7 @@ describeWithServer('the examination committee\'s room in Chromium', HAS_CHROMIUM
     await api.as('student1', `mutation { startSession(id: "cmt-b") { id } }`);
     for (let minute = 0; minute < 10; minute++) await api.as('student1', `mutation { recordMetrics(sessionId: "cmt-b", minute: ${minute}, values: [{ code: "c2", value: ${minute === 4 ? 90 : 5} }]) { id } }`);
     await api.as('proctor1', `mutation { finishSession(id: "cmt-b", conclusion: negative, comment: "Phone at minute 4") { id } }`);
+    releaseChromium = await holdChromium();
     browser = await launchChromium();
     for (const who of ['admin', ...MEMBERS]) {
       pages[who] = await (await newContext(browser, api.server.url)).newPage();
@@ -78,10 +78,17 @@ describeWithServer('the examination committee\'s room in Chromium', HAS_CHROMIUM
 
   it('brings members into one call with camera and microphone from the room, and out of it', async () => {
     const { alice, bob } = pages;
+    // What the two pages said of the call, for the message of a call that never carried a picture.
+    const said: string[] = [];
+    for (const [who, page] of Object.entries({ alice, bob })) page.on('console', (m) => /conference/i.test(m.text()) && said.push(`${who}: ${m.text().slice(0, 200)}`));
     for (const page of [alice, bob]) await page.getByRole('button', { name: 'Join with camera and microphone' }).click();
     const frames = (page: Page, from: string) => page.locator(`.conference-tile[data-member="${from}"]`).getAttribute('data-frames', { timeout: 2000 }).then(Number).catch(() => 0);
-    await expect.poll(() => frames(alice, 'bob'), { timeout: 60_000 }).toBeGreaterThan(0);
-    await expect.poll(() => frames(bob, 'alice'), { timeout: 60_000 }).toBeGreaterThan(0);
+    const connection = (page: Page, from: string) => page.locator(`.conference-tile[data-member="${from}"]`).getAttribute('data-connection', { timeout: 2000 }).catch(() => 'no tile');
+    const explain = async (e: Error) => {
+      throw new Error(`${e.message}\nalice ← bob: ${await connection(alice, 'bob')}; bob ← alice: ${await connection(bob, 'alice')}\n${said.join('\n')}`);
+    };
+    await expect.poll(() => frames(alice, 'bob'), { timeout: 60_000 }).toBeGreaterThan(0).catch(explain);
+    await expect.poll(() => frames(bob, 'alice'), { timeout: 60_000 }).toBeGreaterThan(0).catch(explain);
     await alice.screenshot({ path: `${SHOTS}/committee-call.png` });
     for (const page of [alice, bob]) await page.getByRole('button', { name: 'Leave' }).click();
     await alice.locator('.conference-tile[data-member="bob"]').waitFor({ state: 'detached' });

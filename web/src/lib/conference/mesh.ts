@@ -19,7 +19,6 @@ export class MeshLink {
     private readonly polite: boolean,
     private readonly send: (kind: string, payload: unknown) => void,
     onStream: (stream: MediaStream) => void,
-    onFailed: () => void,
   ) {
     const pc = this.pc;
     pc.onnegotiationneeded = async () => {
@@ -37,8 +36,11 @@ export class MeshLink {
       if (candidate) this.send('candidate', candidate.toJSON());
     };
     pc.ontrack = (e) => onStream(e.streams[0] ?? new MediaStream([e.track]));
+    // A pair whose ICE failed (a network change, a machine stalled past the consent checks) is negotiated again with
+    // new ICE credentials: the other member is still in the room (leaving and closed tabs come as `bye`), so their
+    // tile stays and fills again instead of vanishing for good.
     pc.onconnectionstatechange = () => {
-      if (pc.connectionState === 'failed') onFailed();
+      if (pc.connectionState === 'failed') pc.restartIce();
     };
     for (const track of local.getTracks()) pc.addTrack(track, local);
   }
@@ -91,7 +93,6 @@ export class MeshTransport implements Transport {
       ctx.self() < member.address,
       (kind, payload) => void ctx.channel.send(member.address, kind, payload),
       (stream) => (member.stream = stream),
-      () => ctx.lost(member),
     );
     this.links.set(member.address, link);
     member.pc = link.pc;

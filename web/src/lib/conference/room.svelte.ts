@@ -62,7 +62,7 @@ export class ConferenceRoom {
     const memberId = crypto.randomUUID();
     const channel = new ConferenceChannel(this.client, this.sessionId, memberId);
     this.channel = channel;
-    const context = { client: this.client, sessionId: this.sessionId, memberId, channel, local, self: () => this.self ?? '', lost: (m: RemoteMember) => this.remove(m.address) };
+    const context = { client: this.client, sessionId: this.sessionId, memberId, channel, local, self: () => this.self ?? '' };
     this.transport = this.engine === 'janus' ? new JanusTransport(context) : new MeshTransport(context);
     channel.open((s) => this.channel === channel && this.onSignal(s), (message) => {
       if (this.channel !== channel) return;

@@ -6,13 +6,16 @@ export interface MemberStats {
   readonly energy: number;
   /** The latest audio level, 0–1. */
   readonly level: number;
+  /** The connection's state (`none` before there is one): what a tile that shows nothing is waiting for. */
+  readonly connection: RTCPeerConnectionState | 'none';
 }
 
-export const NO_STATS: MemberStats = { frames: 0, energy: 0, level: 0 };
+export const NO_STATS: MemberStats = { frames: 0, energy: 0, level: 0, connection: 'none' };
 
 /** Reads `pc`'s inbound statistics (everything it receives comes from one member). */
 export async function readStats(pc: RTCPeerConnection | null): Promise<MemberStats> {
-  if (!pc || pc.connectionState === 'closed') return NO_STATS;
+  if (!pc) return NO_STATS;
+  if (pc.connectionState === 'closed') return { ...NO_STATS, connection: 'closed' };
   let frames = 0, energy = 0, level = 0;
   (await pc.getStats()).forEach((r) => {
     if (r.type !== 'inbound-rtp') return;
@@ -22,5 +25,5 @@ export async function readStats(pc: RTCPeerConnection | null): Promise<MemberSta
       level = Math.max(level, r.audioLevel ?? 0);
     }
   });
-  return { frames, energy, level };
+  return { frames, energy, level, connection: pc.connectionState };
 }

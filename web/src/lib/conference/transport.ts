@@ -11,8 +11,6 @@ export interface TransportContext {
   readonly local: MediaStream;
   /** This browser's address in the room (known once the server's welcome came). */
   self(): string;
-  /** A member's connection failed for good: the room drops them. */
-  lost(member: RemoteMember): void;
 }
 
 /**
