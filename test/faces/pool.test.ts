@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { threadId } from 'node:worker_threads';
@@ -37,11 +37,14 @@ describe('face analysis in worker threads', () => {
       const analysis = await pool.analyze(readFileSync(${JSON.stringify(fileURLToPath(new URL('../fixtures/faces/person-a.jpg', import.meta.url)))}));
       await pool.close();
       console.log(JSON.stringify({ faces: analysis.faces.length, loaded: faceModelsLoaded() }));`;
-    const file = join(mkdtempSync(join(tmpdir(), 'pool-')), 'asks.mjs');
-    writeFileSync(file, script);
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', file]);
-    rmSync(dirname(file), { recursive: true, force: true });
-    expect(JSON.parse(stdout)).toEqual({ faces: 1, loaded: false });
+    const dir = mkdtempSync(join(tmpdir(), 'pool-'));
+    try {
+      writeFileSync(join(dir, 'asks.mjs'), script);
+      const { stdout } = await run(process.execPath, ['--import', 'tsx', join(dir, 'asks.mjs')]);
+      expect(JSON.parse(stdout)).toEqual({ faces: 1, loaded: false });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('answers an image it cannot decode with ImageDecodeError, saying what is wrong in words', async () => {

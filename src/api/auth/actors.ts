@@ -17,7 +17,7 @@ interface Cached<T> {
  * on), and the role is the account's, whatever the token says. Signatures are checked once per token.
  */
 export class ActorResolver {
-  private readonly tokens = new Map<string, Cached<TokenActor>>();
+  private readonly tokens = new Map<string, TokenActor>();
   private readonly accounts = new Map<string, Cached<Account>>();
 
   constructor(
@@ -30,22 +30,23 @@ export class ActorResolver {
   async resolve(token: string | undefined): Promise<RequestActor | null> {
     if (!token) return null;
     const now = Date.now();
+    // A token's signature and claims never change, so they are checked once for its life; what can change (the
+    // account's role, status and token version) is the account's, read through the `ttlMs` cache below.
     let claims = this.tokens.get(token);
-    if (!claims || claims.until <= now) {
-      const verified = await this.tokenService.verify(token);
+    if (!claims) {
+      claims = await this.tokenService.verify(token);
       if (this.tokens.size >= 20_000) this.tokens.delete(this.tokens.keys().next().value!);
-      // A token's signature and claims never change, so they are checked once for its life: under load every person
-      // sends a request every few seconds, and verifying each again was 6–7 % of a command's CPU. What can change (the
-      // account's role, status and token version) is the account's, read through the `ttlMs` cache below.
-      claims = { value: verified, until: verified.expiresAt.getTime() };
       this.tokens.set(token, claims);
     }
-    if (claims.value.expiresAt.getTime() <= now) throw new UnauthenticatedError('the sign-in has expired; sign in again');
-    const account = await this.account(claims.value.id);
-    const refusal = this.refusal(claims.value, account);
+    if (claims.expiresAt.getTime() <= now) {
+      this.tokens.delete(token);
+      throw new UnauthenticatedError('the sign-in has expired; sign in again');
+    }
+    const account = await this.account(claims.id);
+    const refusal = this.refusal(claims, account);
     if (refusal) throw new UnauthenticatedError(refusal);
     if (account.status === 'none') throw new UnauthenticatedError('no such account');
-    return { ...claims.value, id: account.username, role: account.role };
+    return { ...claims, id: account.username, role: account.role };
   }
 
   /**
