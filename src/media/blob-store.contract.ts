@@ -1,8 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BlobTooLargeError, type BlobStore } from './blob-store.js';
+import { checkWebm } from './webm.js';
 
 /** What the contract needs of an adapter: the store, where it stages uploads, and how to let it go. */
 export interface BlobStoreUnderTest {
@@ -140,6 +142,20 @@ function staging(ctx: Context): void {
       throw new Error('connection reset');
     }
     for (let i = 0; i < 200; i++) await expect(ctx.blobs().stage(broken(), { maxBytes: 10_000 })).rejects.toThrow('connection reset');
+    expect(await ctx.staged()).toEqual([]);
+  });
+
+  it('checks the upload as a WebM segment when asked, in whatever chunks it comes, and only when asked', async () => {
+    const segment = readFileSync(new URL('../../test/fixtures/webm/live-2s.webm', import.meta.url));
+    const inPieces = (data: Buffer) => chunks(...Array.from({ length: Math.ceil(data.length / 5000) }, (_, i) => data.subarray(i * 5000, (i + 1) * 5000)));
+    const whole = await ctx.blobs().stage(inPieces(segment), { maxBytes: 1_000_000, webm: true });
+    expect(whole.webm).toEqual(checkWebm(segment));
+    expect(whole.webm?.ok).toBe(true);
+    const cut = await ctx.blobs().stage(inPieces(segment.subarray(0, segment.length - 700)), { maxBytes: 1_000_000, webm: true });
+    expect(cut.webm).toMatchObject({ ok: false });
+    const unasked = await ctx.blobs().stage(chunks(segment), { maxBytes: 1_000_000 });
+    expect(unasked.webm).toBeUndefined();
+    for (const upload of [whole, cut, unasked]) await upload.discard();
     expect(await ctx.staged()).toEqual([]);
   });
 

@@ -4,6 +4,7 @@ import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
+import { WebmChecker, type WebmVerdict } from './webm.js';
 
 /** An upload written to a staging place and hashed on the way, not yet kept: `commit` keeps it, `discard` drops it. */
 export interface StagedBlob {
@@ -11,11 +12,25 @@ export interface StagedBlob {
   readonly size: number;
   /** The first bytes (64 KB at most), to recognise what kind of file it is. */
   readonly head: Buffer;
+  /** The content checked as a WebM recording segment: present when `stage` was asked to (`webm: true`). */
+  readonly webm?: WebmVerdict;
   /** Reads the staged content, to check it before keeping it. */
   read(): Readable;
   /** Keeps the content under its hash; false when that content was stored already (nothing new written). */
   commit(): Promise<boolean>;
   discard(): Promise<void>;
+}
+
+/** What `stage` is told. */
+export interface StageOptions {
+  readonly maxBytes: number;
+  /** Sees each chunk as it streams. */
+  readonly observe?: (chunk: Buffer) => void;
+  /**
+   * Check the content as a WebM recording segment as it streams (the answer is `StagedBlob.webm`). Asked of the store
+   * rather than done through `observe` so that a store which streams through another thread checks it there.
+   */
+  readonly webm?: boolean;
 }
 
 /** `stage` read more than `maxBytes`: nothing is kept. */
@@ -38,7 +53,7 @@ export interface BlobStore {
    * Streams `source` to a staging place, hashing it and handing each chunk to `observe`, never holding it in memory;
    * throws `BlobTooLargeError` (keeping nothing) past `maxBytes`. What is staged is kept only by `commit`.
    */
-  stage(source: AsyncIterable<Buffer>, options: { maxBytes: number; observe?: (chunk: Buffer) => void }): Promise<StagedBlob>;
+  stage(source: AsyncIterable<Buffer>, options: StageOptions): Promise<StagedBlob>;
   /** The content, or null when absent. */
   get(sha256: string): Promise<Readable | null>;
   /** Removes content (a commit undone because the command that needed it was refused). */
@@ -63,19 +78,19 @@ export interface StagedFile {
   readonly sha256: string;
   readonly size: number;
   readonly head: Buffer;
+  readonly webm?: WebmVerdict;
 }
 
 /**
  * `source` passed through, checked against `maxBytes` (`BlobTooLargeError` past it), handed chunk by chunk to
  * `observe`, hashed and measured, its first 64 KB kept: what every staging learns of an upload as it streams.
  */
-export function measured(source: AsyncIterable<Buffer>, options: { maxBytes: number; observe?: (chunk: Buffer) => void }): Measured<string>;
+export function measured(source: AsyncIterable<Buffer>, options: StageOptions): Measured<string>;
 /** The same without the hash, for a caller that hashes elsewhere (the sealing thread). */
-export function measured(source: AsyncIterable<Buffer>, options: { maxBytes: number; observe?: (chunk: Buffer) => void; hash: false }): Measured<null>;
-export function measured(
-  source: AsyncIterable<Buffer>, options: { maxBytes: number; observe?: (chunk: Buffer) => void; hash?: false },
-): Measured<string | null> {
+export function measured(source: AsyncIterable<Buffer>, options: StageOptions & { hash: false }): Measured<null>;
+export function measured(source: AsyncIterable<Buffer>, options: StageOptions & { hash?: false }): Measured<string | null> {
   const hash = options.hash === false ? null : createHash('sha256');
+  const checker = options.webm ? new WebmChecker() : null;
   const head: Buffer[] = [];
   let headBytes = 0;
   let size = 0;
@@ -85,6 +100,7 @@ export function measured(
       if (size > options.maxBytes) throw new BlobTooLargeError(options.maxBytes);
       hash?.update(chunk);
       options.observe?.(chunk);
+      checker?.push(chunk);
       if (headBytes < HEAD_BYTES) {
         head.push(Buffer.from(chunk.subarray(0, HEAD_BYTES - headBytes)));
         headBytes += Math.min(chunk.length, HEAD_BYTES - headBytes);
@@ -92,14 +108,17 @@ export function measured(
       yield chunk;
     }
   }
-  return { chunks: chunks(), result: () => ({ sha256: hash?.digest('hex') ?? null, size, head: Buffer.concat(head) }) };
+  return {
+    chunks: chunks(),
+    result: () => ({ sha256: hash?.digest('hex') ?? null, size, head: Buffer.concat(head), ...(checker && { webm: checker.finish() }) }),
+  };
 }
 
 /** An upload as `measured` passes it through. */
 export interface Measured<Sha256 extends string | null> {
   readonly chunks: AsyncGenerator<Buffer>;
-  /** Once `chunks` has ended: the plaintext's sha-256 (null when not hashed here), size and head. */
-  result(): { sha256: Sha256; size: number; head: Buffer };
+  /** Once `chunks` has ended: the plaintext's sha-256 (null when not hashed here), size and head, and its WebM check when asked. */
+  result(): { sha256: Sha256; size: number; head: Buffer; webm?: WebmVerdict };
 }
 
 /**
@@ -108,7 +127,7 @@ export interface Measured<Sha256 extends string | null> {
  * Every blob store stages this way: a staged upload is checked (its head, its content) before anything is kept.
  */
 export async function stageToFile(
-  dir: string, source: AsyncIterable<Buffer>, options: { maxBytes: number; observe?: (chunk: Buffer) => void },
+  dir: string, source: AsyncIterable<Buffer>, options: StageOptions,
 ): Promise<StagedFile> {
   await mkdir(dir, { recursive: true });
   const path = join(dir, `${randomUUID()}.part`);
@@ -173,7 +192,7 @@ export class LocalBlobStore implements BlobStore {
     await rename(temp, file); // readers never see half a file
   }
 
-  async stage(source: AsyncIterable<Buffer>, options: { maxBytes: number; observe?: (chunk: Buffer) => void }): Promise<StagedBlob> {
+  async stage(source: AsyncIterable<Buffer>, options: StageOptions): Promise<StagedBlob> {
     return this.adopt(await stageToFile(this.staging.dir, source, options));
   }
 

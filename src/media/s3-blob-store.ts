@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream';
 import {
   DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, PutObjectCommand, S3Client, S3ServiceException,
 } from '@aws-sdk/client-s3';
-import { isBlobKey, stageToFile, sweepStagingDir, type BlobStore, type StagedBlob, type StagedFile } from './blob-store.js';
+import { isBlobKey, stageToFile, sweepStagingDir, type BlobStore, type StageOptions, type StagedBlob, type StagedFile } from './blob-store.js';
 
 /** Where the objects go (BLOB_STORE=s3: the S3_* variables, read by `blobStoreConfig`). */
 export interface S3BlobStoreConfig {
@@ -81,7 +81,7 @@ export class S3BlobStore implements BlobStore {
     return { dir: this.stagingDir, adopt: (file) => this.adopt(file) };
   }
 
-  async stage(source: AsyncIterable<Buffer>, options: { maxBytes: number; observe?: (chunk: Buffer) => void }): Promise<StagedBlob> {
+  async stage(source: AsyncIterable<Buffer>, options: StageOptions): Promise<StagedBlob> {
     return this.adopt(await stageToFile(this.stagingDir, source, options));
   }
 
@@ -91,6 +91,7 @@ export class S3BlobStore implements BlobStore {
       sha256: file.sha256,
       size: file.size,
       head: file.head,
+      ...(file.webm && { webm: file.webm }),
       read: () => createReadStream(file.path),
       commit: async () => {
         const Key = this.key(file.sha256);

@@ -4,7 +4,7 @@ import type { Actor } from '../../domain/core/decider.js';
 import { NotFoundError } from '../../domain/core/errors.js';
 import type { RecordingTrack } from '../../domain/session/events.js';
 import type { BlobStore } from '../../media/blob-store.js';
-import { durationMismatch, WebmChecker } from '../../media/webm.js';
+import { durationMismatch } from '../../media/webm.js';
 import { recordingSegments, type RecordingSegment } from '../../projections/protocol/queries.js';
 import type { Core } from '../core/core.js';
 import { keepIfAccepted } from '../files/upload.js';
@@ -42,9 +42,9 @@ export async function storeSegment(
 ): Promise<SegmentOutcome> {
   const { sessionId, track, seq, start, durationMs } = segment;
   const media = sessionBlobs(blobs, sessionId);
-  const checker = new WebmChecker();
-  const staged = await media.stage(body, { maxBytes: limits.segmentBytes, observe: (chunk) => checker.push(chunk) });
-  const verdict = checker.finish();
+  const staged = await media.stage(body, { maxBytes: limits.segmentBytes, webm: true });
+  const verdict = staged.webm;
+  if (!verdict) throw new Error('the blob store staged a segment without checking its WebM');
   const broken = verdict.ok ? durationMismatch(verdict.facts, durationMs) : verdict.reason;
   if (broken) {
     await staged.discard();

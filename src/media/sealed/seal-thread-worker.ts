@@ -1,12 +1,14 @@
 /**
- * The sealing thread (see `seal-thread.ts`): for each upload, hashes the plaintext, seals it record by record, hashes
- * the ciphertext and writes it to the staging file, so none of that runs on the thread that serves HTTP.
+ * The sealing thread (see `seal-thread.ts`): for each upload, hashes the plaintext (and checks its WebM when asked),
+ * seals it record by record, hashes the ciphertext and writes it to the staging file, so none of that runs on the
+ * thread that serves HTTP.
  */
 import { createHash, type Hash } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parentPort } from 'node:worker_threads';
 import { assertNever } from '../../domain/core/errors.js';
+import { WebmChecker } from '../webm.js';
 import { RecordSealer } from './seal.js';
 import type { SealReply, SealRequest } from './seal-thread.js';
 
@@ -14,6 +16,7 @@ interface Job {
   readonly sealer: RecordSealer;
   readonly plain: Hash;
   readonly sealed: Hash;
+  readonly webm: WebmChecker | null;
   readonly fd: number;
   readonly path: string;
   size: number;
@@ -46,7 +49,7 @@ function handle(request: SealRequest): SealReply | null {
     case 'open': {
       mkdirSync(dirname(request.path), { recursive: true });
       const fd = openSync(request.path, 'wx');
-      const job: Job = { sealer: new RecordSealer(Buffer.from(request.key), Buffer.from(request.aad)), plain: createHash('sha256'), sealed: createHash('sha256'), fd, path: request.path, size: 0 };
+      const job: Job = { sealer: new RecordSealer(Buffer.from(request.key), Buffer.from(request.aad)), plain: createHash('sha256'), sealed: createHash('sha256'), webm: request.webm ? new WebmChecker() : null, fd, path: request.path, size: 0 };
       jobs.set(request.id, job);
       return null;
     }
@@ -55,6 +58,7 @@ function handle(request: SealRequest): SealReply | null {
       if (!job) return null;
       const chunk = Buffer.from(request.data.buffer, request.data.byteOffset, request.data.byteLength);
       job.plain.update(chunk);
+      job.webm?.push(chunk);
       write(job, job.sealer.push(chunk));
       return { id: request.id, op: 'ack' };
     }
@@ -63,7 +67,7 @@ function handle(request: SealRequest): SealReply | null {
       write(job, job.sealer.end());
       closeSync(job.fd);
       jobs.delete(request.id);
-      return { id: request.id, op: 'done', plainSha256: job.plain.digest('hex'), sealedSha256: job.sealed.digest('hex'), sealedSize: job.size };
+      return { id: request.id, op: 'done', plainSha256: job.plain.digest('hex'), sealedSha256: job.sealed.digest('hex'), sealedSize: job.size, webm: job.webm?.finish() ?? null };
     }
     case 'abort':
       drop(request.id);

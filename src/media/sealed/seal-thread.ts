@@ -3,18 +3,22 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { assertNever } from '../../domain/core/errors.js';
-import { measured, type StagedFile } from '../blob-store.js';
+import { measured, type StageOptions, type StagedFile } from '../blob-store.js';
+import type { WebmVerdict } from '../webm.js';
 
 /** What the HTTP thread asks of the sealing thread, per upload (`id`). */
 export type SealRequest =
-  | { readonly id: number; readonly op: 'open'; readonly path: string; readonly key: Uint8Array; readonly aad: Uint8Array }
+  | { readonly id: number; readonly op: 'open'; readonly path: string; readonly key: Uint8Array; readonly aad: Uint8Array; readonly webm: boolean }
   | { readonly id: number; readonly op: 'chunk'; readonly data: Uint8Array }
   | { readonly id: number; readonly op: 'end' }
   | { readonly id: number; readonly op: 'abort' };
 
 export type SealReply =
   | { readonly id: number; readonly op: 'ack' }
-  | { readonly id: number; readonly op: 'done'; readonly plainSha256: string; readonly sealedSha256: string; readonly sealedSize: number }
+  | {
+      readonly id: number; readonly op: 'done'; readonly plainSha256: string; readonly sealedSha256: string; readonly sealedSize: number;
+      readonly webm: WebmVerdict | null;
+    }
   | { readonly id: number; readonly op: 'aborted' }
   | { readonly id: number; readonly op: 'failed'; readonly message: string };
 
@@ -73,10 +77,10 @@ class Upload {
 }
 
 /**
- * A thread that seals uploads (hashing, AES-GCM, hashing the ciphertext, writing the staging file), off the thread that
- * serves HTTP: segment uploads arrive ≈100 a second at 1,000 sessions, and their crypto was a fifth of that thread.
- * The HTTP thread keeps what must see each chunk as it streams (the size limit, the caller's `observe`, the first
- * 64 KB) and copies each chunk across. Started on the first upload; it keeps the process alive only while it works.
+ * A thread that seals uploads (hashing, AES-GCM, hashing the ciphertext, writing the staging file) and checks a
+ * recording segment's WebM, off the thread that serves HTTP: segment uploads arrive ≈100 a second at 1,000 sessions,
+ * and their crypto was a fifth of that thread, the WebM check a tenth. The HTTP thread keeps what must see each chunk
+ * as it streams (the size limit, the caller's `observe`, the first 64 KB) and copies each chunk across. Started on the first upload; it keeps the process alive only while it works.
  */
 export class SealThread {
   private worker: Worker | null = null;
@@ -85,12 +89,12 @@ export class SealThread {
 
   /**
    * Streams `source` sealed into a new file in `dir` (made if need be, by the thread): the sealed file (named by nothing yet: its sha-256 and size are
-   * the ciphertext's) and the plaintext's sha-256, size and head. Past `maxBytes`, or when `source` or the thread
-   * fails, the file is removed and the error thrown.
+   * the ciphertext's) and the plaintext's sha-256, size and head, and its WebM check when `options.webm` asks. Past
+   * `maxBytes`, or when `source` or the thread fails, the file is removed and the error thrown.
    */
   async stage(
-    dir: string, key: Buffer, aad: Buffer, source: AsyncIterable<Buffer>, options: { maxBytes: number; observe?: (chunk: Buffer) => void },
-  ): Promise<{ file: StagedFile; plain: { sha256: string; size: number; head: Buffer } }> {
+    dir: string, key: Buffer, aad: Buffer, source: AsyncIterable<Buffer>, options: StageOptions,
+  ): Promise<{ file: StagedFile; plain: { sha256: string; size: number; head: Buffer; webm?: WebmVerdict } }> {
     const path = join(dir, `${randomUUID()}.part`);
     const id = this.nextId++;
     const upload = new Upload();
@@ -98,7 +102,7 @@ export class SealThread {
     this.uploads.set(id, upload);
     worker.ref();
     // The size limit, `observe` and the head here, as every staging does; the hashing is the thread's.
-    const incoming = measured(source, { ...options, hash: false });
+    const incoming = measured(source, { ...options, hash: false, webm: false });
     let batch: Buffer[] = [];
     let batchBytes = 0;
     const send = async () => {
@@ -116,7 +120,7 @@ export class SealThread {
       worker.postMessage({ id, op: 'chunk', data } satisfies SealRequest, [data.buffer]);
     };
     try {
-      worker.postMessage({ id, op: 'open', path, key, aad } satisfies SealRequest);
+      worker.postMessage({ id, op: 'open', path, key, aad, webm: options.webm === true } satisfies SealRequest);
       for await (const chunk of incoming.chunks) {
         batch.push(chunk);
         batchBytes += chunk.length;
@@ -127,7 +131,8 @@ export class SealThread {
       worker.postMessage({ id, op: 'end' } satisfies SealRequest);
       const done = (await ended) as Done;
       const { size, head } = incoming.result();
-      return { file: { path, sha256: done.sealedSha256, size: done.sealedSize, head: Buffer.alloc(0) }, plain: { sha256: done.plainSha256, size, head } };
+      const plain = { sha256: done.plainSha256, size, head, ...(done.webm && { webm: done.webm }) };
+      return { file: { path, sha256: done.sealedSha256, size: done.sealedSize, head: Buffer.alloc(0) }, plain };
     } catch (error) {
       const aborted = upload.settled().catch(() => undefined);
       if (this.worker === worker) worker.postMessage({ id, op: 'abort' } satisfies SealRequest);

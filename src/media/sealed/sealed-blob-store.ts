@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { isBlobKey, measured, type BlobStore, type StagedBlob } from '../blob-store.js';
+import { isBlobKey, measured, type BlobStore, type StageOptions, type StagedBlob } from '../blob-store.js';
 import { SessionKeyTable } from '../../store/session-keys.js';
 import type { Sql } from '../../store/sql.js';
 import { openReadable, RECORD_BYTES, sealBuffer, sealStream, unwrapKey, wrapKey } from './seal.js';
@@ -35,7 +35,7 @@ export class SealedBlobStores implements BlobStore {
     return this.inner.put(sha256, data);
   }
 
-  stage(source: AsyncIterable<Buffer>, options: { maxBytes: number; observe?: (chunk: Buffer) => void }): Promise<StagedBlob> {
+  stage(source: AsyncIterable<Buffer>, options: StageOptions): Promise<StagedBlob> {
     return this.inner.stage(source, options);
   }
 
@@ -119,11 +119,11 @@ class SessionBlobStore implements BlobStore {
     if (!(await this.keys.addObject(this.sessionId, sha256, objectKey))) await this.inner.remove(objectKey);
   }
 
-  async stage(source: AsyncIterable<Buffer>, options: { maxBytes: number; observe?: (chunk: Buffer) => void }): Promise<StagedBlob> {
+  async stage(source: AsyncIterable<Buffer>, options: StageOptions): Promise<StagedBlob> {
     const key = (await this.owner.dataKey(this.sessionId, true))!;
     const staging = this.inner.staging;
     if (staging) {
-      // The crypto and the file on the sealing thread; the staged file is ciphertext too (see below).
+      // The crypto, the WebM check and the file on the sealing thread; the staged file is ciphertext too (see below).
       const { file, plain } = await sealThread().stage(staging.dir, key, this.aad, source, options);
       const staged = staging.adopt(file);
       return { ...plain, read: () => openReadable(key, this.aad, staged.read()), commit: () => this.commit(plain.sha256, staged), discard: () => staged.discard() };
@@ -132,11 +132,12 @@ class SessionBlobStore implements BlobStore {
     // The staged file is ciphertext too: an upload never rests in plaintext, even for a moment.
     const overhead = 64 + Math.ceil((options.maxBytes + 1) / RECORD_BYTES) * 16;
     const staged = await this.inner.stage(sealStream(key, this.aad, plain.chunks), { maxBytes: options.maxBytes + overhead });
-    const { sha256, size, head } = plain.result();
+    const { sha256, size, head, webm } = plain.result();
     return {
       sha256,
       size,
       head,
+      ...(webm && { webm }),
       read: () => openReadable(key, this.aad, staged.read()),
       commit: () => this.commit(sha256, staged),
       discard: () => staged.discard(),
