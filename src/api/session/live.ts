@@ -1,5 +1,4 @@
 import { SESSION_EVENT_TYPES, sessionIdOf } from '../../domain/session/events.js';
-import { changedSessions } from '../../projections/monitor/batch-rows.js';
 import { compilePredicate, parseQuery } from '../../projections/search/index.js';
 import type { RecordedEvent } from '../../store/event-store.js';
 import { authorize, authorizeOn, can } from '../authorization.js';
@@ -42,12 +41,8 @@ export function sessionsChangedSource(ctx: ApiContext, query: string | null): As
   // subscribed, may still hold the session, so the next such change goes out once more. With searches that match a
   // few sessions out of many, this is most of the messages.
   const hidden = new Map<string, number>();
-  return fromBatches(ctx, async (batch) => {
+  return fromBatches(ctx, ({ changed, rows }) => {
     const changes: SessionChange[] = [];
-    const changed = changedSessions(batch.events);
-    if (changed.size === 0) return [];
-    // One read per batch, shared by every subscription group and every command answered from this batch.
-    const rows = await ctx.core.monitorRows.rowsOf(batch);
     for (const [id, last] of changed) {
       const row = rows.get(id);
       if (!row || !can(ctx.actor, 'session.read', row)) continue;
@@ -68,10 +63,10 @@ export function sessionsChangedSource(ctx: ApiContext, query: string | null): As
 /** Source of `sessionActivity(id)`: each event of one session, as committed. Students do not see staff-only events. */
 export async function sessionActivitySource(ctx: ApiContext, sessionId: string): Promise<AsyncIterableIterator<SessionActivity>> {
   authorizeOn(ctx.actor, 'session.read', sessionId, await ctx.core.monitorRows.row(sessionId));
-  return fromBatches(ctx, async (batch) => {
+  return fromBatches(ctx, ({ batch, changed, rows }) => {
+    if (!changed.has(sessionId)) return [];
     const mine = batch.events.filter((e) => SESSION_TYPES.has(e.type) && sessionIdOf(e) === sessionId);
-    if (mine.length === 0) return [];
-    const current = (await ctx.core.monitorRows.rowsOf(batch)).get(sessionId);
+    const current = rows.get(sessionId);
     if (!current || !can(ctx.actor, 'session.read', current)) return [];
     const student = ctx.actor?.role === 'student';
     return mine.flatMap((e) => {

@@ -1,0 +1,92 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ApiContext } from '../src/api/context.js';
+import { fromBatches, type LiveBatch } from '../src/api/subscriptions/from-batches.js';
+import type { Actor } from '../src/domain/core/decider.js';
+import { sessionIdOf } from '../src/domain/session/events.js';
+import { BatchRows } from '../src/projections/monitor/batch-rows.js';
+import { openTestCore, type TestCore } from './support/core.js';
+
+const admin: Actor = { id: 'admin', role: 'admin' };
+const student: Actor = { id: 'student1', role: 'student' };
+
+/** The next value of `source`, or 'none' when nothing came within `ms` (a source that is never woken). */
+async function nextOrNone<T>(source: AsyncIterator<T>, ms: number): Promise<IteratorResult<T> | 'none'> {
+  let timer: NodeJS.Timeout | undefined;
+  const none = new Promise<'none'>((resolve) => (timer = setTimeout(() => resolve('none'), ms)));
+  try {
+    return await Promise.race([source.next(), none]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+describe('live sources fed from the committed batches', () => {
+  let core: TestCore;
+  let ctx: Pick<ApiContext, 'core'>;
+  let monitorRows: BatchRows;
+
+  beforeEach(async () => {
+    core = await openTestCore();
+    // What the sources need of the server's core: its runner and the batch rows over the same database.
+    monitorRows = new BatchRows(core.sql, core.runner);
+    ctx = { core: { runner: core.runner, monitorRows } } as unknown as Pick<ApiContext, 'core'>;
+    for (const id of ['s1', 's2']) {
+      await core.session(id, 'CreateSession', { sessionId: id, name: 'Quiz', student: 'student1', durationMinutes: 30 }, admin);
+    }
+    await core.runner.catchUp();
+  });
+  afterEach(async () => {
+    await core.close();
+  });
+
+  /** A source of one session's event types, as the tile's activity maps batches. */
+  const typesOf = (sessionId: string) => (live: LiveBatch) =>
+    live.changed.has(sessionId) ? live.batch.events.filter((e) => sessionIdOf(e) === sessionId).map((e) => `${e.type}@${live.rows.get(sessionId)?.status}`) : [];
+
+  it("gives each source its own session's events in commit order, with the rows as that batch left them", async () => {
+    // Given a source per session
+    const one = fromBatches(ctx, typesOf('s1'));
+    const two = fromBatches(ctx, typesOf('s2'));
+    // When both sessions change, in separate batches
+    await core.session('s1', 'CheckIn', { userAgent: 'ua', browserSupported: true }, student);
+    await core.runner.catchUp();
+    await core.session('s2', 'CheckIn', { userAgent: 'ua', browserSupported: true }, student);
+    await core.runner.catchUp();
+    await core.session('s1', 'StartSession', {}, student);
+    await core.runner.catchUp();
+    // Then each got its own, in order, each with the row as of its batch
+    expect((await one.next()).value).toBe('ParticipantCheckedIn@waiting');
+    expect((await one.next()).value).toBe('SessionStarted@in_progress');
+    expect((await two.next()).value).toBe('ParticipantCheckedIn@waiting');
+    // and a source with nothing to send is not woken
+    expect(await nextOrNone(two, 300)).toBe('none');
+    await one.return?.();
+    await two.return?.();
+  });
+
+  it('ends a source whose map throws with its error, and the others go on', async () => {
+    // Given a source that fails on its first batch and one that does not
+    const failing = fromBatches(ctx, () => {
+      throw new Error('cannot map this');
+    });
+    const fine = fromBatches(ctx, typesOf('s1'));
+    // When a batch is committed
+    await core.session('s1', 'CheckIn', { userAgent: 'ua', browserSupported: true }, student);
+    await core.runner.catchUp();
+    // Then the failing one throws its error and the other has its event
+    await expect(failing.next()).rejects.toThrow('cannot map this');
+    expect((await fine.next()).value).toBe('ParticipantCheckedIn@waiting');
+    await fine.return?.();
+  });
+
+  it("ends every source with the error when a batch's rows cannot be read", async () => {
+    // Given the monitor rows cannot be read
+    const source = fromBatches(ctx, typesOf('s1'));
+    monitorRows.rowsOf = () => Promise.reject(new Error('the database went away'));
+    // When a batch is committed
+    await core.session('s1', 'CheckIn', { userAgent: 'ua', browserSupported: true }, student);
+    await core.runner.catchUp();
+    // Then the source ends with that error rather than waiting for ever
+    await expect(source.next()).rejects.toThrow('the database went away');
+  });
+});
