@@ -1,8 +1,7 @@
 import type { Core } from '../core/core.js';
 import { SYSTEM_ACTOR } from '../../domain/core/decider.js';
 import { DomainError } from '../../domain/core/errors.js';
-import { runningSessions } from '../../projections/monitor/queries.js';
-import { recordedUntil } from '../../projections/protocol/queries.js';
+import { stalledCameraRecordings } from '../../projections/protocol/queries.js';
 
 /**
  * Raises n3 ("records are not saved") when a running session's camera recording stops keeping up with its time:
@@ -11,6 +10,8 @@ import { recordedUntil } from '../../projections/protocol/queries.js';
  */
 export class RecordingWatchdog {
   private timer: ReturnType<typeof setInterval> | null = null;
+  /** A pass still running when the next is due: that one is skipped, not run beside it (both would raise the same gaps). */
+  private busy = false;
   /** Per session: the recording end already reported as stalled. */
   private readonly reported = new Map<string, number>();
 
@@ -21,15 +22,26 @@ export class RecordingWatchdog {
   ) {}
 
   start(everyMs = 30_000): void {
-    this.timer = setInterval(() => void this.tick().catch((e) => this.log('recording watchdog failed', e)), everyMs);
+    this.timer = setInterval(() => {
+      if (this.busy) return;
+      this.busy = true;
+      this.tick()
+        .catch((e) => this.log('recording watchdog failed', e))
+        .finally(() => (this.busy = false));
+    }, everyMs);
   }
 
   /** One pass. Answers the sessions it raised n3 for. */
   async tick(now = this.core.now()): Promise<string[]> {
     const raised: string[] = [];
-    for (const { sessionId, startedAt } of await runningSessions(this.core.db)) {
-      const until = (await recordedUntil(this.core.db, sessionId)).get('camera')?.getTime() ?? startedAt.getTime();
-      if (now.getTime() - until < this.graceMs || this.reported.get(sessionId) === until) continue;
+    const stalledNow = await stalledCameraRecordings(this.core.db, new Date(now.getTime() - this.graceMs));
+    // A session not stalled now has no gap left to remember: its next one ends elsewhere.
+    const ids = new Set(stalledNow.map((s) => s.sessionId));
+    for (const id of this.reported.keys()) if (!ids.has(id)) this.reported.delete(id);
+    for (const stalled of stalledNow) {
+      const { sessionId } = stalled;
+      const until = stalled.until.getTime();
+      if (this.reported.get(sessionId) === until) continue;
       try {
         const detail = `no camera recording since ${new Date(until).toISOString()}`;
         // The id names the gap: every node's watchdog may see it (or one that took over after a crash), n3 is raised once.

@@ -86,14 +86,6 @@ export async function overdueSessions(db: Sql, now: Date): Promise<string[]> {
   return rows.map((r) => r.session_id);
 }
 
-/** Running sessions with when they started (the recording watchdog's candidates). */
-export async function runningSessions(db: Sql): Promise<Array<{ sessionId: string; startedAt: Date }>> {
-  const rows = await db.query<{ session_id: string; started_at: Date }>(
-    `SELECT session_id, started_at FROM monitor_sessions WHERE status = 'in_progress' AND started_at IS NOT NULL ORDER BY started_at LIMIT 1000`,
-  );
-  return rows.map((r) => ({ sessionId: r.session_id, startedAt: new Date(r.started_at) }));
-}
-
 /** Which of `ids` have a session in the read model (one query, for acting on many at once). */
 export async function existingSessionIds(db: Sql, ids: readonly string[]): Promise<Set<string>> {
   const rows = await db.query<{ session_id: string }>(`SELECT session_id FROM monitor_sessions WHERE session_id = ANY($1::text[])`, [[...ids]]);

@@ -61,13 +61,24 @@ export async function recordingSegment(db: Sql, sessionId: string, track: string
   return r ? { track: r.track, seq: Number(r.seq), start: new Date(r.start_at), durationMs: Number(r.duration_ms), size: Number(r.size), sha256: r.sha256 } : null;
 }
 
-/** Where the recording of each track of a session ends now (start + duration of its latest segment). */
-export async function recordedUntil(db: Sql, sessionId: string): Promise<Map<string, Date>> {
-  const rows = await db.query<{ track: string; until: Date }>(
-    `SELECT track, max(start_at + make_interval(secs => duration_ms / 1000.0)) AS until FROM protocol_segments WHERE session_id = $1 GROUP BY track`,
-    [sessionId],
+/**
+ * Running sessions whose camera recording has ended before `before` (or that have none and started before it), with
+ * where it ends: what the recording watchdog reports. One statement for every running session, however many there
+ * are: a segment's number grows with its start (the recorder takes it from the start time, the server counts on from
+ * the last), so each session's last segment is one probe of the primary key.
+ */
+export async function stalledCameraRecordings(db: Sql, before: Date): Promise<Array<{ sessionId: string; until: Date }>> {
+  const rows = await db.query<{ session_id: string; until: Date }>(
+    `SELECT m.session_id, coalesce(last.until, m.started_at) AS until
+       FROM monitor_sessions m
+       LEFT JOIN LATERAL (
+         SELECT p.start_at + make_interval(secs => p.duration_ms / 1000.0) AS until FROM protocol_segments p
+          WHERE p.session_id = m.session_id AND p.track = 'camera' ORDER BY p.seq DESC LIMIT 1) last ON true
+      WHERE m.status = 'in_progress' AND m.started_at IS NOT NULL AND coalesce(last.until, m.started_at) < $1
+      ORDER BY 2`,
+    [before],
   );
-  return new Map(rows.map((r) => [r.track, new Date(r.until)]));
+  return rows.map((r) => ({ sessionId: r.session_id, until: new Date(r.until) }));
 }
 
 /**
