@@ -137,7 +137,7 @@ async function shutdown(signal: string): Promise<void> {
   }, SHUTDOWN_MS);
   let code = 0;
   try {
-    watchdog.stop();
+    await watchdog.stop();
     await retention.stop();
     clearInterval(keyTimer);
     const timerStopped = timer.stop(); // no new time-out pass; the one running finishes its appends

@@ -10,8 +10,9 @@ import { stalledCameraRecordings } from '../../projections/protocol/queries.js';
  */
 export class RecordingWatchdog {
   private timer: ReturnType<typeof setInterval> | null = null;
-  /** A pass still running when the next is due: that one is skipped, not run beside it (both would raise the same gaps). */
-  private busy = false;
+  /** The pass running now: the next one due meanwhile is skipped, not run beside it (both would raise the same gaps). */
+  private pass: Promise<void> | null = null;
+  private stopping = false;
   /** Per session: the recording end already reported as stalled. */
   private readonly reported = new Map<string, number>();
 
@@ -23,11 +24,10 @@ export class RecordingWatchdog {
 
   start(everyMs = 30_000): void {
     this.timer = setInterval(() => {
-      if (this.busy) return;
-      this.busy = true;
-      this.tick()
-        .catch((e) => this.log('recording watchdog failed', e))
-        .finally(() => (this.busy = false));
+      if (this.pass) return;
+      this.pass = this.tick()
+        .then(() => undefined, (e: unknown) => this.log('recording watchdog failed', e))
+        .finally(() => (this.pass = null));
     }, everyMs);
   }
 
@@ -39,6 +39,7 @@ export class RecordingWatchdog {
     const ids = new Set(stalledNow.map((s) => s.sessionId));
     for (const id of this.reported.keys()) if (!ids.has(id)) this.reported.delete(id);
     for (const stalled of stalledNow) {
+      if (this.stopping) break; // what is left is raised by the next node to watch, or after the restart
       const { sessionId } = stalled;
       const until = stalled.until.getTime();
       if (this.reported.get(sessionId) === until) continue;
@@ -57,7 +58,10 @@ export class RecordingWatchdog {
     return raised;
   }
 
-  stop(): void {
+  /** No more passes; resolves once the one running has stopped (before the database closes under it). */
+  async stop(): Promise<void> {
+    this.stopping = true;
     if (this.timer) clearInterval(this.timer);
+    await this.pass;
   }
 }
