@@ -1,8 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { Core } from '../core/core.js';
 import { SYSTEM_ACTOR } from '../../domain/core/decider.js';
-import { sessionDecider } from '../../domain/session/decide.js';
-import { isSessionStream, sessionIdOf, sessionStreamId, type RecordingTrack, type SecondFindings, type SessionEvent } from '../../domain/session/events.js';
+import { isSessionStream, sessionIdOf, type RecordingTrack, type SecondFindings, type SessionEvent } from '../../domain/session/events.js';
 import { analyseSegment, type SegmentAnalysis, type SegmentAnalysisOptions } from '../../media/analysis/segment.js';
 import { FfmpegMissingError, ffmpegAvailable, UndecodableSegmentError } from '../../media/analysis/ffmpeg.js';
 import type { BlobStore } from '../../media/blob-store.js';
@@ -11,7 +10,7 @@ import { DEFAULT_MATCH_THRESHOLD } from '../../media/faces/judge.js';
 import { sharedFaceAnalysisPool } from '../../media/faces/pool.js';
 import { MediaDeletedError, sessionBlobs } from '../../media/sealed/sealed-blob-store.js';
 import { getFaceReference } from '../../projections/faces/projection.js';
-import { unanalysedSegments } from '../../projections/protocol/queries.js';
+import { segmentToAnalyse, unanalysedSegments } from '../../projections/protocol/queries.js';
 import { JobQueue, type JobQueueOptions } from '../../store/job-queue.js';
 import { JobRunner } from '../jobs/job-runner.js';
 import type { Log } from '../core/log.js';
@@ -143,13 +142,13 @@ class RecordingAnalysis implements RecordingAnalyser {
   }
 
   private async analyse(job: Job): Promise<void> {
-    const events = (await this.core.store.readStream(sessionStreamId(job.sessionId))) as unknown as SessionEvent[];
-    if (events.some((e) => e.type === 'RecordingAnalysed' && e.data.track === job.track && e.data.seq === job.seq)) return;
-    const session = events.reduce(sessionDecider.evolve, sessionDecider.initialState());
-    if (session.status === 'none') return;
-    const sha256 = session.segments[`${job.track}:${job.seq}`];
-    if (!sha256) return;
-    const outcome = await this.findings(job, sha256, session.student);
+    // From the read models, not by folding the session's stream: one row, however long the exam has run. A segment
+    // analysed twice (a crash between its analysis and its job's end) records nothing twice: the session takes one
+    // analysis per segment.
+    const segment = await segmentToAnalyse(this.core.db, job.sessionId, job.track, job.seq);
+    if (!segment) return;
+    const { sha256, student } = segment;
+    const outcome = await this.findings(job, sha256, student);
     let data: { seconds: SecondFindings[]; skipped: string | null };
     if ('skipped' in outcome) {
       if (outcome.skipped !== FFMPEG_MISSING) this.log.warn({ sessionId: job.sessionId, track: job.track, seq: job.seq }, `analysis: skipped: ${outcome.skipped}`);

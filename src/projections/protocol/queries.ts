@@ -52,6 +52,19 @@ export async function recordingSegments(db: Sql, sessionId: string, track?: stri
   return rows.map((r) => ({ track: r.track, seq: Number(r.seq), start: new Date(r.start_at), durationMs: Number(r.duration_ms), size: Number(r.size), sha256: r.sha256 }));
 }
 
+/**
+ * What the server's analysis of one stored segment needs: its content's hash and whose session it is (null: no such
+ * segment). One row, however long the exam has run.
+ */
+export async function segmentToAnalyse(db: Sql, sessionId: string, track: string, seq: number): Promise<{ sha256: string; student: string } | null> {
+  const [row] = await db.query<{ sha256: string; student: string }>(
+    `SELECT s.sha256, m.student FROM protocol_segments s JOIN monitor_sessions m ON m.session_id = s.session_id
+      WHERE s.session_id = $1 AND s.track = $2 AND s.seq = $3`,
+    [sessionId, track, seq],
+  );
+  return row ?? null;
+}
+
 export async function recordingSegment(db: Sql, sessionId: string, track: string, seq: number): Promise<RecordingSegment | null> {
   const rows = await db.query<{ track: string; seq: number; start_at: Date; duration_ms: number; size: string | number; sha256: string }>(
     `SELECT track, seq, start_at, duration_ms, size, sha256 FROM protocol_segments WHERE session_id = $1 AND track = $2 AND seq = $3`,
