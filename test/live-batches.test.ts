@@ -45,8 +45,8 @@ describe('live sources fed from the committed batches', () => {
 
   it("gives each source its own session's events in commit order, with the rows as that batch left them", async () => {
     // Given a source per session
-    const one = fromBatches(ctx, typesOf('s1'));
-    const two = fromBatches(ctx, typesOf('s2'));
+    const one = fromBatches(ctx, { session: 's1' }, typesOf('s1'));
+    const two = fromBatches(ctx, { session: 's2' }, typesOf('s2'));
     // When both sessions change, in separate batches
     await core.session('s1', 'CheckIn', { userAgent: 'ua', browserSupported: true }, student);
     await core.runner.catchUp();
@@ -64,12 +64,33 @@ describe('live sources fed from the committed batches', () => {
     await two.return?.();
   });
 
+  it("hands a person's source only the batches of sessions they are a party to, and an 'all' source every batch", async () => {
+    // Given s2 has a proctor, and sources for that proctor, for another proctor and for everything
+    await core.session('s2', 'AssignProctor', { proctor: 'proctor1' }, admin);
+    await core.runner.catchUp();
+    const seen = { proctor1: [] as string[], proctor2: [] as string[], all: [] as string[] };
+    const record = (into: string[]) => (live: LiveBatch) => {
+      into.push([...live.changed.keys()].join(','));
+      return [];
+    };
+    fromBatches(ctx, { party: 'proctor1' }, record(seen.proctor1));
+    fromBatches(ctx, { party: 'proctor2' }, record(seen.proctor2));
+    fromBatches(ctx, 'all', record(seen.all));
+    // When s1 changes, then s2
+    await core.session('s1', 'CheckIn', { userAgent: 'ua', browserSupported: true }, student);
+    await core.runner.catchUp();
+    await core.session('s2', 'CheckIn', { userAgent: 'ua', browserSupported: true }, student);
+    await core.runner.catchUp();
+    // Then proctor1's source saw only s2's batch, proctor2's none, and the 'all' source both
+    expect(seen).toEqual({ proctor1: ['s2'], proctor2: [], all: ['s1', 's2'] });
+  });
+
   it('ends a source whose map throws with its error, and the others go on', async () => {
     // Given a source that fails on its first batch and one that does not
-    const failing = fromBatches(ctx, () => {
+    const failing = fromBatches(ctx, 'all', () => {
       throw new Error('cannot map this');
     });
-    const fine = fromBatches(ctx, typesOf('s1'));
+    const fine = fromBatches(ctx, { session: 's1' }, typesOf('s1'));
     // When a batch is committed
     await core.session('s1', 'CheckIn', { userAgent: 'ua', browserSupported: true }, student);
     await core.runner.catchUp();
@@ -81,7 +102,7 @@ describe('live sources fed from the committed batches', () => {
 
   it("ends every source with the error when a batch's rows cannot be read", async () => {
     // Given the monitor rows cannot be read
-    const source = fromBatches(ctx, typesOf('s1'));
+    const source = fromBatches(ctx, { session: 's1' }, typesOf('s1'));
     monitorRows.rowsOf = () => Promise.reject(new Error('the database went away'));
     // When a batch is committed
     await core.session('s1', 'CheckIn', { userAgent: 'ua', browserSupported: true }, student);

@@ -180,6 +180,15 @@ export function can(actor: Caller | null, operation: Operation, session?: Sessio
 }
 
 /**
+ * The sessions whose changes `actor` may be shown, as `fromBatches` narrows them: one (a token bound to a session),
+ * every one (a reach of all), or those they are a party to. Wider than `can`, never narrower: `can` still decides.
+ */
+export function readableBatches(actor: Caller): 'all' | { readonly session: string } | { readonly party: string } {
+  if (actor.sessionId !== undefined) return { session: actor.sessionId };
+  return reachOf(actor, 'session.read') === 'all' ? 'all' : { party: actor.id };
+}
+
+/**
  * `operation` on the session `id` (its row, or null when there is none): throws `NotFoundError` when the caller may not
  * see it, as if it did not exist (so ids cannot be probed), `ForbiddenError` when they see it but may not do this, or
  * when their role may never do this to any session.

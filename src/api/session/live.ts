@@ -1,7 +1,7 @@
 import { SESSION_EVENT_TYPES, sessionIdOf } from '../../domain/session/events.js';
 import { compilePredicate, parseQuery } from '../../projections/search/index.js';
 import type { RecordedEvent } from '../../store/event-store.js';
-import { authorize, authorizeOn, can } from '../authorization.js';
+import { authorize, authorizeOn, can, readableBatches } from '../authorization.js';
 import type { ApiContext } from '../context.js';
 import { fromBatches } from '../subscriptions/from-batches.js';
 import { toSession } from './mapping.js';
@@ -41,7 +41,8 @@ export function sessionsChangedSource(ctx: ApiContext, query: string | null): As
   // subscribed, may still hold the session, so the next such change goes out once more. With searches that match a
   // few sessions out of many, this is most of the messages.
   const hidden = new Map<string, number>();
-  return fromBatches(ctx, ({ changed, rows }) => {
+  // Signed in: `authorize` threw otherwise.
+  return fromBatches(ctx, readableBatches(ctx.actor!), ({ changed, rows }) => {
     const changes: SessionChange[] = [];
     for (const [id, last] of changed) {
       const row = rows.get(id);
@@ -63,7 +64,7 @@ export function sessionsChangedSource(ctx: ApiContext, query: string | null): As
 /** Source of `sessionActivity(id)`: each event of one session, as committed. Students do not see staff-only events. */
 export async function sessionActivitySource(ctx: ApiContext, sessionId: string): Promise<AsyncIterableIterator<SessionActivity>> {
   authorizeOn(ctx.actor, 'session.read', sessionId, await ctx.core.monitorRows.row(sessionId));
-  return fromBatches(ctx, ({ batch, changed, rows }) => {
+  return fromBatches(ctx, { session: sessionId }, ({ batch, changed, rows }) => {
     if (!changed.has(sessionId)) return [];
     const mine = batch.events.filter((e) => SESSION_TYPES.has(e.type) && sessionIdOf(e) === sessionId);
     const current = rows.get(sessionId);

@@ -14,7 +14,15 @@ export interface LiveBatch {
   readonly rows: ReadonlyMap<string, MonitorRow>;
 }
 
+/**
+ * Which batches a source may have something in: every one (`all`), those that changed one session, or those that
+ * changed a session this person is a party to (test-taker, proctor, creator or committee member: whom `can` lets
+ * read a session without reading every one). A hint that must hold every batch `map` would send something for.
+ */
+export type Interest = 'all' | { readonly session: string } | { readonly party: string };
+
 interface Sink {
+  readonly key: string | null;
   take(live: LiveBatch): void;
   fail(error: unknown): void;
 }
@@ -30,6 +38,10 @@ const NO_ROWS: ReadonlyMap<string, MonitorRow> = new Map();
  */
 class LiveBatches {
   private readonly sinks = new Set<Sink>();
+  /** Sources with an interest narrower than `all`, by `session:<id>` or `party:<id>`. */
+  private readonly keyed = new Map<string, Set<Sink>>();
+  /** Sources of every batch. */
+  private readonly everything = new Set<Sink>();
   private tail: Promise<void> = Promise.resolve();
 
   constructor(core: Pick<Core, 'runner' | 'monitorRows'>) {
@@ -49,28 +61,59 @@ class LiveBatches {
 
   add(sink: Sink): () => void {
     this.sinks.add(sink);
-    return () => this.sinks.delete(sink);
+    if (sink.key === null) this.everything.add(sink);
+    else {
+      let set = this.keyed.get(sink.key);
+      if (!set) this.keyed.set(sink.key, (set = new Set()));
+      set.add(sink);
+    }
+    return () => {
+      this.sinks.delete(sink);
+      if (sink.key === null) this.everything.delete(sink);
+      else {
+        const set = this.keyed.get(sink.key);
+        set?.delete(sink);
+        if (set?.size === 0) this.keyed.delete(sink.key);
+      }
+    };
   }
 
+  /** Each source whose interest the batch meets, once: hundreds of proctors' sources, a few of them concerned. */
   private hand(live: LiveBatch): void {
-    for (const sink of [...this.sinks]) sink.take(live);
+    const due = new Set<Sink>(this.everything);
+    const add = (key: string) => {
+      const set = this.keyed.get(key);
+      if (set) for (const sink of set) due.add(sink);
+    };
+    for (const id of live.changed.keys()) {
+      add(`session:${id}`);
+      const row = live.rows.get(id);
+      if (!row) continue;
+      add(`party:${row.student}`);
+      add(`party:${row.createdBy}`);
+      if (row.proctor !== null) add(`party:${row.proctor}`);
+      for (const member of row.committee ?? []) add(`party:${member}`);
+    }
+    for (const sink of due) sink.take(live);
   }
 }
 
 const perCore = new WeakMap<object, LiveBatches>();
 
 /**
- * Turns the runner's committed batches into an async iterable. `map` runs synchronously on each batch and may turn it
- * into any number of values (none: the consumer is not woken); values queue while the consumer is busy, so nothing is
- * dropped. A `map` that throws, or a failed read of the batch's rows, ends the iterable with that error.
+ * Turns the runner's committed batches into an async iterable. `map` runs synchronously on each batch that meets
+ * `interest` and may turn it into any number of values (none: the consumer is not woken); values queue while the
+ * consumer is busy, so nothing is dropped. A `map` that throws, or a failed read of the batch's rows, ends the
+ * iterable with that error.
  */
-export function fromBatches<T>(ctx: Pick<ApiContext, 'core'>, map: (live: LiveBatch) => readonly T[]): AsyncIterableIterator<T> {
+export function fromBatches<T>(ctx: Pick<ApiContext, 'core'>, interest: Interest, map: (live: LiveBatch) => readonly T[]): AsyncIterableIterator<T> {
   let live = perCore.get(ctx.core);
   if (!live) perCore.set(ctx.core, (live = new LiveBatches(ctx.core)));
   let off = () => {};
   // No sign-in check here: this source may serve a group of subscribers; each member checks its own.
   const values = new PushQueue<T>(() => off());
   off = live.add({
+    key: interest === 'all' ? null : 'session' in interest ? `session:${interest.session}` : `party:${interest.party}`,
     take(batch) {
       let out: readonly T[];
       try {
