@@ -235,10 +235,14 @@ function act(tally: Tally, i: number, action: Action): Promise<unknown> {
       const query = new URLSearchParams({
         sessionId: s.id, track: 'camera', seq: String(seq), start: new Date(Date.now() - input.segmentSeconds * 1000).toISOString(), durationMs: String(input.segmentSeconds * 1000),
       });
+      // Each segment's content differs, as a recorder's do: its number in the last frame's last bytes (still a WebM
+      // ffmpeg decodes). The same bytes every time would make every upload after a session's first a repeat, stored once.
+      const body = Buffer.from(segment!);
+      body.writeUInt32BE(seq >>> 0, body.length - 4);
       return timed(tally, 'segment', async () => {
-        const { status, text } = await send(`${originOf(i)}/recordings?${query}`, 'POST', { authorization: `Bearer ${tokens[i]}`, 'content-type': 'video/webm' }, segment!);
+        const { status, text } = await send(`${originOf(i)}/recordings?${query}`, 'POST', { authorization: `Bearer ${tokens[i]}`, 'content-type': 'video/webm' }, body);
         if (status !== 201 && status !== 200) throw new Error(`HTTP ${status}: ${text.slice(0, 200)}`);
-        tally.uploadedBytes += segment!.length;
+        tally.uploadedBytes += body.length;
       });
     }
     default: {

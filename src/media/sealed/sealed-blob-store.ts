@@ -145,13 +145,11 @@ class SessionBlobStore implements BlobStore {
   }
 
   private async commit(sha256: string, staged: StagedBlob): Promise<boolean> {
-    if (await this.keys.objectKey(this.sessionId, sha256)) {
-      await staged.discard();
-      return false;
-    }
+    // No look first: new content is the rule (a recorder's segments all differ), and the mapping's unique key answers
+    // for the rare repeat, whose object is removed again.
     await staged.commit();
     if (await this.keys.addObject(this.sessionId, sha256, staged.sha256)) return true;
-    await this.inner.remove(staged.sha256); // a concurrent commit of the same content won
+    await this.inner.remove(staged.sha256); // the content was stored already, or a concurrent commit of it won
     return false;
   }
 
