@@ -12,7 +12,8 @@
  * The people. An integration account signs each test-taker's LMS link (HS256, as an LMS does) and opens the session;
  * the test-taker checks in and starts, then sends its metrics each minute, a violation every ~3 minutes and a chat
  * message every ~10 (at random, Poisson), and a 10 s recording segment every 10 s (a WebM made once by ffmpeg at
- * `--segment-kbps`, 400 by default: what the web client's recorder asks for). Each proctor holds one graphql-ws socket
+ * `--segment-kbps`, 400 by default: what the web client's recorder asks for; each upload carries its number in its
+ * last bytes, so no two have the same content, as with a real recorder). Each proctor holds one graphql-ws socket
  * with its own list (its 30 sessions), a search and one tile's activity, and reads its list once. The test-takers run
  * in one worker thread, the proctors in another, so the client work stays off the main thread, which only reads /proc.
  *
