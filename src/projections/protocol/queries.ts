@@ -75,8 +75,8 @@ export async function recordingSegment(db: Sql, sessionId: string, track: string
 }
 
 /**
- * Running sessions whose camera recording has ended before `before` (or that have none and started before it), with
- * where it ends: what the recording watchdog reports. One statement for every running session, however many there
+ * Running sessions that use n3 whose camera recording has ended before `before` (or that have none and started
+ * before it), with where it ends: what the recording watchdog reports. One statement for every running session, however many there
  * are: a segment's number grows with its start (the recorder takes it from the start time, the server counts on from
  * the last), so each session's last segment is one probe of the primary key.
  */
@@ -87,7 +87,7 @@ export async function stalledCameraRecordings(db: Sql, before: Date): Promise<Ar
        LEFT JOIN LATERAL (
          SELECT p.start_at + make_interval(secs => p.duration_ms / 1000.0) AS until FROM protocol_segments p
           WHERE p.session_id = m.session_id AND p.track = 'camera' ORDER BY p.seq DESC LIMIT 1) last ON true
-      WHERE m.status = 'in_progress' AND m.started_at IS NOT NULL AND coalesce(last.until, m.started_at) < $1
+      WHERE m.status = 'in_progress' AND m.started_at IS NOT NULL AND 'n3' = ANY(m.metrics) AND coalesce(last.until, m.started_at) < $1
       ORDER BY 2`,
     [before],
   );
