@@ -64,8 +64,12 @@ type AnyEvent = { readonly type: string; readonly data: unknown };
 export class Core {
   // Each writer keeps what this node last wrote to its recent streams, so commands decide without reading the stream;
   // profiles are written seldom (a reference face now and then) and keep nothing.
-  /** Commands to a session, by session id. */
-  readonly session: Write<SessionCommand, SessionEvent, Session> = this.writer(sessionDecider, sessionStreamId, new StateCache<Session>());
+  /**
+   * Commands to a session, by session id. States of 5,000 sessions are kept, the most one node is sized for: with fewer,
+   * a node running more sessions than it keeps reads and decrypts a session's whole stream for most commands. A state
+   * costs about 100 kB per hour recorded (its segments' hashes), so 0.5 GB at 5,000 one-hour sessions.
+   */
+  readonly session: Write<SessionCommand, SessionEvent, Session> = this.writer(sessionDecider, sessionStreamId, new StateCache<Session>(5_000));
   /** Commands to a proctor's schedule, by the proctor's username. */
   readonly schedule: Write<ScheduleCommand, ScheduleEvent, Schedule> = this.writer(scheduleDecider, scheduleStreamId, new StateCache<Schedule>(500));
   /** Commands to a profile, by username. */
