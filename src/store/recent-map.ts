@@ -4,8 +4,14 @@
  */
 export class RecentMap<K, V> {
   private readonly entries = new Map<K, V>();
+  private readonly weights = new Map<K, number>();
+  private total = 0;
 
-  constructor(private readonly capacity: number) {}
+  /**
+   * Keeps entries while their weights add up to at most `capacity` (each weighs 1 unless `weigh` says otherwise: for
+   * values whose size varies a lot, so the cache is bounded by what it holds rather than by how many).
+   */
+  constructor(private readonly capacity: number, private readonly weigh: (value: V) => number = () => 1) {}
 
   get(key: K): V | undefined {
     const value = this.entries.get(key);
@@ -18,13 +24,18 @@ export class RecentMap<K, V> {
   }
 
   set(key: K, value: V): void {
-    this.entries.delete(key);
+    this.delete(key);
+    const weight = this.weigh(value);
     this.entries.set(key, value);
-    if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value as K);
+    this.weights.set(key, weight);
+    this.total += weight;
+    while (this.total > this.capacity && this.entries.size > 1) this.delete(this.entries.keys().next().value as K);
   }
 
   delete(key: K): void {
-    this.entries.delete(key);
+    if (!this.entries.delete(key)) return;
+    this.total -= this.weights.get(key) ?? 0;
+    this.weights.delete(key);
   }
 
   get size(): number {

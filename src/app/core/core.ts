@@ -57,6 +57,14 @@ export type Write<C extends { readonly type: string; readonly data: unknown }, E
 type AnyCommand = { readonly type: string; readonly data: unknown; readonly metadata: CommandMetadata };
 type AnyEvent = { readonly type: string; readonly data: unknown };
 
+/** What the session states kept for commands may add up to (see `Core.session`). */
+const SESSION_STATES_BYTES = 256 * 1024 * 1024;
+
+/** A session state's size, estimated: measured at ≈6 kB with an hour of metrics and ≈140 bytes per recording segment it remembers. */
+function sessionStateBytes(state: Session): number {
+  return state.status === 'none' ? 1_000 : 6_000 + 140 * Object.keys(state.segments).length;
+}
+
 /**
  * The running system without its HTTP face: the event store, the read-model database, the projection runner and
  * the write path. Commands return once their events are in the read models, so a query right after sees them.
@@ -65,11 +73,12 @@ export class Core {
   // Each writer keeps what this node last wrote to its recent streams, so commands decide without reading the stream;
   // profiles are written seldom (a reference face now and then) and keep nothing.
   /**
-   * Commands to a session, by session id. States of 5,000 sessions are kept, the most one node is sized for: with fewer,
-   * a node running more sessions than it keeps reads and decrypts a session's whole stream for most commands. A state
-   * costs about 100 kB per hour recorded (its segments' hashes), so 0.5 GB at 5,000 one-hour sessions.
+   * Commands to a session, by session id. States are kept up to about 256 MB, the most one node is sized for: ≈6 kB
+   * each, plus about 140 bytes per stored recording segment (a one-hour session with camera and screen: ≈100 kB). So
+   * 5,000 short sessions, or ≈2,500 one-hour ones, decide without reading their stream; beyond, a command reads and
+   * decrypts its session's whole stream.
    */
-  readonly session: Write<SessionCommand, SessionEvent, Session> = this.writer(sessionDecider, sessionStreamId, new StateCache<Session>(5_000));
+  readonly session: Write<SessionCommand, SessionEvent, Session> = this.writer(sessionDecider, sessionStreamId, new StateCache<Session>(SESSION_STATES_BYTES, sessionStateBytes));
   /** Commands to a proctor's schedule, by the proctor's username. */
   readonly schedule: Write<ScheduleCommand, ScheduleEvent, Schedule> = this.writer(scheduleDecider, scheduleStreamId, new StateCache<Schedule>(500));
   /** Commands to a profile, by username. */

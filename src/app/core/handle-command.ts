@@ -35,8 +35,9 @@ export interface CachedState<State> {
  * `claimEventIds`, its default): with a store that cannot, do not give `handleCommand` a cache.
  */
 export class StateCache<State> extends RecentMap<string, CachedState<State>> {
-  constructor(capacity = 2_000) {
-    super(capacity);
+  /** At most `capacity` states, or as many as `weigh` (a state's weight, 1 if not given) lets add up to it. */
+  constructor(capacity = 2_000, weigh?: (state: State) => number) {
+    super(capacity, weigh && ((cached) => weigh(cached.state)));
   }
 }
 
