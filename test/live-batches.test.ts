@@ -110,4 +110,30 @@ describe('live sources fed from the committed batches', () => {
     // Then the source ends with that error rather than waiting for ever
     await expect(source.next()).rejects.toThrow('the database went away');
   });
+
+  it("keeps a failed read of a later batch's rows handled while an earlier batch's read is still out", async () => {
+    // Given the first batch's rows come slowly and the second batch's read fails at once
+    const source = fromBatches(ctx, { session: 's1' }, typesOf('s1'));
+    const real = monitorRows.rowsOf.bind(monitorRows);
+    let release = () => {};
+    let calls = 0;
+    monitorRows.rowsOf = (batch) => {
+      calls += 1;
+      if (calls === 1) {
+        const rows = real(batch); // read now, handed over late
+        return new Promise((resolve) => (release = () => resolve(rows)));
+      }
+      return Promise.reject(new Error('the database went away'));
+    };
+    // When both batches are committed and the first read then finishes
+    await core.session('s1', 'CheckIn', { userAgent: 'ua', browserSupported: true }, student);
+    await core.runner.catchUp();
+    await core.session('s1', 'StartSession', {}, student);
+    await core.runner.catchUp();
+    await new Promise((resolve) => setTimeout(resolve, 50)); // the second read has failed by now
+    release();
+    // Then the first batch arrives, then the error (Vitest fails the run on an unhandled rejection)
+    expect((await source.next()).value).toBe('ParticipantCheckedIn@waiting');
+    await expect(source.next()).rejects.toThrow('the database went away');
+  });
 });

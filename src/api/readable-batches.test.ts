@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { can, readableBatches, type Caller, type SessionParties } from './authorization.js';
+import { batchKeys, interestKey } from './subscriptions/from-batches.js';
 
-/** Whether a batch that changed `session` reaches a source of `actor` narrowed by `readableBatches` (see fromBatches). */
+/** Whether a batch that changed `session` reaches a source of `actor`, as the live fan-out files them. */
 function reaches(actor: Caller, session: SessionParties & { sessionId: string }): boolean {
-  const interest = readableBatches(actor);
-  if (interest === 'all') return true;
-  if ('session' in interest) return interest.session === session.sessionId;
-  return [session.student, session.createdBy, session.proctor, ...(session.committee ?? [])].includes(interest.party);
+  const key = interestKey(readableBatches(actor));
+  const row = { ...session, committee: [...(session.committee ?? [])] };
+  return key === null || batchKeys([session.sessionId], new Map([[session.sessionId, row]])).has(key);
 }
 
 describe('which batches a live list is handed', () => {

@@ -43,24 +43,37 @@ class LiveBatches {
   /** Sources of every batch. */
   private readonly everything = new Set<Sink>();
   private tail: Promise<void> = Promise.resolve();
+  /** Batches seen so far; each source is handed only those committed after it joined (its list was read after them). */
+  private committed = 0;
+  private readonly joinedAt = new Map<Sink, number>();
 
   constructor(core: Pick<Core, 'runner' | 'monitorRows'>) {
     core.runner.onApplied((batch) => {
+      const n = ++this.committed;
       if (this.sinks.size === 0) return;
       const changed = changedSessions(batch.events);
-      const rows = changed.size > 0 ? core.monitorRows.rowsOf(batch) : Promise.resolve(NO_ROWS);
-      // The read starts now; the hand-over waits its turn behind the batches before it.
-      this.tail = this.tail.then(() => rows).then(
-        (found) => this.hand({ batch, changed, rows: found }),
-        (error: unknown) => {
-          for (const sink of [...this.sinks]) sink.fail(error);
-        },
+      // The read starts now and is settled at once (a failure must not go unhandled while batches before it wait);
+      // the hand-over waits its turn behind the batches before it.
+      const read = (changed.size > 0 ? core.monitorRows.rowsOf(batch) : Promise.resolve(NO_ROWS)).then(
+        (found) => ({ found }),
+        (error: unknown) => ({ error }),
       );
+      this.tail = this.tail.then(async () => {
+        const result = await read;
+        if ('found' in result) this.hand(n, { batch, changed, rows: result.found });
+        else for (const sink of [...this.sinks]) if (this.before(sink, n)) sink.fail(result.error);
+      });
     });
+  }
+
+  /** Whether `sink` joined before batch `n` was committed. */
+  private before(sink: Sink, n: number): boolean {
+    return (this.joinedAt.get(sink) ?? Infinity) < n;
   }
 
   add(sink: Sink): () => void {
     this.sinks.add(sink);
+    this.joinedAt.set(sink, this.committed);
     if (sink.key === null) this.everything.add(sink);
     else {
       let set = this.keyed.get(sink.key);
@@ -69,6 +82,7 @@ class LiveBatches {
     }
     return () => {
       this.sinks.delete(sink);
+      this.joinedAt.delete(sink);
       if (sink.key === null) this.everything.delete(sink);
       else {
         const set = this.keyed.get(sink.key);
@@ -79,23 +93,31 @@ class LiveBatches {
   }
 
   /** Each source whose interest the batch meets, once: hundreds of proctors' sources, a few of them concerned. */
-  private hand(live: LiveBatch): void {
+  private hand(n: number, live: LiveBatch): void {
     const due = new Set<Sink>(this.everything);
-    const add = (key: string) => {
+    for (const key of batchKeys(live.changed.keys(), live.rows)) {
       const set = this.keyed.get(key);
       if (set) for (const sink of set) due.add(sink);
-    };
-    for (const id of live.changed.keys()) {
-      add(`session:${id}`);
-      const row = live.rows.get(id);
-      if (!row) continue;
-      add(`party:${row.student}`);
-      add(`party:${row.createdBy}`);
-      if (row.proctor !== null) add(`party:${row.proctor}`);
-      for (const member of row.committee ?? []) add(`party:${member}`);
     }
-    for (const sink of due) sink.take(live);
+    for (const sink of due) if (this.before(sink, n)) sink.take(live);
   }
+}
+
+/** The key under which a source of `interest` waits for batches (null: it takes every batch). */
+export function interestKey(interest: Interest): string | null {
+  return interest === 'all' ? null : 'session' in interest ? `session:${interest.session}` : `party:${interest.party}`;
+}
+
+/** The keys of the sources a batch may concern: each changed session, and every party of its row. */
+export function batchKeys(changed: Iterable<string>, rows: ReadonlyMap<string, Pick<MonitorRow, 'student' | 'createdBy' | 'proctor' | 'committee'>>): Set<string> {
+  const keys = new Set<string>();
+  for (const id of changed) {
+    keys.add(`session:${id}`);
+    const row = rows.get(id);
+    if (!row) continue;
+    for (const party of [row.student, row.createdBy, row.proctor, ...(row.committee ?? [])]) if (party !== null) keys.add(`party:${party}`);
+  }
+  return keys;
 }
 
 const perCore = new WeakMap<object, LiveBatches>();
@@ -113,7 +135,7 @@ export function fromBatches<T>(ctx: Pick<ApiContext, 'core'>, interest: Interest
   // No sign-in check here: this source may serve a group of subscribers; each member checks its own.
   const values = new PushQueue<T>(() => off());
   off = live.add({
-    key: interest === 'all' ? null : 'session' in interest ? `session:${interest.session}` : `party:${interest.party}`,
+    key: interestKey(interest),
     take(batch) {
       let out: readonly T[];
       try {
