@@ -137,12 +137,13 @@ async function shutdown(signal: string): Promise<void> {
   }, SHUTDOWN_MS);
   let code = 0;
   try {
-    await watchdog.stop();
+    const watchdogStopped = watchdog.stop(); // no new pass; the one running stops at its next session
     await retention.stop();
     clearInterval(keyTimer);
     const timerStopped = timer.stop(); // no new time-out pass; the one running finishes its appends
     await server.close(); // no new connections; sockets closed; requests in flight get 2 s to finish
     await timerStopped;
+    await watchdogStopped;
     await webhooks.stop(); // attempts in flight get 1.5 s to be recorded; one cut short is tried again later
     await faces.stop(); // a check in progress ends (its job is marked done, or failed and retried later)
     await analysis?.stop(1000); // a segment cut short is analysed again after its lease

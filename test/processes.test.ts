@@ -65,6 +65,20 @@ describe('processes that act on time', () => {
       expect(events.filter((e) => e.type === 'ViolationDetected').map((e) => (e.data as { code: string }).code)).toEqual(['n3', 'n3']);
     });
 
+    it('takes where the recording ends from its latest segment, not its highest-numbered one (a piece converted late)', async () => {
+      // Given segments at minutes 0 and 3, then the piece of minute 1 stored last, under the next number (as the
+      // server numbers Janus pieces converted after a crash)
+      await running('r3', 60);
+      const segment = (seq: number, minute: number) =>
+        core.session('r3', 'StoreRecordingSegment', { track: 'camera', seq, start: at(minute), durationMs: 60_000, size: 10, sha256: sha.slice(0, 62) + String(seq).padStart(2, "0") }, student, { now: at(4) });
+      await segment(0, 0);
+      await segment(1, 3);
+      await segment(2, 1);
+      // When the watchdog looks at minute 4.5, half a minute after the recording's end
+      // Then there is no gap to report (by the highest number, the recording would end at minute 2)
+      expect(await new RecordingWatchdog(core, 90_000).tick(at(4.5))).toEqual([]);
+    });
+
     it('leaves alone a session that does not use n3', async () => {
       await running('r2', 60, ['c2']);
       expect(await new RecordingWatchdog(core, 90_000).tick(at(5))).toEqual([]);

@@ -44,7 +44,10 @@ export async function storeSegment(
   const media = sessionBlobs(blobs, sessionId);
   const staged = await media.stage(body, { maxBytes: limits.segmentBytes, webm: true });
   const verdict = staged.webm;
-  if (!verdict) throw new Error('the blob store staged a segment without checking its WebM');
+  if (!verdict) {
+    await staged.discard();
+    throw new Error('the blob store staged a segment without checking its WebM');
+  }
   const broken = verdict.ok ? durationMismatch(verdict.facts, durationMs) : verdict.reason;
   if (broken) {
     await staged.discard();

@@ -36,6 +36,8 @@ CREATE TABLE IF NOT EXISTS protocol_segments (
   sha256      text NOT NULL,
   PRIMARY KEY (session_id, track, seq)
 );
+-- The recording watchdog's probe: where each track's latest segment starts.
+CREATE INDEX IF NOT EXISTS protocol_segments_latest ON protocol_segments (session_id, track, start_at);
 `;
 
 /** Entry kinds: what the timeline's first section and the event list group by. */

@@ -76,9 +76,10 @@ export async function recordingSegment(db: Sql, sessionId: string, track: string
 
 /**
  * Running sessions that use n3 whose camera recording has ended before `before` (or that have none and started
- * before it), with where it ends: what the recording watchdog reports. One statement for every running session, however many there
- * are: a segment's number grows with its start (the recorder takes it from the start time, the server counts on from
- * the last), so each session's last segment is one probe of the primary key.
+ * before it), with where it ends: what the recording watchdog reports. One statement for every running session, however
+ * many there are: each session's latest-starting segment is one probe of an index, and a track's segments follow one
+ * another, so it is the one that ends last. Not the highest-numbered: a Janus piece converted after a crash is numbered
+ * after newer ones.
  */
 export async function stalledCameraRecordings(db: Sql, before: Date): Promise<Array<{ sessionId: string; until: Date }>> {
   const rows = await db.query<{ session_id: string; until: Date }>(
@@ -86,7 +87,7 @@ export async function stalledCameraRecordings(db: Sql, before: Date): Promise<Ar
        FROM monitor_sessions m
        LEFT JOIN LATERAL (
          SELECT p.start_at + make_interval(secs => p.duration_ms / 1000.0) AS until FROM protocol_segments p
-          WHERE p.session_id = m.session_id AND p.track = 'camera' ORDER BY p.seq DESC LIMIT 1) last ON true
+          WHERE p.session_id = m.session_id AND p.track = 'camera' ORDER BY p.start_at DESC LIMIT 1) last ON true
       WHERE m.status = 'in_progress' AND m.started_at IS NOT NULL AND 'n3' = ANY(m.metrics) AND coalesce(last.until, m.started_at) < $1
       ORDER BY 2`,
     [before],
