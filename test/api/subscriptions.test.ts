@@ -262,9 +262,16 @@ describe('live subscriptions over graphql-ws', () => {
     expect(sub.results).toEqual([]);
     await new Promise((r) => setTimeout(r, Math.max(0, exp * 1000 - Date.now()) + 100));
     await api.createSession('expired-1');
-    // A deadline for a busy machine: 5 s once ran out in a full run beside a browser test (slow or lost, unknown then).
-    const [result] = await eventually(() => (sub.results.length ? sub.results : null), 30_000);
-    expect(result.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
-    await eventually(() => sub.completed, 30_000);
+    // The server also checks every open socket's sign-in every 4 s and closes one that no longer holds (4403). On a
+    // busy machine that check can come first, before the event reaches the subscription: the subscription then ends
+    // with its socket, which is as right. (Waiting only for the result failed twice in full runs for that reason.)
+    await eventually(() => sub.results.length > 0 || sub.errors.length > 0, 30_000);
+    if (sub.results.length > 0) {
+      expect(sub.results[0].errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
+      await eventually(() => sub.completed, 30_000);
+    } else {
+      expect((sub.errors[0] as { code?: number }).code).toBe(4403);
+    }
+    expect(sub.results.filter((r) => r.data)).toEqual([]); // never the change itself
   });
 });
