@@ -67,7 +67,7 @@ export async function runConferenceScenario(mode: 'p2p' | 'janus', options: { sh
     }
     const engine = await pages.admin.evaluate(async () => (await (await fetch('/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ mediaEngine }"}' })).json()).data.mediaEngine);
     for (const person of PEOPLE) await pages[person].goto(`/#/conference/${SESSION}`);
-    const joined = await seeing(pages);
+    const joined = await seeing(pages, log);
     log(`everyone sees and hears everyone: ${JSON.stringify(joined)}`);
     const janusFeedsJoined = api.janus ? conferenceRoomsOf(api.janus).size.feeds : null;
     if (options.shots) await screenshots(pages.admin, options.shots);
@@ -97,12 +97,20 @@ export async function runConferenceScenario(mode: 'p2p' | 'janus', options: { sh
 }
 
 /** Waits until each person decodes the two others' pictures (and keeps decoding them) and hears them. */
-async function seeing(pages: Record<Person, Page>): Promise<Findings['joined']> {
+async function seeing(pages: Record<Person, Page>, log: (m: string) => void): Promise<Findings['joined']> {
   const joined: Findings['joined'] = Object.fromEntries(PEOPLE.map((viewer) => [viewer, {}]));
   // The six pairs at once: each waits on its own tile, and the pictures flow in all of them meanwhile.
   await Promise.all(PEOPLE.flatMap((viewer) => PEOPLE.filter((p) => p !== viewer).map(async (member) => {
     const page = pages[viewer];
-    await eventually(async () => (await attr(page, member, 'data-frames')) > 10 && (await attr(page, member, 'data-energy')) > 0, 60_000);
+    try {
+      await eventually(async () => (await attr(page, member, 'data-frames')) > 10 && (await attr(page, member, 'data-energy')) > 0, 60_000);
+    } catch (error) {
+      // Seen under a full run's load (p2p), not alone: which pair, and how far its connection got.
+      const tileOf = tile(page, member);
+      const state = await Promise.all(['data-frames', 'data-energy', 'data-connection'].map((a) => tileOf.getAttribute(a).catch(() => 'no tile')));
+      log(`${viewer} never got ${member}'s picture and sound in 60 s: frames, energy, connection = ${JSON.stringify(state)}`);
+      throw error;
+    }
     const frames = await attr(page, member, 'data-frames');
     await eventually(async () => (await attr(page, member, 'data-frames')) > frames + 10, 20_000);
     joined[viewer][member] = { frames, later: await attr(page, member, 'data-frames'), energy: await attr(page, member, 'data-energy') };
