@@ -180,10 +180,16 @@ export function can(actor: Caller | null, operation: Operation, session?: Sessio
 }
 
 /**
+ * Whose sessions' changes a live source may be handed: every session's (`all`), one session's, or those of the
+ * sessions a person is a party to (test-taker, proctor, creator or committee member).
+ */
+export type BatchInterest = 'all' | { readonly session: string } | { readonly party: string };
+
+/**
  * The sessions whose changes `actor` may be shown, as `fromBatches` narrows them: one (a token bound to a session),
  * every one (a reach of all), or those they are a party to. Wider than `can`, never narrower: `can` still decides.
  */
-export function readableBatches(actor: Caller): 'all' | { readonly session: string } | { readonly party: string } {
+export function readableBatches(actor: Caller): BatchInterest {
   if (actor.sessionId !== undefined) return { session: actor.sessionId };
   return reachOf(actor, 'session.read') === 'all' ? 'all' : { party: actor.id };
 }

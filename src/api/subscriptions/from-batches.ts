@@ -3,6 +3,7 @@ import { changedSessions } from '../../projections/monitor/batch-rows.js';
 import type { MonitorRow } from '../../projections/monitor/row.js';
 import type { AppliedBatch } from '../../projections/runner.js';
 import type { RecordedEvent } from '../../store/event-store.js';
+import type { BatchInterest } from '../authorization.js';
 import type { ApiContext } from '../context.js';
 import { PushQueue } from '../push-queue.js';
 
@@ -14,12 +15,8 @@ export interface LiveBatch {
   readonly rows: ReadonlyMap<string, MonitorRow>;
 }
 
-/**
- * Which batches a source may have something in: every one (`all`), those that changed one session, or those that
- * changed a session this person is a party to (test-taker, proctor, creator or committee member: whom `can` lets
- * read a session without reading every one). A hint that must hold every batch `map` would send something for.
- */
-export type Interest = 'all' | { readonly session: string } | { readonly party: string };
+/** Which batches a source may have something in: a hint that must hold every batch `map` would send something for. */
+export type Interest = BatchInterest;
 
 interface Sink {
   readonly key: string | null;
@@ -37,20 +34,20 @@ const NO_ROWS: ReadonlyMap<string, MonitorRow> = new Map();
  * Batches reach the sources in the order they were committed.
  */
 class LiveBatches {
-  private readonly sinks = new Set<Sink>();
+  /** Every source, with how many batches had been committed when it joined: it is handed only those after. */
+  private readonly joinedAt = new Map<Sink, number>();
   /** Sources with an interest narrower than `all`, by `session:<id>` or `party:<id>`. */
   private readonly keyed = new Map<string, Set<Sink>>();
   /** Sources of every batch. */
   private readonly everything = new Set<Sink>();
   private tail: Promise<void> = Promise.resolve();
-  /** Batches seen so far; each source is handed only those committed after it joined (its list was read after them). */
+  /** Batches committed so far (a source's list was read after those before it joined). */
   private committed = 0;
-  private readonly joinedAt = new Map<Sink, number>();
 
   constructor(core: Pick<Core, 'runner' | 'monitorRows'>) {
     core.runner.onApplied((batch) => {
       const n = ++this.committed;
-      if (this.sinks.size === 0) return;
+      if (this.joinedAt.size === 0) return;
       const changed = changedSessions(batch.events);
       // The read starts now and is settled at once (a failure must not go unhandled while batches before it wait);
       // the hand-over waits its turn behind the batches before it.
@@ -61,7 +58,7 @@ class LiveBatches {
       this.tail = this.tail.then(async () => {
         const result = await read;
         if ('found' in result) this.hand(n, { batch, changed, rows: result.found });
-        else for (const sink of [...this.sinks]) if (this.before(sink, n)) sink.fail(result.error);
+        else for (const sink of [...this.joinedAt.keys()]) if (this.before(sink, n)) sink.fail(result.error);
       });
     });
   }
@@ -72,7 +69,6 @@ class LiveBatches {
   }
 
   add(sink: Sink): () => void {
-    this.sinks.add(sink);
     this.joinedAt.set(sink, this.committed);
     if (sink.key === null) this.everything.add(sink);
     else {
@@ -81,7 +77,6 @@ class LiveBatches {
       set.add(sink);
     }
     return () => {
-      this.sinks.delete(sink);
       this.joinedAt.delete(sink);
       if (sink.key === null) this.everything.delete(sink);
       else {

@@ -80,7 +80,8 @@ class Upload {
  * A thread that seals uploads (hashing, AES-GCM, hashing the ciphertext, writing the staging file) and checks a
  * recording segment's WebM, off the thread that serves HTTP: segment uploads arrive ≈100 a second at 1,000 sessions,
  * and their crypto was a fifth of that thread, the WebM check a tenth. The HTTP thread keeps what must see each chunk
- * as it streams (the size limit, the caller's `observe`, the first 64 KB) and copies each chunk across. Started on the first upload; it keeps the process alive only while it works.
+ * as it streams (the size limit, the caller's `observe`, the first 64 KB) and copies each chunk across. Started on the
+ * first upload; it keeps the process alive only while it works.
  */
 export class SealThread {
   private worker: Worker | null = null;
