@@ -1,7 +1,8 @@
+import { createHmac, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson as specCanonicalJson } from '../domain/chain/spec.mjs';
 import { ValidationError } from '../domain/core/errors.js';
-import { plainCanonicalJson } from './validate.js';
+import { plainCanonicalJson, sealOf } from './validate.js';
 
 describe('the append path\'s canonical JSON', () => {
   const values: unknown[] = [
@@ -13,6 +14,17 @@ describe('the append path\'s canonical JSON', () => {
 
   it.each(values.map((v) => [JSON.stringify(v), v]))('is the specification\'s canonicalJson for %s', (_, value) => {
     expect(plainCanonicalJson(value, 'test')).toBe(specCanonicalJson(value));
+  });
+
+  it('gives deep values, cycles, unsorted and odd keys the same text or error whichever walk takes them', () => {
+    let deep: unknown = 'bottom';
+    for (let i = 0; i < 200; i++) deep = i % 2 ? [deep] : { [`k${i}`]: deep, a: i };
+    expect(plainCanonicalJson(deep, 'test')).toBe(specCanonicalJson(deep));
+    const unsorted = { z: 1, y: { d: [{ c: 1, b: 2, a: 3 }] }, x: 'ok' };
+    expect(plainCanonicalJson(unsorted, 'test')).toBe(specCanonicalJson(unsorted));
+    expect(() => plainCanonicalJson({ a: { b: [{ ['\ud800']: 1 }] } }, 'test')).toThrow(/\$\.a\.b\[0\]\..*: bad key/);
+    const shared = { s: 1 };
+    expect(plainCanonicalJson({ a: shared, b: [shared, shared] }, 'test')).toBe('{"a":{"s":1},"b":[{"s":1},{"s":1}]}');
   });
 
   it('refuses what jsonb would not give back unchanged, naming where', () => {
@@ -31,6 +43,17 @@ describe('the append path\'s canonical JSON', () => {
     for (const [value, message] of bad) {
       expect(() => plainCanonicalJson(value, 'event 0 data')).toThrow(ValidationError);
       expect(() => plainCanonicalJson(value, 'event 0 data')).toThrow(message);
+    }
+  });
+});
+
+describe('the seal', () => {
+  it('is HMAC-SHA256 of the hash with the key, for keys of any length and for a stored hash that is not hex', () => {
+    for (const keyLength of [1, 32, 64, 65, 200]) {
+      const key = randomBytes(keyLength);
+      for (const eventHash of [randomBytes(32).toString('hex'), randomBytes(32).toString('hex'), 'é'.repeat(64), 'short', '']) {
+        expect(sealOf(key, eventHash)).toBe(createHmac('sha256', key).update(eventHash).digest('hex'));
+      }
     }
   });
 });
