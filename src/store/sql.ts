@@ -176,6 +176,29 @@ export function pgliteSql(db: PGlite): Sql {
 
 type PostgresClient = postgres.Sql<Record<string, never>>;
 
+/**
+ * How many statement texts a process prepares: each connection keeps every one it has prepared until it is recycled
+ * (postgres.js does so after 30–60 min), and the server keeps a plan for each. The code's own texts number a few
+ * hundred; searches compile to texts of their own, so past the cap new texts go unprepared.
+ */
+const MAX_PREPARED_TEXTS = 2_000;
+const preparedTexts = new Set<string>();
+const PREPARED = { prepare: true } as const;
+const UNPREPARED = { prepare: false } as const;
+
+/**
+ * Whether a statement is sent as a named prepared statement. Unprepared (postgres.js's default for `unsafe`), a
+ * statement with parameters costs two round trips every time (parse and describe, then bind and execute) and is parsed
+ * and planned anew; prepared, it costs one after its first run on a connection, and holds up no statement pipelined
+ * behind it.
+ */
+function preparing(text: string): { prepare: boolean } {
+  if (preparedTexts.has(text)) return PREPARED;
+  if (preparedTexts.size >= MAX_PREPARED_TEXTS) return UNPREPARED;
+  preparedTexts.add(text);
+  return PREPARED;
+}
+
 class PostgresSql implements Sql {
   readonly engine = 'postgres' as const;
   constructor(
@@ -186,7 +209,7 @@ class PostgresSql implements Sql {
   ) {}
 
   async query<Row>(text: string, params: readonly unknown[] = []): Promise<Row[]> {
-    const rows = await this.sql.unsafe(text, params as postgres.ParameterOrJSON<never>[]);
+    const rows = await this.sql.unsafe(text, params as postgres.ParameterOrJSON<never>[], preparing(text));
     return rows as unknown as Row[];
   }
 
@@ -251,7 +274,7 @@ class PostgresSql implements Sql {
     // next one connects anew (a pooled reserved connection may hang instead), and it does not shrink the pool.
     const client = this.single(onClose);
     return {
-      query: async <Row>(text: string, params: readonly unknown[] = []) => (await client.unsafe(text, params as postgres.ParameterOrJSON<never>[])) as unknown as Row[],
+      query: async <Row>(text: string, params: readonly unknown[] = []) => (await client.unsafe(text, params as postgres.ParameterOrJSON<never>[], preparing(text))) as unknown as Row[],
       release: () => void client.end({ timeout: 1 }).catch(() => {}),
     };
   }
