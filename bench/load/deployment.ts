@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
+import { postgresAddress } from '../../src/store/sql.js';
 import { buildServer } from '../../scripts/build-server.mjs';
 import { pidListeningOn } from './proc.js';
 
@@ -109,7 +110,8 @@ function stopNode(child: ChildProcess): Promise<void> {
 
 /** A database of our own on the server `serverUrl` names: created now, dropped by the returned function. */
 async function ownDatabase(serverUrl: string, name: string): Promise<{ url: string; drop: () => Promise<void> }> {
-  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
+  const { url: serverAddress, path } = postgresAddress(serverUrl);
+  const admin = postgres(serverAddress, { max: 1, onnotice: () => {}, path });
   try {
     await admin.unsafe(`CREATE DATABASE ${name}`);
   } finally {
@@ -120,7 +122,7 @@ async function ownDatabase(serverUrl: string, name: string): Promise<{ url: stri
   return {
     url: url.toString(),
     drop: async () => {
-      const again = postgres(serverUrl, { max: 1, onnotice: () => {} });
+      const again = postgres(serverAddress, { max: 1, onnotice: () => {}, path });
       try {
         await again.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       } finally {

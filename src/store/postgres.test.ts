@@ -5,7 +5,7 @@ import { describeWithServer, NO_POSTGRES_REASON, testPostgresUrl, uniqueSchema }
 import { CONTRACT_EVENT_TYPES, eventStoreContract } from './contract.js';
 import { SqlEventStore } from './sql-event-store.js';
 import { APPEND_LOCK_KEY } from './read-horizon.js';
-import { openPostgres, type Sql } from './sql.js';
+import { openPostgres, postgresAddress, type Sql } from './sql.js';
 import { eventHash } from './validate.js';
 
 const url = testPostgresUrl();
@@ -86,6 +86,44 @@ describeWithServer('the postgres event store', Boolean(url), NO_POSTGRES_REASON,
         }
         await elsewhere.end();
       }
+    });
+  });
+
+  describe('connecting', () => {
+    it('prepares a statement once per connection and runs it again by name', async () => {
+      const sql = await openPostgres(url!, { schema: uniqueSchema('prepared'), max: 1 });
+      try {
+        const text = `SELECT $1::int + 1 AS n -- ${randomUUID()}`;
+        expect(await sql.query(text, [1])).toEqual([{ n: 2 }]);
+        expect(await sql.query(text, [2])).toEqual([{ n: 3 }]);
+        const prepared = await sql.query<{ statement: string }>(`SELECT statement FROM pg_prepared_statements WHERE statement = $1`, [text]);
+        expect(prepared).toHaveLength(1);
+      } finally {
+        await sql.close();
+      }
+    });
+
+    it('reaches a server on this machine through its Unix socket, named the libpq way (?host=/dir)', async () => {
+      const server = new URL(url!);
+      if (!['127.0.0.1', 'localhost', '[::1]'].includes(server.hostname)) {
+        console.warn(`not run: the test server ${server.hostname} is on another machine, its socket is not here`);
+        return;
+      }
+      // scripts/pg-test-server.sh puts the socket in /tmp (PGSOCKETDIR elsewhere).
+      server.searchParams.set('host', process.env.PGSOCKETDIR ?? '/tmp');
+      expect(postgresAddress(server.toString()).path).toBe(`${process.env.PGSOCKETDIR ?? '/tmp'}/.s.PGSQL.${server.port || 5432}`);
+      const sql = await openPostgres(server.toString(), { schema: uniqueSchema('socket'), max: 1 });
+      try {
+        // inet_server_addr() is null on a Unix socket, the server's address on TCP.
+        expect(await sql.query(`SELECT inet_server_addr() AS addr, current_schema() AS schema`)).toEqual([{ addr: null, schema: expect.stringMatching(/^socket/) }]);
+      } finally {
+        await sql.close();
+      }
+    });
+
+    it('leaves a URL without a socket directory as it is', () => {
+      expect(postgresAddress('postgres://u:p@db.example:6543/app?sslmode=require')).toEqual({ url: 'postgres://u:p@db.example:6543/app?sslmode=require', path: undefined });
+      expect(postgresAddress('postgres://u@localhost/app?host=%2Fvar%2Frun%2Fpostgresql%2F')).toEqual({ url: 'postgres://u@localhost/app', path: '/var/run/postgresql/.s.PGSQL.5432' });
     });
   });
 });

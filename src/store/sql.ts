@@ -285,14 +285,27 @@ class PostgresSql implements Sql {
 }
 
 /**
+ * A connection URL as postgres.js takes it, and the Unix socket it names the libpq way (`?host=/run/postgresql`, a
+ * directory): postgres.js would send that `host` to the server as a setting, which refuses it.
+ */
+export function postgresAddress(address: string): { url: string; path: string | undefined } {
+  const url = new URL(address);
+  const host = url.searchParams.get('host');
+  if (host === null || !host.startsWith('/')) return { url: address, path: undefined };
+  url.searchParams.delete('host');
+  return { url: url.toString(), path: `${host.replace(/\/+$/, '')}/.s.PGSQL.${url.port || '5432'}` };
+}
+
+/**
  * Connects to a PostgreSQL server. `schema` isolates a test or a tenant: it is created if missing and put first
  * on the search path of every pooled connection.
  */
-export async function openPostgres(url: string, options: { schema?: string; max?: number } = {}): Promise<Sql> {
+export async function openPostgres(address: string, options: { schema?: string; max?: number } = {}): Promise<Sql> {
+  const { url, path } = postgresAddress(address);
   const { schema, max = 10 } = options;
   if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`bad schema name ${schema}`);
   if (schema) {
-    const admin = postgres(url, { max: 1, onnotice: () => {} });
+    const admin = postgres(url, { max: 1, onnotice: () => {}, path });
     try {
       await admin.unsafe(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
     } finally {
@@ -301,6 +314,7 @@ export async function openPostgres(url: string, options: { schema?: string; max?
   }
   const open = (connections: number, options: postgres.Options<Record<string, never>> = {}) => postgres(url, {
     ...options,
+    path,
     max: connections,
     onnotice: () => {},
     // ISO dates whatever the server's default: postgres.js parses them so, and exports copy their text (export-csv.ts).
