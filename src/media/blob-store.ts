@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
@@ -131,7 +131,8 @@ export async function stageToFile(
 ): Promise<StagedFile> {
   await mkdir(dir, { recursive: true });
   const path = join(dir, `${randomUUID()}.part`);
-  const out = createWriteStream(path, { flags: 'wx' });
+  // flush: the content is on the disk before the stream says it is closed (see `LocalBlobStore`).
+  const out = createWriteStream(path, { flags: 'wx', flush: true });
   const upload = measured(source, options);
   try {
     for await (const chunk of upload.chunks) {
@@ -170,7 +171,12 @@ export function isBlobKey(key: string): boolean {
   return HASH.test(key);
 }
 
-/** The blob store on a local directory (the default): `<dir>/<first two hex digits>/<sha-256>`, staging in `<dir>/staging`. */
+/**
+ * The blob store on a local directory (the default): `<dir>/<first two hex digits>/<sha-256>`, staging in `<dir>/staging`.
+ * A blob is durable once `put` or `commit` resolves: its content was flushed to the disk before it was renamed into
+ * place, and its directory after. The event that names it is committed after that, so a power cut can lose an upload
+ * in flight but never leave an event pointing at a file the disk did not keep (nor let the staging sweep remove one).
+ */
 export class LocalBlobStore implements BlobStore {
   readonly staging: { readonly dir: string; adopt(file: StagedFile): StagedBlob };
 
@@ -186,10 +192,16 @@ export class LocalBlobStore implements BlobStore {
   async put(sha256: string, data: Buffer): Promise<void> {
     const file = this.path(sha256);
     if (await exists(file)) return;
-    await mkdir(join(this.dir, sha256.slice(0, 2)), { recursive: true });
+    await this.shardDir(sha256);
     const temp = `${file}.${process.pid}.${Date.now()}.tmp`;
-    await writeFile(temp, data);
+    await writeFile(temp, data, { flush: true });
     await rename(temp, file); // readers never see half a file
+    await syncDir(join(this.dir, sha256.slice(0, 2)));
+  }
+
+  /** The directory a blob goes in, created (and its creation made durable) when it is the first there. */
+  private async shardDir(sha256: string): Promise<void> {
+    if (await mkdir(join(this.dir, sha256.slice(0, 2)), { recursive: true })) await syncDir(this.dir);
   }
 
   async stage(source: AsyncIterable<Buffer>, options: StageOptions): Promise<StagedBlob> {
@@ -206,8 +218,9 @@ export class LocalBlobStore implements BlobStore {
           await rm(file.path, { force: true });
           return false;
         }
-        await mkdir(join(this.dir, file.sha256.slice(0, 2)), { recursive: true });
+        await this.shardDir(file.sha256);
         await rename(file.path, target);
+        await syncDir(join(this.dir, file.sha256.slice(0, 2)));
         return true;
       },
       discard: () => rm(file.path, { force: true }),
@@ -227,6 +240,16 @@ export class LocalBlobStore implements BlobStore {
   /** Removes what a crash left in the staging place. */
   sweepStaging(now = Date.now()): Promise<number> {
     return sweepStagingDir(this.staging.dir, now);
+  }
+}
+
+/** Makes a directory's entries durable (a rename into it, a file created in it): fsync on the directory itself. */
+async function syncDir(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
   }
 }
 

@@ -4,7 +4,7 @@
  * thread that serves HTTP.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parentPort } from 'node:worker_threads';
 import { assertNever } from '../../domain/core/errors.js';
@@ -65,6 +65,8 @@ function handle(request: SealRequest): SealReply | null {
     case 'end': {
       const job = jobs.get(request.id)!;
       write(job, job.sealer.end());
+      // On the disk before the blob store renames it into place and the event naming it is committed (blob-store.ts).
+      fsyncSync(job.fd);
       closeSync(job.fd);
       jobs.delete(request.id);
       return { id: request.id, op: 'done', plainSha256: job.plain.digest('hex'), sealedSha256: job.sealed.digest('hex'), sealedSize: job.size, webm: job.webm?.finish() ?? null };
