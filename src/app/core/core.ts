@@ -62,7 +62,7 @@ const SESSION_STATES_BYTES = 256 * 1024 * 1024;
 
 /** A session state's size, estimated: measured at ≈6 kB with an hour of metrics and ≈140 bytes per recording segment it remembers. */
 function sessionStateBytes(state: Session): number {
-  return state.status === 'none' ? 1_000 : 6_000 + 140 * Object.keys(state.segments).length;
+  return state.status === 'none' ? 1_000 : 6_000 + 140 * state.segments.size;
 }
 
 /**

@@ -29,9 +29,9 @@ export function recordAnalysis(command: CommandOf<'RecordAnalysis'>, state: Sess
   const { track, seq } = command.data;
   wholeNumber(seq, 'segment number', 0, Number.MAX_SAFE_INTEGER);
   const key = `${track}:${seq}`;
-  const start = s.segmentStarts[key];
-  if (!s.segments[key] || !start) throw new IllegalStateError(`no segment ${seq} of ${track} to analyse`);
-  if (s.analysed.includes(key)) return [];
+  const start = s.segments.get(key)?.start;
+  if (!start) throw new IllegalStateError(`no segment ${seq} of ${track} to analyse`);
+  if (s.analysed.has(key)) return [];
   const seconds = findings(command.data.seconds);
   const skipped = command.data.skipped == null ? null : clip(command.data.skipped, 200);
   const analysed: SessionEvent = { type: 'RecordingAnalysed', data: { track, seq, start, seconds, skipped, at } };

@@ -52,7 +52,7 @@ export function storeRecordingSegment(command: CommandOf<'StoreRecordingSegment'
   if (!Number.isFinite(d.durationMs) || d.durationMs <= 0 || d.durationMs > 10 * 60_000) throw new ValidationError('segment duration must be from 1 ms to 10 minutes');
   if (!/^[0-9a-f]{64}$/.test(d.sha256)) throw new ValidationError('the segment hash is not a sha-256');
   if (s.status === 'finished' || s.status === 'concluded') assertRecordedBeforeEnd(s.finishedAt, d.start);
-  const stored = s.segments[`${d.track}:${d.seq}`];
+  const stored = s.segments.get(`${d.track}:${d.seq}`)?.sha256;
   if (stored === d.sha256) return []; // the same upload again
   if (stored) throw new IllegalStateError(`segment ${d.seq} of ${d.track} is already stored with other content`);
   if (d.quotaBytes !== undefined && s.recordedBytes + d.size > d.quotaBytes) {
@@ -73,7 +73,7 @@ export function refuseRecordingSegment(command: CommandOf<'RefuseRecordingSegmen
   segmentNamed(d);
   if (s.status === 'finished' || s.status === 'concluded') assertRecordedBeforeEnd(s.finishedAt, d.start); // not a gap: nothing was to be recorded
   const key = `${d.track}:${d.seq}`;
-  if (s.segments[key] || s.lost.includes(key) || s.refusalCount >= MAX_REFUSALS_RECORDED) return [];
+  if (s.segments.has(key) || s.lost.includes(key) || s.refusalCount >= MAX_REFUSALS_RECORDED) return [];
   const attempt = (s.refusals[key] ?? 0) + 1;
   const reason = clip(d.reason, 500);
   const events: SessionEvent[] = [{ type: 'RecordingSegmentRefused', data: { track: d.track, seq: d.seq, reason, attempt, at } }];
@@ -87,13 +87,13 @@ export function refuseRecordingSegment(command: CommandOf<'RefuseRecordingSegmen
 export function recordPlayback(command: CommandOf<'RecordPlayback'>, state: Session): SessionEvent[] {
   const s = exists(state, 'play a recording');
   wholeNumber(command.data.seq, 'segment number', 0, MAX_SEGMENT_SEQ);
-  if (!s.segments[`${command.data.track}:${command.data.seq}`]) throw new IllegalStateError(`no segment ${command.data.seq} of ${command.data.track}`);
+  if (!s.segments.has(`${command.data.track}:${command.data.seq}`)) throw new IllegalStateError(`no segment ${command.data.seq} of ${command.data.track}`);
   return [{ type: 'RecordingPlayed', data: { track: command.data.track, seq: command.data.seq, by: command.metadata.actor.id, at: command.metadata.now.toISOString() } }];
 }
 
 export function viewRecording(command: CommandOf<'ViewRecording'>, state: Session): SessionEvent[] {
   const s = exists(state, 'view the recording');
-  if (Object.keys(s.segments).length === 0) throw new IllegalStateError('cannot view the recording: nothing has been recorded');
+  if (s.segments.size === 0) throw new IllegalStateError('cannot view the recording: nothing has been recorded');
   const { viewId, until } = command.data;
   if (!/^[A-Za-z0-9-]{1,64}$/.test(viewId)) throw new ValidationError('a view id is 1 to 64 letters, digits or dashes');
   const lasts = until.getTime() - command.metadata.now.getTime();

@@ -36,7 +36,7 @@ export function deleteSessionMedia(command: CommandOf<'DeleteSessionMedia'>, sta
     type: 'SessionMediaDeleted',
     data: {
       reason, retentionDays, endedAt,
-      recordings: Object.keys(s.segments).length,
+      recordings: s.segments.size,
       photos: kinds.filter((k) => k !== 'attachment').length,
       files: kinds.filter((k) => k === 'attachment').length,
       at: now.toISOString(),

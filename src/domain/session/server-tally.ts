@@ -1,3 +1,4 @@
+import type { GrowingMap } from '../core/growing-map.js';
 import type { CheckedCode, SessionEvent } from './events.js';
 
 /** What the server saw in one minute of the camera track: seconds seen, and seconds in violation per code. */
@@ -11,7 +12,7 @@ export interface ServerTally {
 
 /** The state's fields an analysis changes. */
 interface Tallied {
-  readonly analysed: readonly string[];
+  readonly analysed: GrowingMap<string, true>;
   readonly startedAt: string | null;
   readonly serverMinutes: Readonly<Record<number, ServerTally>>;
 }
@@ -20,7 +21,7 @@ type Analysed = Extract<SessionEvent, { type: 'RecordingAnalysed' }>['data'];
 
 /** The new state after an analysis: the camera track's seconds tallied into the session's minutes. */
 export function recordingAnalysed<S extends Tallied>(state: S, d: Analysed): S {
-  const analysed = [...state.analysed, `${d.track}:${d.seq}`];
+  const analysed = state.analysed.with(`${d.track}:${d.seq}`, true);
   if (d.track !== 'camera' || !state.startedAt) return { ...state, analysed };
   const serverMinutes = { ...state.serverMinutes };
   const startedAt = Date.parse(state.startedAt);

@@ -2,6 +2,7 @@ import { assertNever } from '../core/errors.js';
 import { DEFAULT_CHECK_IN_BEFORE_MINUTES } from './check-in.js';
 import type { Conclusion, FileKind, FinishedBy, IdentityPhotoKind, LtiLink, SessionEvent } from './events.js';
 import type { MetricCode, MetricValues } from './metrics.js';
+import { GrowingMap } from '../core/growing-map.js';
 import { examSteps, type ExamSteps } from './steps.js';
 import { recordingAnalysed, type ServerTally } from './server-tally.js';
 
@@ -52,12 +53,13 @@ export interface SessionFacts {
   readonly refusalCount: number;
   /** Segments recorded as lost, as `track:seq`. */
   readonly lost: readonly string[];
-  /** Stored recording segments, as `track:seq` → sha-256 (a retried upload of the same segment is recognised). */
-  readonly segments: Readonly<Record<string, string>>;
-  /** When each stored segment began (`track:seq` → ISO time): the server's findings are placed in minutes by it. */
-  readonly segmentStarts: Readonly<Record<string, string>>;
+  /**
+   * Stored recording segments by `track:seq`: the content's sha-256 (a retried upload of the same segment is
+   * recognised) and when it began (the server's findings are placed in minutes by it).
+   */
+  readonly segments: GrowingMap<string, StoredSegment>;
   /** Segments the server has analysed (`track:seq`), and what it saw, tallied per minute (see `analysis.ts`). */
-  readonly analysed: readonly string[];
+  readonly analysed: GrowingMap<string, true>;
   readonly serverMinutes: Readonly<Record<number, ServerTally>>;
   /** t1 raised so far, as `minute:code`. */
   readonly contradicted: readonly string[];
@@ -80,6 +82,11 @@ export interface SessionFacts {
   readonly fileViews: Readonly<Record<string, string>>;
   /** An examination committee reviews the conclusion, or has decided it for good (absent: neither). */
   readonly committee?: 'reviewing' | 'decided';
+}
+
+export interface StoredSegment {
+  readonly sha256: string;
+  readonly start: string;
 }
 
 export type Session =
@@ -255,9 +262,8 @@ function createdSession(d: Created): Session {
     refusals: {},
     refusalCount: 0,
     lost: [],
-    segments: {},
-    segmentStarts: {},
-    analysed: [],
+    segments: GrowingMap.empty(),
+    analysed: GrowingMap.empty(),
     serverMinutes: {},
     contradicted: [],
     faceSpans: { c5: [], c6: [] },
@@ -287,7 +293,7 @@ function faceChecked(state: Existing, d: FaceCheck): Existing {
 /** A stored segment: its content's hash (a retried upload is recognised), its start, and the bytes it adds to the quota. */
 function segmentStored(state: Existing, d: Extract<SessionEvent, { type: 'RecordingSegmentStored' }>['data']): Existing {
   const key = `${d.track}:${d.seq}`;
-  return { ...state, segments: { ...state.segments, [key]: d.sha256 }, segmentStarts: { ...state.segmentStarts, [key]: d.start }, recordedBytes: state.recordedBytes + d.size };
+  return { ...state, segments: state.segments.with(key, { sha256: d.sha256, start: d.start }), recordedBytes: state.recordedBytes + d.size };
 }
 
 /** The pause is not session time: the deadline moves by its length. */
