@@ -177,6 +177,33 @@ export interface CaptureState {
   connected: number;
 }
 
+/** One peer connection of a page (watched by `watchCapture`) as far as it got: what a stalled picture is waiting for. */
+export interface PeerState {
+  signaling: RTCSignalingState;
+  ice: RTCIceConnectionState;
+  gathering: RTCIceGatheringState;
+  connection: RTCPeerConnectionState;
+  /** The DTLS and ICE state of each transport, and the candidate pairs ICE has tried and their states. */
+  transports: string[];
+  pairs: string[];
+}
+
+/** The peer connections of `page` not closed yet (the page must have `watchCapture` as an init script). */
+export function peerStates(page: Page): Promise<PeerState[]> {
+  return page.evaluate(async (): Promise<PeerState[]> => {
+    const c = (window as unknown as { capture: { peers: RTCPeerConnection[] } }).capture;
+    return Promise.all(c.peers.filter((p) => p.connectionState !== 'closed').map(async (p) => {
+      const transports: string[] = [];
+      const pairs: string[] = [];
+      (await p.getStats()).forEach((r) => {
+        if (r.type === 'transport') transports.push(`dtls ${r.dtlsState} ice ${r.iceState ?? '?'}`);
+        if (r.type === 'candidate-pair') pairs.push(`${r.state}${r.nominated ? ' nominated' : ''} sent ${r.requestsSent ?? 0} got ${r.responsesReceived ?? 0}`);
+      });
+      return { signaling: p.signalingState, ice: p.iceConnectionState, gathering: p.iceGatheringState, connection: p.connectionState, transports, pairs };
+    }));
+  });
+}
+
 export function captureState(page: Page): Promise<CaptureState> {
   return page.evaluate((): CaptureState => {
     type Seen = { recorders: MediaRecorder[]; peers: RTCPeerConnection[]; tracks: MediaStreamTrack[]; waiting: number; asked: number };

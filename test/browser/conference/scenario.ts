@@ -12,7 +12,7 @@ import { LocalBlobStore } from '../../../src/media/blob-store.js';
 import { JanusEngine } from '../../../src/media/janus/engine.js';
 import { conferenceRoomsOf } from '../../../src/media/conference/janus-rooms.js';
 import { eventually, startTestApi } from '../../support/api.js';
-import { launchChromium, newContext, signIn } from '../../support/browser.js';
+import { launchChromium, newContext, peerStates, signIn, watchCapture } from '../../support/browser.js';
 import { sessionUnderReview } from '../../support/committee.js';
 
 const WEB_DIR = fileURLToPath(new URL('../../../web/dist', import.meta.url));
@@ -49,18 +49,25 @@ const tick = (page: Page, member: string) => attr(page, member, 'data-frames').t
 
 export async function runConferenceScenario(mode: 'p2p' | 'janus', options: { shots?: string; log?: (m: string) => void } = {}): Promise<Findings> {
   const log = options.log ?? (() => {});
+  /** What the pages warned of (a failed description or candidate), told only when a step fails. */
+  const warnings: string[] = [];
   const api = await startTestApi({ media: mode }, {
     webDir: WEB_DIR,
     janus: mode === 'janus' ? (core, dataDir) => JanusEngine.start({ core, blobs: new LocalBlobStore(join(dataDir, 'blobs')), dir: join(dataDir, 'janus'), port: 8188 }) : undefined,
   });
   let browser: Browser | null = null;
+  const pages = {} as Record<Person, Page>;
   try {
     // The committee's room: proctor2 sits on it, student1 is heard, the administrator may always come in.
     await sessionUnderReview(api, SESSION, { members: ['proctor2'], chair: 'proctor2' }, { name: 'Disputed exam' });
     browser = await launchChromium();
-    const pages = {} as Record<Person, Page>;
     for (const person of PEOPLE) {
-      const page = await (await newContext(browser, api.server.url)).newPage();
+      const context = await newContext(browser, api.server.url);
+      await context.addInitScript(watchCapture);
+      const page = await context.newPage();
+      page.on('console', (m) => {
+        if (m.type() === 'warning' || m.type() === 'error') warnings.push(`${person}: ${m.text().slice(0, 300)}`);
+      });
       await signIn(page, person);
       await page.waitForURL(/#\/(monitor|sessions)/);
       pages[person] = page;
@@ -90,6 +97,15 @@ export async function runConferenceScenario(mode: 'p2p' | 'janus', options: { sh
       janusFeedsAfter: api.janus ? await janusFeeds(api.janus, 2) : null,
     };
     return { engine, joined, janusFeedsJoined, muted, left, rejoined, closed };
+  } catch (error) {
+    // Seen only under a full run's load: every page's tiles and peer connections, and what the pages warned of.
+    for (const [person, page] of Object.entries(pages)) {
+      if (page.isClosed()) continue;
+      const tiles = await page.locator('.conference-tile[data-member]').evaluateAll((ts) => ts.map((t) => `${t.getAttribute('data-member')}: frames ${t.getAttribute('data-frames')} energy ${t.getAttribute('data-energy')} ${t.getAttribute('data-connection')}`)).catch((e) => [String(e)]);
+      log(`${person} at the failure: tiles ${JSON.stringify(tiles)}, peers ${JSON.stringify(await peerStates(page).catch((e) => String(e)))}`);
+    }
+    log(`the pages warned: ${JSON.stringify(warnings.slice(-40))}`);
+    throw error;
   } finally {
     await browser?.close();
     await api.close();
