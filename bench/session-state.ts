@@ -6,7 +6,7 @@
  * copied on each event, as the state kept them before.
  */
 import { evolveSession, initialSession, type Session } from '../src/domain/session/state.js';
-import type { SessionEvent } from '../src/domain/session/events.js';
+import type { SecondFindings, SessionEvent } from '../src/domain/session/events.js';
 
 const HOURS = (process.env.BENCH_HOURS ?? '1,4,8').split(',').map(Number);
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -26,14 +26,14 @@ function sessionEvents(hours: number): SessionEvent[] {
     } as SessionEvent,
     { type: 'SessionStarted', data: { at: iso(START), deadline: iso(START + hours * 3_600_000) } },
   ];
-  const second = { faces: 1, dark: false, distance: 0.3, stranger: false, db: -40, loud: false };
+  const second: SecondFindings = { faces: 1, dark: false, frozen: false, distance: 0.3, stranger: false, db: -40, loud: false };
   for (let i = 0; i < hours * 360; i++) {
     const at = START + i * 10_000;
     if (i % 6 === 0) events.push({ type: 'MetricsRecorded', data: { minute: i / 6, values: { b1: 0, c1: 0, c2: 0, c3: 0, c4: 0, m1: 0, m2: 0, s1: 0, s2: 0 }, at: iso(at + 60_000) } } as SessionEvent);
     for (const track of ['camera', 'screen'] as const) {
       const seq = 29_000_000 + i * 10;
       events.push({ type: 'RecordingSegmentStored', data: { track, seq, start: iso(at), durationMs: 10_000, size: 120_000, sha256: seq.toString(16).padStart(64, '0'), at: iso(at + 10_000) } });
-      events.push({ type: 'RecordingAnalysed', data: { track, seq, start: iso(at), seconds: Array.from({ length: 10 }, () => second), skipped: null, at: iso(at + 12_000) } } as SessionEvent);
+      events.push({ type: 'RecordingAnalysed', data: { track, seq, start: iso(at), seconds: Array.from({ length: 10 }, () => second), skipped: null, at: iso(at + 12_000) } });
     }
   }
   return events;

@@ -13,7 +13,7 @@ describe('a growing map', () => {
   });
 
   it('keeps two versions made from the same one apart', () => {
-    const base = GrowingMap.of([['a', 1]] as const);
+    const base = GrowingMap.of<string, number>([['a', 1]]);
     const left = base.with('b', 2);
     const right = base.with('c', 3);
     const rightAgain = right.with('d', 4);
