@@ -67,6 +67,12 @@ describe.skipIf(!HAS_CHROMIUM)('the conference room, browser to browser (p2p mes
   }, 300_000);
   afterAll(() => releaseChromium?.());
   conferenceSpecs(() => found, 'p2p');
+
+  it('makes the pairs of a member whose connections died again, with no one leaving: the others see them, and they see the others', () => {
+    const { recovered } = found;
+    expect(recovered?.seenBy.sort()).toEqual(['admin', 'proctor2']);
+    expect(recovered?.sees.sort()).toEqual(['admin', 'proctor2']);
+  });
 });
 
 describeWithServer('the conference room through a Janus VideoRoom (janus mode, in a network namespace of its own)', HAS_JANUS && HAS_CHROMIUM && CAN_UNSHARE, JANUS_REASON, () => {

@@ -39,6 +39,8 @@ export interface Findings {
   };
   left: { goneFrom: string[]; msToGone: number; rejoinButton: boolean };
   rejoined: { seenBy: string[]; framesAtRejoiner: Record<string, number> };
+  /** p2p: student1's connections were cut under it (closed from outside the app); who got its picture back, and when. */
+  recovered: { seenBy: string[]; sees: string[]; msToBack: number } | null;
   closed: { goneFrom: string[]; msToGone: number; janusFeedsAfter: number | null };
 }
 
@@ -84,6 +86,8 @@ export async function runConferenceScenario(mode: 'p2p' | 'janus', options: { sh
     log(`proctor2 left: ${JSON.stringify(left)}`);
     const rejoined = await rejoining(pages, 'proctor2');
     log(`proctor2 is back: ${JSON.stringify(rejoined)}`);
+    const recovered = engine === 'p2p' ? await recovering(pages, 'student1') : null;
+    if (recovered) log(`student1's connections cut, and back: ${JSON.stringify(recovered)}`);
 
     const closedAt = performance.now();
     await pages.student1.close();
@@ -96,7 +100,7 @@ export async function runConferenceScenario(mode: 'p2p' | 'janus', options: { sh
       goneFrom, msToGone: Math.round(performance.now() - closedAt),
       janusFeedsAfter: api.janus ? await janusFeeds(api.janus, 2) : null,
     };
-    return { engine, joined, janusFeedsJoined, muted, left, rejoined, closed };
+    return { engine, joined, janusFeedsJoined, muted, left, rejoined, recovered, closed };
   } catch (error) {
     // Seen only under a full run's load: every page's tiles and peer connections, and what the pages warned of.
     for (const [person, page] of Object.entries(pages)) {
@@ -147,6 +151,35 @@ async function rejoining(pages: Record<Person, Page>, who: Person): Promise<Find
     }, 60_000);
   }
   return rejoined;
+}
+
+/**
+ * `who`'s peer connections are closed under the app (a dead network path: nothing tells the app): the others notice
+ * theirs lose the way and make the pairs again, and `who` takes the new ones. How long until all see each other again.
+ */
+async function recovering(pages: Record<Person, Page>, who: Person): Promise<NonNullable<Findings['recovered']>> {
+  const others = PEOPLE.filter((p) => p !== who);
+  const made = (page: Page) => page.evaluate(() => (window as unknown as { capture: { peers: RTCPeerConnection[] } }).capture.peers.length);
+  const before = Object.fromEntries(await Promise.all(PEOPLE.map(async (p) => [p, await made(pages[p])] as const)));
+  const at = performance.now();
+  const cut = await pages[who].evaluate(() => {
+    const peers = (window as unknown as { capture: { peers: RTCPeerConnection[] } }).capture.peers.filter((p) => p.connectionState === 'connected');
+    for (const p of peers) p.close();
+    return peers.length;
+  });
+  if (cut !== others.length) throw new Error(`${who} had ${cut} connected peers, not ${others.length}`);
+  const recovered: NonNullable<Findings['recovered']> = { seenBy: [], sees: [], msToBack: 0 };
+  // A tile shows the newest connection of its pair: once a new one is made, its frames count from zero.
+  const back = (viewer: Person, member: Person) => eventually(async () => (await made(pages[viewer])) > before[viewer]
+    && (await tile(pages[viewer], member).getAttribute('data-connection')) === 'connected' && (await attr(pages[viewer], member, 'data-frames')) > 10, 60_000);
+  await Promise.all(others.map(async (viewer) => {
+    await back(viewer, who);
+    recovered.seenBy.push(viewer);
+    await back(who, viewer);
+    recovered.sees.push(viewer);
+  }));
+  recovered.msToBack = Math.round(performance.now() - at);
+  return recovered;
 }
 
 /** student1 mutes: the others see it, and its sound energy stops growing while the third member's goes on; then unmutes, and camera off. */

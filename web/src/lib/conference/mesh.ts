@@ -2,6 +2,11 @@ import { ICE_SERVERS } from '../media/signals.js';
 import type { RemoteMember } from './member.svelte.js';
 import type { Transport, TransportContext } from './transport.js';
 
+/** A pair that is not connected this long after it was made is made again (a lost message, a handshake that died). */
+const CONNECT_WITHIN_MS = 20_000;
+/** A connection that lost its way this long (no answers to ICE checks, the other side gone) is made again. */
+const LOST_FOR_MS = 10_000;
+
 /**
  * One pair of the mesh: a peer connection that sends this browser's camera and microphone and receives the other's,
  * negotiated with the perfect negotiation pattern (either side may offer; on a collision the polite side gives way),
@@ -13,12 +18,19 @@ export class MeshLink {
   private ignoreOffer = false;
   private settingAnswer = false;
   private inbox: Promise<void> = Promise.resolve();
+  private readonly timers = new Set<ReturnType<typeof setTimeout>>();
+  private lost: ReturnType<typeof setTimeout> | null = null;
 
+  /**
+   * `onBroken` is called once when the pair cannot recover by itself: ICE or DTLS failed (an ICE restart cannot mend a
+   * failed DTLS handshake), it stayed disconnected, or it never connected.
+   */
   constructor(
     local: MediaStream,
     private readonly polite: boolean,
     private readonly send: (kind: string, payload: unknown) => void,
     onStream: (stream: MediaStream) => void,
+    private readonly onBroken: (why: string) => void,
   ) {
     const pc = this.pc;
     pc.onnegotiationneeded = async () => {
@@ -36,13 +48,50 @@ export class MeshLink {
       if (candidate) this.send('candidate', candidate.toJSON());
     };
     pc.ontrack = (e) => onStream(e.streams[0] ?? new MediaStream([e.track]));
-    // A pair whose ICE failed (a network change, a machine stalled past the consent checks) is negotiated again with
-    // new ICE credentials: the other member is still in the room (leaving and closed tabs come as `bye`), so their
-    // tile stays and fills again instead of vanishing for good.
+    // The other member is still in the room (leaving and closed tabs come as `bye`): a pair that broke (a network
+    // change, a machine stalled past the consent checks or the DTLS handshake) is made again, so their tile fills
+    // again instead of staying black.
+    let connected = false;
     pc.onconnectionstatechange = () => {
-      if (pc.connectionState === 'failed') pc.restartIce();
+      const state = pc.connectionState;
+      if (state === 'failed') return this.broken('the connection failed');
+      if (state === 'connected') {
+        connected = true;
+        this.cancel(this.lost);
+        this.lost = null;
+      } else if (connected && !this.lost) {
+        // Disconnected (no answers to ICE checks), or the other side's DTLS closed: it may come back by itself.
+        this.lost = this.after(LOST_FOR_MS, () => {
+          this.lost = null;
+          if (pc.connectionState !== 'connected') this.broken(`${pc.connectionState} for ${LOST_FOR_MS / 1000} s`);
+        });
+      }
     };
+    this.after(CONNECT_WITHIN_MS, () => {
+      if (pc.connectionState !== 'connected') this.broken(`not connected after ${CONNECT_WITHIN_MS / 1000} s (${pc.connectionState}, signalling ${pc.signalingState})`);
+    });
     for (const track of local.getTracks()) pc.addTrack(track, local);
+  }
+
+  private after(ms: number, f: () => void): ReturnType<typeof setTimeout> {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      f();
+    }, ms);
+    this.timers.add(timer);
+    return timer;
+  }
+
+  private cancel(timer: ReturnType<typeof setTimeout> | null): void {
+    if (!timer) return;
+    clearTimeout(timer);
+    this.timers.delete(timer);
+  }
+
+  private broken(why: string): void {
+    if (this.pc.signalingState === 'closed') return;
+    this.close();
+    this.onBroken(why);
   }
 
   /** A description or candidate from the other side, after the ones before it. */
@@ -74,36 +123,58 @@ export class MeshLink {
   }
 
   close(): void {
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
     this.pc.close();
   }
 }
 
-/** The p2p room: a full mesh, one `MeshLink` per other member. */
+/**
+ * The p2p room: a full mesh, one `MeshLink` per other member. A pair that broke is made anew under the next
+ * generation: its messages carry the generation, the other side makes its own link anew when it sees a newer one, and
+ * messages of an older link are dropped, so the two new links never take the old ones' descriptions or candidates.
+ */
 export class MeshTransport implements Transport {
-  private readonly links = new Map<string, MeshLink>();
+  private readonly links = new Map<string, { link: MeshLink; generation: number }>();
 
   constructor(private readonly ctx: TransportContext) {}
 
   async start(): Promise<void> {}
 
   added(member: RemoteMember): void {
+    this.link(member, 0);
+  }
+
+  private link(member: RemoteMember, generation: number): MeshLink {
     const { ctx } = this;
+    this.links.get(member.address)?.link.close();
     const link = new MeshLink(
       ctx.local,
       ctx.self() < member.address,
-      (kind, payload) => void ctx.channel.send(member.address, kind, payload),
+      (kind, payload) => void ctx.channel.send(member.address, kind, { generation, payload }),
       (stream) => (member.stream = stream),
+      (why) => {
+        if (this.links.get(member.address)?.link !== link) return;
+        console.warn(`conference: the connection with ${member.address} is made again: ${why}`);
+        this.link(member, generation + 1);
+      },
     );
-    this.links.set(member.address, link);
+    this.links.set(member.address, { link, generation });
     member.pc = link.pc;
+    return link;
   }
 
-  signal(member: RemoteMember, kind: string, payload: any): void {
-    if (kind === 'description' || kind === 'candidate') this.links.get(member.address)?.receive(kind, payload);
+  signal(member: RemoteMember, kind: string, message: any): void {
+    if (kind !== 'description' && kind !== 'candidate') return;
+    const generation = Number.isSafeInteger(message?.generation) ? (message.generation as number) : 0;
+    const current = this.links.get(member.address);
+    if (!current || generation < current.generation) return; // from a link the sender has since made again
+    const link = generation > current.generation ? this.link(member, generation) : current.link;
+    link.receive(kind, message.payload);
   }
 
   removed(member: RemoteMember): void {
-    this.links.get(member.address)?.close();
+    this.links.get(member.address)?.link.close();
     this.links.delete(member.address);
   }
 
@@ -112,7 +183,7 @@ export class MeshTransport implements Transport {
   }
 
   stop(): void {
-    for (const link of this.links.values()) link.close();
+    for (const { link } of this.links.values()) link.close();
     this.links.clear();
   }
 }
