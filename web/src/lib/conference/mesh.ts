@@ -2,8 +2,8 @@ import { ICE_SERVERS } from '../media/signals.js';
 import type { RemoteMember } from './member.svelte.js';
 import type { Transport, TransportContext } from './transport.js';
 
-/** A pair that is not connected this long after it was made is made again (a lost message, a handshake that died). */
-const CONNECT_WITHIN_MS = 20_000;
+/** A pair still negotiating this long after it was made is made again (a description lost on the way). */
+const NEGOTIATED_WITHIN_MS = 20_000;
 /** A connection that lost its way this long (no answers to ICE checks, the other side gone) is made again. */
 const LOST_FOR_MS = 10_000;
 
@@ -23,7 +23,7 @@ export class MeshLink {
 
   /**
    * `onBroken` is called once when the pair cannot recover by itself: ICE or DTLS failed (an ICE restart cannot mend a
-   * failed DTLS handshake), it stayed disconnected, or it never connected.
+   * failed DTLS handshake), it stayed disconnected, or its negotiation stalled.
    */
   constructor(
     local: MediaStream,
@@ -67,8 +67,10 @@ export class MeshLink {
         });
       }
     };
-    this.after(CONNECT_WITHIN_MS, () => {
-      if (pc.connectionState !== 'connected') this.broken(`not connected after ${CONNECT_WITHIN_MS / 1000} s (${pc.connectionState}, signalling ${pc.signalingState})`);
+    // A negotiation that stalled (a description lost on the way) never fails by itself; a slow handshake under load
+    // is `connecting` and is left to the browser, which says `failed` when it gives up.
+    this.after(NEGOTIATED_WITHIN_MS, () => {
+      if (pc.connectionState === 'new' || pc.signalingState !== 'stable') this.broken(`not negotiated after ${NEGOTIATED_WITHIN_MS / 1000} s (${pc.connectionState}, signalling ${pc.signalingState})`);
     });
     for (const track of local.getTracks()) pc.addTrack(track, local);
   }
