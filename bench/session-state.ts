@@ -3,13 +3,13 @@
  * command whose session is not in the node's cache) and to add one more event to it (every command), for exams of one
  * to eight hours with camera and screen recorded in 10-second segments, each analysed, and a metrics event a minute.
  * Baselines in the same run: the bare loop over the events (the floor), and the segments kept as a plain object
- * copied on each event, as the state kept them before.
+ * copied on each event, as the state kept them before. Medians of 9 runs (the first ones warm the JIT up).
  */
 import { evolveSession, initialSession, type Session } from '../src/domain/session/state.js';
 import type { SecondFindings, SessionEvent } from '../src/domain/session/events.js';
 
 const HOURS = (process.env.BENCH_HOURS ?? '1,4,8').split(',').map(Number);
-const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const RUNS = Number(process.env.BENCH_RUNS ?? 9);
 const START = Date.parse('2026-12-01T08:00:00.000Z');
 const iso = (ms: number) => new Date(ms).toISOString();
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
