@@ -4,7 +4,9 @@
  * to eight hours with camera and screen recorded in 10-second segments, each analysed, and a metrics event a minute.
  * Baselines in the same run: the bare loop over the events (the floor), and the segments kept as a plain object
  * copied on each event, as the state kept them before. Medians of 9 runs (the first ones warm the JIT up).
+ * Then the same for a proctor's calendar: slots opened 200 at a time, 30 seats each, every seat booked.
  */
+import { evolveSchedule, initialSchedule, type Schedule, type ScheduleEvent } from '../src/domain/schedule/schedule.js';
 import { evolveSession, initialSession, type Session } from '../src/domain/session/state.js';
 import type { SecondFindings, SessionEvent } from '../src/domain/session/events.js';
 
@@ -70,13 +72,55 @@ for (const hours of HOURS) {
     folds.push(ms);
     state = s;
     loops.push(time(() => events.reduce((n, e) => n + (e.type === 'RecordingSegmentStored' ? 1 : 0), 0))[0]);
-    const next: SessionEvent = { type: 'RecordingSegmentStored', data: { track: 'camera', seq: 1, start: iso(START), durationMs: 10_000, size: 1, sha256: 'f'.repeat(64), at: iso(START) } };
+    // A hundred more on top of it, one after another, as commands add them.
     adds.push(time(() => {
-      for (let k = 0; k < 100; k++) evolveSession(state, next);
+      let s: Session = state;
+      for (let k = 0; k < 100; k++) s = evolveSession(s, { type: 'RecordingSegmentStored', data: { track: 'camera', seq: k + 1, start: iso(START), durationMs: 10_000, size: 1, sha256: 'f'.repeat(64), at: iso(START) } });
     })[0] * 10);
   }
   // Two hours of the old way already take seconds: it runs once, and only up to four hours.
   const plain = hours <= 4 ? time(() => foldPlainObject(events))[0].toFixed(0) : 'skipped';
   if (state.status === 'none' || state.segments.size !== hours * 720) throw new Error('the fold lost segments');
   console.log([String(hours).padStart(5), String(events.length).padStart(6), median(folds).toFixed(1).padStart(7), median(loops).toFixed(2).padStart(12), median(adds).toFixed(1).padStart(19), plain.padStart(36)].join('  '));
+}
+
+function calendarEvents(slots: number): ScheduleEvent[] {
+  const events: ScheduleEvent[] = [];
+  const start = (i: number) => iso(START + i * 3_600_000);
+  for (let i = 0; i < slots; i += 200) {
+    const batch = Array.from({ length: Math.min(200, slots - i) }, (_, k) => ({ start: start(i + k), end: iso(START + (i + k) * 3_600_000 + 3_000_000) }));
+    events.push({ type: 'SlotsOpened', data: { proctor: 'proctor1', slots: batch, seats: 30, by: 'admin', at: iso(START) } });
+  }
+  for (let seat = 0; seat < 30; seat++) for (let i = 0; i < slots; i++) events.push({ type: 'SlotBooked', data: { start: start(i), sessionId: `s-${i}-${seat}`, by: 'student', at: iso(START) } });
+  return events;
+}
+
+/** The old way: each booking copies a plain object of every slot. */
+function foldCalendarPlainObject(events: readonly ScheduleEvent[]): number {
+  let slots: Record<string, { sessions: string[] }> = {};
+  for (const e of events) {
+    if (e.type === 'SlotsOpened') for (const s of e.data.slots) slots = { ...slots, [s.start]: { sessions: [] } };
+    if (e.type === 'SlotBooked') slots = { ...slots, [e.data.start]: { sessions: [...slots[e.data.start].sessions, e.data.sessionId] } };
+  }
+  return Object.keys(slots).length;
+}
+
+console.log('\ncalendar slots  events  fold ms  one more booking µs  plain-object slots, fold ms');
+for (const slots of (process.env.BENCH_SLOTS ?? '200,1000').split(',').map(Number)) {
+  const events = calendarEvents(slots);
+  const folds: number[] = [];
+  const adds: number[] = [];
+  let state: Schedule = initialSchedule();
+  for (let r = 0; r < RUNS; r++) {
+    const [ms, s] = time(() => events.reduce(evolveSchedule, initialSchedule()));
+    folds.push(ms);
+    state = s;
+    adds.push(time(() => {
+      let s: Schedule = state;
+      for (let k = 0; k < 100; k++) s = evolveSchedule(s, { type: 'SlotBooked', data: { start: iso(START + k * 3_600_000), sessionId: `more-${k}`, by: 'student', at: iso(START) } });
+    })[0] * 10);
+  }
+  if (state.slots.size !== slots || state.slots.get(iso(START))?.sessions.length !== 30) throw new Error('the fold lost bookings');
+  const plain = slots <= 200 ? time(() => foldCalendarPlainObject(events))[0].toFixed(0) : 'skipped';
+  console.log([String(slots).padStart(14), String(events.length).padStart(6), median(folds).toFixed(1).padStart(7), median(adds).toFixed(1).padStart(19), plain.padStart(27)].join('  '));
 }

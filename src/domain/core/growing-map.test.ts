@@ -46,6 +46,20 @@ describe('a growing map', () => {
     expect(v1.with('a', 1)).toBe(v1);
   });
 
+  it('lets each version see the value it was given when a key is set again and again', () => {
+    const versions = [GrowingMap.of<string, { seats: number }>([['09:00', { seats: 0 }], ['10:00', { seats: 0 }]])];
+    for (let i = 1; i <= 30; i++) versions.push(versions[i - 1].with(i % 2 ? '09:00' : '10:00', { seats: i }));
+    expect(versions[30].toJSON()).toEqual([['09:00', { seats: 29 }], ['10:00', { seats: 30 }]]);
+    expect(versions[7].get('09:00')).toEqual({ seats: 7 });
+    expect(versions[7].get('10:00')).toEqual({ seats: 6 });
+    expect(versions[0].values()).toEqual([{ seats: 0 }, { seats: 0 }]);
+    // A change made again on an older version (a trial evolve, then the real one) gives the same; another one differs.
+    expect(versions[7].with('10:00', { seats: 8 }).toJSON()).toEqual(versions[8].toJSON());
+    expect(versions[7].with('10:00', { seats: 99 }).get('10:00')).toEqual({ seats: 99 });
+    expect(versions[8].get('10:00')).toEqual({ seats: 8 });
+    expect(versions[30].size).toBe(2);
+  });
+
   it('adds thousands of entries, one version after another, without copying them each time', () => {
     let map = GrowingMap.empty<string, number>();
     const versions: Array<GrowingMap<string, number>> = [];

@@ -1,22 +1,23 @@
 /**
- * An immutable map for what a state gathers event after event and seldom or never forgets (a session's recording
- * segments: thousands in a long exam). Adding to the newest version costs O(1). A plain object copied on each event
- * costs O(n) per event, O(n²) per replay, and V8 makes a hidden class for every new key: measured, folding a
- * four-hour session's 2,160 segments took seconds and one more segment ~10 ms.
+ * An immutable map for what a state gathers event after event (a session's recording segments, thousands in a long
+ * exam; a proctor's calendar slots, each booked again and again). Setting a key on the newest version costs O(1). A
+ * plain object copied on each event costs O(n) per event and O(n²) per replay, and V8 makes a hidden class for every
+ * new key: measured, folding a four-hour session's 2,160 segments took seconds and one more segment ~10 ms.
  *
- * The versions of one map share a JS `Map` whose entries remember the order they came in; a version sees the first
- * `size` of them. Adding to a version that is not the newest (a decider's trial evolve, then the real one) reuses the
- * next entry when it is the same key and value, and copies otherwise, as does replacing a value.
+ * The versions of one map share a JS `Map`; each entry keeps the version it came in and its values by version, and a
+ * version sees what was set up to it. Setting a key on a version that is not the newest (a decider's trial evolve,
+ * then the real one) reuses the change that followed it when that is the same key and value, and copies otherwise.
  */
 export class GrowingMap<K, V> {
   private constructor(
-    private readonly shared: Map<K, { readonly at: number; readonly value: V }>,
-    /** How many entries this version holds. */
+    private readonly shared: Shared<K, V>,
+    private readonly version: number,
+    /** How many keys this version holds. */
     readonly size: number,
   ) {}
 
   static empty<K, V>(): GrowingMap<K, V> {
-    return new GrowingMap(new Map(), 0);
+    return new GrowingMap({ entries: new Map(), changed: [] }, 0, 0);
   }
 
   static of<K, V>(entries: Iterable<readonly [K, V]>): GrowingMap<K, V> {
@@ -26,38 +27,41 @@ export class GrowingMap<K, V> {
   }
 
   get(key: K): V | undefined {
-    const e = this.shared.get(key);
-    return e && e.at < this.size ? e.value : undefined;
+    const e = this.shared.entries.get(key);
+    return e && e.since <= this.version ? valueAt(e, this.version) : undefined;
   }
 
   has(key: K): boolean {
-    const e = this.shared.get(key);
-    return e !== undefined && e.at < this.size;
+    const e = this.shared.entries.get(key);
+    return e !== undefined && e.since <= this.version;
   }
 
   /** This map with `key` set to `value` (itself when it already holds that). */
   with(key: K, value: V): GrowingMap<K, V> {
-    const e = this.shared.get(key);
-    if (e && e.at < this.size) {
-      return sameValue(e.value, value) ? this : new GrowingMap(this.copy(key, value), this.size);
+    const { entries, changed } = this.shared;
+    const e = entries.get(key);
+    const held = e !== undefined && e.since <= this.version;
+    if (held && sameValue(valueAt(e, this.version), value)) return this;
+    const next = this.version + 1;
+    const size = held ? this.size : this.size + 1;
+    if (changed.length === this.version) {
+      changed.push(key);
+      if (e) e.values.push({ version: next, value });
+      else entries.set(key, { since: next, values: [{ version: next, value }] });
+      return new GrowingMap(this.shared, next, size);
     }
-    if (e && e.at === this.size && sameValue(e.value, value)) return new GrowingMap(this.shared, this.size + 1);
-    if (this.shared.size === this.size) {
-      this.shared.set(key, { at: this.size, value });
-      return new GrowingMap(this.shared, this.size + 1);
-    }
-    return new GrowingMap(this.copy(key, value), this.size + 1);
+    if (changed[this.version] === key && sameValue(valueAt(e!, next), value)) return new GrowingMap(this.shared, next, size);
+    return GrowingMap.of(this.entries()).with(key, value);
   }
 
-  /** Entries in the order they came in. */
+  /** Entries in the order their keys came in. */
   *entries(): IterableIterator<[K, V]> {
     let left = this.size;
-    for (const [k, e] of this.shared) {
+    for (const [k, e] of this.shared.entries) {
       if (left === 0) return;
-      if (e.at < this.size) {
-        left -= 1;
-        yield [k, e.value];
-      }
+      if (e.since > this.version) continue;
+      left -= 1;
+      yield [k, valueAt(e, this.version)];
     }
   }
 
@@ -65,25 +69,38 @@ export class GrowingMap<K, V> {
     return [...this.entries()].map(([k]) => k);
   }
 
+  values(): V[] {
+    return [...this.entries()].map(([, v]) => v);
+  }
+
   /** A printable form (test failures, logs). */
   toJSON(): Array<[K, V]> {
     return [...this.entries()];
   }
+}
 
-  /** This version's entries in a map of their own, with `key` set to `value`. */
-  private copy(key: K, value: V): Map<K, { at: number; value: V }> {
-    const own = new Map<K, { at: number; value: V }>();
-    for (const [k, v] of this.entries()) own.set(k, { at: own.size, value: v });
-    const e = own.get(key);
-    own.set(key, { at: e ? e.at : own.size, value });
-    return own;
-  }
+interface Entry<V> {
+  /** The version that first held the key. */
+  readonly since: number;
+  /** Its values, each with the version that set it, oldest first. */
+  readonly values: Array<{ readonly version: number; readonly value: V }>;
+}
+
+interface Shared<K, V> {
+  readonly entries: Map<K, Entry<V>>;
+  /** The key set by each version after the first: `changed[v]` made version v + 1. */
+  readonly changed: K[];
+}
+
+function valueAt<V>(e: Entry<V>, version: number): V {
+  for (let i = e.values.length - 1; i > 0; i--) if (e.values[i].version <= version) return e.values[i].value;
+  return e.values[0].value;
 }
 
 /** Values equal by identity, or plain records equal field by field (a trial evolve builds a new one each time). */
 function sameValue(a: unknown, b: unknown): boolean {
   if (Object.is(a, b)) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || Array.isArray(a) || Array.isArray(b)) return false;
   const ka = Object.keys(a);
   if (ka.length !== Object.keys(b).length) return false;
   return ka.every((k) => Object.is((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));

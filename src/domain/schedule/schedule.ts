@@ -1,6 +1,7 @@
 import type { CommandMetadata, Decider } from '../core/decider.js';
 import { assertNever, IllegalStateError, ValidationError } from '../core/errors.js';
 import { identifier, instant, text } from '../core/fields.js';
+import { GrowingMap } from '../core/growing-map.js';
 
 /** How many test-takers one slot may hold at most: the sessions a proctor watches at once. */
 export const MAX_SEATS = 30;
@@ -45,20 +46,20 @@ export interface Slot {
 
 export interface Schedule {
   readonly proctor: string | null;
-  /** By start time (ISO). */
-  readonly slots: Readonly<Record<string, Slot>>;
+  /** By start time (ISO): a calendar gathers thousands over a year, each booked again and again. */
+  readonly slots: GrowingMap<string, Slot>;
 }
 
 const SCHEDULE_STREAM = 'schedule-';
 export const scheduleStreamId = (proctor: string) => `${SCHEDULE_STREAM}${proctor.toLowerCase()}`;
 /** The (lower-cased) proctor whose calendar stream an event was read from: the inverse of `scheduleStreamId`. */
 export const calendarOf = (event: { readonly streamId: string }) => event.streamId.slice(SCHEDULE_STREAM.length);
-export const initialSchedule = (): Schedule => ({ proctor: null, slots: {} });
+export const initialSchedule = (): Schedule => ({ proctor: null, slots: GrowingMap.empty() });
 
 const overlaps = (a: { start: number; end: number }, b: { start: number; end: number }) => a.start < b.end && b.start < a.end;
 
 function slotAt(state: Schedule, start: Date, action: string): Slot {
-  const slot = state.slots[start.toISOString()];
+  const slot = state.slots.get(start.toISOString());
   if (!slot) throw new IllegalStateError(`cannot ${action}: there is no slot at ${start.toISOString()}`);
   return slot;
 }
@@ -71,7 +72,7 @@ export function decideSchedule(command: ScheduleCommand, state: Schedule): Sched
       const { slots, seats } = command.data;
       if (slots.length === 0 || slots.length > MAX_SLOTS_AT_ONCE) throw new ValidationError(`open 1 to ${MAX_SLOTS_AT_ONCE} slots at once, not ${slots.length}`);
       if (!Number.isInteger(seats) || seats < 1 || seats > MAX_SEATS) throw new ValidationError(`a slot has 1 to ${MAX_SEATS} seats, not ${seats}`);
-      const taken = Object.values(state.slots).filter((s) => !s.closed).map((s) => ({ start: Date.parse(s.start), end: Date.parse(s.end) }));
+      const taken = state.slots.values().filter((s) => !s.closed).map((s) => ({ start: Date.parse(s.start), end: Date.parse(s.end) }));
       const fresh: Array<{ start: number; end: number }> = [];
       for (const { start, end } of slots) {
         const span = { start: start.getTime(), end: end.getTime() };
@@ -121,14 +122,14 @@ export function decideSchedule(command: ScheduleCommand, state: Schedule): Sched
 
 export function evolveSchedule(state: Schedule, event: ScheduleEvent): Schedule {
   const update = (start: string, change: (slot: Slot) => Slot): Schedule => {
-    const slot = state.slots[start];
-    return slot ? { ...state, slots: { ...state.slots, [start]: change(slot) } } : state;
+    const slot = state.slots.get(start);
+    return slot ? { ...state, slots: state.slots.with(start, change(slot)) } : state;
   };
   switch (event.type) {
     case 'SlotsOpened': {
-      const slots = { ...state.slots };
+      let slots = state.slots;
       // A slot opened again where a closed one was keeps that one's bookings: those sessions are still scheduled.
-      for (const s of event.data.slots) slots[s.start] = { start: s.start, end: s.end, seats: event.data.seats, closed: false, sessions: slots[s.start]?.sessions ?? [] };
+      for (const s of event.data.slots) slots = slots.with(s.start, { start: s.start, end: s.end, seats: event.data.seats, closed: false, sessions: slots.get(s.start)?.sessions ?? [] });
       return { proctor: event.data.proctor, slots };
     }
     case 'SlotClosed':
