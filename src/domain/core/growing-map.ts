@@ -46,8 +46,8 @@ export class GrowingMap<K, V> {
     const size = held ? this.size : this.size + 1;
     if (changed.length === this.version) {
       changed.push(key);
-      if (e) e.values.push({ version: next, value });
-      else entries.set(key, { since: next, values: [{ version: next, value }] });
+      if (e) (e.later ??= []).push({ version: next, value });
+      else entries.set(key, { since: next, value, later: null });
       return new GrowingMap(this.shared, next, size);
     }
     if (changed[this.version] === key && sameValue(valueAt(e!, next), value)) return new GrowingMap(this.shared, next, size);
@@ -80,10 +80,11 @@ export class GrowingMap<K, V> {
 }
 
 interface Entry<V> {
-  /** The version that first held the key. */
+  /** The version that first held the key, and the value it set. */
   readonly since: number;
-  /** Its values, each with the version that set it, oldest first. */
-  readonly values: Array<{ readonly version: number; readonly value: V }>;
+  readonly value: V;
+  /** The values set since, each with its version, oldest first (null until there is one: most keys never change). */
+  later: Array<{ readonly version: number; readonly value: V }> | null;
 }
 
 interface Shared<K, V> {
@@ -93,8 +94,8 @@ interface Shared<K, V> {
 }
 
 function valueAt<V>(e: Entry<V>, version: number): V {
-  for (let i = e.values.length - 1; i > 0; i--) if (e.values[i].version <= version) return e.values[i].value;
-  return e.values[0].value;
+  if (e.later) for (let i = e.later.length - 1; i >= 0; i--) if (e.later[i].version <= version) return e.later[i].value;
+  return e.value;
 }
 
 /** Values equal by identity, or plain records equal field by field (a trial evolve builds a new one each time). */
