@@ -19,8 +19,11 @@ export interface Sample {
 export interface Probe {
   samples: Sample[];
   waiting: Array<{ track: string; t: number; wall: number; lead: string | null }>;
-  /** [track, mediaTime, code read from the picture, wall] per presented frame. */
-  frames: Array<[string, number, number, number]>;
+  /**
+   * [track, mediaTime, code read from the picture, wall, expectedDisplayTime, presentedFrames] per presented frame:
+   * the last two tell whether the callback ran before the track's next frame was up (see `measure`).
+   */
+  frames: Array<[string, number, number, number, number, number]>;
   notices: Array<{ text: string; wall: number }>;
 }
 
@@ -55,11 +58,11 @@ export function installProbe(bands: typeof CODE_BANDS): void {
   for (const v of videos) {
     const track = v.dataset.track!;
     v.addEventListener('waiting', () => probe.waiting.push({ track, t: v.currentTime, wall: performance.now(), lead: lead() }));
-    const onFrame = (now: number, meta: { mediaTime: number }) => {
+    const onFrame = (now: number, meta: { mediaTime: number; expectedDisplayTime: number; presentedFrames: number }) => {
       g.drawImage(v, 0, 0, 192, 32, 0, 0, 192, 32);
       const d = g.getImageData(0, 0, 192, 32).data;
       const digits = bands.xs.map((x) => Math.round(d[(bands.y * 192 + x) * 4] / ((bands.step * 255) / 219)));
-      probe.frames.push([track, meta.mediaTime, digits[0] + 32 * digits[1] + 1024 * digits[2], now]);
+      probe.frames.push([track, meta.mediaTime, digits[0] + 32 * digits[1] + 1024 * digits[2], now, meta.expectedDisplayTime, meta.presentedFrames]);
       v.requestVideoFrameCallback(onFrame);
     };
     v.requestVideoFrameCallback(onFrame);
@@ -142,7 +145,11 @@ export function measure(probe: Probe, segments: readonly FixtureSegment[], sessi
   }
   const over = apart.filter((a) => a > 0.2).length;
   apart.sort((a, b) => a - b);
-  const offsets = probe.frames.map(([, mediaTime, code]) => Math.abs(code / FIXTURE_FPS - mediaTime)).sort((a, b) => a - b);
+  // The picture is read by drawing the video in its frame callback, which the browser runs on the page's thread "as a
+  // best effort": a callback that runs after the track's next frame is up draws that one. Those frames say nothing
+  // of the player and are left out (counted in `framesDrawnLate`).
+  const late = drawnLate(probe.frames);
+  const offsets = probe.frames.filter((_, i) => !late.has(i)).map(([, mediaTime, code]) => Math.abs(code / FIXTURE_FPS - mediaTime)).sort((a, b) => a - b);
   const pct = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor(xs.length * p))] ?? 0;
   const round = (x: number) => Math.round(x * 1000) / 1000;
   return {
@@ -161,9 +168,31 @@ export function measure(probe: Probe, segments: readonly FixtureSegment[], sessi
     apartOver02Share: round(over / Math.max(1, apart.length)),
     apartOver02LongestMs: Math.round(longestOverMs),
     frames: offsets.length,
+    framesDrawnLate: late.size,
     pictureOffMaxS: round(offsets.at(-1) ?? 0),
     /** Frames whose picture is of another moment than the one they were shown at, by more than a frame. */
     picturesOffByMoreThanAFrame: offsets.filter((o) => o > 1 / FIXTURE_FPS + 0.005).length,
     pictureOffP99S: round(pct(offsets, 0.99)),
   };
+}
+
+/**
+ * The frames whose callback ran once the same track's next frame was up (or about to be): when that next frame was
+ * due is read from the next callback (its expected display time, spread over the frames presented in between when
+ * callbacks were skipped).
+ */
+function drawnLate(frames: Probe['frames']): Set<number> {
+  const late = new Set<number>();
+  const lastOf = new Map<string, number>();
+  frames.forEach(([track, , , , expected, presented], j) => {
+    const i = lastOf.get(track);
+    lastOf.set(track, j);
+    if (i === undefined) return;
+    const [, , , wall, expectedBefore, presentedBefore] = frames[i];
+    const between = presented - presentedBefore;
+    if (between < 1 || expected <= expectedBefore) return; // a new source or a seek: nothing to go by
+    // Chromium swaps the frame a drawing takes about one display refresh before showing it.
+    if (wall >= expectedBefore + (expected - expectedBefore) / between - 1000 / 60) late.add(i);
+  });
+  return late;
 }
