@@ -167,6 +167,8 @@ export function measure(probe: Probe, segments: readonly FixtureSegment[], sessi
     /** Share of those moments more than 0.2 s apart, and the longest such stretch. */
     apartOver02Share: round(over / Math.max(1, apart.length)),
     apartOver02LongestMs: Math.round(longestOverMs),
+    /** The longest time between two samples while playing: the page's thread starved (the player could not act either). */
+    longestSampleGapMs: Math.round(Math.max(0, ...run.slice(1).map((s, i) => s.wall - run[i].wall))),
     frames: offsets.length,
     framesDrawnLate: late.size,
     pictureOffMaxS: round(offsets.at(-1) ?? 0),
