@@ -2,7 +2,7 @@
  * An immutable map for what a state gathers event after event (a session's recording segments, thousands in a long
  * exam; a proctor's calendar slots, each booked again and again). Setting a key on the newest version costs O(1). A
  * plain object copied on each event costs O(n) per event and O(n²) per replay, and V8 makes a hidden class for every
- * new key: measured, folding a four-hour session's 2,160 segments took seconds and one more segment ~10 ms.
+ * new key: measured, folding a four-hour session's 2,160 segments took 1.3 s and one more segment ~1.1 ms.
  *
  * The versions of one map share a JS `Map`; each entry keeps the version it came in and its values by version, and a
  * version sees what was set up to it. Setting a key on a version that is not the newest (a decider's trial evolve,

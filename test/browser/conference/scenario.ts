@@ -102,7 +102,8 @@ export async function runConferenceScenario(mode: 'p2p' | 'janus', options: { sh
     };
     return { engine, joined, janusFeedsJoined, muted, left, rejoined, recovered, closed };
   } catch (error) {
-    // Seen only under a full run's load: every page's tiles and peer connections, and what the pages warned of.
+    // A pair that never connects (seen in CI, and alone on the mesh before it remade stalled pairs): every page's tiles
+    // and peer connections, and what the pages warned of.
     for (const [person, page] of Object.entries(pages)) {
       if (page.isClosed()) continue;
       const tiles = await page.locator('.conference-tile[data-member]').evaluateAll((ts) => ts.map((t) => `${t.getAttribute('data-member')}: frames ${t.getAttribute('data-frames')} energy ${t.getAttribute('data-energy')} ${t.getAttribute('data-connection')}`)).catch((e) => [String(e)]);
@@ -125,10 +126,7 @@ async function seeing(pages: Record<Person, Page>, log: (m: string) => void): Pr
     try {
       await eventually(async () => (await attr(page, member, 'data-frames')) > 10 && (await attr(page, member, 'data-energy')) > 0, 60_000);
     } catch (error) {
-      // Seen under a full run's load (p2p), not alone: which pair, and how far its connection got.
-      const tileOf = tile(page, member);
-      const state = await Promise.all(['data-frames', 'data-energy', 'data-connection'].map((a) => tileOf.getAttribute(a).catch(() => 'no tile')));
-      log(`${viewer} never got ${member}'s picture and sound in 60 s: frames, energy, connection = ${JSON.stringify(state)}`);
+      log(`${viewer} never got ${member}'s picture and sound in 60 s`); // its tile and connection follow, with everyone's
       throw error;
     }
     const frames = await attr(page, member, 'data-frames');
