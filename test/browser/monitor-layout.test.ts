@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestApi, type TestApi } from '../support/api.js';
-import { HAS_CHROMIUM, holdChromium, intoRunningExam, launchChromium, newContext, NO_CHROMIUM_REASON, signIn } from '../support/browser.js';
+import { HAS_CHROMIUM, holdChromium, intoRunningExam, launchChromium, newContext, NO_CHROMIUM_REASON, peerStates, signIn, watchCapture } from '../support/browser.js';
 import { boxOf, overlaps, pageOverflow, reachable } from '../support/layout.js';
 import { describeWithServer } from '../support/servers.js';
 
@@ -13,6 +13,7 @@ describeWithServer('the monitoring screen\'s layout and its large view of the ac
   let api: TestApi;
   let browser: Browser;
   let admin: Page;
+  let students: Page[] = [];
   let releaseChromium: (() => void) | undefined;
 
   // An administrator (the longest top bar: every page link) watching two live sessions, one with a second camera.
@@ -23,9 +24,15 @@ describeWithServer('the monitoring screen\'s layout and its large view of the ac
     await api.createSession('big-1', { name: 'Entrance exam in mathematics', url, student: 'student1', secondCamera: true });
     await api.createSession('big-2', { name: 'Physics midterm', url, student: 'student2' });
     browser = await launchChromium();
-    await intoRunningExam(api, await (await newContext(browser, api.server.url)).newPage(), 'student1', 'big-1');
-    await intoRunningExam(api, await (await newContext(browser, api.server.url)).newPage(), 'student2', 'big-2');
-    admin = await (await newContext(browser, api.server.url)).newPage();
+    const watched = async () => {
+      const context = await newContext(browser, api.server.url);
+      await context.addInitScript(watchCapture);
+      return context.newPage();
+    };
+    students = [await watched(), await watched()];
+    await intoRunningExam(api, students[0], 'student1', 'big-1');
+    await intoRunningExam(api, students[1], 'student2', 'big-2');
+    admin = await watched();
     await signIn(admin, 'admin');
     await admin.locator('.tile[data-session="big-2"]').waitFor();
     await admin.locator('.tile[data-session="big-1"]').click();
@@ -72,7 +79,12 @@ describeWithServer('the monitoring screen\'s layout and its large view of the ac
     const screen = large.locator('video[data-track="screen"]');
     const camera = large.locator('video[data-track="camera"]');
     const frames = (v: typeof screen) => v.getAttribute('data-frames').then(Number);
-    await expect.poll(() => frames(screen), { timeout: 20_000 }).toBeGreaterThan(20);
+    await expect.poll(() => frames(screen), { timeout: 20_000 }).toBeGreaterThan(20).catch(async (e: Error) => {
+      // What the live video was doing: each tile's state and frames, and the connections of the three pages.
+      const tiles = await admin.locator('.tile').evaluateAll((ts) => ts.map((t) => `${(t as HTMLElement).dataset.session}: ${(t as HTMLElement).dataset.media}, ${(t as HTMLElement).dataset.frames} frames`));
+      const peers = await Promise.all([admin, ...students].map(async (p, i) => `${['admin', 'student1', 'student2'][i]}: ${JSON.stringify(await peerStates(p))}`));
+      throw new Error([e.message, tiles.join('; '), ...peers].join('\n'));
+    });
     const before = await frames(screen);
     await expect.poll(() => frames(screen), { timeout: 10_000 }).toBeGreaterThan(before);
     // The camera beside it moves too (a busy machine may starve the fake camera, so no fixed count).

@@ -50,11 +50,7 @@ export class JanusViewerMedia extends ViewerBase {
       this.watchId = offer.watchId;
       this.state = 'connecting';
       this.connectingSince = Date.now();
-      pc.onconnectionstatechange = () => {
-        if (this.pc !== pc) return;
-        if (pc.connectionState === 'connected') this.state = 'live';
-        if (pc.connectionState === 'failed' || pc.connectionState === 'disconnected') this.state = 'lost';
-      };
+      this.follow(pc);
       await pc.setRemoteDescription({ type: 'offer', sdp: offer.sdp });
       const tracksOf = (feed: string) =>
         pc.getTransceivers().filter((t) => offer.streams.some((s) => s.mid === t.mid && s.feed === feed)).map((t) => t.receiver.track);

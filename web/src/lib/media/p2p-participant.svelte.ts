@@ -1,6 +1,7 @@
 import type { Client } from '@urql/core';
 import { ParticipantBase, type CaptureOptions } from './participant-base.svelte.js';
 import { pendingSegments, SegmentRecorder } from './recorder.js';
+import type { P2pOffer } from './p2p-viewer.svelte.js';
 import { gathered, ICE_SERVERS, type SignalMessage } from './signals.js';
 
 /** Tile quality for watchers of many sessions; the active tile gets the full picture. */
@@ -22,6 +23,8 @@ const COMPUTER: PublishOptions = { screen: true, audio: true, track: 'camera' };
 export class P2pParticipantMedia extends ParticipantBase {
   watchers = $state<string[]>([]);
   private readonly peers = new Map<string, RTCPeerConnection>();
+  /** The request each watcher's connection was offered for: only the answer to it is taken. */
+  private readonly attempts = new Map<string, number | undefined>();
   private recorders: SegmentRecorder[] = [];
   private readonly onOnline = () => void pendingSegments.flush().catch(() => {});
 
@@ -45,10 +48,10 @@ export class P2pParticipantMedia extends ParticipantBase {
   protected async onSignal(s: SignalMessage): Promise<void> {
     switch (s.kind) {
       case 'request':
-        await this.offerTo(s.from, Boolean(s.payload?.active));
+        await this.offerTo(s.from, Boolean(s.payload?.active), s.payload?.attempt);
         break;
       case 'answer':
-        await this.peers.get(s.from)?.setRemoteDescription(s.payload);
+        await this.answered(s.from, s.payload);
         break;
       case 'candidate':
         await this.peers.get(s.from)?.addIceCandidate(s.payload).catch(() => {});
@@ -62,20 +65,38 @@ export class P2pParticipantMedia extends ParticipantBase {
     }
   }
 
-  private async offerTo(viewer: string, active: boolean): Promise<void> {
+  private async offerTo(viewer: string, active: boolean, attempt: number | undefined): Promise<void> {
     this.drop(viewer);
     if (!this.camera) return;
+    const camera = this.camera;
     const pc = new RTCPeerConnection({ iceServers: ICE_SERVERS });
     this.peers.set(viewer, pc);
+    this.attempts.set(viewer, attempt);
     this.watchers = [...this.peers.keys()];
     pc.onconnectionstatechange = () => {
-      if (pc.connectionState === 'failed' || pc.connectionState === 'closed') this.drop(viewer);
+      if (this.peers.get(viewer) === pc && (pc.connectionState === 'failed' || pc.connectionState === 'closed')) this.drop(viewer);
     };
-    for (const track of this.camera.getTracks()) pc.addTrack(track, this.camera);
+    for (const track of camera.getTracks()) pc.addTrack(track, camera);
     for (const track of this.screen?.getTracks() ?? []) pc.addTrack(track, this.screen!);
-    await pc.setLocalDescription(await pc.createOffer());
-    await this.applyQuality(pc, active);
-    await this.channel.send(viewer, 'offer', { sdp: await gathered(pc), streams: { camera: this.camera.id, screen: this.screen?.id ?? null } });
+    try {
+      await pc.setLocalDescription(await pc.createOffer());
+      await this.applyQuality(pc, active);
+      const sdp = await gathered(pc);
+      if (this.peers.get(viewer) !== pc) return; // the watcher asked again meanwhile: that request has its own offer
+      const offer: P2pOffer = { sdp, streams: { camera: camera.id, screen: this.screen?.id ?? null }, attempt };
+      await this.channel.send(viewer, 'offer', offer);
+    } catch (e) {
+      if (this.peers.get(viewer) === pc) throw e;
+    }
+  }
+
+  /** The watcher's answer: taken only for the offer it answers (one overtaken by a newer request is dropped). */
+  private async answered(viewer: string, payload: { description?: RTCSessionDescriptionInit; attempt?: number } & RTCSessionDescriptionInit): Promise<void> {
+    const pc = this.peers.get(viewer);
+    // An answer without a number comes from a page of the version before numbered requests.
+    const description = payload.description ?? payload;
+    if (!pc || pc.signalingState !== 'have-local-offer' || payload.attempt !== this.attempts.get(viewer)) return;
+    await pc.setRemoteDescription(description);
   }
 
   private async setQuality(viewer: string, active: boolean): Promise<void> {
@@ -96,6 +117,7 @@ export class P2pParticipantMedia extends ParticipantBase {
   private drop(viewer: string): void {
     this.peers.get(viewer)?.close();
     this.peers.delete(viewer);
+    this.attempts.delete(viewer);
     this.watchers = [...this.peers.keys()];
   }
 

@@ -3,24 +3,48 @@ import { gathered, ICE_SERVERS, type SignalMessage } from './signals.js';
 import { ViewerBase } from './viewer-base.svelte.js';
 
 /**
+ * How long a watcher waits for the offer of a request the test-taker's browser received before asking again. Asking
+ * again makes that browser throw away the offer under way: on a busy machine an offer took longer than the 2.5 s
+ * between requests, so every offer was thrown away before it could be taken.
+ */
+const OFFER_PATIENCE_MS = 10_000;
+
+/** An offer of the test-taker's browser, for the request numbered `attempt`. */
+export interface P2pOffer {
+  sdp: RTCSessionDescriptionInit;
+  streams: { camera: string; screen: string | null };
+  attempt?: number;
+}
+
+/**
  * The proctor's side of one session in `p2p` mode: asks the test-taker's browser for its streams and receives camera,
  * microphone and screen; tells it whether this tile is active (full quality) or not. Also the watcher of the phone of
  * the second camera, in both engines.
+ *
+ * Each request is numbered; the offer and the answer carry its number. Only the offer of the latest request is
+ * taken, and the test-taker's browser takes only the answer to its latest offer: an offer or answer overtaken by a
+ * newer request would otherwise pair two connections that do not belong together, which then never connect.
  */
 export class P2pViewerMedia extends ViewerBase {
+  private attempt = 0;
+
   constructor(client: Client, sessionId: string, participant: string) {
     super(client, sessionId, participant, 2500);
   }
 
   protected ask(): boolean {
-    void this.channel.send(this.participant, 'request', { active: this.active }).catch(() => {});
+    const attempt = ++this.attempt;
+    void this.channel.send(this.participant, 'request', { active: this.active, attempt }).then((received) => {
+      // Received: the offer is being made; nobody: the test-taker's page is not listening yet (its `ready` will say).
+      if (received > 0 && attempt === this.attempt) this.nextAskAt = Date.now() + OFFER_PATIENCE_MS;
+    }).catch(() => {});
     return true;
   }
 
   protected async onSignal(s: SignalMessage): Promise<void> {
     switch (s.kind) {
       case 'ready': // the test-taker's page (re)started: ask again
-        await this.channel.send(this.participant, 'request', { active: this.active });
+        this.ask();
         break;
       case 'offer':
         await this.accept(s.payload);
@@ -31,7 +55,8 @@ export class P2pViewerMedia extends ViewerBase {
     }
   }
 
-  private async accept(payload: { sdp: RTCSessionDescriptionInit; streams: { camera: string; screen: string | null } }): Promise<void> {
+  private async accept(payload: P2pOffer): Promise<void> {
+    if (payload.attempt !== undefined && payload.attempt !== this.attempt) return; // a newer request's offer is coming
     this.pc?.close();
     const pc = new RTCPeerConnection({ iceServers: ICE_SERVERS });
     this.pc = pc;
@@ -39,17 +64,23 @@ export class P2pViewerMedia extends ViewerBase {
     this.connectingSince = Date.now();
     pc.ontrack = (e) => {
       const stream = e.streams[0];
-      if (!stream) return;
+      if (!stream || this.pc !== pc) return;
       if (stream.id === payload.streams.camera) this.camera = stream;
       else if (stream.id === payload.streams.screen) this.screen = stream;
     };
-    pc.onconnectionstatechange = () => {
-      if (pc.connectionState === 'connected') this.state = 'live';
-      if (pc.connectionState === 'failed' || pc.connectionState === 'disconnected') this.state = 'lost';
-    };
-    await pc.setRemoteDescription(payload.sdp);
-    await pc.setLocalDescription(await pc.createAnswer());
-    await this.channel.send(this.participant, 'answer', await gathered(pc));
+    this.follow(pc);
+    try {
+      await pc.setRemoteDescription(payload.sdp);
+      await pc.setLocalDescription(await pc.createAnswer());
+      const description = await gathered(pc);
+      if (this.pc !== pc) return; // a newer offer was taken meanwhile
+      // A page of the version before numbered requests takes the description itself.
+      await this.channel.send(this.participant, 'answer', payload.attempt === undefined ? description : { description, attempt: payload.attempt });
+    } catch (e) {
+      if (this.pc !== pc) return; // closed under us by a newer offer
+      console.warn('taking the offer failed', e);
+      this.state = 'lost';
+    }
   }
 
   /** The test-taker's browser changes what it sends to this watcher. */

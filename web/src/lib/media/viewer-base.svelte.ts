@@ -3,8 +3,15 @@ import { CallPlacer } from './calls.svelte.js';
 import type { LiveState, ViewerMedia } from './ports.js';
 import { cameraFramesDecoded, SignalChannel, type SignalMessage } from './signals.js';
 
-/** How long a connection may stay `connecting` before the watcher asks for the picture again. */
-const CONNECTING_PATIENCE_MS = 10_000;
+/**
+ * How long a connection may stay `connecting` before the watcher asks for the picture again. Asking again throws away
+ * the connection under way, so it must outlast a slow one: on a busy machine gathering, relaying the answer and the
+ * handshakes took more than 10 s, and each new request threw away a connection about to come up.
+ */
+const CONNECTING_PATIENCE_MS = 15_000;
+
+/** How long a connection may stay `disconnected` (it often comes back by itself) before it counts as lost. */
+const DISCONNECTED_GRACE_MS = 5_000;
 
 /** Whether a watcher should ask for the picture (again): none yet, lost, or connecting for too long. */
 export function isStuck(state: LiveState, connectingSince: number, now = Date.now()): boolean {
@@ -28,6 +35,8 @@ export abstract class ViewerBase implements ViewerMedia {
   protected active = false;
   /** When the current connection began (`state` is `connecting` since then). */
   protected connectingSince = 0;
+  /** The watcher does not ask for the picture again before this (an engine may put it off: an answer is on its way). */
+  protected nextAskAt = 0;
   private timer: ReturnType<typeof setInterval> | null = null;
 
   /** `askEveryMs`: the least time between two requests for the picture. */
@@ -49,11 +58,30 @@ export abstract class ViewerBase implements ViewerMedia {
     this.channel.open((s) => void this.signal(s));
     // Ask until the picture comes: our own subscription may not be listening yet when the first answer would arrive,
     // the test-taker may not be on the exam page yet, or the connection may have dropped.
-    let asked = 0;
     this.timer = setInterval(() => {
       void cameraFramesDecoded(this.pc, this.camera).then((f) => (this.frames = f));
-      if (isStuck(this.state, this.connectingSince) && Date.now() - asked > this.askEveryMs && this.ask()) asked = Date.now();
+      if (isStuck(this.state, this.connectingSince) && Date.now() >= this.nextAskAt && this.ask()) this.nextAskAt = Math.max(this.nextAskAt, Date.now() + this.askEveryMs);
     }, 1000);
+  }
+
+  /**
+   * Follows `pc` (the current connection) into `state`: live once connected, lost once failed or disconnected for
+   * `DISCONNECTED_GRACE_MS`. A lost connection makes the watcher ask again, which throws it away, so a blip (a busy
+   * machine missing a few connectivity checks) is given the time to pass.
+   */
+  protected follow(pc: RTCPeerConnection): void {
+    let grace: ReturnType<typeof setTimeout> | undefined;
+    pc.onconnectionstatechange = () => {
+      if (this.pc !== pc) return;
+      clearTimeout(grace);
+      if (pc.connectionState === 'connected') this.state = 'live';
+      else if (pc.connectionState === 'failed') this.state = 'lost';
+      else if (pc.connectionState === 'disconnected') {
+        grace = setTimeout(() => {
+          if (this.pc === pc && pc.connectionState === 'disconnected') this.state = 'lost';
+        }, DISCONNECTED_GRACE_MS);
+      }
+    };
   }
 
   /** Asks for the picture; answers false when it cannot now (a request still under way), so the next tick tries. */
