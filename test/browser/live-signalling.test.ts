@@ -22,17 +22,18 @@ describeWithServer('live video when the signals are slow (p2p)', HAS_CHROMIUM, N
   let proctor: Page;
   let releaseChromium: (() => void) | undefined;
   const offers: number[] = [];
+  const watched = async () => {
+    const context = await newContext(browser, api.server.url);
+    await context.addInitScript(watchCapture);
+    return context.newPage();
+  };
+  const framesOf = (page: Page) => page.locator('.tile[data-session="slow-1"]').getAttribute('data-frames').then(Number);
 
   beforeAll(async () => {
     api = await startTestApi({}, { webDir: WEB_DIR });
     releaseChromium = await holdChromium();
     await api.createSession('slow-1', { name: 'Slow network exam', url: `${api.server.url}/demo-test.html`, student: 'student1' });
     browser = await launchChromium();
-    const watched = async () => {
-      const context = await newContext(browser, api.server.url);
-      await context.addInitScript(watchCapture);
-      return context.newPage();
-    };
     student = await watched();
     await student.route('**/graphql', async (route) => {
       if (/"k":"offer"/.test(route.request().postData() ?? '')) {
@@ -68,5 +69,19 @@ describeWithServer('live video when the signals are slow (p2p)', HAS_CHROMIUM, N
     const before = await frames();
     await expect.poll(frames, { timeout: 10_000 }).toBeGreaterThan(before + 10);
     expect(offers.length).toBe(made);
+  }, 90_000);
+
+  it('shows the picture in two tabs of the same proctor at once, neither taking it from the other', async () => {
+    // Signals go to a user, so both tabs hear every offer: each must take its own, and the test-taker's browser keep a
+    // connection for each (it kept one per user: each tab's request took the other's connection away, over and over).
+    const second = await watched();
+    await signIn(second, 'proctor1');
+    await expect.poll(() => framesOf(second), { timeout: 40_000 }).toBeGreaterThan(10);
+    const made = offers.length;
+    const before = await Promise.all([proctor, second].map(framesOf));
+    await expect.poll(async () => (await Promise.all([proctor, second].map(framesOf))).every((f, i) => f > before[i] + 40), { timeout: 30_000 }).toBe(true);
+    expect(offers.length).toBe(made);
+    for (const page of [proctor, second]) expect(await page.locator('.tile[data-session="slow-1"]').getAttribute('data-media')).toBe('live');
+    expect(await student.evaluate(() => (window as unknown as { capture: { peers: RTCPeerConnection[] } }).capture.peers.filter((p) => p.connectionState === 'connected').length)).toBe(2);
   }, 90_000);
 });

@@ -139,5 +139,5 @@ describeWithServer('the monitoring screen\'s layout and its large view of the ac
     expect(await reachable(admin.locator('.tile[data-session="big-2"]'))).toBe(true);
     await enlarge.click();
     await admin.setViewportSize({ width: 1440, height: 900 });
-  });
+  }, 60_000); // two test-takers' pages encode and record camera and screen beside it: on two cores every step is slow
 });

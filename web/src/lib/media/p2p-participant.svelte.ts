@@ -15,6 +15,20 @@ export interface PublishOptions extends CaptureOptions {
 }
 const COMPUTER: PublishOptions = { screen: true, audio: true, track: 'camera' };
 
+/** A connection to one watching page: who watches, which of their pages, and the request it was offered for. */
+interface WatcherLink {
+  readonly pc: RTCPeerConnection;
+  readonly viewer: string;
+  readonly page: string | undefined;
+  readonly attempt: number | undefined;
+}
+
+/** The most pages of one user this browser sends to at once: each connection encodes the video again. */
+const PAGES_PER_WATCHER = 3;
+
+/** A watching page's key: its user and, from pages that say it, which of their pages (older pages are one per user). */
+const pageKey = (viewer: string, page: unknown) => (typeof page === 'string' ? `${viewer} ${page}` : viewer);
+
 /**
  * The test-taker's side in `p2p` mode: camera, microphone and the whole screen, sent to each watcher over its own
  * peer connection, recorded in segments, and the proctor's call received. The phone of the second camera uses it
@@ -22,9 +36,8 @@ const COMPUTER: PublishOptions = { screen: true, audio: true, track: 'camera' };
  */
 export class P2pParticipantMedia extends ParticipantBase {
   watchers = $state<string[]>([]);
-  private readonly peers = new Map<string, RTCPeerConnection>();
-  /** The request each watcher's connection was offered for: only the answer to it is taken. */
-  private readonly attempts = new Map<string, number | undefined>();
+  /** One connection per watching page (a user may watch in two tabs), by `pageKey`. */
+  private readonly links = new Map<string, WatcherLink>();
   private recorders: SegmentRecorder[] = [];
   private readonly onOnline = () => void pendingSegments.flush().catch(() => {});
 
@@ -46,35 +59,37 @@ export class P2pParticipantMedia extends ParticipantBase {
   }
 
   protected async onSignal(s: SignalMessage): Promise<void> {
+    const key = pageKey(s.from, s.payload?.page);
     switch (s.kind) {
       case 'request':
-        await this.offerTo(s.from, Boolean(s.payload?.active), s.payload?.attempt);
+        await this.offerTo(key, { viewer: s.from, page: s.payload?.page, attempt: s.payload?.attempt }, Boolean(s.payload?.active));
         break;
       case 'answer':
-        await this.answered(s.from, s.payload);
+        await this.answered(key, s.payload);
         break;
       case 'candidate':
-        await this.peers.get(s.from)?.addIceCandidate(s.payload).catch(() => {});
+        await this.links.get(key)?.pc.addIceCandidate(s.payload).catch(() => {});
         break;
       case 'quality':
-        await this.setQuality(s.from, Boolean(s.payload?.active));
+        await this.setQuality(key, Boolean(s.payload?.active));
         break;
       case 'bye':
-        this.drop(s.from);
+        this.drop(key);
         break;
     }
   }
 
-  private async offerTo(viewer: string, active: boolean, attempt: number | undefined): Promise<void> {
-    this.drop(viewer);
+  private async offerTo(key: string, to: Omit<WatcherLink, 'pc'>, active: boolean): Promise<void> {
+    this.drop(key);
     if (!this.camera) return;
+    const theirs = [...this.links].filter(([, l]) => l.viewer === to.viewer);
+    for (const [older] of theirs.slice(0, Math.max(0, theirs.length - PAGES_PER_WATCHER + 1))) this.drop(older);
     const camera = this.camera;
     const pc = new RTCPeerConnection({ iceServers: ICE_SERVERS });
-    this.peers.set(viewer, pc);
-    this.attempts.set(viewer, attempt);
-    this.watchers = [...this.peers.keys()];
+    this.links.set(key, { pc, ...to });
+    this.listWatchers();
     pc.onconnectionstatechange = () => {
-      if (this.peers.get(viewer) === pc && (pc.connectionState === 'failed' || pc.connectionState === 'closed')) this.drop(viewer);
+      if (this.links.get(key)?.pc === pc && (pc.connectionState === 'failed' || pc.connectionState === 'closed')) this.drop(key);
     };
     for (const track of camera.getTracks()) pc.addTrack(track, camera);
     for (const track of this.screen?.getTracks() ?? []) pc.addTrack(track, this.screen!);
@@ -82,26 +97,26 @@ export class P2pParticipantMedia extends ParticipantBase {
       await pc.setLocalDescription(await pc.createOffer());
       await this.applyQuality(pc, active);
       const sdp = await gathered(pc);
-      if (this.peers.get(viewer) !== pc) return; // the watcher asked again meanwhile: that request has its own offer
-      const offer: P2pOffer = { sdp, streams: { camera: camera.id, screen: this.screen?.id ?? null }, attempt };
-      await this.channel.send(viewer, 'offer', offer);
+      if (this.links.get(key)?.pc !== pc) return; // the watcher asked again meanwhile: that request has its own offer
+      const offer: P2pOffer = { sdp, streams: { camera: camera.id, screen: this.screen?.id ?? null }, attempt: to.attempt, page: to.page };
+      await this.channel.send(to.viewer, 'offer', offer);
     } catch (e) {
-      if (this.peers.get(viewer) === pc) throw e;
+      if (this.links.get(key)?.pc === pc) throw e;
     }
   }
 
   /** The watcher's answer: taken only for the offer it answers (one overtaken by a newer request is dropped). */
-  private async answered(viewer: string, payload: { description?: RTCSessionDescriptionInit; attempt?: number } & RTCSessionDescriptionInit): Promise<void> {
-    const pc = this.peers.get(viewer);
+  private async answered(key: string, payload: { description?: RTCSessionDescriptionInit; attempt?: number } & RTCSessionDescriptionInit): Promise<void> {
+    const link = this.links.get(key);
     // An answer without a number comes from a page of the version before numbered requests.
     const description = payload.description ?? payload;
-    if (!pc || pc.signalingState !== 'have-local-offer' || payload.attempt !== this.attempts.get(viewer)) return;
-    await pc.setRemoteDescription(description);
+    if (!link || link.pc.signalingState !== 'have-local-offer' || payload.attempt !== link.attempt) return;
+    await link.pc.setRemoteDescription(description);
   }
 
-  private async setQuality(viewer: string, active: boolean): Promise<void> {
-    const pc = this.peers.get(viewer);
-    if (pc) await this.applyQuality(pc, active);
+  private async setQuality(key: string, active: boolean): Promise<void> {
+    const link = this.links.get(key);
+    if (link) await this.applyQuality(link.pc, active);
   }
 
   private async applyQuality(pc: RTCPeerConnection, active: boolean): Promise<void> {
@@ -114,11 +129,14 @@ export class P2pParticipantMedia extends ParticipantBase {
     }
   }
 
-  private drop(viewer: string): void {
-    this.peers.get(viewer)?.close();
-    this.peers.delete(viewer);
-    this.attempts.delete(viewer);
-    this.watchers = [...this.peers.keys()];
+  private drop(key: string): void {
+    this.links.get(key)?.pc.close();
+    this.links.delete(key);
+    this.listWatchers();
+  }
+
+  private listWatchers(): void {
+    this.watchers = [...new Set([...this.links.values()].map((l) => l.viewer))];
   }
 
   /** Stops capturing, sending and recording at once; the last segments still upload. */
@@ -126,7 +144,7 @@ export class P2pParticipantMedia extends ParticipantBase {
     this.stopped = true;
     for (const r of this.recorders) r.stop();
     this.release();
-    for (const viewer of [...this.peers.keys()]) this.drop(viewer);
+    for (const key of [...this.links.keys()]) this.drop(key);
     this.calls.end();
     this.channel.close();
     window.removeEventListener('online', this.onOnline);

@@ -9,11 +9,12 @@ import { ViewerBase } from './viewer-base.svelte.js';
  */
 const OFFER_PATIENCE_MS = 10_000;
 
-/** An offer of the test-taker's browser, for the request numbered `attempt`. */
+/** An offer of the test-taker's browser, for the request numbered `attempt` of the watching page `page`. */
 export interface P2pOffer {
   sdp: RTCSessionDescriptionInit;
   streams: { camera: string; screen: string | null };
   attempt?: number;
+  page?: string;
 }
 
 /**
@@ -23,10 +24,13 @@ export interface P2pOffer {
  *
  * Each request is numbered; the offer and the answer carry its number. Only the offer of the latest request is
  * taken, and the test-taker's browser takes only the answer to its latest offer: an offer or answer overtaken by a
- * newer request would otherwise pair two connections that do not belong together, which then never connect.
+ * newer request would otherwise pair two connections that do not belong together, which then never connect. Every
+ * message also names the watching page, since signals go to a user and a proctor may watch one session in two tabs:
+ * the test-taker's browser keeps a connection for each (it kept one per user, and two tabs took it from each other).
  */
 export class P2pViewerMedia extends ViewerBase {
   private attempt = 0;
+  private readonly page = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
 
   constructor(client: Client, sessionId: string, participant: string) {
     super(client, sessionId, participant, 2500);
@@ -34,7 +38,7 @@ export class P2pViewerMedia extends ViewerBase {
 
   protected ask(): boolean {
     const attempt = ++this.attempt;
-    void this.channel.send(this.participant, 'request', { active: this.active, attempt }).then((received) => {
+    void this.channel.send(this.participant, 'request', { active: this.active, attempt, page: this.page }).then((received) => {
       // Received: the offer is being made; nobody: the test-taker's page is not listening yet (its `ready` will say).
       if (received > 0 && attempt === this.attempt) this.nextAskAt = Date.now() + OFFER_PATIENCE_MS;
     }).catch(() => {});
@@ -56,6 +60,7 @@ export class P2pViewerMedia extends ViewerBase {
   }
 
   private async accept(payload: P2pOffer): Promise<void> {
+    if (payload.page !== undefined && payload.page !== this.page) return; // for another page of the same user
     if (payload.attempt !== undefined && payload.attempt !== this.attempt) return; // a newer request's offer is coming
     this.pc?.close();
     const pc = new RTCPeerConnection({ iceServers: ICE_SERVERS });
@@ -75,7 +80,7 @@ export class P2pViewerMedia extends ViewerBase {
       const description = await gathered(pc);
       if (this.pc !== pc) return; // a newer offer was taken meanwhile
       // A page of the version before numbered requests takes the description itself.
-      await this.channel.send(this.participant, 'answer', payload.attempt === undefined ? description : { description, attempt: payload.attempt });
+      await this.channel.send(this.participant, 'answer', payload.attempt === undefined ? description : { description, attempt: payload.attempt, page: this.page });
     } catch (e) {
       if (this.pc !== pc) return; // closed under us by a newer offer
       console.warn('taking the offer failed', e);
@@ -87,11 +92,11 @@ export class P2pViewerMedia extends ViewerBase {
   setActive(active: boolean): void {
     if (this.active === active) return;
     this.active = active;
-    void this.channel.send(this.participant, 'quality', { active }).catch(() => {});
+    void this.channel.send(this.participant, 'quality', { active, page: this.page }).catch(() => {});
   }
 
   protected disconnect(): void {
-    void this.channel.send(this.participant, 'bye').catch(() => {});
+    void this.channel.send(this.participant, 'bye', { page: this.page }).catch(() => {});
     this.pc?.close();
   }
 }
