@@ -120,7 +120,8 @@ describeWithServer('watching a whole recorded session in the protocol (Media Sou
     });
     const probe = (await page.evaluate(() => (window as unknown as { __probe: Probe }).__probe)) as Probe;
     const m = measure(probe, segments, sessionStart, [{ from: 0, to: 2 }, GAP, MUTE, { from: L - 1, to: L }]);
-    console.log(`playback of ${MINUTES} min at 4×:`, JSON.stringify(m));
+    const said = JSON.stringify(m); // in every figure's failure too: a run's log may be cut to its end
+    console.log(`playback of ${MINUTES} min at 4×:`, said);
 
     // From the start to the end.
     const positions = probe.samples.map((s) => s.pos);
@@ -134,20 +135,20 @@ describeWithServer('watching a whole recorded session in the protocol (Media Sou
     expect(unseen.map((w) => `${w * 5}–${w * 5 + 5} s`)).toEqual([]);
     // No stall: the leading track's time never stood still at a segment boundary (a quarter of a second would be
     // seen), nor anywhere for half a second (brief `waiting` blips of a CPU-starved decoder are counted, not failed).
-    expect(m.longestFreezeAtBoundaryMs).toBeLessThan(250);
-    expect(m.longestFreezeMs).toBeLessThan(500);
+    expect(m.longestFreezeAtBoundaryMs, said).toBeLessThan(250);
+    expect(m.longestFreezeMs, said).toBeLessThan(500);
     // In step: where tracks have pictures for the moment, they are at most 0.2 s apart nearly all the time, and a
     // lapse (one decoder falling behind on a busy machine) is caught up within half a second.
-    expect(m.apartSamples).toBeGreaterThan(L * 2);
-    expect(m.apartP99S).toBeLessThanOrEqual(0.2);
-    expect(m.apartOver02Share).toBeLessThanOrEqual(0.02);
-    expect(m.apartOver02LongestMs).toBeLessThan(500);
+    expect(m.apartSamples, said).toBeGreaterThan(L * 2);
+    expect(m.apartP99S, said).toBeLessThanOrEqual(0.2);
+    expect(m.apartOver02Share, said).toBeLessThanOrEqual(0.02);
+    expect(m.apartOver02LongestMs, said).toBeLessThan(500);
     // Each picture is of its own moment: the session time drawn in it is the time it was shown at (to a frame). Frames
-    // the probe could only read once the next one was up are left out: never most of them.
-    expect(m.frames).toBeGreaterThan(L * 3);
-    expect(m.framesDrawnLate).toBeLessThan(m.frames);
-    expect(m.pictureOffP99S).toBeLessThanOrEqual(0.051);
-    expect(m.picturesOffByMoreThanAFrame).toBeLessThanOrEqual(Math.ceil(m.frames / 1000));
+    // the probe could only read once the next one was up are left out: a few in a hundred at most.
+    expect(m.frames, said).toBeGreaterThan(L * 3);
+    expect(m.framesDrawnLate + m.framesAheadAlone, said).toBeLessThan(m.frames / 5);
+    expect(m.pictureOffP99S, said).toBeLessThanOrEqual(0.051);
+    expect(m.picturesOffByMoreThanAFrame, said).toBeLessThanOrEqual(Math.ceil(m.frames / 1000));
     // Every track was seen playing, the camera's silent piece included.
     for (const track of ['camera', 'screen', 'mobile']) expect(probe.frames.some(([t]) => t === track), track).toBe(true);
     expect(probe.frames.some(([t, mediaTime]) => t === 'camera' && mediaTime > MUTE.from + 0.5 && mediaTime < MUTE.to - 0.5)).toBe(true);
@@ -341,10 +342,11 @@ describeWithServer('watching a whole recorded session in the protocol (Media Sou
     const last = Math.max(...recorded.map((r) => (r.start.getTime() - sessionStarted.getTime() + r.durationMs) / 1000));
     const first = Math.min(...recorded.map((r) => (r.start.getTime() - sessionStarted.getTime()) / 1000));
     const m = measure(probe, recorded, sessionStarted, [{ from: 0, to: first + 0.5 }, { from: last - 1, to: last + 1 }]);
-    console.log('playback of 20 MediaRecorder pieces at 4×:', JSON.stringify({ ...m, pictureOffMaxS: undefined, pictureOffP99S: undefined, picturesOffByMoreThanAFrame: undefined }));
+    const said = JSON.stringify({ ...m, pictureOffMaxS: undefined, pictureOffP99S: undefined, picturesOffByMoreThanAFrame: undefined, picturesAhead: undefined, picturesBehind: undefined, framesAheadAlone: undefined });
+    console.log('playback of 20 MediaRecorder pieces at 4×:', said);
     expect(Math.max(...probe.samples.map((s) => s.pos))).toBeGreaterThan(last - 1.2);
-    expect(m.longestFreezeAtBoundaryMs).toBeLessThan(250);
-    expect(m.apartP99S).toBeLessThanOrEqual(0.2);
+    expect(m.longestFreezeAtBoundaryMs, said).toBeLessThan(250);
+    expect(m.apartP99S, said).toBeLessThanOrEqual(0.2);
     expect(probe.frames.filter(([t]) => t === 'camera').length).toBeGreaterThan(40);
     expect(probe.frames.filter(([t]) => t === 'screen').length).toBeGreaterThan(5);
   }, 120_000);

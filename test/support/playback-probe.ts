@@ -20,8 +20,9 @@ export interface Probe {
   samples: Sample[];
   waiting: Array<{ track: string; t: number; wall: number; lead: string | null }>;
   /**
-   * [track, mediaTime, code read from the picture, wall, expectedDisplayTime, presentedFrames] per presented frame:
-   * the last two tell whether the callback ran before the track's next frame was up (see `measure`).
+   * [track, mediaTime, code read from the picture, when it was read, expectedDisplayTime, presentedFrames] per
+   * presented frame: the last three tell whether the picture was read before the track's next frame was up (see
+   * `measure`).
    */
   frames: Array<[string, number, number, number, number, number]>;
   notices: Array<{ text: string; wall: number }>;
@@ -58,11 +59,14 @@ export function installProbe(bands: typeof CODE_BANDS): void {
   for (const v of videos) {
     const track = v.dataset.track!;
     v.addEventListener('waiting', () => probe.waiting.push({ track, t: v.currentTime, wall: performance.now(), lead: lead() }));
-    const onFrame = (now: number, meta: { mediaTime: number; expectedDisplayTime: number; presentedFrames: number }) => {
+    const onFrame = (_now: number, meta: { mediaTime: number; expectedDisplayTime: number; presentedFrames: number }) => {
+      // The time of the drawing itself, not the callback's `now` (the start of the rendering step): on a busy machine
+      // the page's thread can run the callback well after that, when the compositor has the next frame up.
+      const drawnAt = performance.now();
       g.drawImage(v, 0, 0, 192, 32, 0, 0, 192, 32);
       const d = g.getImageData(0, 0, 192, 32).data;
       const digits = bands.xs.map((x) => Math.round(d[(bands.y * 192 + x) * 4] / ((bands.step * 255) / 219)));
-      probe.frames.push([track, meta.mediaTime, digits[0] + 32 * digits[1] + 1024 * digits[2], now, meta.expectedDisplayTime, meta.presentedFrames]);
+      probe.frames.push([track, meta.mediaTime, digits[0] + 32 * digits[1] + 1024 * digits[2], drawnAt, meta.expectedDisplayTime, meta.presentedFrames]);
       v.requestVideoFrameCallback(onFrame);
     };
     v.requestVideoFrameCallback(onFrame);
@@ -149,7 +153,9 @@ export function measure(probe: Probe, segments: readonly FixtureSegment[], sessi
   // best effort": a callback that runs after the track's next frame is up draws that one. Those frames say nothing
   // of the player and are left out (counted in `framesDrawnLate`).
   const late = drawnLate(probe.frames);
-  const offsets = probe.frames.filter((_, i) => !late.has(i)).map(([, mediaTime, code]) => Math.abs(code / FIXTURE_FPS - mediaTime)).sort((a, b) => a - b);
+  const alone = aheadAlone(probe.frames, late);
+  const signed = probe.frames.filter((_, i) => !late.has(i) && !alone.has(i)).map(([, mediaTime, code]) => code / FIXTURE_FPS - mediaTime);
+  const offsets = signed.map(Math.abs).sort((a, b) => a - b);
   const pct = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor(xs.length * p))] ?? 0;
   const round = (x: number) => Math.round(x * 1000) / 1000;
   return {
@@ -171,16 +177,21 @@ export function measure(probe: Probe, segments: readonly FixtureSegment[], sessi
     longestSampleGapMs: Math.round(Math.max(0, ...run.slice(1).map((s, i) => s.wall - run[i].wall))),
     frames: offsets.length,
     framesDrawnLate: late.size,
+    /** Frames read one frame ahead between two read on time: left out like those drawn late (see `aheadAlone`). */
+    framesAheadAlone: alone.size,
     pictureOffMaxS: round(offsets.at(-1) ?? 0),
     /** Frames whose picture is of another moment than the one they were shown at, by more than a frame. */
     picturesOffByMoreThanAFrame: offsets.filter((o) => o > 1 / FIXTURE_FPS + 0.005).length,
     pictureOffP99S: round(pct(offsets, 0.99)),
+    /** Of those off by half a frame or more: how many show a later moment (read too late) and how many an earlier one. */
+    picturesAhead: signed.filter((o) => o >= 0.5 / FIXTURE_FPS).length,
+    picturesBehind: signed.filter((o) => o <= -0.5 / FIXTURE_FPS).length,
   };
 }
 
 /**
- * The frames whose callback ran once the same track's next frame was up (or about to be): when that next frame was
- * due is read from the next callback (its expected display time, spread over the frames presented in between when
+ * The frames whose picture was read once the same track's next frame was up (or about to be): when that next frame
+ * was due is read from the next callback (its expected display time, spread over the frames presented in between when
  * callbacks were skipped).
  */
 function drawnLate(frames: Probe['frames']): Set<number> {
@@ -190,11 +201,37 @@ function drawnLate(frames: Probe['frames']): Set<number> {
     const i = lastOf.get(track);
     lastOf.set(track, j);
     if (i === undefined) return;
-    const [, , , wall, expectedBefore, presentedBefore] = frames[i];
+    const [, , , drawnAt, expectedBefore, presentedBefore] = frames[i];
     const between = presented - presentedBefore;
     if (between < 1 || expected <= expectedBefore) return; // a new source or a seek: nothing to go by
     // Chromium swaps the frame a drawing takes about one display refresh before showing it.
-    if (wall >= expectedBefore + (expected - expectedBefore) / between - 1000 / 60) late.add(i);
+    if (drawnAt >= expectedBefore + (expected - expectedBefore) / between - 1000 / 60) late.add(i);
   });
   return late;
+}
+
+/**
+ * The frames, beyond those `drawnLate` found, whose picture is the track's next frame while the frames read before and
+ * after them on that track are of their own moment. That is a reading made just as the next frame came up, which the
+ * times the browser gives cannot always tell (it is never one frame behind); a player that puts a segment in the wrong
+ * place shows every frame of it off, not one.
+ */
+function aheadAlone(frames: Probe['frames'], late: ReadonlySet<number>): Set<number> {
+  const alone = new Set<number>();
+  const byTrack = new Map<string, number[]>();
+  frames.forEach(([track], i) => {
+    if (late.has(i)) return;
+    const seq = byTrack.get(track) ?? [];
+    byTrack.set(track, seq);
+    seq.push(i);
+  });
+  const off = (i: number) => frames[i][2] / FIXTURE_FPS - frames[i][1];
+  const onTime = (i: number | undefined) => i !== undefined && Math.abs(off(i)) < 0.5 / FIXTURE_FPS;
+  for (const seq of byTrack.values()) {
+    seq.forEach((i, k) => {
+      const o = off(i);
+      if (o >= 0.5 / FIXTURE_FPS && o < 1.5 / FIXTURE_FPS && onTime(seq[k - 1]) && onTime(seq[k + 1])) alone.add(i);
+    });
+  }
+  return alone;
 }
