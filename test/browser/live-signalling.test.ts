@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestApi, type TestApi } from '../support/api.js';
-import { HAS_CHROMIUM, holdChromium, intoRunningExam, launchChromium, newContext, NO_CHROMIUM_REASON, peerStates, signIn, watchCapture } from '../support/browser.js';
+import { HAS_CHROMIUM, holdChromium, intoRunningExam, launchChromium, newContext, NO_CHROMIUM_REASON, peerStates, signIn } from '../support/browser.js';
 import { describeWithServer } from '../support/servers.js';
 
 const WEB_DIR = fileURLToPath(new URL('../../web/dist', import.meta.url));
@@ -22,11 +22,7 @@ describeWithServer('live video when the signals are slow (p2p)', HAS_CHROMIUM, N
   let proctor: Page;
   let releaseChromium: (() => void) | undefined;
   const offers: number[] = [];
-  const watched = async () => {
-    const context = await newContext(browser, api.server.url);
-    await context.addInitScript(watchCapture);
-    return context.newPage();
-  };
+  const watched = async () => (await newContext(browser, api.server.url, { watched: true })).newPage();
   const framesOf = (page: Page) => page.locator('.tile[data-session="slow-1"]').getAttribute('data-frames').then(Number);
 
   beforeAll(async () => {

@@ -7,7 +7,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { eventually, startTestApi, type TestApi } from '../support/api.js';
 import { probeStreams } from '../support/ffprobe.js';
-import { HAS_CHROMIUM, holdChromium, launchChromium, newContext, NO_CHROMIUM_REASON, peerStates, signIn, intoRunningExam, watchCapture } from '../support/browser.js';
+import { HAS_CHROMIUM, holdChromium, launchChromium, newContext, NO_CHROMIUM_REASON, peerStates, signIn, intoRunningExam } from '../support/browser.js';
 import { describeWithServer } from '../support/servers.js';
 
 const WEB_DIR = fileURLToPath(new URL('../../web/dist', import.meta.url));
@@ -32,11 +32,7 @@ describeWithServer('live video, calls and recordings between real browsers (p2p)
     await api.createSession('media-1', { name: 'Media exam', url, student: 'student1' });
     await api.createSession('media-2', { name: 'Second exam', url, student: 'student2' });
     browser = await launchChromium();
-    const watched = async () => {
-      const context = await newContext(browser, api.server.url);
-      await context.addInitScript(watchCapture);
-      return context;
-    };
+    const watched = () => newContext(browser, api.server.url, { watched: true });
     studentContext = await watched();
     student = await studentContext.newPage();
     student2 = await (await watched()).newPage();

@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestApi, type TestApi } from '../support/api.js';
-import { HAS_CHROMIUM, holdChromium, intoRunningExam, launchChromium, newContext, NO_CHROMIUM_REASON, peerStates, signIn, watchCapture } from '../support/browser.js';
+import { HAS_CHROMIUM, holdChromium, intoRunningExam, launchChromium, newContext, NO_CHROMIUM_REASON, peerStates, signIn } from '../support/browser.js';
 import { boxOf, overlaps, pageOverflow, reachable } from '../support/layout.js';
 import { describeWithServer } from '../support/servers.js';
 
@@ -24,11 +24,7 @@ describeWithServer('the monitoring screen\'s layout and its large view of the ac
     await api.createSession('big-1', { name: 'Entrance exam in mathematics', url, student: 'student1', secondCamera: true });
     await api.createSession('big-2', { name: 'Physics midterm', url, student: 'student2' });
     browser = await launchChromium();
-    const watched = async () => {
-      const context = await newContext(browser, api.server.url);
-      await context.addInitScript(watchCapture);
-      return context.newPage();
-    };
+    const watched = async () => (await newContext(browser, api.server.url, { watched: true })).newPage();
     students = [await watched(), await watched()];
     await intoRunningExam(api, students[0], 'student1', 'big-1');
     await intoRunningExam(api, students[1], 'student2', 'big-2');

@@ -95,8 +95,10 @@ export async function launchChromium(options: { videoFile?: string; args?: strin
 /** What Chromium refused under our Content-Security-Policy, in the pages of the test file holding the browser. */
 const cspViolations: string[] = [];
 
-export async function newContext(browser: Browser, baseURL: string): Promise<BrowserContext> {
+/** A signed-out browser context on `baseURL` at 1440×900 with camera and microphone granted; `watched`: with `watchCapture`. */
+export async function newContext(browser: Browser, baseURL: string, options: { watched?: boolean } = {}): Promise<BrowserContext> {
   const context = await browser.newContext({ baseURL, viewport: { width: 1440, height: 900 }, acceptDownloads: true });
+  if (options.watched) await context.addInitScript(watchCapture);
   context.on('console', (message) => {
     if (/Content Security Policy|Refused to (load|execute|connect|frame|apply|create|evaluate|compile)/.test(message.text())) cspViolations.push(message.text().slice(0, 300));
   });
