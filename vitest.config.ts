@@ -10,6 +10,9 @@ export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'web/src/**/*.test.ts'],
     testTimeout: 30_000,
+    // expect.poll waits for a condition; its default of 1 s is luck on a busy two-core machine (a call's tracks took
+    // longer than that in CI). A poll that succeeds returns at once, so only a failing one waits the 10 s.
+    expect: { poll: { timeout: 10_000 } },
     // Browser test files wait in beforeAll for the one Chromium at a time (test/support/browser.ts).
     hookTimeout: 300_000,
     // Two cores: two workers keep the suite parallel without starving PostgreSQL and Chromium.
