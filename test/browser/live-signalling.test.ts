@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestApi, type TestApi } from '../support/api.js';
-import { HAS_CHROMIUM, holdChromium, intoRunningExam, launchChromium, newContext, NO_CHROMIUM_REASON, peerStates, signIn } from '../support/browser.js';
+import { HAS_CHROMIUM, holdChromium, intoRunningExam, launchChromium, newContext, NO_CHROMIUM_REASON, liveVideoState, signIn } from '../support/browser.js';
 import { describeWithServer } from '../support/servers.js';
 
 const WEB_DIR = fileURLToPath(new URL('../../web/dist', import.meta.url));
@@ -53,10 +53,9 @@ describeWithServer('live video when the signals are slow (p2p)', HAS_CHROMIUM, N
     await signIn(proctor, 'proctor1');
     const tile = proctor.locator('.tile[data-session="slow-1"]');
     await tile.waitFor();
-    const frames = () => tile.getAttribute('data-frames').then(Number);
+    const frames = () => framesOf(proctor);
     await expect.poll(frames, { timeout: 40_000 }).toBeGreaterThan(10).catch(async (e: Error) => {
-      const state = `${await tile.getAttribute('data-media')}; offers at ${offers.map((t) => t - since).join(', ')} ms`;
-      throw new Error(`${e.message}\n${state}\nproctor: ${JSON.stringify(await peerStates(proctor))}\nstudent: ${JSON.stringify(await peerStates(student))}`);
+      throw new Error(`${e.message}\noffers at ${offers.map((t) => t - since).join(', ')} ms\n${await liveVideoState(proctor, { proctor, student })}`);
     });
     expect(await tile.getAttribute('data-media')).toBe('live');
     console.log(`live through slow offers: ${offers.length} offers made, frames after ${Date.now() - since} ms`);

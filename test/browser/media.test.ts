@@ -7,7 +7,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { eventually, startTestApi, type TestApi } from '../support/api.js';
 import { probeStreams } from '../support/ffprobe.js';
-import { HAS_CHROMIUM, holdChromium, launchChromium, newContext, NO_CHROMIUM_REASON, peerStates, signIn, intoRunningExam } from '../support/browser.js';
+import { HAS_CHROMIUM, holdChromium, launchChromium, newContext, NO_CHROMIUM_REASON, liveVideoState, signIn, intoRunningExam } from '../support/browser.js';
 import { describeWithServer } from '../support/servers.js';
 
 const WEB_DIR = fileURLToPath(new URL('../../web/dist', import.meta.url));
@@ -51,15 +51,8 @@ describeWithServer('live video, calls and recordings between real browsers (p2p)
     await api?.close();
   });
 
-  /** What the live video was doing, for a failure's message: each tile's state and frames, every page's connections. */
-  async function liveState(): Promise<string> {
-    const tiles = await proctor.locator('.tile').evaluateAll((ts) => ts.map((t) => `${(t as HTMLElement).dataset.session}: ${(t as HTMLElement).dataset.media}, ${(t as HTMLElement).dataset.frames} frames`));
-    const pages = { proctor, student, student2 };
-    const peers = await Promise.all(Object.entries(pages).map(async ([name, page]) => `${name}: ${page.isClosed() ? 'closed' : JSON.stringify(await peerStates(page))}`));
-    return [tiles.join('; '), ...peers].join('\n');
-  }
   const explained = async (e: Error) => {
-    throw new Error(`${e.message}\n${await liveState()}`);
+    throw new Error(`${e.message}\n${await liveVideoState(proctor, { proctor, student, student2 })}`);
   };
 
   it('shows the proctor each participant\'s live camera (frames decoded, read from getStats)', async () => {
@@ -72,10 +65,10 @@ describeWithServer('live video, calls and recordings between real browsers (p2p)
   it('plays the sound of the active tile only, and switches it with the active tile', async () => {
     const muted = (id: string) => proctor.locator(`.tile[data-session="${id}"] video`).evaluate((v) => (v as HTMLVideoElement).muted);
     await proctor.locator('.tile[data-session="media-1"]').click();
-    await expect.poll(() => muted('media-1'), { timeout: 10_000 }).toBe(false);
+    await expect.poll(() => muted('media-1')).toBe(false);
     expect(await muted('media-2')).toBe(true);
     await proctor.locator('.tile[data-session="media-2"]').click();
-    await expect.poll(() => muted('media-2'), { timeout: 10_000 }).toBe(false);
+    await expect.poll(() => muted('media-2')).toBe(false);
     expect(await muted('media-1')).toBe(true);
     const audioTracks = await proctor.locator('.tile[data-session="media-2"] video').evaluate((v) => ((v as HTMLVideoElement).srcObject as MediaStream).getAudioTracks().length);
     expect(audioTracks).toBe(1);

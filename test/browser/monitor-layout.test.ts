@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestApi, type TestApi } from '../support/api.js';
-import { HAS_CHROMIUM, holdChromium, intoRunningExam, launchChromium, newContext, NO_CHROMIUM_REASON, peerStates, signIn } from '../support/browser.js';
+import { HAS_CHROMIUM, holdChromium, intoRunningExam, launchChromium, newContext, NO_CHROMIUM_REASON, liveVideoState, signIn } from '../support/browser.js';
 import { boxOf, overlaps, pageOverflow, reachable } from '../support/layout.js';
 import { describeWithServer } from '../support/servers.js';
 
@@ -76,10 +76,7 @@ describeWithServer('the monitoring screen\'s layout and its large view of the ac
     const camera = large.locator('video[data-track="camera"]');
     const frames = (v: typeof screen) => v.getAttribute('data-frames').then(Number);
     await expect.poll(() => frames(screen), { timeout: 20_000 }).toBeGreaterThan(20).catch(async (e: Error) => {
-      // What the live video was doing: each tile's state and frames, and the connections of the three pages.
-      const tiles = await admin.locator('.tile').evaluateAll((ts) => ts.map((t) => `${(t as HTMLElement).dataset.session}: ${(t as HTMLElement).dataset.media}, ${(t as HTMLElement).dataset.frames} frames`));
-      const peers = await Promise.all([admin, ...students].map(async (p, i) => `${['admin', 'student1', 'student2'][i]}: ${JSON.stringify(await peerStates(p))}`));
-      throw new Error([e.message, tiles.join('; '), ...peers].join('\n'));
+      throw new Error(`${e.message}\n${await liveVideoState(admin, { admin, student1: students[0], student2: students[1] })}`);
     });
     const before = await frames(screen);
     await expect.poll(() => frames(screen), { timeout: 10_000 }).toBeGreaterThan(before);

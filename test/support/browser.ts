@@ -206,6 +206,19 @@ export function peerStates(page: Page): Promise<PeerState[]> {
   });
 }
 
+/**
+ * What live video was doing, for a failure's message: each tile of `watcher`'s monitor (its session, state and frames)
+ * and the peer connections of every page in `pages` (opened with `newContext(…, { watched: true })`).
+ */
+export async function liveVideoState(watcher: Page, pages: Record<string, Page>): Promise<string> {
+  const tiles = await watcher.locator('.tile').evaluateAll((ts) => ts.map((t) => {
+    const { session, media, frames } = (t as HTMLElement).dataset;
+    return `${session}: ${media}, ${frames} frames`;
+  }));
+  const peers = await Promise.all(Object.entries(pages).map(async ([name, page]) => `${name}: ${page.isClosed() ? 'closed' : JSON.stringify(await peerStates(page))}`));
+  return [tiles.join('; '), ...peers].join('\n');
+}
+
 export function captureState(page: Page): Promise<CaptureState> {
   return page.evaluate((): CaptureState => {
     type Seen = { recorders: MediaRecorder[]; peers: RTCPeerConnection[]; tracks: MediaStreamTrack[]; waiting: number; asked: number };

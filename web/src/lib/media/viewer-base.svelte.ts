@@ -60,7 +60,7 @@ export abstract class ViewerBase implements ViewerMedia {
     // the test-taker may not be on the exam page yet, or the connection may have dropped.
     this.timer = setInterval(() => {
       void cameraFramesDecoded(this.pc, this.camera).then((f) => (this.frames = f));
-      if (isStuck(this.state, this.connectingSince) && Date.now() >= this.nextAskAt && this.ask()) this.nextAskAt = Math.max(this.nextAskAt, Date.now() + this.askEveryMs);
+      if (isStuck(this.state, this.connectingSince) && Date.now() >= this.nextAskAt && this.ask()) this.nextAskAt = Date.now() + this.askEveryMs;
     }, 1000);
   }
 
