@@ -77,6 +77,14 @@ describeWithServer('live video when the signals are slow (p2p)', HAS_CHROMIUM, N
     await expect.poll(async () => (await Promise.all([proctor, second].map(framesOf))).every((f, i) => f > before[i] + 40), { timeout: 30_000 }).toBe(true);
     expect(offers.length).toBe(made);
     for (const page of [proctor, second]) expect(await page.locator('.tile[data-session="slow-1"]').getAttribute('data-media')).toBe('live');
-    expect(await student.evaluate(() => (window as unknown as { capture: { peers: RTCPeerConnection[] } }).capture.peers.filter((p) => p.connectionState === 'connected').length)).toBe(2);
+    const connected = () => student.evaluate(() => (window as unknown as { capture: { peers: RTCPeerConnection[] } }).capture.peers.filter((p) => p.connectionState === 'connected').length);
+    expect(await connected()).toBe(2);
+
+    // The second tab stops watching: the test-taker's browser lets that tab's connection go and keeps the first one's.
+    await second.getByLabel('Watch Slow network exam').uncheck();
+    await expect.poll(connected).toBe(1);
+    const still = await framesOf(proctor);
+    await expect.poll(() => framesOf(proctor)).toBeGreaterThan(still + 10);
+    expect(offers.length).toBe(made);
   }, 90_000);
 });
