@@ -142,12 +142,14 @@ export class P2pParticipantMedia extends ParticipantBase {
   /** Stops capturing, sending and recording at once; the last segments still upload. */
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const r of this.recorders) r.stop();
-    this.release();
+    const recorded = Promise.all(this.recorders.map((r) => r.stop()));
     for (const key of [...this.links.keys()]) this.drop(key);
     this.calls.end();
     this.channel.close();
     window.removeEventListener('online', this.onOnline);
+    // The recorders write out their last data before the tracks end (see SegmentRecorder.stop); nothing is sent meanwhile.
+    await recorded;
+    this.release();
     await Promise.all(this.recorders.flatMap((r) => [...r.inFlight]));
   }
 }
