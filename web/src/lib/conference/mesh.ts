@@ -20,6 +20,8 @@ export class MeshLink {
   private inbox: Promise<void> = Promise.resolve();
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
   private lost: ReturnType<typeof setTimeout> | null = null;
+  /** Candidates sent and received, and descriptions: what a stalled pair's warning says of its negotiation. */
+  private readonly counts = { sent: 0, received: 0, offers: 0, answers: 0 };
 
   /**
    * `onBroken` is called once when the pair cannot recover by itself: ICE or DTLS failed (an ICE restart cannot mend a
@@ -45,7 +47,9 @@ export class MeshLink {
       }
     };
     pc.onicecandidate = ({ candidate }) => {
-      if (candidate) this.send('candidate', candidate.toJSON());
+      if (!candidate) return;
+      this.counts.sent += 1;
+      this.send('candidate', candidate.toJSON());
     };
     pc.ontrack = (e) => onStream(e.streams[0] ?? new MediaStream([e.track]));
     // The other member is still in the room (leaving and closed tabs come as `bye`): a pair that broke (a network
@@ -70,7 +74,11 @@ export class MeshLink {
     // A negotiation that stalled (a description lost on the way) never fails by itself; a slow handshake under load
     // is `connecting` and is left to the browser, which says `failed` when it gives up.
     this.after(NEGOTIATED_WITHIN_MS, () => {
-      if (pc.connectionState === 'new' || pc.signalingState !== 'stable') this.broken(`not negotiated after ${NEGOTIATED_WITHIN_MS / 1000} s (${pc.connectionState}, signalling ${pc.signalingState})`);
+      if (pc.connectionState === 'new' || pc.signalingState !== 'stable') {
+        const { sent, received, offers, answers } = this.counts;
+        const described = `local ${pc.localDescription?.type ?? 'none'}, remote ${pc.remoteDescription?.type ?? 'none'}`;
+        this.broken(`not negotiated after ${NEGOTIATED_WITHIN_MS / 1000} s (${pc.connectionState}, signalling ${pc.signalingState}, ${described}; ${offers} offers and ${answers} answers received, candidates ${sent} sent and ${received} received)`);
+      }
     });
     for (const track of local.getTracks()) pc.addTrack(track, local);
   }
@@ -107,6 +115,8 @@ export class MeshLink {
     const collision = d.type === 'offer' && !readyForOffer;
     this.ignoreOffer = !this.polite && collision;
     if (this.ignoreOffer) return;
+    if (d.type === 'offer') this.counts.offers += 1;
+    else this.counts.answers += 1;
     this.settingAnswer = d.type === 'answer';
     await pc.setRemoteDescription(d); // on a collision the polite side rolls its own offer back here
     this.settingAnswer = false;
@@ -117,6 +127,7 @@ export class MeshLink {
   }
 
   private async candidate(c: RTCIceCandidateInit): Promise<void> {
+    this.counts.received += 1;
     try {
       await this.pc.addIceCandidate(c);
     } catch (e) {
