@@ -1,6 +1,6 @@
 import { auth } from '../auth.svelte.js';
 import { Outbox } from '../supervisor/outbox.js';
-import { holdsPicture } from './webm-picture.js';
+import { holdsFrames } from './webm-frames.js';
 
 /**
  * Records a stream in self-contained WebM segments (each playable alone: the recorder restarts for every segment)
@@ -92,8 +92,8 @@ export class SegmentRecorder {
       const blob = new Blob(chunks, { type: chunks[0].type || 'video/webm' });
       const segment: Segment = { sessionId: this.sessionId, track: this.track, seq, start: startedAt.toISOString(), durationMs, blob };
       // Held in `inFlight` from here, so whoever waits for the last segments waits for this one too.
-      const p = holdsPicture(blob).then((picture) => {
-        if (picture) return deliver(segment);
+      const p = holdsFrames(blob).then((frames) => {
+        if (frames) return deliver(segment);
         console.info(`nothing recorded in the ${this.track} segment begun at ${segment.start}: not uploaded`);
         return true;
       });

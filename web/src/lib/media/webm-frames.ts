@@ -10,11 +10,11 @@ export function beginsCluster(bytes: Uint8Array): boolean {
 }
 
 /**
- * Whether a recorded segment holds a picture at all: a Cluster begins in its first bytes (right after the header in a
- * recorder's live WebM). A recorder stopped before its encoder wrote a frame hands over a header alone (Chromium: 110
+ * Whether a recorded segment holds anything at all, video or sound: a Cluster begins in its first bytes (right after
+ * the header in a recorder's live WebM). A recorder stopped before its encoder wrote a frame hands over a header alone (Chromium: 110
  * bytes, ending in zeros): nothing was recorded in that segment, so there is nothing to upload and nothing lost. The
  * server still checks every segment that is sent.
  */
-export async function holdsPicture(blob: Blob, scanBytes = 65_536): Promise<boolean> {
+export async function holdsFrames(blob: Blob, scanBytes = 65_536): Promise<boolean> {
   return beginsCluster(new Uint8Array(await blob.slice(0, scanBytes).arrayBuffer()));
 }
