@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Actor } from '../../src/domain/core/decider.js';
 import { SessionTimer } from '../../src/app/sessions/session-timer.js';
 import { eventually, startTestApi, type TestApi } from '../support/api.js';
-import { captureState, HAS_CHROMIUM, holdChromium, launchChromium, newContext, NO_CHROMIUM_REASON, signIn, watchCapture } from '../support/browser.js';
+import { captureState, HAS_CHROMIUM, holdChromium, launchChromium, newContext, NO_CHROMIUM_REASON, signIn } from '../support/browser.js';
 import { describeWithServer } from '../support/servers.js';
 
 const WEB_DIR = fileURLToPath(new URL('../../web/dist', import.meta.url));
@@ -62,8 +62,7 @@ describeWithServer('capture stops the moment a session ends, however it ends (p2
         }, lms, ago(3));
         await api.core.session(id, 'CheckIn', { userAgent: 'Chromium', browserSupported: true }, student, ago(2.5));
         await api.core.session(id, 'StartSession', {}, student, ago(finishedBy === 'timeout' ? 2 : 0.5));
-        context = await newContext(browser, api.server.url);
-        await context.addInitScript(watchCapture);
+        context = await newContext(browser, api.server.url, { watched: true });
         page = await context.newPage();
         page.on('console', (m) => m.text().startsWith('nothing recorded') && notRecorded.push(m.text()));
         page.on('request', (r) => {

@@ -8,7 +8,7 @@ import { LocalBlobStore } from '../../src/media/blob-store.js';
 import { startFaceVerifier, type FaceVerifier } from '../../src/app/faces/verifier.js';
 import { photo, stillVideo } from '../faces/photos.js';
 import { startTestApi, type TestApi } from '../support/api.js';
-import { captureState, HAS_CHROMIUM, holdChromium, launchChromium, newContext, NO_CHROMIUM_REASON, signIn, watchCapture } from '../support/browser.js';
+import { captureState, HAS_CHROMIUM, holdChromium, launchChromium, newContext, NO_CHROMIUM_REASON, signIn } from '../support/browser.js';
 import { describeWithServer } from '../support/servers.js';
 
 const WEB_DIR = fileURLToPath(new URL('../../web/dist', import.meta.url));
@@ -64,8 +64,7 @@ describeWithServer('an exam page that follows its template', HAS_CHROMIUM, NO_CH
 
   describe('when the template turns every stage and addon off', () => {
     it('goes from the rules straight into the exam: no check, no photos, no screen, no chat', async () => {
-      const context = await newContext(browser, api.server.url);
-      await context.addInitScript(watchCapture);
+      const context = await newContext(browser, api.server.url, { watched: true });
       const student = await context.newPage();
       await signIn(student, 'student1');
       await student.getByText('My sessions').waitFor();

@@ -12,7 +12,7 @@ import { LocalBlobStore } from '../../../src/media/blob-store.js';
 import { JanusEngine } from '../../../src/media/janus/engine.js';
 import { conferenceRoomsOf } from '../../../src/media/conference/janus-rooms.js';
 import { eventually, startTestApi } from '../../support/api.js';
-import { launchChromium, newContext, peerStates, signIn, watchCapture } from '../../support/browser.js';
+import { launchChromium, newContext, peerStates, signIn } from '../../support/browser.js';
 import { sessionUnderReview } from '../../support/committee.js';
 
 const WEB_DIR = fileURLToPath(new URL('../../../web/dist', import.meta.url));
@@ -64,8 +64,7 @@ export async function runConferenceScenario(mode: 'p2p' | 'janus', options: { sh
     await sessionUnderReview(api, SESSION, { members: ['proctor2'], chair: 'proctor2' }, { name: 'Disputed exam' });
     browser = await launchChromium();
     for (const person of PEOPLE) {
-      const context = await newContext(browser, api.server.url);
-      await context.addInitScript(watchCapture);
+      const context = await newContext(browser, api.server.url, { watched: true });
       const page = await context.newPage();
       page.on('console', (m) => {
         if (m.type() === 'warning' || m.type() === 'error') warnings.push(`${person}: ${m.text().slice(0, 300)}`);

@@ -15,7 +15,7 @@ import { JanusEngine } from '../../../src/media/janus/engine.js';
 import { RecordingWatchdog } from '../../../src/app/recordings/recording-watchdog.js';
 import { eventually, startTestApi } from '../../support/api.js';
 import { probeStreams } from '../../support/ffprobe.js';
-import { captureState, intoRunningExam, launchChromium, newContext, signIn, watchCapture } from '../../support/browser.js';
+import { captureState, intoRunningExam, launchChromium, newContext, signIn } from '../../support/browser.js';
 import { setUpNamespaceNetwork } from '../../support/netns.js';
 
 const WEB_DIR = fileURLToPath(new URL('../../../web/dist', import.meta.url));
@@ -37,8 +37,7 @@ const browser = await launchChromium();
 try {
   const url = `${api.server.url}/demo-test.html`;
   await api.createSession(SESSION, { name: 'Janus exam', url, student: 'student1', metrics: ['b2', 'c2', 'm2', 'n3'] });
-  const studentContext = await newContext(browser, api.server.url);
-  await studentContext.addInitScript(watchCapture);
+  const studentContext = await newContext(browser, api.server.url, { watched: true });
   const student = await studentContext.newPage();
   const proctor = await (await newContext(browser, api.server.url)).newPage();
   const engine = await proctor.goto('/').then(() => proctor.evaluate(async () => (await (await fetch('/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ mediaEngine }"}' })).json()).data.mediaEngine));
