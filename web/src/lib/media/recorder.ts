@@ -120,14 +120,19 @@ export class SegmentRecorder {
    * Ends the current segment (it is still uploaded). Settles once every recorder has handed over its last data, or
    * after `patienceMs`: only then may the tracks be stopped, since Chromium drops what a recorder has not written out
    * when its track ends first (measured: 5 of 6 one-second segments came out as a 110-byte header without a frame;
-   * none when the tracks ended after the recorders' `stop`).
+   * none when the tracks ended after the recorders' `stop`). Typically tens of milliseconds; seconds on a computer
+   * too busy to encode in time, and waiting costs only the camera light staying on after the exam has ended.
    */
-  async stop(patienceMs = 5_000): Promise<void> {
+  async stop(patienceMs = 10_000): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     if (this.recorder) this.finish(this.recorder);
     let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([Promise.all(this.finishing), new Promise((resolve) => (timer = setTimeout(resolve, patienceMs)))]);
+    const handedOver = await Promise.race([
+      Promise.all(this.finishing).then(() => true),
+      new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), patienceMs))),
+    ]);
     clearTimeout(timer);
+    if (!handedOver) console.warn(`the ${this.track} recorder did not hand over its last data within ${patienceMs / 1000} s: the end of its recording may be lost`);
   }
 }
