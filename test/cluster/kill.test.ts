@@ -4,6 +4,7 @@ import postgres from 'postgres';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { eventually } from '../support/api.js';
+import { holdChromium } from '../support/browser.js';
 import { AppNode, createDatabase, projectionLeaderPid } from '../support/cluster.js';
 import { describeWithServer, NO_POSTGRES_REASON, testPostgresUrl } from '../support/servers.js';
 
@@ -125,7 +126,10 @@ describeWithServer('three app nodes on one PostgreSQL database, one killed under
   const proctors: ProctorView[] = [];
   const students: Array<{ token: string; sessionId: string }> = [];
 
+  let releaseMachine: (() => void) | undefined;
   beforeAll(async () => {
+    // Three app nodes, PostgreSQL and nine test-takers in a loop take both cores: not beside a file capturing media.
+    releaseMachine = await holdChromium('machine');
     db = await createDatabase(serverUrl!, 'cluster');
     sql = postgres(db.url, { max: 2, onnotice: () => {} });
     // All three start together on the empty database: one of them makes the administrator, the others wait for it.
@@ -160,6 +164,7 @@ describeWithServer('three app nodes on one PostgreSQL database, one killed under
     await Promise.all((cluster?.nodes ?? []).map((n) => n.dispose()));
     await sql?.end({ timeout: 5 });
     await db?.drop();
+    releaseMachine?.();
   });
 
   it('loses no acknowledged event, moves the projection lead within 5 s, and every proctor\'s list converges', async () => {

@@ -30,10 +30,14 @@ function alive(pid: number): boolean {
  * lock: it loads the machine like any other test file beside a media one, which the media tests bear anyway, and the
  * browser files no longer all wait in one line.
  *
+ * A file that loads the machine as much without a browser (`'machine'`: several app nodes under load) takes the lock
+ * too: beside one, the media files' pages got a frame every few seconds (measured: the p2p tiles took 17 s to their
+ * tenth frame beside the cluster kill test, 10 s alone; a CI run beside a heavy file had 6 frames in 20 s).
+ *
  * With CHROMIUM_LOCK_LOG set to a file, each file appends when it asked, got and gave the browser back (JSON lines):
  * how long the workers waited, for tuning the order of the files (test/support/sequencer.ts).
  */
-export async function holdChromium(kind: 'media' | 'pages' = 'media'): Promise<() => void> {
+export async function holdChromium(kind: 'media' | 'pages' | 'machine' = 'media'): Promise<() => void> {
   const calledAt = Date.now();
   const log = (acquiredAt: number) => {
     if (!process.env.CHROMIUM_LOCK_LOG) return;

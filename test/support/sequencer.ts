@@ -2,8 +2,11 @@ import { readFileSync, statSync } from 'node:fs';
 import { relative } from 'node:path';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
-/** A browser test file whose pages capture and send media: it runs holding the one Chromium (test/support/browser.ts). */
-const holdsChromium = (file: string): boolean => /holdChromium\(\)/.test(readFileSync(file, 'utf8'));
+/**
+ * A browser test file whose pages capture and send media, or a file that loads the machine as much: it runs holding
+ * the one Chromium (test/support/browser.ts).
+ */
+const holdsChromium = (file: string): boolean => /holdChromium\((\)|'machine'\))/.test(readFileSync(file, 'utf8'));
 
 /**
  * Spreads the files that hold the one Chromium over the run. Vitest starts the longest files first, and the longest
