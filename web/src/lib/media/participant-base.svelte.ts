@@ -10,8 +10,8 @@ import { loadIceServers, SignalChannel, type SignalMessage } from './signals.js'
  * recorder took 27 % of a core at 20 frames a second, 18 % at 15; a whole-screen recorder 26 % at the default 30, 14 % at
  * 10.
  */
-export const CAMERA_VIDEO: MediaTrackConstraints = { width: 640, height: 480, frameRate: { ideal: 15, max: 15 } };
-export const SCREEN_VIDEO: MediaTrackConstraints = { frameRate: { ideal: 10, max: 10 } };
+const CAMERA_VIDEO: MediaTrackConstraints = { width: 640, height: 480, frameRate: { ideal: 15, max: 15 } };
+const SCREEN_VIDEO: MediaTrackConstraints = { frameRate: { ideal: 10, max: 10 } };
 
 /** What one publishing device captures: the computer its camera, microphone and screen; the phone its camera alone. */
 export interface CaptureOptions {
