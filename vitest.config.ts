@@ -21,7 +21,7 @@ export default defineConfig({
     // the cloned database template are made once per worker, not once per file, which halves the suite's CPU time.
     // Nothing in the suite mocks modules, and process-wide state (the face and sealing threads) is meant to be shared.
     isolate: false,
-    setupFiles: ['reflect-metadata'],
+    setupFiles: ['reflect-metadata', 'test/support/share-machine.ts'],
     globalSetup: ['test/support/global-setup.ts'],
     sequence: { sequencer: SpreadChromiumSequencer },
   },

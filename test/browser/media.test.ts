@@ -8,10 +8,43 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { eventually, startTestApi, type TestApi } from '../support/api.js';
 import { probeStreams } from '../support/ffprobe.js';
 import { HAS_CHROMIUM, holdChromium, launchChromium, newContext, NO_CHROMIUM_REASON, liveVideoState, signIn, intoRunningExam } from '../support/browser.js';
+import { quietMachine } from '../support/quiet.js';
 import { describeWithServer } from '../support/servers.js';
 
 const WEB_DIR = fileURLToPath(new URL('../../web/dist', import.meta.url));
 const HAS_FFPROBE = existsSync('/usr/bin/ffprobe');
+
+/**
+ * Logs in the page, as each MediaRecorder stops, what its video track delivered meanwhile (MediaStreamTrack.stats) and
+ * what the recorder handed over: a segment recorded empty then says whether the camera gave no frames or the encoder
+ * wrote none.
+ */
+function countRecordedFrames(): void {
+  const Recorder = window.MediaRecorder;
+  const t0 = performance.now();
+  window.MediaRecorder = class extends Recorder {
+    constructor(...args: ConstructorParameters<typeof MediaRecorder>) {
+      super(...args);
+      const [stream] = args;
+      const video = stream.getVideoTracks()[0] as MediaStreamTrack & { stats?: { deliveredFrames: number; discardedFrames: number; totalFrames: number } };
+      const what = stream.getAudioTracks().length ? 'camera' : 'screen';
+      let begun = { d: 0, x: 0, t: 0, at: 0 };
+      let bytes = 0;
+      let chunks = 0;
+      const start = this.start.bind(this);
+      this.start = (timeslice?: number) => {
+        begun = { d: video?.stats?.deliveredFrames ?? 0, x: video?.stats?.discardedFrames ?? 0, t: video?.stats?.totalFrames ?? 0, at: performance.now() };
+        start(timeslice);
+      };
+      this.addEventListener('start', () => console.info(`recorder (${what}) of ${((begun.at - t0) / 1000).toFixed(1)} s: start event after ${((performance.now() - begun.at) / 1000).toFixed(1)} s`));
+      this.addEventListener('dataavailable', (e) => ((bytes += e.data.size), (chunks += 1)));
+      this.addEventListener('stop', () => {
+        const s = video?.stats;
+        console.info(`recorder (${what}) of ${((begun.at - t0) / 1000).toFixed(1)}+${((performance.now() - begun.at) / 1000).toFixed(1)} s stopped: ${bytes} B in ${chunks} chunks; its video track delivered ${(s?.deliveredFrames ?? 0) - begun.d} frames, discarded ${(s?.discardedFrames ?? 0) - begun.x}, of ${(s?.totalFrames ?? 0) - begun.t}; ${video?.readyState}${video?.muted ? ', muted' : ''}`);
+      });
+    }
+  };
+}
 
 const frames = (proctor: Page, sessionId: string) => proctor.locator(`.tile[data-session="${sessionId}"]`).getAttribute('data-frames').then(Number);
 
@@ -27,18 +60,22 @@ describeWithServer('live video, calls and recordings between real browsers (p2p)
   const recorderLog: string[] = [];
 
   let releaseChromium: (() => void) | undefined;
+  /** The three browsers have the machine to themselves until the recording test (test/support/quiet.ts). */
+  let releaseQuiet: (() => void) | undefined;
   beforeAll(async () => {
     api = await startTestApi({}, { webDir: WEB_DIR });
     releaseChromium = await holdChromium();
+    releaseQuiet = await quietMachine();
     const url = `${api.server.url}/demo-test.html`;
     await api.createSession('media-1', { name: 'Media exam', url, student: 'student1' });
     await api.createSession('media-2', { name: 'Second exam', url, student: 'student2' });
     browser = await launchChromium();
     const watched = () => newContext(browser, api.server.url, { watched: true });
     studentContext = await watched();
+    await studentContext.addInitScript(countRecordedFrames);
     student = await studentContext.newPage();
     student.on('console', (m) => {
-      if (/record|segment|upload/i.test(m.text())) recorderLog.push(`${((Date.now() - startedAt) / 1000).toFixed(1)} s ${m.type()}: ${m.text().slice(0, 200)}`);
+      if (/record|segment|upload/i.test(m.text())) recorderLog.push(`${((Date.now() - startedAt) / 1000).toFixed(1)} s ${m.type()}: ${m.text().slice(0, 300)}`);
     });
     student2 = await (await watched()).newPage();
     proctor = await (await watched()).newPage();
@@ -51,6 +88,7 @@ describeWithServer('live video, calls and recordings between real browsers (p2p)
   }, 300_000);
 
   afterAll(async () => {
+    releaseQuiet?.();
     releaseChromium?.();
     await browser?.close();
     await api?.close();
@@ -112,8 +150,8 @@ describeWithServer('live video, calls and recordings between real browsers (p2p)
   }, 90_000); // four negotiations between three browsers: 5–11 s alone, far more when the machine is busy
 
   /** Each track's stored segments as seconds into the session, what the server refused or gave up on, and what the page said. */
-  const recordingState = async () => {
-    const data = await api.as('admin', `{ session(id: "media-1") { startedAt stoppedAt recordings { track seq start durationMs size } } sessionEvents(id: "media-1", first: 5000) { type recordedAt data } }`);
+  const recordingState = async (id: string) => {
+    const data = await api.as('admin', `{ session(id: "${id}") { startedAt stoppedAt recordings { track seq start durationMs size } } sessionEvents(id: "${id}", first: 5000) { type recordedAt data } }`);
     const s = data.session as { startedAt: string; stoppedAt: string | null; recordings: { track: string; start: string; durationMs: number; size: number }[] };
     const at = (iso: string) => ((Date.parse(iso) - Date.parse(s.startedAt)) / 1000).toFixed(1);
     const tracks = ['camera', 'screen'].map((track) => `${track}: ${s.recordings.filter((r) => r.track === track).map((r) => `${at(r.start)}+${(r.durationMs / 1000).toFixed(1)} (${r.size} B)`).join(', ')}`);
@@ -123,21 +161,32 @@ describeWithServer('live video, calls and recordings between real browsers (p2p)
   };
 
   it('records a 60-second session through a 30-second network cut and loses no segment', async () => {
-    // Two cores: leave the participant's browser the CPU it needs to encode (the other pages are done with).
+    // A session of its own, on the test-taker's computer alone: the other test-taker and the proctor are done, and the
+    // rest of the suite may run again. Its first session ends, by the proctor.
     await student2.close();
     await proctor.goto('about:blank');
+    await api.as('proctor1', `mutation { finishSession(id: "media-1") { id } }`);
+    await student.getByRole('heading', { name: 'The session has ended' }).waitFor();
+    releaseQuiet?.();
+    releaseQuiet = undefined;
+    await api.createSession('media-3', { name: 'Recorded exam', url: `${api.server.url}/demo-test.html`, student: 'student1' });
+    await api.as('student1', `mutation { checkIn(id: "media-3", userAgent: "Chromium") { id } }`);
+    await api.as('student1', `mutation { startSession(id: "media-3") { id } }`);
+    const recordedFrom = Date.now();
+    await student.goto('/#/exam/media-3');
+    await student.frameLocator('iframe[title="Test content"]').getByRole('heading', { name: 'Demo test' }).waitFor();
     // Cut the participant off from 15 s to 45 s of the session.
-    const sinceStart = () => Date.now() - startedAt;
+    const sinceStart = () => Date.now() - recordedFrom;
     await new Promise((r) => setTimeout(r, Math.max(0, 15_000 - sinceStart())));
     await studentContext.setOffline(true);
     await new Promise((r) => setTimeout(r, 30_000));
     await studentContext.setOffline(false);
     await new Promise((r) => setTimeout(r, Math.max(0, 60_000 - sinceStart())));
-    await api.as('proctor1', `mutation { finishSession(id: "media-1") { id } }`);
+    await api.as('proctor1', `mutation { finishSession(id: "media-3") { id } }`);
     await student.getByRole('heading', { name: 'The session has ended' }).waitFor();
 
     type Seg = { track: string; seq: number; start: string; durationMs: number; sha256: string; size: number };
-    const query = `{ session(id: "media-1") { startedAt stoppedAt recordings { track seq start durationMs sha256 size } } }`;
+    const query = `{ session(id: "media-3") { startedAt stoppedAt recordings { track seq start durationMs sha256 size } } }`;
     const final = await eventually(async () => {
       const data = await api.as('admin', query);
       const s = data.session as { startedAt: string; stoppedAt: string; recordings: Seg[] };
@@ -151,7 +200,7 @@ describeWithServer('live video, calls and recordings between real browsers (p2p)
       };
       return covered('camera') && covered('screen') ? s : null;
     }, 60_000).catch(async (e: Error) => {
-      throw new Error(`${e.message}: the recording does not cover the session\n${await recordingState()}`);
+      throw new Error(`${e.message}: the recording does not cover the session\n${await recordingState('media-3')}`);
     });
 
     const duration = Date.parse(final.stoppedAt) - Date.parse(final.startedAt);
@@ -171,7 +220,7 @@ describeWithServer('live video, calls and recordings between real browsers (p2p)
     const dir = mkdtempSync(join(tmpdir(), 'segments-'));
     const token = await api.login('admin');
     for (const seg of final.recordings) {
-      const res = await fetch(`${api.server.url}/recordings/media-1/${seg.track}/${seg.seq}`, { headers: { authorization: `Bearer ${token}` } });
+      const res = await fetch(`${api.server.url}/recordings/media-3/${seg.track}/${seg.seq}`, { headers: { authorization: `Bearer ${token}` } });
       expect(res.status).toBe(200);
       const body = Buffer.from(await res.arrayBuffer());
       expect(createHash('sha256').update(body).digest('hex')).toBe(seg.sha256);
@@ -181,12 +230,12 @@ describeWithServer('live video, calls and recordings between real browsers (p2p)
       expect(streams.some((s) => s.codec_type === 'video'), file).toBe(true);
       if (seg.track === 'camera') expect(streams.some((s) => s.codec_type === 'audio'), file).toBe(true);
     }
-    const played = await api.as('auditor1', `{ sessionEvents(id: "media-1") { type } }`);
+    const played = await api.as('auditor1', `{ sessionEvents(id: "media-3") { type } }`);
     expect(played.sessionEvents.filter((e: { type: string }) => e.type === 'RecordingPlayed')).toHaveLength(final.recordings.length);
   }, 150_000);
 
   it('plays the recording in the protocol at the minute clicked on the timeline', async () => {
-    await proctor.goto('/#/protocol/media-1');
+    await proctor.goto('/#/protocol/media-3');
     await proctor.locator('video[data-track="camera"]').waitFor();
     const lanes = proctor.getByRole('slider', { name: /Playback position/ });
     await lanes.scrollIntoViewIfNeeded();

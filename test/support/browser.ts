@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { PASSWORD, type TestApi } from './api.js';
+import { endShare } from './quiet.js';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const HAS_CHROMIUM = existsSync(CHROMIUM);
@@ -51,6 +52,7 @@ export async function holdChromium(kind: 'media' | 'pages' | 'machine' = 'media'
       if (cspViolations.length) throw new Error(`the Content-Security-Policy refused something the app does:\n${[...new Set(cspViolations)].join('\n')}`);
     };
   }
+  endShare(); // waiting for Chromium, and holding it, this file cannot run beside the one that keeps the machine quiet
   for (;;) {
     try {
       mkdirSync(LOCK);
