@@ -4,22 +4,13 @@ import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { PASSWORD, type TestApi } from './api.js';
-import { endShare } from './quiet.js';
+import { alive, endShare } from './quiet.js';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const HAS_CHROMIUM = existsSync(CHROMIUM);
 export const NO_CHROMIUM_REASON = `no Chromium at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)`;
 
 const LOCK = join(tmpdir(), 'proctor-chromium.lock');
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * One Chromium at a time across the test workers: on two cores two browsers encoding video starve each other (a

@@ -20,7 +20,8 @@ const SHARING = join(tmpdir(), 'proctor-sharing');
 /** The longest a share may keep the quiet lock waiting: the longest test file without a browser takes ~60 s. */
 const PATIENCE_MS = 180_000;
 
-const alive = (pid: number): boolean => {
+/** Whether a process (a test worker holding a lock) still runs. */
+export const alive = (pid: number): boolean => {
   try {
     process.kill(pid, 0);
     return true;
