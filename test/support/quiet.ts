@@ -1,6 +1,7 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { expect } from 'vitest';
 
 /**
  * The machine kept quiet for the one stretch of the suite that needs it whole: three browsers on one machine standing
@@ -14,6 +15,8 @@ import { join } from 'node:path';
  * `quietMachine` takes the quiet lock, then waits until no other file shares. A file that takes the Chromium lock lets
  * go of its share as it asks (`holdChromium`): the quiet lock is only taken under the Chromium one, so such a file
  * cannot run beside it anyway, and waiting for Chromium it must not hold the quiet one up.
+ *
+ * With CHROMIUM_LOCK_LOG set, the waits go to that log too (kinds `quiet` and `share`, as `holdChromium` writes).
  */
 const QUIET = join(tmpdir(), 'proctor-quiet.lock');
 const SHARING = join(tmpdir(), 'proctor-sharing');
@@ -41,14 +44,22 @@ const quietHolder = (): number | null => {
 };
 const mine = join(SHARING, String(process.pid));
 
+function log(file: string, kind: 'quiet' | 'share', calledAt: number, acquiredAt: number, releasedAt: number): void {
+  if (!process.env.CHROMIUM_LOCK_LOG) return;
+  appendFileSync(process.env.CHROMIUM_LOCK_LOG, JSON.stringify({ file: file.replace(/.*\/(test|src|web)\//, '$1/'), kind, calledAt, acquiredAt, releasedAt }) + '\n');
+}
+
 /** This worker's file uses the machine (waits while it is kept quiet); `endShare` lets go. */
 export async function shareMachine(file: string): Promise<void> {
   mkdirSync(SHARING, { recursive: true });
+  const calledAt = Date.now();
   for (;;) {
     writeFileSync(mine, file);
     const holder = quietHolder();
     if (holder === null || holder === process.pid || (holder && !alive(holder))) {
       if (holder && holder !== process.pid) rmSync(QUIET, { recursive: true, force: true }); // left by a dead worker
+      const now = Date.now();
+      if (now - calledAt > 1000) log(file, 'share', calledAt, now, now);
       return;
     }
     // Held: step back, so the holder does not wait for this file, and ask again.
@@ -63,6 +74,7 @@ export function endShare(): void {
 
 /** Keeps the machine to this file until the returned function is called: waits for the files sharing it to end. */
 export async function quietMachine(): Promise<() => void> {
+  const calledAt = Date.now();
   endShare();
   for (;;) {
     try {
@@ -90,5 +102,10 @@ export async function quietMachine(): Promise<() => void> {
     }
     await sleep(200);
   }
-  return () => rmSync(QUIET, { recursive: true, force: true });
+  const acquiredAt = Date.now();
+  const file = expect.getState().testPath ?? '?';
+  return () => {
+    rmSync(QUIET, { recursive: true, force: true });
+    log(file, 'quiet', calledAt, acquiredAt, Date.now());
+  };
 }
