@@ -10,9 +10,10 @@ import { expect } from 'vitest';
  * wrote nothing for tens of seconds (measured with the suite's workers held to one core, and seen in CI during the
  * proctor's call), and the proctor's tiles decoded 6 frames in 20 s.
  *
- * A readers-writer lock in the temporary directory: every test file shares the machine as it begins (each worker
- * process a file named by its pid under SHARING; test/support/share-machine.ts) and waits while the quiet lock is held;
- * `quietMachine` takes the quiet lock, then waits until no other file shares. A file that takes the Chromium lock lets
+ * A readers-writer lock in the temporary directory: every test file shares the machine as it begins and before each
+ * of its tests (each worker process a file named by its pid under SHARING; test/support/share-machine.ts), and waits
+ * there while the quiet lock is held; `quietMachine` takes the quiet lock, then waits until no other file shares:
+ * until the test running beside it ends. A file that takes the Chromium lock lets
  * go of its share as it asks (`holdChromium`): the quiet lock is only taken under the Chromium one, so such a file
  * cannot run beside it anyway, and waiting for Chromium it must not hold the quiet one up.
  *
@@ -20,7 +21,7 @@ import { expect } from 'vitest';
  */
 const QUIET = join(tmpdir(), 'proctor-quiet.lock');
 const SHARING = join(tmpdir(), 'proctor-sharing');
-/** The longest a share may keep the quiet lock waiting: the longest test file without a browser takes ~60 s. */
+/** The longest a share may keep the quiet lock waiting: a test takes 30 s at most, unless it says otherwise. */
 const PATIENCE_MS = 180_000;
 
 /** Whether a process (a test worker holding a lock) still runs. */
