@@ -1,10 +1,10 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { PASSWORD, type TestApi } from './api.js';
-import { alive, endShare } from './quiet.js';
+import { alive, endShare, logLockWait } from './quiet.js';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const HAS_CHROMIUM = existsSync(CHROMIUM);
@@ -32,9 +32,7 @@ const LOCK = join(tmpdir(), 'proctor-chromium.lock');
 export async function holdChromium(kind: 'media' | 'pages' | 'machine' = 'media'): Promise<() => void> {
   const calledAt = Date.now();
   const log = (acquiredAt: number) => {
-    if (!process.env.CHROMIUM_LOCK_LOG) return;
-    const file = (expect.getState().testPath ?? '?').replace(/.*\/(test|src|web)\//, '$1/');
-    appendFileSync(process.env.CHROMIUM_LOCK_LOG, JSON.stringify({ file, kind, calledAt, acquiredAt, releasedAt: Date.now() }) + '\n');
+    logLockWait(expect.getState().testPath ?? '?', kind, calledAt, acquiredAt, Date.now());
   };
   if (kind === 'pages') {
     cspViolations.length = 0;

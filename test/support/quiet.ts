@@ -13,9 +13,8 @@ import { expect } from 'vitest';
  * A readers-writer lock in the temporary directory: every test file shares the machine as it begins and before each
  * of its tests (each worker process a file named by its pid under SHARING; test/support/share-machine.ts), and waits
  * there while the quiet lock is held; `quietMachine` takes the quiet lock, then waits until no other file shares:
- * until the test running beside it ends. A file that takes the Chromium lock lets
- * go of its share as it asks (`holdChromium`): the quiet lock is only taken under the Chromium one, so such a file
- * cannot run beside it anyway, and waiting for Chromium it must not hold the quiet one up.
+ * until the test running beside it ends. A file that asks for the Chromium lock lets go of its share (`holdChromium`):
+ * the quiet lock is only taken under the Chromium one, so a file waiting for Chromium must not hold the quiet one up.
  *
  * With CHROMIUM_LOCK_LOG set, the waits go to that log too (kinds `quiet` and `share`, as `holdChromium` writes).
  */
@@ -45,7 +44,8 @@ const quietHolder = (): number | null => {
 };
 const mine = join(SHARING, String(process.pid));
 
-function log(file: string, kind: 'quiet' | 'share', calledAt: number, acquiredAt: number, releasedAt: number): void {
+/** With CHROMIUM_LOCK_LOG set, appends when a file asked for a lock, got it and let it go (JSON lines, one per wait). */
+export function logLockWait(file: string, kind: string, calledAt: number, acquiredAt: number, releasedAt: number): void {
   if (!process.env.CHROMIUM_LOCK_LOG) return;
   appendFileSync(process.env.CHROMIUM_LOCK_LOG, JSON.stringify({ file: file.replace(/.*\/(test|src|web)\//, '$1/'), kind, calledAt, acquiredAt, releasedAt }) + '\n');
 }
@@ -60,7 +60,7 @@ export async function shareMachine(file: string): Promise<void> {
     if (holder === null || holder === process.pid || (holder && !alive(holder))) {
       if (holder && holder !== process.pid) rmSync(QUIET, { recursive: true, force: true }); // left by a dead worker
       const now = Date.now();
-      if (now - calledAt > 1000) log(file, 'share', calledAt, now, now);
+      if (now - calledAt > 1000) logLockWait(file, 'share', calledAt, now, now);
       return;
     }
     // Held: step back, so the holder does not wait for this file, and ask again.
@@ -73,7 +73,7 @@ export function endShare(): void {
   rmSync(mine, { force: true });
 }
 
-/** Keeps the machine to this file until the returned function is called: waits for the files sharing it to end. */
+/** Keeps the machine to this file until the returned function is called: waits for the tests running beside it to end. */
 export async function quietMachine(): Promise<() => void> {
   const calledAt = Date.now();
   endShare();
@@ -107,6 +107,6 @@ export async function quietMachine(): Promise<() => void> {
   const file = expect.getState().testPath ?? '?';
   return () => {
     rmSync(QUIET, { recursive: true, force: true });
-    log(file, 'quiet', calledAt, acquiredAt, Date.now());
+    logLockWait(file, 'quiet', calledAt, acquiredAt, Date.now());
   };
 }
