@@ -8,7 +8,8 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { eventually, startTestApi, type TestApi } from '../support/api.js';
 import { probeStreams } from '../support/ffprobe.js';
-import { HAS_CHROMIUM, holdChromium, intoRunningExam, launchChromium, newContext, NO_CHROMIUM_REASON, signIn } from '../support/browser.js';
+import { HAS_CHROMIUM, holdChromium, intoRunningExam, launchChromium, liveVideoState, newContext, NO_CHROMIUM_REASON, signIn, watchCapture } from '../support/browser.js';
+import { quietly } from '../support/quiet.js';
 import { describeWithServer } from '../support/servers.js';
 
 const WEB_DIR = fileURLToPath(new URL('../../web/dist', import.meta.url));
@@ -58,8 +59,9 @@ describeWithServer('the second (mobile) camera: QR code, phone publishing, proct
     releaseChromium = await holdChromium();
     await api.createSession('mobile-1', { name: 'Exam with a phone', url: `${api.server.url}/demo-test.html`, student: 'student1', secondCamera: true, metrics: ['b2', 'n2'] });
     browser = await launchChromium();
-    student = await (await newContext(browser, api.server.url)).newPage();
-    proctor = await (await newContext(browser, api.server.url)).newPage();
+    // Watched (their peer connections listed), so that a stalled picture says where it stalled.
+    student = await (await newContext(browser, api.server.url, { watched: true })).newPage();
+    proctor = await (await newContext(browser, api.server.url, { watched: true })).newPage();
     await intoRunningExam(api, student, 'student1', 'mobile-1');
   }, 300_000);
 
@@ -81,6 +83,7 @@ describeWithServer('the second (mobile) camera: QR code, phone publishing, proct
     const context = await browser.newContext({ baseURL: api.server.url, viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true,
       userAgent: 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Mobile Safari/537.36' });
     await context.grantPermissions(['camera'], { origin: api.server.url });
+    await context.addInitScript(watchCapture);
     phone = await context.newPage();
     await phone.goto(`/${new URL(scanned!).hash}`);
     await phone.locator('main.mobile[data-state="live"]').waitFor({ timeout: 30_000 });
@@ -96,12 +99,18 @@ describeWithServer('the second (mobile) camera: QR code, phone publishing, proct
     await signIn(proctor, 'proctor1');
     const tile = proctor.locator('.tile[data-session="mobile-1"]');
     await tile.click();
-    await proctor.getByRole('button', { name: 'Show mobile camera' }).click();
-    await expect.poll(() => tile.getAttribute('data-frames').then(Number), { timeout: 30_000 }).toBeGreaterThan(10);
-    await expect.poll(() => phone.getByText('The proctor is watching.').count(), { timeout: 10_000 }).toBe(1);
+    // Three pages (test-taker, phone, proctor) on two cores: beside another test file the tile decoded no frame in
+    // 30 s in CI, so the other files wait for this check (test/support/quiet.ts).
+    await quietly(async () => {
+      await proctor.getByRole('button', { name: 'Show mobile camera' }).click();
+      await expect.poll(() => tile.getAttribute('data-frames').then(Number), { timeout: 30_000 }).toBeGreaterThan(10).catch(async (e: Error) => {
+        throw new Error(`${e.message}\n${await liveVideoState(proctor, { proctor, student, phone })}`);
+      });
+      await expect.poll(() => phone.getByText('The proctor is watching.').count(), { timeout: 10_000 }).toBe(1);
+    });
     await proctor.getByRole('button', { name: 'Show computer' }).click();
     await proctor.getByRole('button', { name: 'Show mobile camera' }).waitFor();
-  }, 120_000);
+  }, 300_000); // of which up to 180 s waiting for the quiet
 
   it('records the phone\'s camera as its own track, playable, with the right hash', async () => {
     await proctor.goto('about:blank'); // two cores: leave the CPU to the encoders

@@ -16,6 +16,9 @@ import { expect } from 'vitest';
  * until the test running beside it ends. A file that asks for the Chromium lock lets go of its share (`holdChromium`):
  * the quiet lock is only taken under the Chromium one, so a file waiting for Chromium must not hold the quiet one up.
  *
+ * The same starvation, milder, broke the proctor's tiles in mobile.test.ts (0 phone frames in 30 s, in CI) and, held to
+ * one core, in monitor-layout.test.ts: they keep the machine quiet for their frame checks only (`quietly`).
+ *
  * With CHROMIUM_LOCK_LOG set, the waits go to that log too (kinds `quiet` and `share`, as `holdChromium` writes).
  */
 const QUIET = join(tmpdir(), 'proctor-quiet.lock');
@@ -109,4 +112,14 @@ export async function quietMachine(): Promise<() => void> {
     rmSync(QUIET, { recursive: true, force: true });
     logLockWait(file, 'quiet', calledAt, acquiredAt, Date.now());
   };
+}
+
+/** Runs `work` with the machine kept quiet (`quietMachine`), and lets go however it ends. */
+export async function quietly<T>(work: () => Promise<T>): Promise<T> {
+  const release = await quietMachine();
+  try {
+    return await work();
+  } finally {
+    release();
+  }
 }
