@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { JobRunner } from '../app/jobs/job-runner.js';
 import { openTestDb } from '../../test/support/core.js';
 import { describeWithServer, NO_POSTGRES_REASON, testPostgresUrl, uniqueSchema } from '../../test/support/servers.js';
@@ -82,6 +82,74 @@ for (const [engine, available, open] of ENGINES) {
       later(60_000);
       expect(await q.claim('k', 1)).toEqual([]);
       expect(await q.get('poison')).toEqual({ id: 'poison', state: 'failed', attempts: 2, lastError: 'its worker stopped before finishing, 2 times' });
+    });
+
+    it('enqueues a batch in one go, counting only the new jobs, and claims the higher priority first, then the oldest', async () => {
+      const q = queue('q');
+      expect(await q.enqueue([{ id: 'low-1', kind: 'k', payload: { n: 1 } }])).toBe(1);
+      later(1000);
+      expect(await q.enqueue([
+        { id: 'low-1', kind: 'k', payload: { n: 99 } }, // already there: kept as it was
+        { id: 'high-2', kind: 'k', payload: { n: 2 }, priority: 1 },
+        { id: 'low-3', kind: 'k', payload: { n: 3 } },
+        { id: 'other', kind: 'k2', payload: { n: 4 }, priority: 5 },
+      ])).toBe(3);
+      later(1000);
+      await q.enqueue([{ id: 'high-5', kind: 'k', payload: { n: 5 }, priority: 1 }]);
+      expect(await q.backlog('k')).toBe(4);
+      const order: string[] = [];
+      for (let job = (await q.claim('k', 1))[0]; job; job = (await q.claim('k', 1))[0]) order.push(job.id);
+      expect(order).toEqual(['high-2', 'high-5', 'low-1', 'low-3']);
+      expect(await q.claim<{ n: number }>('k2', 5)).toMatchObject([{ id: 'other', payload: { n: 4 } }]);
+      expect(await q.backlog('k')).toBe(4); // claimed, still running
+    });
+
+    it('deletes the jobs of its kind completed before the cutoff, and keeps failed, unfinished and recent ones', async () => {
+      const q = queue('q', 1);
+      await q.enqueue([{ id: 'old', kind: 'k', payload: {} }, { id: 'failed', kind: 'k', payload: {} }, { id: 'old-other-kind', kind: 'k2', payload: {} }]);
+      const claimed = new Map((await q.claim('k', 10)).map((j) => [j.id, j]));
+      expect(await q.complete(claimed.get('old')!)).toBe(true);
+      expect(await q.fail(claimed.get('failed')!, 'broken')).toBe('failed');
+      await q.complete((await q.claim('k2', 1))[0]);
+      later(10_000);
+      await q.enqueue([{ id: 'recent', kind: 'k', payload: {} }, { id: 'unfinished', kind: 'k', payload: {} }]);
+      const now2 = new Map((await q.claim('k', 10)).map((j) => [j.id, j]));
+      expect(await q.complete(now2.get('recent')!)).toBe(true);
+      expect(await q.prune('k', new Date(now.getTime() - 5_000))).toBe(1);
+      expect(await q.get('old')).toBeNull();
+      expect((await q.get('failed'))?.state).toBe('failed');
+      expect((await q.get('recent'))?.state).toBe('done');
+      expect((await q.get('unfinished'))?.state).toBe('running');
+      expect((await q.get('old-other-kind'))?.state).toBe('done');
+    });
+
+    it('adds priorities to a table made before them, keeping its jobs', async () => {
+      await db.exec(`CREATE TABLE jobs (id text PRIMARY KEY, kind text NOT NULL, payload jsonb NOT NULL,
+        state text NOT NULL CHECK (state IN ('pending', 'running', 'done', 'failed')), attempts integer NOT NULL DEFAULT 0,
+        max_attempts integer NOT NULL, run_after timestamptz NOT NULL, owner text, locked_until timestamptz, last_error text,
+        created_at timestamptz NOT NULL, finished_at timestamptz);
+        CREATE INDEX jobs_ready ON jobs (kind, run_after) WHERE state IN ('pending', 'running');
+        INSERT INTO jobs (id, kind, payload, state, max_attempts, run_after, created_at) VALUES ('before', 'k', '{}', 'pending', 3, '2026-02-28T09:00:00Z', '2026-02-28T09:00:00Z');`);
+      const q = queue('q');
+      await q.enqueue([{ id: 'after', kind: 'k', payload: {}, priority: 1 }]);
+      expect((await q.claim('k', 1)).map((j) => j.id)).toEqual(['after']);
+      expect((await q.claim('k', 1)).map((j) => j.id)).toEqual(['before']);
+    });
+
+    it('prunes old completed jobs as its runner starts, after keepDoneMs', async () => {
+      const q = queue('q');
+      const runner = (keepDoneMs: number) => new JobRunner(q, 'k', async () => {}, { keepDoneMs, clock });
+      const first = runner(60_000);
+      await first.start();
+      await q.enqueue([{ id: 'j1', kind: 'k', payload: {} }]);
+      await first.idle();
+      await first.stop();
+      expect((await q.get('j1'))?.state).toBe('done');
+      later(61_000);
+      const second = runner(60_000);
+      await second.start();
+      await vi.waitFor(async () => expect(await q.get('j1')).toBeNull());
+      await second.stop();
     });
 
     it('runs each job once through a runner woken by the enqueue, and reports idle when none is due', async () => {

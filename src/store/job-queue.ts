@@ -17,7 +17,11 @@ CREATE TABLE IF NOT EXISTS jobs (
   created_at   timestamptz NOT NULL,
   finished_at  timestamptz
 );
-CREATE INDEX IF NOT EXISTS jobs_ready ON jobs (kind, run_after) WHERE state IN ('pending', 'running');
+-- Tables made before jobs had priorities get the column (0 for the jobs already there).
+ALTER TABLE jobs ADD COLUMN IF NOT EXISTS priority integer NOT NULL DEFAULT 0;
+DROP INDEX IF EXISTS jobs_ready;
+CREATE INDEX IF NOT EXISTS jobs_due ON jobs (kind, priority DESC, run_after) WHERE state IN ('pending', 'running');
+CREATE INDEX IF NOT EXISTS jobs_finished ON jobs (kind, finished_at) WHERE state = 'done';
 `;
 
 /** The channel a NOTIFY wakes workers on (payload: the job kind). */
@@ -28,6 +32,8 @@ export interface NewJob {
   readonly id: string;
   readonly kind: string;
   readonly payload: unknown;
+  /** Due jobs of a kind are claimed highest priority first, then oldest first (default 0). */
+  readonly priority?: number;
 }
 
 /** A job this queue holds until it completes or fails it, or its lease lapses. */
@@ -98,27 +104,47 @@ export class JobQueue {
     return this.ready;
   }
 
-  /** Adds the jobs not there yet (done and failed ones stay as they are); answers how many were new, and wakes workers. */
+  /**
+   * Adds the jobs not there yet (done and failed ones stay as they are) in one statement; answers how many were new,
+   * and wakes the workers of each kind that got one.
+   */
   async enqueue(jobs: readonly NewJob[]): Promise<number> {
     if (jobs.length === 0) return 0;
     await this.migrate();
     const now = this.clock();
-    let added = 0;
-    for (const job of jobs) {
-      const rows = await this.db.query(
-        `INSERT INTO jobs (id, kind, payload, state, max_attempts, run_after, created_at)
-         VALUES ($1, $2, $3::text::jsonb, 'pending', $4, $5, $5) ON CONFLICT (id) DO NOTHING RETURNING id`,
-        [job.id, job.kind, JSON.stringify(job.payload), this.maxAttempts, now],
-      );
-      added += rows.length;
-    }
-    if (added > 0) await this.db.query(`SELECT pg_notify($1, $2)`, [JOBS_CHANNEL, jobs[0].kind]);
-    return added;
+    // One statement for the lot: a busy node stores a segment every few milliseconds, each an analysis job.
+    const rows = await this.db.query<{ kind: string }>(
+      `INSERT INTO jobs (id, kind, payload, priority, state, max_attempts, run_after, created_at)
+       SELECT j.id, j.kind, j.payload, j.priority, 'pending', $2, $3, $3
+       FROM jsonb_to_recordset($1::text::jsonb) AS j(id text, kind text, payload jsonb, priority integer)
+       ON CONFLICT (id) DO NOTHING RETURNING kind`,
+      [JSON.stringify(jobs.map((job) => ({ id: job.id, kind: job.kind, payload: job.payload ?? null, priority: Math.trunc(job.priority ?? 0) }))), this.maxAttempts, now],
+    );
+    for (const kind of new Set(rows.map((r) => r.kind))) await this.db.query(`SELECT pg_notify($1, $2)`, [JOBS_CHANNEL, kind]);
+    return rows.length;
   }
 
   /**
-   * Takes up to `limit` jobs of `kind` that are due: pending ones, and running ones whose lease lapsed (their worker
-   * died). One whose lapsed run was its last attempt is marked failed instead.
+   * Deletes the jobs of `kind` completed before `before` (failed ones stay, for an operator to read), so the table holds the
+   * work to do and the recent past, not every job ever run. Answers how many went. Safe beside claims: a done job is
+   * never claimed again, and what it did is in the store.
+   */
+  async prune(kind: string, before: Date): Promise<number> {
+    await this.migrate();
+    const rows = await this.db.query(`DELETE FROM jobs WHERE kind = $1 AND state = 'done' AND finished_at < $2 RETURNING id`, [kind, before]);
+    return rows.length;
+  }
+
+  /** How many jobs of `kind` wait to run or are running: the backlog an operator watches. */
+  async backlog(kind: string): Promise<number> {
+    await this.migrate();
+    const [row] = await this.db.query<{ n: string }>(`SELECT count(*)::text AS n FROM jobs WHERE kind = $1 AND state IN ('pending', 'running')`, [kind]);
+    return Number(row.n);
+  }
+
+  /**
+   * Takes up to `limit` jobs of `kind` that are due, highest priority first, then oldest: pending ones, and running
+   * ones whose lease lapsed (their worker died). One whose lapsed run was its last attempt is marked failed instead.
    */
   async claim<P = unknown>(kind: string, limit: number): Promise<Array<ClaimedJob<P>>> {
     await this.migrate();
@@ -134,7 +160,7 @@ export class JobQueue {
        FROM (
          SELECT id FROM jobs
          WHERE kind = $1 AND ((state = 'pending' AND run_after <= $2) OR (state = 'running' AND locked_until <= $2 AND attempts < max_attempts))
-         ORDER BY run_after, created_at, id
+         ORDER BY priority DESC, run_after, created_at, id
          LIMIT $5
          FOR UPDATE SKIP LOCKED
        ) picked

@@ -10,6 +10,7 @@ import { DEFAULT_MATCH_THRESHOLD } from '../../media/faces/judge.js';
 import { sharedFaceAnalysisPool } from '../../media/faces/pool.js';
 import { MediaDeletedError, sessionBlobs } from '../../media/sealed/sealed-blob-store.js';
 import { getFaceReference } from '../../projections/faces/projection.js';
+import { getMonitorRows } from '../../projections/monitor/queries.js';
 import { segmentToAnalyse, unanalysedSegments } from '../../projections/protocol/queries.js';
 import { JobQueue, type JobQueueOptions } from '../../store/job-queue.js';
 import { JobRunner } from '../jobs/job-runner.js';
@@ -48,6 +49,25 @@ interface Job {
   readonly sessionId: string;
   readonly track: RecordingTrack;
   readonly seq: number;
+}
+
+/** A segment to analyse, where it starts and, when known, when its exam started: the first of each minute goes first. */
+interface Segment extends Job {
+  readonly startMs: number;
+  readonly durationMs: number;
+  readonly startedAtMs?: number | null;
+}
+
+/**
+ * The priority of a segment's job: 1 for the segment that begins a minute of the exam (less than its own length after
+ * the minute turned, counted from the start as the browser and the session's tally count them), 0 for the others. The
+ * analysis needs 10 s of a minute to compare it with the browser's report of that minute (t1), so when it falls
+ * behind (≈2 frames per CPU-second here, where each session records 2 frames a second) every minute of every exam is
+ * checked first and the rest waits for quieter times. Without the start, minutes of the clock.
+ */
+export function analysisPriority(startMs: number, durationMs: number, startedAtMs: number | null = null): number {
+  const intoMinute = (((startMs - (startedAtMs ?? 0)) % 60_000) + 60_000) % 60_000;
+  return intoMinute < Math.max(1, Math.min(durationMs, 60_000)) ? 1 : 0;
 }
 
 const FFMPEG_MISSING = 'ffmpeg not installed';
@@ -92,11 +112,13 @@ class RecordingAnalysis implements RecordingAnalyser {
       log: (message, err) => this.log.error({ err }, `analysis: ${message}`),
     });
     this.unsubscribe = core.runner.onApplied((batch) => {
-      const jobs: Job[] = [];
+      const jobs: Segment[] = [];
       for (const event of batch.events) {
         if (event.type !== 'RecordingSegmentStored' || !isSessionStream(event.streamId)) continue;
         const data = event.data as Extract<SessionEvent, { type: 'RecordingSegmentStored' }>['data'];
-        if (ANALYSED_TRACKS.includes(data.track)) jobs.push({ sessionId: sessionIdOf(event), track: data.track, seq: data.seq });
+        if (ANALYSED_TRACKS.includes(data.track)) {
+          jobs.push({ sessionId: sessionIdOf(event), track: data.track, seq: data.seq, startMs: Date.parse(data.start), durationMs: data.durationMs });
+        }
       }
       this.enqueue(jobs);
     });
@@ -104,7 +126,7 @@ class RecordingAnalysis implements RecordingAnalyser {
   }
 
   private async begin(): Promise<void> {
-    this.enqueue((await unanalysedSegments(this.core.db)) as Job[]);
+    this.enqueue((await unanalysedSegments(this.core.db)) as Segment[]);
     await Promise.all([...this.enqueuing]);
     if (!this.stopped) await this.runner.start();
   }
@@ -129,16 +151,29 @@ class RecordingAnalysis implements RecordingAnalyser {
     clearTimeout(timer);
   }
 
-  private enqueue(jobs: readonly Job[]): void {
-    if (this.stopped || jobs.length === 0) return;
-    const added = this.queue
-      .enqueue(jobs.map((job) => ({ id: `${ANALYSIS_JOB}:${job.sessionId}:${job.track}:${job.seq}`, kind: ANALYSIS_JOB, payload: job })))
+  private enqueue(segments: readonly Segment[]): void {
+    if (this.stopped || segments.length === 0) return;
+    const added = this.withStarts(segments)
+      .then((known) => this.queue.enqueue(known.map(({ sessionId, track, seq, startMs, durationMs, startedAtMs }) => ({
+        id: `${ANALYSIS_JOB}:${sessionId}:${track}:${seq}`,
+        kind: ANALYSIS_JOB,
+        payload: { sessionId, track, seq } satisfies Job,
+        priority: analysisPriority(startMs, durationMs, startedAtMs ?? null),
+      }))))
       .then((n) => {
         if (n > 0) this.runner.kick();
       })
       .catch((err) => this.log.error({ err }, 'analysis: could not queue segments; they are queued at the next start'))
       .finally(() => this.enqueuing.delete(added));
     this.enqueuing.add(added);
+  }
+
+  /** The segments with their exams' starts, from the monitor's read model where they came without (live ones). */
+  private async withStarts(segments: readonly Segment[]): Promise<readonly Segment[]> {
+    const missing = [...new Set(segments.filter((s) => s.startedAtMs === undefined).map((s) => s.sessionId))];
+    if (missing.length === 0) return segments;
+    const rows = await getMonitorRows(this.core.db, missing);
+    return segments.map((s) => (s.startedAtMs === undefined ? { ...s, startedAtMs: rows.get(s.sessionId)?.startedAt?.getTime() ?? null } : s));
   }
 
   private async analyse(job: Job): Promise<void> {

@@ -5,8 +5,14 @@ export interface JobRunnerOptions {
   readonly concurrency?: number;
   /** How often the queue is looked at without a wake-up: back-offs that ended, leases that lapsed (default 5 s). */
   readonly pollMs?: number;
+  /** How long a completed job's row is kept before the poll deletes it (default 7 days; failed ones are kept). */
+  readonly keepDoneMs?: number;
+  readonly clock?: () => Date;
   readonly log?: (message: string, error?: unknown) => void;
 }
+
+/** Completed jobs are pruned at most this often (a poll after it prunes). */
+const PRUNE_EVERY_MS = 3_600_000;
 
 /**
  * Runs the jobs of one kind from the store's queue, up to `concurrency` at a time. Woken by a NOTIFY when jobs are
@@ -21,6 +27,8 @@ export class JobRunner<P> {
   private stopped = false;
   private timer: NodeJS.Timeout | null = null;
   private unlisten: (() => Promise<void>) | null = null;
+  private prunedAt = 0;
+  private pruning: Promise<void> | null = null;
 
   constructor(
     private readonly queue: JobQueue,
@@ -35,9 +43,27 @@ export class JobRunner<P> {
   async start(): Promise<void> {
     await this.queue.migrate();
     this.unlisten = await this.queue.listen(this.kind, () => this.kick());
-    this.timer = setInterval(() => this.kick(), this.options.pollMs ?? 5000);
+    this.timer = setInterval(() => {
+      this.kick();
+      this.prune();
+    }, this.options.pollMs ?? 5000);
     this.timer.unref();
     this.kick();
+    this.prune();
+  }
+
+  /**
+   * Deletes the rows of jobs completed longer ago than `keepDoneMs`, once an hour: a node storing a segment every few
+   * milliseconds would otherwise add a row for each analysis to the table for good.
+   */
+  private prune(): void {
+    const now = (this.options.clock ?? (() => new Date()))();
+    if (this.stopped || this.pruning || now.getTime() - this.prunedAt < PRUNE_EVERY_MS) return;
+    this.prunedAt = now.getTime();
+    this.pruning = this.queue
+      .prune(this.kind, new Date(now.getTime() - (this.options.keepDoneMs ?? 7 * 24 * 3_600_000)))
+      .then(() => undefined, (error) => this.log(`jobs: could not delete old ${this.kind} jobs; tried again in an hour`, error))
+      .finally(() => (this.pruning = null));
   }
 
   /** Looks for due jobs now (after an enqueue in this process, so the work does not wait for the NOTIFY). */
@@ -79,6 +105,7 @@ export class JobRunner<P> {
     if (this.timer) clearInterval(this.timer);
     await this.unlisten?.().catch(() => undefined);
     if (this.claiming) await this.claiming;
+    if (this.pruning) await this.pruning;
     await Promise.all([...this.running]);
   }
 

@@ -99,14 +99,16 @@ export async function stalledCameraRecordings(db: Sql, before: Date): Promise<Ar
  * Camera and screen segments stored without an analysis (`RecordingAnalysed`) in the protocol: what the server's
  * analysis has still to do after a restart (its queue holds the rest).
  */
-export async function unanalysedSegments(db: Sql, limit = 10_000): Promise<Array<{ sessionId: string; track: string; seq: number }>> {
-  const rows = await db.query<{ session_id: string; track: string; seq: number }>(
-    `SELECT s.session_id, s.track, s.seq FROM protocol_segments s
+export async function unanalysedSegments(db: Sql, limit = 10_000): Promise<Array<{ sessionId: string; track: string; seq: number; startMs: number; durationMs: number; startedAtMs: number | null }>> {
+  const rows = await db.query<{ session_id: string; track: string; seq: number; start_at: Date; duration_ms: number; started_at: Date | null }>(
+    `SELECT s.session_id, s.track, s.seq, s.start_at, s.duration_ms, m.started_at FROM protocol_segments s
+     LEFT JOIN monitor_sessions m ON m.session_id = s.session_id
      WHERE s.track IN ('camera', 'screen') AND NOT EXISTS (
        SELECT 1 FROM protocol_entries e WHERE e.session_id = s.session_id AND e.kind = 'recording'
          AND e.body->>'type' = 'RecordingAnalysed' AND e.body->>'track' = s.track AND (e.body->>'seq')::int = s.seq)
      ORDER BY s.start_at LIMIT $1`,
     [limit],
   );
-  return rows.map((r) => ({ sessionId: r.session_id, track: r.track, seq: Number(r.seq) }));
+  return rows.map((r) => ({ sessionId: r.session_id, track: r.track, seq: Number(r.seq), startMs: new Date(r.start_at).getTime(), durationMs: Number(r.duration_ms),
+    startedAtMs: r.started_at === null ? null : new Date(r.started_at).getTime() }));
 }
