@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { analysisPriority, startRecordingAnalyser } from '../../src/app/analysis/recording-analyser.js';
+import { analysisPriority, ANALYSIS_JOB, startRecordingAnalyser } from '../../src/app/analysis/recording-analyser.js';
+import { analyseSegment } from '../../src/media/analysis/segment.js';
+import { JobQueue } from '../../src/store/job-queue.js';
 import { sessionStreamId, type SessionEvent } from '../../src/domain/session/events.js';
 import { FaceAnalysisPool } from '../../src/media/faces/pool.js';
-import { startTestApi, type TestApi } from '../support/api.js';
+import { eventually, startTestApi, type TestApi } from '../support/api.js';
 import { makeClip } from './clips.js';
 import { serverBlobs, sessionInProgress, uploadSegment } from './session.js';
 
@@ -55,5 +57,42 @@ describe('when the analysis is behind', () => {
     const order = events.flatMap((e) => (e.type === 'RecordingAnalysed' ? [e.data.seq] : []));
     expect(order.slice(0, 2).sort((a, b) => a - b)).toEqual([0, 6]);
     expect([...order].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+  }, 180_000);
+
+  it('puts a live segment that begins a minute ahead of those stored before it', async () => {
+    // Given a worker busy with the first segment while the exam records on,
+    await api.createSession('live-backlog', { metrics: ['c2', 't1'], student: 'student2' });
+    await api.as('student2', `mutation { checkIn(id: "live-backlog", userAgent: "Chromium") { id } }`);
+    await api.as('student2', `mutation { startSession(id: "live-backlog") { id } }`);
+    const { session } = await api.as('proctor1', `{ session(id: "live-backlog") { startedAt } }`);
+    const startedAt = Date.parse(session.startedAt);
+    const clip = await makeClip({ picture: 'black', seconds: 1, sound: 'none' });
+    let release!: () => void;
+    const busy = new Promise<void>((resolve) => (release = resolve));
+    let calls = 0;
+    const analyser = startRecordingAnalyser(api.core, await serverBlobs(api), {
+      analyzer: pool,
+      workers: 1,
+      analyse: async (webm, options) => {
+        if (calls++ === 0) await busy;
+        return analyseSegment(webm, options);
+      },
+    });
+    const upload = (seq: number) => uploadSegment(api, 'live-backlog', seq, new Date(startedAt + seq * 10_000), clip, 'camera', 10, 'student2');
+    try {
+      await upload(0);
+      await eventually(async () => calls === 1, 30_000);
+      // when the segments of the first minute and the one beginning the second are stored meanwhile,
+      for (let seq = 1; seq <= 6; seq++) await upload(seq);
+      await eventually(async () => (await new JobQueue(api.core.db).backlog(ANALYSIS_JOB)) === 7, 30_000);
+      release();
+      await analyser.idle();
+    } finally {
+      release();
+      await analyser.stop();
+    }
+    // then the one beginning the second minute came right after the first.
+    const events = (await api.core.store.readStream(sessionStreamId('live-backlog'))) as unknown as SessionEvent[];
+    expect(events.flatMap((e) => (e.type === 'RecordingAnalysed' ? [e.data.seq] : []))).toEqual([0, 6, 1, 2, 3, 4, 5]);
   }, 180_000);
 });

@@ -17,9 +17,9 @@ export async function sessionInProgress(api: TestApi, id: string, metrics: reado
 }
 
 /** Uploads a camera (or screen) segment as the test-taker's recorder does. */
-export async function uploadSegment(api: TestApi, sessionId: string, seq: number, start: Date, webm: Buffer, track = 'camera', seconds = 10): Promise<number> {
+export async function uploadSegment(api: TestApi, sessionId: string, seq: number, start: Date, webm: Buffer, track = 'camera', seconds = 10, student = 'student1'): Promise<number> {
   const q = new URLSearchParams({ sessionId, track, seq: String(seq), start: start.toISOString(), durationMs: String(seconds * 1000) });
-  const res = await fetch(`${api.server.url}/recordings?${q}`, { method: 'POST', headers: { authorization: `Bearer ${await api.login('student1')}` }, body: new Uint8Array(webm) });
+  const res = await fetch(`${api.server.url}/recordings?${q}`, { method: 'POST', headers: { authorization: `Bearer ${await api.login(student)}` }, body: new Uint8Array(webm) });
   if (res.status !== 201) throw new Error(`upload refused: ${res.status} ${await res.text()}`);
   return res.status;
 }

@@ -13,6 +13,7 @@ import { getFaceReference } from '../../projections/faces/projection.js';
 import { getMonitorRows } from '../../projections/monitor/queries.js';
 import { segmentToAnalyse, unanalysedSegments } from '../../projections/protocol/queries.js';
 import { JobQueue, type JobQueueOptions } from '../../store/job-queue.js';
+import { RecentMap } from '../../store/recent-map.js';
 import { JobRunner } from '../jobs/job-runner.js';
 import type { Log } from '../core/log.js';
 
@@ -94,6 +95,8 @@ class RecordingAnalysis implements RecordingAnalyser {
   private readonly queue: JobQueue;
   private readonly runner: JobRunner<Job>;
   private readonly enqueuing = new Set<Promise<void>>();
+  /** When recent sessions started (their segments' priorities count minutes from it). */
+  private readonly starts = new RecentMap<string, number>(10_000);
   private readonly unsubscribe: () => void;
   private readonly ready: Promise<void>;
   private stopped = false;
@@ -168,12 +171,20 @@ class RecordingAnalysis implements RecordingAnalyser {
     this.enqueuing.add(added);
   }
 
-  /** The segments with their exams' starts, from the monitor's read model where they came without (live ones). */
+  /**
+   * The segments with their exams' starts, from the monitor's read model where they came without (live ones). A start
+   * never changes once there, so the recent ones are kept: a live session's segments cost one lookup, not one each.
+   */
   private async withStarts(segments: readonly Segment[]): Promise<readonly Segment[]> {
-    const missing = [...new Set(segments.filter((s) => s.startedAtMs === undefined).map((s) => s.sessionId))];
-    if (missing.length === 0) return segments;
-    const rows = await getMonitorRows(this.core.db, missing);
-    return segments.map((s) => (s.startedAtMs === undefined ? { ...s, startedAtMs: rows.get(s.sessionId)?.startedAt?.getTime() ?? null } : s));
+    const missing = [...new Set(segments.filter((s) => s.startedAtMs === undefined && this.starts.get(s.sessionId) === undefined).map((s) => s.sessionId))];
+    if (missing.length > 0) {
+      const rows = await getMonitorRows(this.core.db, missing);
+      for (const id of missing) {
+        const startedAt = rows.get(id)?.startedAt;
+        if (startedAt) this.starts.set(id, startedAt.getTime());
+      }
+    }
+    return segments.map((s) => (s.startedAtMs === undefined ? { ...s, startedAtMs: this.starts.get(s.sessionId) ?? null } : s));
   }
 
   private async analyse(job: Job): Promise<void> {
