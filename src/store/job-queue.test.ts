@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { JobRunner } from '../app/jobs/job-runner.js';
 import { openTestDb } from '../../test/support/core.js';
 import { describeWithServer, NO_POSTGRES_REASON, testPostgresUrl, uniqueSchema } from '../../test/support/servers.js';
-import { JobQueue, type ClaimedJob } from './job-queue.js';
+import { JobQueue, jobStatuses, type ClaimedJob } from './job-queue.js';
 import { openPostgres, type Sql } from './sql.js';
 
 const url = testPostgresUrl();
@@ -121,6 +121,14 @@ for (const [engine, available, open] of ENGINES) {
       expect((await q.get('recent'))?.state).toBe('done');
       expect((await q.get('unfinished'))?.state).toBe('running');
       expect((await q.get('old-other-kind'))?.state).toBe('done');
+    });
+
+    it('reports no kinds before any job was queued (no table yet), then each kind with work not done', async () => {
+      expect(await jobStatuses(db)).toEqual([]);
+      const q = queue('q');
+      await q.enqueue([{ id: 'j1', kind: 'k', payload: {} }, { id: 'j2', kind: 'k', payload: {} }]);
+      await q.complete((await q.claim('k', 1))[0]);
+      expect(await jobStatuses(db)).toEqual([{ kind: 'k', pending: 1, running: 0, failed: 0, oldestPendingAt: now }]);
     });
 
     it('adds priorities to a table made before them, keeping its jobs', async () => {

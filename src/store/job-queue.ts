@@ -46,6 +46,38 @@ export interface ClaimedJob<P = unknown> {
   readonly maxAttempts: number;
 }
 
+/** The jobs of one kind by state: what an operator watches to see whether background work keeps up. */
+export interface JobKindStatus {
+  readonly kind: string;
+  readonly pending: number;
+  readonly running: number;
+  readonly failed: number;
+  /** When the oldest job still waiting was added (null: none waits). */
+  readonly oldestPendingAt: Date | null;
+}
+
+/**
+ * Each kind's jobs waiting, running and failed (done ones are not counted), without creating the table: where no job
+ * was ever queued, none.
+ */
+export async function jobStatuses(db: Sql): Promise<JobKindStatus[]> {
+  let rows: Array<{ kind: string; pending: string; running: string; failed: string; oldest: Date | string | null }>;
+  try {
+    rows = await db.query(
+      `SELECT kind, count(*) FILTER (WHERE state = 'pending')::text AS pending, count(*) FILTER (WHERE state = 'running')::text AS running,
+         count(*) FILTER (WHERE state = 'failed')::text AS failed, min(created_at) FILTER (WHERE state = 'pending') AS oldest
+       FROM jobs WHERE state <> 'done' GROUP BY kind ORDER BY kind`,
+    );
+  } catch (error) {
+    if (sqlErrorInfo(error).code === '42P01') return []; // no jobs table yet
+    throw error;
+  }
+  return rows.map((r) => ({
+    kind: r.kind, pending: Number(r.pending), running: Number(r.running), failed: Number(r.failed),
+    oldestPendingAt: r.oldest === null ? null : new Date(r.oldest),
+  }));
+}
+
 /** A job as the table has it (tests, and operators reading it). */
 export interface JobRow {
   readonly id: string;

@@ -3,6 +3,7 @@ import type { ProjectionStatus as RunnerStatus } from '../../projections/runner.
 import { DateTime } from '../scalars.js';
 import { METRIC_CODES, METRIC_DESCRIPTIONS } from '../../domain/session/metrics.js';
 import { complete, EXPORT_FIELDS } from '../../projections/search/index.js';
+import { jobStatuses } from '../../store/job-queue.js';
 import { authorize } from '../authorization.js';
 import type { ApiContext } from '../context.js';
 
@@ -44,6 +45,15 @@ export class ProjectionStatus {
   @Field(() => ProjectionFailure, { nullable: true }) failure!: ProjectionFailure | null;
 }
 
+@ObjectType({ description: 'The background jobs of one kind (face checks, recording analyses) that are not done.' })
+export class BackgroundJobs {
+  @Field(() => String, { description: 'face-check or recording-analysis.' }) kind!: string;
+  @Field(() => Int, { description: 'Waiting to run (a backlog that grows means the work does not keep up).' }) pending!: number;
+  @Field(() => Int) running!: number;
+  @Field(() => Int, { description: 'Given up after their last attempt; each keeps its last error in the jobs table.' }) failed!: number;
+  @Field(() => DateTime, { nullable: true, description: 'When the oldest waiting job was added.' }) oldestPendingAt!: Date | null;
+}
+
 const toStatus = (s: RunnerStatus): ProjectionStatus => ({ name: s.name, checkpoint: s.checkpoint, failure: s.failure });
 
 @Resolver()
@@ -52,6 +62,12 @@ export class SystemResolver {
   async projections(@Ctx() ctx: ApiContext): Promise<ProjectionStatus[]> {
     authorize(ctx.actor, 'system.inspect');
     return (await ctx.core.runner.status()).map(toStatus);
+  }
+
+  @Query(() => [BackgroundJobs], { description: 'The background work not done yet, by kind (administrators and auditors).' })
+  async backgroundJobs(@Ctx() ctx: ApiContext): Promise<BackgroundJobs[]> {
+    authorize(ctx.actor, 'system.inspect');
+    return jobStatuses(ctx.core.db);
   }
 
   @Mutation(() => ProjectionStatus, {
