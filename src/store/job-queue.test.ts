@@ -84,7 +84,7 @@ for (const [engine, available, open] of ENGINES) {
       expect(await q.get('poison')).toEqual({ id: 'poison', state: 'failed', attempts: 2, lastError: 'its worker stopped before finishing, 2 times' });
     });
 
-    it('enqueues a batch in one go, counting only the new jobs, and claims the higher priority first, then the oldest', async () => {
+    it('enqueues a batch, counting only the new jobs, and claims the higher priority first, then the oldest', async () => {
       const q = queue('q');
       expect(await q.enqueue([{ id: 'low-1', kind: 'k', payload: { n: 1 } }])).toBe(1);
       later(1000);
