@@ -167,13 +167,6 @@ export class JobQueue {
     return rows.length;
   }
 
-  /** How many jobs of `kind` wait to run or are running: the backlog an operator watches. */
-  async backlog(kind: string): Promise<number> {
-    await this.migrate();
-    const [row] = await this.db.query<{ n: string }>(`SELECT count(*)::text AS n FROM jobs WHERE kind = $1 AND state IN ('pending', 'running')`, [kind]);
-    return Number(row.n);
-  }
-
   /**
    * Takes up to `limit` jobs of `kind` that are due, highest priority first, then oldest: pending ones, and running
    * ones whose lease lapsed (their worker died). One whose lapsed run was its last attempt is marked failed instead.

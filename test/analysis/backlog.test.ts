@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analysisPriority, ANALYSIS_JOB, startRecordingAnalyser } from '../../src/app/analysis/recording-analyser.js';
 import { analyseSegment } from '../../src/media/analysis/segment.js';
-import { JobQueue } from '../../src/store/job-queue.js';
+import { jobStatuses } from '../../src/store/job-queue.js';
 import { sessionStreamId, type SessionEvent } from '../../src/domain/session/events.js';
 import { FaceAnalysisPool } from '../../src/media/faces/pool.js';
 import { eventually, startTestApi, type TestApi } from '../support/api.js';
@@ -84,7 +84,10 @@ describe('when the analysis is behind', () => {
       await eventually(async () => calls === 1, 30_000);
       // when the segments of the first minute and the one beginning the second are stored meanwhile,
       for (let seq = 1; seq <= 6; seq++) await upload(seq);
-      await eventually(async () => (await new JobQueue(api.core.db).backlog(ANALYSIS_JOB)) === 7, 30_000);
+      await eventually(async () => {
+        const analyses = (await jobStatuses(api.core.db)).find((j) => j.kind === ANALYSIS_JOB);
+        return analyses?.pending === 6 && analyses.running === 1;
+      }, 30_000);
       release();
       await analyser.idle();
     } finally {
