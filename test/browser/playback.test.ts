@@ -13,8 +13,11 @@ import { describeWithServer } from '../support/servers.js';
 
 const WEB_DIR = fileURLToPath(new URL('../../web/dist', import.meta.url));
 const SHOTS = fileURLToPath(new URL('../../docs/screenshots', import.meta.url));
-/** The recording's length. 5 minutes by default (75 s of watching at 4×); PLAYBACK_TEST_MINUTES=30 for the full measure. */
-const MINUTES = Number(process.env.PLAYBACK_TEST_MINUTES ?? 5);
+/**
+ * The recording's length. 3 minutes by default (45 s of watching at 4×, ≈330 segment boundaries: the suite's time is
+ * short, and a stall at a boundary shows within a few); PLAYBACK_TEST_MINUTES=30 for the full measure.
+ */
+const MINUTES = Number(process.env.PLAYBACK_TEST_MINUTES ?? 3);
 const L = MINUTES * 60;
 const student: Actor = { id: 'student1', role: 'student' };
 
@@ -214,6 +217,9 @@ describeWithServer('watching a whole recorded session in the protocol (Media Sou
   });
 
   it('plays and pauses with Space and steps with the arrows', async () => {
+    // From the red minute the steps cross the gap and the camera's stretch without sound (another MediaSource) when
+    // the recording is 3 minutes long: there the camera's element was once left seeking where its buffer held nothing,
+    // and Play stood still at "Loading…".
     const play = page.locator('.player button.play');
     const seconds = async () => Number(await page.getByTestId('player-time').getAttribute('data-seconds'));
     await page.locator('h1').click(); // focus on nothing in particular
@@ -226,7 +232,9 @@ describeWithServer('watching a whole recorded session in the protocol (Media Sou
     await expect.poll(seconds).toBeCloseTo(before + 60, 0);
     await page.keyboard.press(' ');
     await expect.poll(() => play.textContent()).toBe('Pause');
-    await expect.poll(seconds).toBeGreaterThan(before + 61);
+    await expect.poll(seconds).toBeGreaterThan(before + 61).catch(async (e: Error) => {
+      throw new Error(`${e.message}\nthe player when it did not move:\n${await playerState(page)}`);
+    });
     await play.focus();
     await page.keyboard.press(' '); // on the focused Play button: one toggle, not two
     await expect.poll(() => play.textContent()).toBe('Play');

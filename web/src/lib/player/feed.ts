@@ -188,7 +188,11 @@ export class TrackFeed {
         }
         await this.open(codecs, next.from);
         this.floor = next.from;
-        if (generation !== this.generation) continue;
+        if (generation !== this.generation) {
+          // A seek came in while the MediaSource opened: one to before it needs the segments before it again (as `seek`).
+          if (this.target < this.floor) this.floor = -Infinity;
+          continue;
+        }
       }
       await this.evict(t);
       try {

@@ -18,6 +18,12 @@ const TAKE_OVER_S = 0.5;
 const STILL_SEEK_MS = 400;
 
 /**
+ * An element seeking to where its buffer holds nothing: such a seek never completes (the element waits for data no one
+ * will append there, after a switch of MediaSource or an eviction), so it must not stop the player from moving it.
+ */
+const seekingNowhere = (f: TrackFeed): boolean => f.video.seeking && !hasDataAt(f.ranges(), f.video.currentTime, 0);
+
+/**
  * Plays every recorded track of a session continuously and in step. One track leads (the first of camera, screen,
  * phone that has frames at the current moment: the camera, when there is one, carries the sound); the others follow
  * its clock, steered by a slightly faster or slower rate when a little off and moved at once when far off. Stretches
@@ -210,7 +216,7 @@ export class RecordingPlayer {
     const leading = this.feeds.get(leader)!;
     if (Math.abs(leading.video.currentTime - t) > SEEK_DRIFT_S) {
       // It has frames here but its element stands elsewhere (it was following from another place): bring it here.
-      if (!leading.video.seeking) leading.video.currentTime = t;
+      if (!leading.video.seeking || seekingNowhere(leading)) leading.video.currentTime = t;
       this.time = t;
       return;
     }
@@ -286,14 +292,14 @@ export class RecordingPlayer {
     const ranges = f.ranges();
     if (!hasDataAt(ranges, t)) {
       // Its frames for this moment are still coming, or it shows a still picture (a screen that did not change).
-      if (Math.abs(v.currentTime - t) > SEEK_DRIFT_S && !v.seeking) v.currentTime = t;
+      if (Math.abs(v.currentTime - t) > SEEK_DRIFT_S && (!v.seeking || seekingNowhere(f))) v.currentTime = t;
       this.setState(track, this.coming(t) && !runsOut(ranges, this.plan.segments[track], t) ? 'loading' : 'playing');
       return;
     }
     // Stuck behind in a hole of its own data: move it to the leader's moment.
     const stuck = !hasDataAt(ranges, v.currentTime, 0.02);
     const action = followerAction(v.currentTime - t, this.rate);
-    if ((stuck || action.seek) && !v.seeking) {
+    if ((stuck || action.seek) && (!v.seeking || seekingNowhere(f))) {
       // It lands a moment later: aim where the leader will be, but not past this track's frames.
       const end = ranges.find(([a, b]) => a <= t + 0.001 && t < b)![1];
       v.currentTime = Math.min(t + 0.02 * this.rate, end - 0.05);
