@@ -2,6 +2,8 @@
 FROM node:20-bookworm-slim
 WORKDIR /app
 COPY package.json package-lock.json ./
+# npm ci's postinstall patches postgres.js's pool queue (the script says why).
+COPY scripts/patch-dependencies.mjs scripts/
 RUN npm ci --no-audit --no-fund
 COPY . .
 # The web client (web/dist) and the server compiled to plain JavaScript (dist/).

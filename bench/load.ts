@@ -56,13 +56,15 @@ const { values: flags } = parseArgs({
     search: { type: 'string', default: 'status=in_progress' },
     'cpu-prof': { type: 'string' },
     env: { type: 'string', multiple: true },
+    'node-arg': { type: 'string', multiple: true },
     help: { type: 'boolean', default: false },
   },
 });
 
 const USAGE = `npm run bench:load -- [--sessions N] [--database-url postgres://…] [--nodes K] [--url http://127.0.0.1:PORT … --admin user:password [--database NAME]]
   [--time-scale 1] [--warmup 10] [--seconds 60] [--violation-every 3] [--chat-every 10] [--segment-kbps 400 (0: no recordings)]
-  [--concurrency 32] [--search "status=in_progress"] [--cpu-prof DIR] [--env KEY=VALUE … (for the nodes it starts)]`;
+  [--concurrency 32] [--search "status=in_progress"] [--cpu-prof DIR] [--env KEY=VALUE … (for the nodes it starts)]
+  [--node-arg=--max-semi-space-size=32 … (node options for the nodes it starts)]`;
 
 function number(name: keyof typeof flags, min: number): number {
   const n = Number(flags[name]);
@@ -123,7 +125,7 @@ async function openDeployment(): Promise<Deployment> {
     }
     return [pair.slice(0, at), pair.slice(at + 1)];
   }));
-  return startDeployment({ databaseUrl: flags['database-url'] ?? null, nodes: Math.floor(number('nodes', 1)), cpuProfDir: flags['cpu-prof'] ?? null, env, log });
+  return startDeployment({ databaseUrl: flags['database-url'] ?? null, nodes: Math.floor(number('nodes', 1)), cpuProfDir: flags['cpu-prof'] ?? null, nodeArgs: flags['node-arg'] ?? [], env, log });
 }
 
 /** Runs `fn` with `concurrency` in flight over `items`. */
@@ -239,7 +241,7 @@ async function main(): Promise<void> {
       return reply;
     })();
     const delivered = deliveries(rows, receipts);
-    console.log(`\nLoad: ${deployment.describe}${flags.env?.length ? ` (${flags.env.join(' ')})` : ''}; ${N} test-takers, ${proctors.length} proctors (list + "${flags.search}" + a tile each), time ×${TIME_SCALE}, ` +
+    console.log(`\nLoad: ${deployment.describe}${flags.env?.length ? ` (${flags.env.join(' ')})` : ''}${flags['node-arg']?.length ? ` (node ${flags['node-arg'].join(' ')})` : ''}; ${N} test-takers, ${proctors.length} proctors (list + "${flags.search}" + a tile each), time ×${TIME_SCALE}, ` +
       `segments ${SEGMENT_KBPS ? `${SEGMENT_KBPS} kbit/s every ${SEGMENT_SECONDS} s` : 'off'}; machine: ${availableParallelism()} cores, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
     console.log(phaseTable(rows, delivered));
     console.log(`\n  req/s: the test-takers' requests answered (every one a write) per second; HTTP: their latency (ms); viol→proctor: from sending`);

@@ -40,6 +40,8 @@ export interface StartOptions {
   readonly nodes: number;
   /** Directory for `node --cpu-prof` profiles of each node, or null. */
   readonly cpuProfDir: string | null;
+  /** More node options for the nodes, before the script (`--max-semi-space-size=32`, `--trace-gc`: those NODE_OPTIONS refuses). */
+  readonly nodeArgs?: readonly string[];
   /** More environment for the nodes (PGLITE_THREAD=main, say: a before/after in one sitting). */
   readonly env: Readonly<Record<string, string>>;
   readonly log: (line: string) => void;
@@ -69,9 +71,11 @@ function startArgs(): string[] {
 }
 
 /** Runs the server as `npm start` (`node dist/main.js`) or `npm run dev` does, node itself so the pid is the server's, until it prints its URL. */
-function startNode(env: Record<string, string>, cpuProfDir: string | null, log: (line: string) => void, runtime: Runtime): Promise<{ child: ChildProcess; url: string }> {
+function startNode(env: Record<string, string>, cpuProfDir: string | null, nodeArgs: readonly string[], log: (line: string) => void, runtime: Runtime): Promise<{ child: ChildProcess; url: string }> {
   const entry = runtime === 'tsx' ? ['--import', 'tsx', 'src/main.ts'] : startArgs();
-  const args = [...(cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : []), ...entry];
+  // Given after npm start's own options, so that one of the same name wins.
+  const script = entry.findIndex((a) => !a.startsWith('-'));
+  const args = [...(cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : []), ...entry.slice(0, script), ...nodeArgs, ...entry.slice(script)];
   const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   return new Promise((resolve, reject) => {
@@ -162,7 +166,7 @@ export async function startDeployment(options: StartOptions): Promise<Deployment
     dataDirs.push(dir);
     for (let i = 0; i < options.nodes; i++) {
       const port = await freePort();
-      const { child, url } = await startNode({ ...shared, PORT: String(port), DATA_DIR: dir, PUBLIC_URL: `http://127.0.0.1:${port}` }, options.cpuProfDir, options.log, runtime);
+      const { child, url } = await startNode({ ...shared, PORT: String(port), DATA_DIR: dir, PUBLIC_URL: `http://127.0.0.1:${port}` }, options.cpuProfDir, options.nodeArgs ?? [], options.log, runtime);
       children.push(child);
       nodes.push({ url, pid: child.pid ?? null });
     }
