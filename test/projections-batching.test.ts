@@ -3,6 +3,7 @@ import type { Actor } from '../src/domain/core/decider.js';
 import { getMonitorRow } from '../src/projections/monitor/queries.js';
 import { protocolEntries } from '../src/projections/protocol/queries.js';
 import { ALL_PROJECTIONS } from '../src/projections/index.js';
+import { applyTogether, CheckpointsMoved } from '../src/projections/checkpoints.js';
 import { ProjectionRunner } from '../src/projections/runner.js';
 import type { RecordedEvent } from '../src/store/event-store.js';
 import type { Sql } from '../src/store/sql.js';
@@ -71,6 +72,43 @@ for (const [engine, available, openDb] of ENGINES) describeWithServer(`the runne
       expect(await dumpReadModels(core.sql)).toEqual(paged);
       const last = all.filter((e) => e.streamId === 'session-b-3').at(-1)!;
       expect(await getMonitorRow(core.sql, 'b-3')).toMatchObject({ version: last.streamVersion });
+    });
+  });
+
+  describe('when a batch is applied on the checkpoints the last one left (locked in the pipeline of its writes)', () => {
+    const third = () => [Math.floor(all.length / 3), Math.floor((2 * all.length) / 3)] as const;
+    const oneByOne = async () => {
+      await new ProjectionRunner(core.store, core.sql, ONE_BY_ONE).rebuild();
+      return dumpReadModels(core.sql);
+    };
+
+    it('leaves what applying one event at a time leaves, when the rows are as the last batch left them', async () => {
+      await new ProjectionRunner(core.store, core.sql, ALL_PROJECTIONS).migrate();
+      const [cut] = third();
+      const assumed = await core.sql.transaction((tx) => applyTogether(tx, ALL_PROJECTIONS, all.slice(0, cut)));
+      expect(new Set([...assumed.values()].map((s) => s.checkpoint))).toEqual(new Set([all[cut - 1].checkpoint]));
+
+      const left = await core.sql.transaction((tx) => applyTogether(tx, ALL_PROJECTIONS, all.slice(cut), assumed));
+
+      expect(new Set([...left.values()].map((s) => s.checkpoint))).toEqual(new Set([all.at(-1)!.checkpoint]));
+      expect(await dumpReadModels(core.sql)).toEqual(await oneByOne());
+    });
+
+    it('rolls the batch back when another node moved them meanwhile, and applies it on the rows as they are', async () => {
+      await new ProjectionRunner(core.store, core.sql, ALL_PROJECTIONS).migrate();
+      const [cut1, cut2] = third();
+      // This runner applied the first third; another node (a lead changing hands) the second.
+      const assumed = await core.sql.transaction((tx) => applyTogether(tx, ALL_PROJECTIONS, all.slice(0, cut1)));
+      await core.sql.transaction((tx) => applyTogether(tx, ALL_PROJECTIONS, all.slice(cut1, cut2)));
+      const before = await dumpReadModels(core.sql);
+
+      // This runner's next batch began before it saw the other's commit: it holds the second third again.
+      const late = core.sql.transaction((tx) => applyTogether(tx, ALL_PROJECTIONS, all.slice(cut1), assumed));
+
+      await expect(late).rejects.toBeInstanceOf(CheckpointsMoved);
+      expect(await dumpReadModels(core.sql)).toEqual(before);
+      await core.sql.transaction((tx) => applyTogether(tx, ALL_PROJECTIONS, all.slice(cut1)));
+      expect(await dumpReadModels(core.sql)).toEqual(await oneByOne());
     });
   });
 

@@ -53,9 +53,11 @@ export async function readStatuses(db: Sql, names: readonly string[]): Promise<P
   return rows.map(toStatus);
 }
 
+const LOCK = `SELECT ${COLUMNS} FROM projection_checkpoints WHERE name = ANY($1::text[]) ORDER BY name FOR UPDATE`;
+
 /** Locks the checkpoint rows of `names` for this transaction (creating missing ones) and returns them by name. */
 export async function lockCheckpoints(tx: Sql, names: readonly string[]): Promise<Map<string, ProjectionStatus>> {
-  const lock = () => tx.query<Row>(`SELECT ${COLUMNS} FROM projection_checkpoints WHERE name = ANY($1::text[]) ORDER BY name FOR UPDATE`, [names]);
+  const lock = () => tx.query<Row>(LOCK, [names]);
   let rows = await lock();
   if (rows.length < names.length) {
     // First batch after a start or a rebuild: create the missing rows, then lock them all.
@@ -91,14 +93,42 @@ function pendingFor(projection: Projection, state: ProjectionStatus | undefined,
   return events.filter((e) => (from === null || e.checkpoint > from) && projection.handles.has(e.type));
 }
 
+/** The checkpoint rows were not what a batch applied with `assumed` checkpoints took them to be: it was rolled back. */
+export class CheckpointsMoved extends Error {
+  constructor() {
+    super('the projections\' checkpoints moved since the last batch (another node applied, or a rebuild): applied again with them read first');
+  }
+}
+
 /**
  * Applies a batch to every projection whose checkpoint is behind it and moves those checkpoints, in the caller's
  * transaction and without savepoints (most batches apply cleanly). The writes are pipelined (one wait for the batch,
  * not one per statement), and a projection with `applyPage` folds its share in a few. Throws if any projection does.
+ * Answers the checkpoints as the batch leaves them.
+ *
+ * With `assumed` (what the last batch left, as this runner knows it), the checkpoint rows are locked in the same
+ * pipeline as the writes instead of a round trip before them, and checked once all is answered: rows that differ
+ * (another node applied meanwhile, a rebuild) throw `CheckpointsMoved`, and the caller's transaction, rolled back,
+ * is to be applied again without `assumed`. The lock is still the first statement, so nothing is written unlocked.
  */
-export async function applyTogether(tx: Sql, projections: readonly Projection[], events: readonly RecordedEvent[]): Promise<void> {
-  const checkpoints = await lockCheckpoints(tx, projections.map((p) => p.name));
+export async function applyTogether(
+  tx: Sql,
+  projections: readonly Projection[],
+  events: readonly RecordedEvent[],
+  assumed?: ReadonlyMap<string, ProjectionStatus>,
+): Promise<Map<string, ProjectionStatus>> {
+  const names = projections.map((p) => p.name);
+  let locked: Promise<Row[]> | null = null;
+  let checkpoints: ReadonlyMap<string, ProjectionStatus>;
+  if (assumed && names.every((n) => assumed.has(n))) {
+    locked = tx.query<Row>(LOCK, [names]);
+    locked.catch(() => {}); // awaited below; a failure fails the statements after it too, and the flush throws first
+    checkpoints = assumed;
+  } else checkpoints = await lockCheckpoints(tx, names);
   const pipe = pipelined(tx);
+  const last = events[events.length - 1].checkpoint;
+  const after = new Map(checkpoints);
+  let failed: { error: unknown } | null = null;
   try {
     const moved: string[] = [];
     for (const projection of projections) {
@@ -107,12 +137,26 @@ export async function applyTogether(tx: Sql, projections: readonly Projection[],
       if (mine.length > 0 && projection.applyPage) await projection.applyPage(pipe.sql, mine);
       else for (const event of mine) await projection.apply(pipe.sql, event);
       moved.push(projection.name);
+      after.set(projection.name, { name: projection.name, checkpoint: last, failure: null });
     }
-    await moveCheckpoints(pipe.sql, moved, events[events.length - 1].checkpoint);
-  } finally {
-    // Every statement sent is answered before the transaction ends, even when a projection threw while sending.
-    await pipe.flush();
+    await moveCheckpoints(pipe.sql, moved, last);
+  } catch (error) {
+    failed = { error };
   }
+  // Every statement sent is answered before the transaction ends, even when a projection threw while sending.
+  await pipe.flush().catch((error: unknown) => {
+    failed ??= { error };
+  });
+  // Rows that moved explain whatever failed too (events applied twice break constraints): applied again, it passes.
+  const rows = locked && (await locked.catch(() => null));
+  if (rows) {
+    const now = new Map(rows.map((r) => [r.name, toStatus(r)]));
+    const same = (a: ProjectionStatus | undefined, b: ProjectionStatus | undefined) =>
+      a !== undefined && b !== undefined && a.checkpoint === b.checkpoint && (a.failure === null) === (b.failure === null);
+    if (!names.every((n) => same(now.get(n), checkpoints.get(n)))) throw new CheckpointsMoved();
+  }
+  if (failed) throw failed.error;
+  return after;
 }
 
 const ATTEMPTS = 3;

@@ -5,7 +5,7 @@ import { leadershipOn, type Leadership } from '../store/leadership.js';
 import { migrate } from '../store/migrate.js';
 import { CHECKPOINTS_DDL } from '../store/sql-schema.js';
 import type { Sql } from '../store/sql.js';
-import { applyInIsolation, applyTogether, readStatuses, type ProjectionStatus } from './checkpoints.js';
+import { applyInIsolation, applyTogether, CheckpointsMoved, readStatuses, type ProjectionStatus } from './checkpoints.js';
 import { APPLIED_CHANNEL, LeaderWatch } from './following.js';
 import type { Projection } from './projection.js';
 import { rebuildInShadow } from './rebuild.js';
@@ -49,6 +49,12 @@ export class ProjectionRunner {
   private turn: Promise<unknown> = Promise.resolve();
   /** Set while started: who leads, and the wait for the leader's commits when this node follows. */
   private watch: LeaderWatch | null = null;
+  /**
+   * The checkpoints as this runner's last batch left them, so the next batch locks and checks them in the pipeline of
+   * its writes rather than waiting to read them first (`applyTogether`); null when not known (started, followed the
+   * leader, a batch failed, a rebuild).
+   */
+  private assumed: ReadonlyMap<string, ProjectionStatus> | null = null;
 
   constructor(
     private readonly store: EventStore,
@@ -140,6 +146,7 @@ export class ProjectionRunner {
    * one transaction and clears its failure, so readers never see a half-built model.
    */
   async rebuild(name?: string): Promise<void> {
+    this.assumed = null; // (a batch that assumed them anyway finds the rows changed and applies again)
     await this.migrate();
     if (name !== undefined) {
       const projection = this.projections.find((p) => p.name === name);
@@ -245,6 +252,7 @@ export class ProjectionRunner {
   private async applyNow(events: readonly RecordedEvent[]): Promise<void> {
     const watch = this.watch;
     if (watch && !watch.leadership.leading) {
+      this.assumed = null; // the leader moves the checkpoints meanwhile
       const followed = await watch.waitForLeader(events[events.length - 1].checkpoint);
       if (followed === 'stopped') return;
       if (followed === 'leading') await this.applyHere(events, watch.leadership.shared);
@@ -254,11 +262,18 @@ export class ProjectionRunner {
 
   /** Applies a batch to the read models (see the class comment); `announce` tells followers when it is committed. */
   private async applyHere(events: readonly RecordedEvent[], announce: boolean): Promise<void> {
+    // The common case in one transaction without savepoints: each statement costs, and most batches apply cleanly.
+    const together = (assumed: ReadonlyMap<string, ProjectionStatus> | undefined) => this.db.transaction(async (tx) => {
+      const left = await applyTogether(tx, this.projections, events, assumed);
+      if (announce) await tx.query(`SELECT pg_notify('${APPLIED_CHANNEL}', '')`);
+      return left;
+    });
+    const assumed = this.assumed;
+    this.assumed = null;
     try {
-      // The common case in one transaction without savepoints: each statement costs, and most batches apply cleanly.
-      await this.db.transaction(async (tx) => {
-        await applyTogether(tx, this.projections, events);
-        if (announce) await tx.query(`SELECT pg_notify('${APPLIED_CHANNEL}', '')`);
+      this.assumed = await together(assumed ?? undefined).catch((error: unknown) => {
+        if (error instanceof CheckpointsMoved) return together(undefined);
+        throw error;
       });
     } catch (error) {
       // Find which projection fails, on which event, by applying each behind a savepoint. If the database itself is
