@@ -2,15 +2,15 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildServer, serverBuildIsCurrent } from '../scripts/build-server.mjs';
+import { afterAll, describe, expect, it } from 'vitest';
 
 const GOOD_SECRET = 'k3Jd9-Vq7xLm2Rt8Wz4Bn6Yc1Hf5Gs0Pe9Ua3Io7Kl2';
 const MASTER_KEY = Buffer.alloc(32, 5).toString('base64');
 
 /**
- * Runs `npm start`'s server (the compiled one, as production runs it: under tsx each start spent seconds compiling)
- * with `env` until it prints its URL (→ the URL) or exits (→ the exit code and stderr).
+ * Runs `npm start`'s server (the compiled one in dist/, as production runs it, which the suite's global setup builds:
+ * under tsx each start spent seconds compiling) with `env` until it prints its URL (→ the URL) or exits (→ the exit
+ * code and stderr).
  */
 function start(env: Record<string, string>): Promise<{ url?: string; code?: number | null; stderr: string; stop: () => Promise<void> }> {
   const child = spawn(process.execPath, [join(process.cwd(), 'dist/main.js')], { env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -40,9 +40,6 @@ describe('starting in production', () => {
     dirs.push(dir);
     return dir;
   };
-  beforeAll(() => {
-    if (!serverBuildIsCurrent()) buildServer();
-  }, 300_000);
   afterAll(() => {
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   });
