@@ -53,7 +53,12 @@ try {
   await eventually(async () => (await frames()) > 10, 30_000);
   const framesSeen = [await frames()];
   log(`the proctor decodes the camera: ${framesSeen[0]} frames`);
-  const tileWidth = await eventually(async () => ((await width(proctor)) > 0 ? width(proctor) : 0), 10_000);
+  // Janus forwards the layer it has until the tile's configure (small layer) meets a keyframe of that layer: under
+  // load the first frames may still be the full ones (seen in a full run: 640 read at once). Wait for the switch.
+  const tileWidth = await eventually(async () => {
+    const w = await width(proctor);
+    return w > 0 && w < 640 ? w : 0;
+  }, 20_000).catch(() => width(proctor));
   await sleep(3000);
   framesSeen.push(await frames());
 
