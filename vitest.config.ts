@@ -24,5 +24,6 @@ export default defineConfig({
     setupFiles: ['reflect-metadata', 'test/support/share-machine.ts'],
     globalSetup: ['test/support/global-setup.ts'],
     sequence: { sequencer: SpreadChromiumSequencer },
+    reporters: ['default', './test/support/unfinished-files.ts'],
   },
 });

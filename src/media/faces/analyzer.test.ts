@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { mirrored, photo, recropped, sideBySide, truncated } from '../../../test/faces/photos.js';
 import { createFaceAnalyzer, faceDistance, ImageDecodeError, loadFaceModels, type FaceAnalysis } from './analyzer.js';
@@ -59,5 +61,19 @@ describe('when the bytes are not an image', () => {
     expect((error as Error).message).toMatch(/^the photo could not be read: it is /);
     expect((error as Error).message).not.toMatch(/vips|gifload|buffer/i);
     expect((await analyzer.analyze(photo.b)).faces).toHaveLength(1); // and goes on working
+  });
+});
+
+describe('once the models are loaded', () => {
+  // In a process of its own: this one may have loaded them already, in an earlier test file of the same worker.
+  it('leaves uncaught errors to the process\'s own handlers: a stray rejection is reported, and the process goes on', async () => {
+    const script = `
+      process.on('unhandledRejection', (e) => console.log('reported: ' + e.message));
+      const { loadFaceModels } = await import(${JSON.stringify(new URL('./analyzer.ts', import.meta.url).href)});
+      await loadFaceModels();
+      void Promise.reject(new Error('stray'));
+      setTimeout(() => console.log('still running'), 100);`;
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script]);
+    expect(stdout.trim().split('\n')).toEqual(['reported: stray', 'still running']);
   });
 });

@@ -97,13 +97,18 @@ let models: Promise<Models> | null = null;
  */
 export function loadFaceModels(): Promise<Models> {
   models ??= (async () => {
+    const before = processErrorListeners();
     const tf = require('@tensorflow/tfjs') as Tf;
     const wasm = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
     // Without this, the wasm backend fetches its binaries from a CDN.
     wasm.setWasmPaths(`${dirname(require.resolve('@tensorflow/tfjs-backend-wasm'))}/`);
     const faceapi = require('@vladmandic/face-api/dist/face-api.node-wasm.js') as FaceApi;
-    if (!(await tf.setBackend('wasm'))) throw new Error('the tfjs wasm backend did not start');
-    await tf.ready();
+    try {
+      if (!(await tf.setBackend('wasm'))) throw new Error('the tfjs wasm backend did not start');
+      await tf.ready();
+    } finally {
+      forgetErrorListenersSince(before);
+    }
     const dir = join(dirname(require.resolve('@vladmandic/face-api/package.json')), 'model');
     await Promise.all([
       faceapi.nets.tinyFaceDetector.loadFromDisk(dir),
@@ -115,6 +120,23 @@ export function loadFaceModels(): Promise<Models> {
   })();
   models.catch(() => (models = null));
   return models;
+}
+
+type ErrorListeners = Record<'uncaughtException' | 'unhandledRejection', Function[]>;
+
+function processErrorListeners(): ErrorListeners {
+  return { uncaughtException: process.listeners('uncaughtException'), unhandledRejection: process.listeners('unhandledRejection') };
+}
+
+/**
+ * The wasm backend's Emscripten glue adds process-wide listeners that rethrow any uncaught exception and any unhandled
+ * rejection, which makes Node exit at once (code 7) instead of whatever the thread had set up: one stray rejection
+ * anywhere in the thread then kills it without a word of where it came from (a test worker died so in CI).
+ */
+function forgetErrorListenersSince(before: ErrorListeners): void {
+  for (const [event, listeners] of Object.entries(processErrorListeners()) as [keyof ErrorListeners, Function[]][]) {
+    for (const listener of listeners) if (!before[event].includes(listener)) process.removeListener(event, listener as (...args: unknown[]) => void);
+  }
 }
 
 /** Whether this thread has started loading tfjs and the models (the server's main thread never should). */
