@@ -73,6 +73,10 @@ describe.skipIf(!HAS_CHROMIUM)('the conference room, browser to browser (p2p mes
     expect(recovered?.seenBy.sort()).toEqual(['admin', 'proctor2']);
     expect(recovered?.sees.sort()).toEqual(['admin', 'proctor2']);
   });
+
+  it('negotiates every pair at the first try, when two members offer at once and when one makes a pair again', () => {
+    expect(found.stalled).toEqual([]);
+  });
 });
 
 describeWithServer('the conference room through a Janus VideoRoom (janus mode, in a network namespace of its own)', HAS_JANUS && HAS_CHROMIUM && CAN_UNSHARE, JANUS_REASON, () => {

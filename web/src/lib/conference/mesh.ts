@@ -10,14 +10,18 @@ const LOST_FOR_MS = 10_000;
 /**
  * One pair of the mesh: a peer connection that sends this browser's camera and microphone and receives the other's,
  * negotiated with the perfect negotiation pattern (either side may offer; on a collision the polite side gives way),
- * so two people who meet at once never deadlock. What the other side sends is handled in order.
+ * so two people who meet at once never deadlock.
+ *
+ * The polite side gives way on the first negotiation by answering on a new connection (`handle` says false and
+ * `MeshTransport` makes it), not by rolling its offer back: Chromium (150) rolls back an offer whose ICE gathering has
+ * begun and found nothing yet into a connection that never gathers a candidate again, not even after an ICE restart,
+ * so the pair stood at `new` until the 20 s check made it again (every full test run, under load).
  */
 export class MeshLink {
   readonly pc = new RTCPeerConnection({ iceServers: ICE_SERVERS });
   private makingOffer = false;
   private ignoreOffer = false;
   private settingAnswer = false;
-  private inbox: Promise<void> = Promise.resolve();
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
   private lost: ReturnType<typeof setTimeout> | null = null;
   /** Candidates sent and received, and descriptions: what a stalled pair's warning says of its negotiation. */
@@ -25,23 +29,27 @@ export class MeshLink {
 
   /**
    * `onBroken` is called once when the pair cannot recover by itself: ICE or DTLS failed (an ICE restart cannot mend a
-   * failed DTLS handshake), it stayed disconnected, or its negotiation stalled.
+   * failed DTLS handshake), it stayed disconnected, or its negotiation stalled. An `answering` link was made for an
+   * offer that came: it makes no offer of its own before it has answered that one (two offers would collide).
    */
   constructor(
     local: MediaStream,
     private readonly polite: boolean,
+    private answering: boolean,
     private readonly send: (kind: string, payload: unknown) => void,
     onStream: (stream: MediaStream) => void,
     private readonly onBroken: (why: string) => void,
   ) {
     const pc = this.pc;
     pc.onnegotiationneeded = async () => {
+      // Answering the offer settles what addTrack asked for; the browser asks again once stable if anything is left.
+      if (this.answering) return;
       try {
         this.makingOffer = true;
         await pc.setLocalDescription();
         this.send('description', pc.localDescription!.toJSON());
       } catch (e) {
-        console.warn('conference: making an offer failed', e);
+        if (pc.signalingState !== 'closed') console.warn('conference: making an offer failed', e); // closed: made again meanwhile
       } finally {
         this.makingOffer = false;
       }
@@ -104,26 +112,34 @@ export class MeshLink {
     this.onBroken(why);
   }
 
-  /** A description or candidate from the other side, after the ones before it. */
-  receive(kind: string, payload: any): void {
-    this.inbox = this.inbox.then(() => (kind === 'description' ? this.description(payload) : this.candidate(payload))).catch((e) => console.warn(`conference: ${kind} failed`, e));
+  /**
+   * A description or candidate from the other side (the caller hands them over one at a time, in order). False when
+   * this connection cannot take the offer: the polite side's first offer collided, and a new connection answers it.
+   */
+  async handle(kind: string, payload: any): Promise<boolean> {
+    if (kind === 'description') return this.description(payload);
+    await this.candidate(payload);
+    return true;
   }
 
-  private async description(d: RTCSessionDescriptionInit): Promise<void> {
+  private async description(d: RTCSessionDescriptionInit): Promise<boolean> {
     const pc = this.pc;
     const readyForOffer = !this.makingOffer && (pc.signalingState === 'stable' || this.settingAnswer);
     const collision = d.type === 'offer' && !readyForOffer;
     this.ignoreOffer = !this.polite && collision;
-    if (this.ignoreOffer) return;
+    if (this.ignoreOffer) return true;
+    if (collision && !pc.currentRemoteDescription) return false; // never negotiated: answer on a new connection
     if (d.type === 'offer') this.counts.offers += 1;
     else this.counts.answers += 1;
     this.settingAnswer = d.type === 'answer';
-    await pc.setRemoteDescription(d); // on a collision the polite side rolls its own offer back here
+    await pc.setRemoteDescription(d); // on a later collision the polite side rolls its own offer back here
     this.settingAnswer = false;
     if (d.type === 'offer') {
       await pc.setLocalDescription();
+      this.answering = false;
       this.send('description', pc.localDescription!.toJSON());
     }
+    return true;
   }
 
   private async candidate(c: RTCIceCandidateInit): Promise<void> {
@@ -142,53 +158,75 @@ export class MeshLink {
   }
 }
 
+/** One member's pair: its link now, the generation it belongs to, and what the other side sent, handled in order. */
+interface Pair {
+  link: MeshLink;
+  readonly generation: number;
+  inbox: Promise<void>;
+}
+
 /**
  * The p2p room: a full mesh, one `MeshLink` per other member. A pair that broke is made anew under the next
  * generation: its messages carry the generation, the other side makes its own link anew when it sees a newer one, and
  * messages of an older link are dropped, so the two new links never take the old ones' descriptions or candidates.
  */
 export class MeshTransport implements Transport {
-  private readonly links = new Map<string, { link: MeshLink; generation: number }>();
+  private readonly pairs = new Map<string, Pair>();
 
   constructor(private readonly ctx: TransportContext) {}
 
   async start(): Promise<void> {}
 
   added(member: RemoteMember): void {
-    this.link(member, 0);
+    this.renew(member, 0, false);
   }
 
-  private link(member: RemoteMember, generation: number): MeshLink {
+  private link(member: RemoteMember, generation: number, answering: boolean): MeshLink {
     const { ctx } = this;
-    this.links.get(member.address)?.link.close();
     const link = new MeshLink(
       ctx.local,
       ctx.self() < member.address,
+      answering,
       (kind, payload) => void ctx.channel.send(member.address, kind, { generation, payload }),
       (stream) => (member.stream = stream),
       (why) => {
-        if (this.links.get(member.address)?.link !== link) return;
+        if (this.pairs.get(member.address)?.link !== link) return;
         console.warn(`conference: the connection with ${member.address} is made again: ${why}`);
-        this.link(member, generation + 1);
+        this.renew(member, generation + 1, false);
       },
     );
-    this.links.set(member.address, { link, generation });
     member.pc = link.pc;
     return link;
+  }
+
+  /** A new pair with `member` under `generation`, in place of the one before. */
+  private renew(member: RemoteMember, generation: number, answering: boolean): Pair {
+    this.pairs.get(member.address)?.link.close();
+    const pair = { link: this.link(member, generation, answering), generation, inbox: Promise.resolve() };
+    this.pairs.set(member.address, pair);
+    return pair;
   }
 
   signal(member: RemoteMember, kind: string, message: any): void {
     if (kind !== 'description' && kind !== 'candidate') return;
     const generation = Number.isSafeInteger(message?.generation) ? (message.generation as number) : 0;
-    const current = this.links.get(member.address);
-    if (!current || generation < current.generation) return; // from a link the sender has since made again
-    const link = generation > current.generation ? this.link(member, generation) : current.link;
-    link.receive(kind, message.payload);
+    const payload = message?.payload;
+    let pair = this.pairs.get(member.address);
+    if (!pair || generation < pair.generation) return; // from a link the sender has since made again
+    if (generation > pair.generation) pair = this.renew(member, generation, kind === 'description' && payload?.type === 'offer');
+    const handled = pair;
+    handled.inbox = handled.inbox.then(async () => {
+      if (this.pairs.get(member.address) !== handled) return; // made again or gone meanwhile
+      if (await handled.link.handle(kind, payload)) return;
+      handled.link.close();
+      handled.link = this.link(member, handled.generation, true);
+      await handled.link.handle(kind, payload);
+    }).catch((e) => console.warn(`conference: ${kind} failed`, e));
   }
 
   removed(member: RemoteMember): void {
-    this.links.get(member.address)?.link.close();
-    this.links.delete(member.address);
+    this.pairs.get(member.address)?.link.close();
+    this.pairs.delete(member.address);
   }
 
   here(): Record<string, unknown> {
@@ -196,7 +234,7 @@ export class MeshTransport implements Transport {
   }
 
   stop(): void {
-    for (const { link } of this.links.values()) link.close();
-    this.links.clear();
+    for (const { link } of this.pairs.values()) link.close();
+    this.pairs.clear();
   }
 }
