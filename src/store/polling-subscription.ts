@@ -40,6 +40,7 @@ export function pollingSubscription(args: {
         // since this read began, and each such append has set `dirty`: without one, wait (saves a query per batch).
         if (events.length >= batchSize || dirty) continue;
       } else if (dirty) continue;
+      if (closed) break; // closed while the handler ran: a sleep now would hold `close` for the whole poll interval
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, pollIntervalMs);
         wake = () => {
