@@ -87,6 +87,8 @@ declare module 'janode/plugins/videoroom' {
   export interface SubscriptionStream {
     readonly feed: Id;
     readonly mid?: string;
+    /** Simulcast: the layer to forward from the start (Janus 1.1's subscriber stream parameters). */
+    readonly substream?: number;
   }
 
   export interface ConfigureStream {

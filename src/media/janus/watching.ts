@@ -54,7 +54,10 @@ export class Watches {
     if (!published.length) throw new NotFoundError('the test-taker\'s media is not flowing yet');
     const handle = await this.rooms.attach();
     try {
-      const joined = await handle.joinSubscriber({ room: sessionId, streams: published.map((feed) => ({ feed })) });
+      // The camera starts at the tile's layer: Janus forwards it from the first keyframe, instead of the full layer
+      // until the configure after `start` meets a keyframe of the small one (seconds of 640 px per tile under load).
+      const streams = published.map((feed) => (feed === 'camera' ? { feed, substream: active ? FULL_LAYER : TILE_LAYER } : { feed }));
+      const joined = await handle.joinSubscriber({ room: sessionId, streams });
       if (!joined.jsep || !joined.streams) throw new Error('Janus answered a subscription without an offer');
       const watchId = randomUUID();
       const watch: Watch = { sessionId, viewer, handle, streams: joined.streams, active, started: false };

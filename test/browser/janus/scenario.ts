@@ -52,7 +52,7 @@ try {
 
   await eventually(async () => (await frames()) > 10, 30_000);
   const framesSeen = [await frames()];
-  log(`the proctor decodes the camera: ${framesSeen[0]} frames`);
+  log(`the proctor decodes the camera: ${framesSeen[0]} frames, ${await width(proctor)} px wide`);
   // Janus forwards the layer it has until the tile's configure (small layer) meets a keyframe of that layer: under
   // load the first frames may still be the full ones (seen in a full run: 640 read at once). Wait for the switch.
   const tileWidth = await eventually(async () => {
