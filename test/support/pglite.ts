@@ -6,18 +6,25 @@ type Prepare = (sql: Sql) => Promise<void>;
 
 let template: Promise<{ dump: Blob; prepare?: Prepare }> | null = null;
 /** Databases given back by a closed test and made like the template again, ready for the next one. */
-const idle: PGlite[] = [];
+const idle: Array<{ db: PGlite; expiry: ReturnType<typeof setTimeout> }> = [];
 /** More idle databases than this are closed: each holds its WebAssembly memory, grown to what its tests needed. */
 const MAX_IDLE = 2;
+/**
+ * An idle database is closed after this long: an open PGlite keeps a timer of PostgreSQL's running, which would keep
+ * its process alive (a worker Vitest waits 10 s for, then says "something prevents Vite server from exiting").
+ */
+const IDLE_FOR_MS = 3000;
+/** Only a Vitest worker keeps databases for the next test; a script a test runs closes them as ever. */
+const IN_VITEST_WORKER = '__vitest_worker__' in globalThis;
 /** A database whose reset takes longer (a transaction left open) is closed instead of kept. */
 const RESET_WITHIN_MS = 10_000;
 
 /**
  * A fresh in-memory PGlite with the template's tables. The template is made once per worker (initdb, ≈2 s) and a
  * database is a clone of it (≈1.3 s: loading the data directory and starting PostgreSQL, measured with PGlite 0.5.17).
- * A closed database is not thrown away: its schemas are dropped and `prepare` runs again (≈0.1 s), and the next
- * test gets it. `prepare` runs on the template and on every reused database (DDL every test needs); the first
- * caller's is the one used.
+ * In a Vitest worker a closed database is not thrown away: its schemas are dropped and `prepare` runs again (≈0.1 s),
+ * and the next test gets it if it comes within a few seconds. `prepare` runs on the template and on every reused
+ * database (DDL every test needs); the first caller's is the one used.
  *
  * The test holds a handle, not the database: once it closes, every call through the handle fails as on a closed
  * PGlite, so work a test left running cannot reach the database the next test uses.
@@ -31,7 +38,9 @@ export async function clonePGlite(prepare?: Prepare): Promise<Sql> {
     return { dump, prepare };
   })();
   const made = await template;
-  const db = idle.pop() ?? (await PGlite.create({ loadDataDir: made.dump, extensions: { pg_trgm } }));
+  const kept = idle.pop();
+  if (kept) clearTimeout(kept.expiry);
+  const db = kept?.db ?? (await PGlite.create({ loadDataDir: made.dump, extensions: { pg_trgm } }));
   return pgliteSql(handleOn(db, (channels) => giveBack(db, channels, made.prepare)));
 }
 
@@ -68,9 +77,15 @@ async function giveBack(db: PGlite, channels: ReadonlySet<string>, prepare: Prep
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timedOut = new Promise<'timed out'>((resolve) => (timer = setTimeout(() => resolve('timed out'), RESET_WITHIN_MS)));
   try {
-    const outcome = await Promise.race([reset().then(() => 'reset' as const), timedOut]);
-    if (outcome === 'reset' && idle.length < MAX_IDLE) {
-      idle.push(db);
+    if (IN_VITEST_WORKER && idle.length < MAX_IDLE && (await Promise.race([reset().then(() => 'reset' as const), timedOut])) === 'reset') {
+      const entry = {
+        db,
+        expiry: setTimeout(() => {
+          idle.splice(idle.indexOf(entry), 1);
+          void db.close().catch(() => {});
+        }, IDLE_FOR_MS).unref(),
+      };
+      idle.push(entry);
       return;
     }
   } catch {
