@@ -74,24 +74,23 @@ async function giveBack(db: PGlite, channels: ReadonlySet<string>, prepare: Prep
     await db.exec(`${schemas.rows.map((s) => `DROP SCHEMA "${s.name}" CASCADE;`).join('')} CREATE SCHEMA public;`);
     if (prepare) await prepare(pgliteSql(db));
   };
+  if (!IN_VITEST_WORKER || idle.length >= MAX_IDLE) return db.close().catch(() => {});
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timedOut = new Promise<'timed out'>((resolve) => (timer = setTimeout(() => resolve('timed out'), RESET_WITHIN_MS)));
-  try {
-    if (IN_VITEST_WORKER && idle.length < MAX_IDLE && (await Promise.race([reset().then(() => 'reset' as const), timedOut])) === 'reset') {
-      const entry = {
-        db,
-        expiry: setTimeout(() => {
-          idle.splice(idle.indexOf(entry), 1);
-          void db.close().catch(() => {});
-        }, IDLE_FOR_MS).unref(),
-      };
-      idle.push(entry);
-      return;
-    }
-  } catch {
-    // not reusable: closed below
-  } finally {
-    clearTimeout(timer);
+  // Handled either way: a reset that fails after the time is up must not become a stray rejection in the worker.
+  const outcome = await Promise.race([reset().then(() => 'reset' as const, () => 'failed' as const), timedOut]);
+  clearTimeout(timer);
+  if (outcome !== 'reset') {
+    // Not reusable. A reset that timed out waits behind something the test left open: the close is not awaited.
+    if (!db.closed) void db.close().catch(() => {});
+    return;
   }
-  if (!db.closed) void db.close().catch(() => {});
+  const entry = {
+    db,
+    expiry: setTimeout(() => {
+      idle.splice(idle.indexOf(entry), 1);
+      void db.close().catch(() => {});
+    }, IDLE_FOR_MS).unref(),
+  };
+  idle.push(entry);
 }
