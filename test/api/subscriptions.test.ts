@@ -231,6 +231,44 @@ describe('live subscriptions over graphql-ws', () => {
     socket.close();
   });
 
+  it('tells a client that asks once its subscription is held, so a change committed right after is not missed', async () => {
+    const token = await api.login('admin');
+    const socket = new WebSocket(`${api.server.url.replace('http', 'ws')}/graphql`, 'graphql-transport-ws');
+    const messages: Array<{ id?: string; type: string; payload?: any }> = [];
+    // When the "subscribed" message comes, whether the server already holds the subscription.
+    const heldWhenTold: boolean[] = [];
+    socket.on('message', (data) => {
+      const m = JSON.parse(String(data));
+      if (m.payload?.extensions?.subscribed) heldWhenTold.push(api.server.subscriptions.holds(m.id));
+      messages.push(m);
+    });
+    await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+    socket.send(JSON.stringify({ type: 'connection_init', payload: { token } }));
+    await eventually(() => messages.some((m) => m.type === 'connection_ack'));
+    // Asked for (extensions.ready), and not: on the same socket, the same group.
+    socket.send(JSON.stringify({ id: 'asks', type: 'subscribe', payload: { query: CHANGED, variables: { q: 'name~told' }, extensions: { ready: true } } }));
+    socket.send(JSON.stringify({ id: 'quiet', type: 'subscribe', payload: { query: CHANGED, variables: { q: 'name~told' } } }));
+    await eventually(() => messages.some((m) => m.id === 'asks'));
+    expect(messages.find((m) => m.id === 'asks')).toEqual({ id: 'asks', type: 'next', payload: { extensions: { subscribed: true } } });
+    expect(heldWhenTold).toEqual([true]);
+    // At once, with nothing else waited for: the change reaches it.
+    await api.createSession('told-1', { name: 'told exam' });
+    const data = (id: string) => messages.filter((m) => m.id === id && m.payload?.data).map((m) => m.payload.data.sessionsChanged[0].session.id);
+    await eventually(() => data('asks').length > 0 && data('quiet').length > 0);
+    expect(data('asks')).toEqual(['told-1']);
+    expect(messages.filter((m) => m.id === 'quiet')).toEqual([expect.objectContaining({ payload: { data: expect.anything() } })]);
+    // A subscription refused is not said to be held: its error comes instead.
+    socket.send(JSON.stringify({ id: 'bad', type: 'subscribe', payload: { query: CHANGED, variables: { q: 'nme=3' }, extensions: { ready: true } } }));
+    await eventually(() => messages.some((m) => m.id === 'bad'));
+    await eventually(() => messages.some((m) => m.id === 'bad' && m.type === 'complete'));
+    const bad = messages.filter((m) => m.id === 'bad');
+    expect(bad.map((m) => [m.type, m.payload?.errors?.[0]?.extensions?.code, m.payload?.extensions])).toEqual([
+      ['next', 'BAD_USER_INPUT', undefined],
+      ['complete', undefined, undefined],
+    ]);
+    socket.close();
+  });
+
   it('relays WebRTC signals between the people of a session, and only them', async () => {
     await api.createSession('sig-1', { student: 'student1', proctor: 'proctor1' });
     const sub = api.subscribe(api.wsClient(await api.login('proctor1')), `subscription { signals(sessionId: "sig-1") { from to kind payload } }`);

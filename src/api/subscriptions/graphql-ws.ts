@@ -112,6 +112,7 @@ function onSubscribe(
     const socket = ctx.extra.socket;
     outlets.set(args, {
       id,
+      announce: payload.extensions?.ready === true,
       // A text frame, as graphql-ws's own messages; a socket that has gone away gets nothing (it is being cleaned up).
       send: (message) => {
         if (socket.readyState === socket.OPEN) socket.send(message, { binary: false });

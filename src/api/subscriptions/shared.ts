@@ -12,12 +12,20 @@ type SubscribeResult = AsyncIterableIterator<ExecutionResult> | ExecutionResult;
 export interface Outlet {
   readonly id: string;
   send(message: Buffer): void;
+  /**
+   * The client asked to be told once it is subscribed (`extensions.ready` in its subscribe message): it then gets a
+   * `next` whose payload is only `{"extensions":{"subscribed":true}}`. From then on every committed change reaches it,
+   * so a read it makes after that message misses nothing (a read made earlier may: it can race the subscribe).
+   */
+  readonly announce?: boolean;
 }
 
 /** What a group applies to each result before it is serialised once for all its members (errors made safe to show). */
 export type FormatResult = (result: ExecutionResult) => ExecutionResult | Record<string, unknown>;
 
 const NEXT_TAIL = Buffer.from('}');
+/** The payload and tail of the `next` that tells a client asking for it that its subscription is held. */
+const SUBSCRIBED = Buffer.from('{"extensions":{"subscribed":true}}}');
 /** The bytes before the payload of a graphql-ws `next` message: all that differs between two members of a group. */
 const nextHead = (id: string) => Buffer.from(`{"id":${JSON.stringify(id)},"type":"next","payload":`);
 
@@ -58,6 +66,7 @@ class Group {
     this.members.add(member);
     this.info.lastJoinAt = performance.now();
     this.registry.joined += 1;
+    if (outlet?.announce) outlet.send(Buffer.concat([nextHead(outlet.id), SUBSCRIBED]));
     return member;
   }
 

@@ -106,22 +106,79 @@ export async function request<Data, Vars extends AnyVariables>(
   return result.data as Data;
 }
 
-/** Subscribes; `onData` gets each result's data, `onError` the first error. Returns the unsubscribe function. */
+/** An error as the server or the socket gives it to a subscription: GraphQL errors, or why the connection ended. */
+function subscriptionError(error: unknown): ApiError {
+  const first = Array.isArray(error) ? (error[0] as { message?: string; extensions?: Record<string, unknown> } | undefined) : undefined;
+  if (first) {
+    const { code, ...details } = first.extensions ?? {};
+    return new ApiError(first.message ?? 'the subscription failed', code as string | undefined, details);
+  }
+  const reason = (error as { reason?: string; message?: string } | null)?.reason || (error as Error | null)?.message;
+  return new ApiError(reason || 'the live connection was lost', 'NETWORK');
+}
+
+/**
+ * Subscribes; `onData` gets each result's data, `onError` the first error, and `onSubscribed` is called once the
+ * server holds the subscription: a list read after that misses no change (one read before it can, as the subscribe
+ * may still be on its way). Returns the unsubscribe function. Each call is its own subscription on the socket (no
+ * sharing between callers: each needs its own "subscribed").
+ */
 export function live<Data, Vars extends AnyVariables>(
+  _client: Client,
+  document: GqlDocument<Data, Vars>,
+  variables: Vars,
+  onData: (data: Data) => void,
+  onError?: (error: ApiError) => void,
+  onSubscribed?: () => void,
+): () => void {
+  let failed = false;
+  const fail = (error: ApiError) => {
+    if (failed) return;
+    failed = true;
+    onSubscribed?.(); // nothing more will come: whoever waits for it must not wait forever
+    onError?.(error);
+  };
+  return wsClient().subscribe<Data>(
+    { query: document, variables: variables as Record<string, unknown>, ...(onSubscribed ? { extensions: { ready: true } } : {}) },
+    {
+      next: (result) => {
+        if (result.errors?.length) return fail(subscriptionError(result.errors));
+        if (result.data) return onData(result.data as Data);
+        if ((result.extensions as { subscribed?: boolean } | undefined)?.subscribed) onSubscribed?.();
+      },
+      error: (error) => fail(subscriptionError(error)),
+      complete: () => {},
+    },
+  );
+}
+
+/**
+ * `live`, with a promise that settles once the server holds the subscription (or it failed, or `withinMs` passed:
+ * a socket that cannot connect must not keep a screen from reading its list; it reads again on reconnecting).
+ */
+export function follow<Data, Vars extends AnyVariables>(
   client: Client,
   document: GqlDocument<Data, Vars>,
   variables: Vars,
   onData: (data: Data) => void,
   onError?: (error: ApiError) => void,
-): () => void {
-  const { unsubscribe } = client.subscription<Data, Vars>(document, variables).subscribe((result) => {
-    if (result.error) {
-      const first = result.error.graphQLErrors[0];
-      const { code, ...details } = (first?.extensions ?? {}) as Record<string, unknown>;
-      onError?.(new ApiError(first?.message ?? result.error.message, code as string | undefined, details));
-    } else if (result.data) onData(result.data);
+  withinMs = 5_000,
+): { stop: () => void; subscribed: Promise<void> } {
+  let done!: () => void;
+  const subscribed = new Promise<void>((resolve) => (done = resolve));
+  const timer = setTimeout(() => done(), withinMs);
+  const stop = live(client, document, variables, onData, onError, () => {
+    clearTimeout(timer);
+    done();
   });
-  return unsubscribe;
+  return {
+    stop: () => {
+      clearTimeout(timer);
+      done();
+      stop();
+    },
+    subscribed,
+  };
 }
 
 /** Uploads a file for a session (chat attachment or identity photo) and returns its id. */

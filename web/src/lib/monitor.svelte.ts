@@ -1,5 +1,5 @@
 import type { Client } from '@urql/core';
-import { ApiError, live, onReconnected, request } from './client.js';
+import { ApiError, follow, live, onReconnected, request } from './client.js';
 import { COMPLETE, JOIN, SESSIONS, SESSIONS_CHANGED } from './documents.js';
 import type { ChangedData } from './graphql.generated.js';
 import { applyChange, groupSessions, watchQueries } from './grouping.js';
@@ -62,18 +62,21 @@ export class MonitorState {
 
   /**
    * Loads the sessions matching `query` and follows their changes; a bad query keeps the old list and says why.
-   * It follows before it reads, so a change committed meanwhile is not lost: it waits until the list is in, and
-   * applying it keeps whichever of the two is newer.
+   * It reads once the server holds the subscription, so a change committed meanwhile is not lost: it waits until the
+   * list is in, and applying it keeps whichever of the two is newer. (Read at once, the list could miss a change
+   * committed before the subscribe reached the server: a violation never shown on its tile.)
    */
   async search(query: string): Promise<void> {
     this.query = query;
     const generation = ++this.generation;
     let waiting: Change[] | null = [];
-    const stopNext = this.follow(query, (changes) => {
-      if (waiting) waiting.push(...changes);
-      else this.apply(changes);
+    const next = follow(this.client, SESSIONS_CHANGED, { q: query }, ({ sessionsChanged }) => {
+      if (waiting) waiting.push(...sessionsChanged);
+      else this.apply(sessionsChanged);
     });
+    const stopNext = next.stop;
     try {
+      await next.subscribed;
       const data = await request(this.client, SESSIONS, { q: query, first: 500 });
       // A newer search, or leaving the page, while this one was on its way: it is not wanted any more.
       if (generation !== this.generation || this.disposed) {
@@ -105,7 +108,7 @@ export class MonitorState {
     }
   }
 
-  private follow(query: string, onChanges: (changes: Change[]) => void): () => void {
+  private followQuery(query: string, onChanges: (changes: Change[]) => void): () => void {
     return live(this.client, SESSIONS_CHANGED, { q: query }, ({ sessionsChanged }) => onChanges(sessionsChanged));
   }
 
@@ -143,7 +146,7 @@ export class MonitorState {
     if (key === this.watchedKey || this.disposed) return;
     this.watchedKey = key;
     for (const stop of this.stopWatched) stop();
-    this.stopWatched = watchQueries(ids).map((q) => this.follow(q, (changes) => this.keepWatched(changes.map((c) => c.session))));
+    this.stopWatched = watchQueries(ids).map((q) => this.followQuery(q, (changes) => this.keepWatched(changes.map((c) => c.session))));
   }
 
   async complete(text: string, offset: number) {
