@@ -12,6 +12,13 @@ const TICK_MS = 50;
 const STILL_MS = 150;
 /** A leader whose time has not moved for this long (ms) is waiting: the others wait with it. */
 const LEADER_STILL_MS = 40;
+/**
+ * A follower standing still this long (ms) on frames it has, near the leader's moment, is waited for: its decoder is
+ * busy (a piece's start on a loaded machine), and at 4× a tenth of a second of that puts the tracks 0.4 s apart.
+ */
+const FOLLOWER_STILL_MS = 40;
+/** But not for longer than this (ms) of its standing still: past it, it is left to catch up or be moved. */
+const FOLLOWER_WAIT_MS = 200;
 /** A track takes over the lead only if its frames go on at least this far (media seconds). */
 const TAKE_OVER_S = 0.5;
 /** A paused element's seek onto its data that has not given a picture after this long (ms) waits for more frames. */
@@ -223,6 +230,13 @@ export class RecordingPlayer {
     t = leading.video.seeking ? t : leading.video.currentTime;
     const hole = holeAhead(leading.ranges(), t, 0.06 * this.rate + 0.02);
     if (hole !== null) return this.moveTo(hole);
+    const stalled = this.stalledFollowers(leader, t);
+    if (stalled.size > 0) {
+      // The others wait with the one whose picture stands still, as they wait with a leader that does.
+      for (const [track, f] of this.feeds) if (!stalled.has(track) && !f.video.paused) f.video.pause();
+      this.time = t;
+      return;
+    }
     this.run(leading.video, this.rate);
     this.setState(leader, 'playing');
     // While the leader stands still (a hiccup, or a seek landing), the others wait with it rather than run ahead.
@@ -230,6 +244,24 @@ export class RecordingPlayer {
     const leaderWaits = leading.video.seeking || performance.now() - (this.moving.get(leader)?.since ?? 0) >= LEADER_STILL_MS;
     for (const [track, f] of this.feeds) if (track !== leader) this.follow(track, f, t, leaderWaits);
     this.time = t;
+  }
+
+  /**
+   * Followers playing near the leader's moment `t`, on frames they have, whose time has stood still a moment (not yet
+   * too long): they are decoding, not waiting for data (that is `follow`'s case), nor at the end of their recording.
+   */
+  private stalledFollowers(leader: string, t: number): Set<string> {
+    const stalled = new Set<string>();
+    const now = performance.now();
+    for (const [track, f] of this.feeds) {
+      const v = f.video;
+      if (track === leader || v.paused || v.seeking || Math.abs(v.currentTime - t) > SEEK_DRIFT_S || !this.covering(track, t)) continue;
+      const ranges = f.ranges();
+      if (!hasDataAt(ranges, v.currentTime) || runsOut(ranges, this.plan.segments[track], v.currentTime, Math.max(1.5, 0.6 * this.rate))) continue;
+      const still = now - (this.moving.get(track)?.since ?? now);
+      if (still >= FOLLOWER_STILL_MS && still < FOLLOWER_WAIT_MS) stalled.add(track);
+    }
+    return stalled;
   }
 
   private covering(track: string, t: number): boolean {
