@@ -1,6 +1,6 @@
 import type { Client } from '@urql/core';
 import { ChatState } from './chat.svelte.js';
-import { live, request, uploadFile } from './client.js';
+import { follow, request, uploadFile } from './client.js';
 import { connection } from './connection.svelte.js';
 import { ACTIVITY, CHECK_IN, FINISH, SESSION, START, SUBMIT_PHOTO } from './documents.js';
 import type { ActivityView, MessageView, SessionView } from './types.js';
@@ -93,11 +93,22 @@ export class ExamState {
 
   async open(): Promise<void> {
     try {
+      // Subscribed before the session and the chat are read, so what happens meanwhile (the proctor pausing or ending
+      // the exam as the page opens) is not lost: it waits until they are in, then applies on top of them.
+      let early: ActivityView[] | null = [];
+      const activity = follow(this.client, ACTIVITY, { id: this.sessionId }, (d) => {
+        if (early) early.push(d.sessionActivity);
+        else void this.onActivity(d.sessionActivity);
+      });
+      this.stops.push(activity.stop);
+      await activity.subscribed;
       await this.reload();
       const s = this.session!;
       this.step = ENDED.has(s.status) ? 'ended' : s.status === 'in_progress' || s.status === 'paused' ? 'exam' : s.selfScheduling && !s.booked ? 'book' : this.photosSent ? 'approval' : 'rules';
       await this.chat.load();
-      this.stops.push(live(this.client, ACTIVITY, { id: this.sessionId }, (d) => void this.onActivity(d.sessionActivity)));
+      const missed: ActivityView[] = early;
+      early = null;
+      for (const a of missed) await this.onActivity(a);
       const timer = setInterval(() => (this.now = Date.now()), 1000);
       this.stops.push(() => clearInterval(timer));
       // Events sent while the connection was down never arrive: after a reconnect, ask whether the session ended.

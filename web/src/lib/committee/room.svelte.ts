@@ -1,6 +1,6 @@
 import type { Client } from '@urql/core';
 import { auth } from '../auth.svelte.js';
-import { live, request } from '../client.js';
+import { follow, request } from '../client.js';
 import type { CommitteeReviewData } from '../graphql.generated.js';
 import {
   CAST_VOTE, CLOSE_REVIEW, COMMITTEE_CHANGED, COMMITTEE_REVIEW, JOIN_COMMITTEE, LEAVE_COMMITTEE, MOVE_POSITION, POST_COMMITTEE_MESSAGE, TAKE_PRESENTING,
@@ -46,7 +46,8 @@ export class CommitteeRoom {
   }
 
   async start(): Promise<void> {
-    this.stops.push(live(this.client, COMMITTEE_CHANGED, { s: this.sessionId }, ({ committeeChanged: c }) => {
+    // Read once the server holds the subscription: a change made before that is in the read, one after it comes.
+    const changes = follow(this.client, COMMITTEE_CHANGED, { s: this.sessionId }, ({ committeeChanged: c }) => {
       if (c.review) {
         const was = this.presenting;
         this.review = c.review;
@@ -55,7 +56,9 @@ export class CommitteeRoom {
       if (c.position && this.following && c.position.presenter !== this.me && Math.abs(c.position.time - this.position * 60) > FOLLOW_TOLERANCE_S) {
         this.position = c.position.time / 60;
       }
-    }, (e) => (this.error = e.message)));
+    }, (e) => (this.error = e.message));
+    this.stops.push(changes.stop);
+    await changes.subscribed;
     await this.run(async () => {
       const data = await request(this.client, COMMITTEE_REVIEW, { s: this.sessionId });
       this.review = data.committeeReview;
