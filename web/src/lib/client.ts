@@ -154,7 +154,8 @@ export function live<Data, Vars extends AnyVariables>(
 
 /**
  * `live`, with a promise that settles once the server holds the subscription (or it failed, or `withinMs` passed:
- * a socket that cannot connect must not keep a screen from reading its list; it reads again on reconnecting).
+ * a socket that cannot connect must not keep a screen from reading its list; it reads again on reconnecting), and
+ * never if it is stopped before.
  */
 export function follow<Data, Vars extends AnyVariables>(
   client: Client,
@@ -172,9 +173,9 @@ export function follow<Data, Vars extends AnyVariables>(
     done();
   });
   return {
+    // Stopped first, `subscribed` never settles: whoever waits on it reads nothing for a screen that has gone.
     stop: () => {
       clearTimeout(timer);
-      done();
       stop();
     },
     subscribed,

@@ -1,5 +1,5 @@
 import type { Client } from '@urql/core';
-import { live, request } from '../client.js';
+import { follow, request } from '../client.js';
 import { ACTIVITY } from '../documents.js';
 import { APPROVE_START, EXAM_STEPS } from './documents.js';
 import { ALWAYS, awaitingApproval, type ExamStepsView } from './exam-steps.js';
@@ -18,15 +18,18 @@ export class SessionSteps {
 
   /** Loads the session's steps and follows its approval; returns the function that stops following. */
   watch(): () => void {
-    request(this.client, EXAM_STEPS, { id: this.sessionId })
+    const approvals = follow(this.client, ACTIVITY, { id: this.sessionId }, ({ sessionActivity: a }) => {
+      if (a.type === 'IdentityVerified' && a.data.method === 'proctor') this.approvedBy = String(a.data.by);
+    });
+    // Read once subscribed, so an approval given in between is in the read or comes.
+    approvals.subscribed
+      .then(() => request(this.client, EXAM_STEPS, { id: this.sessionId }))
       .then(({ session }) => {
         this.steps = session.examSteps ?? ALWAYS;
         this.approvedBy = this.approvedBy ?? session.approvedBy ?? null;
       })
       .catch((e) => (this.error = (e as Error).message));
-    return live(this.client, ACTIVITY, { id: this.sessionId }, ({ sessionActivity: a }) => {
-      if (a.type === 'IdentityVerified' && a.data.method === 'proctor') this.approvedBy = String(a.data.by);
-    });
+    return approvals.stop;
   }
 
   /** Lets the test-taker start (and confirms who they are). */
