@@ -21,12 +21,16 @@ interface Profile {
   readonly timeDeltas: readonly number[];
 }
 
-/** The part of the system a frame belongs to, by its script's path. */
-export function partOf(url: string, name: string): string {
+/**
+ * The part of the system a frame belongs to, by its script's path. WebAssembly frames name no module: they are
+ * PGlite's unless `wasm` says otherwise (a face-analysis thread runs tfjs's WebAssembly, and no PGlite).
+ */
+export function partOf(url: string, name: string, wasm = 'PGlite (WASM + glue)'): string {
   if (name === '(idle)') return '(idle)';
   if (name === '(garbage collector)') return 'GC';
   if (name === '(program)' || name === '(root)') return '(program: native, not attributed)';
-  if (url.startsWith('wasm://') || /node_modules\/@electric-sql\/pglite/.test(url)) return 'PGlite (WASM + glue)';
+  if (url.startsWith('wasm://')) return wasm;
+  if (/node_modules\/@electric-sql\/pglite/.test(url)) return 'PGlite (WASM + glue)';
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (pkg) return pkg[1];
   const ours = /\/(src|bench)\/(.*)$/.exec(url);
@@ -46,16 +50,18 @@ function main(): void {
   }
   const profile = JSON.parse(readFileSync(positionals[0], 'utf8')) as Profile;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const loaded = (pattern: RegExp) => profile.nodes.some((n) => pattern.test(n.callFrame.url));
+  const wasm = loaded(/@electric-sql\/pglite/) ? 'PGlite (WASM + glue)' : loaded(/tfjs-backend-wasm/) ? '@tensorflow/tfjs-backend-wasm (WASM)' : 'WebAssembly';
   const parent = new Map<number, number>();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
   // Native and Node-internal frames (fstat, writev, TextDecoder …) count for the part of the system that called them.
   const ownerOf = (id: number): string => {
     const own = byId.get(id)!.callFrame;
-    const part = partOf(own.url, own.functionName);
+    const part = partOf(own.url, own.functionName, wasm);
     if (!part.startsWith('node internals') || own.functionName === '(idle)') return part;
     for (let up = parent.get(id); up !== undefined; up = parent.get(up)) {
       const frame = byId.get(up)!.callFrame;
-      const caller = partOf(frame.url, frame.functionName);
+      const caller = partOf(frame.url, frame.functionName, wasm);
       if (!caller.startsWith('node internals') && caller !== '(program: native, not attributed)' && frame.functionName !== '(root)') return caller;
     }
     return part;
