@@ -161,7 +161,7 @@ export class RecordingPipeline {
       } catch (error) {
         // A file still at Janus's opening bytes after the last wait held nothing: no segment, and nothing lost.
         if (error instanceof UnwrittenRecording && attempt >= 3) {
-          this.options.log.info({ sessionId, track, base }, 'a Janus recording held no media');
+          this.options.log.warn({ sessionId, track, base }, 'a Janus recording held no media: no segment for it (a hole, if its publisher was sending)');
           break;
         }
         if (attempt >= 3) {

@@ -22,6 +22,8 @@ const WEB_DIR = fileURLToPath(new URL('../../../web/dist', import.meta.url));
 const SESSION = 'janus-1';
 const RUN_MS = Number(process.env.JANUS_SCENARIO_MS ?? 40_000);
 const log = (message: string) => console.error(`[janus scenario] ${message}`);
+/** A log object as JSON, with an error's message (JSON.stringify gives `{}` for an Error). */
+const said = (o: object) => JSON.stringify(o, (_key, value: unknown) => (value instanceof Error ? { ...value, name: value.name, message: value.message } : value));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 process.on('unhandledRejection', (e) => log(`unhandled: ${(e as Error)?.stack ?? e}`));
@@ -30,7 +32,7 @@ const api = await startTestApi({ media: 'janus' }, {
   webDir: WEB_DIR,
   janus: (core, dataDir) => JanusEngine.start({
     core, blobs: new LocalBlobStore(join(dataDir, 'blobs')), dir: join(dataDir, 'janus'), port: 8188, segmentMs: 10_000,
-    log: { info() {}, warn: (o, m) => log(`${m} ${JSON.stringify(o)}`), error: (o, m) => log(`${m} ${JSON.stringify(o)}`) },
+    log: { info() {}, warn: (o, m) => log(`${m} ${said(o)}`), error: (o, m) => log(`${m} ${said(o)}`) },
   }),
 });
 const browser = await launchChromium();
