@@ -35,8 +35,8 @@ for (const [engine, available, postgresUrl] of ENGINES) describeWithServer(`the 
   }
 
   /** A deliverer on a clock the test moves: `at(s)` is s seconds after the test began. */
-  function deliverer() {
-    const start = Date.now();
+  /** A node's deliverer on a clock of its own that starts at `start` (two nodes ticking "at the same moment" share it). */
+  function deliverer(start = Date.now()) {
     let now = start;
     const node = new WebhookDeliverer(api.core, { publicUrl: api.config.publicUrl, clock: () => new Date(now) });
     return { node, tick: (seconds: number) => node.tick(new Date((now = start + seconds * 1000))), at: (s: number) => new Date(start + s * 1000) };
@@ -138,8 +138,11 @@ for (const [engine, available, postgresUrl] of ENGINES) describeWithServer(`the 
     try {
       await api.as('admin', SET, { u: 'lms3', url: receiver.url });
       await concluded('wh-4', 'lms3');
-      const a = deliverer();
-      const b = deliverer();
+      // One start for both: whichever node wins the first attempt, the retry is due 10 s after it on a's clock too
+      // (with a start each, a's 10 s came before b's when b sent the first).
+      const start = Date.now();
+      const a = deliverer(start);
+      const b = deliverer(start);
       const outcomes = (await Promise.all([a.tick(0), b.tick(0)])).flat();
       expect(outcomes).toMatchObject([{ attempt: 1, statusCode: 302 }]);
       expect(receiver.received).toHaveLength(1);
