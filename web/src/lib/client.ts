@@ -1,4 +1,4 @@
-import { Client, fetchExchange, subscriptionExchange, type AnyVariables } from '@urql/core';
+import { Client, fetchExchange, type AnyVariables } from '@urql/core';
 import { createClient as createWsClient, type Client as WsClient } from 'graphql-ws';
 import { auth, signOut } from './auth.svelte.js';
 import { connection } from './connection.svelte.js';
@@ -62,20 +62,8 @@ export function createApiClient(): Client {
     requestPolicy: 'network-only',
     preferGetMethod: false,
     fetchOptions: () => (auth.token ? { headers: { authorization: `Bearer ${auth.token}` } } : {}),
-    exchanges: [
-      fetchExchange,
-      subscriptionExchange({
-        forwardSubscription(request) {
-          const input = { ...request, query: request.query || '' };
-          return {
-            subscribe(sink) {
-              const unsubscribe = wsClient().subscribe(input, sink);
-              return { unsubscribe };
-            },
-          };
-        },
-      }),
-    ],
+    // Queries and mutations only: subscriptions go over the one graphql-ws socket (`live`).
+    exchanges: [fetchExchange],
   });
 }
 
@@ -96,23 +84,26 @@ export async function request<Data, Vars extends AnyVariables>(
   if (result.error) {
     const first = result.error.graphQLErrors[0];
     if (first) {
-      const { code, ...details } = (first.extensions ?? {}) as Record<string, unknown>;
+      const error = apiErrorOf(first);
       // A sign-in the server no longer takes (disabled, password changed elsewhere, expired): back to the login page.
-      if (code === 'UNAUTHENTICATED' && auth.token) signOut();
-      throw new ApiError(first.message, code as string | undefined, details);
+      if (error.code === 'UNAUTHENTICATED' && auth.token) signOut();
+      throw error;
     }
     throw new ApiError(result.error.networkError ? 'the server cannot be reached' : result.error.message, 'NETWORK');
   }
   return result.data as Data;
 }
 
+/** A GraphQL error as the client sees it: its message, and `extensions.code` apart from the other details. */
+function apiErrorOf(error: { message?: string; extensions?: Record<string, unknown> | null }): ApiError {
+  const { code, ...details } = error.extensions ?? {};
+  return new ApiError(error.message || 'the request failed', code as string | undefined, details);
+}
+
 /** An error as the server or the socket gives it to a subscription: GraphQL errors, or why the connection ended. */
 function subscriptionError(error: unknown): ApiError {
-  const first = Array.isArray(error) ? (error[0] as { message?: string; extensions?: Record<string, unknown> } | undefined) : undefined;
-  if (first) {
-    const { code, ...details } = first.extensions ?? {};
-    return new ApiError(first.message ?? 'the subscription failed', code as string | undefined, details);
-  }
+  const first = Array.isArray(error) ? (error[0] as Parameters<typeof apiErrorOf>[0] | undefined) : undefined;
+  if (first) return apiErrorOf(first);
   const reason = (error as { reason?: string; message?: string } | null)?.reason || (error as Error | null)?.message;
   return new ApiError(reason || 'the live connection was lost', 'NETWORK');
 }
@@ -124,7 +115,6 @@ function subscriptionError(error: unknown): ApiError {
  * sharing between callers: each needs its own "subscribed").
  */
 export function live<Data, Vars extends AnyVariables>(
-  _client: Client,
   document: GqlDocument<Data, Vars>,
   variables: Vars,
   onData: (data: Data) => void,
@@ -158,7 +148,6 @@ export function live<Data, Vars extends AnyVariables>(
  * never if it is stopped before.
  */
 export function follow<Data, Vars extends AnyVariables>(
-  client: Client,
   document: GqlDocument<Data, Vars>,
   variables: Vars,
   onData: (data: Data) => void,
@@ -168,7 +157,7 @@ export function follow<Data, Vars extends AnyVariables>(
   let done!: () => void;
   const subscribed = new Promise<void>((resolve) => (done = resolve));
   const timer = setTimeout(() => done(), withinMs);
-  const stop = live(client, document, variables, onData, onError, () => {
+  const stop = live(document, variables, onData, onError, () => {
     clearTimeout(timer);
     done();
   });

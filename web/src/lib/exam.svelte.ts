@@ -96,7 +96,7 @@ export class ExamState {
       // Subscribed before the session and the chat are read, so what happens meanwhile (the proctor pausing or ending
       // the exam as the page opens) is not lost: it waits until they are in, then applies on top of them.
       let early: ActivityView[] | null = [];
-      const activity = follow(this.client, ACTIVITY, { id: this.sessionId }, (d) => {
+      const activity = follow(ACTIVITY, { id: this.sessionId }, (d) => {
         if (early) early.push(d.sessionActivity);
         else void this.onActivity(d.sessionActivity);
       });

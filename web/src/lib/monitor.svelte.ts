@@ -70,7 +70,7 @@ export class MonitorState {
     this.query = query;
     const generation = ++this.generation;
     let waiting: Change[] | null = [];
-    const next = follow(this.client, SESSIONS_CHANGED, { q: query }, ({ sessionsChanged }) => {
+    const next = follow(SESSIONS_CHANGED, { q: query }, ({ sessionsChanged }) => {
       if (waiting) waiting.push(...sessionsChanged);
       else this.apply(sessionsChanged);
     });
@@ -109,7 +109,7 @@ export class MonitorState {
   }
 
   private followQuery(query: string, onChanges: (changes: Change[]) => void): () => void {
-    return live(this.client, SESSIONS_CHANGED, { q: query }, ({ sessionsChanged }) => onChanges(sessionsChanged));
+    return live(SESSIONS_CHANGED, { q: query }, ({ sessionsChanged }) => onChanges(sessionsChanged));
   }
 
   private apply(changes: readonly Change[]): void {

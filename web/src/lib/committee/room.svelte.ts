@@ -47,7 +47,7 @@ export class CommitteeRoom {
 
   async start(): Promise<void> {
     // Read once the server holds the subscription: a change made before that is in the read, one after it comes.
-    const changes = follow(this.client, COMMITTEE_CHANGED, { s: this.sessionId }, ({ committeeChanged: c }) => {
+    const changes = follow(COMMITTEE_CHANGED, { s: this.sessionId }, ({ committeeChanged: c }) => {
       if (c.review) {
         const was = this.presenting;
         this.review = c.review;

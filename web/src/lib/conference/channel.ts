@@ -22,7 +22,7 @@ export class ConferenceChannel {
   constructor(private readonly client: Client, private readonly sessionId: string, private readonly memberId: string) {}
 
   open(onSignal: (s: RoomSignal) => void, onError: (message: string) => void): void {
-    this.stop = live(this.client, CONFERENCE_SIGNALS, { s: this.sessionId, m: this.memberId }, (d) => onSignal(d.conferenceSignals), (e) => onError(e.message));
+    this.stop = live(CONFERENCE_SIGNALS, { s: this.sessionId, m: this.memberId }, (d) => onSignal(d.conferenceSignals), (e) => onError(e.message));
   }
 
   /** Sends to `to` (an address, or `*`) after whatever was sent to it before; a failure is logged, never thrown. */

@@ -48,7 +48,7 @@ export class MobileCamera {
     void media.heartbeat(student);
     const timer = setInterval(() => void media.heartbeat(student), HEARTBEAT_MS);
     this.stops.push(() => clearInterval(timer));
-    this.stops.push(live(this.client, ACTIVITY, { id: this.sessionId }, ({ sessionActivity: a }) => {
+    this.stops.push(live(ACTIVITY, { id: this.sessionId }, ({ sessionActivity: a }) => {
       if (ENDED.has(a.type)) void this.end();
     }));
   }

@@ -16,7 +16,7 @@ export class SignalChannel {
 
   open(onSignal: (s: SignalMessage) => void): void {
     void loadIceServers(this.client);
-    this.stop = live(this.client, SIGNALS, { s: this.sessionId }, (d) => onSignal(d.signals));
+    this.stop = live(SIGNALS, { s: this.sessionId }, (d) => onSignal(d.signals));
   }
 
   async send(to: string, kind: string, payload: unknown = null): Promise<number> {

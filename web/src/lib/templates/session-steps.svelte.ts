@@ -18,7 +18,7 @@ export class SessionSteps {
 
   /** Loads the session's steps and follows its approval; returns the function that stops following. */
   watch(): () => void {
-    const approvals = follow(this.client, ACTIVITY, { id: this.sessionId }, ({ sessionActivity: a }) => {
+    const approvals = follow(ACTIVITY, { id: this.sessionId }, ({ sessionActivity: a }) => {
       if (a.type === 'IdentityVerified' && a.data.method === 'proctor') this.approvedBy = String(a.data.by);
     });
     // Read once subscribed, so an approval given in between is in the read or comes.
