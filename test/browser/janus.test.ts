@@ -38,6 +38,8 @@ interface Findings {
   watchdogRaised: string[];
   n3: number;
   session: { startedAt: string; stoppedAt: string };
+  recycledAt: string;
+  keyframesAsked: number;
   segments: Segment[];
   protocolPlays: boolean;
   afterEnd: {
@@ -107,6 +109,17 @@ describeWithServer('live video and recordings through Janus (janus mode, in a ne
         expect(s.streams.some((x) => x.startsWith('video:vp8')), `${track} ${s.seq}: ${s.streams}`).toBe(true);
         if (track === 'camera') expect(s.streams.some((x) => x.startsWith('audio:opus')), `camera ${s.seq}: ${s.streams}`).toBe(true);
       }
+    }
+  });
+
+  it('gives a recording started right after another keyframe request its picture at once (the browser drops a second request within 300 ms)', () => {
+    const asked = Date.parse(found.recycledAt);
+    for (const track of ['camera', 'screen']) {
+      const segs = found.segments.filter((s) => s.track === track);
+      // The piece the scenario's cycle started runs until the next cycle, ~10 s: stored, and starting within a second.
+      const piece = segs.find((s) => Date.parse(s.start) >= asked && Date.parse(s.start) < asked + 1500);
+      expect(piece, `${track}: ${JSON.stringify(segs.map((s) => [s.seq, s.start, s.durationMs]))}, cycled at ${found.recycledAt}`).toBeDefined();
+      expect(piece!.durationMs).toBeGreaterThan(7000);
     }
   });
 

@@ -254,8 +254,8 @@ export class JanusEngine {
   }
 
   /** How many publishers and watchers are connected now (for the benchmark and logs). */
-  stats(): { publishers: number; watches: number; pendingConversions: number } {
-    return { publishers: this.publishers.size, watches: this.watching.size, pendingConversions: this.recordings.pending };
+  stats(): { publishers: number; watches: number; pendingConversions: number; keyframesAsked: number } {
+    return { publishers: this.publishers.size, watches: this.watching.size, pendingConversions: this.recordings.pending, keyframesAsked: this.recordings.keyframesAsked };
   }
 
   /** Resolves when every recording finished so far is converted and stored. */

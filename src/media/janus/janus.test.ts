@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { describeWithServer } from '../../../test/support/servers.js';
 import { janusConfigFiles, writeJanusFolder } from './config.js';
-import { baseTime, convertRecording, groupRecordings, readMjrHeader, UnwrittenRecording } from './recording.js';
+import { baseTime, convertRecording, groupRecordings, mjrHasVp8Keyframe, NoKeyframe, readMjrHeader, UnwrittenRecording } from './recording.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../test/fixtures/janus/', import.meta.url));
 const HAS_TOOLS = existsSync('/usr/bin/janus-pp-rec') && existsSync('/usr/bin/ffmpeg') && existsSync('/usr/bin/ffprobe');
@@ -65,6 +65,35 @@ describe('finding the recordings Janus wrote', () => {
   });
 });
 
+/** A .mjr cut into its header and packets (layout in `mjrHasVp8Keyframe`), to make others from a real one. */
+function mjrParts(file: Buffer): { head: Buffer; packets: Buffer[] } {
+  const headEnd = 10 + file.readUInt16BE(8);
+  const packets: Buffer[] = [];
+  for (let pos = headEnd; pos + 10 <= file.length; pos += 10 + file.readUInt16BE(pos + 8)) packets.push(file.subarray(pos, pos + 10 + file.readUInt16BE(pos + 8)));
+  return { head: file.subarray(0, headEnd), packets };
+}
+/** The RTP timestamp of a stored packet: packets of one frame share it. */
+const rtpTime = (packet: Buffer) => packet.readUInt32BE(10 + 4);
+
+describe('looking for a keyframe in a Janus video recording as it is written', () => {
+  const whole = readFileSync(join(FIXTURES, 'camera-1795800371471-video-1.mjr'));
+  const { head, packets } = mjrParts(whole);
+  const firstFrame = packets.filter((p) => rtpTime(p) === rtpTime(packets[0]));
+
+  it('finds the keyframe a recording starts with, also in a file that ends inside a packet', () => {
+    expect(mjrHasVp8Keyframe(whole)).toBe(true);
+    expect(mjrHasVp8Keyframe(Buffer.concat([head, ...firstFrame, packets[firstFrame.length].subarray(0, 20)]))).toBe(true);
+  });
+
+  it('finds none in packets of frames that depend on others, in a file cut inside the keyframe\'s first packet, or in Janus\'s opening bytes', () => {
+    expect(firstFrame.length).toBeGreaterThan(0);
+    expect(mjrHasVp8Keyframe(Buffer.concat([head, ...packets.slice(firstFrame.length)]))).toBe(false);
+    expect(mjrHasVp8Keyframe(Buffer.concat([head, firstFrame[0].subarray(0, 30)]))).toBe(false);
+    expect(mjrHasVp8Keyframe(whole.subarray(0, 8))).toBe(false);
+    expect(mjrHasVp8Keyframe(Buffer.alloc(0))).toBe(false);
+  });
+});
+
 describeWithServer('turning a Janus recording into a segment (janus-pp-rec + ffmpeg)', HAS_TOOLS, 'no janus-pp-rec or ffmpeg (apt-get install janus-tools ffmpeg)', () => {
   const [files] = groupRecordings(readdirSync(FIXTURES));
 
@@ -100,6 +129,27 @@ describeWithServer('turning a Janus recording into a segment (janus-pp-rec + ffm
     const broken = convertRecording(work, { base: 'x', video: 'x-video-1.mjr', audio: null }, work);
     await expect(broken).rejects.toThrow(/cannot read the header/);
     await expect(broken).rejects.not.toBeInstanceOf(UnwrittenRecording);
+  });
+
+  it('refuses a recording whose packets hold no keyframe (janus-pp-rec would make a WebM nothing plays)', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'janus-nokey-'));
+    const { head, packets } = mjrParts(readFileSync(join(FIXTURES, files.video!)));
+    writeFileSync(join(work, 'x-video-1.mjr'), Buffer.concat([head, ...packets.filter((p) => rtpTime(p) !== rtpTime(packets[0]))]));
+    await expect(convertRecording(work, { base: 'x', video: 'x-video-1.mjr', audio: null }, work)).rejects.toBeInstanceOf(NoKeyframe);
+  });
+
+  it('makes a piece of one frame (cycled just before an end) a playable segment of at least 1 ms, not a failure', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'janus-oneframe-'));
+    const { head, packets } = mjrParts(readFileSync(join(FIXTURES, files.video!)));
+    writeFileSync(join(work, 'x-video-1.mjr'), Buffer.concat([head, ...packets.filter((p) => rtpTime(p) === rtpTime(packets[0]))]));
+    const segment = (await convertRecording(work, { base: 'x', video: 'x-video-1.mjr', audio: null }, work))!;
+    expect(segment.durationMs).toBeGreaterThanOrEqual(1);
+    expect(segment.durationMs).toBeLessThan(100);
+    expect(segment.streams).toEqual({ video: true, audio: false });
+    const out = join(work, 'one.webm');
+    writeFileSync(out, segment.data);
+    const probe = JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-count_frames', '-show_streams', '-of', 'json', out], { encoding: 'utf8' }));
+    expect(probe.streams[0]).toMatchObject({ codec_name: 'vp8', width: 640, nb_read_frames: '1' });
   });
 
   it('answers null for a recording without video', async () => {

@@ -1,12 +1,18 @@
-import { readdir, rename, rm } from 'node:fs/promises';
+import { readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Core } from '../../app/core/core.js';
 import { ServerSegments } from '../../app/recordings/server-segments.js';
 import type { BlobStore } from '../blob-store.js';
 import { checkWebm } from '../webm.js';
 import type { PublishedTrack, Publisher } from './publisher.js';
-import { baseTime, convertRecording, groupRecordings, UnwrittenRecording, type RecordingFiles, type Tools } from './recording.js';
+import { baseTime, convertRecording, groupRecordings, mjrHasVp8Keyframe, readMjrHeader, UnwrittenRecording, type RecordingFiles, type Tools } from './recording.js';
 import { sessionBlobs } from '../sealed/sealed-blob-store.js';
+
+/**
+ * Waits between the looks for a new recording's first keyframe (the first comes past 300 ms: libwebrtc acts on one
+ * keyframe request in 300 ms, so asking again sooner would be dropped too). After the last, the next cycle asks.
+ */
+const KEYFRAME_LOOKS_MS = [400, 1000, 2000, 4000] as const;
 
 export interface JanusLog {
   info(obj: object, msg?: string): void;
@@ -37,6 +43,8 @@ export class RecordingPipeline {
   private pendingCount = 0;
   /** Set when closing ran out of time: recordings not converted yet are left for the next start's sweep. */
   private leaveTheRest = false;
+  /** Keyframes asked for because a new recording had none yet (for the logs and the tests). */
+  keyframesAsked = 0;
 
   constructor(private readonly options: RecordingPipelineOptions) {
     this.segments = new ServerSegments(options.core);
@@ -76,6 +84,8 @@ export class RecordingPipeline {
         if (p.closed) { // closed while Janus started it: what it wrote is stored like any other piece
           p.base = null;
           this.queue(p.sessionId, p.track, next);
+        } else {
+          void this.untilKeyframe(p, next);
         }
       } catch (error) {
         this.options.log.warn({ err: error, sessionId: p.sessionId, track: p.track }, 'could not cycle a Janus recording; trying again at the next cycle');
@@ -83,6 +93,31 @@ export class RecordingPipeline {
         p.cycling = false;
       }
     }));
+  }
+
+  /**
+   * Janus asks the browser for a keyframe as a recording starts, and records video from the first one. The browser
+   * drops that request when another came less than 300 ms before (a watcher switching layers asks for one), and Janus
+   * asks by itself only `fir_freq` after the last keyframe: the piece then held nothing for a whole segment (the
+   * camera: an empty file) or no picture to start from (the screen: a broken WebM). So until the piece being written
+   * holds a keyframe, Janus is asked again.
+   */
+  private async untilKeyframe(p: Publisher, base: string): Promise<void> {
+    const dir = this.roomDir(p.sessionId);
+    for (const [i, waitMs] of KEYFRAME_LOOKS_MS.entries()) {
+      await new Promise((resolve) => setTimeout(resolve, waitMs).unref());
+      if (p.closed || p.base !== base) return;
+      const video = groupRecordings(await readdir(dir).catch(() => [])).find((f) => f.base === base)?.video;
+      if (!video) return; // a publisher without video
+      if (mjrHasVp8Keyframe(await readFile(join(dir, video)).catch(() => Buffer.alloc(0)))) return;
+      if (p.closed || p.base !== base) return;
+      if (i === KEYFRAME_LOOKS_MS.length - 1) {
+        this.options.log.warn({ sessionId: p.sessionId, track: p.track, base }, 'no keyframe in a Janus recording yet, though asked for; the next cycle asks again');
+        return;
+      }
+      this.keyframesAsked += 1;
+      await p.handle.configure({ keyframe: true }).catch((error) => this.options.log.warn({ err: error, sessionId: p.sessionId, track: p.track }, 'could not ask Janus for a keyframe'));
+    }
   }
 
   queue(sessionId: string, track: PublishedTrack, base: string): void {
@@ -144,11 +179,10 @@ export class RecordingPipeline {
   }
 
   /**
-   * Janus may still be flushing a file it was just told to stop recording (seen in CI: a half-written .mjr gave a
-   * broken WebM), so a failed conversion is tried again a little later before the recording is set aside.
-   * The WebM made is checked as an upload would be: a broken one counts as a failed conversion. A file not written
-   * yet is waited for the same way: taken for empty at once, it cost a whole segment with no trace (a 10 s hole in
-   * CI between two consecutive segments).
+   * A failed conversion is tried again a little later before the piece is set aside and recorded lost: a publisher
+   * that left may still have its files being closed by Janus. (The two failures CI showed, an empty camera file and a
+   * screen piece that made a broken WebM, were pieces that got no keyframe: see `untilKeyframe`.) The WebM made is
+   * checked as an upload would be: a broken one counts as a failed conversion.
    */
   private async convert(dir: string, files: RecordingFiles, sessionId: string, track: PublishedTrack, base: string) {
     let segment: Awaited<ReturnType<typeof convertRecording>> = null;
@@ -159,10 +193,15 @@ export class RecordingPipeline {
         if (verdict && !verdict.ok) throw new Error(`the converted segment is broken: ${verdict.reason}`);
         break;
       } catch (error) {
-        // A file still at Janus's opening bytes after the last wait held nothing: no segment, and nothing lost.
+        // A video file still at Janus's opening bytes after the last wait: no picture came. Nothing is lost when
+        // nothing was sent; when the microphone's file of the same piece holds sound, the publisher was sending and
+        // the piece is a gap the protocol must show.
         if (error instanceof UnwrittenRecording && attempt >= 3) {
-          this.options.log.warn({ sessionId, track, base }, 'a Janus recording held no media: no segment for it (a hole, if its publisher was sending)');
-          break;
+          if (!(await this.heldSound(dir, files))) {
+            this.options.log.warn({ sessionId, track, base }, 'a Janus recording held no media: no segment for it');
+            break;
+          }
+          error = new Error('no picture reached the server in this piece (no keyframe came from the camera), though its sound did');
         }
         if (attempt >= 3) {
           await this.setAside(dir, files);
@@ -175,6 +214,13 @@ export class RecordingPipeline {
       }
     }
     return segment;
+  }
+
+  /** Whether the piece's microphone file holds a packet. */
+  private async heldSound(dir: string, files: RecordingFiles): Promise<boolean> {
+    if (!files.audio) return false;
+    const header = await readMjrHeader(join(dir, files.audio), this.options.tools).catch(() => null);
+    return Boolean(header?.u);
   }
 
   /** A piece that could not be made into a segment: recorded lost under the next number, with why. */

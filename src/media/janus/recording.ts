@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { checkWebm } from '../webm.js';
 
 const run = promisify(execFile);
 
@@ -59,6 +60,47 @@ export function baseTime(base: string): number {
   return m ? Number(m[1]) : 0;
 }
 
+/**
+ * Whether a VP8 recording (.mjr, as much of it as is written) holds the start of a keyframe. Janus writes through
+ * stdio, so a file being recorded may end inside a packet: what is whole is read. Layout (Janus's record.c):
+ * "MJR00002", a 16-bit length and the JSON header, then per packet "MEET", a 32-bit time, a 16-bit length, the RTP
+ * packet.
+ */
+export function mjrHasVp8Keyframe(data: Uint8Array): boolean {
+  const view = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  if (view.length < 10 || view.toString('latin1', 0, 8) !== 'MJR00002') return false;
+  let pos = 10 + view.readUInt16BE(8);
+  while (pos + 10 <= view.length) {
+    if (view.toString('latin1', pos, pos + 4) !== 'MEET') return false;
+    const end = pos + 10 + view.readUInt16BE(pos + 8);
+    if (end > view.length) return false;
+    if (startsVp8Keyframe(view.subarray(pos + 10, end))) return true;
+    pos = end;
+  }
+  return false;
+}
+
+/** An RTP packet carrying the first part of a VP8 keyframe (RFC 7741: descriptor, then the payload header's P bit). */
+export function startsVp8Keyframe(rtp: Buffer): boolean {
+  if (rtp.length < 13 || rtp[0] >> 6 !== 2) return false;
+  let at = 12 + 4 * (rtp[0] & 0x0f);
+  if (rtp[0] & 0x10) {
+    if (at + 4 > rtp.length) return false;
+    at += 4 + 4 * rtp.readUInt16BE(at + 2);
+  }
+  if (at >= rtp.length) return false;
+  const descriptor = rtp[at++];
+  const startOfPartitionZero = (descriptor & 0x10) !== 0 && (descriptor & 0x07) === 0;
+  if (descriptor & 0x80) {
+    if (at >= rtp.length) return false;
+    const extended = rtp[at++];
+    if (extended & 0x80) at += at < rtp.length && rtp[at] & 0x80 ? 2 : 1; // picture id, 7 or 15 bits
+    if (extended & 0x40) at += 1; // TL0PICIDX
+    if (extended & 0x30) at += 1; // TID / KEYIDX
+  }
+  return startOfPartitionZero && at < rtp.length && (rtp[at] & 0x01) === 0;
+}
+
 export async function readMjrHeader(file: string, tools: Tools = DEFAULT_TOOLS): Promise<MjrHeader> {
   const { stdout } = await run(tools.ppRec, ['-j', file], { maxBuffer: 1024 * 1024 });
   const line = stdout.split('\n').find((l) => l.trim().startsWith('{'));
@@ -75,6 +117,9 @@ const MJR_MAGIC_BYTES = 8;
  */
 export class UnwrittenRecording extends Error {}
 
+/** A video recording whose packets (so far) hold no keyframe: nothing in it can be shown. */
+export class NoKeyframe extends Error {}
+
 export interface ConvertedSegment {
   readonly data: Buffer;
   readonly sha256: string;
@@ -88,7 +133,8 @@ export interface ConvertedSegment {
  * janus-pp-rec extracts VP8 into WebM and Opus into .opus, ffmpeg puts them in one file with the later track
  * delayed by the difference of their first packets. The segment starts at the first packet of either track.
  * Answers null when the recording holds no video (a publisher that left before sending any); throws
- * `UnwrittenRecording` when the video file holds only Janus's opening bytes.
+ * `UnwrittenRecording` when the video file holds only Janus's opening bytes, `NoKeyframe` when its packets hold no
+ * keyframe.
  */
 export async function convertRecording(dir: string, files: RecordingFiles, workDir: string, tools: Tools = DEFAULT_TOOLS): Promise<ConvertedSegment | null> {
   if (!files.video) return null;
@@ -100,6 +146,8 @@ export async function convertRecording(dir: string, files: RecordingFiles, workD
     throw new Error(`janus-pp-rec cannot read the header of ${files.video} (${size} bytes)`);
   }
   if (!video.u) return null; // a header without a first packet: nothing came
+  // Without a keyframe janus-pp-rec writes a WebM with no picture size, which nothing plays.
+  if (!mjrHasVp8Keyframe(await readFile(videoMjr))) throw new NoKeyframe(`${files.video} holds no keyframe: no picture to start from`);
   const tag = `${files.base}-${process.pid}-${Date.now()}`;
   const videoOut = join(workDir, `${tag}.video.webm`);
   const audioOut = join(workDir, `${tag}.audio.opus`);
@@ -119,8 +167,14 @@ export async function convertRecording(dir: string, files: RecordingFiles, workD
     if (audio) args.push('-itsoffset', delay(audio.u), '-i', audioOut, '-map', '0:v:0', '-map', '1:a:0');
     args.push('-c', 'copy', '-f', 'webm', out);
     await run(tools.ffmpeg, args);
-    const durationMs = await probeDurationMs(out, tools);
     const data = await readFile(out);
+    const durationMs = await probeDurationMs(out, tools).catch((error: Error) => {
+      // janus-pp-rec gives frames no duration, so a piece of one frame (cycled just before an end) has none to
+      // ffprobe: it counts 1 ms, as long as the file holds that frame.
+      const verdict = checkWebm(data);
+      if (verdict.ok && verdict.facts.frames > 0) return Math.max(1, verdict.facts.spanMs);
+      throw error;
+    });
     return {
       data,
       sha256: createHash('sha256').update(data).digest('hex'),
@@ -137,5 +191,5 @@ export async function probeDurationMs(file: string, tools: Tools = DEFAULT_TOOLS
   const { stdout } = await run(tools.ffprobe, ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', file]);
   const seconds = Number(stdout.trim());
   if (!Number.isFinite(seconds) || seconds <= 0) throw new Error(`ffprobe found no duration in ${file}`);
-  return Math.round(seconds * 1000);
+  return Math.max(1, Math.round(seconds * 1000));
 }

@@ -5,7 +5,7 @@
  */
 import 'reflect-metadata';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -70,6 +70,20 @@ try {
   const muted = await tile.locator('video').evaluate((v) => (v as HTMLVideoElement).muted);
   framesSeen.push(await frames());
   log(`tile ${tileWidth}px wide, active ${activeWidth}px`);
+
+  // A recording cycled again 150 ms after the engine's own cycle: the keyframe Janus asked for then has come (into
+  // the piece that cycle started), and the browser drops the request this cycle sends (libwebrtc acts on one in
+  // 300 ms; a watcher switching layers asks the same way). The new piece must still get its picture at once, not at
+  // Janus's next regular request 10 s later (seen in CI: a 10 s hole in the camera; a screen piece that converted to
+  // a broken WebM). Right after the engine's cycle, so that this piece runs ~10 s: a hole cannot hide behind a cycle.
+  const recordingsDir = join(api.janus!.recordingsDir, encodeURIComponent(SESSION));
+  const cameraPieces = () => readdirSync(recordingsDir).filter((n) => /^camera-\d+-video-/.test(n));
+  const piecesBefore = new Set(cameraPieces());
+  await eventually(() => cameraPieces().some((n) => !piecesBefore.has(n)), 15_000);
+  await sleep(150);
+  const recycledAt = Date.now();
+  await api.janus!.cycle();
+  log(`cycled again at ${new Date(recycledAt).toISOString()}`);
 
   // The recording keeps up while the exam runs: the watchdog (n3 after 25 s without a segment here) stays quiet.
   await sleep(Math.max(0, 30_000 - (Date.now() - startedAt)));
@@ -154,6 +168,8 @@ try {
     watchdogRaised,
     n3: events.filter((e) => e.type === 'ViolationDetected' && e.data.code === 'n3').length,
     session: { startedAt: session.startedAt, stoppedAt: session.stoppedAt },
+    recycledAt: new Date(recycledAt).toISOString(),
+    keyframesAsked: api.janus!.stats().keyframesAsked,
     segments,
     protocolPlays,
     afterEnd,
