@@ -62,9 +62,9 @@ export async function startServer(core: Core, config: Config, log: Logger, optio
   http.keepAliveTimeout = 65_000;
   http.headersTimeout = 66_000;
 
-  // The account behind a token is read again at most every 5 s: disabling it or changing its password takes effect
-  // within that on every node, and at once on this one (its events pass through here).
-  const actors = new ActorResolver(tokens, (username) => core.loadAccount(username));
+  // Disabling an account or changing its password takes effect on every node as soon as its runner applies the event
+  // (`onAccountChanged` below); while a runner does not deliver (stalled, stopped) its node reads accounts every 5 s.
+  const actors = new ActorResolver(tokens, (username) => core.loadAccount(username), { following: () => core.runner.following });
   const actorFrom = (token: string | undefined) => actors.resolve(token);
   const signals = await openSignalling(core.db);
   const context = contextFor({

@@ -172,6 +172,11 @@ export class ProjectionRunner {
     return this.stalled;
   }
 
+  /** Started and delivering: every committed event reaches `onApplied` listeners as it is applied (here or by the leader). */
+  get following(): boolean {
+    return this.running && this.stalled === null;
+  }
+
   /** Calls `listener` after each batch is committed. Returns the unsubscribe function. */
   onApplied(listener: (batch: AppliedBatch) => void): () => void {
     this.emitter.on('applied', listener);

@@ -70,6 +70,17 @@ describeWithServer('two app nodes on one PostgreSQL database', Boolean(url), NO_
     expect(codes.slice(10)).toEqual(['TOO_MANY_REQUESTS', 'TOO_MANY_REQUESTS']);
   });
 
+  it('stops a token on node B once node A disables its account, though B had the account read and kept', async () => {
+    const token = await a.login('proctor2');
+    const LIST = `{ sessions(query: "") { totalCount } }`;
+    expect((await b.gql(LIST, {}, token)).errors).toBeUndefined(); // B reads proctor2's account and keeps it
+    expect((await b.gql(LIST, {}, token)).errors).toBeUndefined();
+    await a.as('admin', `mutation { disableAccount(username: "proctor2", reason: "left") { username } }`);
+    // B hears of it through its runner (it follows A's events), not by reading the account again on a timer.
+    const refused = await eventually(async () => (await b.gql(LIST, {}, token)).errors?.[0].extensions?.code, 10_000);
+    expect(refused).toBe('UNAUTHENTICATED');
+  });
+
   it('keeps one stream whole when two nodes write to it in turn: a stale cache is caught by its expected version', async () => {
     const schema = uniqueSchema('turns');
     const nodes: Array<{ core: Core; conflicts: { n: number } }> = [];

@@ -8,28 +8,54 @@ export type RequestActor = TokenActor;
 
 interface Cached<T> {
   readonly value: T;
-  readonly until: number;
+  readonly loadedAt: number;
+}
+
+export interface ActorResolverOptions {
+  /** How long a loaded account is trusted on its own (default 5 s). */
+  readonly ttlMs?: number;
+  /**
+   * How long it is trusted while `following()` (default 30 min): while this node's projection runner delivers, every
+   * account change reaches `forget` as soon as it is applied, so the load is not what keeps the account current.
+   */
+  readonly followedTtlMs?: number;
+  /** Whether account changes reach `forget` on this node now (its runner is running and not stalled). */
+  readonly following?: () => boolean;
+  readonly now?: () => number;
 }
 
 /**
- * Turns a bearer token into the actor it speaks for, asking the account every time (through a cache of `ttlMs`): the
- * account must exist and be active, the token's version must be the account's (a new password or disabling moves it
- * on), and the role is the account's, whatever the token says. Signatures are checked once per token.
+ * Turns a bearer token into the actor it speaks for, asking the account every time (through a cache): the account
+ * must exist and be active, the token's version must be the account's (a new password or disabling moves it on), and
+ * the role is the account's, whatever the token says. Signatures are checked once per token. An account is read again
+ * after `ttlMs`, or after `followedTtlMs` while the node follows the events (`forget` keeps it current meanwhile): a
+ * test-taker asks about once a minute, so with 5 s nearly every request read the account's stream again.
  */
 export class ActorResolver {
   private readonly tokens = new Map<string, TokenActor>();
   private readonly accounts = new Map<string, Cached<Account>>();
+  /** Moved on by every `forget`: a load that a forget overtook is not kept (it may predate the change). */
+  private forgets = 0;
+  private readonly ttlMs: number;
+  private readonly followedTtlMs: number;
+  private readonly following: () => boolean;
+  private readonly now: () => number;
 
   constructor(
     private readonly tokenService: TokenService,
     private readonly loadAccount: (username: string) => Promise<Account>,
-    private readonly ttlMs = 5_000,
-  ) {}
+    options: ActorResolverOptions = {},
+  ) {
+    this.ttlMs = options.ttlMs ?? 5_000;
+    this.followedTtlMs = options.followedTtlMs ?? 30 * 60_000;
+    this.following = options.following ?? (() => false);
+    this.now = options.now ?? Date.now;
+  }
 
   /** The actor for `token`, null without one; `UnauthenticatedError` for a token that no longer (or never) speaks for anyone. */
   async resolve(token: string | undefined): Promise<RequestActor | null> {
     if (!token) return null;
-    const now = Date.now();
+    const now = this.now();
     // A token's signature and claims never change, so they are checked once for its life; what can change (the
     // account's role, status and token version) is the account's, read through the `ttlMs` cache below.
     let claims = this.tokens.get(token);
@@ -54,13 +80,14 @@ export class ActorResolver {
    * account event seen here, or the cache's next load, ends it.
    */
   stillValid(actor: Pick<RequestActor, 'id' | 'version' | 'expiresAt'>): boolean {
-    if (actor.expiresAt.getTime() <= Date.now()) return false;
+    if (actor.expiresAt.getTime() <= this.now()) return false;
     const cached = this.accounts.get(actor.id.toLowerCase());
     return !cached || this.refusal(actor, cached.value) === null;
   }
 
   /** Drops what is known of `username` (its account changed): the next request reads it again. */
   forget(username: string): void {
+    this.forgets += 1;
     this.accounts.delete(username.toLowerCase());
   }
 
@@ -74,10 +101,17 @@ export class ActorResolver {
   private async account(username: string): Promise<Account> {
     const key = username.toLowerCase();
     const cached = this.accounts.get(key);
-    if (cached && cached.until > Date.now()) return cached.value;
+    if (cached) {
+      const age = this.now() - cached.loadedAt;
+      if (age < this.ttlMs || (age < this.followedTtlMs && this.following())) return cached.value;
+    }
+    const forgets = this.forgets;
+    const loadedAt = this.now();
     const account = await this.loadAccount(username);
-    if (this.accounts.size > 20_000) this.accounts.clear();
-    this.accounts.set(key, { value: account, until: Date.now() + this.ttlMs });
+    if (forgets === this.forgets) {
+      if (this.accounts.size > 20_000) this.accounts.clear();
+      this.accounts.set(key, { value: account, loadedAt });
+    }
     return account;
   }
 }
