@@ -256,12 +256,14 @@ export class ProjectionRunner {
 
   private async applyNow(events: readonly RecordedEvent[]): Promise<void> {
     const watch = this.watch;
+    // Followers are told of each commit; a node alone on its database has nobody to tell.
+    const announce = () => Boolean(watch?.leadership.shared && !watch.leadership.alone);
     if (watch && !watch.leadership.leading) {
       this.assumed = null; // the leader moves the checkpoints meanwhile
       const followed = await watch.waitForLeader(events[events.length - 1].checkpoint);
       if (followed === 'stopped') return;
-      if (followed === 'leading') await this.applyHere(events, watch.leadership.shared);
-    } else await this.applyHere(events, watch?.leadership.shared ?? false);
+      if (followed === 'leading') await this.applyHere(events, announce());
+    } else await this.applyHere(events, announce());
     this.delivered(events);
   }
 

@@ -10,6 +10,11 @@ export interface Leadership {
   readonly leading: boolean;
   /** Whether other nodes may hold the lead (false: this node is the only one, as on PGlite). */
   readonly shared: boolean;
+  /**
+   * True while this node knows itself the only one on its database (and schema): nobody else needs to be told of its
+   * commits. False when others are there or it does not know yet; a node that joins is seen within a check interval.
+   */
+  readonly alone: boolean;
   /** Calls `listener` each time this node gains (true) or loses (false) the lead. Returns the unsubscribe function. */
   onChange(listener: (leading: boolean) => void): () => void;
   /** Gives the lead up (another node takes it within its check interval) and stops trying to take it. */
@@ -18,7 +23,7 @@ export interface Leadership {
 
 /** The lead of a node that is alone on its database (PGlite is held by one process: see server-lock.ts). */
 export function soleLeadership(): Leadership {
-  return { leading: true, shared: false, onChange: () => () => {}, stop: async () => {} };
+  return { leading: true, shared: false, alone: true, onChange: () => () => {}, stop: async () => {} };
 }
 
 export interface AdvisoryLeadershipOptions {
@@ -43,6 +48,11 @@ const TRY_LOCK = `SELECT pg_try_advisory_lock(hashtext($1), hashtext(current_sch
   set_config('tcp_keepalives_idle', '2', false), set_config('tcp_keepalives_interval', '1', false),
   set_config('tcp_keepalives_count', '2', false), set_config('tcp_user_timeout', '4000', false)`;
 const UNLOCK = `SELECT pg_advisory_unlock(hashtext($1), hashtext(current_schema()))`;
+// Every node holds a shared lock of its own on its lead's connection, so the lock table counts the nodes there (a node
+// that dies drops its lock with its connection, as it drops the lead).
+const PRESENT = `SELECT pg_advisory_lock_shared(hashtext($1), hashtext(current_schema()))`;
+const NODES = `(SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 2
+  AND classid = hashtext($2)::oid AND objid = hashtext(current_schema())::oid)::int AS nodes`;
 
 /**
  * The lead named `name`, held as a session-level advisory lock on a connection reserved for it. The lock goes with its
@@ -54,6 +64,10 @@ const UNLOCK = `SELECT pg_advisory_unlock(hashtext($1), hashtext(current_schema(
 export class AdvisoryLeadership implements Leadership {
   readonly shared = true;
   private held = false;
+  /** How many nodes the last check counted (this one included), 0 before one answered. */
+  private nodes = 0;
+  /** The backend that holds this node's presence lock. */
+  private presentOn: number | null = null;
   private connection: ReservedSql | null = null;
   private pid: number | null = null;
   private readonly listeners = new Set<(leading: boolean) => void>();
@@ -78,6 +92,10 @@ export class AdvisoryLeadership implements Leadership {
     return this.held;
   }
 
+  get alone(): boolean {
+    return this.nodes === 1 && this.connection !== null;
+  }
+
   onChange(listener: (leading: boolean) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -92,6 +110,7 @@ export class AdvisoryLeadership implements Leadership {
     // and closing the connection frees the lock anyway; the check that was in flight then fails and changes nothing.
     if (connection && this.held) await withTimeout(connection.query(UNLOCK, [this.name]), 2000).catch(() => {});
     connection?.release();
+    this.nodes = 0;
     this.set(false);
   }
 
@@ -114,15 +133,26 @@ export class AdvisoryLeadership implements Leadership {
       }
       const open = (connection = this.connection);
       const ask = <Row>(text: string, params: unknown[] = []) => withTimeout(open.query<Row>(text, params), this.options.silentMs ?? 30_000);
+      const presence = `presence:${this.name}`;
+      // This node's presence goes with the backend that holds it: on a backend new to it (a first check, a connection
+      // that came back), it is taken there, and the count it was not yet in gets it.
+      const counted = async (row: { pid: number; nodes: number }) => {
+        if (row.pid === this.presentOn) return row.nodes;
+        await ask(PRESENT, [presence]);
+        this.presentOn = row.pid;
+        return row.nodes + 1;
+      };
       if (this.held) {
-        const [row] = await ask<{ pid: number }>(`SELECT pg_backend_pid() AS pid`);
+        const [row] = await ask<{ pid: number; nodes: number }>(`SELECT pg_backend_pid() AS pid, ${NODES.replace('$2', '$1')}`, [presence]);
         if (this.stopped) return;
+        this.nodes = await counted(row);
         if (row.pid !== this.pid) this.set(false); // a new backend: the old one, and the lock with it, is gone
         if (this.held) return;
       }
-      const [row] = await ask<{ got: boolean; pid: number }>(TRY_LOCK, [this.name]);
+      const [row] = await ask<{ got: boolean; pid: number; nodes: number }>(`${TRY_LOCK}, ${NODES}`, [this.name, presence]);
       if (this.stopped) return;
       this.pid = row.pid;
+      this.nodes = await counted(row);
       this.set(row.got);
     } catch (error) {
       if (this.stopped) return;
@@ -130,13 +160,17 @@ export class AdvisoryLeadership implements Leadership {
       // Closed, so that a lock its backend may still hold is freed; the next check opens a connection of its own.
       connection?.release();
       if (this.connection === connection) this.connection = null;
+      this.nodes = 0;
+      this.presentOn = null;
       this.set(false);
     }
   }
 
   /** The lock's connection closed (its backend was ended, the network broke): the lock went with it, at once. */
   private closed(connection: ReservedSql): void {
-    if (connection === this.connection && !this.stopped) this.set(false);
+    if (connection !== this.connection) return;
+    this.nodes = 0; // its presence went with it: not known to be alone until the next check counts again
+    if (!this.stopped) this.set(false);
   }
 
   private set(leading: boolean): void {

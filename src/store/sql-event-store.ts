@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { ConcurrencyError, ValidationError } from '../domain/core/errors.js';
 import type {
@@ -89,6 +90,9 @@ export class SqlEventStore implements EventStore {
   /** Version and hash of the last event this store appended to each recent stream (see `appendOnce`). */
   private readonly heads = new RecentMap<string, Head>(10_000);
   private readonly appendSql: string;
+  /** What this store's NOTIFYs carry, so that it does not wake itself with its own (it knows of its appends). */
+  private readonly notifier = randomBytes(6).toString('hex');
+  private alone: () => boolean = () => false;
 
   private constructor(
     readonly sql: Sql,
@@ -103,7 +107,7 @@ export class SqlEventStore implements EventStore {
     await migrate(sql, EVENTS_DDL);
     const store = new SqlEventStore(sql, options);
     if (sql.engine === 'postgres') {
-      store.unlisten = await sql.listen(NOTIFY_CHANNEL, () => store.appended.emit('appended'));
+      store.unlisten = await sql.listen(NOTIFY_CHANNEL, (from) => from !== store.notifier && store.appended.emit('appended'));
     }
     return store;
   }
@@ -165,7 +169,7 @@ export class SqlEventStore implements EventStore {
       const version = current + events.length;
       this.heads.set(streamId, { version, hash: rows.lastHash });
       this.appended.emit('appended');
-      if (this.sql.engine === 'postgres') this.wake.run();
+      if (this.sql.engine === 'postgres' && !this.alone()) this.wake.run();
       return { nextExpectedVersion: version, lastPosition: Number(inserted[0].position), idempotent: false };
     } catch (error) {
       const info = sqlErrorInfo(error);
@@ -249,8 +253,17 @@ export class SqlEventStore implements EventStore {
    * dies before it notifies delays the others by a poll at most.
    */
   private readonly wake = new Coalesced(async () => {
-    await this.sql.query(`SELECT pg_notify('${NOTIFY_CHANNEL}', '')`);
+    await this.sql.query(`SELECT pg_notify('${NOTIFY_CHANNEL}', $1)`, [this.notifier]);
   });
+
+  /**
+   * Appends are announced to other nodes only while `isAlone()` is false (the projection runner's lead counts the
+   * nodes): a node alone on its database saves a statement per append. A node that joins is counted within a second,
+   * and its readers poll meanwhile.
+   */
+  announceUnless(isAlone: () => boolean): void {
+    this.alone = isAlone;
+  }
 
   async close(): Promise<void> {
     await this.wake.idle();

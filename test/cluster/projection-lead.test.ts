@@ -35,6 +35,7 @@ async function node(schema: string) {
   const runner = new ProjectionRunner(store, sql, [ledger(applied)], () => {});
   const leadership = await AdvisoryLeadership.start(sql, 'projections', { checkMs: 200 });
   await runner.start(leadership);
+  store.announceUnless(() => leadership.alone); // as openCore wires it
   let n = 0;
   return {
     sql, store, runner, applied, leadership,
@@ -113,6 +114,29 @@ describeWithServer('projections on several nodes of one PostgreSQL database', Bo
     expect(after.every((n) => n.seen)).toBe(true);
     expect(await ledgerIds(b.sql)).toEqual([...before, ...after].map((n) => n.id).sort());
     expect((await b.runner.status())[0].failure).toBeNull();
+  }, BUSY_MS);
+
+  it('counts the nodes on the schema: none is alone while another runs, the one left is alone once the other stops', async () => {
+    await eventually(() => !a.leadership.alone && !b.leadership.alone, 5000);
+    const other = uniqueSchema('alone');
+    const c = await node(other);
+    let d: Node | null = null;
+    try {
+      await eventually(() => c.leadership.alone, 5000); // a and b are on another schema: they do not count here
+      d = await node(other);
+      await eventually(() => !c.leadership.alone && !d!.leadership.alone, 5000);
+      // c alone announced nothing; with d there it does, and d's reads see c's writes either way.
+      expect((await c.note()).seen).toBe(true);
+      const seenOnD = await c.note();
+      expect(await d.runner.waitForEvent(seenOnD.id, 30_000)).toBe(true);
+      await d.close();
+      d = null;
+      await eventually(() => c.leadership.alone, 5000);
+      expect(a.leadership.alone || b.leadership.alone).toBe(false);
+    } finally {
+      await d?.close();
+      await c.close();
+    }
   }, BUSY_MS);
 
   it('notices when the leader\'s lock connection is cut, and one node leads again', async () => {

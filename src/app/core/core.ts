@@ -237,10 +237,12 @@ export async function openCore(config: Config, options: { start?: boolean; log?:
     db = config.store === 'postgres' ? await openPostgres(config.databaseUrl!) : await openEmbedded(config);
     store = await SqlEventStore.open(db, { eventTypes: ALL_EVENT_TYPES, sealKey: keys.sealKey });
   }
+  const sqlStore = store instanceof SqlEventStore ? store : null;
   if (config.masterKey) store = await PersonalDataStore.open(store, db, config.masterKey);
   const runner = new ProjectionRunner(store, db, ALL_PROJECTIONS, options.log);
   if (options.start !== false) await runner.start();
   else await runner.migrate();
+  sqlStore?.announceUnless(() => runner.leadership?.alone ?? false);
   const trigrams = await trigramIndexProblem(db);
   if (trigrams) (options.log ?? console.warn)(trigrams);
   const core = new Core(store, db, runner);
