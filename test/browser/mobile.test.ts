@@ -51,6 +51,7 @@ describeWithServer('the second (mobile) camera: QR code, phone publishing, proct
   let proctor: Page;
   let phone: Page;
   let releaseChromium: (() => void) | undefined;
+  let firstLink: string | null = null;
 
   const events = async (): Promise<Event[]> => (await api.as('admin', `{ sessionEvents(id: "mobile-1") { type data } }`)).sessionEvents;
 
@@ -75,6 +76,7 @@ describeWithServer('the second (mobile) camera: QR code, phone publishing, proct
     const panel = student.getByRole('region', { name: 'Mobile camera' });
     await panel.getByRole('img', { name: 'QR code of the phone link' }).waitFor();
     const scanned = await scanQr(student);
+    firstLink = scanned;
     expect(scanned).toBe(await panel.getByRole('link', { name: /open the link on the phone/ }).getAttribute('href'));
     expect(scanned).toMatch(/^http:\/\/proctor\.test\/#\/mobile\/mobile-1\?token=/); // the deployment's PUBLIC_URL
     await student.screenshot({ path: join(SHOTS, 'exam-mobile-qr.png') });
@@ -128,7 +130,7 @@ describeWithServer('the second (mobile) camera: QR code, phone publishing, proct
     expect(Number(video?.nb_read_frames)).toBeGreaterThan(20);
   }, 120_000);
 
-  it('reports n2 when the phone goes away, and shows the QR code again', async () => {
+  it('reports n2 when the phone goes away, and shows a new QR code (the link it used is spent)', async () => {
     const before = (await events()).filter((e) => e.type === 'ViolationDetected' && e.data.code === 'n2').length;
     const closedAt = Date.now();
     await phone.close();
@@ -140,5 +142,24 @@ describeWithServer('the second (mobile) camera: QR code, phone publishing, proct
     expect(Date.parse(String(n2.data.at)) - closedAt).toBeLessThan(12_000); // 6 s of silence, then the next one-second reading
     await student.getByRole('img', { name: 'QR code of the phone link' }).waitFor();
     await student.locator('.warnings li[data-code="n2"]').waitFor();
+    await eventually(async () => (await scanQr(student)) !== firstLink, 15_000);
   });
+
+  it('ends the phone\'s page when the proctor ends the exam, and a phone page opened again after it says so and does not start', async () => {
+    const context = await browser.newContext({ baseURL: api.server.url, viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    await context.grantPermissions(['camera'], { origin: api.server.url });
+    const again = await context.newPage();
+    await again.goto(`/${new URL((await scanQr(student))!).hash}`);
+    await again.locator('main.mobile[data-state="live"]').waitFor({ timeout: 30_000 });
+    await api.as('proctor1', `mutation { finishSession(id: "mobile-1") { id } }`);
+    await again.locator('main.mobile[data-state="ended"]').waitFor({ timeout: 15_000 });
+    const connected = (await events()).filter((e) => e.type === 'MobileCameraConnected').length;
+    // Reloaded (its token is kept in the tab): the exam is over before the page could hear it end.
+    await again.reload();
+    await again.locator('main.mobile[data-state="ended"]').waitFor({ timeout: 15_000 });
+    await again.getByText('The exam has ended. You can close this page.').waitFor();
+    await again.screenshot({ path: join(SHOTS, 'mobile-ended.png') });
+    expect((await events()).filter((e) => e.type === 'MobileCameraConnected').length).toBe(connected);
+    await context.close();
+  }, 120_000);
 });

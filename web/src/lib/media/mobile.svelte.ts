@@ -1,13 +1,14 @@
 import type { Client } from '@urql/core';
 import { auth, signIn, signOut } from '../auth.svelte.js';
-import { live, request } from '../client.js';
-import { ACTIVITY, CONNECT_MOBILE, MOBILE_LINK } from '../documents.js';
+import { follow, request } from '../client.js';
+import { ACTIVITY, CONNECT_MOBILE, MOBILE_LINK, SESSION } from '../documents.js';
 import { createMobileMedia } from './engine.js';
 import type { ParticipantMedia } from './ports.js';
 
 /** How often the phone tells the test-taker's computer it is there (the computer reports n2 after 6 s of silence). */
 const HEARTBEAT_MS = 2000;
 const ENDED = new Set(['SessionFinished', 'SessionConcluded', 'SessionCancelled']);
+const OVER = new Set(['finished', 'concluded', 'cancelled']);
 
 /**
  * The phone of a second camera: trades the QR code's short-lived link for a token that may only publish and record
@@ -40,17 +41,27 @@ export class MobileCamera {
     } else if (!auth.token || !student) {
       return this.fail('Open this page by scanning the QR code on the exam page.');
     }
+    // Subscribed before the session is read and the camera starts: an end while it starts is heard, and one before it
+    // (a phone reloaded after the exam) is read, so the page never stays live for an exam that is over.
+    let over = false;
+    const activity = follow(ACTIVITY, { id: this.sessionId }, ({ sessionActivity: a }) => {
+      if (!ENDED.has(a.type)) return;
+      over = true;
+      if (this.state === 'live') void this.end();
+    });
+    this.stops.push(activity.stop);
+    await activity.subscribed;
+    const read = await request(this.client, SESSION, { id: this.sessionId }).catch(() => null);
+    if (over || (read?.session && OVER.has(read.session.status))) return this.end();
     const media = createMobileMedia(this.client, this.sessionId);
     this.media = media;
     await media.start();
+    if (over) return this.end();
     if (media.error) return this.fail(media.error);
     this.state = 'live';
     void media.heartbeat(student);
     const timer = setInterval(() => void media.heartbeat(student), HEARTBEAT_MS);
     this.stops.push(() => clearInterval(timer));
-    this.stops.push(live(ACTIVITY, { id: this.sessionId }, ({ sessionActivity: a }) => {
-      if (ENDED.has(a.type)) void this.end();
-    }));
   }
 
   private fail(message: string): void {
@@ -78,6 +89,8 @@ export class MobileLink {
   constructor(private readonly client: Client, readonly sessionId: string) {}
 
   async refresh(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
     try {
       const { mobileCameraLink: link } = await request(this.client, MOBILE_LINK, { s: this.sessionId }, 'mutation');
       this.url = link.url;
