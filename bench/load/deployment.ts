@@ -161,8 +161,9 @@ export async function startDeployment(options: StartOptions): Promise<Deployment
   };
   try {
     // One data directory for all nodes, as on one host they share a volume (docker-compose): the uploads and recordings
-    // one node stores, another serves and analyses.
-    const dir = mkdtempSync(join(tmpdir(), 'proctor-load-'));
+    // one node stores, another serves and analyses. A DATA_DIR given with --env is where it is made (another disk,
+    // tmpfs): each run still gets one of its own, removed at the end.
+    const dir = mkdtempSync(join(options.env.DATA_DIR ?? tmpdir(), 'proctor-load-'));
     dataDirs.push(dir);
     for (let i = 0; i < options.nodes; i++) {
       const port = await freePort();
