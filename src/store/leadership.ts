@@ -51,8 +51,9 @@ const UNLOCK = `SELECT pg_advisory_unlock(hashtext($1), hashtext(current_schema(
 // Every node holds a shared lock of its own on its lead's connection, so the lock table counts the nodes there (a node
 // that dies drops its lock with its connection, as it drops the lead).
 const PRESENT = `SELECT pg_advisory_lock_shared(hashtext($1), hashtext(current_schema()))`;
-const NODES = `(SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 2
-  AND classid = hashtext($2)::oid AND objid = hashtext(current_schema())::oid)::int AS nodes`;
+/** The column counting the holders of the presence lock whose name is the statement's parameter `param` ("$1"). */
+const nodesColumn = (param: string) => `(SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 2
+  AND classid = hashtext(${param})::oid AND objid = hashtext(current_schema())::oid)::int AS nodes`;
 
 /**
  * The lead named `name`, held as a session-level advisory lock on a connection reserved for it. The lock goes with its
@@ -143,13 +144,13 @@ export class AdvisoryLeadership implements Leadership {
         return row.nodes + 1;
       };
       if (this.held) {
-        const [row] = await ask<{ pid: number; nodes: number }>(`SELECT pg_backend_pid() AS pid, ${NODES.replace('$2', '$1')}`, [presence]);
+        const [row] = await ask<{ pid: number; nodes: number }>(`SELECT pg_backend_pid() AS pid, ${nodesColumn('$1')}`, [presence]);
         if (this.stopped) return;
         this.nodes = await counted(row);
         if (row.pid !== this.pid) this.set(false); // a new backend: the old one, and the lock with it, is gone
         if (this.held) return;
       }
-      const [row] = await ask<{ got: boolean; pid: number; nodes: number }>(`${TRY_LOCK}, ${NODES}`, [this.name, presence]);
+      const [row] = await ask<{ got: boolean; pid: number; nodes: number }>(`${TRY_LOCK}, ${nodesColumn('$2')}`, [this.name, presence]);
       if (this.stopped) return;
       this.pid = row.pid;
       this.nodes = await counted(row);

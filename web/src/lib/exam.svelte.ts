@@ -3,7 +3,7 @@ import { ChatState } from './chat.svelte.js';
 import { follow, request, uploadFile } from './client.js';
 import { connection } from './connection.svelte.js';
 import { ACTIVITY, CHECK_IN, FINISH, SESSION, START, SUBMIT_PHOTO } from './documents.js';
-import type { ActivityView, MessageView, SessionView } from './types.js';
+import { ENDED_STATUSES, type ActivityView, type MessageView, type SessionView } from './types.js';
 import { retakePrompt, type PhotoKind } from './faces.js';
 import { EXAM_STEPS } from './templates/documents.js';
 import { ALWAYS, awaitingApproval, photoKinds, type ExamStepsView } from './templates/exam-steps.js';
@@ -16,7 +16,6 @@ export const TEST_CONTENT_SANDBOX = 'allow-scripts allow-forms allow-same-origin
 
 export type Step = 'loading' | 'book' | 'rules' | 'check' | 'identity' | 'approval' | 'exam' | 'ended' | 'error';
 
-const ENDED = new Set(['finished', 'concluded', 'cancelled']);
 /** How long the identity step waits for the server's verdict on a photo before it lets the exam start anyway. */
 const VERDICT_WAIT_MS = 20_000;
 
@@ -104,7 +103,7 @@ export class ExamState {
       await activity.subscribed;
       await this.reload();
       const s = this.session!;
-      this.step = ENDED.has(s.status) ? 'ended' : s.status === 'in_progress' || s.status === 'paused' ? 'exam' : s.selfScheduling && !s.booked ? 'book' : this.photosSent ? 'approval' : 'rules';
+      this.step = ENDED_STATUSES.has(s.status) ? 'ended' : s.status === 'in_progress' || s.status === 'paused' ? 'exam' : s.selfScheduling && !s.booked ? 'book' : this.photosSent ? 'approval' : 'rules';
       await this.chat.load();
       const missed: ActivityView[] = early;
       early = null;
@@ -196,7 +195,7 @@ export class ExamState {
   }
 
   private endIfOver(): void {
-    if (this.session && ENDED.has(this.session.status)) this.step = 'ended';
+    if (this.session && ENDED_STATUSES.has(this.session.status)) this.step = 'ended';
   }
 
   acceptRules(): void {

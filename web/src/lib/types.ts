@@ -6,5 +6,8 @@ export type SessionView = SessionData['session'];
 /** One chat message (the fields of MESSAGE_FIELDS). */
 export type MessageView = ChatData['session']['messages'][number];
 
+/** The statuses of a session that is over: nothing more happens in it. */
+export const ENDED_STATUSES: ReadonlySet<string> = new Set(['finished', 'concluded', 'cancelled']);
+
 /** One event of a session as `sessionActivity` sends it: its data is the event's own (see the event types). */
 export type ActivityView = ActivityData['sessionActivity'];

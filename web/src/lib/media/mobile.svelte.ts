@@ -4,11 +4,11 @@ import { follow, request } from '../client.js';
 import { ACTIVITY, CONNECT_MOBILE, MOBILE_LINK, SESSION } from '../documents.js';
 import { createMobileMedia } from './engine.js';
 import type { ParticipantMedia } from './ports.js';
+import { ENDED_STATUSES } from '../types.js';
 
 /** How often the phone tells the test-taker's computer it is there (the computer reports n2 after 6 s of silence). */
 const HEARTBEAT_MS = 2000;
 const ENDED = new Set(['SessionFinished', 'SessionConcluded', 'SessionCancelled']);
-const OVER = new Set(['finished', 'concluded', 'cancelled']);
 
 /**
  * The phone of a second camera: trades the QR code's short-lived link for a token that may only publish and record
@@ -52,7 +52,7 @@ export class MobileCamera {
     this.stops.push(activity.stop);
     await activity.subscribed;
     const read = await request(this.client, SESSION, { id: this.sessionId }).catch(() => null);
-    if (over || (read?.session && OVER.has(read.session.status))) return this.end();
+    if (over || (read?.session && ENDED_STATUSES.has(read.session.status))) return this.end();
     const media = createMobileMedia(this.client, this.sessionId);
     this.media = media;
     await media.start();
