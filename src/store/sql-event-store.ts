@@ -165,7 +165,7 @@ export class SqlEventStore implements EventStore {
     const recordedAt = (this.options.clock ?? (() => new Date()))();
     const rows = appendRows(streamId, events, payloads, { current, headHash: head.hash, recordedAt, sealKey: this.options.sealKey });
     try {
-      const inserted = await this.sql.query<{ position: string | number }>(this.appendSql, [streamId, rows.document]);
+      const inserted = await this.sql.query<{ position: string | number }>(this.appendSql, [streamId, rows.document, rows.recordedAt, rows.headHash]);
       const version = current + events.length;
       this.heads.set(streamId, { version, hash: rows.lastHash });
       this.appended.emit('appended');

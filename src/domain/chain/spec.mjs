@@ -22,8 +22,22 @@ export function canonicalJson(value) {
  * milliseconds, then the data and the metadata in canonical JSON (`dataJson`, `metadataJson`).
  */
 export function eventHashInput(e, dataJson, metadataJson) {
-  const at = typeof e.recordedAt === 'string' ? new Date(e.recordedAt).toISOString() : e.recordedAt.toISOString();
+  const at = typeof e.recordedAt === 'string' ? new Date(e.recordedAt).toISOString() : isoOf(e.recordedAt);
   return `[${JSON.stringify(e.prevHash)},${JSON.stringify(e.streamId)},${e.streamVersion},${JSON.stringify(e.id.toLowerCase())},${JSON.stringify(e.type)},${JSON.stringify(at)},${dataJson},${metadataJson}]`;
+}
+
+// The events of one append share one Date: its text is made once, not once an event (a Date can be changed, hence the time).
+let lastDate = null;
+let lastTime = NaN;
+let lastIso = '';
+function isoOf(date) {
+  const time = date.getTime();
+  if (date !== lastDate || time !== lastTime) {
+    lastIso = date.toISOString();
+    lastDate = date;
+    lastTime = time;
+  }
+  return lastIso;
 }
 
 /** What a checkpoint's Ed25519 signature covers: every field but the signature, in a fixed order. */
