@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { setPriority } from 'node:os';
+import { makeChildBackground } from '../background.js';
 
 /** A picture as ffmpeg hands it over: `width`×`height` pixels of RGB, row by row. */
 export interface Frame {
@@ -53,13 +53,7 @@ export const BACKGROUND_NICENESS = 19;
 function run(args: readonly string[], input: Uint8Array, onData: (chunk: Buffer) => void, onStderr?: (text: string) => void): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(ffmpegPath(), ['-hide_banner', '-nostdin', '-threads', '1', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-    if (child.pid !== undefined) {
-      try {
-        setPriority(child.pid, BACKGROUND_NICENESS);
-      } catch {
-        // Gone already, or not ours to change: it runs at our priority.
-      }
-    }
+    if (child.pid !== undefined) makeChildBackground(child.pid, BACKGROUND_NICENESS);
     let stderr = '';
     child.stdout.on('data', onData);
     child.stderr.setEncoding('utf8').on('data', (text: string) => {

@@ -1,5 +1,5 @@
-import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
+import { makeThisThreadBackground } from '../background.js';
 import { createFaceAnalyzer, ImageDecodeError, type FaceAnalyzerOptions } from './analyzer.js';
 import type { AnalysisReply, AnalysisRequest } from './pool.js';
 
@@ -7,14 +7,8 @@ import type { AnalysisReply, AnalysisRequest } from './pool.js';
 // analysed one at a time, off the thread that serves HTTP.
 const data = workerData as { options?: FaceAnalyzerOptions; niceness?: number };
 const analyzer = createFaceAnalyzer(data.options ?? {});
-// Process 0 is the calling thread on Linux: only this thread (and what it starts) yields to the rest of the server.
-if (data.niceness) {
-  try {
-    setPriority(data.niceness);
-  } catch {
-    // Not allowed here: the work runs at the process's priority, as before.
-  }
-}
+// Background threads (the recordings' analysis) yield to the rest of the server; only this thread, not the process.
+if (data.niceness) makeThisThreadBackground(data.niceness);
 
 parentPort!.on('message', (request: AnalysisRequest) => {
   void analyzer.analyze(request.image).then(
