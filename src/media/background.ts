@@ -38,15 +38,15 @@ export function makeThisThreadBackground(niceness: number): BackgroundPolicy {
   return policy;
 }
 
+let chrtWorks: Promise<boolean> | null = null;
+
 /**
- * Makes a child process background work: `niceness` at once, then `SCHED_IDLE` (a `chrt` run of its own, which may
- * land after the child's first milliseconds; a child that is gone by then is no error).
+ * How to start `command` as background work: through `chrt --idle 0`, which puts itself under `SCHED_IDLE` and then
+ * becomes the command (one process, started once: every start costs the thread serving HTTP a fork), or, where chrt
+ * is missing or refused, the command itself. `wrapped` tells the caller that exit code 127 means "command not found".
+ * Give the child the niceness as well (`setPriority`).
  */
-export function makeChildBackground(pid: number, niceness: number): void {
-  try {
-    setPriority(pid, niceness);
-  } catch {
-    // Gone already, or not ours to change.
-  }
-  execFile(CHRT, ['--idle', '--pid', '0', String(pid)], { timeout: 5_000 }, () => undefined);
+export async function backgroundCommand(command: string, args: readonly string[]): Promise<{ file: string; args: string[]; wrapped: boolean }> {
+  chrtWorks ??= new Promise((resolve) => execFile(CHRT, ['--idle', '0', 'true'], { timeout: 5_000 }, (error) => resolve(!error)));
+  return (await chrtWorks) ? { file: CHRT, args: ['--idle', '0', command, ...args], wrapped: true } : { file: command, args: [...args], wrapped: false };
 }

@@ -2,7 +2,7 @@ import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BACKGROUND_NICENESS, decodeFrames, UndecodableSegmentError } from '../../src/media/analysis/ffmpeg.js';
+import { BACKGROUND_NICENESS, decodeFrames, FfmpegMissingError, UndecodableSegmentError } from '../../src/media/analysis/ffmpeg.js';
 import { FaceAnalysisPool } from '../../src/media/faces/pool.js';
 import { photo } from '../faces/photos.js';
 
@@ -74,4 +74,15 @@ exit 1
       else process.env.FFMPEG_PATH = saved;
     }
   }, 30_000);
+
+  it('still says ffmpeg is missing when it is started through chrt and is not there', async () => {
+    const saved = process.env.FFMPEG_PATH;
+    process.env.FFMPEG_PATH = join(dir, 'no-such-ffmpeg');
+    try {
+      await expect(decodeFrames(new Uint8Array(16))).rejects.toBeInstanceOf(FfmpegMissingError);
+    } finally {
+      if (saved === undefined) delete process.env.FFMPEG_PATH;
+      else process.env.FFMPEG_PATH = saved;
+    }
+  });
 });

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { makeChildBackground } from '../background.js';
+import { setPriority } from 'node:os';
+import { backgroundCommand } from '../background.js';
 
 /** A picture as ffmpeg hands it over: `width`×`height` pixels of RGB, row by row. */
 export interface Frame {
@@ -50,10 +51,17 @@ export const BACKGROUND_NICENESS = 19;
  * Runs ffmpeg on `input` (written to its stdin) and hands its stdout over as it comes. One thread per run, at a low
  * priority: the analysis runs beside the server and other analyses, and the frames it asks for are few and small.
  */
-function run(args: readonly string[], input: Uint8Array, onData: (chunk: Buffer) => void, onStderr?: (text: string) => void): Promise<string> {
+async function run(args: readonly string[], input: Uint8Array, onData: (chunk: Buffer) => void, onStderr?: (text: string) => void): Promise<string> {
+  const command = await backgroundCommand(ffmpegPath(), ['-hide_banner', '-nostdin', '-threads', '1', ...args]);
   return new Promise((resolve, reject) => {
-    const child = spawn(ffmpegPath(), ['-hide_banner', '-nostdin', '-threads', '1', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-    if (child.pid !== undefined) makeChildBackground(child.pid, BACKGROUND_NICENESS);
+    const child = spawn(command.file, command.args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    if (child.pid !== undefined) {
+      try {
+        setPriority(child.pid, BACKGROUND_NICENESS);
+      } catch {
+        // Gone already: it runs at our priority.
+      }
+    }
     let stderr = '';
     child.stdout.on('data', onData);
     child.stderr.setEncoding('utf8').on('data', (text: string) => {
@@ -62,7 +70,12 @@ function run(args: readonly string[], input: Uint8Array, onData: (chunk: Buffer)
       onStderr?.(stderr);
     });
     child.on('error', (error: NodeJS.ErrnoException) => reject(error.code === 'ENOENT' ? new FfmpegMissingError() : error));
-    child.on('close', (code) => (code === 0 ? resolve(stderr) : reject(new UndecodableSegmentError(lastLine(stderr) || `ffmpeg exited with code ${code}`))));
+    child.on('close', (code) => {
+      if (code === 0) resolve(stderr);
+      // chrt's "could not execute" (util-linux's EX_EXEC_ENOENT), as spawn's ENOENT without it.
+      else if (command.wrapped && code === 127) reject(new FfmpegMissingError());
+      else reject(new UndecodableSegmentError(lastLine(stderr) || `ffmpeg exited with code ${code}`));
+    });
     // A decoder that stops reading early (a broken file) closes the pipe: that is its answer, not ours to throw.
     child.stdin.on('error', () => undefined);
     child.stdin.end(input);
