@@ -142,6 +142,44 @@ for (const [engine, available, postgresUrl] of ENGINES) describeWithServer(`the 
     });
   });
 
+  describe('when a session did not come from an LMS', () => {
+    it('looks up its missing link once, not at each violation, and serves it once it is launched from the LMS after all', async () => {
+      const id = `plain-${randomUUID().slice(0, 8)}`;
+      // Reads of this session's link that have answered (the store's own method, wrapped on this instance).
+      let reads = 0;
+      const db = api.core.db;
+      const own = Object.getOwnPropertyDescriptor(db, 'query');
+      const query = db.query.bind(db);
+      db.query = (async (text: string, params?: readonly unknown[]) => {
+        const rows = await query(text, params);
+        if (text.includes('FROM lti_session_links WHERE session_id') && params?.[0] === id) reads++;
+        return rows;
+      }) as typeof db.query;
+      try {
+        await api.createSession(id);
+        await api.core.session(id, 'CheckIn', { userAgent: 'test', browserSupported: true }, student);
+        await api.core.session(id, 'StartSession', {}, student);
+        await api.core.session(id, 'RecordViolation', { code: 'b2', detail: 'first' }, student);
+        await eventually(() => reads === 1, 15_000);
+        await api.core.session(id, 'RecordViolation', { code: 'b2', detail: 'second' }, student);
+        await api.core.session(id, 'PauseSession', {}, proctor);
+        await api.core.session(id, 'ResumeSession', {}, proctor);
+        // The launch clears what the worker knew: its link is read once more, and only then.
+        const sub = `learner-${id}`;
+        const claims = await issueLaunch(lms, { messageType: 'LtiStartProctoring', user: { sub, name: 'Lea Learner' }, proctoring: { acs: false } });
+        await api.core.session(id, 'RecordLtiLaunch', { messageType: 'LtiStartProctoring', link: linkFromClaims(claims, platformId) }, lmsActor());
+        await eventually(() => reads === 2, 15_000);
+        await worker.idle();
+        expect(reads).toBe(2);
+        await api.core.session(id, 'FinishSession', { conclusion: 'positive' }, proctor);
+        await eventually(() => lms.scores.find((s) => s.score.userId === sub), 15_000);
+      } finally {
+        if (own) Object.defineProperty(db, 'query', own);
+        else delete (db as { query?: unknown }).query;
+      }
+    });
+  });
+
   describe('when the platform offers the Assessment Control Service', () => {
     it('sends pause, resume, the incident, the violation and the proctor\'s finish, and records each status', async () => {
       const { id, sub } = await launchedSession(true);

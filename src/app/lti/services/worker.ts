@@ -1,6 +1,7 @@
 import type { Core } from '../../core/core.js';
 import { isSessionStream, sessionIdOf, sessionStreamId, type SessionEvent } from '../../../domain/session/events.js';
 import { getLtiSessionLink, ltiSessionsActiveSince } from '../../../projections/lti/session-links.js';
+import { RecentMap } from '../../../store/recent-map.js';
 import { controlAttempt } from './acs.js';
 import { publishAttempt } from './ags.js';
 import { openJobs, type OpenJob } from './plan.js';
@@ -48,6 +49,13 @@ export class LtiServiceWorker {
   private readonly running = new Map<string, Promise<void>>();
   private readonly again = new Set<string>();
   private readonly waiting = new Map<string, unknown>();
+  /**
+   * Sessions found to have no LMS link, so that their violations and pauses (most sessions' events, where sessions
+   * come through an integration rather than LTI) cost no read each. A launch recorded later clears the entry;
+   * `launches` counts them, so a read that a launch overtook is not kept as "no link".
+   */
+  private readonly withoutLink = new RecentMap<string, true>(20_000);
+  private launches = 0;
   private unsubscribe: (() => void) | null = null;
   private sweepTimer: unknown = null;
   private stopped = false;
@@ -65,7 +73,13 @@ export class LtiServiceWorker {
   async start(): Promise<void> {
     this.unsubscribe = this.core.runner.onApplied((batch) => {
       for (const event of batch.events) {
-        if (TRIGGERS.has(event.type) && isSessionStream(event.streamId)) void this.consider(sessionIdOf(event));
+        if (!TRIGGERS.has(event.type) || !isSessionStream(event.streamId)) continue;
+        const sessionId = sessionIdOf(event);
+        if (event.type === 'LtiLaunched') {
+          this.launches++;
+          this.withoutLink.delete(sessionId);
+        }
+        void this.consider(sessionId);
       }
     });
     await this.sweep();
@@ -98,8 +112,11 @@ export class LtiServiceWorker {
   }
 
   private async consider(sessionId: string): Promise<void> {
+    if (this.withoutLink.get(sessionId)) return;
+    const launches = this.launches;
     try {
       if (await getLtiSessionLink(this.core.db, sessionId)) this.schedule(sessionId);
+      else if (launches === this.launches) this.withoutLink.set(sessionId, true);
     } catch (error) {
       this.log(`LTI services: could not read the link of session ${sessionId}`, error);
     }
