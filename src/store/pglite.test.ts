@@ -2,6 +2,7 @@ import { describe } from 'vitest';
 import { clonePGlite } from '../../test/support/pglite.js';
 import { CONTRACT_EVENT_TYPES, eventStoreContract } from './contract.js';
 import { SqlEventStore } from './sql-event-store.js';
+import { eventsTableKeysContract } from './sql-schema.contract.js';
 import { EVENTS_DDL } from './sql-schema.js';
 
 describe('the pglite event store', () => {
@@ -10,6 +11,8 @@ describe('the pglite event store', () => {
     const store = await SqlEventStore.open(sql, { eventTypes: CONTRACT_EVENT_TYPES, sealKey });
     return { ...bind(store), close: async () => { await store.close(); await sql.close(); } };
   });
+
+  eventsTableKeysContract(() => clonePGlite((db) => db.exec(EVENTS_DDL)));
 });
 
 /** Keeps the store's methods bound when `close` is replaced. */
