@@ -3,7 +3,7 @@ import type { Actor } from '../src/domain/core/decider.js';
 import { getMonitorRow } from '../src/projections/monitor/queries.js';
 import { protocolEntries } from '../src/projections/protocol/queries.js';
 import { ALL_PROJECTIONS } from '../src/projections/index.js';
-import { applyTogether, CheckpointsMoved } from '../src/projections/checkpoints.js';
+import { applyTogether, CheckpointsMoved, readStatuses } from '../src/projections/checkpoints.js';
 import { ProjectionRunner } from '../src/projections/runner.js';
 import type { RecordedEvent } from '../src/store/event-store.js';
 import type { Sql } from '../src/store/sql.js';
@@ -91,6 +91,10 @@ for (const [engine, available, openDb] of ENGINES) describeWithServer(`the runne
       const left = await core.sql.transaction((tx) => applyTogether(tx, ALL_PROJECTIONS, all.slice(cut), assumed));
 
       expect(new Set([...left.values()].map((s) => s.checkpoint))).toEqual(new Set([all.at(-1)!.checkpoint]));
+      // The lock moved the stored checkpoints too, in its one statement.
+      const stored = await readStatuses(core.sql, ALL_PROJECTIONS.map((p) => p.name));
+      expect(stored).toHaveLength(ALL_PROJECTIONS.length);
+      expect(new Set(stored.map((s) => s.checkpoint))).toEqual(new Set([all.at(-1)!.checkpoint]));
       expect(await dumpReadModels(core.sql)).toEqual(await oneByOne());
     });
 

@@ -55,6 +55,14 @@ export async function readStatuses(db: Sql, names: readonly string[]): Promise<P
 
 const LOCK = `SELECT ${COLUMNS} FROM projection_checkpoints WHERE name = ANY($1::text[]) ORDER BY name FOR UPDATE`;
 
+/**
+ * `LOCK`, and in the same statement the checkpoints of `$2` moved to `$3`: it answers the rows as they were before.
+ * (The UPDATE joins the locked rows, so it runs once they are locked, in name order as always.)
+ */
+const LOCK_AND_MOVE = `WITH locked AS (${LOCK}),
+  moved AS (UPDATE projection_checkpoints p SET checkpoint = $3, updated_at = now() FROM locked l WHERE p.name = l.name AND p.name = ANY($2::text[]))
+  SELECT * FROM locked`;
+
 /** Locks the checkpoint rows of `names` for this transaction (creating missing ones) and returns them by name. */
 export async function lockCheckpoints(tx: Sql, names: readonly string[]): Promise<Map<string, ProjectionStatus>> {
   const lock = () => tx.query<Row>(LOCK, [names]);
@@ -109,7 +117,9 @@ export class CheckpointsMoved extends Error {
  * With `assumed` (what the last batch left, as this runner knows it), the checkpoint rows are locked in the same
  * pipeline as the writes instead of a round trip before them, and checked once all is answered: rows that differ
  * (another node applied meanwhile, a rebuild) throw `CheckpointsMoved`, and the caller's transaction, rolled back,
- * is to be applied again without `assumed`. The lock is still the first statement, so nothing is written unlocked.
+ * is to be applied again without `assumed`. The lock is still the first statement, so nothing is written unlocked;
+ * it moves the checkpoints too (which ones move follows from `assumed`): one statement a batch fewer, and batches
+ * come about one a request on a busy node.
  */
 export async function applyTogether(
   tx: Sql,
@@ -118,28 +128,34 @@ export async function applyTogether(
   assumed?: ReadonlyMap<string, ProjectionStatus>,
 ): Promise<Map<string, ProjectionStatus>> {
   const names = projections.map((p) => p.name);
+  const last = events[events.length - 1].checkpoint;
+  const pendingIn = (checkpoints: ReadonlyMap<string, ProjectionStatus>) =>
+    projections.flatMap((projection) => {
+      const mine = pendingFor(projection, checkpoints.get(projection.name), events);
+      return mine === null ? [] : [{ projection, mine }];
+    });
   let locked: Promise<Row[]> | null = null;
   let checkpoints: ReadonlyMap<string, ProjectionStatus>;
+  let pending: Array<{ projection: Projection; mine: RecordedEvent[] }>;
   if (assumed && names.every((n) => assumed.has(n))) {
-    locked = tx.query<Row>(LOCK, [names]);
-    locked.catch(() => {}); // awaited below; a failure fails the statements after it too, and the flush throws first
     checkpoints = assumed;
-  } else checkpoints = await lockCheckpoints(tx, names);
+    pending = pendingIn(checkpoints);
+    locked = tx.query<Row>(LOCK_AND_MOVE, [names, pending.map((p) => p.projection.name), last]);
+    locked.catch(() => {}); // awaited below; a failure fails the statements after it too, and the flush throws first
+  } else {
+    checkpoints = await lockCheckpoints(tx, names);
+    pending = pendingIn(checkpoints);
+  }
   const pipe = pipelined(tx);
-  const last = events[events.length - 1].checkpoint;
   const after = new Map(checkpoints);
   let failed: { error: unknown } | null = null;
   try {
-    const moved: string[] = [];
-    for (const projection of projections) {
-      const mine = pendingFor(projection, checkpoints.get(projection.name), events);
-      if (mine === null) continue;
+    for (const { projection, mine } of pending) {
       if (mine.length > 0 && projection.applyPage) await projection.applyPage(pipe.sql, mine);
       else for (const event of mine) await projection.apply(pipe.sql, event);
-      moved.push(projection.name);
       after.set(projection.name, { name: projection.name, checkpoint: last, failure: null });
     }
-    await moveCheckpoints(pipe.sql, moved, last);
+    if (!locked) await moveCheckpoints(pipe.sql, pending.map((p) => p.projection.name), last);
   } catch (error) {
     failed = { error };
   }
