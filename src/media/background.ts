@@ -5,13 +5,14 @@ import { setPriority } from 'node:os';
 /**
  * How background work (the recordings' analysis: its face threads and ffmpeg) yields the CPU. Niceness alone is not
  * enough on Linux's scheduler: a niced thread that holds a core keeps it until its slice ends, and the thread serving
- * HTTP that wakes meanwhile waits (measured: 1,000 sessions with recordings, violation → proctor p99 63 ms with the
- * analysis niced, 41 ms without it). A thread under `SCHED_IDLE` is taken off its core as soon as any other thread
- * wakes. Any process may lower its own threads to it; `chrt` (util-linux) is how Node gets there.
+ * HTTP that wakes meanwhile waits. A thread under `SCHED_IDLE` is taken off its core as soon as any other thread
+ * wakes (measured: 1,000 sessions with recordings, violation → proctor p99 74–112 ms with the analysis niced, 46–94
+ * ms under SCHED_IDLE, 41 ms without the analysis). Any process may lower its own threads to it; `chrt`
+ * (util-linux) is how Node gets there.
  */
 export type BackgroundPolicy = 'idle' | 'nice' | 'none';
 
-const CHRT = process.env.CHRT_PATH || 'chrt';
+const CHRT = 'chrt';
 
 /**
  * Makes the calling thread (a worker thread's own, on Linux: its thread id is read from `/proc/thread-self`) background
