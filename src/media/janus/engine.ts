@@ -60,6 +60,9 @@ export class JanusEngine {
   private timer: ReturnType<typeof setInterval> | null = null;
   private stopFollowing: () => void = () => {};
   private closing = false;
+  /** The connection to Janus was lost and is being made again (see `lost`). */
+  private down = false;
+  private url = '';
   private readonly log: JanusLog;
   readonly recordingsDir: string;
 
@@ -81,25 +84,12 @@ export class JanusEngine {
     const engine = new JanusEngine(options);
     mkdirSync(engine.recordingsDir, { recursive: true });
     Janode.Logger.setLevel('error');
-    let url = options.url ?? null;
-    if (!url) {
-      engine.janus = await startJanus({
-        dir: join(options.dir, 'config'),
-        wsPort: options.port ?? 8188,
-        binary: options.binary,
-        libDir: options.libDir,
-        publicIp: options.publicIp,
-        stunServer: options.stunServer,
-        rtpPortRange: options.rtpPortRange,
-        log: (line) => {
-          if (/\[ERR\]|\[FATAL\]/.test(line)) engine.log.warn({ janus: line }, 'janus');
-        },
-      });
-      url = engine.janus.url;
+    if (options.url) engine.url = options.url;
+    else {
+      engine.janus = await engine.startOurJanus();
+      engine.url = engine.janus.url;
     }
-    engine.connection = await Janode.connect({ address: { url }, retry_time_secs: 1, max_retries: 3 });
-    engine.connection.on(Janode.EVENT.CONNECTION_CLOSED, () => engine.lost('the connection to Janus closed'));
-    engine.connection.on(Janode.EVENT.CONNECTION_ERROR, (e: unknown) => engine.lost(`the connection to Janus failed: ${String(e)}`));
+    await engine.connect(3);
     await engine.recordings.sweep();
     engine.timer = setInterval(() => void engine.cycle(), options.segmentMs ?? 10_000);
     engine.stopFollowing = options.core.runner.onApplied((batch) => {
@@ -107,7 +97,7 @@ export class JanusEngine {
         if (ENDS_RECORDING.has(e.type) && isSessionStream(e.streamId)) void engine.endSession(sessionIdOf(e));
       }
     });
-    engine.log.info({ url, pid: engine.janus?.pid ?? null }, 'janus media engine ready');
+    engine.log.info({ url: engine.url, pid: engine.janus?.pid ?? null }, 'janus media engine ready');
     return engine;
   }
 
@@ -116,21 +106,99 @@ export class JanusEngine {
     return this.janus?.pid ?? null;
   }
 
-  private lost(reason: string): void {
-    if (this.closing) return;
-    this.log.error({}, reason);
+  private startOurJanus(): Promise<RunningJanus> {
+    const { options } = this;
+    return startJanus({
+      dir: join(options.dir, 'config'),
+      wsPort: options.port ?? 8188,
+      binary: options.binary,
+      libDir: options.libDir,
+      publicIp: options.publicIp,
+      stunServer: options.stunServer,
+      rtpPortRange: options.rtpPortRange,
+      log: (line) => {
+        if (/\[ERR\]|\[FATAL\]/.test(line)) this.log.warn({ janus: line }, 'janus');
+      },
+    });
+  }
+
+  private async connect(retries: number, withinMs = 10_000): Promise<void> {
+    // A Janus that accepts the socket but is not yet (or no longer) answering leaves janode's connect pending for good.
+    const attempt = Janode.connect({ address: { url: this.url }, retry_time_secs: 1, max_retries: retries });
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer from Janus at ${this.url} within ${withinMs} ms`)), withinMs);
+    });
+    const connection = await Promise.race([attempt, late]).finally(() => clearTimeout(timer)).catch((error: unknown) => {
+      void attempt.then((c) => c.close()).catch(() => {}); // one that answers after all is not kept
+      throw error;
+    });
+    connection.on(Janode.EVENT.CONNECTION_CLOSED, () => this.lost(connection, 'the connection to Janus closed'));
+    connection.on(Janode.EVENT.CONNECTION_ERROR, (e: unknown) => this.lost(connection, `the connection to Janus failed: ${String(e)}`));
+    this.connection = connection;
+  }
+
+  /**
+   * Janus went away (it crashed or restarted, or the network between us broke). Its rooms, publishers and watchers
+   * are gone with it: the publishers' recordings so far are stored from their files, the watchers dropped, and the
+   * connection made again (Janus started again first when it is ours), every few seconds until it is back. Meanwhile
+   * publishing and watching are refused; the browsers try again on their own (a publisher every 3 s, a watcher once
+   * its picture is lost), and rooms are made again on first use.
+   */
+  private lost(connection: Connection, reason: string): void {
+    if (this.closing || this.connection !== connection || this.down) return;
+    this.down = true;
+    this.log.error({ url: this.url }, `${reason}: its publishers and watchers are dropped until it is back`);
     this.session = null;
     this.control = null;
     this.rooms.clear();
+    // Not waited for: a gone Janus answers no detach (their handles' requests stay unanswered, then are dropped).
+    void this.watching.dropAll();
+    for (const publisher of [...this.publishers.values()]) void this.closePublisher(publisher);
+    void this.reconnect();
+  }
+
+  private async reconnect(): Promise<void> {
+    for (let attempt = 0; !this.closing; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 500 * 2 ** attempt)));
+      if (this.closing) return;
+      try {
+        if (this.janus?.exited) {
+          this.janus = await this.startOurJanus();
+          this.url = this.janus.url;
+        }
+        await this.connect(0, 3_000);
+        this.session = null;
+        this.control = null;
+        this.rooms.clear();
+        this.down = false;
+        this.log.info({ url: this.url, pid: this.janus?.pid ?? null, attempts: attempt + 1 }, 'connected to Janus again');
+        return;
+      } catch (error) {
+        this.log.warn({ url: this.url, error: String(error) }, 'Janus is not back yet');
+      }
+    }
   }
 
   private janusSession(): Promise<Session> {
     if (!this.connection) throw new IllegalStateError('the Janus media engine is not running');
+    if (this.down) throw new IllegalStateError('the media server (Janus) is not reachable just now: try again in a few seconds');
     this.session ??= this.connection.create(15).then((s) => {
-      s.once(Janode.EVENT.SESSION_DESTROYED, () => this.lost('the Janus session was destroyed'));
+      s.once(Janode.EVENT.SESSION_DESTROYED, () => {
+        // The connection stays: the next use makes a new session, its control handle and its rooms.
+        if (this.closing) return;
+        this.log.error({}, 'the Janus session was destroyed');
+        this.session = null;
+        this.control = null;
+        this.rooms.clear();
+      });
       return s;
     });
-    return this.session;
+    const session = this.session;
+    session.catch(() => {
+      if (this.session === session) this.session = null;
+    });
+    return session;
   }
 
   private async attach(): Promise<VideoRoomHandle> {
@@ -138,7 +206,14 @@ export class JanusEngine {
   }
 
   private controlHandle(): Promise<VideoRoomHandle> {
-    this.control ??= this.attach();
+    if (!this.control) {
+      const control = this.attach();
+      this.control = control;
+      // A handle that could not be had (Janus away) is asked for again next time, not kept as a failure.
+      control.catch(() => {
+        if (this.control === control) this.control = null;
+      });
+    }
     return this.control;
   }
 
@@ -209,7 +284,9 @@ export class JanusEngine {
     publisher.closed = true;
     const key = `${publisher.sessionId}/${publisher.track}`;
     if (this.publishers.get(key) === publisher) this.publishers.delete(key);
-    await publisher.handle.detach().catch(() => {}); // Janus closes the recording files here
+    // Janus closes the recording files here. A Janus that is gone answers nothing: its files are as they are.
+    if (this.down) void publisher.handle.detach().catch(() => {});
+    else await publisher.handle.detach().catch(() => {});
     if (publisher.base) this.recordings.queue(publisher.sessionId, publisher.track, publisher.base);
     publisher.base = null;
   }

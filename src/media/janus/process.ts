@@ -6,6 +6,8 @@ export interface RunningJanus {
   /** ws://127.0.0.1:PORT, for janode. */
   readonly url: string;
   readonly pid: number;
+  /** Whether the process has exited (crashed, or killed by someone else). */
+  readonly exited: boolean;
   stop(): Promise<void>;
 }
 
@@ -68,6 +70,9 @@ export async function startJanus(options: JanusFolderOptions & { binary?: string
   return {
     url: `ws://127.0.0.1:${options.wsPort}`,
     pid: child.pid!,
+    get exited() {
+      return exited !== undefined;
+    },
     async stop() {
       if (exited !== undefined) return;
       child.kill('SIGTERM');

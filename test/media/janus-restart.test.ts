@@ -1,0 +1,83 @@
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { IllegalStateError } from '../../src/domain/core/errors.js';
+import { LocalBlobStore } from '../../src/media/blob-store.js';
+import { JanusEngine } from '../../src/media/janus/engine.js';
+import { startJanus, type RunningJanus } from '../../src/media/janus/process.js';
+import { eventually, startTestApi, type TestApi } from '../support/api.js';
+import { describeWithServer } from '../support/servers.js';
+
+// Janus's control plane only (rooms, handles): no media, so no network namespace is needed.
+const HAS_JANUS = existsSync('/usr/bin/janus');
+
+/** A TCP port nothing listens on now. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Whether the engine's Janus answers: a room made now is there. */
+async function answers(engine: JanusEngine, room: string): Promise<boolean> {
+  const control = await engine.conferenceHandles().control();
+  await control.create({ room, description: room, is_private: true, record: false });
+  return (await control.exists({ room })).exists;
+}
+
+describeWithServer('the Janus media engine when Janus goes away', HAS_JANUS, 'no Janus (apt-get install janus)', () => {
+  let api: TestApi;
+  let ours: JanusEngine;
+  let external: RunningJanus | null = null;
+  let given: JanusEngine;
+  let givenDir = '';
+  let givenPort = 0;
+  const warnings: string[] = [];
+  const log = { info() {}, warn: (_o: object, m: string) => void warnings.push(m), error: (_o: object, m: string) => void warnings.push(m) };
+
+  beforeAll(async () => {
+    const port = await freePort();
+    givenPort = await freePort();
+    api = await startTestApi({}, {
+      janus: async (core, dataDir) => {
+        givenDir = join(dataDir, 'janus-given');
+        external = await startJanus({ dir: join(givenDir, 'config'), wsPort: givenPort });
+        given = await JanusEngine.start({ core, blobs: new LocalBlobStore(join(dataDir, 'blobs-given')), dir: givenDir, url: external.url, log });
+        return JanusEngine.start({ core, blobs: new LocalBlobStore(join(dataDir, 'blobs')), dir: join(dataDir, 'janus'), port, log });
+      },
+    });
+    ours = api.janus!;
+  }, 60_000);
+  afterAll(async () => {
+    await given?.close();
+    await external?.stop();
+    await api?.close();
+  });
+
+  it('starts its own Janus again when it dies, and connects to it', async () => {
+    expect(await answers(ours, 'before')).toBe(true);
+    const first = ours.pid!;
+    process.kill(first, 'SIGKILL');
+    // The rooms were Janus's: a new Janus has none, and makes them again on first use.
+    await eventually(async () => ours.pid !== first && (await answers(ours, 'after').catch(() => false)), 30_000);
+    expect(warnings.some((w) => /the connection to Janus (closed|failed)/.test(w))).toBe(true);
+  }, 40_000);
+
+  it('refuses to publish while a Janus it was given is gone, and connects again once it is back', async () => {
+    expect(await answers(given, 'given-before')).toBe(true);
+    await external!.stop();
+    await eventually(async () => {
+      const error = await given.publish('gone', 'camera', 'v=0').catch((e: unknown) => e);
+
+      return error instanceof IllegalStateError && /not reachable/.test(error.message);
+    }, 15_000);
+    external = await startJanus({ dir: join(givenDir, 'config'), wsPort: givenPort });
+    await eventually(async () => answers(given, 'given-after').catch(() => false), 30_000);
+  }, 60_000);
+});
