@@ -94,7 +94,20 @@ describeWithServer('live video and recordings through Janus (janus mode, in a ne
     for (const track of ['camera', 'screen']) {
       const segs = found.segments.filter((s) => s.track === track);
       expect(segs.length, track).toBeGreaterThanOrEqual(3);
-      expect(segs.map((s) => s.seq)).toEqual(segs.map((_, i) => i));
+      // Numbered in order from 0. One number may be missing, and only the piece the scenario's extra cycle cut to
+      // ~150 ms: on a busy machine its first keyframe can come later than that, and a piece without a picture is
+      // recorded lost (with why). The segment after it is the one that cycle started; the gap check below still holds
+      // the time covered to within a second.
+      const seqs = segs.map((s) => s.seq);
+      expect(seqs[0], track).toBe(0);
+      const skips = seqs.flatMap((q, i) => (i > 0 && q !== seqs[i - 1] + 1 ? [i] : []));
+      const at = `${track}: ${JSON.stringify(segs.map((s) => [s.seq, s.start, s.durationMs]))}, cycled again at ${found.recycledAt}`;
+      expect(skips.length, at).toBeLessThanOrEqual(1);
+      for (const i of skips) {
+        expect(seqs[i], at).toBe(seqs[i - 1] + 2);
+        expect(Date.parse(segs[i].start) - Date.parse(found.recycledAt), at).toBeGreaterThanOrEqual(-100);
+        expect(Date.parse(segs[i].start) - Date.parse(found.recycledAt), at).toBeLessThan(1500);
+      }
       // From the first packet (the page needs a moment to publish) to the end, without holes.
       expect(Date.parse(segs[0].start) - started, `${track} starts late`).toBeLessThan(8000);
       const last = segs.at(-1)!;
