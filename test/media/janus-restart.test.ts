@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { IllegalStateError } from '../../src/domain/core/errors.js';
@@ -7,22 +6,10 @@ import { LocalBlobStore } from '../../src/media/blob-store.js';
 import { JanusEngine } from '../../src/media/janus/engine.js';
 import { startJanus, type RunningJanus } from '../../src/media/janus/process.js';
 import { eventually, startTestApi, type TestApi } from '../support/api.js';
-import { describeWithServer } from '../support/servers.js';
+import { describeWithServer, freePort } from '../support/servers.js';
 
 // Janus's control plane only (rooms, handles): no media, so no network namespace is needed.
 const HAS_JANUS = existsSync('/usr/bin/janus');
-
-/** A TCP port nothing listens on now. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Whether the engine's Janus answers: a room made now is there. */
 async function answers(engine: JanusEngine, room: string): Promise<boolean> {

@@ -149,9 +149,7 @@ export class JanusEngine {
     if (this.closing || this.connection !== connection || this.down) return;
     this.down = true;
     this.log.error({ url: this.url }, `${reason}: its publishers and watchers are dropped until it is back`);
-    this.session = null;
-    this.control = null;
-    this.rooms.clear();
+    this.forgetJanusSession();
     // Not waited for: a gone Janus answers no detach (their handles' requests stay unanswered, then are dropped).
     void this.watching.dropAll();
     for (const publisher of [...this.publishers.values()]) void this.closePublisher(publisher);
@@ -168,9 +166,7 @@ export class JanusEngine {
           this.url = this.janus.url;
         }
         await this.connect(0, 3_000);
-        this.session = null;
-        this.control = null;
-        this.rooms.clear();
+        this.forgetJanusSession();
         this.down = false;
         this.log.info({ url: this.url, pid: this.janus?.pid ?? null, attempts: attempt + 1 }, 'connected to Janus again');
         return;
@@ -178,6 +174,13 @@ export class JanusEngine {
         this.log.warn({ url: this.url, error: String(error) }, 'Janus is not back yet');
       }
     }
+  }
+
+  /** The Janus session, its control handle and the rooms made on it: made again on next use. */
+  private forgetJanusSession(): void {
+    this.session = null;
+    this.control = null;
+    this.rooms.clear();
   }
 
   private janusSession(): Promise<Session> {
@@ -188,9 +191,7 @@ export class JanusEngine {
         // The connection stays: the next use makes a new session, its control handle and its rooms.
         if (this.closing) return;
         this.log.error({}, 'the Janus session was destroyed');
-        this.session = null;
-        this.control = null;
-        this.rooms.clear();
+        this.forgetJanusSession();
       });
       return s;
     });
