@@ -39,6 +39,14 @@ describe('the configuration', () => {
     }
   });
 
+  it('takes several Janus instances from JANUS_URL, comma-separated, and refuses what is not one', () => {
+    const DATA_DIR = mkdtempSync(join(tmpdir(), 'proctor-config-'));
+    expect(loadConfig({ DATA_DIR }).janus?.urls).toEqual([]);
+    expect(loadConfig({ DATA_DIR, JANUS_URL: 'ws://janus1:8188, ws://janus2:8188' }).janus?.urls).toEqual(['ws://janus1:8188', 'ws://janus2:8188']);
+    expect(() => loadConfig({ DATA_DIR, JANUS_URL: 'http://janus1:8188' })).toThrow(/JANUS_URL: http:\/\/janus1:8188 is not a ws:\/\/ or wss:\/\/ address/);
+    expect(() => loadConfig({ DATA_DIR, JANUS_URL: 'ws://a:1,ws://a:1' })).toThrow(/the same Janus twice/);
+  });
+
   it('says what is wrong with a bad setting', () => {
     const DATA_DIR = dataDir();
     expect(() => loadConfig({ DATA_DIR, PORT: 'eighty' })).toThrow(/PORT=eighty/);

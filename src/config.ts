@@ -52,7 +52,7 @@ export interface Config {
   readonly publicUrl: string;
   readonly logLevel: string;
   readonly media: 'p2p' | 'janus';
-  /** MEDIA=janus: JANUS_URL to use a running Janus, else JANUS_BINARY is started on 127.0.0.1:JANUS_PORT (src/media/janus). */
+  /** MEDIA=janus: JANUS_URL to use running Janus instances (comma-separated), else JANUS_BINARY is started on 127.0.0.1:JANUS_PORT (src/media/janus). */
   readonly janus?: JanusConfig;
   /** Face verification distances (FACE_MATCH_THRESHOLD for 1:1, FACE_SIMILAR_THRESHOLD for 1:N); unset: the tuned defaults. */
   readonly faces?: { readonly matchThreshold?: number; readonly similarThreshold?: number };
@@ -83,7 +83,8 @@ export interface Config {
 }
 
 export interface JanusConfig {
-  readonly url: string | null;
+  /** JANUS_URL, comma-separated: the Janus instances to use (rooms are spread over them); empty: start our own. */
+  readonly urls: readonly string[];
   readonly binary: string;
   readonly port: number;
   readonly publicIp: string | null;
@@ -96,8 +97,11 @@ function janusConfig(env: NodeJS.ProcessEnv): JanusConfig {
   if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new Error(`JANUS_PORT=${env.JANUS_PORT} is not a port number`);
   const segmentSeconds = Number(env.JANUS_SEGMENT_SECONDS ?? 10);
   if (!(segmentSeconds >= 2 && segmentSeconds <= 300)) throw new Error('JANUS_SEGMENT_SECONDS must be from 2 to 300');
+  const urls = (env.JANUS_URL ?? '').split(',').map((u) => u.trim()).filter(Boolean);
+  for (const url of urls) if (!/^wss?:\/\/[^\s/]+/.test(url)) throw new Error(`JANUS_URL: ${url} is not a ws:// or wss:// address`);
+  if (new Set(urls).size !== urls.length) throw new Error('JANUS_URL names the same Janus twice');
   return {
-    url: env.JANUS_URL || null,
+    urls,
     binary: env.JANUS_BINARY || 'janus',
     port,
     publicIp: env.JANUS_PUBLIC_IP || null,

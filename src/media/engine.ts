@@ -6,7 +6,7 @@ import type { JanusEngine, JanusEngineOptions } from './janus/engine.js';
 
 /**
  * The media engine chosen by MEDIA: `p2p` needs nothing on the server beyond the signalling hub (answers null);
- * `janus` starts Janus (or connects to JANUS_URL) with recordings under DATA_DIR/janus.
+ * `janus` starts Janus (or connects to the instances of JANUS_URL) with recordings under DATA_DIR/janus.
  */
 export async function startMediaEngine(config: Config, core: Core, blobs: BlobStore, log?: JanusEngineOptions['log']): Promise<JanusEngine | null> {
   if (config.media !== 'janus') return null;
@@ -18,7 +18,7 @@ export async function startMediaEngine(config: Config, core: Core, blobs: BlobSt
     blobs,
     log,
     dir: join(config.dataDir, 'janus'),
-    url: janus?.url ?? null,
+    urls: janus?.urls ?? [],
     binary: janus?.binary,
     port: janus?.port,
     publicIp: janus?.publicIp,

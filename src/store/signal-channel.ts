@@ -1,5 +1,6 @@
 import { NODE_NAME, type Sql } from './sql.js';
 import { migrate } from './migrate.js';
+import { NotifyChannel } from './notify-channel.js';
 
 /** A relayed signal as the channel carries it (see `media/signalling.ts`). */
 export interface ChannelSignal {
@@ -11,8 +12,6 @@ export interface ChannelSignal {
 }
 
 const CHANNEL = 'proctor_signals';
-/** NOTIFY carries at most 8,000 bytes: a larger signal waits in a table for the minute it takes to be fetched. */
-const INLINE_BYTES = 7000;
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS signal_listeners (
@@ -22,44 +21,42 @@ CREATE TABLE IF NOT EXISTS signal_listeners (
   listeners  integer NOT NULL,
   PRIMARY KEY (session_id, username, node)
 );
-CREATE TABLE IF NOT EXISTS signal_spill (
-  id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-  signal     jsonb NOT NULL,
-  created_at timestamptz NOT NULL DEFAULT now()
-);
 `;
 
+/** Whether the node named by `column` (a relay's or a node's name, `NODE_NAME#n`) is connected to the database now. */
+export const nodeAlive = (column: string) => `EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.application_name = split_part(${column}, '#', 1))`;
+
 // A listener counts while its node is connected: a node that died (its connections gone) is no longer there to deliver.
-const ALIVE = `EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.application_name = split_part(l.node, '#', 1))`;
+const ALIVE = nodeAlive('l.node');
 
 let instances = 0;
 
+/** This process's name among the nodes, made unique per relay (several servers may share a process in tests). */
+export function nodeInstanceName(): string {
+  return `${NODE_NAME}#${++instances}`;
+}
+
 /**
  * WebRTC signals between the app nodes of one PostgreSQL database: who listens where (a table, counted only while the
- * listening node is connected) and the signals themselves (NOTIFY, in order; a large one through a table). Signals are
- * relayed, never kept: what a node misses while its connection is down is gone, as a dropped socket's would be.
+ * listening node is connected) and the signals themselves (`NotifyChannel`, in order). Signals are relayed, never
+ * kept: what a node misses while its connection is down is gone, as a dropped socket's would be.
  */
 export class SqlSignalChannel {
-  /** This relay among the others (several servers may share a process in tests). */
-  readonly node = `${NODE_NAME}#${++instances}`;
-  private unlisten: (() => Promise<void>) | null = null;
-  private inbox: Promise<void> = Promise.resolve();
-  private spilled = 0;
+  /** This relay among the others. */
+  readonly node = nodeInstanceName();
+  private channel: NotifyChannel<{ node: string; signal: ChannelSignal }> | null = null;
 
-  private constructor(
-    private readonly sql: Sql,
-    private readonly schema: string,
-    private readonly deliver: (signal: ChannelSignal) => void,
-  ) {}
+  private constructor(private readonly sql: Sql) {}
 
   /** Creates the tables if needed and hears the signals other nodes send; `deliver` gets each, in order. */
   static async open(sql: Sql, deliver: (signal: ChannelSignal) => void): Promise<SqlSignalChannel> {
     await migrate(sql, DDL);
-    const [{ schema }] = await sql.query<{ schema: string }>(`SELECT current_schema() AS schema`);
-    const channel = new SqlSignalChannel(sql, schema, deliver);
-    channel.unlisten = await sql.listen(CHANNEL, (payload) => channel.received(payload));
+    const relay = new SqlSignalChannel(sql);
+    relay.channel = await NotifyChannel.open<{ node: string; signal: ChannelSignal }>(sql, CHANNEL, (m) => {
+      if (m.node !== relay.node && m.signal) deliver(m.signal);
+    });
     await sql.query(`DELETE FROM signal_listeners l WHERE NOT ${ALIVE}`);
-    return channel;
+    return relay;
   }
 
   /** Counts one more (`delta` 1) or one fewer (-1) listener of this node for `username` in `sessionId`. */
@@ -80,47 +77,14 @@ export class SqlSignalChannel {
       [signal.sessionId, this.node, signal.to, signal.from],
     );
     if (n === 0) return 0;
-    const message = JSON.stringify({ schema: this.schema, node: this.node, signal });
-    if (Buffer.byteLength(message) <= INLINE_BYTES) {
-      await this.sql.query(`SELECT pg_notify($1, $2)`, [CHANNEL, message]);
-      return n;
-    }
-    // One statement: the row is there when the notification is heard (both take effect at its commit).
-    await this.sql.query(
-      `WITH spilled AS (INSERT INTO signal_spill (signal) VALUES ($2::text::jsonb) RETURNING id)
-       SELECT pg_notify($1, json_build_object('schema', $3::text, 'node', $4::text, 'spilled', id)::text) FROM spilled`,
-      [CHANNEL, JSON.stringify(signal), this.schema, this.node],
-    );
-    if (++this.spilled % 100 === 0) await this.sql.query(`DELETE FROM signal_spill WHERE created_at < now() - interval '1 minute'`);
+    await this.channel!.send({ node: this.node, signal });
     return n;
   }
 
   /** Stops hearing signals and forgets this node's listeners. */
   async close(): Promise<void> {
-    await this.unlisten?.().catch(() => {});
-    this.unlisten = null;
-    await this.inbox;
+    await this.channel?.close();
+    this.channel = null;
     await this.sql.query(`DELETE FROM signal_listeners WHERE node = $1`, [this.node]).catch(() => {});
-  }
-
-  private received(payload: string): void {
-    let message: { schema?: unknown; node?: unknown; signal?: ChannelSignal; spilled?: unknown };
-    try {
-      message = JSON.parse(payload);
-    } catch {
-      return;
-    }
-    if (message.schema !== this.schema || message.node === this.node) return;
-    // One at a time, so a spilled signal fetched from the table is not overtaken by the small one sent after it.
-    this.inbox = this.inbox.then(async () => {
-      const signal = message.signal ?? (await this.fetchSpilled(message.spilled));
-      if (signal) this.deliver(signal);
-    }).catch(() => {});
-  }
-
-  private async fetchSpilled(id: unknown): Promise<ChannelSignal | null> {
-    if (typeof id !== 'number' && typeof id !== 'string') return null;
-    const [row] = await this.sql.query<{ signal: string }>(`SELECT signal::text AS signal FROM signal_spill WHERE id = $1`, [id]);
-    return row ? (JSON.parse(row.signal) as ChannelSignal) : null;
   }
 }

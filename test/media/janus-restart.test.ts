@@ -13,7 +13,7 @@ const HAS_JANUS = existsSync('/usr/bin/janus');
 
 /** Whether the engine's Janus answers: a room made now is there. */
 async function answers(engine: JanusEngine, room: string): Promise<boolean> {
-  const control = await engine.conferenceHandles().control();
+  const control = await engine.conferenceHandles().control(room);
   await control.create({ room, description: room, is_private: true, record: false });
   return (await control.exists({ room })).exists;
 }

@@ -4,10 +4,10 @@ import type { VideoRoomHandle } from 'janode/plugins/videoroom';
 import { ForbiddenError, IllegalStateError, NotFoundError } from '../../domain/core/errors.js';
 import { MAX_MEMBERS } from './room.js';
 
-/** What the conference needs of the Janus engine: handles on its Janus session. */
+/** What the conference needs of the Janus engine: handles on the Janus holding a room. */
 export interface ConferenceHandles {
-  attach(): Promise<VideoRoomHandle>;
-  control(): Promise<VideoRoomHandle>;
+  attach(room: string): Promise<VideoRoomHandle>;
+  control(room: string): Promise<VideoRoomHandle>;
 }
 
 interface Feed {
@@ -46,7 +46,7 @@ export class JanusConference {
     let ready = this.rooms.get(room);
     if (!ready) {
       ready = (async () => {
-        const control = await this.handles.control();
+        const control = await this.handles.control(room);
         if ((await control.exists({ room })).exists) return;
         await control.create({
           room, description: room, max_publishers: MAX_MEMBERS, videocodec: 'vp8', audiocodec: 'opus', record: false, notify_joining: false, is_private: true,
@@ -64,11 +64,11 @@ export class JanusConference {
     const key = `${room} ${address}`;
     const earlier = this.feeds.get(key);
     if (earlier) await this.closeFeed(earlier);
-    const control = await this.handles.control();
+    const control = await this.handles.control(room);
     const { participants } = await control.listParticipants({ room });
     if (participants.some((p) => p.feed === address)) await control.kick({ room, feed: address }).catch(() => {}); // left by a run that crashed
     else if (participants.length >= MAX_MEMBERS) throw new IllegalStateError(`the conference is full (${MAX_MEMBERS} people)`);
-    const feed: Feed = { room, address, handle: await this.handles.attach(), closed: false };
+    const feed: Feed = { room, address, handle: await this.handles.attach(room), closed: false };
     this.feeds.set(key, feed);
     feed.handle.once(Janode.EVENT.HANDLE_HANGUP, () => void this.closeFeed(feed));
     feed.handle.once(Janode.EVENT.HANDLE_DETACHED, () => void this.closeFeed(feed, false));
@@ -86,9 +86,9 @@ export class JanusConference {
   /** `viewer` subscribes to `address`'s camera and microphone: Janus's offer, answered through `startWatching`. */
   async watch(room: string, viewer: string, address: string): Promise<{ watchId: string; sdp: string }> {
     if (this.feeds.get(`${room} ${address}`)?.closed !== false) throw new NotFoundError(`${address} does not publish in this conference`);
-    const { participants } = await (await this.handles.control()).listParticipants({ room });
+    const { participants } = await (await this.handles.control(room)).listParticipants({ room });
     if (!participants.some((p) => p.feed === address && p.publisher)) throw new NotFoundError(`${address}'s media is not flowing yet`);
-    const handle = await this.handles.attach();
+    const handle = await this.handles.attach(room);
     try {
       const joined = await handle.joinSubscriber({ room, streams: [{ feed: address }] });
       if (!joined.jsep) throw new Error('Janus answered a subscription without an offer');

@@ -1,14 +1,17 @@
 import { mkdirSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import Janode, { type Connection, type Session } from 'janode';
-import VideoRoom, { type VideoRoomHandle } from 'janode/plugins/videoroom';
+import Janode from 'janode';
+import type { VideoRoomHandle } from 'janode/plugins/videoroom';
 import type { Core } from '../../app/core/core.js';
 import { isSessionStream, sessionIdOf } from '../../domain/session/events.js';
-import { IllegalStateError } from '../../domain/core/errors.js';
+import { IllegalStateError, NotFoundError, ValidationError } from '../../domain/core/errors.js';
 import { getMonitorRow } from '../../projections/monitor/queries.js';
+import { NodeCalls } from '../../store/node-calls.js';
+import { RoomPlacements } from '../../store/room-placements.js';
 import type { BlobStore } from '../blob-store.js';
-import { startJanus, type RunningJanus } from './process.js';
+import { JanusInstance } from './instance.js';
+import { startJanus } from './process.js';
 import { PUBLISHED_TRACKS, type PublishedTrack, type Publisher } from './publisher.js';
 import { DEFAULT_TOOLS, type Tools } from './recording.js';
 import { RecordingPipeline, type JanusLog } from './recording-pipeline.js';
@@ -22,7 +25,12 @@ export interface JanusEngineOptions {
   readonly blobs: BlobStore;
   /** Our folder: the Janus configuration (when we start it) and the recordings. */
   readonly dir: string;
-  /** A running Janus to use (ws://…) instead of starting one; it must share `dir`'s file system and use string room ids. */
+  /**
+   * Running Janus instances to use (ws://…) instead of starting one: rooms are spread over them. Each must share
+   * `dir`'s file system and use string room ids.
+   */
+  readonly urls?: readonly string[];
+  /** One running Janus (the same as `urls` with one). */
   readonly url?: string | null;
   readonly binary?: string;
   readonly port?: number;
@@ -39,30 +47,30 @@ export interface JanusEngineOptions {
 const quiet = { info() {}, warn() {}, error() {} };
 /** Events after which a session's room records nobody. */
 const ENDS_RECORDING = new Set(['SessionFinished', 'SessionCancelled']);
+/** What one node asks another for a watch it holds (`Watches` methods by name). */
+type WatchCall = { sessionId: string; watchId: string; viewer: string; sdp?: string; active?: boolean };
 
 /**
  * The `janus` media engine: Debian's Janus with its VideoRoom plugin, driven through janode. One room per exam
- * session (created on demand, named by the session id); the test-taker's browser publishes its camera+microphone
- * and its screen once each, every watcher subscribes to them through Janus. Janus records each publisher (.mjr);
- * the recording is cycled every `segmentMs`, and each finished piece becomes a WebM segment in the blob store and a
- * RecordingSegmentStored event, exactly like the segments browsers upload in p2p mode (`RecordingPipeline`);
- * watching is `Watches`. This class keeps the connection, the rooms and the publishers.
+ * session (created on demand, named by the session id), placed on one of the Janus instances (the least loaded one
+ * this node reaches; shared by every app node in `RoomPlacements`, moved when its Janus is lost); the test-taker's
+ * browser publishes its camera+microphone and its screen once each, every watcher subscribes to them through Janus.
+ * Janus records each publisher (.mjr); the recording is cycled every `segmentMs`, and each finished piece becomes a
+ * WebM segment in the blob store and a RecordingSegmentStored event, exactly like the segments browsers upload in
+ * p2p mode (`RecordingPipeline`); watching is `Watches`. A publisher or a watch lives on the node that made it (its
+ * Janus handle belongs to that node's connection); a later call about a watch that reaches another node is passed
+ * to it (`NodeCalls`). This class keeps the instances, the rooms and the publishers.
  */
 export class JanusEngine {
-  private janus: RunningJanus | null = null;
-  private connection: Connection | null = null;
-  private session: Promise<Session> | null = null;
-  private control: Promise<VideoRoomHandle> | null = null;
-  private readonly rooms = new Map<string, Promise<void>>();
-  private readonly publishers = new Map<string, Publisher>();
+  private readonly instances: JanusInstance[] = [];
+  private readonly publishers = new Map<string, Publisher & { readonly instance: JanusInstance }>();
   private readonly watching: Watches;
   private readonly recordings: RecordingPipeline;
+  private placements!: RoomPlacements;
+  private calls!: NodeCalls;
   private timer: ReturnType<typeof setInterval> | null = null;
   private stopFollowing: () => void = () => {};
   private closing = false;
-  /** The connection to Janus was lost and is being made again (see `lost`). */
-  private down = false;
-  private url = '';
   private readonly log: JanusLog;
   readonly recordingsDir: string;
 
@@ -72,24 +80,27 @@ export class JanusEngine {
     this.recordings = new RecordingPipeline({
       core: options.core, blobs: options.blobs, recordingsDir: this.recordingsDir, segmentMs: options.segmentMs, tools: options.tools ?? DEFAULT_TOOLS, log: this.log,
     });
-    this.watching = new Watches({
-      attach: () => this.attach(),
-      controlHandle: () => this.controlHandle(),
-      isPublishing: (sessionId, track) => this.publishers.get(`${sessionId}/${track}`)?.closed === false,
-    });
+    this.watching = new Watches({ roomServer: (sessionId) => this.roomServer(sessionId), node: () => this.calls.node });
   }
 
-  /** Starts Janus (or connects to `url`), converts recordings left from an earlier run, and starts cycling. */
+  /** Starts Janus (or connects to the given ones), converts recordings left from an earlier run, and starts cycling. */
   static async start(options: JanusEngineOptions): Promise<JanusEngine> {
     const engine = new JanusEngine(options);
     mkdirSync(engine.recordingsDir, { recursive: true });
     Janode.Logger.setLevel('error');
-    if (options.url) engine.url = options.url;
-    else {
-      engine.janus = await engine.startOurJanus();
-      engine.url = engine.janus.url;
+    const urls = options.urls?.length ? options.urls : options.url ? [options.url] : [];
+    const onLost = (instance: JanusInstance) => engine.lost(instance);
+    if (urls.length) for (const url of urls) engine.instances.push(new JanusInstance({ url, log: engine.log, onLost }));
+    else engine.instances.push(new JanusInstance({ url: '', start: () => engine.startOurJanus(), log: engine.log, onLost }));
+    engine.placements = await RoomPlacements.open(options.core.db);
+    engine.calls = await NodeCalls.open(options.core.db, (method, args) => engine.serve(method, args as WatchCall));
+    // Every instance is tried; the engine starts when one answers (the others are connected to as they come).
+    const opened = await Promise.allSettled(engine.instances.map((i) => i.open(3)));
+    if (!opened.some((o) => o.status === 'fulfilled')) {
+      await engine.calls.close();
+      throw (opened[0] as PromiseRejectedResult).reason;
     }
-    await engine.connect(3);
+    opened.forEach((o, n) => o.status === 'rejected' && engine.instances[n].markLost(String(o.reason)));
     await engine.recordings.sweep();
     engine.timer = setInterval(() => void engine.cycle(), options.segmentMs ?? 10_000);
     engine.stopFollowing = options.core.runner.onApplied((batch) => {
@@ -97,16 +108,16 @@ export class JanusEngine {
         if (ENDS_RECORDING.has(e.type) && isSessionStream(e.streamId)) void engine.endSession(sessionIdOf(e));
       }
     });
-    engine.log.info({ url: engine.url, pid: engine.janus?.pid ?? null }, 'janus media engine ready');
+    engine.log.info({ urls: engine.instances.map((i) => i.url), pid: engine.pid }, 'janus media engine ready');
     return engine;
   }
 
-  /** The Janus process we started (null when connected to one given by URL). */
+  /** The Janus process we started (null when connected to ones given by URL). */
   get pid(): number | null {
-    return this.janus?.pid ?? null;
+    return this.instances[0]?.pid ?? null;
   }
 
-  private startOurJanus(): Promise<RunningJanus> {
+  private startOurJanus() {
     const { options } = this;
     return startJanus({
       dir: join(options.dir, 'config'),
@@ -122,137 +133,70 @@ export class JanusEngine {
     });
   }
 
-  private async connect(retries: number, withinMs = 10_000): Promise<void> {
-    // A Janus that accepts the socket but is not yet (or no longer) answering leaves janode's connect pending for good.
-    const attempt = Janode.connect({ address: { url: this.url }, retry_time_secs: 1, max_retries: retries });
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer from Janus at ${this.url} within ${withinMs} ms`)), withinMs);
-    });
-    const connection = await Promise.race([attempt, late]).finally(() => clearTimeout(timer)).catch((error: unknown) => {
-      void attempt.then((c) => c.close()).catch(() => {}); // one that answers after all is not kept
-      throw error;
-    });
-    connection.on(Janode.EVENT.CONNECTION_CLOSED, () => this.lost(connection, 'the connection to Janus closed'));
-    connection.on(Janode.EVENT.CONNECTION_ERROR, (e: unknown) => this.lost(connection, `the connection to Janus failed: ${String(e)}`));
-    this.connection = connection;
-  }
-
   /**
-   * Janus went away (it crashed or restarted, or the network between us broke). Its rooms, publishers and watchers
-   * are gone with it: the publishers' recordings so far are stored from their files, the watchers dropped, and the
-   * connection made again (Janus started again first when it is ours), every few seconds until it is back. Meanwhile
-   * publishing and watching are refused; the browsers try again on their own (a publisher every 3 s, a watcher once
-   * its picture is lost), and rooms are made again on first use.
+   * A Janus went away: its rooms, publishers and watchers are gone with it. The publishers' recordings so far are
+   * stored from their files and the watchers dropped; the detaches are not waited for (a gone Janus answers
+   * nothing). The browsers try again on their own (a publisher every few seconds, a watcher once its picture is
+   * lost): their sessions' rooms are placed again, on a Janus that answers.
    */
-  private lost(connection: Connection, reason: string): void {
-    if (this.closing || this.connection !== connection || this.down) return;
-    this.down = true;
-    this.log.error({ url: this.url }, `${reason}: its publishers and watchers are dropped until it is back`);
-    this.forgetJanusSession();
-    // Not waited for: a gone Janus answers no detach (their handles' requests stay unanswered, then are dropped).
-    void this.watching.dropAll();
-    for (const publisher of [...this.publishers.values()]) void this.closePublisher(publisher);
-    void this.reconnect();
+  private lost(instance: JanusInstance): void {
+    if (this.closing) return;
+    void this.watching.dropWhere((w) => w.server === instance.url);
+    for (const publisher of [...this.publishers.values()]) if (publisher.instance === instance) void this.closePublisher(publisher);
   }
 
-  private async reconnect(): Promise<void> {
-    for (let attempt = 0; !this.closing; attempt++) {
-      await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 500 * 2 ** attempt)));
-      if (this.closing) return;
-      try {
-        if (this.janus?.exited) {
-          this.janus = await this.startOurJanus();
-          this.url = this.janus.url;
-        }
-        await this.connect(0, 3_000);
-        this.forgetJanusSession();
-        this.down = false;
-        this.log.info({ url: this.url, pid: this.janus?.pid ?? null, attempts: attempt + 1 }, 'connected to Janus again');
-        return;
-      } catch (error) {
-        this.log.warn({ url: this.url, error: String(error) }, 'Janus is not back yet');
-      }
-    }
+  /** The instances this node reaches now. */
+  private up(): JanusInstance[] {
+    return this.instances.filter((i) => !i.down && i.url);
   }
 
-  /** The Janus session, its control handle and the rooms made on it: made again on next use. */
-  private forgetJanusSession(): void {
-    this.session = null;
-    this.control = null;
-    this.rooms.clear();
+  private instanceAt(url: string | null): JanusInstance | null {
+    return this.instances.find((i) => i.url === url) ?? null;
   }
 
-  private janusSession(): Promise<Session> {
-    if (!this.connection) throw new IllegalStateError('the Janus media engine is not running');
-    if (this.down) throw new IllegalStateError('the media server (Janus) is not reachable just now: try again in a few seconds');
-    this.session ??= this.connection.create(15).then((s) => {
-      s.once(Janode.EVENT.SESSION_DESTROYED, () => {
-        // The connection stays: the next use makes a new session, its control handle and its rooms.
-        if (this.closing) return;
-        this.log.error({}, 'the Janus session was destroyed');
-        this.forgetJanusSession();
+  /** The instance holding `room` now: where it is placed, or a new place when that one is not reachable from here. */
+  private async place(room: string): Promise<JanusInstance> {
+    const up = this.up();
+    if (!up.length) throw new IllegalStateError('the media server (Janus) is not reachable just now: try again in a few seconds');
+    const url = await this.placements.place(room, up.map((i) => i.url));
+    return this.instanceAt(url)!;
+  }
+
+  /** Where a watcher finds the session's room (it never places one): null when none is reachable from here. */
+  private async roomServer(sessionId: string): Promise<JanusInstance | null> {
+    const instance = this.instanceAt(await this.placements.of(sessionId));
+    return instance && !instance.down ? instance : null;
+  }
+
+  /** The session's room on its instance, created on first use with recording into the session's folder. */
+  private async ensureRoom(sessionId: string): Promise<JanusInstance> {
+    const instance = await this.place(sessionId);
+    await instance.ensureRoom(sessionId, async (control) => {
+      await mkdir(this.recordings.roomDir(sessionId), { recursive: true });
+      await control.create({
+        room: sessionId, description: `session ${sessionId}`, max_publishers: PUBLISHED_TRACKS.length + 1,
+        videocodec: 'vp8', audiocodec: 'opus', fir_freq: 10, record: false, rec_dir: this.recordings.roomDir(sessionId), notify_joining: false, is_private: true,
       });
-      return s;
     });
-    const session = this.session;
-    session.catch(() => {
-      if (this.session === session) this.session = null;
-    });
-    return session;
-  }
-
-  private async attach(): Promise<VideoRoomHandle> {
-    return (await this.janusSession()).attach(VideoRoom);
-  }
-
-  private controlHandle(): Promise<VideoRoomHandle> {
-    if (!this.control) {
-      const control = this.attach();
-      this.control = control;
-      // A handle that could not be had (Janus away) is asked for again next time, not kept as a failure.
-      control.catch(() => {
-        if (this.control === control) this.control = null;
-      });
-    }
-    return this.control;
-  }
-
-  /** The session's room, created on first use with recording into the session's folder. */
-  private ensureRoom(sessionId: string): Promise<void> {
-    let room = this.rooms.get(sessionId);
-    if (!room) {
-      room = (async () => {
-        const control = await this.controlHandle();
-        await mkdir(this.recordings.roomDir(sessionId), { recursive: true });
-        const { exists } = await control.exists({ room: sessionId });
-        if (!exists) {
-          await control.create({
-            room: sessionId, description: `session ${sessionId}`, max_publishers: PUBLISHED_TRACKS.length + 1,
-            videocodec: 'vp8', audiocodec: 'opus', fir_freq: 10, record: false, rec_dir: this.recordings.roomDir(sessionId), notify_joining: false, is_private: true,
-          });
-        }
-      })();
-      this.rooms.set(sessionId, room);
-      room.catch(() => this.rooms.delete(sessionId));
-    }
-    return room;
+    return instance;
   }
 
   /**
    * The test-taker's browser publishes one track (its complete SDP offer, candidates included); answers Janus's SDP
-   * answer. Publishing again (a reload) replaces the earlier publisher, whose recording is finished and stored.
+   * answer. Publishing again (a reload, or after the Janus went away) replaces the earlier publisher, whose recording
+   * is finished and stored, whichever node held it.
    */
   async publish(sessionId: string, track: PublishedTrack, offerSdp: string): Promise<string> {
-    await this.ensureRoom(sessionId);
+    const instance = await this.ensureRoom(sessionId);
     const key = `${sessionId}/${track}`;
     const earlier = this.publishers.get(key);
     if (earlier) await this.closePublisher(earlier);
-    const control = await this.controlHandle();
+    const control = await instance.controlHandle();
     const { participants } = await control.listParticipants({ room: sessionId });
-    if (participants.some((p) => p.feed === track)) await control.kick({ room: sessionId, feed: track }).catch(() => {}); // left by an earlier run of ours
-    const handle = await this.attach();
-    const publisher: Publisher = { sessionId, track, handle, base: `${track}-${Date.now()}`, closed: false };
+    // Left by another node or an earlier run of ours: kicked, its node stores its recording so far.
+    if (participants.some((p) => p.feed === track)) await control.kick({ room: sessionId, feed: track }).catch(() => {});
+    const handle = await instance.attach();
+    const publisher = { sessionId, track, handle, instance, base: `${track}-${Date.now()}`, closed: false };
     this.publishers.set(key, publisher);
     const ended = () => void this.closePublisher(publisher);
     handle.once(Janode.EVENT.HANDLE_HANGUP, ended);
@@ -272,34 +216,48 @@ export class JanusEngine {
     }
   }
 
-  /** The test-taker stops publishing a track (the recording so far is stored). */
+  /** The test-taker stops publishing a track (the recording so far is stored by the node that holds it). */
   async unpublish(sessionId: string, track: PublishedTrack): Promise<boolean> {
     const publisher = this.publishers.get(`${sessionId}/${track}`);
-    if (!publisher) return false;
-    await this.closePublisher(publisher);
+    if (publisher) {
+      await this.closePublisher(publisher);
+      return true;
+    }
+    // Held by another node: kicked out of the room, which that node hears as a hang-up.
+    const instance = await this.roomServer(sessionId);
+    if (!instance) return false;
+    const control = await instance.controlHandle();
+    const { participants } = await control.listParticipants({ room: sessionId }).catch(() => ({ participants: [] as Array<{ feed: unknown }> }));
+    if (!participants.some((p) => p.feed === track)) return false;
+    await control.kick({ room: sessionId, feed: track });
     return true;
   }
 
-  private async closePublisher(publisher: Publisher): Promise<void> {
+  private async closePublisher(publisher: Publisher & { readonly instance: JanusInstance }): Promise<void> {
     if (publisher.closed) return;
     publisher.closed = true;
     const key = `${publisher.sessionId}/${publisher.track}`;
     if (this.publishers.get(key) === publisher) this.publishers.delete(key);
     // Janus closes the recording files here. A Janus that is gone answers nothing: its files are as they are.
-    if (this.down) void publisher.handle.detach().catch(() => {});
+    if (publisher.instance.down) void publisher.handle.detach().catch(() => {});
     else await publisher.handle.detach().catch(() => {});
     if (publisher.base) this.recordings.queue(publisher.sessionId, publisher.track, publisher.base);
     publisher.base = null;
   }
 
   /**
-   * The session has ended (whoever ended it, whatever the test-taker's browser does next): its publishers are cut
-   * and their recordings so far stored, and nobody watches it any more. Nothing of the person is recorded after.
+   * The session has ended (whoever ended it, whatever the test-taker's browser does next): on every node, its
+   * publishers are cut and their recordings so far stored, and nobody watches it any more. Nothing of the person is
+   * recorded after. Its room no longer counts towards its Janus's load.
    */
   async endSession(sessionId: string): Promise<void> {
     const publishers = [...this.publishers.values()].filter((p) => p.sessionId === sessionId);
     if (publishers.length) this.log.info({ sessionId, tracks: publishers.map((p) => p.track) }, 'the session ended: stopping its Janus publishers');
-    await Promise.all([this.watching.dropAll(sessionId), ...publishers.map((p) => this.closePublisher(p))]);
+    await Promise.all([
+      this.watching.dropWhere((w) => w.sessionId === sessionId),
+      ...publishers.map((p) => this.closePublisher(p)),
+      this.placements.forget(sessionId).catch((err) => this.log.warn({ err, sessionId }, 'could not forget a room placement')),
+    ]);
   }
 
   /** Ends each publisher's current recording and starts the next (see `RecordingPipeline.cycle`). */
@@ -307,33 +265,64 @@ export class JanusEngine {
     return this.recordings.cycle(this.publishers.values());
   }
 
-  /** A proctor (or admin) watches a session: see `Watches.watch`. */
+  /** A proctor (or admin) watches a session: see `Watches.watch`. The watch lives on this node. */
   watch(sessionId: string, viewer: string, active: boolean): Promise<WatchOffer> {
     return this.watching.watch(sessionId, viewer, active);
   }
 
   /** The viewer's SDP answer to `watch`'s offer: media starts flowing, at tile or full quality. */
-  startWatching(sessionId: string, watchId: string, viewer: string, answerSdp: string): Promise<void> {
-    return this.watching.startWatching(sessionId, watchId, viewer, answerSdp);
+  async startWatching(sessionId: string, watchId: string, viewer: string, answerSdp: string): Promise<void> {
+    await this.onWatchNode('startWatching', { sessionId, watchId, viewer, sdp: answerSdp });
   }
 
   /** The active tile at full quality with its sound, the others small: see `Watches.setQuality`. */
-  setQuality(sessionId: string, watchId: string, viewer: string, active: boolean): Promise<void> {
-    return this.watching.setQuality(sessionId, watchId, viewer, active);
+  async setQuality(sessionId: string, watchId: string, viewer: string, active: boolean): Promise<void> {
+    await this.onWatchNode('setQuality', { sessionId, watchId, viewer, active });
   }
 
-  stopWatching(sessionId: string, watchId: string, viewer: string): Promise<void> {
-    return this.watching.stopWatching(sessionId, watchId, viewer);
+  async stopWatching(sessionId: string, watchId: string, viewer: string): Promise<void> {
+    await this.onWatchNode('stopWatching', { sessionId, watchId, viewer });
   }
 
-  /** Handles on this engine's Janus session for the committee's conference rooms (src/media/conference). */
-  conferenceHandles(): { attach(): Promise<VideoRoomHandle>; control(): Promise<VideoRoomHandle> } {
-    return { attach: () => this.attach(), control: () => this.controlHandle() };
+  /** Runs a call about a watch on the node that holds it (here, or another one through the database). */
+  private onWatchNode(method: 'startWatching' | 'setQuality' | 'stopWatching', call: WatchCall): Promise<unknown> {
+    const node = Watches.nodeOf(call.watchId);
+    if (node === null) throw new ValidationError('not a watch id');
+    return this.calls.call(node, method, call).catch((error: unknown) => {
+      // A watch whose node is gone is gone with it: the viewer watches again.
+      if (error instanceof NotFoundError && method === 'stopWatching') return null;
+      throw error;
+    });
+  }
+
+  /** What another node asks of the watches held here. */
+  private serve(method: string, call: WatchCall): Promise<unknown> {
+    const { sessionId, watchId, viewer } = call;
+    switch (method) {
+      case 'startWatching': return this.watching.startWatching(sessionId, watchId, viewer, String(call.sdp));
+      case 'setQuality': return this.watching.setQuality(sessionId, watchId, viewer, call.active === true);
+      case 'stopWatching': return this.watching.stopWatching(sessionId, watchId, viewer);
+      default: return Promise.reject(new ValidationError(`no such call: ${method}`));
+    }
+  }
+
+  /** Handles for the committee's conference rooms (src/media/conference): each room placed like a session's. */
+  conferenceHandles(): { attach(room: string): Promise<VideoRoomHandle>; control(room: string): Promise<VideoRoomHandle> } {
+    const key = (room: string) => `conference:${room}`;
+    return {
+      attach: async (room) => (await this.place(key(room))).attach(),
+      control: async (room) => (await this.place(key(room))).controlHandle(),
+    };
   }
 
   /** How many publishers and watchers are connected now (for the benchmark and logs). */
   stats(): { publishers: number; watches: number; pendingConversions: number; keyframesAsked: number } {
     return { publishers: this.publishers.size, watches: this.watching.size, pendingConversions: this.recordings.pending, keyframesAsked: this.recordings.keyframesAsked };
+  }
+
+  /** The Janus (its URL) holding a session's room now, if placed (tests and logs). */
+  placementOf(sessionId: string): Promise<string | null> {
+    return this.placements.of(sessionId);
   }
 
   /** Resolves when every recording finished so far is converted and stored. */
@@ -350,10 +339,10 @@ export class JanusEngine {
     this.closing = true;
     this.stopFollowing();
     if (this.timer) clearInterval(this.timer);
-    await this.watching.dropAll();
+    await this.calls.close();
+    await this.watching.dropWhere(() => true);
     await Promise.all([...this.publishers.values()].map((p) => this.closePublisher(p)));
     await this.recordings.drain(options.budgetMs);
-    await this.connection?.close().catch(() => {});
-    await this.janus?.stop();
+    await Promise.all(this.instances.map((i) => i.close()));
   }
 }

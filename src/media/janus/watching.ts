@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Janode from 'janode';
 import type { StreamInfo, VideoRoomHandle } from 'janode/plugins/videoroom';
 import { ForbiddenError, NotFoundError } from '../../domain/core/errors.js';
-import { PUBLISHED_TRACKS, type PublishedTrack } from './publisher.js';
+import { PUBLISHED_TRACKS } from './publisher.js';
 
 /** Simulcast layers the browser sends for the camera (rid l, rid h): tiles get layer 0, the active tile layer 1. */
 const TILE_LAYER = 0;
@@ -17,6 +17,8 @@ export interface WatchOffer {
 
 interface Watch {
   readonly sessionId: string;
+  /** The Janus (its URL) the watch's handle is on. */
+  readonly server: string;
   readonly viewer: string;
   readonly handle: VideoRoomHandle;
   readonly streams: readonly StreamInfo[];
@@ -24,18 +26,36 @@ interface Watch {
   started: boolean;
 }
 
-/** What watching needs of the engine: handles on its Janus session, and which tracks a session publishes now. */
-export interface WatchedRooms {
+/** The Janus holding a session's room, as watching needs it. */
+export interface RoomServer {
+  readonly url: string;
   attach(): Promise<VideoRoomHandle>;
   controlHandle(): Promise<VideoRoomHandle>;
-  isPublishing(sessionId: string, track: PublishedTrack): boolean;
 }
 
-/** Proctors watching sessions: one subscriber handle per watch, at tile or full quality. */
+/** What watching needs of the engine: where a session's room is, and this node's name (watch ids carry it). */
+export interface WatchedRooms {
+  roomServer(sessionId: string): Promise<RoomServer | null>;
+  node(): string;
+}
+
+/** Janus's answer for a room it does not have (videoroom error 426). */
+const NO_SUCH_ROOM = /\b426\b|no such room/i;
+
+/**
+ * Proctors watching sessions: one subscriber handle per watch, at tile or full quality. A watch is held by the node
+ * that made it; its id names that node (`nodeOf`), so a later call about it that reaches another node is passed on.
+ */
 export class Watches {
   private readonly watches = new Map<string, Watch>();
 
   constructor(private readonly rooms: WatchedRooms) {}
+
+  /** The node holding a watch, from its id (null when the id is not one of ours). */
+  static nodeOf(watchId: string): string | null {
+    const at = watchId.indexOf('@');
+    return at === 36 && watchId.length <= 200 ? watchId.slice(at + 1) : null;
+  }
 
   get size(): number {
     return this.watches.size;
@@ -46,21 +66,25 @@ export class Watches {
    * the viewer's answer goes to `startWatching`.
    */
   async watch(sessionId: string, viewer: string, active: boolean): Promise<WatchOffer> {
-    const ours = PUBLISHED_TRACKS.filter((t) => this.rooms.isPublishing(sessionId, t));
-    if (!ours.length) throw new NotFoundError('the test-taker is not publishing yet');
-    // Janus lists a publisher as such once its media is negotiated: subscribe to those only.
-    const { participants } = await (await this.rooms.controlHandle()).listParticipants({ room: sessionId });
-    const published = ours.filter((t) => participants.some((p) => p.feed === t && p.publisher));
+    const server = await this.rooms.roomServer(sessionId);
+    if (!server) throw new NotFoundError('the test-taker is not publishing yet');
+    // Janus lists a publisher as such once its media is negotiated: subscribe to those only. The publisher may be
+    // held by any node: Janus's list is the one that all of them share.
+    const { participants } = await (await server.controlHandle()).listParticipants({ room: sessionId }).catch((error: Error) => {
+      if (NO_SUCH_ROOM.test(error.message)) throw new NotFoundError('the test-taker is not publishing yet');
+      throw error;
+    });
+    const published = PUBLISHED_TRACKS.filter((t) => participants.some((p) => p.feed === t && p.publisher));
     if (!published.length) throw new NotFoundError('the test-taker\'s media is not flowing yet');
-    const handle = await this.rooms.attach();
+    const handle = await server.attach();
     try {
       // The camera starts at the tile's layer: Janus forwards it from the first keyframe, instead of the full layer
       // until the configure after `start` meets a keyframe of the small one (seconds of 640 px per tile under load).
       const streams = published.map((feed) => (feed === 'camera' ? { feed, substream: active ? FULL_LAYER : TILE_LAYER } : { feed }));
       const joined = await handle.joinSubscriber({ room: sessionId, streams });
       if (!joined.jsep || !joined.streams) throw new Error('Janus answered a subscription without an offer');
-      const watchId = randomUUID();
-      const watch: Watch = { sessionId, viewer, handle, streams: joined.streams, active, started: false };
+      const watchId = `${randomUUID()}@${this.rooms.node()}`;
+      const watch: Watch = { sessionId, server: server.url, viewer, handle, streams: joined.streams, active, started: false };
       this.watches.set(watchId, watch);
       const ended = () => void this.drop(watchId);
       handle.once(Janode.EVENT.HANDLE_HANGUP, ended);
@@ -115,9 +139,9 @@ export class Watches {
     await this.drop(watchId);
   }
 
-  /** Every watch of the session (it ended), or every watch (the engine closes) when no session is named. */
-  dropAll(sessionId?: string): Promise<void[]> {
-    const ids = [...this.watches].filter(([, w]) => sessionId === undefined || w.sessionId === sessionId).map(([id]) => id);
+  /** The watches that `which` picks (those of a session that ended, on a Janus that went away, or all). */
+  dropWhere(which: (watch: { readonly sessionId: string; readonly server: string }) => boolean): Promise<void[]> {
+    const ids = [...this.watches].filter(([, w]) => which(w)).map(([id]) => id);
     return Promise.all(ids.map((id) => this.drop(id)));
   }
 

@@ -1,0 +1,108 @@
+import { ConcurrencyError, type DomainError, type ErrorCode, ForbiddenError, IllegalStateError, NotFoundError, TooManyRequestsError, UnauthenticatedError, ValidationError } from '../domain/core/errors.js';
+import { NotifyChannel } from './notify-channel.js';
+import { nodeAlive, nodeInstanceName } from './signal-channel.js';
+import type { Sql } from './sql.js';
+
+const CHANNEL = 'proctor_node_calls';
+
+type Message =
+  | { readonly kind: 'call'; readonly to: string; readonly from: string; readonly id: number; readonly method: string; readonly args: unknown }
+  | { readonly kind: 'reply'; readonly to: string; readonly id: number; readonly value?: unknown; readonly error?: { readonly code: string | null; readonly message: string } };
+
+const ERRORS: Record<ErrorCode, new (message: string) => DomainError> = {
+  BAD_USER_INPUT: ValidationError,
+  CONFLICT: ConcurrencyError,
+  NOT_FOUND: NotFoundError,
+  FORBIDDEN: ForbiddenError,
+  UNAUTHENTICATED: UnauthenticatedError,
+  ILLEGAL_STATE: IllegalStateError,
+  TOO_MANY_REQUESTS: TooManyRequestsError,
+};
+
+/** The error a call raised on the node that served it, raised again here as the same kind (the code is kept). */
+function errorFrom(error: { code: string | null; message: string }): Error {
+  const Kind = error.code ? ERRORS[error.code as ErrorCode] : undefined;
+  return Kind ? new Kind(error.message) : new Error(error.message);
+}
+
+/** What a node serves to the others: `method` with its JSON arguments, answering JSON (or throwing). */
+export type NodeCallServer = (method: string, args: unknown) => Promise<unknown>;
+
+/**
+ * Calls from one app node to a named other on the same PostgreSQL database, for what lives in one node's memory
+ * and cannot move (a Janus handle belongs to the node's connection to Janus): the request and its answer go through
+ * NOTIFY. A call to a node that is not connected fails at once with NOT_FOUND; one that gets no answer in time fails
+ * with ILLEGAL_STATE. On PGlite there is one node: every call is served here.
+ */
+export class NodeCalls {
+  /** This node's name: what `call` takes to reach it. */
+  readonly node = nodeInstanceName();
+  private channel: NotifyChannel<Message> | null = null;
+  private next = 0;
+  private readonly waiting = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
+
+  private constructor(private readonly sql: Sql, private readonly serve: NodeCallServer) {}
+
+  static async open(sql: Sql, serve: NodeCallServer): Promise<NodeCalls> {
+    const calls = new NodeCalls(sql, serve);
+    if (sql.engine === 'postgres') calls.channel = await NotifyChannel.open<Message>(sql, CHANNEL, (m) => calls.heard(m));
+    return calls;
+  }
+
+  /** Runs `method` on `node` (here when it is this one) and answers what it answered, or throws what it threw. */
+  async call(node: string, method: string, args: unknown, timeoutMs = 10_000): Promise<unknown> {
+    if (node === this.node || !this.channel) {
+      if (node !== this.node) throw new NotFoundError('that server is gone');
+      return this.serve(method, args);
+    }
+    const [{ alive }] = await this.sql.query<{ alive: boolean }>(`SELECT ${nodeAlive('$1::text')} AS alive`, [node]);
+    if (!alive) throw new NotFoundError('that server is gone');
+    const id = ++this.next;
+    const answer = new Promise<unknown>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiting.delete(id);
+        reject(new IllegalStateError(`the server holding it did not answer within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.waiting.set(id, {
+        resolve: (value) => (clearTimeout(timer), resolve(value)),
+        reject: (error) => (clearTimeout(timer), reject(error)),
+      });
+    });
+    try {
+      await this.channel.send({ kind: 'call', to: node, from: this.node, id, method, args });
+    } catch (error) {
+      this.waiting.get(id)?.reject(error as Error);
+    }
+    return answer;
+  }
+
+  async close(): Promise<void> {
+    await this.channel?.close();
+    this.channel = null;
+    for (const [, w] of this.waiting) w.reject(new IllegalStateError('this server is shutting down'));
+    this.waiting.clear();
+  }
+
+  private heard(message: Message): void {
+    if (message.to !== this.node) return;
+    if (message.kind === 'reply') {
+      const waiter = this.waiting.get(message.id);
+      this.waiting.delete(message.id);
+      if (message.error) waiter?.reject(errorFrom(message.error));
+      else waiter?.resolve(message.value ?? null);
+      return;
+    }
+    // Served beside the next messages, not before them: a slow call must not hold up the answers this node waits for.
+    void this.serve(message.method, message.args).then(
+      (value) => this.reply({ kind: 'reply', to: message.from, id: message.id, value: value ?? null }),
+      (error: unknown) => {
+        const code = (error as Partial<DomainError>).code ?? null;
+        return this.reply({ kind: 'reply', to: message.from, id: message.id, error: { code, message: (error as Error).message ?? String(error) } });
+      },
+    );
+  }
+
+  private async reply(message: Message): Promise<void> {
+    await this.channel?.send(message).catch(() => {}); // the caller's timer answers for a reply that could not go
+  }
+}
