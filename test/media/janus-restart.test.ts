@@ -67,4 +67,37 @@ describeWithServer('the Janus media engine when Janus goes away', HAS_JANUS, 'no
     external = await startJanus({ dir: join(givenDir, 'config'), wsPort: givenPort });
     await eventually(async () => answers(given, 'given-after').catch(() => false), 30_000);
   }, 60_000);
+
+  it('spreads rooms over several Janus instances, the least loaded first, and uses one that was down at start once it is up', async () => {
+    const firstPort = await freePort();
+    const laterPort = await freePort();
+    const dir = join(givenDir, '..', 'janus-two');
+    const first = await startJanus({ dir: join(dir, 'first'), wsPort: firstPort });
+    let later: RunningJanus | null = null;
+    const urls = [`ws://127.0.0.1:${laterPort}`, first.url];
+    const reconnected: string[] = [];
+    const twoLog = { ...log, info: (o: object, m: string) => void (m === 'connected to Janus again' && reconnected.push((o as { url: string }).url)) };
+    const two = await JanusEngine.start({ core: api.core, blobs: new LocalBlobStore(join(dir, 'blobs')), dir, urls, log: twoLog });
+    try {
+      // The first listed is not running: every room goes to the other.
+      for (const room of ['two-a', 'two-b']) {
+        expect(await answers(two, room)).toBe(true);
+        expect(await two.placementOf(`conference:${room}`)).toBe(first.url);
+      }
+      later = await startJanus({ dir: join(dir, 'later'), wsPort: laterPort });
+      await eventually(() => reconnected.includes(urls[0]), 30_000);
+      // It holds fewer rooms: the next ones go there until both hold as many, then they alternate.
+      const placed: string[] = [];
+      for (const room of ['two-c', 'two-d', 'two-e', 'two-f']) {
+        expect(await answers(two, room)).toBe(true);
+        placed.push((await two.placementOf(`conference:${room}`))!);
+      }
+      expect(placed.slice(0, 2)).toEqual([urls[0], urls[0]]);
+      expect([...placed.slice(2)].sort()).toEqual([...urls].sort());
+    } finally {
+      await two.close();
+      await first.stop();
+      await later?.stop();
+    }
+  }, 60_000);
 });

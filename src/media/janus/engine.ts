@@ -87,7 +87,8 @@ export class JanusEngine {
   static async start(options: JanusEngineOptions): Promise<JanusEngine> {
     const engine = new JanusEngine(options);
     mkdirSync(engine.recordingsDir, { recursive: true });
-    Janode.Logger.setLevel('error');
+    // janode logs every failed connection attempt itself; the instances say what matters once (instance.ts).
+    Janode.Logger.setLevel('none');
     const urls = options.urls?.length ? options.urls : options.url ? [options.url] : [];
     const onLost = (instance: JanusInstance) => engine.lost(instance);
     if (urls.length) for (const url of urls) engine.instances.push(new JanusInstance({ url, log: engine.log, onLost }));
@@ -100,7 +101,7 @@ export class JanusEngine {
       await engine.calls.close();
       throw (opened[0] as PromiseRejectedResult).reason;
     }
-    opened.forEach((o, n) => o.status === 'rejected' && engine.instances[n].markLost(String(o.reason)));
+    opened.forEach((o, n) => o.status === 'rejected' && engine.instances[n].markLost(o.reason));
     await engine.recordings.sweep();
     engine.timer = setInterval(() => void engine.cycle(), options.segmentMs ?? 10_000);
     engine.stopFollowing = options.core.runner.onApplied((batch) => {

@@ -14,6 +14,13 @@ export interface JanusInstanceOptions {
   readonly onLost: (instance: JanusInstance) => void;
 }
 
+/** janode rejects with plain objects as well as Errors. */
+function reasonOf(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  const message = (error as { message?: unknown; code?: unknown } | null)?.message;
+  return typeof message === 'string' ? message : JSON.stringify(error);
+}
+
 /**
  * One Janus the engine uses: its connection (made again every 0.5–5 s after it is lost, the process started again
  * first when it is ours), one Janus session on it, a control handle, and the rooms made on it so far.
@@ -78,10 +85,10 @@ export class JanusInstance {
   }
 
   /** Could not be reached at start: connected to in the background, like one that was lost. */
-  markLost(reason: string): void {
+  markLost(reason: unknown): void {
     if (this.closing || this.down) return;
     this.down = true;
-    this.options.log.error({ url: this.url, error: reason }, 'Janus is not reachable: its share of rooms goes to the others until it is');
+    this.options.log.error({ url: this.url, error: reasonOf(reason) }, 'Janus is not reachable: its share of rooms goes to the others until it is');
     void this.reconnect();
   }
 
@@ -100,7 +107,8 @@ export class JanusInstance {
         this.options.log.info({ url: this.url, pid: this.pid, attempts: attempt + 1 }, 'connected to Janus again');
         return;
       } catch (error) {
-        this.options.log.warn({ url: this.url, error: String(error) }, 'Janus is not back yet');
+        // Said at the first failure, then once a minute: a Janus left in JANUS_URL while down must not flood the log.
+        if (attempt % 12 === 0) this.options.log.warn({ url: this.url, error: reasonOf(error), attempts: attempt + 1 }, 'Janus is not back yet');
       }
     }
   }

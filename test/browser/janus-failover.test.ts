@@ -1,0 +1,85 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, afterAll, expect, it } from 'vitest';
+import { HAS_CHROMIUM, holdChromium, NO_CHROMIUM_REASON } from '../support/browser.js';
+import { canUnshare, runInNetns } from '../support/netns.js';
+import { describeWithServer, NO_POSTGRES_REASON, testPostgresUrl } from '../support/servers.js';
+
+const SCENARIO = fileURLToPath(new URL('./janus/failover-scenario.ts', import.meta.url));
+const HAS_JANUS = existsSync('/usr/bin/janus') && existsSync('/usr/bin/janus-pp-rec');
+const CAN_UNSHARE = canUnshare();
+const url = testPostgresUrl();
+const REASON = [
+  !HAS_JANUS && 'no Janus (apt-get install janus janus-tools)',
+  !HAS_CHROMIUM && NO_CHROMIUM_REASON,
+  !CAN_UNSHARE && 'cannot make a network namespace (unshare -n needs root; Janus gathers no ICE candidates on loopback)',
+  !url && NO_POSTGRES_REASON,
+].filter(Boolean).join('; ');
+
+interface Segment { track: string; seq: number; start: string; durationMs: number }
+interface Findings {
+  urls: string[];
+  crossNodeFrames: number;
+  routed: { feeds: string[]; qualityThroughA: string; someoneElseThroughA: string; stopThroughA: string; qualityAfterStop: string; watchesOnB: number };
+  placedOn: string;
+  movedTo: string | null;
+  msToMoved: number;
+  framesBeforeKill: number;
+  framesAgain: number;
+  msToPictureAgain: number;
+  publishers: { a: number; b: number };
+  killedAt: string;
+  stoppedAt: string;
+  segments: Segment[];
+  lost: string[];
+}
+
+describeWithServer('two app nodes and two Janus instances: a proctor on one node, the test-taker on the other, the Janus holding the room killed (in a network namespace)', HAS_JANUS && HAS_CHROMIUM && CAN_UNSHARE && Boolean(url), REASON, () => {
+  let found: Findings;
+  let releaseChromium: (() => void) | undefined;
+
+  beforeAll(async () => {
+    releaseChromium = await holdChromium();
+    found = await runInNetns<Findings>(SCENARIO, [], { timeoutMs: 280_000, env: { TEST_DATABASE_URL: url } });
+  }, 300_000);
+  afterAll(() => releaseChromium?.());
+
+  it('shows the proctor on node B the camera the test-taker publishes through node A (the publisher found in Janus, not in A\'s memory)', () => {
+    expect(found.crossNodeFrames).toBeGreaterThan(10);
+  });
+
+  it('serves a watch held by node B through node A: its owner may change and end it there, nobody else may touch it', () => {
+    expect(found.routed.feeds).toEqual(expect.arrayContaining(['camera:video']));
+    expect(found.routed.qualityThroughA).toBe('ok');
+    expect(found.routed.someoneElseThroughA).toBe('FORBIDDEN');
+    expect(found.routed.stopThroughA).toBe('ok');
+    expect(found.routed.qualityAfterStop).toBe('NOT_FOUND');
+  });
+
+  it('moves the room to the other Janus when its Janus dies, and the proctor sees the camera again', () => {
+    expect(found.urls).toContain(found.placedOn);
+    expect(found.movedTo).not.toBeNull();
+    expect(found.movedTo).not.toBe(found.placedOn);
+    expect(found.urls).toContain(found.movedTo);
+    expect(found.framesAgain).toBeGreaterThan(found.framesBeforeKill + 30);
+    expect(found.publishers.a).toBeGreaterThanOrEqual(1); // node A holds the new publishers
+    expect(found.publishers.b).toBe(0);
+  });
+
+  it('keeps the recording from before and after, with the time Janus was away left as a gap, not covered by a segment', () => {
+    const killedAt = Date.parse(found.killedAt);
+    const camera = found.segments.filter((s) => s.track === 'camera');
+    const before = camera.filter((s) => Date.parse(s.start) < killedAt);
+    const after = camera.filter((s) => Date.parse(s.start) > killedAt);
+    expect(before.length, JSON.stringify(found.segments)).toBeGreaterThanOrEqual(1);
+    expect(after.length, JSON.stringify(found.segments)).toBeGreaterThanOrEqual(2);
+    const lastBefore = Math.max(...before.map((s) => Date.parse(s.start) + s.durationMs));
+    const firstAfter = Math.min(...after.map((s) => Date.parse(s.start)));
+    // The piece being written when Janus died is kept as far as it was written.
+    expect(lastBefore).toBeGreaterThan(killedAt - 5_000);
+    expect(lastBefore).toBeLessThanOrEqual(killedAt + 1_000);
+    expect(firstAfter - lastBefore).toBeGreaterThan(500);
+    // Numbered on without a hole: the segments after the gap follow those before it.
+    expect(camera.map((s) => s.seq)).toEqual(camera.map((_, i) => i));
+  });
+});
