@@ -67,6 +67,11 @@ export async function startServer(core: Core, config: Config, log: Logger, optio
   const actors = new ActorResolver(tokens, (username) => core.loadAccount(username), { following: () => core.runner.following });
   const actorFrom = (token: string | undefined) => actors.resolve(token);
   const signals = await openSignalling(core.db);
+  // A test-taker's publisher cut by a Janus that went away: its page publishes again at once (to a Janus that answers)
+  // instead of after its own connection times out. Sent as the media server: no username has a '#'.
+  const offPublisherLost = options.janus?.onPublisherLost((sessionId, track) => {
+    void signals.send({ sessionId, from: '#media', to: '*', kind: 'republish', payload: { track } }).catch(() => {});
+  }) ?? (() => {});
   const context = contextFor({
     core, config, tokens,
     loginLimiter: new RateLimiter(10, 60_000, core.rateWindows, 'login'),
@@ -95,6 +100,7 @@ export async function startServer(core: Core, config: Config, log: Logger, optio
     async close() {
       ws.stopChecks();
       offAccounts();
+      offPublisherLost();
       ltiFrameAncestors(core).stop();
       await apollo.stop();
       ws.close();

@@ -3,7 +3,7 @@ import { openTestDb } from '../../test/support/core.js';
 import { describeWithServer, NO_POSTGRES_REASON, testPostgresUrl, uniqueSchema } from '../../test/support/servers.js';
 import { ForbiddenError, IllegalStateError, NotFoundError } from '../domain/core/errors.js';
 import { NodeCalls, type NodeCallServer } from './node-calls.js';
-import { openPostgres, type Sql } from './sql.js';
+import { NODE_TAG, openPostgres, type Sql } from './sql.js';
 
 const url = testPostgresUrl();
 
@@ -49,6 +49,11 @@ describeWithServer('calls from one app node to another on PostgreSQL', Boolean(u
     await expect(a.call(b.node, 'setQuality', { viewer: 'proctor2' })).rejects.toBeInstanceOf(ForbiddenError);
     await expect(a.call(b.node, 'setQuality', { viewer: 'nobody' })).rejects.toThrow(NotFoundError);
     await expect(a.call(b.node, 'unknown', {})).rejects.toThrow('no such call: unknown');
+  });
+
+  it('tells which process tags belong to nodes connected now (a recording left by any other is nobody\'s)', async () => {
+    expect(await a.connectedTags([NODE_TAG, 'abc123'])).toEqual(new Set([NODE_TAG]));
+    expect(await a.connectedTags([])).toEqual(new Set());
   });
 
   it('fails at once for a node that is not connected, and in time for one that does not answer', async () => {

@@ -1,7 +1,7 @@
 import { ConcurrencyError, type DomainError, type ErrorCode, ForbiddenError, IllegalStateError, NotFoundError, TooManyRequestsError, UnauthenticatedError, ValidationError } from '../domain/core/errors.js';
 import { NotifyChannel } from './notify-channel.js';
 import { nodeAlive, nodeInstanceName } from './signal-channel.js';
-import type { Sql } from './sql.js';
+import { NODE_TAG, type Sql } from './sql.js';
 
 const CHANNEL = 'proctor_node_calls';
 
@@ -68,12 +68,27 @@ export class NodeCalls {
         reject: (error) => (clearTimeout(timer), reject(error)),
       });
     });
+    // Its answer may come before the send below returns: a rejection then is handled when `answer` is returned.
+    answer.catch(() => {});
     try {
       await this.channel.send({ kind: 'call', to: node, from: this.node, id, method, args });
     } catch (error) {
       this.waiting.get(id)?.reject(error as Error);
     }
     return answer;
+  }
+
+  /**
+   * Which of `tags` (`NODE_TAG` of a process) name a node connected to the database now; on PGlite, only this
+   * process is.
+   */
+  async connectedTags(tags: readonly string[]): Promise<Set<string>> {
+    if (this.sql.engine !== 'postgres') return new Set(tags.filter((t) => t === NODE_TAG));
+    const rows = await this.sql.query<{ tag: string }>(
+      `SELECT DISTINCT right(application_name, 6) AS tag FROM pg_stat_activity WHERE application_name LIKE 'proctor %' AND right(application_name, 6) = ANY($1::text[])`,
+      [tags],
+    );
+    return new Set(rows.map((r) => r.tag));
   }
 
   async close(): Promise<void> {

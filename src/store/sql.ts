@@ -9,6 +9,9 @@ import postgres from 'postgres';
  */
 export const NODE_NAME = `proctor ${hostname().slice(0, 32)} ${process.pid} ${randomBytes(3).toString('hex')}`;
 
+/** The last word of `NODE_NAME`: short enough to mark what this process leaves in a shared folder as its own. */
+export const NODE_TAG = NODE_NAME.slice(-6);
+
 /**
  * The one SQL dialect the project speaks, over either embedded PGlite or a PostgreSQL server.
  * SQL text lives only in `store/` and `projections/`; both engines run exactly the same statements.

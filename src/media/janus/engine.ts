@@ -9,11 +9,12 @@ import { IllegalStateError, NotFoundError, ValidationError } from '../../domain/
 import { getMonitorRow } from '../../projections/monitor/queries.js';
 import { NodeCalls } from '../../store/node-calls.js';
 import { RoomPlacements } from '../../store/room-placements.js';
+import { NODE_TAG } from '../../store/sql.js';
 import type { BlobStore } from '../blob-store.js';
 import { JanusInstance } from './instance.js';
 import { startJanus } from './process.js';
 import { PUBLISHED_TRACKS, type PublishedTrack, type Publisher } from './publisher.js';
-import { DEFAULT_TOOLS, type Tools } from './recording.js';
+import { DEFAULT_TOOLS, recordingBase, type Tools } from './recording.js';
 import { RecordingPipeline, type JanusLog } from './recording-pipeline.js';
 import { Watches, type WatchOffer } from './watching.js';
 
@@ -47,6 +48,8 @@ export interface JanusEngineOptions {
 const quiet = { info() {}, warn() {}, error() {} };
 /** Events after which a session's room records nobody. */
 const ENDS_RECORDING = new Set(['SessionFinished', 'SessionCancelled']);
+/** How often the recordings folder is looked through for what nobody will store (see `RecordingPipeline.sweep`). */
+const SWEEP_MS = 60_000;
 /** What one node asks another for a watch it holds (`Watches` methods by name). */
 type WatchCall = { sessionId: string; watchId: string; viewer: string; sdp?: string; active?: boolean };
 
@@ -65,10 +68,12 @@ export class JanusEngine {
   private readonly instances: JanusInstance[] = [];
   private readonly publishers = new Map<string, Publisher & { readonly instance: JanusInstance }>();
   private readonly watching: Watches;
+  private readonly publisherLost = new Set<(sessionId: string, track: PublishedTrack) => void>();
   private readonly recordings: RecordingPipeline;
   private placements!: RoomPlacements;
   private calls!: NodeCalls;
   private timer: ReturnType<typeof setInterval> | null = null;
+  private sweeper: ReturnType<typeof setInterval> | null = null;
   private stopFollowing: () => void = () => {};
   private closing = false;
   private readonly log: JanusLog;
@@ -102,8 +107,10 @@ export class JanusEngine {
       throw (opened[0] as PromiseRejectedResult).reason;
     }
     opened.forEach((o, n) => o.status === 'rejected' && engine.instances[n].markLost(o.reason));
-    await engine.recordings.sweep();
+    await engine.sweep();
     engine.timer = setInterval(() => void engine.cycle(), options.segmentMs ?? 10_000);
+    // What a node that died left in the shared folder is stored by the others.
+    engine.sweeper = setInterval(() => void engine.sweep(), SWEEP_MS);
     engine.stopFollowing = options.core.runner.onApplied((batch) => {
       for (const e of batch.events) {
         if (ENDS_RECORDING.has(e.type) && isSessionStream(e.streamId)) void engine.endSession(sessionIdOf(e));
@@ -143,7 +150,20 @@ export class JanusEngine {
   private lost(instance: JanusInstance): void {
     if (this.closing) return;
     void this.watching.dropWhere((w) => w.server === instance.url);
-    for (const publisher of [...this.publishers.values()]) if (publisher.instance === instance) void this.closePublisher(publisher);
+    for (const publisher of [...this.publishers.values()]) {
+      if (publisher.instance !== instance) continue;
+      void this.closePublisher(publisher);
+      for (const listener of this.publisherLost) listener(publisher.sessionId, publisher.track);
+    }
+  }
+
+  /**
+   * Calls `listener` for each publisher cut because its Janus went away: its browser may publish again at once
+   * (the server tells it), instead of noticing by itself seconds later. Returns the unsubscribe function.
+   */
+  onPublisherLost(listener: (sessionId: string, track: PublishedTrack) => void): () => void {
+    this.publisherLost.add(listener);
+    return () => this.publisherLost.delete(listener);
   }
 
   /** The instances this node reaches now. */
@@ -197,7 +217,7 @@ export class JanusEngine {
     // Left by another node or an earlier run of ours: kicked, its node stores its recording so far.
     if (participants.some((p) => p.feed === track)) await control.kick({ room: sessionId, feed: track }).catch(() => {});
     const handle = await instance.attach();
-    const publisher = { sessionId, track, handle, instance, base: `${track}-${Date.now()}`, closed: false };
+    const publisher = { sessionId, track, handle, instance, base: recordingBase(track, NODE_TAG, Date.now()), closed: false };
     this.publishers.set(key, publisher);
     const ended = () => void this.closePublisher(publisher);
     handle.once(Janode.EVENT.HANDLE_HANGUP, ended);
@@ -259,6 +279,10 @@ export class JanusEngine {
       ...publishers.map((p) => this.closePublisher(p)),
       this.placements.forget(sessionId).catch((err) => this.log.warn({ err, sessionId }, 'could not forget a room placement')),
     ]);
+  }
+
+  private sweep(): Promise<void> {
+    return this.recordings.sweep((tags) => this.calls.connectedTags(tags)).catch((err) => this.log.warn({ err }, 'could not look for recordings left behind'));
   }
 
   /** Ends each publisher's current recording and starts the next (see `RecordingPipeline.cycle`). */
@@ -340,6 +364,7 @@ export class JanusEngine {
     this.closing = true;
     this.stopFollowing();
     if (this.timer) clearInterval(this.timer);
+    if (this.sweeper) clearInterval(this.sweeper);
     await this.calls.close();
     await this.watching.dropWhere(() => true);
     await Promise.all([...this.publishers.values()].map((p) => this.closePublisher(p)));

@@ -126,7 +126,7 @@ export class JanusInstance {
     this.session ??= this.connection.create(15).then((s) => {
       s.once(Janode.EVENT.SESSION_DESTROYED, () => {
         // The connection stays: the next use makes a new session, its control handle and its rooms.
-        if (this.closing) return;
+        if (this.closing || this.down) return; // with its connection: said once, by `lost`
         this.options.log.error({ url: this.url }, 'the Janus session was destroyed');
         this.forgetJanusSession();
       });

@@ -5,7 +5,8 @@ import { ServerSegments } from '../../app/recordings/server-segments.js';
 import type { BlobStore } from '../blob-store.js';
 import { checkWebm } from '../webm.js';
 import type { PublishedTrack, Publisher } from './publisher.js';
-import { baseTime, convertRecording, groupRecordings, mjrHasVp8Keyframe, readMjrHeader, UnwrittenRecording, type RecordingFiles, type Tools } from './recording.js';
+import { NODE_TAG } from '../../store/sql.js';
+import { baseOwner, baseTime, convertRecording, recordingBase, groupRecordings, mjrHasVp8Keyframe, readMjrHeader, UnwrittenRecording, type RecordingFiles, type Tools } from './recording.js';
 import { sessionBlobs } from '../sealed/sealed-blob-store.js';
 
 /**
@@ -43,6 +44,8 @@ export class RecordingPipeline {
   private pendingCount = 0;
   /** Set when closing ran out of time: recordings not converted yet are left for the next start's sweep. */
   private leaveTheRest = false;
+  /** Recordings queued and not yet stored (session/base): a sweep does not queue one twice. */
+  private readonly queued = new Set<string>();
   /** Keyframes asked for because a new recording had none yet (for the logs and the tests). */
   keyframesAsked = 0;
 
@@ -78,7 +81,7 @@ export class RecordingPipeline {
           this.queue(p.sessionId, p.track, finished);
         }
         if (p.closed) return;
-        const next = `${p.track}-${Date.now()}`;
+        const next = recordingBase(p.track, NODE_TAG, Date.now());
         await p.handle.configure({ record: true, filename: next });
         p.base = next;
         if (p.closed) { // closed while Janus started it: what it wrote is stored like any other piece
@@ -121,11 +124,17 @@ export class RecordingPipeline {
   }
 
   queue(sessionId: string, track: PublishedTrack, base: string): void {
+    const key = `${sessionId}/${base}`;
+    if (this.queued.has(key)) return;
+    this.queued.add(key);
     this.pendingCount += 1;
     this.conversions = this.conversions
       .then(() => (this.leaveTheRest ? undefined : this.store(sessionId, track, base)))
       .catch((error) => this.options.log.error({ err: error, sessionId, base }, 'could not store a Janus recording'))
-      .finally(() => void (this.pendingCount -= 1));
+      .finally(() => {
+        this.pendingCount -= 1;
+        this.queued.delete(key);
+      });
   }
 
   /** Resolves when every recording finished so far is converted and stored. */
@@ -150,16 +159,24 @@ export class RecordingPipeline {
     }
   }
 
-  /** Recordings left by an earlier run (a crash, a restart mid-exam) are converted and stored now. */
-  async sweep(): Promise<void> {
+  /**
+   * Recordings nobody will store are converted and stored now: those left by an earlier run of this node (a crash,
+   * a restart mid-exam) or by a node that is gone. Nodes may share the folder (one volume for all): a recording of a
+   * node still connected (`connected` answers which) is that node's to store, even while it is being written.
+   */
+  async sweep(connected: (tags: readonly string[]) => Promise<Set<string>>): Promise<void> {
     const dir = this.options.recordingsDir;
+    const found: Array<{ sessionId: string; track: PublishedTrack; base: string; owner: string | null }> = [];
     for (const folder of await readdir(dir).catch(() => [] as string[])) {
       const sessionId = decodeURIComponent(folder);
       for (const files of groupRecordings(await readdir(join(dir, folder)).catch(() => []))) {
         const track = files.base.split('-')[0];
-        if (track === 'camera' || track === 'screen') this.queue(sessionId, track, files.base);
+        if (track === 'camera' || track === 'screen') found.push({ sessionId, track, base: files.base, owner: baseOwner(files.base) });
       }
     }
+    if (!found.length) return;
+    const live = await connected([...new Set(found.map((f) => f.owner).filter((o): o is string => o !== null))]);
+    for (const f of found) if (f.owner === null || !live.has(f.owner)) this.queue(f.sessionId, f.track, f.base);
   }
 
   /** Converts one finished recording into a segment: blob store, then RecordingSegmentStored. */

@@ -54,6 +54,20 @@ export function groupRecordings(names: readonly string[]): RecordingFiles[] {
     .sort((a, b) => baseTime(a.base) - baseTime(b.base) || a.base.localeCompare(b.base));
 }
 
+/**
+ * The name of a new recording (Janus adds `-video-N.mjr` and `-audio-N.mjr`): the track, the tag of the process
+ * that will convert it (`NODE_TAG`: nodes sharing the folder leave each other's recordings alone) and the time.
+ */
+export function recordingBase(track: string, tag: string, now: number): string {
+  return `${track}-${tag}-${now}`;
+}
+
+/** The tag of the process a recording belongs to (see `recordingBase`); null for a name without one (older runs). */
+export function baseOwner(base: string): string | null {
+  const m = /^[a-z]+-([0-9a-f]{6})-\d{10,}$/.exec(base);
+  return m ? m[1] : null;
+}
+
 /** The epoch milliseconds at the end of a base name (`camera-1764000000000` → 1764000000000), or 0. */
 export function baseTime(base: string): number {
   const m = /-(\d{10,})$/.exec(base);

@@ -51,6 +51,8 @@ try {
   await a.createSession(SESSION, { name: 'Janus failover exam', url: `${a.server.url}/demo-test.html`, student: 'student1' });
   const student = await (await newContext(browser, a.server.url, { watched: true })).newPage();
   const proctor = await (await newContext(browser, b.server.url)).newPage();
+  proctor.on('console', (m) => m.type() === 'warning' || m.type() === 'error' ? log(`proctor's page: ${m.text()}`) : undefined);
+  student.on('console', (m) => m.type() === 'warning' || m.type() === 'error' ? log(`test-taker's page: ${m.text()}`) : undefined);
   await intoRunningExam(a, student, 'student1', SESSION);
   await signIn(proctor, 'proctor1');
   const tile = proctor.locator(`.tile[data-session="${SESSION}"]`);
@@ -87,6 +89,8 @@ try {
   const msToMoved = Date.now() - killedAt;
   const framesAgain = await eventually(async () => ((await frames()) > framesBeforeKill + 30 ? frames() : 0), 60_000).catch(() => frames());
   const msToPictureAgain = Date.now() - killedAt;
+  const tileState = await tile.evaluate((t) => ({ ...(t as HTMLElement).dataset }));
+  log(`the tile now: ${JSON.stringify(tileState)}; B watches ${b.janus!.stats().watches}`);
   log(`room moved to ${movedTo} after ${msToMoved} ms; the proctor sees the camera again after ${msToPictureAgain} ms (${framesAgain} frames)`);
   const publishers = { a: a.janus!.stats().publishers, b: b.janus!.stats().publishers };
   // Two more segments on the new Janus, then the end.

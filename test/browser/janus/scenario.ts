@@ -77,7 +77,7 @@ try {
   // Janus's next regular request 10 s later (seen in CI: a 10 s hole in the camera; a screen piece that converted to
   // a broken WebM). Right after the engine's cycle, so that this piece runs ~10 s: a hole cannot hide behind a cycle.
   const recordingsDir = join(api.janus!.recordingsDir, encodeURIComponent(SESSION));
-  const cameraPieces = () => readdirSync(recordingsDir).filter((n) => /^camera-\d+-video-/.test(n));
+  const cameraPieces = () => readdirSync(recordingsDir).filter((n) => /^camera-([0-9a-f]{6}-)?\d+-video-/.test(n));
   const piecesBefore = new Set(cameraPieces());
   await eventually(() => cameraPieces().some((n) => !piecesBefore.has(n)), 15_000);
   await sleep(150);

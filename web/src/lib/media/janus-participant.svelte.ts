@@ -2,7 +2,7 @@ import type { Client } from '@urql/core';
 import { request } from '../client.js';
 import { PUBLISH_MEDIA, UNPUBLISH_MEDIA } from './documents.js';
 import { ParticipantBase } from './participant-base.svelte.js';
-import { gathered, ICE_SERVERS } from './signals.js';
+import { gathered, ICE_SERVERS, type SignalMessage } from './signals.js';
 
 /**
  * The camera goes up in two simulcast layers: Janus forwards the small one (320×240, ≤ 8 fps, ≤ 120 kbit/s) to
@@ -35,8 +35,19 @@ export class JanusParticipantMedia extends ParticipantBase {
     await Promise.all([this.publishTrack('camera'), this.screen ? this.publishTrack('screen') : null]);
   }
 
-  /** Only calls and the phone's heartbeat come as signals: the media goes through our API. */
-  protected async onSignal(): Promise<void> {}
+  /**
+   * Besides calls and the phone's heartbeat, the server says when the Janus a track was published to went away:
+   * that track is published again at once, not once this browser notices the connection died (10–20 s).
+   */
+  protected async onSignal(s: SignalMessage): Promise<void> {
+    if (s.kind !== 'republish' || s.from !== '#media') return;
+    const track = (s.payload as { track?: unknown } | null)?.track;
+    if (track !== 'camera' && track !== 'screen') return;
+    const pending = this.retries.get(track);
+    if (pending) clearTimeout(pending);
+    this.retries.delete(track);
+    await this.publishTrack(track);
+  }
 
   /** One publisher connection per track; on failure or loss it is made again after a pause. */
   private async publishTrack(track: Track): Promise<void> {
@@ -46,7 +57,17 @@ export class JanusParticipantMedia extends ParticipantBase {
     const pc = new RTCPeerConnection({ iceServers: ICE_SERVERS });
     this.peers.set(track, pc);
     const again = () => this.retry(track, pc);
+    let answered = false;
+    let announced = false;
+    // Watchers subscribe again to the new publisher once its media flows: Janus lists it as a publisher only then,
+    // and a watcher told sooner would subscribe to the other track alone (seen after a Janus failover).
+    const announce = () => {
+      if (announced || !answered || pc.connectionState !== 'connected' || this.peers.get(track) !== pc) return;
+      announced = true;
+      void this.channel.send('*', 'ready').catch(() => {});
+    };
     pc.onconnectionstatechange = () => {
+      announce();
       if (pc.connectionState === 'failed') again();
       if (pc.connectionState === 'disconnected') setTimeout(() => pc.connectionState === 'disconnected' && again(), 5000);
     };
@@ -60,7 +81,8 @@ export class JanusParticipantMedia extends ParticipantBase {
       const { publishMedia } = await request(this.client, PUBLISH_MEDIA, { s: this.sessionId, t: track, sdp: offer.sdp! }, 'mutation');
       if (this.peers.get(track) !== pc) return;
       await pc.setRemoteDescription({ type: 'answer', sdp: publishMedia });
-      await this.channel.send('*', 'ready').catch(() => {}); // watchers subscribe again to the new publisher
+      answered = true;
+      announce();
     } catch (e) {
       console.warn(`publishing the ${track} failed`, e);
       again();
