@@ -68,6 +68,8 @@ export class JanusEngine {
   private readonly instances: JanusInstance[] = [];
   private readonly publishers = new Map<string, Publisher & { readonly instance: JanusInstance }>();
   private readonly watching: Watches;
+  /** Publishers cut because their Janus went away (for the logs and the tests). */
+  private publishersLost = 0;
   private readonly publisherLost = new Set<(sessionId: string, track: PublishedTrack) => void>();
   private readonly recordings: RecordingPipeline;
   private placements!: RoomPlacements;
@@ -153,6 +155,7 @@ export class JanusEngine {
     for (const publisher of [...this.publishers.values()]) {
       if (publisher.instance !== instance) continue;
       void this.closePublisher(publisher);
+      this.publishersLost += 1;
       for (const listener of this.publisherLost) listener(publisher.sessionId, publisher.track);
     }
   }
@@ -341,8 +344,11 @@ export class JanusEngine {
   }
 
   /** How many publishers and watchers are connected now (for the benchmark and logs). */
-  stats(): { publishers: number; watches: number; pendingConversions: number; keyframesAsked: number } {
-    return { publishers: this.publishers.size, watches: this.watching.size, pendingConversions: this.recordings.pending, keyframesAsked: this.recordings.keyframesAsked };
+  stats(): { publishers: number; watches: number; pendingConversions: number; keyframesAsked: number; publishersLost: number } {
+    return {
+      publishers: this.publishers.size, watches: this.watching.size, pendingConversions: this.recordings.pending,
+      keyframesAsked: this.recordings.keyframesAsked, publishersLost: this.publishersLost,
+    };
   }
 
   /** The Janus (its URL) holding a session's room now, if placed (tests and logs). */
