@@ -13,9 +13,10 @@ const HAS_JANUS = existsSync('/usr/bin/janus');
 
 /** Whether the engine's Janus answers: a room made now is there. */
 async function answers(engine: JanusEngine, room: string): Promise<boolean> {
-  const control = await engine.conferenceHandles().control(room);
-  await control.create({ room, description: room, is_private: true, record: false });
-  return (await control.exists({ room })).exists;
+  const server = await engine.conferenceHandles().room(room, async (control) => {
+    await control.create({ room, description: room, is_private: true, record: false });
+  });
+  return (await (await server.controlHandle()).exists({ room })).exists;
 }
 
 describeWithServer('the Janus media engine when Janus goes away', HAS_JANUS, 'no Janus (apt-get install janus)', () => {

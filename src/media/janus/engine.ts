@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import Janode from 'janode';
-import type { VideoRoomHandle } from 'janode/plugins/videoroom';
+import type { ConferenceHandles } from '../conference/janus-rooms.js';
 import type { Core } from '../../app/core/core.js';
 import { isSessionStream, sessionIdOf } from '../../domain/session/events.js';
 import { IllegalStateError, NotFoundError, ValidationError } from '../../domain/core/errors.js';
@@ -70,6 +70,8 @@ export class JanusEngine {
   private readonly watching: Watches;
   /** Publishers cut because their Janus went away (for the logs and the tests). */
   private publishersLost = 0;
+  /** What this node serves to the others (`NodeCalls`), by method. */
+  private readonly served = new Map<string, (args: unknown) => Promise<unknown>>();
   private readonly publisherLost = new Set<(sessionId: string, track: PublishedTrack) => void>();
   private readonly recordings: RecordingPipeline;
   private placements!: RoomPlacements;
@@ -88,6 +90,19 @@ export class JanusEngine {
       core: options.core, blobs: options.blobs, recordingsDir: this.recordingsDir, segmentMs: options.segmentMs, tools: options.tools ?? DEFAULT_TOOLS, log: this.log,
     });
     this.watching = new Watches({ roomServer: (sessionId) => this.roomServer(sessionId), node: () => this.calls.node });
+    const watchCall = (args: unknown) => args as WatchCall;
+    this.served.set('startWatching', (args) => {
+      const { sessionId, watchId, viewer, sdp } = watchCall(args);
+      return this.watching.startWatching(sessionId, watchId, viewer, String(sdp));
+    });
+    this.served.set('setQuality', (args) => {
+      const { sessionId, watchId, viewer, active } = watchCall(args);
+      return this.watching.setQuality(sessionId, watchId, viewer, active === true);
+    });
+    this.served.set('stopWatching', (args) => {
+      const { sessionId, watchId, viewer } = watchCall(args);
+      return this.watching.stopWatching(sessionId, watchId, viewer);
+    });
   }
 
   /** Starts Janus (or connects to the given ones), converts recordings left from an earlier run, and starts cycling. */
@@ -101,7 +116,7 @@ export class JanusEngine {
     if (urls.length) for (const url of urls) engine.instances.push(new JanusInstance({ url, log: engine.log, onLost }));
     else engine.instances.push(new JanusInstance({ url: '', start: () => engine.startOurJanus(), log: engine.log, onLost }));
     engine.placements = await RoomPlacements.open(options.core.db);
-    engine.calls = await NodeCalls.open(options.core.db, (method, args) => engine.serve(method, args as WatchCall));
+    engine.calls = await NodeCalls.open(options.core.db, (method, args) => engine.serve(method, args));
     // Every instance is tried; the engine starts when one answers (the others are connected to as they come).
     const opened = await Promise.allSettled(engine.instances.map((i) => i.open(3)));
     if (!opened.some((o) => o.status === 'fulfilled')) {
@@ -323,23 +338,25 @@ export class JanusEngine {
     });
   }
 
-  /** What another node asks of the watches held here. */
-  private serve(method: string, call: WatchCall): Promise<unknown> {
-    const { sessionId, watchId, viewer } = call;
-    switch (method) {
-      case 'startWatching': return this.watching.startWatching(sessionId, watchId, viewer, String(call.sdp));
-      case 'setQuality': return this.watching.setQuality(sessionId, watchId, viewer, call.active === true);
-      case 'stopWatching': return this.watching.stopWatching(sessionId, watchId, viewer);
-      default: return Promise.reject(new ValidationError(`no such call: ${method}`));
-    }
+  /** What another node asks of what is held here: the watches, and what others register (`conferenceHandles`). */
+  private serve(method: string, args: unknown): Promise<unknown> {
+    const handler = this.served.get(method);
+    return handler ? handler(args) : Promise.reject(new ValidationError(`no such call: ${method}`));
   }
 
-  /** Handles for the committee's conference rooms (src/media/conference): each room placed like a session's. */
-  conferenceHandles(): { attach(room: string): Promise<VideoRoomHandle>; control(room: string): Promise<VideoRoomHandle> } {
+  /** The committee's conference rooms (src/media/conference): each placed like a session's room, their watches passed on like ours. */
+  conferenceHandles(): ConferenceHandles {
     const key = (room: string) => `conference:${room}`;
     return {
-      attach: async (room) => (await this.place(key(room))).attach(),
-      control: async (room) => (await this.place(key(room))).controlHandle(),
+      room: async (room, create) => {
+        const instance = await this.place(key(room));
+        await instance.ensureRoom(room, create);
+        return instance;
+      },
+      existing: (room) => this.roomServer(key(room)),
+      node: () => this.calls.node,
+      call: (node, method, args) => this.calls.call(node, method, args),
+      serve: (method, handler) => void this.served.set(method, handler),
     };
   }
 
