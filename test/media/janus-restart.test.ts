@@ -101,4 +101,19 @@ describeWithServer('the Janus media engine when Janus goes away', HAS_JANUS, 'no
       await later?.stop();
     }
   }, 60_000);
+
+  it('closes a session\'s room when the session ends: destroyed in its Janus, no longer counted towards its load', async () => {
+    await eventually(async () => answers(given, 'given-ready').catch(() => false), 30_000);
+    // No browser here: an offer Janus cannot use. The room is placed and made before Janus reads it.
+    await expect(given.publish('ended-1', 'camera', 'v=0\r\n')).rejects.toThrow();
+    expect(await given.placementOf('ended-1')).toBe(external!.url);
+    const exists = async () => {
+      const server = await given.conferenceHandles().room('probe', async (control) => void (await control.create({ room: 'probe', is_private: true, record: false })));
+      return (await (await server.controlHandle()).exists({ room: 'ended-1' })).exists;
+    };
+    expect(await exists()).toBe(true);
+    await given.endSession('ended-1');
+    expect(await exists()).toBe(false);
+    expect(await given.placementOf('ended-1')).toBeNull();
+  }, 60_000);
 });

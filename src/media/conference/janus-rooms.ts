@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import Janode from 'janode';
 import type { VideoRoomHandle } from 'janode/plugins/videoroom';
 import { ForbiddenError, IllegalStateError, NotFoundError, ValidationError } from '../../domain/core/errors.js';
+import { newWatchId, nodeOfWatch } from '../janus/watching.js';
 import { MAX_MEMBERS } from './room.js';
 
 /** The Janus holding a room, as the conference uses it. */
@@ -24,12 +24,6 @@ export interface ConferenceHandles {
   call(node: string, method: string, args: unknown): Promise<unknown>;
   /** Serves `method` for the other nodes. */
   serve(method: string, handler: (args: unknown) => Promise<unknown>): void;
-}
-
-/** The node holding a watch, from its id (null when the id is not one of ours). */
-function nodeOfWatch(watchId: string): string | null {
-  const at = watchId.indexOf('@');
-  return at === 36 && watchId.length <= 200 ? watchId.slice(at + 1) : null;
 }
 
 type WatchCall = { room: string; viewer: string; watchId: string; sdp?: string };
@@ -123,7 +117,7 @@ export class JanusConference {
     try {
       const joined = await handle.joinSubscriber({ room, streams: [{ feed: address }] });
       if (!joined.jsep) throw new Error('Janus answered a subscription without an offer');
-      const watchId = `${randomUUID()}@${this.handles.node()}`;
+      const watchId = newWatchId(this.handles.node());
       this.watches.set(watchId, { room, viewer, feed: address, handle });
       handle.once(Janode.EVENT.HANDLE_HANGUP, () => void this.dropWatch(watchId));
       handle.once(Janode.EVENT.HANDLE_DETACHED, () => void this.dropWatch(watchId, false));

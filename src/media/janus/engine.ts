@@ -16,7 +16,7 @@ import { startJanus } from './process.js';
 import { PUBLISHED_TRACKS, type PublishedTrack, type Publisher } from './publisher.js';
 import { DEFAULT_TOOLS, recordingBase, type Tools } from './recording.js';
 import { RecordingPipeline, type JanusLog } from './recording-pipeline.js';
-import { Watches, type WatchOffer } from './watching.js';
+import { nodeOfWatch, Watches, type WatchOffer } from './watching.js';
 
 export { PUBLISHED_TRACKS, type PublishedTrack } from './publisher.js';
 export type { WatchOffer } from './watching.js';
@@ -287,16 +287,23 @@ export class JanusEngine {
   /**
    * The session has ended (whoever ended it, whatever the test-taker's browser does next): on every node, its
    * publishers are cut and their recordings so far stored, and nobody watches it any more. Nothing of the person is
-   * recorded after. Its room no longer counts towards its Janus's load.
+   * recorded after. Then its room is destroyed in Janus (by whichever node comes first; Janus lets any publisher
+   * still there go, and its node stores what it recorded) and no longer counts towards its Janus's load.
    */
   async endSession(sessionId: string): Promise<void> {
     const publishers = [...this.publishers.values()].filter((p) => p.sessionId === sessionId);
     if (publishers.length) this.log.info({ sessionId, tracks: publishers.map((p) => p.track) }, 'the session ended: stopping its Janus publishers');
-    await Promise.all([
-      this.watching.dropWhere((w) => w.sessionId === sessionId),
-      ...publishers.map((p) => this.closePublisher(p)),
-      this.placements.forget(sessionId).catch((err) => this.log.warn({ err, sessionId }, 'could not forget a room placement')),
-    ]);
+    await Promise.all([this.watching.dropWhere((w) => w.sessionId === sessionId), ...publishers.map((p) => this.closePublisher(p))]);
+    try {
+      const server = await this.roomServer(sessionId);
+      if (server) {
+        server.rooms.delete(sessionId);
+        await (await server.controlHandle()).destroy({ room: sessionId }).catch(() => {}); // another node's did
+      }
+      await this.placements.forget(sessionId);
+    } catch (err) {
+      this.log.warn({ err, sessionId }, 'could not close the room of a session that ended');
+    }
   }
 
   private sweep(): Promise<void> {
@@ -329,7 +336,7 @@ export class JanusEngine {
 
   /** Runs a call about a watch on the node that holds it (here, or another one through the database). */
   private onWatchNode(method: 'startWatching' | 'setQuality' | 'stopWatching', call: WatchCall): Promise<unknown> {
-    const node = Watches.nodeOf(call.watchId);
+    const node = nodeOfWatch(call.watchId);
     if (node === null) throw new ValidationError('not a watch id');
     return this.calls.call(node, method, call).catch((error: unknown) => {
       // A watch whose node is gone is gone with it: the viewer watches again.

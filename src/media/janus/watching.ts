@@ -39,6 +39,17 @@ export interface WatchedRooms {
   node(): string;
 }
 
+/** A new watch's id: unique, and naming the node that holds it (see `nodeOfWatch`). */
+export function newWatchId(node: string): string {
+  return `${randomUUID()}@${node}`;
+}
+
+/** The node holding a watch, from its id (null when the id is not one of ours). */
+export function nodeOfWatch(watchId: string): string | null {
+  const at = watchId.indexOf('@');
+  return at === 36 && watchId.length <= 200 ? watchId.slice(at + 1) : null;
+}
+
 /** Janus's answer for a room it does not have (videoroom error 426). */
 const NO_SUCH_ROOM = /\b426\b|no such room/i;
 
@@ -51,11 +62,6 @@ export class Watches {
 
   constructor(private readonly rooms: WatchedRooms) {}
 
-  /** The node holding a watch, from its id (null when the id is not one of ours). */
-  static nodeOf(watchId: string): string | null {
-    const at = watchId.indexOf('@');
-    return at === 36 && watchId.length <= 200 ? watchId.slice(at + 1) : null;
-  }
 
   get size(): number {
     return this.watches.size;
@@ -83,7 +89,7 @@ export class Watches {
       const streams = published.map((feed) => (feed === 'camera' ? { feed, substream: active ? FULL_LAYER : TILE_LAYER } : { feed }));
       const joined = await handle.joinSubscriber({ room: sessionId, streams });
       if (!joined.jsep || !joined.streams) throw new Error('Janus answered a subscription without an offer');
-      const watchId = `${randomUUID()}@${this.rooms.node()}`;
+      const watchId = newWatchId(this.rooms.node());
       const watch: Watch = { sessionId, server: server.url, viewer, handle, streams: joined.streams, active, started: false };
       this.watches.set(watchId, watch);
       const ended = () => void this.drop(watchId);
