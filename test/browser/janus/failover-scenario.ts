@@ -79,6 +79,7 @@ try {
   const placedOn = (await a.janus!.placementOf(SESSION))!;
   const killed = januses[urls.indexOf(placedOn)];
   const framesBeforeKill = await frames();
+  const publishersBeforeKill = a.janus!.stats().publishers;
   const killedAt = Date.now();
   process.kill(killed.pid, 'SIGKILL');
   log(`killed the Janus holding the room (${placedOn}, pid ${killed.pid}) at ${framesBeforeKill} frames`);
@@ -92,7 +93,7 @@ try {
   const tileState = await tile.evaluate((t) => ({ ...(t as HTMLElement).dataset }));
   log(`the tile now: ${JSON.stringify(tileState)}; B watches ${b.janus!.stats().watches}`);
   log(`room moved to ${movedTo} after ${msToMoved} ms; the proctor sees the camera again after ${msToPictureAgain} ms (${framesAgain} frames)`);
-  const publishers = { a: a.janus!.stats().publishers, b: b.janus!.stats().publishers, lostOnA: a.janus!.stats().publishersLost };
+  const publishers = { before: publishersBeforeKill, a: a.janus!.stats().publishers, b: b.janus!.stats().publishers, lostOnA: a.janus!.stats().publishersLost };
   // Two more segments on the new Janus, then the end.
   await new Promise((r) => setTimeout(r, 2 * SEGMENT_MS + 1_000));
   await a.as('proctor1', `mutation { finishSession(id: "${SESSION}") { id } }`);
