@@ -11,6 +11,7 @@ import { parse } from 'yaml';
 import { DEBIAN_JANUS_LIB } from '../../src/media/janus/config.js';
 import { eventually } from '../support/api.js';
 import { AppNode, createDatabase } from '../support/cluster.js';
+import { HAS_NGINX, startNginx } from '../support/nginx.js';
 import { describeWithServer, freePort, NO_POSTGRES_REASON, testPostgresUrl } from '../support/servers.js';
 
 /*
@@ -22,7 +23,6 @@ import { describeWithServer, freePort, NO_POSTGRES_REASON, testPostgresUrl } fro
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const serverUrl = testPostgresUrl();
-const HAS_NGINX = existsSync('/usr/sbin/nginx');
 const HAS_JANUS = existsSync('/usr/bin/janus');
 const REASON = [!serverUrl && NO_POSTGRES_REASON, !HAS_NGINX && 'no nginx (apt-get install nginx)', !HAS_JANUS && 'no Janus (apt-get install janus)'].filter(Boolean).join('; ');
 const PASSWORD = 'correct horse battery staple, composed';
@@ -141,31 +141,8 @@ describeWithServer('docker-compose.yml run as processes: three nodes behind its 
     // nginx with the deployment's configuration, its upstream names pointed at the nodes.
     nginxPort = await freePort();
     const confPath = compose.services.nginx.volumes!.find((v) => v.includes('proctor.conf'))!.split(':')[0];
-    let conf = readFileSync(join(ROOT, confPath), 'utf8').replace(/listen 80;/, `listen 127.0.0.1:${nginxPort};`);
-    apps.forEach(([name], i) => (conf = conf.replace(`server ${name}:3000`, `server 127.0.0.1:${ports[i]}`)));
-    expect(conf).not.toMatch(/server app\d:3000/);
-    const prefix = join(dir, 'nginx');
-    mkdirSync(prefix, { recursive: true });
-    writeFileSync(join(prefix, 'nginx.conf'), `worker_processes 1;
-pid ${prefix}/nginx.pid;
-error_log ${prefix}/error.log warn;
-events { worker_connections 256; }
-http {
-  access_log off;
-  client_body_temp_path ${prefix}/body;
-  proxy_temp_path ${prefix}/proxy;
-  fastcgi_temp_path ${prefix}/fastcgi;
-  uwsgi_temp_path ${prefix}/uwsgi;
-  scgi_temp_path ${prefix}/scgi;
-${conf}
-}
-`);
-    const check = run('/usr/sbin/nginx', ['-t', '-p', prefix, '-c', join(prefix, 'nginx.conf')]);
-    const checked = await new Promise<number | null>((resolve) => check.child.once('exit', resolve));
-    expect(checked, check.output()).toBe(0);
-    const nginx = run('/usr/sbin/nginx', ['-p', prefix, '-c', join(prefix, 'nginx.conf'), '-g', 'daemon off;']);
-    children.push(nginx.child);
-    await listening(nginxPort, nginx.output);
+    expect(confPath).toBe('./deploy/nginx/proctor.conf');
+    children.push((await startNginx(join(dir, 'nginx'), ports, nginxPort)).child);
   }, 180_000);
 
   afterAll(async () => {

@@ -4,13 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
+import { postgresAddress } from '../../src/store/sql.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /** A database of its own on the test server, dropped by `drop` (its nodes must be gone by then). */
 export async function createDatabase(serverUrl: string, prefix: string): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `${prefix}_${process.pid}_${Date.now().toString(36)}`.toLowerCase();
-  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
+  const { url: address, path } = postgresAddress(serverUrl);
+  const admin = postgres(address, { path, max: 1, onnotice: () => {} });
   await admin.unsafe(`CREATE DATABASE ${name}`);
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
