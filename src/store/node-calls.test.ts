@@ -2,7 +2,7 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import { openTestDb } from '../../test/support/core.js';
 import { describeWithServer, NO_POSTGRES_REASON, testPostgresUrl, uniqueSchema } from '../../test/support/servers.js';
 import { ForbiddenError, IllegalStateError, NotFoundError } from '../domain/core/errors.js';
-import { NodeCalls, type NodeCallServer } from './node-calls.js';
+import { NodeCalls, NodeGoneError, type NodeCallServer } from './node-calls.js';
 import { NODE_TAG, openPostgres, type Sql } from './sql.js';
 
 const url = testPostgresUrl();
@@ -57,7 +57,7 @@ describeWithServer('calls from one app node to another on PostgreSQL', Boolean(u
   });
 
   it('fails at once for a node that is not connected, and in time for one that does not answer', async () => {
-    await expect(a.call('proctor gone 1 abcdef#1', 'setQuality', { viewer: 'proctor1' })).rejects.toBeInstanceOf(NotFoundError);
+    await expect(a.call('proctor gone 1 abcdef#1', 'setQuality', { viewer: 'proctor1' })).rejects.toBeInstanceOf(NodeGoneError);
     await expect(a.call(b.node, 'slow', { viewer: 'proctor1' }, 300)).rejects.toBeInstanceOf(IllegalStateError);
   });
 });
@@ -67,7 +67,7 @@ describeWithServer('calls from one app node to another on PGlite (one node)', tr
     const db = await openTestDb();
     const calls = await NodeCalls.open(db, watches('only'));
     expect(await calls.call(calls.node, 'setQuality', { viewer: 'proctor1' })).toEqual({ servedBy: 'only', note: null });
-    await expect(calls.call('proctor other 2 abcdef#1', 'setQuality', {})).rejects.toBeInstanceOf(NotFoundError);
+    await expect(calls.call('proctor other 2 abcdef#1', 'setQuality', {})).rejects.toBeInstanceOf(NodeGoneError);
     await calls.close();
     await db.close();
   });

@@ -1,7 +1,6 @@
-import { ConcurrencyError, type DomainError, type ErrorCode, ForbiddenError, IllegalStateError, NotFoundError, TooManyRequestsError, UnauthenticatedError, ValidationError } from '../domain/core/errors.js';
+import { type DomainError, errorOfCode, IllegalStateError, NotFoundError } from '../domain/core/errors.js';
 import { NotifyChannel } from './notify-channel.js';
-import { nodeAlive, nodeInstanceName } from './signal-channel.js';
-import { NODE_TAG, type Sql } from './sql.js';
+import { NODE_TAG, nodeAlive, nodeInstanceName, type Sql } from './sql.js';
 
 const CHANNEL = 'proctor_node_calls';
 
@@ -9,20 +8,11 @@ type Message =
   | { readonly kind: 'call'; readonly to: string; readonly from: string; readonly id: number; readonly method: string; readonly args: unknown }
   | { readonly kind: 'reply'; readonly to: string; readonly id: number; readonly value?: unknown; readonly error?: { readonly code: string | null; readonly message: string } };
 
-const ERRORS: Record<ErrorCode, new (message: string) => DomainError> = {
-  BAD_USER_INPUT: ValidationError,
-  CONFLICT: ConcurrencyError,
-  NOT_FOUND: NotFoundError,
-  FORBIDDEN: ForbiddenError,
-  UNAUTHENTICATED: UnauthenticatedError,
-  ILLEGAL_STATE: IllegalStateError,
-  TOO_MANY_REQUESTS: TooManyRequestsError,
-};
-
-/** The error a call raised on the node that served it, raised again here as the same kind (the code is kept). */
-function errorFrom(error: { code: string | null; message: string }): Error {
-  const Kind = error.code ? ERRORS[error.code as ErrorCode] : undefined;
-  return Kind ? new Kind(error.message) : new Error(error.message);
+/** The node a call names is not connected: what it held in memory is gone with it. */
+export class NodeGoneError extends NotFoundError {
+  constructor() {
+    super('that server is gone');
+  }
 }
 
 /** What a node serves to the others: `method` with its JSON arguments, answering JSON (or throwing). */
@@ -51,12 +41,10 @@ export class NodeCalls {
 
   /** Runs `method` on `node` (here when it is this one) and answers what it answered, or throws what it threw. */
   async call(node: string, method: string, args: unknown, timeoutMs = 10_000): Promise<unknown> {
-    if (node === this.node || !this.channel) {
-      if (node !== this.node) throw new NotFoundError('that server is gone');
-      return this.serve(method, args);
-    }
+    if (node === this.node) return this.serve(method, args);
+    if (!this.channel) throw new NodeGoneError();
     const [{ alive }] = await this.sql.query<{ alive: boolean }>(`SELECT ${nodeAlive('$1::text')} AS alive`, [node]);
-    if (!alive) throw new NotFoundError('that server is gone');
+    if (!alive) throw new NodeGoneError();
     const id = ++this.next;
     const answer = new Promise<unknown>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -103,7 +91,7 @@ export class NodeCalls {
     if (message.kind === 'reply') {
       const waiter = this.waiting.get(message.id);
       this.waiting.delete(message.id);
-      if (message.error) waiter?.reject(errorFrom(message.error));
+      if (message.error) waiter?.reject(errorOfCode(message.error.code, message.error.message));
       else waiter?.resolve(message.value ?? null);
       return;
     }

@@ -1,4 +1,4 @@
-import { NODE_NAME, type Sql } from './sql.js';
+import { nodeAlive, nodeInstanceName, type Sql } from './sql.js';
 import { migrate } from './migrate.js';
 import { NotifyChannel } from './notify-channel.js';
 
@@ -23,18 +23,8 @@ CREATE TABLE IF NOT EXISTS signal_listeners (
 );
 `;
 
-/** Whether the node named by `column` (a relay's or a node's name, `NODE_NAME#n`) is connected to the database now. */
-export const nodeAlive = (column: string) => `EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.application_name = split_part(${column}, '#', 1))`;
-
 // A listener counts while its node is connected: a node that died (its connections gone) is no longer there to deliver.
 const ALIVE = nodeAlive('l.node');
-
-let instances = 0;
-
-/** This process's name among the nodes, made unique per relay (several servers may share a process in tests). */
-export function nodeInstanceName(): string {
-  return `${NODE_NAME}#${++instances}`;
-}
 
 /**
  * WebRTC signals between the app nodes of one PostgreSQL database: who listens where (a table, counted only while the

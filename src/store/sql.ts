@@ -12,6 +12,16 @@ export const NODE_NAME = `proctor ${hostname().slice(0, 32)} ${process.pid} ${ra
 /** The last word of `NODE_NAME`: short enough to mark what this process leaves in a shared folder as its own. */
 export const NODE_TAG = NODE_NAME.slice(-6);
 
+let instances = 0;
+
+/** This process's name among the nodes, made unique per user (several servers may share a process in tests). */
+export function nodeInstanceName(): string {
+  return `${NODE_NAME}#${++instances}`;
+}
+
+/** SQL: whether the node named by `column` (`NODE_NAME#n`) is connected to the database now. */
+export const nodeAlive = (column: string) => `EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.application_name = split_part(${column}, '#', 1))`;
+
 /**
  * The one SQL dialect the project speaks, over either embedded PGlite or a PostgreSQL server.
  * SQL text lives only in `store/` and `projections/`; both engines run exactly the same statements.

@@ -1,20 +1,12 @@
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, afterAll, expect, it } from 'vitest';
-import { HAS_CHROMIUM, holdChromium, NO_CHROMIUM_REASON } from '../support/browser.js';
-import { canUnshare, runInNetns } from '../support/netns.js';
+import { holdChromium } from '../support/browser.js';
+import { janusInNetns, runInNetns } from '../support/netns.js';
 import { describeWithServer, NO_POSTGRES_REASON, testPostgresUrl } from '../support/servers.js';
 
 const SCENARIO = fileURLToPath(new URL('./janus/failover-scenario.ts', import.meta.url));
-const HAS_JANUS = existsSync('/usr/bin/janus') && existsSync('/usr/bin/janus-pp-rec');
-const CAN_UNSHARE = canUnshare();
 const url = testPostgresUrl();
-const REASON = [
-  !HAS_JANUS && 'no Janus (apt-get install janus janus-tools)',
-  !HAS_CHROMIUM && NO_CHROMIUM_REASON,
-  !CAN_UNSHARE && 'cannot make a network namespace (unshare -n needs root; Janus gathers no ICE candidates on loopback)',
-  !url && NO_POSTGRES_REASON,
-].filter(Boolean).join('; ');
+const NEEDS = janusInNetns([[Boolean(url), NO_POSTGRES_REASON]]);
 
 interface Segment { track: string; seq: number; start: string; durationMs: number }
 interface Findings {
@@ -34,7 +26,7 @@ interface Findings {
   lost: string[];
 }
 
-describeWithServer('two app nodes and two Janus instances: a proctor on one node, the test-taker on the other, the Janus holding the room killed (in a network namespace)', HAS_JANUS && HAS_CHROMIUM && CAN_UNSHARE && Boolean(url), REASON, () => {
+describeWithServer('two app nodes and two Janus instances: a proctor on one node, the test-taker on the other, the Janus holding the room killed (in a network namespace)', NEEDS.available, NEEDS.reason, () => {
   let found: Findings;
   let releaseChromium: (() => void) | undefined;
 

@@ -1,22 +1,13 @@
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { HAS_CHROMIUM, holdChromium, NO_CHROMIUM_REASON } from '../support/browser.js';
-import { canUnshare, runInNetns } from '../support/netns.js';
+import { holdChromium } from '../support/browser.js';
+import { janusInNetns, runInNetns } from '../support/netns.js';
 import { HAS_NGINX } from '../support/nginx.js';
 import { describeWithServer, NO_POSTGRES_REASON, testPostgresUrl } from '../support/servers.js';
 
 const SCENARIO = fileURLToPath(new URL('./janus/node-kill-scenario.ts', import.meta.url));
-const HAS_JANUS = existsSync('/usr/bin/janus') && existsSync('/usr/bin/janus-pp-rec');
-const CAN_UNSHARE = canUnshare();
 const url = testPostgresUrl();
-const REASON = [
-  !HAS_JANUS && 'no Janus (apt-get install janus janus-tools)',
-  !HAS_CHROMIUM && NO_CHROMIUM_REASON,
-  !CAN_UNSHARE && 'cannot make a network namespace (unshare -n needs root; Janus gathers no ICE candidates on loopback)',
-  !url && NO_POSTGRES_REASON,
-  !HAS_NGINX && 'no nginx (apt-get install nginx)',
-].filter(Boolean).join('; ');
+const NEEDS = janusInNetns([[Boolean(url), NO_POSTGRES_REASON], [HAS_NGINX, 'no nginx (apt-get install nginx)']]);
 
 interface Findings {
   framesFirst: number;
@@ -32,7 +23,7 @@ interface Findings {
   left: string[];
 }
 
-describeWithServer('MEDIA=janus: the node holding a test-taker\'s publishers is SIGKILLed behind nginx (two node processes, in a network namespace)', HAS_JANUS && HAS_CHROMIUM && CAN_UNSHARE && Boolean(url) && HAS_NGINX, REASON, () => {
+describeWithServer('MEDIA=janus: the node holding a test-taker\'s publishers is SIGKILLed behind nginx (two node processes, in a network namespace)', NEEDS.available, NEEDS.reason, () => {
   let found: Findings;
   let releaseChromium: (() => void) | undefined;
 

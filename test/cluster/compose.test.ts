@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +11,7 @@ import { parse } from 'yaml';
 import { DEBIAN_JANUS_LIB } from '../../src/media/janus/config.js';
 import { eventually } from '../support/api.js';
 import { AppNode, createDatabase } from '../support/cluster.js';
-import { HAS_NGINX, startNginx } from '../support/nginx.js';
+import { HAS_NGINX, runDaemon, startNginx, untilListening } from '../support/nginx.js';
 import { describeWithServer, freePort, NO_POSTGRES_REASON, testPostgresUrl } from '../support/servers.js';
 
 /*
@@ -45,27 +45,10 @@ function interpolate(text: string, env: Record<string, string>): string {
   });
 }
 
-function run(command: string, args: string[]): { child: ChildProcess; output: () => string } {
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout!.on('data', (d) => (output += d));
-  child.stderr!.on('data', (d) => (output += d));
-  return { child, output: () => output };
-}
-
-async function listening(port: number, what: () => string, ms = 20_000): Promise<void> {
-  const started = Date.now();
-  for (;;) {
-    const open = await fetch(`http://127.0.0.1:${port}/`).then(() => true, (e: Error) => !/ECONNREFUSED/.test(String((e as { cause?: unknown }).cause ?? e)));
-    if (open) return;
-    if (Date.now() - started > ms) throw new Error(`nothing listens on ${port}:\n${what()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 describeWithServer('docker-compose.yml run as processes: three nodes behind its nginx, its two Janus, one PostgreSQL', Boolean(serverUrl) && HAS_NGINX && HAS_JANUS, REASON, () => {
   const dir = mkdtempSync(join(tmpdir(), 'compose-'));
   const children: ChildProcess[] = [];
+  let nginx: Awaited<ReturnType<typeof startNginx>> | null = null;
   let nodes: AppNode[] = [];
   let db: { url: string; drop(): Promise<void> };
   let nginxPort = 0;
@@ -103,9 +86,9 @@ describeWithServer('docker-compose.yml run as processes: three nodes behind its 
         writeFileSync(join(etc, file), text);
       }
       const [binary, ...args] = service.command!.map((a) => interpolate(a, {}).replaceAll('/etc/janus-proctor', etc));
-      const janus = run(binary, args);
+      const janus = runDaemon(binary, args);
       children.push(janus.child);
-      await listening(port, janus.output);
+      await untilListening(port, janus.output);
     }
     expect(Object.keys(janusPorts).length).toBeGreaterThanOrEqual(2);
 
@@ -142,10 +125,11 @@ describeWithServer('docker-compose.yml run as processes: three nodes behind its 
     nginxPort = await freePort();
     const confPath = compose.services.nginx.volumes!.find((v) => v.includes('proctor.conf'))!.split(':')[0];
     expect(confPath).toBe('./deploy/nginx/proctor.conf');
-    children.push((await startNginx(join(dir, 'nginx'), ports, nginxPort)).child);
+    nginx = await startNginx(join(dir, 'nginx'), ports, nginxPort);
   }, 180_000);
 
   afterAll(async () => {
+    await nginx?.stop();
     for (const child of children) child.kill('SIGKILL');
     await Promise.all(nodes.map((n) => n.dispose()));
     await sql?.end({ timeout: 5 });

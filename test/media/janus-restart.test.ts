@@ -36,7 +36,7 @@ describeWithServer('the Janus media engine when Janus goes away', HAS_JANUS, 'no
       janus: async (core, dataDir) => {
         givenDir = join(dataDir, 'janus-given');
         external = await startJanus({ dir: join(givenDir, 'config'), wsPort: givenPort });
-        given = await JanusEngine.start({ core, blobs: new LocalBlobStore(join(dataDir, 'blobs-given')), dir: givenDir, url: external.url, log });
+        given = await JanusEngine.start({ core, blobs: new LocalBlobStore(join(dataDir, 'blobs-given')), dir: givenDir, urls: [external.url], log });
         return JanusEngine.start({ core, blobs: new LocalBlobStore(join(dataDir, 'blobs')), dir: join(dataDir, 'janus'), port, log });
       },
     });

@@ -1,5 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { HAS_CHROMIUM, NO_CHROMIUM_REASON } from './browser.js';
 
 /** Janus never gathers ICE candidates on loopback: its tests run in a network namespace of their own. */
 export const HAS_UNSHARE = existsSync('/usr/bin/unshare') && (existsSync('/usr/sbin/ip') || existsSync('/sbin/ip') || existsSync('/usr/bin/ip'));
@@ -59,4 +60,18 @@ export function runInNetns<T>(script: string, args: string[] = [], options: { ti
       }
     });
   });
+}
+
+/**
+ * What a browser test with Janus in a namespace of its own needs (Janus and its recording tools, Chromium, root for
+ * the namespace) plus `more` ([present, what to install]): whether all is there, and what is missing.
+ */
+export function janusInNetns(more: ReadonlyArray<readonly [boolean, string]> = []): { available: boolean; reason: string } {
+  const needs: ReadonlyArray<readonly [boolean, string]> = [
+    [existsSync('/usr/bin/janus') && existsSync('/usr/bin/janus-pp-rec'), 'no Janus (apt-get install janus janus-tools)'],
+    [HAS_CHROMIUM, NO_CHROMIUM_REASON],
+    [canUnshare(), 'cannot make a network namespace (unshare -n needs root; Janus gathers no ICE candidates on loopback)'],
+    ...more,
+  ];
+  return { available: needs.every(([ok]) => ok), reason: needs.filter(([ok]) => !ok).map(([, why]) => why).join('; ') };
 }

@@ -1,5 +1,5 @@
 import { Arg, Ctx, Field, ID, Int, Mutation, ObjectType, Resolver, Root, Subscription } from 'type-graphql';
-import { IllegalStateError, NotFoundError, UnauthenticatedError, ValidationError } from '../../domain/core/errors.js';
+import { IllegalStateError, NotFoundError, UnauthenticatedError } from '../../domain/core/errors.js';
 import { canJoinConference } from '../../app/committee/access.js';
 import { conferenceAccess, type ConferenceAccess } from '../../media/conference/access.js';
 import { conferenceRoomsOf } from '../../media/conference/janus-rooms.js';
@@ -7,6 +7,7 @@ import { checkRecipient, checkSignal, conferenceRoom, memberAddress, usernameOfA
 import type { Signal as HubSignal } from '../../media/signalling.js';
 import type { ApiContext } from '../context.js';
 import { PushQueue } from '../push-queue.js';
+import { sdpOf } from './janus.resolver.js';
 import { JSON as JSONScalar } from '../scalars.js';
 
 @ObjectType({ description: 'A message in a session\'s conference room: WebRTC negotiation, who came and went, microphone and camera state.' })
@@ -37,12 +38,6 @@ async function admitted(ctx: ApiContext, sessionId: string, memberId: string): P
 function janusOf(ctx: ApiContext) {
   if (!ctx.media.janus) throw new IllegalStateError(`the media engine is ${ctx.config.media}: the conference is browser to browser`);
   return conferenceRoomsOf(ctx.media.janus);
-}
-
-function sdpOf(sdp: string): string {
-  if (sdp.length > 64 * 1024) throw new ValidationError('an SDP is limited to 64 KB');
-  if (!sdp.startsWith('v=0')) throw new ValidationError('not an SDP');
-  return sdp;
 }
 
 const toGraphql = (s: HubSignal): ConferenceSignal => ({ from: s.from, username: usernameOfAddress(s.from), kind: s.kind, payload: s.payload });

@@ -39,9 +39,17 @@ async function sessionFor(ctx: ApiContext, sessionId: string, operation: Operati
   return { row, actor, janus };
 }
 
-function sdpOf(sdp: string): string {
+// eslint-disable-next-line no-control-regex
+const CONTROL_IN_SDP = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+
+/**
+ * An SDP a browser sent (an offer or an answer), checked before it goes to Janus or, through the database, to
+ * another node: at most 64 KB, starting as an SDP does, no control character but its line breaks and tabs.
+ */
+export function sdpOf(sdp: string): string {
   if (sdp.length > MAX_SDP) throw new ValidationError('an SDP is limited to 64 KB');
   if (!sdp.startsWith('v=0')) throw new ValidationError('not an SDP');
+  if (CONTROL_IN_SDP.test(sdp) || !sdp.isWellFormed()) throw new ValidationError('an SDP holds no control characters or broken characters');
   return sdp;
 }
 

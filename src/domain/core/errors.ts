@@ -44,6 +44,22 @@ export class TooManyRequestsError extends DomainError {
   readonly code = 'TOO_MANY_REQUESTS' as const;
 }
 
+const BY_CODE: Record<ErrorCode, new (message: string) => DomainError> = {
+  BAD_USER_INPUT: ValidationError,
+  CONFLICT: ConcurrencyError,
+  NOT_FOUND: NotFoundError,
+  FORBIDDEN: ForbiddenError,
+  UNAUTHENTICATED: UnauthenticatedError,
+  ILLEGAL_STATE: IllegalStateError,
+  TOO_MANY_REQUESTS: TooManyRequestsError,
+};
+
+/** An error raised elsewhere (another node) raised again here as the same kind: a known code keeps its class. */
+export function errorOfCode(code: string | null, message: string): Error {
+  const Kind = code && Object.hasOwn(BY_CODE, code) ? BY_CODE[code as ErrorCode] : undefined;
+  return Kind ? new Kind(message) : new Error(message);
+}
+
 /** Fails the exhaustiveness check of a `switch` on a union at compile time, and loudly at run time. */
 export function assertNever(value: never, what = 'value'): never {
   throw new Error(`unexpected ${what}: ${JSON.stringify(value)}`);

@@ -1,14 +1,8 @@
 import Janode from 'janode';
 import type { VideoRoomHandle } from 'janode/plugins/videoroom';
-import { ForbiddenError, IllegalStateError, NotFoundError, ValidationError } from '../../domain/core/errors.js';
-import { newWatchId, nodeOfWatch } from '../janus/watching.js';
+import { ForbiddenError, IllegalStateError, NotFoundError } from '../../domain/core/errors.js';
+import { newWatchId, onWatchNode, type RoomServer } from '../janus/watching.js';
 import { MAX_MEMBERS } from './room.js';
-
-/** The Janus holding a room, as the conference uses it. */
-export interface ConferenceServer {
-  attach(): Promise<VideoRoomHandle>;
-  controlHandle(): Promise<VideoRoomHandle>;
-}
 
 /**
  * What the conference needs of the Janus engine: the Janus holding a room (placed like a session's), and the
@@ -16,9 +10,9 @@ export interface ConferenceServer {
  */
 export interface ConferenceHandles {
   /** The room on its Janus (placed on first use), made by `create` there when missing. */
-  room(room: string, create: (control: VideoRoomHandle) => Promise<void>): Promise<ConferenceServer>;
+  room(room: string, create: (control: VideoRoomHandle) => Promise<void>): Promise<RoomServer>;
   /** Where the room is now, without placing it: null when nowhere reachable. */
-  existing(room: string): Promise<ConferenceServer | null>;
+  existing(room: string): Promise<RoomServer | null>;
   /** This node's name, and a call to the node named (here when it is this one). */
   node(): string;
   call(node: string, method: string, args: unknown): Promise<unknown>;
@@ -70,7 +64,7 @@ export class JanusConference {
     return { feeds: this.feeds.size, watches: this.watches.size };
   }
 
-  private ensureRoom(room: string): Promise<ConferenceServer> {
+  private ensureRoom(room: string): Promise<RoomServer> {
     return this.handles.room(room, async (control) => {
       await control.create({
         room, description: room, max_publishers: MAX_MEMBERS, videocodec: 'vp8', audiocodec: 'opus', record: false, notify_joining: false, is_private: true,
@@ -110,7 +104,7 @@ export class JanusConference {
   async watch(room: string, viewer: string, address: string): Promise<{ watchId: string; sdp: string }> {
     const server = await this.handles.existing(room);
     if (!server) throw new NotFoundError(`${address} does not publish in this conference`);
-    const { participants } = await (await server.controlHandle()).listParticipants({ room }).catch(() => ({ participants: [] as Array<{ feed: unknown; publisher?: boolean }> }));
+    const participants = await server.participants(room);
     if (!participants.some((p) => p.feed === address)) throw new NotFoundError(`${address} does not publish in this conference`);
     if (!participants.some((p) => p.feed === address && p.publisher)) throw new NotFoundError(`${address}'s media is not flowing yet`);
     const handle = await server.attach();
@@ -135,22 +129,13 @@ export class JanusConference {
     return watch;
   }
 
-  /** Runs a call about a watch on the node that holds it. */
-  private onWatchNode(method: string, call: WatchCall): Promise<unknown> {
-    const node = nodeOfWatch(call.watchId);
-    if (node === null) throw new ValidationError('not a watch id');
-    return this.handles.call(node, method, call);
-  }
-
   /** The viewer's SDP answer: the member's media starts flowing to it. */
   async startWatching(room: string, viewer: string, watchId: string, answerSdp: string): Promise<void> {
-    await this.onWatchNode('conference.startWatching', { room, viewer, watchId, sdp: answerSdp });
+    await onWatchNode(this.handles.call, watchId, 'conference.startWatching', { room, viewer, watchId, sdp: answerSdp } satisfies WatchCall);
   }
 
   async stopWatching(room: string, viewer: string, watchId: string): Promise<void> {
-    await this.onWatchNode('conference.stopWatching', { room, viewer, watchId }).catch((error: unknown) => {
-      if (!(error instanceof NotFoundError && /server is gone/.test(error.message))) throw error; // gone with its node
-    });
+    await onWatchNode(this.handles.call, watchId, 'conference.stopWatching', { room, viewer, watchId } satisfies WatchCall, true);
   }
 
   private async startHere(room: string, viewer: string, watchId: string, answerSdp: string): Promise<void> {
@@ -174,11 +159,7 @@ export class JanusConference {
   }
 
   private async kick(room: string, address: string): Promise<void> {
-    const server = await this.handles.existing(room);
-    if (!server) return;
-    const control = await server.controlHandle();
-    const { participants } = await control.listParticipants({ room }).catch(() => ({ participants: [] as Array<{ feed: unknown }> }));
-    if (participants.some((p) => p.feed === address)) await control.kick({ room, feed: address }).catch(() => {});
+    await (await this.handles.existing(room))?.kick(room, address).catch(() => false);
   }
 
   /** `detach` false: the handle is detached already (janode logs an error for a second detach). */

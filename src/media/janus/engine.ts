@@ -5,7 +5,7 @@ import Janode from 'janode';
 import type { ConferenceHandles } from '../conference/janus-rooms.js';
 import type { Core } from '../../app/core/core.js';
 import { isSessionStream, sessionIdOf } from '../../domain/session/events.js';
-import { IllegalStateError, NotFoundError, ValidationError } from '../../domain/core/errors.js';
+import { IllegalStateError, ValidationError } from '../../domain/core/errors.js';
 import { getMonitorRow } from '../../projections/monitor/queries.js';
 import { NodeCalls } from '../../store/node-calls.js';
 import { RoomPlacements } from '../../store/room-placements.js';
@@ -16,7 +16,7 @@ import { startJanus } from './process.js';
 import { PUBLISHED_TRACKS, type PublishedTrack, type Publisher } from './publisher.js';
 import { DEFAULT_TOOLS, recordingBase, type Tools } from './recording.js';
 import { RecordingPipeline, type JanusLog } from './recording-pipeline.js';
-import { nodeOfWatch, Watches, type WatchOffer } from './watching.js';
+import { onWatchNode, Watches, type WatchOffer } from './watching.js';
 
 export { PUBLISHED_TRACKS, type PublishedTrack } from './publisher.js';
 export type { WatchOffer } from './watching.js';
@@ -31,8 +31,6 @@ export interface JanusEngineOptions {
    * `dir`'s file system and use string room ids.
    */
   readonly urls?: readonly string[];
-  /** One running Janus (the same as `urls` with one). */
-  readonly url?: string | null;
   readonly binary?: string;
   readonly port?: number;
   readonly libDir?: string;
@@ -50,6 +48,8 @@ const quiet = { info() {}, warn() {}, error() {} };
 const ENDS_RECORDING = new Set(['SessionFinished', 'SessionCancelled']);
 /** How often the recordings folder is looked through for what nobody will store (see `RecordingPipeline.sweep`). */
 const SWEEP_MS = 60_000;
+/** A publisher held by this node, on the Janus it publishes to. */
+type HeldPublisher = Publisher & { readonly instance: JanusInstance };
 /** What one node asks another for a watch it holds (`Watches` methods by name). */
 type WatchCall = { sessionId: string; watchId: string; viewer: string; sdp?: string; active?: boolean };
 
@@ -66,18 +66,20 @@ type WatchCall = { sessionId: string; watchId: string; viewer: string; sdp?: str
  */
 export class JanusEngine {
   private readonly instances: JanusInstance[] = [];
-  private readonly publishers = new Map<string, Publisher & { readonly instance: JanusInstance }>();
+  private readonly publishers = new Map<string, HeldPublisher>();
   private readonly watching: Watches;
   /** Publishers cut because their Janus went away (for the logs and the tests). */
   private publishersLost = 0;
   /** What this node serves to the others (`NodeCalls`), by method. */
   private readonly served = new Map<string, (args: unknown) => Promise<unknown>>();
-  private readonly publisherLost = new Set<(sessionId: string, track: PublishedTrack) => void>();
+  private readonly lostListeners = new Set<(sessionId: string, track: PublishedTrack) => void>();
   private readonly recordings: RecordingPipeline;
   private placements!: RoomPlacements;
   private calls!: NodeCalls;
   private timer: ReturnType<typeof setInterval> | null = null;
   private sweeper: ReturnType<typeof setInterval> | null = null;
+  /** A call to another node (or this one): `NodeCalls.call`, bound. */
+  private readonly callNode = (node: string, method: string, args: unknown) => this.calls.call(node, method, args);
   private stopFollowing: () => void = () => {};
   private closing = false;
   private readonly log: JanusLog;
@@ -111,7 +113,7 @@ export class JanusEngine {
     mkdirSync(engine.recordingsDir, { recursive: true });
     // janode logs every failed connection attempt itself; the instances say what matters once (instance.ts).
     Janode.Logger.setLevel('none');
-    const urls = options.urls?.length ? options.urls : options.url ? [options.url] : [];
+    const urls = options.urls ?? [];
     const onLost = (instance: JanusInstance) => engine.lost(instance);
     if (urls.length) for (const url of urls) engine.instances.push(new JanusInstance({ url, log: engine.log, onLost }));
     else engine.instances.push(new JanusInstance({ url: '', start: () => engine.startOurJanus(), log: engine.log, onLost }));
@@ -171,7 +173,7 @@ export class JanusEngine {
       if (publisher.instance !== instance) continue;
       void this.closePublisher(publisher);
       this.publishersLost += 1;
-      for (const listener of this.publisherLost) listener(publisher.sessionId, publisher.track);
+      for (const listener of this.lostListeners) listener(publisher.sessionId, publisher.track);
     }
   }
 
@@ -180,8 +182,8 @@ export class JanusEngine {
    * (the server tells it), instead of noticing by itself seconds later. Returns the unsubscribe function.
    */
   onPublisherLost(listener: (sessionId: string, track: PublishedTrack) => void): () => void {
-    this.publisherLost.add(listener);
-    return () => this.publisherLost.delete(listener);
+    this.lostListeners.add(listener);
+    return () => this.lostListeners.delete(listener);
   }
 
   /** The instances this node reaches now. */
@@ -230,10 +232,8 @@ export class JanusEngine {
     const key = `${sessionId}/${track}`;
     const earlier = this.publishers.get(key);
     if (earlier) await this.closePublisher(earlier);
-    const control = await instance.controlHandle();
-    const { participants } = await control.listParticipants({ room: sessionId });
     // Left by another node or an earlier run of ours: kicked, its node stores its recording so far.
-    if (participants.some((p) => p.feed === track)) await control.kick({ room: sessionId, feed: track }).catch(() => {});
+    await instance.kick(sessionId, track).catch(() => false);
     const handle = await instance.attach();
     const publisher = { sessionId, track, handle, instance, base: recordingBase(track, NODE_TAG, Date.now()), closed: false };
     this.publishers.set(key, publisher);
@@ -264,15 +264,10 @@ export class JanusEngine {
     }
     // Held by another node: kicked out of the room, which that node hears as a hang-up.
     const instance = await this.roomServer(sessionId);
-    if (!instance) return false;
-    const control = await instance.controlHandle();
-    const { participants } = await control.listParticipants({ room: sessionId }).catch(() => ({ participants: [] as Array<{ feed: unknown }> }));
-    if (!participants.some((p) => p.feed === track)) return false;
-    await control.kick({ room: sessionId, feed: track });
-    return true;
+    return instance ? instance.kick(sessionId, track) : false;
   }
 
-  private async closePublisher(publisher: Publisher & { readonly instance: JanusInstance }): Promise<void> {
+  private async closePublisher(publisher: HeldPublisher): Promise<void> {
     if (publisher.closed) return;
     publisher.closed = true;
     const key = `${publisher.sessionId}/${publisher.track}`;
@@ -322,27 +317,16 @@ export class JanusEngine {
 
   /** The viewer's SDP answer to `watch`'s offer: media starts flowing, at tile or full quality. */
   async startWatching(sessionId: string, watchId: string, viewer: string, answerSdp: string): Promise<void> {
-    await this.onWatchNode('startWatching', { sessionId, watchId, viewer, sdp: answerSdp });
+    await onWatchNode(this.callNode, watchId, 'startWatching', { sessionId, watchId, viewer, sdp: answerSdp } satisfies WatchCall);
   }
 
   /** The active tile at full quality with its sound, the others small: see `Watches.setQuality`. */
   async setQuality(sessionId: string, watchId: string, viewer: string, active: boolean): Promise<void> {
-    await this.onWatchNode('setQuality', { sessionId, watchId, viewer, active });
+    await onWatchNode(this.callNode, watchId, 'setQuality', { sessionId, watchId, viewer, active } satisfies WatchCall);
   }
 
   async stopWatching(sessionId: string, watchId: string, viewer: string): Promise<void> {
-    await this.onWatchNode('stopWatching', { sessionId, watchId, viewer });
-  }
-
-  /** Runs a call about a watch on the node that holds it (here, or another one through the database). */
-  private onWatchNode(method: 'startWatching' | 'setQuality' | 'stopWatching', call: WatchCall): Promise<unknown> {
-    const node = nodeOfWatch(call.watchId);
-    if (node === null) throw new ValidationError('not a watch id');
-    return this.calls.call(node, method, call).catch((error: unknown) => {
-      // A watch whose node is gone is gone with it: the viewer watches again.
-      if (error instanceof NotFoundError && method === 'stopWatching') return null;
-      throw error;
-    });
+    await onWatchNode(this.callNode, watchId, 'stopWatching', { sessionId, watchId, viewer } satisfies WatchCall, true);
   }
 
   /** What another node asks of what is held here: the watches, and what others register (`conferenceHandles`). */
@@ -362,7 +346,7 @@ export class JanusEngine {
       },
       existing: (room) => this.roomServer(key(room)),
       node: () => this.calls.node,
-      call: (node, method, args) => this.calls.call(node, method, args),
+      call: this.callNode,
       serve: (method, handler) => void this.served.set(method, handler),
     };
   }

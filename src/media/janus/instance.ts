@@ -14,6 +14,9 @@ export interface JanusInstanceOptions {
   readonly onLost: (instance: JanusInstance) => void;
 }
 
+/** Janus's answer for a room it does not have (videoroom error 426). */
+const NO_SUCH_ROOM = /\b426\b|no such room/i;
+
 /** janode rejects with plain objects as well as Errors. */
 function reasonOf(error: unknown): string {
   if (error instanceof Error) return error.message;
@@ -155,6 +158,23 @@ export class JanusInstance {
       });
     }
     return this.control;
+  }
+
+  /** Who is in `room` on this Janus (none when the room is not there: Janus's error 426). */
+  async participants(room: string): Promise<ReadonlyArray<{ readonly feed: unknown; readonly publisher: boolean }>> {
+    try {
+      return (await (await this.controlHandle()).listParticipants({ room })).participants;
+    } catch (error) {
+      if (NO_SUCH_ROOM.test((error as Error).message ?? '')) return [];
+      throw error;
+    }
+  }
+
+  /** Puts `feed` out of `room` (its node hears a hang-up); answers whether it was there. */
+  async kick(room: string, feed: string): Promise<boolean> {
+    if (!(await this.participants(room)).some((p) => p.feed === feed)) return false;
+    await (await this.controlHandle()).kick({ room, feed });
+    return true;
   }
 
   /** `room` on this Janus, made by `create` when it does not exist yet (once; again after a failure). */

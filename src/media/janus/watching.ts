@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import Janode from 'janode';
 import type { StreamInfo, VideoRoomHandle } from 'janode/plugins/videoroom';
-import { ForbiddenError, NotFoundError } from '../../domain/core/errors.js';
+import { ForbiddenError, NotFoundError, ValidationError } from '../../domain/core/errors.js';
+import { NodeGoneError } from '../../store/node-calls.js';
 import { PUBLISHED_TRACKS } from './publisher.js';
 
 /** Simulcast layers the browser sends for the camera (rid l, rid h): tiles get layer 0, the active tile layer 1. */
@@ -26,11 +27,13 @@ interface Watch {
   started: boolean;
 }
 
-/** The Janus holding a session's room, as watching needs it. */
+/** The Janus holding a room, as watching (and the conference) needs it: `JanusInstance`. */
 export interface RoomServer {
   readonly url: string;
   attach(): Promise<VideoRoomHandle>;
   controlHandle(): Promise<VideoRoomHandle>;
+  participants(room: string): Promise<ReadonlyArray<{ readonly feed: unknown; readonly publisher: boolean }>>;
+  kick(room: string, feed: string): Promise<boolean>;
 }
 
 /** What watching needs of the engine: where a session's room is, and this node's name (watch ids carry it). */
@@ -50,18 +53,28 @@ export function nodeOfWatch(watchId: string): string | null {
   return at === 36 && watchId.length <= 200 ? watchId.slice(at + 1) : null;
 }
 
-/** Janus's answer for a room it does not have (videoroom error 426). */
-const NO_SUCH_ROOM = /\b426\b|no such room/i;
+/**
+ * Runs `method` about a watch on the node holding it (`call`: `NodeCalls.call`, here when it is this node). Stopping a
+ * watch whose node is gone has nothing left to stop: the watch went with its node.
+ */
+export async function onWatchNode(call: (node: string, method: string, args: unknown) => Promise<unknown>, watchId: string, method: string, args: unknown, stopping = false): Promise<unknown> {
+  const node = nodeOfWatch(watchId);
+  if (node === null) throw new ValidationError('not a watch id');
+  return call(node, method, args).catch((error: unknown) => {
+    if (stopping && error instanceof NodeGoneError) return null;
+    throw error;
+  });
+}
 
 /**
  * Proctors watching sessions: one subscriber handle per watch, at tile or full quality. A watch is held by the node
- * that made it; its id names that node (`nodeOf`), so a later call about it that reaches another node is passed on.
+ * that made it; its id names that node (`nodeOfWatch`), so a later call about it that reaches another node is passed
+ * on (`onWatchNode`).
  */
 export class Watches {
   private readonly watches = new Map<string, Watch>();
 
   constructor(private readonly rooms: WatchedRooms) {}
-
 
   get size(): number {
     return this.watches.size;
@@ -76,10 +89,7 @@ export class Watches {
     if (!server) throw new NotFoundError('the test-taker is not publishing yet');
     // Janus lists a publisher as such once its media is negotiated: subscribe to those only. The publisher may be
     // held by any node: Janus's list is the one that all of them share.
-    const { participants } = await (await server.controlHandle()).listParticipants({ room: sessionId }).catch((error: Error) => {
-      if (NO_SUCH_ROOM.test(error.message)) throw new NotFoundError('the test-taker is not publishing yet');
-      throw error;
-    });
+    const participants = await server.participants(sessionId);
     const published = PUBLISHED_TRACKS.filter((t) => participants.some((p) => p.feed === t && p.publisher));
     if (!published.length) throw new NotFoundError('the test-taker\'s media is not flowing yet');
     const handle = await server.attach();

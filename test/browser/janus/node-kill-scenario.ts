@@ -131,15 +131,10 @@ try {
     killedAt: new Date(killedAt).toISOString(), segments, left,
   }));
 } finally {
-  nginx?.child.kill('SIGKILL');
+  await nginx?.stop();
   await browser.close().catch(() => {});
-  log('browser closed');
   for (const n of nodes) await n.dispose().catch(() => {});
-  log('nodes gone');
   await janus.stop().catch(() => {});
   await sql.end({ timeout: 5 }).catch(() => {});
   await db.drop().catch(() => {});
-  log('database dropped');
 }
-// Everything above is closed, yet something of the two node processes' pipes keeps this script's loop alive: end it.
-process.exit(0);
