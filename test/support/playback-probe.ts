@@ -136,14 +136,21 @@ export function measure(probe: Probe, segments: readonly FixtureSegment[], sessi
 
   // Tracks apart, where they play on: not in the moments after a deliberate jump (a gap, a change of tracks).
   const apart: number[] = [];
+  /** Where they were more than 0.2 s apart, which track behind (for a failure's message). */
+  const overAt: string[] = [];
   let overSince: number | null = null;
   let longestOverMs = 0;
   for (const s of run) {
     if (explained(leadTime(s)!)) continue;
-    const times = s.v.filter((v) => !v.paused && !v.seeking && v.data).map((v) => v.t);
+    const playing = s.v.filter((v) => !v.paused && !v.seeking && v.data);
+    const times = playing.map((v) => v.t);
     if (times.length < 2) continue;
     const spread = Math.max(...times) - Math.min(...times);
     apart.push(spread);
+    if (spread > 0.2 && overAt.length < 12) {
+      const behind = playing.find((v) => v.t === Math.min(...times))!.track;
+      overAt.push(`${leadTime(s)!.toFixed(2)}s ${behind} behind ${s.lead} by ${spread.toFixed(3)}`);
+    }
     if (spread <= 0.2) overSince = null;
     else longestOverMs = Math.max(longestOverMs, s.wall - (overSince ??= s.wall));
   }
@@ -173,6 +180,7 @@ export function measure(probe: Probe, segments: readonly FixtureSegment[], sessi
     /** Share of those moments more than 0.2 s apart, and the longest such stretch. */
     apartOver02Share: round(over / Math.max(1, apart.length)),
     apartOver02LongestMs: Math.round(longestOverMs),
+    apartOver02At: overAt,
     /** The longest time between two samples while playing: the page's thread starved (the player could not act either). */
     longestSampleGapMs: Math.round(Math.max(0, ...run.slice(1).map((s, i) => s.wall - run[i].wall))),
     frames: offsets.length,

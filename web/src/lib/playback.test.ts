@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  evictable, followerAction, hasDataAt, holeAhead, mediaOf, nearestFrame, minutesOf, planPlayback, resumeAt, runsOut, segmentAt, segmentsAhead, stretchAt,
+  evictable, followerAction, stillMs, hasDataAt, leaderRate, holeAhead, mediaOf, nearestFrame, minutesOf, planPlayback, resumeAt, runsOut, segmentAt, segmentsAhead, stretchAt,
 } from './playback.js';
 
 const start = Date.parse('2026-03-01T09:00:00.000Z');
@@ -81,6 +81,16 @@ describe('keeping a following track in step', () => {
     expect(followerAction(-0.5, 2)).toEqual({ seek: false, playbackRate: 3 });
   });
   it('moves a track more than half a second off at once', () => expect(followerAction(-0.8, 2)).toEqual({ seek: true }));
+  it('slows the leader while a follower is more than 0.08 s behind, by the lag and at most a quarter', () => {
+    expect(leaderRate([0.05, -0.3], 4)).toBe(4);
+    expect(leaderRate([0.2], 4)).toBeCloseTo(3.2);
+    expect(leaderRate([0.45, 0.1], 1)).toBeCloseTo(0.75);
+    // Farther off, the follower is moved (a seek), and the leader goes on at its rate.
+    expect(leaderRate([0.8], 2)).toBe(2);
+  });
+  it('waits for a track standing still sooner at higher rates: 0.08 s of media, at most 40 ms', () => {
+    expect([1, 2, 4].map(stillMs)).toEqual([40, 40, 20]);
+  });
 });
 
 describe('the buffered data of one track', () => {

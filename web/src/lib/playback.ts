@@ -128,6 +128,26 @@ export function followerAction(drift: number, rate: number): { seek: true } | { 
   return { seek: false, playbackRate: rate * Math.min(1.5, Math.max(0.5, 1 - drift)) };
 }
 
+/**
+ * The leading track's rate while the followers are off. A follower behind by more than 0.08 s (media) is caught up
+ * from both sides: it plays faster (`followerAction`) and the leader a little slower (by the lag, at most a quarter).
+ * A follower behind is one whose decoder could not keep up (a piece's start, a loaded machine): asking it alone to go
+ * faster asks more of what is short, while the leader slowing costs nothing. `lags`: leader minus follower, seconds.
+ */
+export function leaderRate(lags: readonly number[], rate: number): number {
+  const lag = Math.max(0, ...lags.filter((l) => l <= SEEK_DRIFT_S));
+  return lag > 0.08 ? rate * (1 - Math.min(0.25, lag)) : rate;
+}
+
+/**
+ * How long (ms) a track's time may stand still on frames it has before the others wait for it (the leader) or with it
+ * (a follower): what costs 0.08 s of media at this rate, at most 40 ms. At 4× the tracks drift apart 4 times as fast:
+ * 40 ms there put them 0.26 s apart under load (the leader's decoder busy at a piece's start, the screen running on).
+ */
+export function stillMs(rate: number): number {
+  return Math.min(40, 80 / rate);
+}
+
 /** Buffered ranges as plain data. */
 export type Ranges = ReadonlyArray<readonly [number, number]>;
 

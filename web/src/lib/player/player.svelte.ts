@@ -1,5 +1,5 @@
 import {
-  aheadFor, followerAction, hasDataAt, holeAhead, MIN_GAP_S, nearestFrame, resumeAt, runsOut, SEEK_DRIFT_S, segmentAt, stretchAt,
+  aheadFor, followerAction, stillMs, hasDataAt, leaderRate, holeAhead, MIN_GAP_S, nearestFrame, resumeAt, runsOut, SEEK_DRIFT_S, segmentAt, stretchAt,
   type PlaybackPlan, type Stretch,
 } from '../playback.js';
 import { TrackFeed, type SegmentFetcher } from './feed.js';
@@ -10,14 +10,10 @@ export const RATES = [1, 2, 4] as const;
 const TICK_MS = 50;
 /** An element whose time stands still this long (ms) at the end of its data has nothing more to play there. */
 const STILL_MS = 150;
-/** A leader whose time has not moved for this long (ms) is waiting: the others wait with it. */
-const LEADER_STILL_MS = 40;
 /**
- * A follower standing still this long (ms) on frames it has, near the leader's moment, is waited for: its decoder is
- * busy (a piece's start on a loaded machine), and at 4× a tenth of a second of that puts the tracks 0.4 s apart.
+ * A follower whose picture stands still on frames it has (`stillMs`) is waited for, but not for longer than
+ * this (ms) of its standing still: past it, it is left to catch up or be moved.
  */
-const FOLLOWER_STILL_MS = 40;
-/** But not for longer than this (ms) of its standing still: past it, it is left to catch up or be moved. */
 const FOLLOWER_WAIT_MS = 200;
 /** A track takes over the lead only if its frames go on at least this far (media seconds). */
 const TAKE_OVER_S = 0.5;
@@ -237,11 +233,11 @@ export class RecordingPlayer {
       this.time = t;
       return;
     }
-    this.run(leading.video, this.rate);
+    this.run(leading.video, leaderRate(this.lags(leader, t), this.rate));
     this.setState(leader, 'playing');
     // While the leader stands still (a hiccup, or a seek landing), the others wait with it rather than run ahead.
     // Its own progress tells, not its readyState or `waiting` events, which also come while it plays on.
-    const leaderWaits = leading.video.seeking || performance.now() - (this.moving.get(leader)?.since ?? 0) >= LEADER_STILL_MS;
+    const leaderWaits = leading.video.seeking || performance.now() - (this.moving.get(leader)?.since ?? 0) >= stillMs(this.rate);
     for (const [track, f] of this.feeds) if (track !== leader) this.follow(track, f, t, leaderWaits);
     this.time = t;
   }
@@ -259,9 +255,19 @@ export class RecordingPlayer {
       const ranges = f.ranges();
       if (!hasDataAt(ranges, v.currentTime) || runsOut(ranges, this.plan.segments[track], v.currentTime, Math.max(1.5, 0.6 * this.rate))) continue;
       const still = now - (this.moving.get(track)?.since ?? now);
-      if (still >= FOLLOWER_STILL_MS && still < FOLLOWER_WAIT_MS) stalled.add(track);
+      if (still >= stillMs(this.rate) && still < FOLLOWER_WAIT_MS) stalled.add(track);
     }
     return stalled;
+  }
+
+  /** How far behind the leader's moment `t` each follower playing on its frames is (seconds; ahead is negative). */
+  private lags(leader: string, t: number): number[] {
+    const lags: number[] = [];
+    for (const [track, f] of this.feeds) {
+      const v = f.video;
+      if (track !== leader && !v.paused && !v.seeking && this.covering(track, t) && hasDataAt(f.ranges(), v.currentTime)) lags.push(t - v.currentTime);
+    }
+    return lags;
   }
 
   private covering(track: string, t: number): boolean {
