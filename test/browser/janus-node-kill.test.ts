@@ -14,6 +14,7 @@ interface Findings {
   framesBeforeKill: number;
   framesAgain: number;
   msToPictureAgain: number;
+  survivorTold: boolean;
   tag: string;
   newTag: string | null;
   coveredKill: boolean;
@@ -33,8 +34,9 @@ describeWithServer('MEDIA=janus: the node holding a test-taker\'s publishers is 
   }, 420_000);
   afterAll(() => releaseChromium?.());
 
-  it('publishes again through the node left, and the proctor sees the camera again', () => {
+  it('publishes again through the node left, told by it, and the proctor sees the camera again', () => {
     expect(found.framesFirst).toBeGreaterThan(10);
+    expect(found.survivorTold).toBe(true);
     expect(found.framesAgain).toBeGreaterThan(30);
     expect(found.newTag).not.toBeNull();
     expect(found.newTag).not.toBe(found.tag); // the recording is now written for the other node

@@ -8,6 +8,7 @@ import { isSessionStream, sessionIdOf } from '../../domain/session/events.js';
 import { IllegalStateError, ValidationError } from '../../domain/core/errors.js';
 import { getMonitorRow } from '../../projections/monitor/queries.js';
 import { NodeCalls } from '../../store/node-calls.js';
+import { PublisherHolders } from '../../store/publisher-holders.js';
 import { RoomPlacements } from '../../store/room-placements.js';
 import { NODE_TAG } from '../../store/sql.js';
 import type { BlobStore } from '../blob-store.js';
@@ -48,6 +49,13 @@ const quiet = { info() {}, warn() {}, error() {} };
 const ENDS_RECORDING = new Set(['SessionFinished', 'SessionCancelled']);
 /** How often the recordings folder is looked through for what nobody will store (see `RecordingPipeline.sweep`). */
 const SWEEP_MS = 60_000;
+/** How often this node looks for publishers of nodes that are gone (see `PublisherHolders`). */
+const ORPHANS_MS = 2_000;
+/**
+ * After finding a node gone, how long (ms) before its recordings are looked for: its Janus session ends, and its
+ * recording files are closed, once Janus sees the node's connection gone.
+ */
+const ORPHANS_SWEEP_DELAY_MS = 5_000;
 /** A publisher held by this node, on the Janus it publishes to. */
 type HeldPublisher = Publisher & { readonly instance: JanusInstance };
 /** What one node asks another for a watch it holds (`Watches` methods by name). */
@@ -75,9 +83,12 @@ export class JanusEngine {
   private readonly lostListeners = new Set<(sessionId: string, track: PublishedTrack) => void>();
   private readonly recordings: RecordingPipeline;
   private placements!: RoomPlacements;
+  private holders!: PublisherHolders;
   private calls!: NodeCalls;
   private timer: ReturnType<typeof setInterval> | null = null;
   private sweeper: ReturnType<typeof setInterval> | null = null;
+  private orphanTimer: ReturnType<typeof setInterval> | null = null;
+  private orphansSweep: ReturnType<typeof setTimeout> | null = null;
   /** A call to another node (or this one): `NodeCalls.call`, bound. */
   private readonly callNode = (node: string, method: string, args: unknown) => this.calls.call(node, method, args);
   private stopFollowing: () => void = () => {};
@@ -119,6 +130,7 @@ export class JanusEngine {
     else engine.instances.push(new JanusInstance({ url: '', start: () => engine.startOurJanus(), log: engine.log, onLost }));
     engine.placements = await RoomPlacements.open(options.core.db);
     engine.calls = await NodeCalls.open(options.core.db, (method, args) => engine.serve(method, args));
+    engine.holders = await PublisherHolders.open(options.core.db, engine.calls.node);
     // Every instance is tried; the engine starts when one answers (the others are connected to as they come).
     const opened = await Promise.allSettled(engine.instances.map((i) => i.open(3)));
     if (!opened.some((o) => o.status === 'fulfilled')) {
@@ -130,6 +142,7 @@ export class JanusEngine {
     engine.timer = setInterval(() => void engine.cycle(), options.segmentMs ?? 10_000);
     // What a node that died left in the shared folder is stored by the others.
     engine.sweeper = setInterval(() => void engine.sweep(), SWEEP_MS);
+    if (options.core.db.engine === 'postgres') engine.orphanTimer = setInterval(() => void engine.tellOrphans(), ORPHANS_MS);
     engine.stopFollowing = options.core.runner.onApplied((batch) => {
       for (const e of batch.events) {
         if (ENDS_RECORDING.has(e.type) && isSessionStream(e.streamId)) void engine.endSession(sessionIdOf(e));
@@ -178,8 +191,32 @@ export class JanusEngine {
   }
 
   /**
-   * Calls `listener` for each publisher cut because its Janus went away: its browser may publish again at once
-   * (the server tells it), instead of noticing by itself seconds later. Returns the unsubscribe function.
+   * Publishers held by a node that died (any node, this one after a restart): their pages are told to publish again,
+   * like those of a Janus that went away, and what that node was recording is stored a few seconds later.
+   */
+  private async tellOrphans(): Promise<void> {
+    if (this.closing) return;
+    try {
+      const orphans = await this.holders.orphans();
+      if (!orphans.length) return;
+      this.log.warn({ publishers: orphans.length }, 'publishers held by a node that is gone: their pages are told to publish again');
+      for (const { room, track } of orphans) {
+        if (!(PUBLISHED_TRACKS as readonly string[]).includes(track)) continue;
+        for (const listener of this.lostListeners) listener(room, track as PublishedTrack);
+      }
+      this.orphansSweep ??= setTimeout(() => {
+        this.orphansSweep = null;
+        void this.sweep();
+      }, ORPHANS_SWEEP_DELAY_MS);
+    } catch (err) {
+      this.log.warn({ err }, 'could not look for publishers of nodes that are gone');
+    }
+  }
+
+  /**
+   * Calls `listener` for each publisher cut because its Janus went away, or held by a node that died: its browser
+   * may publish again at once (the server tells it), instead of noticing by itself seconds later. Returns the
+   * unsubscribe function.
    */
   onPublisherLost(listener: (sessionId: string, track: PublishedTrack) => void): () => void {
     this.lostListeners.add(listener);
@@ -248,6 +285,7 @@ export class JanusEngine {
       // The session may have ended while this publisher joined, before `endSession` could see it.
       const row = await getMonitorRow(this.options.core.db, sessionId);
       if (row?.status !== 'in_progress' && row?.status !== 'paused') throw new IllegalStateError('cannot publish: the session has ended');
+      await this.holders.hold(sessionId, track);
       return joined.jsep.sdp;
     } catch (error) {
       await this.closePublisher(publisher);
@@ -271,7 +309,11 @@ export class JanusEngine {
     if (publisher.closed) return;
     publisher.closed = true;
     const key = `${publisher.sessionId}/${publisher.track}`;
-    if (this.publishers.get(key) === publisher) this.publishers.delete(key);
+    if (this.publishers.get(key) === publisher) {
+      this.publishers.delete(key);
+      // A node shutting down keeps its records: once it is gone, another node tells these pages to publish again.
+      if (!this.closing) void this.holders.release(publisher.sessionId, publisher.track).catch(() => {});
+    }
     // Janus closes the recording files here. A Janus that is gone answers nothing: its files are as they are.
     if (publisher.instance.down) void publisher.handle.detach().catch(() => {});
     else await publisher.handle.detach().catch(() => {});
@@ -296,6 +338,7 @@ export class JanusEngine {
         await (await server.controlHandle()).destroy({ room: sessionId }).catch(() => {}); // another node's did
       }
       await this.placements.forget(sessionId);
+      await this.holders.forget(sessionId);
     } catch (err) {
       this.log.warn({ err, sessionId }, 'could not close the room of a session that ended');
     }
@@ -379,6 +422,8 @@ export class JanusEngine {
     this.stopFollowing();
     if (this.timer) clearInterval(this.timer);
     if (this.sweeper) clearInterval(this.sweeper);
+    if (this.orphanTimer) clearInterval(this.orphanTimer);
+    if (this.orphansSweep) clearTimeout(this.orphansSweep);
     await this.calls.close();
     await this.watching.dropWhere(() => true);
     await Promise.all([...this.publishers.values()].map((p) => this.closePublisher(p)));

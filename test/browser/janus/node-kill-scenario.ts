@@ -109,10 +109,12 @@ try {
     return f > low + 30 ? f : 0;
   }, 90_000).catch(() => frames());
   const msToPictureAgain = Date.now() - killedAt;
+  // The node left saw the killed one gone from the database and told the test-taker's page to publish again.
+  const survivorTold = nodes.some((n) => n !== victim && n.output.includes('their pages are told to publish again'));
   const newTag = tagNow();
-  log(`the proctor sees the camera again after ${msToPictureAgain} ms (${framesAgain} frames); recordings now written under ${newTag}`);
-  // What the killed node was recording is stored by the one left, at its next look through the shared folder (≤ 60 s):
-  // its files are gone from the folder once stored.
+  log(`the proctor sees the camera again after ${msToPictureAgain} ms (${framesAgain} frames; the page told by the node left: ${survivorTold}); recordings now written under ${newTag}`);
+  // What the killed node was recording is stored by the one left, a few seconds after it saw the node gone (else at
+  // its next look through the shared folder, ≤ 60 s): its files are gone from the folder once stored.
   const deadFiles = () => readdirSync(recordings).filter((n) => n.endsWith('.mjr') && n.includes(`-${tag}-`));
   const coveredKill = await eventually(() => deadFiles().length === 0, 100_000).then(() => true, () => false);
   const msToStored = Date.now() - killedAt;
@@ -127,7 +129,7 @@ try {
   log(`finished: ${segments.length} segments`);
   const left = readdirSync(recordings).filter((n) => n.endsWith('.mjr'));
   console.log(JSON.stringify({
-    framesFirst, framesBeforeKill, framesAgain, msToPictureAgain, tag, newTag, coveredKill, msToStored,
+    framesFirst, framesBeforeKill, framesAgain, msToPictureAgain, survivorTold, tag, newTag, coveredKill, msToStored,
     killedAt: new Date(killedAt).toISOString(), segments, left,
   }));
 } finally {

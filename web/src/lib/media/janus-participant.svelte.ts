@@ -15,6 +15,8 @@ const CAMERA_LAYERS: RTCRtpEncodingParameters[] = [
 const SCREEN_ENCODING: RTCRtpEncodingParameters = { maxBitrate: 600_000, maxFramerate: 10 };
 
 type Track = 'camera' | 'screen';
+/** A `republish` within this long (ms) of beginning a publication is not acted on: that one is still under way. */
+const REPUBLISHING_MS = 5_000;
 
 /**
  * The test-taker's side in `janus` mode: camera+microphone and the screen are published once each to Janus through
@@ -26,6 +28,8 @@ export class JanusParticipantMedia extends ParticipantBase {
   readonly watchers: readonly string[] = [];
   private readonly peers = new Map<Track, RTCPeerConnection>();
   private readonly retries = new Map<Track, ReturnType<typeof setTimeout>>();
+  /** When each publisher connection was begun (`performance.now()`). */
+  private readonly begun = new WeakMap<RTCPeerConnection, number>();
 
   constructor(client: Client, sessionId: string, screen = true) {
     super(client, sessionId, { screen, audio: true });
@@ -36,13 +40,17 @@ export class JanusParticipantMedia extends ParticipantBase {
   }
 
   /**
-   * Besides calls and the phone's heartbeat, the server says when the Janus a track was published to went away:
-   * that track is published again at once, not once this browser notices the connection died (10–20 s).
+   * Besides calls and the phone's heartbeat, the server says when the Janus a track was published to went away, or
+   * the app node holding it died: that track is published again at once, not once this browser notices the
+   * connection died (10–20 s).
    */
   protected async onSignal(s: SignalMessage): Promise<void> {
     if (s.kind !== 'republish' || s.from !== '#media') return;
     const track = (s.payload as { track?: unknown } | null)?.track;
     if (track !== 'camera' && track !== 'screen') return;
+    // Said again every few seconds until the server sees this track published anew: a publication just begun goes on.
+    const current = this.peers.get(track);
+    if (current && current.connectionState !== 'failed' && performance.now() - (this.begun.get(current) ?? 0) < REPUBLISHING_MS) return;
     const pending = this.retries.get(track);
     if (pending) clearTimeout(pending);
     this.retries.delete(track);
@@ -56,6 +64,7 @@ export class JanusParticipantMedia extends ParticipantBase {
     this.peers.get(track)?.close();
     const pc = new RTCPeerConnection({ iceServers: ICE_SERVERS });
     this.peers.set(track, pc);
+    this.begun.set(pc, performance.now());
     const again = () => this.retry(track, pc);
     let answered = false;
     let announced = false;
