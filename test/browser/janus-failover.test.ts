@@ -20,6 +20,7 @@ interface Findings {
   framesAgain: number;
   msToPictureAgain: number;
   publishers: { before: number; a: number; b: number; lostOnA: number };
+  republished: { afterMs: number; earlier: string[]; onSignal: boolean } | null;
   killedAt: string;
   stoppedAt: string;
   segments: Segment[];
@@ -54,6 +55,8 @@ describeWithServer('two app nodes and two Janus instances: a proctor on one node
     expect(found.movedTo).not.toBe(found.placedOn);
     expect(found.urls).toContain(found.movedTo);
     expect(found.framesAgain).toBeGreaterThan(found.framesBeforeKill + 30);
+    // On the node's word (the `republish` signal), before the page's own connection failed.
+    expect(found.republished?.onSignal, JSON.stringify(found.republished)).toBe(true);
     expect(found.publishers.a).toBeGreaterThanOrEqual(1); // node A holds the new publishers
     expect(found.publishers.b).toBe(0);
     // Node A cut every publisher it had (the camera, and the screen once it is up) when their Janus went away, and

@@ -15,6 +15,7 @@ interface Findings {
   framesAgain: number;
   msToPictureAgain: number;
   survivorTold: boolean;
+  republished: { afterMs: number; earlier: string[]; onSignal: boolean } | null;
   tag: string;
   newTag: string | null;
   coveredKill: boolean;
@@ -37,6 +38,8 @@ describeWithServer('MEDIA=janus: the node holding a test-taker\'s publishers is 
   it('publishes again through the node left, told by it, and the proctor sees the camera again', () => {
     expect(found.framesFirst).toBeGreaterThan(10);
     expect(found.survivorTold).toBe(true);
+    // On the word of the node left, before the page's own connection failed.
+    expect(found.republished?.onSignal, JSON.stringify(found.republished)).toBe(true);
     expect(found.framesAgain).toBeGreaterThan(30);
     expect(found.newTag).not.toBeNull();
     expect(found.newTag).not.toBe(found.tag); // the recording is now written for the other node

@@ -15,6 +15,7 @@ import { startJanus, type RunningJanus } from '../../../src/media/janus/process.
 import { eventually, startTestApi, type TestApi } from '../../support/api.js';
 import { intoRunningExam, launchChromium, newContext, signIn } from '../../support/browser.js';
 import { setUpNamespaceNetwork } from '../../support/netns.js';
+import { publicationAfter, watchPublications } from './republish-probe.js';
 
 const WEB_DIR = fileURLToPath(new URL('../../../web/dist', import.meta.url));
 const SESSION = 'janus-failover';
@@ -50,6 +51,7 @@ const browser = await launchChromium();
 try {
   await a.createSession(SESSION, { name: 'Janus failover exam', url: `${a.server.url}/demo-test.html`, student: 'student1' });
   const student = await (await newContext(browser, a.server.url, { watched: true })).newPage();
+  await watchPublications(student);
   const proctor = await (await newContext(browser, b.server.url)).newPage();
   proctor.on('console', (m) => m.type() === 'warning' || m.type() === 'error' ? log(`proctor's page: ${m.text()}`) : undefined);
   student.on('console', (m) => m.type() === 'warning' || m.type() === 'error' ? log(`test-taker's page: ${m.text()}`) : undefined);
@@ -88,10 +90,12 @@ try {
     return now && now !== placedOn ? now : null;
   }, 60_000).catch(() => null);
   const msToMoved = Date.now() - killedAt;
+  const republished = await publicationAfter(student, killedAt);
   const framesAgain = await eventually(async () => ((await frames()) > framesBeforeKill + 30 ? frames() : 0), 60_000).catch(() => frames());
   const msToPictureAgain = Date.now() - killedAt;
   const tileState = await tile.evaluate((t) => ({ ...(t as HTMLElement).dataset }));
   log(`the tile now: ${JSON.stringify(tileState)}; B watches ${b.janus!.stats().watches}`);
+  log(`the page published again ${JSON.stringify(republished)}`);
   log(`room moved to ${movedTo} after ${msToMoved} ms; the proctor sees the camera again after ${msToPictureAgain} ms (${framesAgain} frames)`);
   const publishers = { before: publishersBeforeKill, a: a.janus!.stats().publishers, b: b.janus!.stats().publishers, lostOnA: a.janus!.stats().publishersLost };
   // Two more segments on the new Janus, then the end.
@@ -108,7 +112,7 @@ try {
   const lost = events.filter((e) => e.type === 'RecordingSegmentLost').map((e) => `${e.data.track}: ${e.data.reason}`);
 
   console.log(JSON.stringify({
-    urls, crossNodeFrames, routed, placedOn, movedTo, msToMoved, framesBeforeKill, framesAgain, msToPictureAgain, publishers,
+    urls, crossNodeFrames, routed, placedOn, movedTo, msToMoved, framesBeforeKill, framesAgain, msToPictureAgain, publishers, republished,
     killedAt: new Date(killedAt).toISOString(), stoppedAt: session.stoppedAt, segments: session.recordings, lost,
   }));
 } finally {

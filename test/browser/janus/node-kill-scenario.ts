@@ -18,6 +18,7 @@ import { AppNode, createDatabase } from '../../support/cluster.js';
 import { setUpNamespaceNetwork } from '../../support/netns.js';
 import { startNginx } from '../../support/nginx.js';
 import { freePort } from '../../support/servers.js';
+import { publicationAfter, watchPublications } from './republish-probe.js';
 
 const SESSION = 'node-kill';
 const PASSWORD = 'correct horse battery staple, twice';
@@ -72,6 +73,7 @@ try {
     await page.getByRole('button', { name: 'Sign in' }).click();
   };
   const student = await (await newContext(browser, base, { watched: true })).newPage();
+  await watchPublications(student);
   await signIn(student, 'student1');
   await student.getByText('My sessions').waitFor();
   await student.goto(`/#/exam/${SESSION}`);
@@ -110,6 +112,8 @@ try {
   }, 90_000).catch(() => frames());
   const msToPictureAgain = Date.now() - killedAt;
   // The node left saw the killed one gone from the database and told the test-taker's page to publish again.
+  const republished = await publicationAfter(student, killedAt);
+  log(`the page published again ${JSON.stringify(republished)}`);
   const survivorTold = nodes.some((n) => n !== victim && n.output.includes('their pages are told to publish again'));
   const newTag = tagNow();
   log(`the proctor sees the camera again after ${msToPictureAgain} ms (${framesAgain} frames; the page told by the node left: ${survivorTold}); recordings now written under ${newTag}`);
@@ -129,7 +133,7 @@ try {
   log(`finished: ${segments.length} segments`);
   const left = readdirSync(recordings).filter((n) => n.endsWith('.mjr'));
   console.log(JSON.stringify({
-    framesFirst, framesBeforeKill, framesAgain, msToPictureAgain, survivorTold, tag, newTag, coveredKill, msToStored,
+    framesFirst, framesBeforeKill, framesAgain, msToPictureAgain, survivorTold, republished, tag, newTag, coveredKill, msToStored,
     killedAt: new Date(killedAt).toISOString(), segments, left,
   }));
 } finally {

@@ -15,7 +15,7 @@ const CAMERA_LAYERS: RTCRtpEncodingParameters[] = [
 const SCREEN_ENCODING: RTCRtpEncodingParameters = { maxBitrate: 600_000, maxFramerate: 10 };
 
 type Track = 'camera' | 'screen';
-/** A `republish` within this long (ms) of beginning a publication is not acted on: that one is still under way. */
+/** A `republish` within this long (ms) of beginning a publication still connecting is not acted on: it is under way. */
 const REPUBLISHING_MS = 5_000;
 
 /**
@@ -48,9 +48,11 @@ export class JanusParticipantMedia extends ParticipantBase {
     if (s.kind !== 'republish' || s.from !== '#media') return;
     const track = (s.payload as { track?: unknown } | null)?.track;
     if (track !== 'camera' && track !== 'screen') return;
-    // Said again every few seconds until the server sees this track published anew: a publication just begun goes on.
+    // Said again every few seconds until the server sees this track published anew: a publication begun just now and
+    // still connecting goes on. (A connected one is published again: its Janus, or its node, may be gone.)
     const current = this.peers.get(track);
-    if (current && current.connectionState !== 'failed' && performance.now() - (this.begun.get(current) ?? 0) < REPUBLISHING_MS) return;
+    const connecting = current?.connectionState === 'new' || current?.connectionState === 'connecting';
+    if (current && connecting && performance.now() - (this.begun.get(current) ?? 0) < REPUBLISHING_MS) return;
     const pending = this.retries.get(track);
     if (pending) clearTimeout(pending);
     this.retries.delete(track);
