@@ -20,12 +20,18 @@ interface Findings {
   newTag: string | null;
   coveredKill: boolean;
   msToStored: number;
+  stopCode: number | null;
+  framesBeforeStop: number;
+  framesAfterStop: number;
+  republishedAfterStop: { afterMs: number; earlier: string[]; onSignal: boolean } | null;
+  toldAfterStop: boolean;
+  tagAfterStop: string | null;
   killedAt: string;
   segments: Array<{ track: string; seq: number; start: string; durationMs: number }>;
   left: string[];
 }
 
-describeWithServer('MEDIA=janus: the node holding a test-taker\'s publishers is SIGKILLed behind nginx (two node processes, in a network namespace)', NEEDS.available, NEEDS.reason, () => {
+describeWithServer('MEDIA=janus: the node holding a test-taker\'s publishers is SIGKILLed, then the next one stopped, behind nginx (three node processes, in a network namespace)', NEEDS.available, NEEDS.reason, () => {
   let found: Findings;
   let releaseChromium: (() => void) | undefined;
 
@@ -57,5 +63,15 @@ describeWithServer('MEDIA=janus: the node holding a test-taker\'s publishers is 
     expect(lastBefore, JSON.stringify(found.segments)).toBeGreaterThan(killedAt - 1_500);
     expect(camera.filter((s) => Date.parse(s.start) > killedAt).length).toBeGreaterThanOrEqual(1);
     expect(camera.map((s) => s.seq)).toEqual(camera.map((_, i) => i));
+  });
+  it('publishes again through the last node when the one holding the publishers next is stopped (SIGTERM), told by the last', () => {
+    expect(found.stopCode).toBe(0);
+    expect(found.toldAfterStop).toBe(true);
+    expect(found.republishedAfterStop?.onSignal, JSON.stringify(found.republishedAfterStop)).toBe(true);
+    expect(found.framesAfterStop).toBeGreaterThan(30);
+    expect(found.tagAfterStop).not.toBeNull();
+    expect([found.tag, found.newTag]).not.toContain(found.tagAfterStop);
+    // The stopped node stored what it recorded before it exited: none of its files is left.
+    expect(found.left.filter((n) => n.includes(`-${found.newTag}-`))).toEqual([]);
   });
 });

@@ -1,8 +1,8 @@
 /**
- * Two app node processes (MEDIA=janus, as an operator runs them) on one PostgreSQL database, behind nginx with the
+ * Three app node processes (MEDIA=janus, as an operator runs them) on one PostgreSQL database, behind nginx with the
  * deployment's configuration, one Janus, run by test/browser/janus-node-kill.test.ts inside a network namespace of
  * its own. Both browsers go through nginx. The node holding the test-taker's publishers is killed with SIGKILL
- * mid-exam. Prints its findings as one JSON line on stdout (progress goes to stderr); the test asserts on them.
+ * mid-exam; then the one holding them next is stopped with SIGTERM. Prints its findings as one JSON line on stdout (progress goes to stderr); the test asserts on them.
  */
 import 'reflect-metadata';
 import { mkdtempSync, readdirSync } from 'node:fs';
@@ -34,7 +34,7 @@ const sql = postgres(address, { path, max: 1, onnotice: () => {} });
 const root = mkdtempSync(join(tmpdir(), 'janus-node-kill-'));
 const janus = await startJanus({ dir: join(root, 'janus'), wsPort: 8188, rtpPortRange: '20000-20999' });
 const shared = join(root, 'data');
-const ports = [await freePort(), await freePort()];
+const ports = [await freePort(), await freePort(), await freePort()];
 const nodes = ports.map((port, i) => new AppNode(`node${i + 1}`, {
   PORT: String(port), DATABASE_URL: db.url, DATA_DIR: shared, MEDIA: 'janus', JANUS_URL: janus.url, JANUS_SEGMENT_SECONDS: '4',
   JWT_SECRET: 'node-kill-jwt-secret-node-kill-jwt-secret-0123456', EVENT_KEY: 'node-kill-event-key-node-kill-event-key-0123456',
@@ -92,9 +92,13 @@ try {
   const tagNow = () => readdirSync(recordings).map((n) => /^camera-([0-9a-f]{6})-(\d+)-video/.exec(n)).filter((m) => m !== null)
     .sort((x, y) => Number(y![2]) - Number(x![2]))[0]?.[1] ?? null;
   const tag = await eventually(() => tagNow(), 20_000);
-  const [{ app }] = await sql<{ app: string }[]>`SELECT application_name AS app FROM pg_stat_activity WHERE right(application_name, 6) = ${tag} LIMIT 1`;
-  const pid = Number(/^proctor \S+ (\d+) /.exec(app)![1]);
-  const victim = nodes.find((n) => n.pid === pid)!;
+  /** The node process whose name on the database ends in `tag`. */
+  const nodeTagged = async (tag: string) => {
+    const [{ app }] = await sql<{ app: string }[]>`SELECT application_name AS app FROM pg_stat_activity WHERE right(application_name, 6) = ${tag} LIMIT 1`;
+    const pid = Number(/^proctor \S+ (\d+) /.exec(app)![1]);
+    return { pid, node: nodes.find((n) => n.pid === pid)! };
+  };
+  const { pid, node: victim } = await nodeTagged(tag);
   const segmentsNow = async () => (await gql(`{ session(id: "${SESSION}") { recordings { track seq start durationMs } } }`, {}, 'admin')).session.recordings as Array<{ track: string; seq: number; start: string; durationMs: number }>;
   await eventually(async () => (await segmentsNow()).filter((s) => s.track === 'camera').length >= 2, 30_000).catch(() => null);
   const framesBeforeKill = await frames();
@@ -104,17 +108,21 @@ try {
   log(`killed ${victim.name} (pid ${pid}, tag ${tag}), which held the publishers, at ${framesBeforeKill} frames`);
 
   // The tile's count starts again with a new connection: the picture is back once it grew by 30 past either start.
-  let low = framesBeforeKill;
-  const framesAgain = await eventually(async () => {
-    const f = await frames();
-    low = Math.min(low, f);
-    return f > low + 30 ? f : 0;
-  }, 90_000).catch(() => frames());
+  const pictureAgain = (before: number) => {
+    let low = before;
+    return eventually(async () => {
+      const f = await frames();
+      low = Math.min(low, f);
+      return f > low + 30 ? f : 0;
+    }, 90_000).catch(() => frames());
+  };
+  const framesAgain = await pictureAgain(framesBeforeKill);
   const msToPictureAgain = Date.now() - killedAt;
   // The node left saw the killed one gone from the database and told the test-taker's page to publish again.
   const republished = await publicationAfter(student, killedAt);
   log(`the page published again ${JSON.stringify(republished)}`);
-  const survivorTold = nodes.some((n) => n !== victim && n.output.includes('their pages are told to publish again'));
+  const told = (n: AppNode) => n.output.includes('their pages are told to publish again');
+  const survivorTold = nodes.some((n) => n !== victim && told(n));
   const newTag = tagNow();
   log(`the proctor sees the camera again after ${msToPictureAgain} ms (${framesAgain} frames; the page told by the node left: ${survivorTold}); recordings now written under ${newTag}`);
   // What the killed node was recording is stored by the one left, a few seconds after it saw the node gone (else at
@@ -123,6 +131,22 @@ try {
   const coveredKill = await eventually(() => deadFiles().length === 0, 100_000).then(() => true, () => false);
   const msToStored = Date.now() - killedAt;
   log(`the killed node's recordings stored: ${coveredKill}, ${msToStored} ms after the kill`);
+
+  // The node now holding the publishers is stopped as a deployment stops one (SIGTERM): it stores what it recorded,
+  // and leaves its records of who holds what for the node left, which tells the page to publish again.
+  const { node: stopped } = await nodeTagged(newTag!);
+  const framesBeforeStop = await frames();
+  const stoppedAt = Date.now();
+  stopped.kill('SIGTERM');
+  const stopCode = await stopped.exited;
+  const msToStop = Date.now() - stoppedAt;
+  const framesAfterStop = await pictureAgain(framesBeforeStop);
+  const msToPictureAfterStop = Date.now() - stoppedAt;
+  const republishedAfterStop = await publicationAfter(student, stoppedAt);
+  const lastNode = nodes.find((n) => n !== victim && n !== stopped)!;
+  const toldAfterStop = told(lastNode);
+  const tagAfterStop = tagNow();
+  log(`stopped ${stopped.name} (SIGTERM, exit ${stopCode} after ${msToStop} ms); the page published again ${JSON.stringify(republishedAfterStop)}; told by ${lastNode.name}: ${toldAfterStop}; the proctor sees the camera again after ${msToPictureAfterStop} ms (${framesAfterStop} frames); recordings now written under ${tagAfterStop}`);
   await gql(`mutation { finishSession(id: "${SESSION}") { id } }`, {}, 'proctor1');
   const segments = await eventually(async () => {
     const s = await segmentsNow();
@@ -134,6 +158,7 @@ try {
   const left = readdirSync(recordings).filter((n) => n.endsWith('.mjr'));
   console.log(JSON.stringify({
     framesFirst, framesBeforeKill, framesAgain, msToPictureAgain, survivorTold, republished, tag, newTag, coveredKill, msToStored,
+    stopCode, framesBeforeStop, framesAfterStop, msToPictureAfterStop, republishedAfterStop, toldAfterStop, tagAfterStop,
     killedAt: new Date(killedAt).toISOString(), segments, left,
   }));
 } finally {
