@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  evictable, followerAction, stillMs, hasDataAt, leaderRate, holeAhead, mediaOf, nearestFrame, minutesOf, planPlayback, resumeAt, runsOut, segmentAt, segmentsAhead, stretchAt,
+  evictable, followerAction, hasDataAt, holeAhead, leaderRate, mediaOf, nearestFrame, minutesOf, planPlayback, resumeAt, runsOut, segmentAt, segmentsAhead, stillMs, stretchAt,
 } from './playback.js';
 
 const start = Date.parse('2026-03-01T09:00:00.000Z');

@@ -1,5 +1,5 @@
 import {
-  aheadFor, followerAction, stillMs, hasDataAt, leaderRate, holeAhead, MIN_GAP_S, nearestFrame, resumeAt, runsOut, SEEK_DRIFT_S, segmentAt, stretchAt,
+  aheadFor, followerAction, hasDataAt, holeAhead, leaderRate, MIN_GAP_S, nearestFrame, resumeAt, runsOut, SEEK_DRIFT_S, segmentAt, stillMs, stretchAt,
   type PlaybackPlan, type Stretch,
 } from '../playback.js';
 import { TrackFeed, type SegmentFetcher } from './feed.js';
