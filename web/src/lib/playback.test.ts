@@ -88,8 +88,8 @@ describe('keeping a following track in step', () => {
     // Farther off, the follower is moved (a seek), and the leader goes on at its rate.
     expect(leaderRate([0.8], 2)).toBe(2);
   });
-  it('waits for a track standing still sooner at higher rates: 0.08 s of media, at most 40 ms', () => {
-    expect([1, 2, 4].map(stillMs)).toEqual([40, 40, 20]);
+  it('waits for a track standing still sooner at higher rates: 0.04 s of media, at most 40 ms', () => {
+    expect([1, 2, 4].map(stillMs)).toEqual([40, 20, 10]);
   });
 });
 

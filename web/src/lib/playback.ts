@@ -141,11 +141,12 @@ export function leaderRate(lags: readonly number[], rate: number): number {
 
 /**
  * How long (ms) a track's time may stand still on frames it has before the others wait for it (the leader) or with it
- * (a follower): what costs 0.08 s of media at this rate, at most 40 ms. At 4× the tracks drift apart 4 times as fast:
- * 40 ms there put them 0.26 s apart under load (the leader's decoder busy at a piece's start, the screen running on).
+ * (a follower): what costs 0.04 s of media at this rate, at most 40 ms. At 4× that is 10 ms, so one frame of the page
+ * with no progress: the tracks drift apart 4 times as fast there, and 40 ms put them 0.26 s apart under load (the
+ * leader's decoder busy at a piece's start, the screen running on); 20 ms still let them reach 0.23 s.
  */
 export function stillMs(rate: number): number {
-  return Math.min(40, 80 / rate);
+  return Math.min(40, 40 / rate);
 }
 
 /** Buffered ranges as plain data. */
