@@ -54,10 +54,28 @@ describeWithServer('who holds each publisher, on PostgreSQL with two live nodes 
     expect(await a.orphans()).toEqual([]);
     const [{ n }] = await dbs[0].query<{ n: number }>(`SELECT count(*)::int AS n FROM media_publisher_holders WHERE room = 's1'`);
     expect(n).toBe(2);
-    await later(30); // and forgotten after a minute
+    await later(600); // and forgotten after ten minutes (kept till then for the gap's mark, should the page come back)
     expect(await a.orphans()).toEqual([]);
     const rows = await dbs[0].query<{ room: string; track: string; node: string }>(`SELECT room, track, node FROM media_publisher_holders`);
     expect(rows.map((r) => `${r.room}/${r.track}`)).toEqual(['s1/camera']);
+  });
+
+  it('gives the node that holds a publisher next the cut of the one before: when and why (a gap in the recording)', async () => {
+    await gone.hold('s1', 'camera');
+    await a.hold('s2', 'camera');
+    await a.hold('s3', 'camera');
+    expect(await b.orphans()).toEqual([{ room: 's1', track: 'camera' }]);
+    await a.lose('s2', 'camera', 'its Janus went away');
+    const before = Date.now();
+    const [fromGone, fromJanus, plain, again] = [await b.hold('s1', 'camera'), await b.hold('s2', 'camera'), await b.hold('s3', 'camera'), await b.hold('s1', 'camera')];
+    expect(fromGone?.reason).toMatch(/app node holding the publisher stopped/);
+    expect(fromJanus?.reason).toBe('its Janus went away');
+    for (const cut of [fromGone!, fromJanus!]) expect(Math.abs(cut.since.getTime() - before)).toBeLessThan(60_000);
+    expect(plain).toBeNull(); // taken over from a node that still holds it: no cut
+    expect(again).toBeNull(); // said once
+    // Another node's publisher is not this one's to say cut.
+    await a.lose('s3', 'camera', 'not mine'); // b holds it
+    expect(await a.hold('s3', 'camera')).toBeNull();
   });
 
   it('lets a node release only what it holds, and forgets a closed room whoever held it', async () => {
@@ -74,16 +92,18 @@ describeWithServer('who holds each publisher, on PostgreSQL with two live nodes 
 });
 
 describeWithServer('who holds each publisher, on PGlite', true, '', () => {
-  it('keeps nothing: one node, nobody to tell', async () => {
+  it('keeps the cuts for the next publisher, and tells nobody: there is one node', async () => {
     const db = await openTestDb();
     try {
-      const holders = await PublisherHolders.open(db, GONE);
+      const holders = await PublisherHolders.open(db, nodeInstanceName());
       await holders.hold('s1', 'camera');
+      await holders.lose('s1', 'camera', 'its Janus went away');
       expect(await holders.orphans()).toEqual([]);
+      expect((await holders.hold('s1', 'camera'))?.reason).toBe('its Janus went away');
       await holders.release('s1', 'camera');
+      expect(await holders.hold('s1', 'camera')).toBeNull();
       await holders.forget('s1');
-      const [{ exists }] = await db.query<{ exists: boolean }>(`SELECT to_regclass('media_publisher_holders') IS NOT NULL AS exists`);
-      expect(exists).toBe(false);
+      expect(await db.query(`SELECT * FROM media_publisher_holders`)).toEqual([]);
     } finally {
       await db.close();
     }

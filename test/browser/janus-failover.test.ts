@@ -24,7 +24,7 @@ interface Findings {
   killedAt: string;
   stoppedAt: string;
   segments: Segment[];
-  lost: string[];
+  lost: Array<Segment & { reason: string }>;
 }
 
 describeWithServer('two app nodes and two Janus instances: a proctor on one node, the test-taker on the other, the Janus holding the room killed (in a network namespace)', NEEDS.available, NEEDS.reason, () => {
@@ -80,7 +80,14 @@ describeWithServer('two app nodes and two Janus instances: a proctor on one node
     // The new publisher starts after the last piece of the old one ended: a gap, however short (the server tells the
     // page at once, so it is a fraction of a second to a few), never an overlap.
     expect(firstAfter).toBeGreaterThan(lastBefore);
-    // Numbered on without a hole: the segments after the gap follow those before it.
-    expect(camera.map((s) => s.seq)).toEqual(camera.map((_, i) => i));
+    // The gap is said, with its cause: from when the node saw Janus gone to when the page published again.
+    const gaps = found.lost.filter((l) => l.track === 'camera');
+    expect(gaps, JSON.stringify(found.lost)).toHaveLength(1);
+    expect(gaps[0].reason).toMatch(/media server \(Janus\).*went away/);
+    expect(Date.parse(gaps[0].start)).toBeGreaterThanOrEqual(killedAt - 1_000);
+    expect(Date.parse(gaps[0].start)).toBeLessThan(firstAfter);
+    expect(Date.parse(gaps[0].start) + gaps[0].durationMs).toBeLessThanOrEqual(firstAfter + 1_000);
+    // Numbered on without a hole: the segments and the gap together.
+    expect([...camera, ...gaps].map((s) => s.seq).sort((x, y) => x - y)).toEqual([...camera, ...gaps].map((_, i) => i));
   });
 });

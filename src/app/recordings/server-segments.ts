@@ -24,19 +24,26 @@ export class ServerSegments {
         this.seqs.set(key, seq + 1);
         return;
       } catch (error) {
-        // Another node (or an upload) took this number: take the next one.
-        if (error instanceof IllegalStateError && /already stored/.test(error.message) && attempt < 5) this.seqs.set(key, seq + 1);
+        // Another node (or an upload) took this number, for a segment or a gap: take the next one.
+        if (error instanceof IllegalStateError && /already (stored|recorded lost)/.test(error.message) && attempt < 5) this.seqs.set(key, seq + 1);
         else throw error;
       }
     }
   }
 
-  /** A piece that could not be made into a segment: recorded lost under the next number, with why. */
+  /**
+   * A piece that could not be made into a segment, or a stretch nothing was recorded in: recorded lost under the next
+   * number, with why. A number another node took meanwhile (the session answers nothing for it) is passed over.
+   */
   async recordLost(sessionId: string, track: RecordingTrack, piece: { start: Date; durationMs: number; reason: string }): Promise<void> {
     const key = await this.track(sessionId, track);
-    const seq = this.seqs.get(key)!;
-    this.seqs.set(key, seq + 1);
-    await this.core.session(sessionId, 'RefuseRecordingSegment', { track, seq, ...piece, final: true }, SYSTEM_ACTOR);
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const seq = this.seqs.get(key)!;
+      this.seqs.set(key, seq + 1);
+      const { events } = await this.core.session(sessionId, 'RefuseRecordingSegment', { track, seq, ...piece, final: true }, SYSTEM_ACTOR);
+      if (events.length) return;
+    }
+    throw new IllegalStateError(`could not record a lost piece of ${track}: every number tried was taken`);
   }
 
   /** The track's key, its next number known (read from the protocol the first time). */

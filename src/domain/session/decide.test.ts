@@ -402,6 +402,11 @@ describe('recordings and calls', () => {
   });
   it('refuses other content under a stored segment number', () =>
     spec([...running, stored]).when(segment(0, 'b'.repeat(64))).thenThrows(IllegalStateError, /already stored/));
+  it('refuses a segment under a number recorded lost: a gap stays a gap', () => {
+    const lost: SessionEvent = { type: 'RecordingSegmentLost', data: { track: 'camera', seq: 0, start: iso(0), durationMs: 5_000, reason: 'the media server went away', at: iso(1) } };
+    spec([...running, lost]).when(segment(0)).thenThrows(IllegalStateError, /segment 0 of camera is already recorded lost/);
+    spec([...running, lost]).when(segment(1)).thenMatch([{ type: 'RecordingSegmentStored', data: { seq: 1 } }]);
+  });
   it('refuses a segment before the session started', () =>
     spec([created, checkedIn]).when(segment(0)).thenThrows(IllegalStateError, /waiting/));
   it('takes late segments after the end (an upload queued while offline)', () =>

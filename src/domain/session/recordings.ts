@@ -54,6 +54,8 @@ export function storeRecordingSegment(command: CommandOf<'StoreRecordingSegment'
   if (s.status === 'finished' || s.status === 'concluded') assertRecordedBeforeEnd(s.finishedAt, d.start);
   const stored = s.segments.get(`${d.track}:${d.seq}`)?.sha256;
   if (stored === d.sha256) return []; // the same upload again
+  // A number recorded lost stays a gap: its content never becomes a recording afterwards.
+  if (s.lost.includes(`${d.track}:${d.seq}`)) throw new IllegalStateError(`segment ${d.seq} of ${d.track} is already recorded lost`);
   if (stored) throw new IllegalStateError(`segment ${d.seq} of ${d.track} is already stored with other content`);
   if (d.quotaBytes !== undefined && s.recordedBytes + d.size > d.quotaBytes) {
     throw new IllegalStateError(`the session's recording quota of ${Math.round(d.quotaBytes / 1024 / 1024)} MB is used up`, { quota: 'recording' });

@@ -56,6 +56,8 @@ const ORPHANS_MS = 2_000;
  * recording files are closed, once Janus sees the node's connection gone.
  */
 const ORPHANS_SWEEP_DELAY_MS = 5_000;
+/** Why a recording has a gap when its Janus went away (the protocol shows it). */
+const JANUS_GONE = 'the media server (Janus) holding the publisher went away; nothing was recorded until the page published again';
 /** A publisher held by this node, on the Janus it publishes to. */
 type HeldPublisher = Publisher & { readonly instance: JanusInstance };
 /** What one node asks another for a watch it holds (`Watches` methods by name). */
@@ -184,9 +186,13 @@ export class JanusEngine {
     void this.watching.dropWhere((w) => w.server === instance.url);
     for (const publisher of [...this.publishers.values()]) {
       if (publisher.instance !== instance) continue;
-      void this.closePublisher(publisher);
       this.publishersLost += 1;
-      for (const listener of this.lostListeners) listener(publisher.sessionId, publisher.track);
+      void (async () => {
+        // The cut is kept before the page hears of it: the node it publishes to next marks the gap in the recording.
+        await this.holders.lose(publisher.sessionId, publisher.track, JANUS_GONE).catch((err) => this.log.warn({ err }, 'could not keep a publisher\'s cut'));
+        for (const listener of this.lostListeners) listener(publisher.sessionId, publisher.track);
+        await this.closePublisher(publisher, { cut: true });
+      })();
     }
   }
 
@@ -285,7 +291,9 @@ export class JanusEngine {
       // The session may have ended while this publisher joined, before `endSession` could see it.
       const row = await getMonitorRow(this.options.core.db, sessionId);
       if (row?.status !== 'in_progress' && row?.status !== 'paused') throw new IllegalStateError('cannot publish: the session has ended');
-      await this.holders.hold(sessionId, track);
+      const cut = await this.holders.hold(sessionId, track);
+      // The one before was cut (its Janus or its node went away): from then to now is a gap, said with its cause.
+      if (cut) void this.recordings.recordGap(sessionId, track, cut.since, new Date(), cut.reason);
       return joined.jsep.sdp;
     } catch (error) {
       await this.closePublisher(publisher);
@@ -305,14 +313,18 @@ export class JanusEngine {
     return instance ? instance.kick(sessionId, track) : false;
   }
 
-  private async closePublisher(publisher: HeldPublisher): Promise<void> {
+  /**
+   * `cut`: it did not end, it was cut (its record is kept for whichever node holds it next); so is one whose Janus is
+   * down (janode may report its handles gone before the engine hears that the Janus is).
+   */
+  private async closePublisher(publisher: HeldPublisher, { cut = false } = {}): Promise<void> {
     if (publisher.closed) return;
     publisher.closed = true;
     const key = `${publisher.sessionId}/${publisher.track}`;
     if (this.publishers.get(key) === publisher) {
       this.publishers.delete(key);
       // A node shutting down keeps its records: once it is gone, another node tells these pages to publish again.
-      if (!this.closing) void this.holders.release(publisher.sessionId, publisher.track).catch(() => {});
+      if (!this.closing && !cut && !publisher.instance.down) void this.holders.release(publisher.sessionId, publisher.track).catch(() => {});
     }
     // Janus closes the recording files here. A Janus that is gone answers nothing: its files are as they are.
     if (publisher.instance.down) void publisher.handle.detach().catch(() => {});

@@ -240,6 +240,15 @@ export class RecordingPipeline {
     return Boolean(header?.u);
   }
 
+  /**
+   * A stretch nothing was recorded in, `from` to `to`, because the publisher was cut (its Janus or its node went
+   * away): recorded lost under the next number, with why, so the protocol says what the gap in the recording is.
+   */
+  async recordGap(sessionId: string, track: PublishedTrack, from: Date, to: Date, reason: string): Promise<void> {
+    await this.segments.recordLost(sessionId, track, { start: from, durationMs: Math.max(0, to.getTime() - from.getTime()), reason })
+      .catch((err) => this.options.log.error({ err, sessionId, track }, 'could not record a gap in the recording'));
+  }
+
   /** A piece that could not be made into a segment: recorded lost under the next number, with why. */
   private async recordLost(sessionId: string, track: PublishedTrack, base: string, reason: string): Promise<void> {
     const start = new Date(baseTime(base) || Date.now());

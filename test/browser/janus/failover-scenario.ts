@@ -108,8 +108,9 @@ try {
     const end = (track: string) => Math.max(0, ...s.recordings.filter((r) => r.track === track).map((r) => Date.parse(r.start) + r.durationMs));
     return end('camera') >= Date.parse(s.stoppedAt) - 2 * SEGMENT_MS ? s : null;
   }, 60_000).catch(async () => (await a.as('admin', query)).session as { stoppedAt: string; recordings: Seg[] });
-  const events = (await a.as('auditor1', `{ sessionEvents(id: "${SESSION}") { type data } }`)).sessionEvents as Array<{ type: string; data: { track?: string; reason?: string } }>;
-  const lost = events.filter((e) => e.type === 'RecordingSegmentLost').map((e) => `${e.data.track}: ${e.data.reason}`);
+  const events = (await a.as('auditor1', `{ sessionEvents(id: "${SESSION}") { type data } }`)).sessionEvents as Array<{ type: string; data: Seg & { reason: string } }>;
+  // Gaps with their cause (the cut publishers), and pieces that could not be converted.
+  const lost = events.filter((e) => e.type === 'RecordingSegmentLost').map((e) => e.data);
 
   console.log(JSON.stringify({
     urls, crossNodeFrames, routed, placedOn, movedTo, msToMoved, framesBeforeKill, framesAgain, msToPictureAgain, publishers, republished,

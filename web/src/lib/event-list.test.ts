@@ -85,6 +85,9 @@ describe('the protocol’s event list in words', () => {
     expect(line('RecordingSegmentLost', { track: 'mobile', seq: 4, durationMs: 10_000, reason: 'no frames' }, 'student1')).toMatchObject({
       what: 'lost a piece of the phone camera recording (10 s)', details: 'no frames', tone: 'danger',
     });
+    expect(line('RecordingSegmentLost', { track: 'camera', seq: 5, durationMs: 380, reason: 'the media server (Janus) holding the publisher went away' }, 'System')).toMatchObject({
+      what: 'lost a piece of the camera recording (0.4 s)', details: 'the media server (Janus) holding the publisher went away',
+    });
   });
 
   it('has words for every event a session can have (none falls back to its type name)', () => {

@@ -45,6 +45,9 @@ export function formatWhen(iso: string, timeZone?: string): string {
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : v === null || v === undefined ? '' : String(v));
 const quote = (text: unknown): string => `“${str(text)}”`;
+/** A lost stretch's length in seconds: tenths under ten (a failover's gap is a fraction of a second to a few). */
+const lostSeconds = (ms: number): string => (Number.isFinite(ms) && ms < 9_950 ? (Math.round(ms / 100) / 10).toFixed(1) : String(Math.round(ms / 1000)));
+
 const TRACK_NAMES: Record<string, string> = { camera: 'camera', screen: 'screen', mobile: 'phone camera' };
 const LMS_SERVICES: Record<string, string> = { ags: 'grade sent to the LMS', nrps: 'course members read from the LMS', acs: 'LMS asked to control the attempt' };
 const FILE_KINDS: Record<string, string> = { attachment: 'a file of the chat', face: 'the face photo', document: 'the identity document photo' };
@@ -117,7 +120,7 @@ const SAID: Record<string, Describe> = {
     tone: 'warning',
   }),
   RecordingSegmentLost: (d) => ({
-    what: `lost a piece of the ${TRACK_NAMES[str(d.track)] ?? str(d.track)} recording (${Math.round(Number(d.durationMs) / 1000)} s)`,
+    what: `lost a piece of the ${TRACK_NAMES[str(d.track)] ?? str(d.track)} recording (${lostSeconds(Number(d.durationMs))} s)`,
     details: str(d.reason) || null,
     tone: 'danger',
   }),
