@@ -20,13 +20,14 @@ interface Findings {
   newTag: string | null;
   coveredKill: boolean;
   msToStored: number;
-  stopCode: number | null;
-  framesBeforeStop: number;
-  framesAfterStop: number;
-  republishedAfterStop: { afterMs: number; earlier: string[]; onSignal: boolean } | null;
-  toldAfterStop: boolean;
-  tagAfterStop: string | null;
+  /** After the SIGTERM of the node holding the publishers next (null when nothing was published again after the kill). */
+  stop: {
+    stopCode: number | null; framesBeforeStop: number; framesAfterStop: number; msToPictureAfterStop: number;
+    republishedAfterStop: { afterMs: number; earlier: string[]; onSignal: boolean } | null; toldAfterStop: boolean;
+    tagAfterStop: string | null; nodeStoppedAt: string;
+  } | null;
   killedAt: string;
+  lost: Array<{ track: string; seq: number; start: string; durationMs: number; reason: string }>;
   segments: Array<{ track: string; seq: number; start: string; durationMs: number }>;
   left: string[];
 }
@@ -62,15 +63,29 @@ describeWithServer('MEDIA=janus: the node holding a test-taker\'s publishers is 
     // The piece being written at the kill is kept up to it (Janus closes it when the node's connection goes).
     expect(lastBefore, JSON.stringify(found.segments)).toBeGreaterThan(killedAt - 1_500);
     expect(camera.filter((s) => Date.parse(s.start) > killedAt).length).toBeGreaterThanOrEqual(1);
-    expect(camera.map((s) => s.seq)).toEqual(camera.map((_, i) => i));
+    // Each cut is said as a gap with its cause: after the kill, and after the stop (from when the node left saw the
+    // node gone to when the page published again).
+    const gaps = found.lost.filter((l) => l.track === 'camera');
+    expect(gaps, JSON.stringify(found.lost)).toHaveLength(2);
+    for (const gap of gaps) expect(gap.reason).toMatch(/app node holding the publisher stopped/);
+    expect(found.stop, "nothing was published again after the kill").not.toBeNull();
+    const stoppedAt = Date.parse(found.stop!.nodeStoppedAt);
+    const [afterKill, afterStop] = [...gaps].sort((x, y) => Date.parse(x.start) - Date.parse(y.start));
+    expect(Date.parse(afterKill.start)).toBeGreaterThanOrEqual(killedAt);
+    expect(Date.parse(afterKill.start)).toBeLessThan(stoppedAt);
+    expect(Date.parse(afterStop.start)).toBeGreaterThanOrEqual(stoppedAt);
+    // Numbered on without a hole: the segments and the gaps together.
+    expect([...camera, ...gaps].map((s) => s.seq).sort((x, y) => x - y)).toEqual([...camera, ...gaps].map((_, i) => i));
   });
   it('publishes again through the last node when the one holding the publishers next is stopped (SIGTERM), told by the last', () => {
-    expect(found.stopCode).toBe(0);
-    expect(found.toldAfterStop).toBe(true);
-    expect(found.republishedAfterStop?.onSignal, JSON.stringify(found.republishedAfterStop)).toBe(true);
-    expect(found.framesAfterStop).toBeGreaterThan(30);
-    expect(found.tagAfterStop).not.toBeNull();
-    expect([found.tag, found.newTag]).not.toContain(found.tagAfterStop);
+    const stop = found.stop!;
+    expect(stop, 'nothing was published again after the kill').not.toBeNull();
+    expect(stop.stopCode).toBe(0);
+    expect(stop.toldAfterStop).toBe(true);
+    expect(stop.republishedAfterStop?.onSignal, JSON.stringify(stop.republishedAfterStop)).toBe(true);
+    expect(stop.framesAfterStop).toBeGreaterThan(30);
+    expect(stop.tagAfterStop).not.toBeNull();
+    expect([found.tag, found.newTag]).not.toContain(stop.tagAfterStop);
     // The stopped node stored what it recorded before it exited: none of its files is left.
     expect(found.left.filter((n) => n.includes(`-${found.newTag}-`))).toEqual([]);
   });

@@ -32,7 +32,11 @@ const db = await createDatabase(database.toString(), 'nodekill');
 const { url: address, path } = postgresAddress(db.url);
 const sql = postgres(address, { path, max: 1, onnotice: () => {} });
 const root = mkdtempSync(join(tmpdir(), 'janus-node-kill-'));
-const janus = await startJanus({ dir: join(root, 'janus'), wsPort: 8188, rtpPortRange: '20000-20999' });
+// Janus's last lines, for a failure's log.
+const janusLines: string[] = [];
+const janus = await startJanus({
+  dir: join(root, 'janus'), wsPort: 8188, rtpPortRange: '20000-20999', log: (line) => janusLines.push(line) > 400 && janusLines.shift(),
+});
 const shared = join(root, 'data');
 const ports = [await freePort(), await freePort(), await freePort()];
 const nodes = ports.map((port, i) => new AppNode(`node${i + 1}`, {
@@ -74,6 +78,7 @@ try {
   };
   const student = await (await newContext(browser, base, { watched: true })).newPage();
   await watchPublications(student);
+  student.on('console', (m) => (m.type() === 'warning' || m.type() === 'error') && log(`test-taker's page: ${m.text()}`));
   await signIn(student, 'student1');
   await student.getByText('My sessions').waitFor();
   await student.goto(`/#/exam/${SESSION}`);
@@ -123,7 +128,29 @@ try {
   log(`the page published again ${JSON.stringify(republished)}`);
   const told = (n: AppNode) => n.output.includes('their pages are told to publish again');
   const survivorTold = nodes.some((n) => n !== victim && told(n));
+  /** Stops the node holding the publishers (recordings written under `tag`) with SIGTERM: what follows. */
+  const stopHolder = async (tag: string) => {
+    const { node: stopped } = await nodeTagged(tag);
+    const framesBeforeStop = await frames();
+    const nodeStoppedAt = Date.now();
+    stopped.kill('SIGTERM');
+    const stopCode = await stopped.exited;
+    const msToStop = Date.now() - nodeStoppedAt;
+    const framesAfterStop = await pictureAgain(framesBeforeStop);
+    const msToPictureAfterStop = Date.now() - nodeStoppedAt;
+    const republishedAfterStop = await publicationAfter(student, nodeStoppedAt);
+    const lastNode = nodes.find((n) => n !== victim && n !== stopped)!;
+    const toldAfterStop = told(lastNode);
+    const tagAfterStop = tagNow();
+    log(`stopped ${stopped.name} (SIGTERM, exit ${stopCode} after ${msToStop} ms); the page published again ${JSON.stringify(republishedAfterStop)}; told by ${lastNode.name}: ${toldAfterStop}; the proctor sees the camera again after ${msToPictureAfterStop} ms (${framesAfterStop} frames); recordings now written under ${tagAfterStop}`);
+    return { stopCode, framesBeforeStop, framesAfterStop, msToPictureAfterStop, republishedAfterStop, toldAfterStop, tagAfterStop, nodeStoppedAt: new Date(nodeStoppedAt).toISOString() };
+  };
   const newTag = tagNow();
+  if (!newTag) {
+    // Nothing published again: what the nodes left and Janus said, to find why.
+    for (const n of nodes) if (n !== victim) log(`${n.name} said:\n${n.output.slice(-6_000)}`);
+    log(`Janus (${janus.exited ? 'exited' : 'running'}) said:\n${janusLines.slice(-60).join('\n')}`);
+  }
   log(`the proctor sees the camera again after ${msToPictureAgain} ms (${framesAgain} frames; the page told by the node left: ${survivorTold}); recordings now written under ${newTag}`);
   // What the killed node was recording is stored by the one left, a few seconds after it saw the node gone (else at
   // its next look through the shared folder, ≤ 60 s): its files are gone from the folder once stored.
@@ -134,19 +161,7 @@ try {
 
   // The node now holding the publishers is stopped as a deployment stops one (SIGTERM): it stores what it recorded,
   // and leaves its records of who holds what for the node left, which tells the page to publish again.
-  const { node: stopped } = await nodeTagged(newTag!);
-  const framesBeforeStop = await frames();
-  const stoppedAt = Date.now();
-  stopped.kill('SIGTERM');
-  const stopCode = await stopped.exited;
-  const msToStop = Date.now() - stoppedAt;
-  const framesAfterStop = await pictureAgain(framesBeforeStop);
-  const msToPictureAfterStop = Date.now() - stoppedAt;
-  const republishedAfterStop = await publicationAfter(student, stoppedAt);
-  const lastNode = nodes.find((n) => n !== victim && n !== stopped)!;
-  const toldAfterStop = told(lastNode);
-  const tagAfterStop = tagNow();
-  log(`stopped ${stopped.name} (SIGTERM, exit ${stopCode} after ${msToStop} ms); the page published again ${JSON.stringify(republishedAfterStop)}; told by ${lastNode.name}: ${toldAfterStop}; the proctor sees the camera again after ${msToPictureAfterStop} ms (${framesAfterStop} frames); recordings now written under ${tagAfterStop}`);
+  const stop = newTag ? await stopHolder(newTag) : null;
   await gql(`mutation { finishSession(id: "${SESSION}") { id } }`, {}, 'proctor1');
   const segments = await eventually(async () => {
     const s = await segmentsNow();
@@ -155,11 +170,15 @@ try {
     return end >= stoppedAt - 8_000 ? s : null;
   }, 60_000).catch(() => segmentsNow());
   log(`finished: ${segments.length} segments`);
+  type Seg = { track: string; seq: number; start: string; durationMs: number };
+  const events = (await gql(`{ sessionEvents(id: "${SESSION}") { type data } }`, {}, 'admin')).sessionEvents as Array<{ type: string; data: Seg & { reason: string } }>;
+  // Gaps with their cause (the cut publishers), and pieces that could not be converted.
+  const lost = events.filter((e) => e.type === 'RecordingSegmentLost').map((e) => e.data);
+  log(`gaps said: ${JSON.stringify(lost)}`);
   const left = readdirSync(recordings).filter((n) => n.endsWith('.mjr'));
   console.log(JSON.stringify({
     framesFirst, framesBeforeKill, framesAgain, msToPictureAgain, survivorTold, republished, tag, newTag, coveredKill, msToStored,
-    stopCode, framesBeforeStop, framesAfterStop, msToPictureAfterStop, republishedAfterStop, toldAfterStop, tagAfterStop,
-    killedAt: new Date(killedAt).toISOString(), segments, left,
+    stop, killedAt: new Date(killedAt).toISOString(), segments, lost, left,
   }));
 } finally {
   await nginx?.stop();
