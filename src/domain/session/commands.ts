@@ -106,7 +106,10 @@ export type SessionCommand =
         readonly start: Date;
         readonly durationMs: number;
         readonly reason: string;
-        /** Lost now, without waiting for more tries (the server made it and cannot make it again). */
+        /**
+         * Lost now, without a refusal or more tries: the server made it and cannot make it again, or nothing was
+         * recorded there (a publisher cut).
+         */
         readonly final?: boolean;
       };
       readonly metadata: CommandMetadata;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { specFor } from '../../../test/support/spec.js';
-import type { Actor } from '../core/decider.js';
+import { SYSTEM_ACTOR, type Actor } from '../core/decider.js';
 import { IllegalStateError, ValidationError } from '../core/errors.js';
 import type { SessionCommand } from './commands.js';
 import { sessionDecider } from './decide.js';
@@ -402,6 +402,12 @@ describe('recordings and calls', () => {
   });
   it('refuses other content under a stored segment number', () =>
     spec([...running, stored]).when(segment(0, 'b'.repeat(64))).thenThrows(IllegalStateError, /already stored/));
+  it('records a stretch lost outright, with its cause and no refusal, once', () => {
+    const gap = cmd('RefuseRecordingSegment', { track: 'camera', seq: 3, start: at(3), durationMs: 380, reason: 'the media server went away', final: true }, SYSTEM_ACTOR, 4);
+    spec(running).when(gap).then([{ type: 'RecordingSegmentLost', data: { track: 'camera', seq: 3, start: iso(3), durationMs: 380, reason: 'the media server went away', at: iso(4) } }]);
+    const lost: SessionEvent = { type: 'RecordingSegmentLost', data: { track: 'camera', seq: 3, start: iso(3), durationMs: 380, reason: 'the media server went away', at: iso(4) } };
+    spec([...running, lost]).when(gap).then([]);
+  });
   it('refuses a segment under a number recorded lost: a gap stays a gap', () => {
     const lost: SessionEvent = { type: 'RecordingSegmentLost', data: { track: 'camera', seq: 0, start: iso(0), durationMs: 5_000, reason: 'the media server went away', at: iso(1) } };
     spec([...running, lost]).when(segment(0)).thenThrows(IllegalStateError, /segment 0 of camera is already recorded lost/);

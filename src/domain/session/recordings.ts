@@ -78,7 +78,8 @@ export function refuseRecordingSegment(command: CommandOf<'RefuseRecordingSegmen
   if (s.segments.has(key) || s.lost.includes(key) || s.refusalCount >= MAX_REFUSALS_RECORDED) return [];
   const attempt = (s.refusals[key] ?? 0) + 1;
   const reason = clip(d.reason, 500);
-  const events: SessionEvent[] = [{ type: 'RecordingSegmentRefused', data: { track: d.track, seq: d.seq, reason, attempt, at } }];
+  // Lost outright (a gap, or a piece the server cannot make again): nothing was sent, so nothing is "asked again".
+  const events: SessionEvent[] = d.final ? [] : [{ type: 'RecordingSegmentRefused', data: { track: d.track, seq: d.seq, reason, attempt, at } }];
   if (d.final || attempt >= REFUSALS_BEFORE_LOST) {
     const durationMs = Number.isFinite(d.durationMs) ? Math.max(0, Math.min(Math.round(d.durationMs), 10 * 60_000)) : 0;
     events.push({ type: 'RecordingSegmentLost', data: { track: d.track, seq: d.seq, start: d.start.toISOString(), durationMs, reason, at } });
