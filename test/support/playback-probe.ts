@@ -142,13 +142,13 @@ export function measure(probe: Probe, segments: readonly FixtureSegment[], sessi
   let longestOverMs = 0;
   for (const s of run) {
     if (explained(leadTime(s)!)) continue;
-    const playing = s.v.filter((v) => !v.paused && !v.seeking && v.data);
-    const times = playing.map((v) => v.t);
+    const onFrames = s.v.filter((v) => !v.paused && !v.seeking && v.data);
+    const times = onFrames.map((v) => v.t);
     if (times.length < 2) continue;
     const spread = Math.max(...times) - Math.min(...times);
     apart.push(spread);
     if (spread > 0.2 && overAt.length < 12) {
-      const behind = playing.find((v) => v.t === Math.min(...times))!.track;
+      const behind = onFrames.find((v) => v.t === Math.min(...times))!.track;
       overAt.push(`${leadTime(s)!.toFixed(2)}s ${behind} behind ${s.lead} by ${spread.toFixed(3)}`);
     }
     if (spread <= 0.2) overSince = null;

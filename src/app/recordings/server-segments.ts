@@ -43,7 +43,7 @@ export class ServerSegments {
       const { events } = await this.core.session(sessionId, 'RefuseRecordingSegment', { track, seq, ...piece, final: true }, SYSTEM_ACTOR);
       if (events.length) return;
     }
-    throw new IllegalStateError(`could not record a lost piece of ${track}: every number tried was taken`);
+    throw new IllegalStateError(`could not record a lost piece of ${track}: the session took none of the numbers tried (taken, or no more refusals recorded)`);
   }
 
   /** The track's key, its next number known (read from the protocol the first time). */

@@ -242,6 +242,12 @@ export class RecordingPlayer {
     this.time = t;
   }
 
+  /** The followers playing, where the recording covers `t`, on frames their element has. */
+  private followersOnFrames(leader: string, t: number): Array<[string, TrackFeed]> {
+    return [...this.feeds].filter(([track, f]) =>
+      track !== leader && !f.video.paused && !f.video.seeking && this.covering(track, t) && hasDataAt(f.ranges(), f.video.currentTime));
+  }
+
   /**
    * Followers playing near the leader's moment `t`, on frames they have, whose time has stood still a moment (not yet
    * too long): they are decoding, not waiting for data (that is `follow`'s case), nor at the end of their recording.
@@ -249,11 +255,9 @@ export class RecordingPlayer {
   private stalledFollowers(leader: string, t: number): Set<string> {
     const stalled = new Set<string>();
     const now = performance.now();
-    for (const [track, f] of this.feeds) {
+    for (const [track, f] of this.followersOnFrames(leader, t)) {
       const v = f.video;
-      if (track === leader || v.paused || v.seeking || Math.abs(v.currentTime - t) > SEEK_DRIFT_S || !this.covering(track, t)) continue;
-      const ranges = f.ranges();
-      if (!hasDataAt(ranges, v.currentTime) || runsOut(ranges, this.plan.segments[track], v.currentTime, Math.max(1.5, 0.6 * this.rate))) continue;
+      if (Math.abs(v.currentTime - t) > SEEK_DRIFT_S || runsOut(f.ranges(), this.plan.segments[track], v.currentTime, Math.max(1.5, 0.6 * this.rate))) continue;
       const still = now - (this.moving.get(track)?.since ?? now);
       if (still >= stillMs(this.rate) && still < FOLLOWER_WAIT_MS) stalled.add(track);
     }
@@ -262,12 +266,7 @@ export class RecordingPlayer {
 
   /** How far behind the leader's moment `t` each follower playing on its frames is (seconds; ahead is negative). */
   private lags(leader: string, t: number): number[] {
-    const lags: number[] = [];
-    for (const [track, f] of this.feeds) {
-      const v = f.video;
-      if (track !== leader && !v.paused && !v.seeking && this.covering(track, t) && hasDataAt(f.ranges(), v.currentTime)) lags.push(t - v.currentTime);
-    }
-    return lags;
+    return this.followersOnFrames(leader, t).map(([, f]) => t - f.video.currentTime);
   }
 
   private covering(track: string, t: number): boolean {
